@@ -1,0 +1,113 @@
+"""The ``crossdock`` command: run the graph, its parts, and the tools around it."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from crossdock.settings import SYSTEM_NAMES, Settings, SystemName
+
+__all__ = ["main"]
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, object] = {}
+    if getattr(args, "data_dir", None):
+        overrides["data_dir"] = args.data_dir
+    if getattr(args, "seed", None) is not None:
+        overrides["seed"] = args.seed
+    base = Settings()
+    return base.model_copy(update=overrides)
+
+
+def _cmd_seed(args: argparse.Namespace) -> int:
+    from systems.seeding import seed_all
+
+    settings = _settings(args)
+    report = seed_all(settings, reset=args.reset)
+    print(report)
+    return 0
+
+
+def _cmd_up(args: argparse.Namespace) -> int:
+    from crossdock.stack import build_stack
+    from crossdock.runner import serve_all
+
+    settings = _settings(args)
+    stack = build_stack(settings)
+    lines = ["crossdock is up:"] + [f"  {s.name:<14} {s.url}" for s in stack.services]
+    lines.append("Ctrl-C stops everything.")
+    asyncio.run(serve_all(stack.services, on_started="\n".join(lines)))
+    return 0
+
+
+def _cmd_system(args: argparse.Namespace) -> int:
+    from crossdock.runner import Service, serve_all
+    from systems.apps import create_system_app
+    from systems.seeding import seed_all
+
+    settings = _settings(args)
+    name: SystemName = args.name
+    seed_all(settings, reset=False)
+    port = args.port or settings.system_port(name)
+    service = Service(f"{name} system", create_system_app(name, settings), settings.host, port)
+    asyncio.run(serve_all([service], on_started=f"{service.name} on {service.url}"))
+    return 0
+
+
+def _cmd_subgraph(args: argparse.Namespace) -> int:
+    from crossdock.runner import Service, serve_all
+    from subgraphs.apps import create_subgraph_app, subgraph_port
+
+    settings = _settings(args)
+    port = args.port or subgraph_port(args.name, settings)
+    app = create_subgraph_app(args.name, settings)
+    service = Service(f"{args.name} subgraph", app, settings.host, port)
+    asyncio.run(serve_all([service], on_started=f"{service.name} on {service.url}/graphql"))
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="crossdock",
+        description="One GraphQL graph over a distributor's ERP, CRM and WMS.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--data-dir", help="where the systems keep their SQLite files")
+        p.add_argument("--seed", type=int, help="seed number of the demo data")
+
+    up = sub.add_parser("up", help="run the systems, subgraphs and gateway in one process")
+    common(up)
+    up.set_defaults(func=_cmd_up)
+
+    seed = sub.add_parser("seed", help="create the demo data of the reference systems")
+    common(seed)
+    seed.add_argument("--reset", action="store_true", help="drop existing data and reseed")
+    seed.set_defaults(func=_cmd_seed)
+
+    system = sub.add_parser("system", help="run one reference system (crm, erp or wms)")
+    common(system)
+    system.add_argument("name", choices=SYSTEM_NAMES)
+    system.add_argument("--port", type=int)
+    system.set_defaults(func=_cmd_system)
+
+    subgraph = sub.add_parser("subgraph", help="run one subgraph (crm, erp or wms)")
+    common(subgraph)
+    subgraph.add_argument("name", choices=["crm", "erp", "wms"])
+    subgraph.add_argument("--port", type=int)
+    subgraph.set_defaults(func=_cmd_subgraph)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""Configuration: environment variables prefixed ``CROSSDOCK_`` (nested with ``__``) and flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["FaultSettings", "Ports", "Settings", "SystemName", "SYSTEM_NAMES"]
+
+SystemName = Literal["crm", "erp", "wms"]
+SYSTEM_NAMES: tuple[SystemName, ...] = ("crm", "erp", "wms")
+
+
+class FaultSettings(BaseModel):
+    """Fault injection for one reference system: what a flaky real backend would do."""
+
+    latency_ms: int = Field(default=0, ge=0, description="added to every request")
+    error_rate: float = Field(default=0.0, ge=0.0, le=1.0, description="share answered 503")
+    rate_limit_per_second: float | None = Field(
+        default=None, gt=0, description="requests per second before 429 with Retry-After"
+    )
+
+
+class Ports(BaseModel):
+    """Loopback ports of every process ``crossdock up`` starts."""
+
+    gateway: int = 4000
+    crm_subgraph: int = 4001
+    erp_subgraph: int = 4002
+    wms_subgraph: int = 4003
+    orders_subgraph: int = 4004
+    crm_system: int = 4101
+    erp_system: int = 4102
+    wms_system: int = 4103
+
+
+class Settings(BaseSettings):
+    """Everything configurable, read once at start-up."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CROSSDOCK_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    host: str = "127.0.0.1"
+    ports: Ports = Ports()
+    data_dir: Path = Path(".crossdock")
+    seed: int = Field(default=7, description="seed number of the deterministic demo data")
+    redis_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("CROSSDOCK_REDIS_URL", "REDIS_URL")
+    )
+    # Where the subgraphs find the systems; default: the systems' own ports on ``host``.
+    crm_url: str | None = None
+    erp_url: str | None = None
+    wms_url: str | None = None
+    crm_faults: FaultSettings = FaultSettings()
+    erp_faults: FaultSettings = FaultSettings()
+    wms_faults: FaultSettings = FaultSettings()
+    # How long a subgraph waits for its system before the field fails with SUBGRAPH_ERROR.
+    system_timeout_seconds: float = Field(default=5.0, gt=0)
+    # Bounded retries of a 429 answer; Retry-After is honoured up to this many seconds.
+    system_max_retries: int = Field(default=2, ge=0)
+    system_max_retry_after_seconds: float = Field(default=2.0, ge=0)
+    reference_cache_ttl_seconds: int = Field(default=300, gt=0)
+
+    def faults(self, system: SystemName) -> FaultSettings:
+        """The fault settings of one system."""
+        return {"crm": self.crm_faults, "erp": self.erp_faults, "wms": self.wms_faults}[system]
+
+    def system_port(self, system: SystemName) -> int:
+        return {
+            "crm": self.ports.crm_system,
+            "erp": self.ports.erp_system,
+            "wms": self.ports.wms_system,
+        }[system]
+
+    def system_url(self, system: SystemName) -> str:
+        """Base URL a subgraph uses to reach its system."""
+        override = {"crm": self.crm_url, "erp": self.erp_url, "wms": self.wms_url}[system]
+        return override or f"http://{self.host}:{self.system_port(system)}"
+
+    def system_db_path(self, system: SystemName) -> Path:
+        return self.data_dir / f"{system}.sqlite3"

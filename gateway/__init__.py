@@ -1,0 +1,1 @@
+"""The Apollo Federation v2 gateway: supergraph, composition, planning, execution, serving."""

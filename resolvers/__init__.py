@@ -1,0 +1,1 @@
+"""Orchestration workflows across ERP, CRM and WMS: submit, promise, cancel, return."""

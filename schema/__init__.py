@@ -1,0 +1,1 @@
+"""Canonical contracts: shared pydantic models, the subgraph SDL snapshots and the supergraph."""

@@ -1,0 +1,20 @@
+"""Build the ASGI app of a reference system by name."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+
+from crossdock.settings import Settings, SystemName
+
+__all__ = ["create_system_app"]
+
+
+def create_system_app(name: SystemName, settings: Settings) -> Starlette:
+    """The REST app of system ``name`` over its SQLite file in ``settings.data_dir``."""
+    if name == "crm":
+        from systems.crm.app import create_app
+    elif name == "erp":
+        from systems.erp.app import create_app
+    else:
+        from systems.wms.app import create_app
+    return create_app(settings)

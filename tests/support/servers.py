@@ -1,0 +1,45 @@
+"""Run an ASGI app on a real loopback port in a background thread, for integration tests."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import uvicorn
+from starlette.types import ASGIApp
+
+__all__ = ["serve", "wait_until"]
+
+
+def wait_until(condition: Callable[[], bool], *, timeout: float = 10.0, what: str = "") -> None:
+    """Poll ``condition`` until it holds; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"gave up waiting for {what or condition!r} after {timeout}s")
+        time.sleep(0.01)
+
+
+@contextmanager
+def serve(app: ASGIApp, *, host: str = "127.0.0.1") -> Iterator[str]:
+    """Serve ``app`` on an ephemeral loopback port; yield its base URL (no trailing slash)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", lifespan="on", ws="websockets-sansio")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: server.started or not thread.is_alive(), what=f"server on {port}")
+        if not server.started:
+            raise RuntimeError("server thread died during start-up")
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()

@@ -32,11 +32,12 @@ def _cmd_seed(args: argparse.Namespace) -> int:
 
 
 def _cmd_up(args: argparse.Namespace) -> int:
-    from crossdock.stack import build_stack
     from crossdock.runner import serve_all
+    from crossdock.stack import build_stack
 
     settings = _settings(args)
     stack = build_stack(settings)
+    print(stack.seed_report, flush=True)
     lines = ["crossdock is up:"] + [f"  {s.name:<14} {s.url}" for s in stack.services]
     lines.append("Ctrl-C stops everything.")
     asyncio.run(serve_all(stack.services, on_started="\n".join(lines)))

@@ -1,0 +1,193 @@
+"""Error codes for every subgraph: each GraphQL error gets an ``extensions.code``, none leaks internals.
+
+How an exception raised in a resolver reaches the client::
+
+    SystemCallError (client.py)      -> SUBGRAPH_ERROR   "erp is unavailable: erp timed out after 2.0s"
+    BadUserInput                     -> BAD_USER_INPUT   its own message
+    GraphQLError raised on purpose   -> its own code, or INTERNAL, with its own message
+    anything else                    -> INTERNAL         "Internal server error" (logged with traceback)
+
+and errors GraphQL itself raises before execution::
+
+    syntax error                     -> GRAPHQL_PARSE_FAILED
+    validation error                 -> GRAPHQL_VALIDATION_FAILED
+    bad variable values              -> BAD_USER_INPUT
+
+The path and locations of every error stay as GraphQL set them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from typing import Any, Final
+
+import strawberry
+from graphql import ExecutionResult as GraphQLExecutionResult
+from graphql import GraphQLError, GraphQLSyntaxError
+from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
+from strawberry.types.execution import ExecutionResult as StrawberryExecutionResult
+
+from subgraphs.common.client import SystemCallError, SystemResponseInvalid
+
+__all__ = [
+    "BAD_USER_INPUT",
+    "FEDERATION_VERSION",
+    "GRAPHQL_PARSE_FAILED",
+    "GRAPHQL_VALIDATION_FAILED",
+    "INTERNAL",
+    "INTERNAL_MESSAGE",
+    "SUBGRAPH_ERROR",
+    "BadUserInput",
+    "ErrorCodes",
+    "SubgraphSchema",
+    "federation_schema",
+]
+
+logger = logging.getLogger(__name__)
+
+BAD_USER_INPUT: Final = "BAD_USER_INPUT"
+GRAPHQL_PARSE_FAILED: Final = "GRAPHQL_PARSE_FAILED"
+GRAPHQL_VALIDATION_FAILED: Final = "GRAPHQL_VALIDATION_FAILED"
+SUBGRAPH_ERROR: Final = "SUBGRAPH_ERROR"
+INTERNAL: Final = "INTERNAL"
+INTERNAL_MESSAGE: Final = "Internal server error"
+
+# One federation version for every subgraph, so the supergraph composes them alike.
+FEDERATION_VERSION: Final = "2.7"
+
+
+class BadUserInput(Exception):
+    """Raised by a resolver for an argument it cannot accept; the client sees the message."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ErrorCodes(SchemaExtension):
+    """Give every error of an operation an ``extensions.code`` and mask unexpected ones."""
+
+    def __init__(self, *, execution_context: ExecutionContext | None = None) -> None:
+        super().__init__(execution_context=execution_context)
+        self._executing = False
+        self._stream_processed = False
+
+    def on_execute(self) -> Iterator[None]:
+        # Errors without a path seen here come from coercing the variables: bad input.
+        self._executing = True
+        yield
+
+    def on_operation(self) -> Iterator[None]:
+        self._executing = False
+        self._stream_processed = False
+        yield
+        if self._stream_processed:
+            return
+        result = self.execution_context.result
+        if isinstance(result, GraphQLExecutionResult | StrawberryExecutionResult):
+            self._process(result)
+        elif (initial := getattr(result, "initial_result", None)) is not None:
+            self._process(initial)
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        self._stream_processed = True
+        self._process(result)
+        for part in (*(getattr(result, "incremental", None) or ()),):
+            self._process(part)
+        for part in (*(getattr(result, "completed", None) or ()),):
+            self._process(part)
+        yield
+
+    def _process(self, result: Any) -> None:
+        errors: list[GraphQLError] | None = getattr(result, "errors", None)
+        if errors:
+            result.errors = [self.coded(error) for error in errors]
+
+    def coded(self, error: GraphQLError) -> GraphQLError:
+        """The error as the client may see it, with its code."""
+        if (error.extensions or {}).get("code"):
+            return error
+        original = error.original_error
+        if original is None:
+            if isinstance(error, GraphQLSyntaxError):
+                return _with(error, GRAPHQL_PARSE_FAILED)
+            if self._executing and error.path is None:
+                return _with(error, BAD_USER_INPUT)
+            if error.path is None:
+                return _with(error, GRAPHQL_VALIDATION_FAILED)
+            return _with(error, INTERNAL)
+        if isinstance(original, BadUserInput):
+            return _with(error, BAD_USER_INPUT, message=original.message)
+        if isinstance(original, SystemCallError):
+            state = "gave an invalid answer" if isinstance(original, SystemResponseInvalid) else (
+                "is unavailable"
+            )
+            logger.warning(
+                "system call failed at %s: %s", _where(error), original.message
+            )
+            return _with(
+                error,
+                SUBGRAPH_ERROR,
+                message=f"{original.system} {state}: {original.message}",
+                system=original.system,
+            )
+        if isinstance(original, GraphQLError):
+            # Raised on purpose (e.g. by Strawberry for a bad argument): public already.
+            code = (original.extensions or {}).get("code", INTERNAL)
+            return _with(error, code, message=original.message, **(original.extensions or {}))
+        logger.error("unexpected error at %s", _where(error), exc_info=original)
+        return _with(error, INTERNAL, message=INTERNAL_MESSAGE, keep_original=False)
+
+
+def _where(error: GraphQLError) -> str:
+    return ".".join(str(key) for key in error.path) if error.path else "(operation)"
+
+
+def _with(
+    error: GraphQLError,
+    code: str,
+    *,
+    message: str | None = None,
+    keep_original: bool = True,
+    **extensions: Any,
+) -> GraphQLError:
+    return GraphQLError(
+        message if message is not None else error.message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=error.original_error if keep_original else None,
+        extensions={**(error.extensions or {}), **extensions, "code": code},
+    )
+
+
+class SubgraphSchema(strawberry.federation.Schema):
+    """A federation schema whose errors are logged once, by :class:`ErrorCodes`."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Strawberry would log every error with its traceback, bad input included.
+        return None
+
+
+def federation_schema(
+    query: type,
+    *,
+    types: Sequence[type] = (),
+    mutation: type | None = None,
+    subscription: type | None = None,
+    extensions: Sequence[type[SchemaExtension]] = (),
+) -> SubgraphSchema:
+    """A federation-2 subgraph schema with :class:`ErrorCodes` installed."""
+    return SubgraphSchema(
+        query=query,
+        mutation=mutation,
+        subscription=subscription,
+        types=types,
+        extensions=[*extensions, ErrorCodes],
+        federation_version=FEDERATION_VERSION,
+    )

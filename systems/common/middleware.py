@@ -1,0 +1,103 @@
+"""The ASGI middleware in front of every reference system: counts, faults, last-resort 500."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+
+from starlette.routing import BaseRoute, Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from crossdock.settings import FaultSettings
+from systems.common.faults import FaultInjector
+from systems.common.responses import error_response
+from systems.common.stats import RequestStats
+
+__all__ = ["ADMIN_PREFIX", "HEALTH_PATH", "SystemMiddleware", "is_exempt"]
+
+ADMIN_PREFIX = "/_admin/"
+HEALTH_PATH = "/health"
+
+logger = logging.getLogger(__name__)
+
+
+def is_exempt(path: str) -> bool:
+    """Admin and health requests are neither counted nor subject to faults."""
+    return path == HEALTH_PATH or path.startswith(ADMIN_PREFIX)
+
+
+class SystemMiddleware:
+    """Counts each request by route template, applies the injected faults, and turns an
+    unhandled exception into a JSON 500 with no traceback (the traceback goes to the log)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        routes: Sequence[BaseRoute],
+        stats: RequestStats,
+        faults: Callable[[], FaultSettings],
+    ) -> None:
+        self.app = app
+        self._routes = routes
+        self._stats = stats
+        self._injector = FaultInjector(faults, clock=time.monotonic)
+
+    def _template(self, scope: Scope) -> str:
+        """The path template of the route that will answer (``/accounts/{id}``)."""
+        partial: str | None = None
+        for route in self._routes:
+            match, _ = route.matches(scope)
+            path = getattr(route, "path", None)
+            if match is Match.FULL and isinstance(path, str):
+                return path
+            if match is Match.PARTIAL and partial is None and isinstance(path, str):
+                partial = path
+        return partial if partial is not None else str(scope["path"])
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if not is_exempt(scope["path"]):
+            self._stats.record(scope["method"], self._template(scope))
+            decision = self._injector.decide()
+            if decision.retry_after is not None:
+                response = error_response(
+                    429,
+                    "RATE_LIMITED",
+                    "rate limit exceeded; retry later",
+                    headers={"Retry-After": str(decision.retry_after)},
+                )
+                await response(scope, receive, send)
+                return
+            if decision.delay_seconds > 0:
+                # This sleep is the simulated latency of a slow backend.
+                await asyncio.sleep(decision.delay_seconds)
+            if decision.fail:
+                response = error_response(503, "UNAVAILABLE", "service temporarily unavailable")
+                await response(scope, receive, send)
+                return
+
+        started = False
+
+        async def send_tracking(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_tracking)
+        except Exception:
+            logger.exception(
+                "unhandled error answering %s %s",
+                scope["method"],
+                scope["path"],
+                extra={"method": scope["method"], "path": scope["path"]},
+            )
+            if started:
+                raise
+            await error_response(500, "INTERNAL", "internal error")(scope, receive, send)

@@ -1,0 +1,336 @@
+"""Read one subgraph's SDL into a :class:`SubgraphSchema`, resolving federation directives.
+
+Federation 2 subgraphs name their directives through ``@link(url: ".../federation/v2.x",
+import: [...], as: ...)``: imported directives keep their (possibly renamed) name, the others are
+reachable as ``federation__name``. Federation 1 subgraphs use the plain names and ``extend type``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from graphql import (
+    BooleanValueNode,
+    ConstDirectiveNode,
+    DefinitionNode,
+    EnumTypeDefinitionNode,
+    EnumTypeExtensionNode,
+    GraphQLError,
+    InputObjectTypeDefinitionNode,
+    InputObjectTypeExtensionNode,
+    InterfaceTypeDefinitionNode,
+    InterfaceTypeExtensionNode,
+    ListValueNode,
+    ObjectTypeDefinitionNode,
+    ObjectTypeExtensionNode,
+    ObjectValueNode,
+    ScalarTypeDefinitionNode,
+    ScalarTypeExtensionNode,
+    SchemaDefinitionNode,
+    SchemaExtensionNode,
+    StringValueNode,
+    UnionTypeDefinitionNode,
+    UnionTypeExtensionNode,
+    ValueNode,
+    parse,
+)
+
+from gateway.composition.errors import CompositionError
+from gateway.composition.model import (
+    ArgumentDef,
+    EnumValueDef,
+    FieldDef,
+    KeyDef,
+    OverrideDef,
+    SubgraphSchema,
+    TypeDef,
+    TypeKind,
+)
+
+__all__ = ["read_subgraph"]
+
+_FEDERATION_URL = re.compile(r"specs\.apollo\.dev/federation/v(\d+)\.(\d+)")
+_MACHINERY_TYPES = {"_Service", "_Entity", "_Any", "_FieldSet", "FieldSet"}
+_MACHINERY_PREFIXES = ("link__", "federation__", "join__")
+_MACHINERY_ROOT_FIELDS = {"_entities", "_service"}
+_DEFAULT_ROOTS = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
+
+_ObjectLike = (
+    ObjectTypeDefinitionNode,
+    ObjectTypeExtensionNode,
+    InterfaceTypeDefinitionNode,
+    InterfaceTypeExtensionNode,
+)
+
+
+def read_subgraph(name: str, url: str, sdl: str) -> SubgraphSchema:
+    """Parse ``sdl`` of subgraph ``name``; raise :class:`CompositionError` when it is invalid."""
+    try:
+        document = parse(sdl)
+    except GraphQLError as error:
+        raise CompositionError("INVALID_GRAPHQL", error.message, subgraph=name) from None
+    definitions = list(document.definitions)
+    names, federation2 = _directive_names(definitions)
+    roots = _root_types(definitions)
+    renames = {actual: _DEFAULT_ROOTS[op] for op, actual in roots.items()}
+    builder = _TypeBuilder(name, names, federation2, renames)
+    for definition in definitions:
+        builder.add(definition)
+    return SubgraphSchema(
+        name=name,
+        url=url,
+        federation2=federation2,
+        types=builder.finish(),
+        root_types={op: _DEFAULT_ROOTS[op] for op in roots},
+    )
+
+
+def _directive_names(definitions: list[DefinitionNode]) -> tuple[dict[str, str], bool]:
+    """Map the local name of every federation directive to its canonical name."""
+    for definition in definitions:
+        if not isinstance(definition, SchemaDefinitionNode | SchemaExtensionNode):
+            continue
+        for directive in definition.directives or ():
+            if directive.name.value != "link":
+                continue
+            args = _arguments(directive)
+            url = args.get("url")
+            if not isinstance(url, StringValueNode) or not _FEDERATION_URL.search(url.value):
+                continue
+            prefix_node = args.get("as")
+            prefix = prefix_node.value if isinstance(prefix_node, StringValueNode) else "federation"
+            names = {f"{prefix}__{canonical}": canonical for canonical in _FEDERATION_DIRECTIVES}
+            imports = args.get("import")
+            for item in imports.values if isinstance(imports, ListValueNode) else ():
+                if isinstance(item, StringValueNode):
+                    imported = item.value.lstrip("@")
+                    names[imported] = imported
+                elif isinstance(item, ObjectValueNode):
+                    fields = {f.name.value: f.value for f in item.fields}
+                    original, alias = fields.get("name"), fields.get("as")
+                    if isinstance(original, StringValueNode):
+                        local = (
+                            alias.value if isinstance(alias, StringValueNode) else original.value
+                        )
+                        names[local.lstrip("@")] = original.value.lstrip("@")
+            return names, True
+    return {canonical: canonical for canonical in _FEDERATION_DIRECTIVES}, False
+
+
+_FEDERATION_DIRECTIVES = (
+    "key",
+    "external",
+    "requires",
+    "provides",
+    "shareable",
+    "override",
+    "inaccessible",
+    "interfaceObject",
+    "extends",
+    "tag",
+)
+
+
+def _root_types(definitions: list[DefinitionNode]) -> dict[str, str]:
+    roots: dict[str, str] = {}
+    for definition in definitions:
+        if isinstance(definition, SchemaDefinitionNode | SchemaExtensionNode):
+            for operation in definition.operation_types or ():
+                roots[operation.operation.value] = operation.type.name.value
+    if roots:
+        return roots
+    declared = {
+        d.name.value
+        for d in definitions
+        if isinstance(d, ObjectTypeDefinitionNode | ObjectTypeExtensionNode)
+    }
+    return {op: type_name for op, type_name in _DEFAULT_ROOTS.items() if type_name in declared}
+
+
+def _arguments(directive: ConstDirectiveNode) -> dict[str, ValueNode]:
+    return {arg.name.value: arg.value for arg in directive.arguments or ()}
+
+
+def _string(value: ValueNode | None) -> str | None:
+    return value.value if isinstance(value, StringValueNode) else None
+
+
+def _is_machinery(type_name: str) -> bool:
+    return type_name in _MACHINERY_TYPES or type_name.startswith(_MACHINERY_PREFIXES)
+
+
+class _TypeBuilder:
+    """Folds definitions and extensions of each type into one :class:`TypeDef`."""
+
+    def __init__(
+        self, subgraph: str, names: dict[str, str], federation2: bool, renames: dict[str, str]
+    ) -> None:
+        self.subgraph = subgraph
+        self.names = names
+        self.federation2 = federation2
+        self.renames = renames
+        self.types: dict[str, TypeDef] = {}
+
+    def _directives(
+        self, nodes: Iterable[ConstDirectiveNode] | None
+    ) -> list[tuple[str, dict[str, ValueNode]]]:
+        found = []
+        for node in nodes or ():
+            canonical = self.names.get(node.name.value)
+            if canonical is None and node.name.value == "deprecated":
+                canonical = "deprecated"
+            if canonical is not None:
+                found.append((canonical, _arguments(node)))
+        return found
+
+    def add(self, node: DefinitionNode) -> None:
+        name_node = getattr(node, "name", None)
+        if name_node is None or _is_machinery(name_node.value):
+            return
+        name = self.renames.get(name_node.value, name_node.value)
+        kind = _kind(node)
+        if kind is None:
+            return
+        existing = self.types.get(name)
+        if existing is not None and existing.kind != kind:
+            raise CompositionError(
+                "TYPE_KIND_MISMATCH",
+                f"{name} is declared both as {existing.kind} and {kind}",
+                subgraph=self.subgraph,
+                coordinate=name,
+            )
+        directives = self._directives(node.directives)  # type: ignore[attr-defined]
+        keys = tuple(
+            KeyDef(_string(args.get("fields")) or "", _bool(args.get("resolvable"), True))
+            for directive, args in directives
+            if directive == "key"
+        )
+        is_extension = isinstance(
+            node,
+            ObjectTypeExtensionNode | InterfaceTypeExtensionNode | UnionTypeExtensionNode,
+        ) or any(d == "extends" for d, _ in directives)
+        type_shareable = any(d == "shareable" for d, _ in directives)
+        fields = dict(existing.fields) if existing else {}
+        if isinstance(node, _ObjectLike):
+            for field_node in node.fields or ():
+                if name == "Query" and field_node.name.value in _MACHINERY_ROOT_FIELDS:
+                    continue
+                fields[field_node.name.value] = self._field(field_node, type_shareable)
+        elif isinstance(node, InputObjectTypeDefinitionNode | InputObjectTypeExtensionNode):
+            for input_node in node.fields or ():
+                fields[input_node.name.value] = FieldDef(
+                    name=input_node.name.value,
+                    type=input_node.type,
+                    description=_description(input_node),
+                    default=input_node.default_value,
+                    inaccessible=any(
+                        d == "inaccessible" for d, _ in self._directives(input_node.directives)
+                    ),
+                )
+        values = existing.values if existing else ()
+        if isinstance(node, EnumTypeDefinitionNode | EnumTypeExtensionNode):
+            values = values + tuple(
+                EnumValueDef(
+                    name=v.name.value,
+                    description=_description(v),
+                    inaccessible=any(
+                        d == "inaccessible" for d, _ in self._directives(v.directives)
+                    ),
+                    deprecation=_deprecation(self._directives(v.directives)),
+                )
+                for v in node.values or ()
+            )
+        members = existing.members if existing else ()
+        if isinstance(node, UnionTypeDefinitionNode | UnionTypeExtensionNode):
+            members = members + tuple(m.name.value for m in node.types or ())
+        interfaces = existing.interfaces if existing else ()
+        if isinstance(node, _ObjectLike):
+            interfaces = interfaces + tuple(i.name.value for i in node.interfaces or ())
+        self.types[name] = TypeDef(
+            name=name,
+            kind=kind,
+            description=(existing.description if existing else None) or _description(node),
+            fields=fields,
+            keys=(existing.keys if existing else ()) + keys,
+            interfaces=interfaces,
+            members=members,
+            values=values,
+            shareable=(existing.shareable if existing else False) or type_shareable,
+            extension=(existing.extension if existing else False) or (is_extension and bool(keys)),
+            interface_object=(existing.interface_object if existing else False)
+            or any(d == "interfaceObject" for d, _ in directives),
+            inaccessible=(existing.inaccessible if existing else False)
+            or any(d == "inaccessible" for d, _ in directives),
+        )
+
+    def _field(self, node: object, type_shareable: bool) -> FieldDef:
+        from graphql import FieldDefinitionNode
+
+        assert isinstance(node, FieldDefinitionNode)
+        directives = self._directives(node.directives)
+        by_name = {d: args for d, args in directives}
+        override = None
+        if "override" in by_name:
+            args = by_name["override"]
+            override = OverrideDef(_string(args.get("from")) or "", _string(args.get("label")))
+        return FieldDef(
+            name=node.name.value,
+            type=node.type,
+            description=_description(node),
+            arguments=tuple(
+                ArgumentDef(
+                    name=arg.name.value,
+                    type=arg.type,
+                    default=arg.default_value,
+                    description=_description(arg),
+                    inaccessible=any(
+                        d == "inaccessible" for d, _ in self._directives(arg.directives)
+                    ),
+                )
+                for arg in node.arguments or ()
+            ),
+            external="external" in by_name,
+            # Federation 1 has no @shareable: every field may be resolved by several subgraphs.
+            shareable="shareable" in by_name or type_shareable or not self.federation2,
+            requires=_string(by_name.get("requires", {}).get("fields")),
+            provides=_string(by_name.get("provides", {}).get("fields")),
+            override=override,
+            inaccessible="inaccessible" in by_name,
+            deprecation=_deprecation(directives),
+        )
+
+    def finish(self) -> dict[str, TypeDef]:
+        return dict(sorted(self.types.items()))
+
+
+def _kind(node: DefinitionNode) -> TypeKind | None:
+    if isinstance(node, ObjectTypeDefinitionNode | ObjectTypeExtensionNode):
+        return "OBJECT"
+    if isinstance(node, InterfaceTypeDefinitionNode | InterfaceTypeExtensionNode):
+        return "INTERFACE"
+    if isinstance(node, UnionTypeDefinitionNode | UnionTypeExtensionNode):
+        return "UNION"
+    if isinstance(node, EnumTypeDefinitionNode | EnumTypeExtensionNode):
+        return "ENUM"
+    if isinstance(node, InputObjectTypeDefinitionNode | InputObjectTypeExtensionNode):
+        return "INPUT_OBJECT"
+    if isinstance(node, ScalarTypeDefinitionNode | ScalarTypeExtensionNode):
+        return "SCALAR"
+    return None
+
+
+def _description(node: object) -> str | None:
+    description = getattr(node, "description", None)
+    return description.value if isinstance(description, StringValueNode) else None
+
+
+def _bool(value: ValueNode | None, default: bool) -> bool:
+    return value.value if isinstance(value, BooleanValueNode) else default
+
+
+def _deprecation(directives: list[tuple[str, dict[str, ValueNode]]]) -> str | None:
+    for name, args in directives:
+        if name == "deprecated":
+            return _string(args.get("reason")) or "No longer supported"
+    return None

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from crossdock.settings import SYSTEM_NAMES, Settings, SystemName
 
@@ -70,6 +71,36 @@ def _cmd_subgraph(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_compose(args: argparse.Namespace) -> int:
+    from gateway.composition import CompositionError, CompositionFailed, compose
+    from gateway.composition.sources import load_sources, parse_subgraph_spec
+    from schema.graph import SUPERGRAPH_PATH, compose_snapshots
+
+    try:
+        if args.subgraph:
+            specs = [parse_subgraph_spec(text) for text in args.subgraph]
+            supergraph = compose(asyncio.run(load_sources(specs)))
+            out = args.out
+        else:
+            supergraph = compose_snapshots()
+            out = args.out or SUPERGRAPH_PATH
+    except ValueError as error:
+        print(f"crossdock compose: {error}", file=sys.stderr)
+        return 2
+    except CompositionError as error:
+        print(f"composition failed:\n  {error}", file=sys.stderr)
+        return 1
+    except CompositionFailed as failure:
+        print(failure, file=sys.stderr)
+        return 1
+    if out is None:
+        sys.stdout.write(supergraph)
+    else:
+        Path(out).write_text(supergraph)
+        print(f"wrote {out}", file=sys.stderr)
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="crossdock",
@@ -95,6 +126,21 @@ def _parser() -> argparse.ArgumentParser:
     system.add_argument("name", choices=SYSTEM_NAMES)
     system.add_argument("--port", type=int)
     system.set_defaults(func=_cmd_system)
+
+    compose = sub.add_parser(
+        "compose",
+        help="compose subgraph SDLs into a supergraph",
+        description="Compose subgraphs into an Apollo-format supergraph. Without --subgraph, "
+        "composes our graph from schema/sdl/*.graphql into schema/supergraph.graphql.",
+    )
+    compose.add_argument(
+        "--subgraph",
+        action="append",
+        metavar="NAME=URL|NAME=FILE@URL",
+        help="a running subgraph (its _service { sdl }) or an SDL file and its routing URL",
+    )
+    compose.add_argument("--out", type=Path, help="where to write the supergraph (default stdout)")
+    compose.set_defaults(func=_cmd_compose)
 
     subgraph = sub.add_parser("subgraph", help="run one subgraph (crm, erp or wms)")
     common(subgraph)

@@ -21,10 +21,11 @@ class Service:
     app: ASGIApp
     host: str
     port: int
+    path: str = ""  # where a person should point a browser or client, e.g. "/graphql"
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"http://{self.host}:{self.port}{self.path}"
 
 
 class _Server(uvicorn.Server):
@@ -44,7 +45,10 @@ async def serve_all(services: list[Service], *, on_started: str | None = None) -
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    tasks = [asyncio.create_task(server.serve(), name=s.name) for s, server in zip(services, servers, strict=True)]
+    tasks = [
+        asyncio.create_task(server.serve(), name=s.name)
+        for s, server in zip(services, servers, strict=True)
+    ]
     try:
         while not all(server.started for server in servers):
             done = [t for t in tasks if t.done()]

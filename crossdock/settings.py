@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import AliasChoices, BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["FaultSettings", "Ports", "Settings", "SystemName", "SYSTEM_NAMES"]
+__all__ = ["SYSTEM_NAMES", "FaultSettings", "Ports", "Settings", "SystemName"]
 
 SystemName = Literal["crm", "erp", "wms"]
 SYSTEM_NAMES: tuple[SystemName, ...] = ("crm", "erp", "wms")

@@ -25,13 +25,22 @@ def build_stack(settings: Settings) -> Stack:
     """Seed the systems if needed and build every service of the embedded default."""
     report = seed_all(settings, reset=False)
     services = [
-        Service(f"{name} system", create_system_app(name, settings), settings.host,
-                settings.system_port(name))
+        Service(
+            f"{name} system",
+            create_system_app(name, settings),
+            settings.host,
+            settings.system_port(name),
+        )
         for name in SYSTEM_NAMES
     ]
     services += [
-        Service(f"{name} subgraph", create_subgraph_app(name, settings), settings.host,
-                subgraph_port(name, settings))
+        Service(
+            f"{name} subgraph",
+            create_subgraph_app(name, settings),
+            settings.host,
+            subgraph_port(name, settings),
+            path="/graphql",
+        )
         for name in SUBGRAPH_NAMES
     ]
     return Stack(services=services, seed_report=report)

@@ -22,9 +22,13 @@ def subgraph_port(name: SubgraphName, settings: Settings) -> int:
 def create_subgraph_app(name: SubgraphName, settings: Settings) -> Starlette:
     """The GraphQL app of subgraph ``name``; it reaches its system at ``settings.system_url``."""
     if name == "crm":
-        from subgraphs.crm.app import create_app
-    elif name == "erp":
-        from subgraphs.erp.app import create_app
-    else:
-        from subgraphs.wms.app import create_app
-    return create_app(settings)
+        from subgraphs.crm.app import create_app as create_crm
+
+        return create_crm(settings)
+    if name == "erp":
+        from subgraphs.erp.app import create_app as create_erp
+
+        return create_erp(settings)
+    from subgraphs.wms.app import create_app as create_wms
+
+    return create_wms(settings)

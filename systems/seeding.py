@@ -18,12 +18,16 @@ SeedFunction = Callable[[sqlite3.Connection, World], None]
 
 def _seeder(name: SystemName) -> SeedFunction:
     if name == "crm":
-        from systems.crm.storage import seed_database
-    elif name == "erp":
-        from systems.erp.storage import seed_database
-    else:
-        from systems.wms.storage import seed_database
-    return seed_database
+        from systems.crm.storage import seed_database as seed_crm
+
+        return seed_crm
+    if name == "erp":
+        from systems.erp.storage import seed_database as seed_erp
+
+        return seed_erp
+    from systems.wms.storage import seed_database as seed_wms
+
+    return seed_wms
 
 
 def is_seeded(path: Path) -> bool:

@@ -423,7 +423,9 @@ class _Merger:
         inner_b = b.type if isinstance(b, NonNullTypeNode) else b
         if isinstance(inner_a, ListTypeNode) and isinstance(inner_b, ListTypeNode):
             item = self._combine(inner_a.type, inner_b.type, output)
-            inner: ListTypeNode | NamedTypeNode | None = None if item is None else ListTypeNode(type=item)
+            inner: ListTypeNode | NamedTypeNode | None = (
+                None if item is None else ListTypeNode(type=item)
+            )
         elif isinstance(inner_a, NamedTypeNode) and isinstance(inner_b, NamedTypeNode):
             inner = self._combine_named(inner_a, inner_b, output)
         else:

@@ -1,9 +1,9 @@
 """Errors a reference system answers with, and the JSON shape of every error body.
 
-    Exception
-    └── ApiError            any status, any code
-        ├── NotFound        404 NOT_FOUND
-        └── Unprocessable   422 INVALID_PARAMETER
+Exception
+└── ApiError            any status, any code
+    ├── NotFound        404 NOT_FOUND
+    └── Unprocessable   422 INVALID_PARAMETER
 """
 
 from __future__ import annotations

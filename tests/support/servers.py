@@ -4,23 +4,15 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import uvicorn
 from starlette.types import ASGIApp
 
+from tests.support.waiting import wait_until
+
 __all__ = ["serve", "wait_until"]
-
-
-def wait_until(condition: Callable[[], bool], *, timeout: float = 10.0, what: str = "") -> None:
-    """Poll ``condition`` until it holds; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"gave up waiting for {what or condition!r} after {timeout}s")
-        time.sleep(0.01)
 
 
 @contextmanager

@@ -12,9 +12,9 @@ from datetime import date, datetime
 from decimal import Decimal
 
 __all__ = [
-    "Address",
     "REGIONS",
     "AccountRecord",
+    "Address",
     "CaseRecord",
     "ContactRecord",
     "CreditMemoRecord",

@@ -1,17 +1,19 @@
-"""Error codes for every subgraph: each GraphQL error gets an ``extensions.code``, none leaks internals.
+"""Error codes of every subgraph: each GraphQL error gets ``extensions.code``, none leaks internals.
 
 How an exception raised in a resolver reaches the client::
 
-    SystemCallError (client.py)      -> SUBGRAPH_ERROR   "erp is unavailable: erp timed out after 2.0s"
-    BadUserInput                     -> BAD_USER_INPUT   its own message
-    GraphQLError raised on purpose   -> its own code, or INTERNAL, with its own message
-    anything else                    -> INTERNAL         "Internal server error" (logged with traceback)
+    SystemCallError (client.py)  -> SUBGRAPH_ERROR  "erp is unavailable: erp timed out after 2.0s"
+    BadUserInput                 -> BAD_USER_INPUT  its own message
+    GraphQLError raised on purpose -> its own code (else INTERNAL) and its own message
+    anything else                -> INTERNAL        "Internal server error" (logged, with traceback)
 
-and errors GraphQL itself raises before execution::
+and errors GraphQL itself raises about the request::
 
-    syntax error                     -> GRAPHQL_PARSE_FAILED
-    validation error                 -> GRAPHQL_VALIDATION_FAILED
-    bad variable values              -> BAD_USER_INPUT
+    syntax error                 -> GRAPHQL_PARSE_FAILED
+    validation error             -> GRAPHQL_VALIDATION_FAILED
+    bad variable values          -> BAD_USER_INPUT
+
+Subscription events go through the same mapping.
 
 The path and locations of every error stay as GraphQL set them.
 """
@@ -19,13 +21,14 @@ The path and locations of every error stay as GraphQL set them.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Final
 
 import strawberry
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
+from strawberry.federation.schema_directives import Link
 from strawberry.types import ExecutionContext
 from strawberry.types.execution import ExecutionResult as StrawberryExecutionResult
 
@@ -94,9 +97,9 @@ class ErrorCodes(SchemaExtension):
     def on_stream_result(self, result: Any) -> Iterator[None]:
         self._stream_processed = True
         self._process(result)
-        for part in (*(getattr(result, "incremental", None) or ()),):
+        for part in getattr(result, "incremental", None) or ():
             self._process(part)
-        for part in (*(getattr(result, "completed", None) or ()),):
+        for part in getattr(result, "completed", None) or ():
             self._process(part)
         yield
 
@@ -110,22 +113,21 @@ class ErrorCodes(SchemaExtension):
         if (error.extensions or {}).get("code"):
             return error
         original = error.original_error
-        if original is None:
-            if isinstance(error, GraphQLSyntaxError):
-                return _with(error, GRAPHQL_PARSE_FAILED)
-            if self._executing and error.path is None:
-                return _with(error, BAD_USER_INPUT)
-            if error.path is None:
-                return _with(error, GRAPHQL_VALIDATION_FAILED)
-            return _with(error, INTERNAL)
+        if isinstance(error, GraphQLSyntaxError):
+            return _with(error, GRAPHQL_PARSE_FAILED)
+        if error.path is None and (original is None or isinstance(original, GraphQLError)):
+            # GraphQL's own complaint about the request: the document, or once executing, the
+            # variables. (Exceptions without a path, e.g. from a subscription's source, go on.)
+            return _with(error, BAD_USER_INPUT if self._executing else GRAPHQL_VALIDATION_FAILED)
         if isinstance(original, BadUserInput):
             return _with(error, BAD_USER_INPUT, message=original.message)
         if isinstance(original, SystemCallError):
-            state = "gave an invalid answer" if isinstance(original, SystemResponseInvalid) else (
-                "is unavailable"
-            )
-            logger.warning(
-                "system call failed at %s: %s", _where(error), original.message
+            # The client logged the details of the call already.
+            logger.info("system call failed at %s: %s", _where(error), original.message)
+            state = (
+                "gave an invalid answer"
+                if isinstance(original, SystemResponseInvalid)
+                else "is unavailable"
             )
             return _with(
                 error,
@@ -133,10 +135,11 @@ class ErrorCodes(SchemaExtension):
                 message=f"{original.system} {state}: {original.message}",
                 system=original.system,
             )
-        if isinstance(original, GraphQLError):
-            # Raised on purpose (e.g. by Strawberry for a bad argument): public already.
-            code = (original.extensions or {}).get("code", INTERNAL)
-            return _with(error, code, message=original.message, **(original.extensions or {}))
+        if original is None or isinstance(original, GraphQLError):
+            # Raised on purpose (by a resolver or by GraphQL itself): public already.
+            public = original or error
+            code = (public.extensions or {}).get("code", INTERNAL)
+            return _with(error, code, message=public.message, **(public.extensions or {}))
         logger.error("unexpected error at %s", _where(error), exc_info=original)
         return _with(error, INTERNAL, message=INTERNAL_MESSAGE, keep_original=False)
 
@@ -160,7 +163,7 @@ def _with(
         positions=error.positions,
         path=error.path,
         original_error=error.original_error if keep_original else None,
-        extensions={**(error.extensions or {}), **extensions, "code": code},
+        extensions={"code": code, **(error.extensions or {}), **extensions},
     )
 
 
@@ -173,6 +176,14 @@ class SubgraphSchema(strawberry.federation.Schema):
         # Strawberry would log every error with its traceback, bad input included.
         return None
 
+    def _add_link_directives(self, additional_directives: Iterable[object] | None = None) -> None:
+        # Strawberry links the federation spec only when a federation directive is used; without
+        # the link, composition would take the subgraph for a federation-1 one.
+        super()._add_link_directives(additional_directives)
+        url = f"https://specs.apollo.dev/federation/v{FEDERATION_VERSION}"
+        if not any(getattr(d, "url", None) == url for d in self.schema_directives):
+            self.schema_directives = [*self.schema_directives, Link(url=url, import_=[])]
+
 
 def federation_schema(
     query: type,
@@ -180,14 +191,14 @@ def federation_schema(
     types: Sequence[type] = (),
     mutation: type | None = None,
     subscription: type | None = None,
-    extensions: Sequence[type[SchemaExtension]] = (),
+    extensions: Sequence[type[SchemaExtension] | Callable[[], SchemaExtension]] = (),
 ) -> SubgraphSchema:
-    """A federation-2 subgraph schema with :class:`ErrorCodes` installed."""
+    """A federation-2 subgraph schema with :class:`ErrorCodes` installed (outermost)."""
     return SubgraphSchema(
         query=query,
         mutation=mutation,
         subscription=subscription,
         types=types,
-        extensions=[*extensions, ErrorCodes],
+        extensions=[ErrorCodes, *extensions],  # first in, last out: sees every error
         federation_version=FEDERATION_VERSION,
     )

@@ -1,0 +1,66 @@
+"""What every subgraph shares: system client, loaders, value types, pagination, errors, app.
+
+A subgraph builds its schema with :func:`federation_schema`, reaches its system through a
+:class:`SystemClient` behind :class:`Loader` s created per request, raises :class:`BadUserInput`
+for bad arguments, and is served by :func:`create_graphql_app`.
+"""
+
+from subgraphs.common.app import SubgraphGraphQL, create_graphql_app
+from subgraphs.common.client import (
+    SystemCallError,
+    SystemClient,
+    SystemResponse,
+    SystemResponseInvalid,
+    SystemUnavailable,
+    system_client,
+)
+from subgraphs.common.errors import (
+    FEDERATION_VERSION,
+    BadUserInput,
+    ErrorCodes,
+    SubgraphSchema,
+    federation_schema,
+)
+from subgraphs.common.loaders import GroupLoader, Loader
+from subgraphs.common.relay import (
+    Connection,
+    Edge,
+    PageInfo,
+    PageRequest,
+    build_connection,
+    decode_cursor,
+    encode_cursor,
+    page_request,
+)
+from subgraphs.common.sdl import subgraph_sdl
+from subgraphs.common.types import Address, Money, Region
+
+__all__ = [
+    "FEDERATION_VERSION",
+    "Address",
+    "BadUserInput",
+    "Connection",
+    "Edge",
+    "ErrorCodes",
+    "GroupLoader",
+    "Loader",
+    "Money",
+    "PageInfo",
+    "PageRequest",
+    "Region",
+    "SubgraphGraphQL",
+    "SubgraphSchema",
+    "SystemCallError",
+    "SystemClient",
+    "SystemResponse",
+    "SystemResponseInvalid",
+    "SystemUnavailable",
+    "build_connection",
+    "create_graphql_app",
+    "decode_cursor",
+    "encode_cursor",
+    "federation_schema",
+    "page_request",
+    "subgraph_sdl",
+    "system_client",
+]

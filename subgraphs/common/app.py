@@ -1,0 +1,85 @@
+"""The ASGI app of a subgraph: GraphQL (and GraphiQL) on /graphql, /health and /ready."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+
+import orjson
+import strawberry.federation
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+__all__ = ["SubgraphGraphQL", "create_graphql_app"]
+
+logger = logging.getLogger(__name__)
+
+
+class SubgraphGraphQL(GraphQL[object, None]):
+    """Strawberry's ASGI view with a fresh context (fresh loaders) per request.
+
+    Over a WebSocket the context lives as long as the connection; a subscription that loads
+    through it should ``clear()`` its loaders between events.
+    """
+
+    def __init__(self, schema: strawberry.federation.Schema, context_getter: Callable[[], object]):
+        super().__init__(schema)
+        self._context_getter = context_getter
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> object:
+        return self._context_getter()
+
+    def encode_json(self, data: object) -> str:
+        # Text, not bytes: graphql-transport-ws messages must travel as text frames.
+        return orjson.dumps(data).decode()
+
+
+def create_graphql_app(
+    schema: strawberry.federation.Schema,
+    *,
+    name: str,
+    context_getter: Callable[[], object],
+    on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
+    ready_check: Callable[[], Awaitable[bool]] | None = None,
+) -> Starlette:
+    """Serve ``schema`` as subgraph ``name``; ``on_shutdown`` runs when the server stops."""
+    graphql = SubgraphGraphQL(schema, context_getter)
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"status": "ok", "service": name})
+
+    async def ready(request: Request) -> Response:
+        try:
+            is_ready = True if ready_check is None else await ready_check()
+        except Exception:
+            logger.exception("readiness check of %s failed", name)
+            is_ready = False
+        if is_ready:
+            return JSONResponse({"status": "ready", "service": name})
+        return JSONResponse({"status": "unavailable", "service": name}, status_code=503)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        for close in on_shutdown:
+            try:
+                await close()
+            except Exception:
+                logger.exception("shutdown hook of %s failed", name)
+
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/health", health, methods=["GET"]),
+            Route("/ready", ready, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )

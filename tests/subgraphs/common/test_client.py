@@ -1,0 +1,201 @@
+"""SystemClient against a fake system on loopback: answers, failures, retries, batches."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+
+import pytest
+
+from crossdock.settings import Settings
+from subgraphs.common import (
+    SystemCallError,
+    SystemClient,
+    SystemResponseInvalid,
+    SystemUnavailable,
+    system_client,
+)
+from tests.subgraphs.common.conftest import CLIENT_TIMEOUT, FakeSystem
+
+
+async def test_get_json_returns_the_parsed_body(client: SystemClient) -> None:
+    assert await client.get_json("/items/A1") == {"id": "A1", "name": "Item A1"}
+    assert client.calls == 1
+
+
+async def test_get_json_sends_params(client: SystemClient, fake_system: FakeSystem) -> None:
+    body = await client.get_json("/items", {"ids": "A,B", "limit": 5})
+    assert [item["id"] for item in body["items"]] == ["A", "B"]
+    assert fake_system.queries("/items") == ["ids=A%2CB&limit=5"]
+
+
+async def test_empty_body_is_none(client: SystemClient) -> None:
+    assert await client.get_json("/empty") is None
+
+
+async def test_404_is_none_when_the_caller_allows_it(client: SystemClient) -> None:
+    assert await client.get_json("/items/missing", not_found_ok=True) is None
+
+
+async def test_404_is_invalid_otherwise(client: SystemClient) -> None:
+    with pytest.raises(SystemResponseInvalid) as raised:
+        await client.get_json("/items/missing")
+    assert raised.value.system == "erp"
+    assert raised.value.message == "erp answered 404"
+
+
+async def test_unexpected_4xx_is_invalid(client: SystemClient) -> None:
+    with pytest.raises(SystemResponseInvalid, match="erp answered 400"):
+        await client.get_json("/bad-request")
+
+
+async def test_5xx_is_unavailable_without_the_body(client: SystemClient) -> None:
+    with pytest.raises(SystemUnavailable) as raised:
+        await client.get_json("/unavailable")
+    assert str(raised.value) == "erp answered 503"
+    assert client.calls == 1  # a 5xx is not retried
+
+
+async def test_non_json_body_is_invalid(client: SystemClient) -> None:
+    with pytest.raises(SystemResponseInvalid, match="not JSON"):
+        await client.get_json("/not-json")
+
+
+async def test_429_is_retried_with_capped_retry_after(
+    client: SystemClient, fake_system: FakeSystem
+) -> None:
+    started = time.monotonic()
+    assert await client.get_json("/flaky", {"key": "once"}) == {"ok": True}
+    # Retry-After: 1 was capped at max_retry_after (0.05s).
+    assert time.monotonic() - started < 0.9
+    assert fake_system.hits("/flaky") == 2
+    assert client.calls == 2
+
+
+async def test_429_after_the_retries_is_unavailable(
+    client: SystemClient, fake_system: FakeSystem
+) -> None:
+    with pytest.raises(SystemUnavailable, match=r"erp is rate limiting \(429\) after 3 attempts"):
+        await client.get_json("/limited")
+    assert fake_system.hits("/limited") == 3  # the first try and max_retries=2 retries
+    assert client.calls == 3
+
+
+async def test_timeout_is_unavailable_within_the_timeout(client: SystemClient) -> None:
+    started = time.monotonic()
+    with pytest.raises(SystemUnavailable) as raised:
+        await client.get_json("/slow")
+    elapsed = time.monotonic() - started
+    assert raised.value.message == f"erp timed out after {CLIENT_TIMEOUT}s"
+    assert CLIENT_TIMEOUT * 0.9 <= elapsed < CLIENT_TIMEOUT + 1.0
+
+
+async def test_connection_refused_is_unavailable() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    client = SystemClient(
+        "crm", f"http://127.0.0.1:{port}", timeout=2.0, max_retries=0, max_retry_after=0
+    )
+    try:
+        with pytest.raises(SystemUnavailable) as raised:
+            await client.get_json("/accounts")
+    finally:
+        await client.aclose()
+    assert raised.value.message == "crm could not be reached"
+    assert raised.value.__cause__ is None and raised.value.__suppress_context__
+
+
+async def test_post_json_sends_and_returns_json(client: SystemClient) -> None:
+    assert await client.post_json("/echo", {"sku": "SKU-1", "qty": 2}) == {
+        "received": {"sku": "SKU-1", "qty": 2}
+    }
+
+
+async def test_post_json_returns_the_body_of_an_accepted_status(client: SystemClient) -> None:
+    assert await client.post_json("/conflict", {}, accept={409}) == {"error": "duplicate"}
+    with pytest.raises(SystemResponseInvalid, match="erp answered 409"):
+        await client.post_json("/conflict", {})
+
+
+async def test_request_reports_the_status(client: SystemClient) -> None:
+    response = await client.request("POST", "/echo", json=[1])
+    assert (response.status, response.body) == (201, {"received": [1]})
+
+
+async def test_get_many_batches_concurrently(client: SystemClient, fake_system: FakeSystem) -> None:
+    ids = [f"I{n}" for n in range(7)]
+    items = await client.get_many("/items", [*ids, "I0"], batch_size=3, items_key="items")
+    assert [item["id"] for item in items] == ids
+    assert sorted(fake_system.queries("/items")) == [
+        "ids=I0%2CI1%2CI2",
+        "ids=I3%2CI4%2CI5",
+        "ids=I6",
+    ]
+
+
+async def test_get_many_with_param_extra_and_extractor(
+    client: SystemClient, fake_system: FakeSystem
+) -> None:
+    items = await client.get_many(
+        "/items",
+        ["A", "missing"],
+        param="ids",
+        extra={"view": "full"},
+        items_key=lambda body: body["items"],
+    )
+    assert items == [{"id": "A", "name": "Item A"}]
+    assert fake_system.queries("/items") == ["view=full&ids=A%2Cmissing"]
+
+
+async def test_get_many_without_ids_sends_nothing(client: SystemClient) -> None:
+    assert await client.get_many("/items", [], items_key="items") == []
+    assert client.calls == 0
+
+
+async def test_get_many_checks_the_items(client: SystemClient) -> None:
+    with pytest.raises(SystemResponseInvalid, match="expected list"):
+        await client.get_many("/items", ["A"], items_key="count")
+
+
+async def test_get_many_raises_the_batch_failure(client: SystemClient) -> None:
+    with pytest.raises(SystemUnavailable, match="erp answered 503"):
+        await client.get_many("/unavailable", ["A", "B", "C"], batch_size=1, items_key="items")
+
+
+async def test_concurrent_calls_share_one_client(client: SystemClient) -> None:
+    bodies = await asyncio.gather(*(client.get_json(f"/items/{n}") for n in range(20)))
+    assert [body["id"] for body in bodies] == [str(n) for n in range(20)]
+    assert client.calls == 20
+
+
+async def test_client_reopens_after_aclose(client: SystemClient) -> None:
+    await client.get_json("/items/A")
+    await client.aclose()
+    assert await client.get_json("/items/B") == {"id": "B", "name": "Item B"}
+
+
+def test_errors_form_one_hierarchy() -> None:
+    assert issubclass(SystemUnavailable, SystemCallError)
+    assert issubclass(SystemResponseInvalid, SystemCallError)
+    error = SystemUnavailable("wms", "wms answered 502")
+    assert (error.system, error.message, str(error)) == (
+        "wms",
+        "wms answered 502",
+        "wms answered 502",
+    )
+
+
+def test_system_client_follows_the_settings() -> None:
+    settings = Settings(
+        erp_url="http://127.0.0.1:9/",
+        system_timeout_seconds=2.5,
+        system_max_retries=4,
+        system_max_retry_after_seconds=0.25,
+    )
+    client = system_client("erp", settings)
+    assert client.system == "erp"
+    assert client.base_url == "http://127.0.0.1:9"
+    assert (client.timeout, client.max_retries, client.max_retry_after) == (2.5, 4, 0.25)
+    assert client.calls == 0

@@ -1,0 +1,105 @@
+"""Typed calls to the CRM's REST API, answering normalized records."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cache.base import JSON
+from subgraphs.common.client import SystemClient
+from subgraphs.crm.records import AccountRecord, CaseRecord, ContactRecord
+from subgraphs.crm.vendor import (
+    AccountPayload,
+    CasePayload,
+    ContactPayload,
+    parse_list,
+    parse_record,
+)
+
+__all__ = ["AccountPage", "CrmClient"]
+
+# What a CRM Id may look like; anything else cannot name a record, so it is not sent.
+_ID = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+
+
+def _sendable(ids: Sequence[str]) -> list[str]:
+    return [id_ for id_ in dict.fromkeys(ids) if _ID.fullmatch(id_)]
+
+
+@dataclass(frozen=True, slots=True)
+class AccountPage:
+    """One page of ``GET /accounts``: its records and how many match in all."""
+
+    accounts: list[AccountRecord]
+    total: int
+
+
+class CrmClient:
+    """The CRM endpoints this subgraph uses, over one shared ``SystemClient``."""
+
+    def __init__(self, system: SystemClient) -> None:
+        self.system = system
+
+    async def _records(
+        self, path: str, ids: Sequence[str], *, param: str = "ids"
+    ) -> list[dict[str, Any]]:
+        sendable = _sendable(ids)
+        if not sendable:
+            return []
+        items = await self.system.get_many(
+            path, sendable, param=param, items_key=lambda body: parse_list(body).records
+        )
+        return items
+
+    async def account_page(self, *, offset: int, limit: int, search: str | None) -> AccountPage:
+        """``limit`` accounts from ``offset`` on (``limit`` 0 asks only for the total)."""
+        params: dict[str, str | int] = {"offset": offset, "limit": max(limit, 1)}
+        if search:
+            params["search"] = search
+        body = parse_list(await self.system.get_json("/accounts", params))
+        records = body.records[:limit]
+        accounts = [parse_record(AccountPayload, data).record() for data in records]
+        return AccountPage(accounts=accounts, total=body.total_size)
+
+    async def account_payloads(self, ids: list[str]) -> dict[str, JSON]:
+        """Validated raw Account records of ``ids`` by Id, as the reference cache keeps them."""
+        found: dict[str, JSON] = {}
+        for data in await self._records("/accounts", ids):
+            found[parse_record(AccountPayload, data).id] = data
+        return found
+
+    async def contacts(self, ids: Sequence[str]) -> list[ContactRecord]:
+        return [
+            parse_record(ContactPayload, data).record()
+            for data in await self._records("/contacts", ids)
+        ]
+
+    async def contacts_of_accounts(self, account_ids: Sequence[str]) -> list[ContactRecord]:
+        return [
+            parse_record(ContactPayload, data).record()
+            for data in await self._records("/contacts", account_ids, param="accountIds")
+        ]
+
+    async def cases(self, ids: Sequence[str]) -> list[CaseRecord]:
+        return [
+            parse_record(CasePayload, data).record() for data in await self._records("/cases", ids)
+        ]
+
+    async def cases_of_accounts(self, account_ids: Sequence[str]) -> list[CaseRecord]:
+        return [
+            parse_record(CasePayload, data).record()
+            for data in await self._records("/cases", account_ids, param="accountIds")
+        ]
+
+    async def cases_of_orders(self, order_ids: Sequence[str]) -> list[CaseRecord]:
+        return [
+            parse_record(CasePayload, data).record()
+            for data in await self._records("/cases", order_ids, param="orderIds")
+        ]
+
+    async def ping(self) -> bool:
+        """Whether the CRM answers its health check."""
+        body = await self.system.get_json("/health")
+        return isinstance(body, dict) and body.get("status") == "ok"

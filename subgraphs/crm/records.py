@@ -1,0 +1,70 @@
+"""The CRM's records as this subgraph knows them, normalized from the vendor's payloads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from subgraphs.common.types import Region
+from subgraphs.crm.enums import AccountSegment, AccountTier, CaseOrigin, CasePriority, CaseStatus
+
+__all__ = ["AccountRecord", "BillingAddress", "CaseRecord", "ContactRecord"]
+
+
+@dataclass(frozen=True, slots=True)
+class BillingAddress:
+    street: str
+    city: str
+    state: str
+    postal_code: str
+    country: str
+    region: Region
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRecord:
+    id: str
+    name: str
+    number: str
+    segment: AccountSegment
+    region: Region
+    tier: AccountTier
+    owner: str | None
+    industry: str | None
+    phone: str | None
+    active: bool
+    billing_address: BillingAddress | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRecord:
+    id: str
+    account_id: str
+    first_name: str | None
+    last_name: str
+    title: str | None
+    email: str | None
+    phone: str | None
+    primary: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRecord:
+    id: str
+    case_number: str
+    account_id: str
+    contact_id: str | None
+    subject: str
+    description: str | None
+    status: CaseStatus
+    priority: CasePriority
+    origin: CaseOrigin | None
+    order_id: str | None
+    order_number: str | None
+    created_at: datetime
+    closed_at: datetime | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is not CaseStatus.CLOSED

@@ -1,0 +1,6 @@
+"""The reference CRM: a Salesforce-shaped REST service over SQLite (accounts, contacts, cases)."""
+
+from systems.crm.app import create_app
+from systems.crm.storage import seed_database
+
+__all__ = ["create_app", "seed_database"]

@@ -1,0 +1,29 @@
+"""The CRM subgraph's SDL: the snapshot in schema/sdl/crm.graphql, and what _service answers."""
+
+from __future__ import annotations
+
+import httpx
+
+from subgraphs.common.sdl import subgraph_sdl
+from subgraphs.crm.schema import schema
+from tests.subgraphs.crm.graphql import query
+from tests.support.sdl import assert_sdl_snapshot
+
+
+def test_sdl_matches_the_snapshot() -> None:
+    assert_sdl_snapshot("crm", schema)
+
+
+def test_service_sdl_is_what_the_gateway_reads(subgraph: httpx.Client) -> None:
+    body = query(subgraph, "{ _service { sdl } }")
+    sdl = body["data"]["_service"]["sdl"]
+    assert sdl == subgraph_sdl(schema)
+    for needle in (
+        'type Account @key(fields: "id")',
+        'type Case @key(fields: "id")',
+        'type Order @key(fields: "id")',
+        "cases(open: Boolean = null): [Case!]!",
+        "accounts(first: Int = null, after: String = null, search: String = null): "
+        "AccountConnection!",
+    ):
+        assert needle in sdl

@@ -1,0 +1,50 @@
+"""The ERP subgraph's ASGI app: one ERP client and reference caches, fresh loaders per request."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+
+from cache.factory import create_cache
+from cache.reference import ReferenceCache
+from crossdock.settings import Settings
+from subgraphs.common.app import create_graphql_app
+from subgraphs.common.client import system_client
+from subgraphs.erp.client import ErpClient
+from subgraphs.erp.loaders import ErpContext, ErpLoaders, ReferenceCaches
+from subgraphs.erp.schema import schema
+
+__all__ = [
+    "CUSTOMER_TERMS_NAMESPACE",
+    "ITEMS_NAMESPACE",
+    "PRICE_LEVELS_NAMESPACE",
+    "create_app",
+]
+
+# Versioned: a change of what is cached must not read entries written by an older build.
+ITEMS_NAMESPACE = "erp-items-v1"
+PRICE_LEVELS_NAMESPACE = "erp-price-levels-v1"
+CUSTOMER_TERMS_NAMESPACE = "erp-customer-terms-v1"
+
+
+def create_app(settings: Settings) -> Starlette:
+    """Serve the ERP subgraph over the ERP at ``settings.system_url("erp")``."""
+    system = system_client("erp", settings)
+    client = ErpClient(system)
+    cache = create_cache(settings.redis_url)
+    ttl = settings.reference_cache_ttl_seconds
+    caches = ReferenceCaches(
+        items=ReferenceCache(cache, namespace=ITEMS_NAMESPACE, ttl_seconds=ttl),
+        price_levels=ReferenceCache(cache, namespace=PRICE_LEVELS_NAMESPACE, ttl_seconds=ttl),
+        customer_terms=ReferenceCache(cache, namespace=CUSTOMER_TERMS_NAMESPACE, ttl_seconds=ttl),
+    )
+
+    def context() -> ErpContext:
+        return ErpContext(client=client, loaders=ErpLoaders.create(client, caches))
+
+    return create_graphql_app(
+        schema,
+        name="erp",
+        context_getter=context,
+        on_shutdown=[system.aclose, cache.aclose],
+        ready_check=client.ping,
+    )

@@ -1,0 +1,63 @@
+"""What the ERP subgraph's types share: the resolver ``Info``, field descriptions, stubs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any, TypeAlias, TypeVar, cast
+
+import strawberry
+from strawberry.federation.schema_directives import Key
+from strawberry.federation.types import FieldSet
+
+from subgraphs.common.client import SystemResponseInvalid
+from subgraphs.common.types import Money
+from subgraphs.erp.loaders import ErpContext
+from subgraphs.erp.vendor import SYSTEM
+
+__all__ = [
+    "BASE_CURRENCY",
+    "DistributionCenter",
+    "Info",
+    "Shipment",
+    "dangling",
+    "described",
+    "money",
+]
+
+Info: TypeAlias = strawberry.Info[ErpContext, None]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Items are priced in the ERP's base currency.
+BASE_CURRENCY = "USD"
+
+
+def described(description: str) -> Callable[[F], F]:
+    """``@described(...)``: a resolver with a description, typed for mypy."""
+    return cast(Callable[[F], F], strawberry.field(description=description))
+
+
+def money(amount: Decimal, currency: str) -> Money:
+    return Money.of(amount, currency)
+
+
+def dangling(referrer: str, what: str, key: str) -> SystemResponseInvalid:
+    """The error for a record that refers to one the ERP does not have."""
+    return SystemResponseInvalid(SYSTEM, f"{referrer} refers to unknown {what} {key}")
+
+
+@strawberry.federation.type(
+    keys=[Key(fields=FieldSet("id"), resolvable=False)],
+    description="A distribution center; the WMS subgraph resolves it.",
+)
+class DistributionCenter:
+    id: strawberry.ID = strawberry.field(description="The WMS facility code, e.g. ATL1.")
+
+
+@strawberry.federation.type(
+    keys=[Key(fields=FieldSet("id"), resolvable=False)],
+    description="A shipment; the WMS subgraph resolves it.",
+)
+class Shipment:
+    id: strawberry.ID

@@ -1,0 +1,28 @@
+"""The ERP subgraph's SDL: as snapshotted, and as published through ``_service``."""
+
+from __future__ import annotations
+
+import httpx
+
+from subgraphs.common.sdl import subgraph_sdl
+from subgraphs.erp.schema import schema
+from tests.subgraphs.erp.graphql import data
+from tests.support.sdl import assert_sdl_snapshot
+
+
+def test_sdl_matches_its_snapshot() -> None:
+    assert_sdl_snapshot("erp", schema)
+
+
+def test_service_publishes_the_sdl(erp_graph: httpx.Client) -> None:
+    sdl = data(erp_graph, "{ _service { sdl } }")["_service"]["sdl"]
+    assert sdl == subgraph_sdl(schema)
+    assert '@link(url: "https://specs.apollo.dev/federation/v2.7"' in sdl
+    for key in (
+        'type Product @key(fields: "sku")',
+        'type Order @key(fields: "id")',
+        'type Account @key(fields: "id")',
+        'type DistributionCenter @key(fields: "id", resolvable: false)',
+        'type Shipment @key(fields: "id", resolvable: false)',
+    ):
+        assert key in sdl

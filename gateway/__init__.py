@@ -1,1 +1,20 @@
-"""The Apollo Federation v2 gateway: supergraph, composition, planning, execution, serving."""
+"""The Apollo Federation v2 gateway: supergraph, composition, planning, execution, serving.
+
+Packages, in the order a request meets them:
+
+- ``gateway.supergraph``: a supergraph SDL (join v0.1-v0.5) parsed into an immutable model
+  (which subgraph resolves which type and field, keys, requires, provides, overrides) and the
+  API schema clients validate and introspect against;
+- ``gateway.planner``: an operation planned into ``Fetch``/``Flatten``/``Sequence``/``Parallel``
+  nodes, cached by document and operation name;
+- ``gateway.executor``: a plan run against the subgraphs (one pooled HTTP client per subgraph,
+  one deduplicated ``_entities`` call per ``Flatten``), merged and shaped as the client asked;
+- ``gateway.engine``: parse, validate, limits, variables, plan and execute for one request;
+- ``gateway.server``: the Starlette app (``POST``/``GET /graphql``, GraphiQL, ``/health``,
+  ``/ready``) with supergraph reloading.
+"""
+
+from gateway.engine import Gateway, RequestOutcome
+from gateway.limits import Limits
+
+__all__ = ["Gateway", "Limits", "RequestOutcome"]

@@ -1,0 +1,1 @@
+"""Benchmarks (not tests): scripts that print figures side by side with peer gateways."""

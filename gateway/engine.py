@@ -1,0 +1,223 @@
+"""The gateway engine: one GraphQL request in, one response out (parse, validate, plan, run).
+
+Errors a client can get, by ``extensions.code``::
+
+    BAD_REQUEST                the request is not a GraphQL request (no query, bad variables)
+    GRAPHQL_PARSE_FAILED       the query does not parse (or has too many tokens)
+    GRAPHQL_VALIDATION_FAILED  invalid against the API schema, over a limit, unknown operation
+    BAD_USER_INPUT             variable values that do not fit their types
+    SUBGRAPH_ERROR             a subgraph failed or reported an error (with ``serviceName``)
+    INTERNAL                   the gateway could not plan the operation
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import DocumentNode, GraphQLError, parse, validate
+from graphql.execution.values import get_variable_values
+
+from gateway.executor import Executor, SubgraphTransport, TransportSettings
+from gateway.limits import LimitExceeded, Limits, check_document
+from gateway.planner import (
+    Operation,
+    OperationError,
+    PlanningError,
+    QueryPlan,
+    QueryPlanner,
+    select_operation,
+)
+from gateway.supergraph import Supergraph
+from gateway.wire import GraphQLError as WireError
+from gateway.wire import GraphQLRequest, GraphQLResponse
+
+__all__ = ["Gateway", "RequestOutcome"]
+
+
+@dataclass(frozen=True)
+class RequestOutcome:
+    """A response and whether it failed before execution (GraphQL-over-HTTP status)."""
+
+    response: GraphQLResponse
+    # "ok" | "bad_request" (not GraphQL) | "invalid" (parse/validation) | "not_allowed" (GET)
+    status: str = "ok"
+
+
+def _error(message: str, code: str, error: GraphQLError | None = None) -> WireError:
+    out: WireError = {"message": message, "extensions": {"code": code}}
+    if error is not None and error.locations:
+        out["locations"] = [{"line": loc.line, "column": loc.column} for loc in error.locations]
+    return out
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    document: DocumentNode | None
+    errors: tuple[WireError, ...]
+
+
+class _Lru(OrderedDict[str, _Prepared]):
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def put(self, key: str, value: _Prepared) -> None:
+        self[key] = value
+        if len(self) > self.size:
+            self.popitem(last=False)
+
+
+@dataclass(frozen=True)
+class _State:
+    supergraph: Supergraph
+    planner: QueryPlanner
+    executor: Executor
+    documents: _Lru
+
+
+class Gateway:
+    """Serves one supergraph; :meth:`use` swaps in a new one without disturbing requests."""
+
+    def __init__(
+        self,
+        supergraph: Supergraph,
+        *,
+        limits: Limits | None = None,
+        transport: SubgraphTransport | None = None,
+        plan_cache_size: int = 1024,
+        document_cache_size: int = 1024,
+    ) -> None:
+        self.limits = limits or Limits()
+        self.transport = transport or SubgraphTransport(TransportSettings())
+        self.plan_cache_size = plan_cache_size
+        self.document_cache_size = document_cache_size
+        self.state = self._state(supergraph)
+
+    def _state(self, supergraph: Supergraph) -> _State:
+        return _State(
+            supergraph,
+            QueryPlanner(supergraph, cache_size=self.plan_cache_size),
+            Executor(supergraph, self.transport),
+            _Lru(self.document_cache_size),
+        )
+
+    @property
+    def supergraph(self) -> Supergraph:
+        return self.state.supergraph
+
+    @property
+    def planner(self) -> QueryPlanner:
+        return self.state.planner
+
+    def use(self, supergraph: Supergraph) -> None:
+        """Serve ``supergraph`` from now on; requests already running finish on the old one."""
+        self.state = self._state(supergraph)
+
+    async def aclose(self) -> None:
+        await self.transport.aclose()
+
+    def prepare(self, state: _State, query: str) -> _Prepared:
+        """Parse, validate and check limits, once per distinct query text."""
+        cached = state.documents.get(query)
+        if cached is not None:
+            state.documents.move_to_end(query)
+            return cached
+        prepared = self._prepare(state, query)
+        state.documents.put(query, prepared)
+        return prepared
+
+    def _prepare(self, state: _State, query: str) -> _Prepared:
+        try:
+            document = parse(
+                query, max_tokens=self.limits.max_tokens, allow_empty_selection_sets=False
+            )
+        except GraphQLError as error:
+            return _Prepared(None, (_error(error.message, "GRAPHQL_PARSE_FAILED", error),))
+        errors = validate(state.supergraph.api_schema, document, allow_empty_selection_sets=False)
+        if errors:
+            return _Prepared(
+                None,
+                tuple(_error(e.message, "GRAPHQL_VALIDATION_FAILED", e) for e in errors),
+            )
+        try:
+            check_document(document, self.limits)
+        except LimitExceeded as error:
+            return _Prepared(None, (_error(str(error), "GRAPHQL_VALIDATION_FAILED"),))
+        return _Prepared(document, ())
+
+    async def execute(
+        self, request: GraphQLRequest, *, allow_mutations: bool = True
+    ) -> RequestOutcome:
+        """Run one request; never raises for anything a client sends."""
+        state = self.state
+        query = request.get("query")
+        if not isinstance(query, str) or not query:
+            return RequestOutcome(
+                {"errors": [_error("Must provide query string.", "BAD_REQUEST")]}, "bad_request"
+            )
+        raw_variables = request.get("variables") or {}
+        operation_name = request.get("operationName")
+        if not isinstance(raw_variables, dict) or not (
+            operation_name is None or isinstance(operation_name, str)
+        ):
+            return RequestOutcome(
+                {"errors": [_error("Invalid variables or operationName.", "BAD_REQUEST")]},
+                "bad_request",
+            )
+        prepared = self.prepare(state, query)
+        if prepared.document is None:
+            return RequestOutcome({"errors": list(prepared.errors)}, "invalid")
+        try:
+            operation = select_operation(prepared.document, operation_name)
+        except OperationError as error:
+            return RequestOutcome(
+                {"errors": [_error(str(error), "GRAPHQL_VALIDATION_FAILED")]}, "invalid"
+            )
+        if operation.kind != "query" and not allow_mutations:
+            return RequestOutcome(
+                {"errors": [_error("Only queries can be sent with GET.", "BAD_REQUEST")]},
+                "not_allowed",
+            )
+        if operation.kind == "subscription":
+            return RequestOutcome(
+                {"errors": [_error("Subscriptions need a WebSocket.", "BAD_REQUEST")]},
+                "bad_request",
+            )
+        coerced = get_variable_values(
+            state.supergraph.api_schema,
+            operation.definition.variable_definitions or (),
+            raw_variables,
+        )
+        if isinstance(coerced, list):
+            return RequestOutcome(
+                {"errors": [_error(e.message, "BAD_USER_INPUT", e) for e in coerced]},
+                "invalid",
+            )
+        try:
+            plan = state.planner.plan(operation, coerced.coerced, query)
+        except PlanningError as error:
+            return RequestOutcome(
+                {"errors": [_error(f"Query planning failed: {error}", "INTERNAL")]}
+            )
+        response = await state.executor.execute(plan, operation, raw_variables, coerced.coerced)
+        return RequestOutcome(response)
+
+    def plan(
+        self, query: str, operation_name: str | None = None, variables: dict[str, Any] | None = None
+    ) -> QueryPlan:
+        """The plan of a (valid) query: for tests, benchmarks and debugging."""
+        state = self.state
+        prepared = self.prepare(state, query)
+        if prepared.document is None:
+            raise ValueError(prepared.errors[0]["message"])
+        operation: Operation = select_operation(prepared.document, operation_name)
+        coerced = get_variable_values(
+            state.supergraph.api_schema,
+            operation.definition.variable_definitions or (),
+            variables or {},
+        )
+        if isinstance(coerced, list):
+            raise ValueError(coerced[0].message)
+        return state.planner.plan(operation, coerced.coerced, query)

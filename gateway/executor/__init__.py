@@ -1,0 +1,19 @@
+"""The executor: runs a query plan against the subgraphs, merges and shapes the response."""
+
+from gateway.executor._executor import Executor
+from gateway.executor._merge import deep_merge, objects_at, representation
+from gateway.executor._run import PlanRun
+from gateway.executor._shape import shape_response
+from gateway.executor._transport import SubgraphFetchError, SubgraphTransport, TransportSettings
+
+__all__ = [
+    "Executor",
+    "PlanRun",
+    "SubgraphFetchError",
+    "SubgraphTransport",
+    "TransportSettings",
+    "deep_merge",
+    "objects_at",
+    "representation",
+    "shape_response",
+]

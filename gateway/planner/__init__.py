@@ -1,0 +1,44 @@
+"""The query planner: an operation becomes ``Fetch``/``Flatten``/``Sequence``/``Parallel`` nodes."""
+
+from gateway.planner._builder import PlanningError
+from gateway.planner._nodes import (
+    Fetch,
+    Flatten,
+    Parallel,
+    PlanNode,
+    QueryPlan,
+    RepField,
+    RepSelection,
+    Sequence,
+    iter_fetches,
+)
+from gateway.planner._operation import (
+    CollectedField,
+    Operation,
+    OperationError,
+    collect_fields,
+    included,
+    select_operation,
+)
+from gateway.planner._planner import QueryPlanner, build_plan
+
+__all__ = [
+    "CollectedField",
+    "Fetch",
+    "Flatten",
+    "Operation",
+    "OperationError",
+    "Parallel",
+    "PlanNode",
+    "PlanningError",
+    "QueryPlan",
+    "QueryPlanner",
+    "RepField",
+    "RepSelection",
+    "Sequence",
+    "build_plan",
+    "collect_fields",
+    "included",
+    "iter_fetches",
+    "select_operation",
+]

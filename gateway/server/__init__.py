@@ -1,0 +1,13 @@
+"""The gateway server: Starlette app with GraphQL over HTTP, GraphiQL, health and readiness."""
+
+from gateway.server._app import create_app, create_gateway_app
+from gateway.server._reload import SupergraphWatcher, load_supergraph
+from gateway.server._settings import GatewaySettings
+
+__all__ = [
+    "GatewaySettings",
+    "SupergraphWatcher",
+    "create_app",
+    "create_gateway_app",
+    "load_supergraph",
+]

@@ -1,0 +1,45 @@
+"""Gateway configuration: limits, timeouts, caches and supergraph reloading."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from gateway.executor import TransportSettings
+from gateway.limits import Limits
+
+__all__ = ["GatewaySettings"]
+
+
+class GatewaySettings(BaseModel):
+    """Everything the gateway server reads at start-up (``CROSSDOCK_GATEWAY__*`` upstream)."""
+
+    max_body_bytes: int | None = Field(default=1_000_000, gt=0)
+    max_depth: int | None = Field(default=32, gt=0)
+    max_aliases: int | None = Field(default=64, ge=0)
+    max_tokens: int | None = Field(default=20_000, gt=0)
+    subgraph_connect_timeout: float = Field(default=5.0, gt=0)
+    subgraph_read_timeout: float = Field(default=30.0, gt=0)
+    subgraph_max_connections: int = Field(default=100, gt=0)
+    subgraph_max_keepalive: int = Field(default=20, ge=0)
+    plan_cache_size: int = Field(default=1024, gt=0)
+    document_cache_size: int = Field(default=1024, gt=0)
+    # Seconds between checks of the supergraph file; 0 turns reloading off.
+    reload_interval: float = Field(default=1.0, ge=0)
+    graphiql: bool = True
+    ready_timeout: float = Field(default=2.0, gt=0)
+
+    def limits(self) -> Limits:
+        return Limits(
+            max_body_bytes=self.max_body_bytes,
+            max_depth=self.max_depth,
+            max_aliases=self.max_aliases,
+            max_tokens=self.max_tokens,
+        )
+
+    def transport(self) -> TransportSettings:
+        return TransportSettings(
+            connect_timeout=self.subgraph_connect_timeout,
+            read_timeout=self.subgraph_read_timeout,
+            max_connections=self.subgraph_max_connections,
+            max_keepalive_connections=self.subgraph_max_keepalive,
+        )

@@ -1,0 +1,30 @@
+"""The supergraph: Apollo's ``@join__*`` SDL parsed into an immutable model and an API schema."""
+
+from gateway.supergraph._links import LinkedSpec, SpecNames, resolve_spec_names
+from gateway.supergraph._model import (
+    EntityKey,
+    FieldInfo,
+    FieldSource,
+    Subgraph,
+    Supergraph,
+    TypeInfo,
+    TypeKind,
+    TypeSource,
+)
+from gateway.supergraph._parse import SupergraphError, parse_supergraph
+
+__all__ = [
+    "EntityKey",
+    "FieldInfo",
+    "FieldSource",
+    "LinkedSpec",
+    "SpecNames",
+    "Subgraph",
+    "Supergraph",
+    "SupergraphError",
+    "TypeInfo",
+    "TypeKind",
+    "TypeSource",
+    "parse_supergraph",
+    "resolve_spec_names",
+]

@@ -1,0 +1,163 @@
+"""The immutable supergraph model: subgraphs, and where each type and field lives."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from graphql import GraphQLSchema
+
+__all__ = [
+    "EntityKey",
+    "FieldInfo",
+    "FieldSource",
+    "Subgraph",
+    "Supergraph",
+    "TypeInfo",
+    "TypeKind",
+    "TypeSource",
+]
+
+TypeKind = Literal["object", "interface", "union", "enum", "input", "scalar"]
+
+
+@dataclass(frozen=True)
+class Subgraph:
+    """One subgraph: its name (``join__graph(name:)``), enum value and URL."""
+
+    name: str
+    enum_value: str
+    url: str
+
+
+@dataclass(frozen=True)
+class EntityKey:
+    """One ``@key`` of a type in one subgraph."""
+
+    graph: str
+    fields: str
+    resolvable: bool = True
+
+
+@dataclass(frozen=True)
+class TypeSource:
+    """How one subgraph defines a type (``@join__type``)."""
+
+    graph: str
+    keys: tuple[EntityKey, ...] = ()
+    extension: bool = False
+    is_interface_object: bool = False
+
+
+@dataclass(frozen=True)
+class FieldSource:
+    """How one subgraph defines a field (``@join__field``)."""
+
+    graph: str
+    requires: str | None = None
+    provides: str | None = None
+    external: bool = False
+    override: str | None = None
+    override_label: str | None = None
+    used_overridden: bool = False
+    type: str | None = None
+
+    @property
+    def resolvable(self) -> bool:
+        """Whether the subgraph resolves the field itself (not only references it)."""
+        return not self.external and not self.used_overridden
+
+
+@dataclass(frozen=True)
+class FieldInfo:
+    """A field of an object, interface or input type, and the subgraphs that resolve it."""
+
+    name: str
+    parent: str
+    type: str
+    sources: tuple[FieldSource, ...]
+    # Graphs that resolve the field; ``None`` means every graph defining the parent type.
+    resolvers: frozenset[str] | None
+    inaccessible: bool = False
+
+    def source(self, graph: str) -> FieldSource | None:
+        for src in self.sources:
+            if src.graph == graph:
+                return src
+        return None
+
+
+@dataclass(frozen=True)
+class TypeInfo:
+    """A named type and the subgraphs that define it."""
+
+    name: str
+    kind: TypeKind
+    sources: Mapping[str, TypeSource]
+    fields: Mapping[str, FieldInfo]
+    # object/interface type -> interfaces it implements, per graph
+    implements: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # union -> members, per graph
+    members: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # enum value -> graphs that define it (empty: all graphs of the enum)
+    enum_values: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    inaccessible: bool = False
+
+    def in_graph(self, graph: str) -> bool:
+        """Whether ``graph`` knows this type; types without ``@join__type`` are everywhere."""
+        return not self.sources or graph in self.sources
+
+    def keys(self, graph: str) -> tuple[EntityKey, ...]:
+        src = self.sources.get(graph)
+        return src.keys if src else ()
+
+    def resolvable_keys(self, graph: str) -> tuple[EntityKey, ...]:
+        return tuple(k for k in self.keys(graph) if k.resolvable)
+
+    def is_interface_object(self, graph: str) -> bool:
+        src = self.sources.get(graph)
+        return bool(src and src.is_interface_object)
+
+
+@dataclass(frozen=True)
+class Supergraph:
+    """A parsed supergraph: the model the planner reads and the API schema clients see."""
+
+    subgraphs: Mapping[str, Subgraph]
+    types: Mapping[str, TypeInfo]
+    # The supergraph with join machinery types still in, inaccessible elements kept: the
+    # planner needs the types of key and required fields a client may not select.
+    schema: GraphQLSchema
+    api_schema: GraphQLSchema
+    query_type: str
+    mutation_type: str | None
+    subscription_type: str | None
+    join_version: tuple[int, int]
+
+    def type(self, name: str) -> TypeInfo:
+        return self.types[name]
+
+    def field(self, parent: str, name: str) -> FieldInfo | None:
+        info = self.types.get(parent)
+        return info.fields.get(name) if info else None
+
+    def url(self, graph: str) -> str:
+        return self.subgraphs[graph].url
+
+    def with_urls(self, urls: Mapping[str, str]) -> Supergraph:
+        """The same supergraph with some subgraph URLs replaced (tests, local overrides)."""
+        subgraphs = {
+            name: Subgraph(sg.name, sg.enum_value, urls.get(name, sg.url))
+            for name, sg in self.subgraphs.items()
+        }
+        return Supergraph(
+            subgraphs=subgraphs,
+            types=self.types,
+            schema=self.schema,
+            api_schema=self.api_schema,
+            query_type=self.query_type,
+            mutation_type=self.mutation_type,
+            subscription_type=self.subscription_type,
+            join_version=self.join_version,
+        )

@@ -1,0 +1,303 @@
+"""Read a supergraph SDL (join v0.1 to v0.5, Fed 1 or Fed 2 composed) into the model."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from graphql import (
+    BooleanValueNode,
+    ConstDirectiveNode,
+    DocumentNode,
+    EnumTypeDefinitionNode,
+    EnumTypeExtensionNode,
+    EnumValueNode,
+    GraphQLError,
+    GraphQLSchema,
+    InputObjectTypeDefinitionNode,
+    InputObjectTypeExtensionNode,
+    InterfaceTypeDefinitionNode,
+    InterfaceTypeExtensionNode,
+    ListTypeNode,
+    NamedTypeNode,
+    NonNullTypeNode,
+    ObjectTypeDefinitionNode,
+    ObjectTypeExtensionNode,
+    ScalarTypeDefinitionNode,
+    ScalarTypeExtensionNode,
+    StringValueNode,
+    TypeDefinitionNode,
+    TypeExtensionNode,
+    TypeNode,
+    UnionTypeDefinitionNode,
+    UnionTypeExtensionNode,
+    ValueNode,
+    build_ast_schema,
+    parse,
+)
+
+from gateway.supergraph._api_schema import build_api_schema
+from gateway.supergraph._links import LinkedSpec, SpecNames, resolve_spec_names
+from gateway.supergraph._model import (
+    EntityKey,
+    FieldInfo,
+    FieldSource,
+    Subgraph,
+    Supergraph,
+    TypeInfo,
+    TypeKind,
+    TypeSource,
+)
+
+__all__ = ["SupergraphError", "parse_supergraph"]
+
+
+class SupergraphError(ValueError):
+    """The SDL is not a supergraph the gateway can serve."""
+
+
+_KINDS: dict[type[object], TypeKind] = {
+    ObjectTypeDefinitionNode: "object",
+    ObjectTypeExtensionNode: "object",
+    InterfaceTypeDefinitionNode: "interface",
+    InterfaceTypeExtensionNode: "interface",
+    UnionTypeDefinitionNode: "union",
+    UnionTypeExtensionNode: "union",
+    EnumTypeDefinitionNode: "enum",
+    EnumTypeExtensionNode: "enum",
+    InputObjectTypeDefinitionNode: "input",
+    InputObjectTypeExtensionNode: "input",
+    ScalarTypeDefinitionNode: "scalar",
+    ScalarTypeExtensionNode: "scalar",
+}
+
+
+def type_ref(node: TypeNode) -> str:
+    """``[Int!]!`` style text of a type reference."""
+    if isinstance(node, NonNullTypeNode):
+        return f"{type_ref(node.type)}!"
+    if isinstance(node, ListTypeNode):
+        return f"[{type_ref(node.type)}]"
+    assert isinstance(node, NamedTypeNode)
+    return node.name.value
+
+
+def _args(directive: ConstDirectiveNode) -> dict[str, ValueNode]:
+    return {arg.name.value: arg.value for arg in directive.arguments or ()}
+
+
+def _str(args: dict[str, ValueNode], name: str) -> str | None:
+    value = args.get(name)
+    return value.value if isinstance(value, StringValueNode) else None
+
+
+def _bool(args: dict[str, ValueNode], name: str, default: bool = False) -> bool:
+    value = args.get(name)
+    return value.value if isinstance(value, BooleanValueNode) else default
+
+
+def _enum(args: dict[str, ValueNode], name: str) -> str | None:
+    value = args.get(name)
+    return value.value if isinstance(value, EnumValueNode) else None
+
+
+def _named(directives: Iterable[ConstDirectiveNode] | None, name: str) -> list[ConstDirectiveNode]:
+    return [d for d in directives or () if d.name.value == name]
+
+
+class _Reader:
+    def __init__(self, document: DocumentNode, names: SpecNames, join: LinkedSpec) -> None:
+        self.document = document
+        self.names = names
+        self.join = join
+        inaccessible = names.get("inaccessible")
+        self.inaccessible = inaccessible.directive("inaccessible") if inaccessible else None
+        self.graphs: dict[str, str] = {}  # enum value -> subgraph name
+
+    def directives(
+        self, nodes: Iterable[ConstDirectiveNode] | None, element: str
+    ) -> list[dict[str, ValueNode]]:
+        return [_args(d) for d in _named(nodes, self.join.directive(element))]
+
+    def graph(self, args: dict[str, ValueNode]) -> str | None:
+        value = _enum(args, "graph")
+        return self.graphs.get(value) if value else None
+
+    def is_inaccessible(self, nodes: Iterable[ConstDirectiveNode] | None) -> bool:
+        return bool(self.inaccessible and _named(nodes, self.inaccessible))
+
+    def subgraphs(self) -> dict[str, Subgraph]:
+        enum_name = self.join.type_name("Graph")
+        found: dict[str, Subgraph] = {}
+        for definition in self.document.definitions:
+            if not isinstance(definition, EnumTypeDefinitionNode):
+                continue
+            if definition.name.value != enum_name:
+                continue
+            for value in definition.values or ():
+                for args in self.directives(value.directives, "graph"):
+                    name = _str(args, "name") or value.name.value.lower()
+                    url = _str(args, "url") or ""
+                    self.graphs[value.name.value] = name
+                    found[name] = Subgraph(name, value.name.value, url)
+        if not found:
+            raise SupergraphError(f"no {enum_name} enum with @{self.join.directive('graph')}")
+        return found
+
+    def type_info(
+        self, name: str, nodes: Sequence[TypeDefinitionNode | TypeExtensionNode]
+    ) -> TypeInfo:
+        kind = _KINDS[type(nodes[0])]
+        keys: dict[str, list[EntityKey]] = defaultdict(list)
+        extension: dict[str, bool] = {}
+        interface_object: dict[str, bool] = {}
+        implements: dict[str, set[str]] = defaultdict(set)
+        members: dict[str, set[str]] = defaultdict(set)
+        owner: str | None = None
+        enum_values: dict[str, frozenset[str]] = {}
+        field_nodes: list[object] = []
+        inaccessible = False
+        for node in nodes:
+            inaccessible = inaccessible or self.is_inaccessible(node.directives)
+            for args in self.directives(node.directives, "type"):
+                graph = self.graph(args)
+                if graph is None:
+                    continue
+                keys.setdefault(graph, [])
+                key = _str(args, "key")
+                if key is not None:
+                    keys[graph].append(EntityKey(graph, key, _bool(args, "resolvable", True)))
+                extension[graph] = extension.get(graph, False) or _bool(args, "extension")
+                interface_object[graph] = interface_object.get(graph, False) or _bool(
+                    args, "isInterfaceObject"
+                )
+            for args in self.directives(node.directives, "owner"):
+                owner = self.graph(args)
+            for args in self.directives(node.directives, "implements"):
+                graph = self.graph(args)
+                interface = _str(args, "interface")
+                if graph and interface:
+                    implements[graph].add(interface)
+            for args in self.directives(node.directives, "unionMember"):
+                graph = self.graph(args)
+                member = _str(args, "member")
+                if graph and member:
+                    members[graph].add(member)
+            if isinstance(node, EnumTypeDefinitionNode | EnumTypeExtensionNode):
+                for value in node.values or ():
+                    graphs = {self.graph(a) for a in self.directives(value.directives, "enumValue")}
+                    enum_values[value.name.value] = frozenset(g for g in graphs if g)
+            field_nodes.extend(getattr(node, "fields", None) or ())
+        sources = {
+            graph: TypeSource(
+                graph,
+                tuple(graph_keys),
+                extension.get(graph, False),
+                interface_object.get(graph, False),
+            )
+            for graph, graph_keys in keys.items()
+        }
+        fields: dict[str, FieldInfo] = {}
+        for field_node in field_nodes:
+            info = self.field_info(name, field_node, owner)
+            fields[info.name] = info
+        return TypeInfo(
+            name=name,
+            kind=kind,
+            sources=sources,
+            fields=fields,
+            implements={g: frozenset(i) for g, i in implements.items()},
+            members={g: frozenset(m) for g, m in members.items()},
+            enum_values=enum_values,
+            inaccessible=inaccessible,
+        )
+
+    def field_info(self, parent: str, node: object, owner: str | None) -> FieldInfo:
+        name: str = node.name.value  # type: ignore[attr-defined]
+        directives = node.directives  # type: ignore[attr-defined]
+        sources: list[FieldSource] = []
+        bare = False
+        for args in self.directives(directives, "field"):
+            graph = self.graph(args)
+            if graph is None:
+                bare = True
+                continue
+            sources.append(
+                FieldSource(
+                    graph=graph,
+                    requires=_str(args, "requires"),
+                    provides=_str(args, "provides"),
+                    external=_bool(args, "external"),
+                    override=_str(args, "override"),
+                    override_label=_str(args, "overrideLabel"),
+                    used_overridden=_bool(args, "usedOverridden"),
+                    type=_str(args, "type"),
+                )
+            )
+        resolvers: frozenset[str] | None
+        if sources:
+            resolvers = frozenset(s.graph for s in sources if s.resolvable)
+        elif bare:
+            resolvers = frozenset()
+        elif owner is not None:
+            resolvers = frozenset({owner})
+        else:
+            resolvers = None
+        return FieldInfo(
+            name=name,
+            parent=parent,
+            type=type_ref(node.type),  # type: ignore[attr-defined]
+            sources=tuple(sources),
+            resolvers=resolvers,
+            inaccessible=self.is_inaccessible(directives),
+        )
+
+
+def parse_supergraph(sdl: str | DocumentNode) -> Supergraph:
+    """Parse supergraph SDL into a :class:`Supergraph`; raise :class:`SupergraphError`."""
+    try:
+        document = parse(sdl) if isinstance(sdl, str) else sdl
+    except GraphQLError as error:
+        raise SupergraphError(f"supergraph does not parse: {error.message}") from error
+    names = resolve_spec_names(document)
+    join = names.get("join")
+    if join is None:
+        raise SupergraphError("not a supergraph: no join spec is linked")
+    reader = _Reader(document, names, join)
+    subgraphs = reader.subgraphs()
+    by_name: dict[str, list[TypeDefinitionNode | TypeExtensionNode]] = defaultdict(list)
+    for definition in document.definitions:
+        if isinstance(definition, TypeDefinitionNode | TypeExtensionNode):
+            by_name[definition.name.value].append(definition)
+    types = {
+        name: reader.type_info(name, nodes)
+        for name, nodes in by_name.items()
+        if not names.is_machinery_name(name)
+    }
+    try:
+        schema = build_ast_schema(document, assume_valid_sdl=True)
+        api_schema = build_api_schema(document, names)
+    except (GraphQLError, TypeError) as error:
+        raise SupergraphError(f"supergraph does not build: {error}") from error
+    return _model(subgraphs, types, schema, api_schema, join.version)
+
+
+def _model(
+    subgraphs: dict[str, Subgraph],
+    types: dict[str, TypeInfo],
+    schema: GraphQLSchema,
+    api_schema: GraphQLSchema,
+    join_version: tuple[int, int],
+) -> Supergraph:
+    if schema.query_type is None:
+        raise SupergraphError("supergraph has no query type")
+    return Supergraph(
+        subgraphs=subgraphs,
+        types=types,
+        schema=schema,
+        api_schema=api_schema,
+        query_type=schema.query_type.name,
+        mutation_type=schema.mutation_type.name if schema.mutation_type else None,
+        subscription_type=schema.subscription_type.name if schema.subscription_type else None,
+        join_version=join_version,
+    )

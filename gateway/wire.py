@@ -1,0 +1,32 @@
+"""GraphQL wire JSON as TypedDicts: requests, responses and errors."""
+
+from __future__ import annotations
+
+from typing import Any, NotRequired, TypedDict
+
+__all__ = ["ErrorLocation", "GraphQLError", "GraphQLRequest", "GraphQLResponse"]
+
+
+class ErrorLocation(TypedDict):
+    line: int
+    column: int
+
+
+class GraphQLError(TypedDict):
+    message: str
+    locations: NotRequired[list[ErrorLocation]]
+    path: NotRequired[list[str | int]]
+    extensions: NotRequired[dict[str, Any]]
+
+
+class GraphQLRequest(TypedDict):
+    query: str
+    operationName: NotRequired[str | None]
+    variables: NotRequired[dict[str, Any] | None]
+    extensions: NotRequired[dict[str, Any] | None]
+
+
+class GraphQLResponse(TypedDict):
+    data: NotRequired[dict[str, Any] | None]
+    errors: NotRequired[list[GraphQLError]]
+    extensions: NotRequired[dict[str, Any]]

@@ -19,8 +19,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         overrides["data_dir"] = args.data_dir
     if getattr(args, "seed", None) is not None:
         overrides["seed"] = args.seed
-    base = Settings()
-    return base.model_copy(update=overrides)
+    # Keyword arguments take precedence over the environment and are validated like it.
+    return Settings(**overrides)  # type: ignore[arg-type]
 
 
 def _cmd_seed(args: argparse.Namespace) -> int:
@@ -35,10 +35,16 @@ def _cmd_seed(args: argparse.Namespace) -> int:
 def _cmd_up(args: argparse.Namespace) -> int:
     from crossdock.runner import serve_all
     from crossdock.stack import build_stack
+    from gateway.composition import CompositionFailed
 
     settings = _settings(args)
-    stack = build_stack(settings)
+    try:
+        stack = build_stack(settings)
+    except CompositionFailed as failure:
+        print(failure, file=sys.stderr)
+        return 1
     print(stack.seed_report, flush=True)
+    print(f"supergraph composed into {stack.supergraph_path}", flush=True)
     lines = ["crossdock is up:"] + [f"  {s.name:<14} {s.url}" for s in stack.services]
     lines.append("Ctrl-C stops everything.")
     asyncio.run(serve_all(stack.services, on_started="\n".join(lines)))
@@ -68,6 +74,23 @@ def _cmd_subgraph(args: argparse.Namespace) -> int:
     app = create_subgraph_app(args.name, settings)
     service = Service(f"{args.name} subgraph", app, settings.host, port)
     asyncio.run(serve_all([service], on_started=f"{service.name} on {service.url}/graphql"))
+    return 0
+
+
+def _cmd_gateway(args: argparse.Namespace) -> int:
+    from crossdock.runner import Service, serve_all
+    from gateway.server import create_gateway_app
+    from gateway.supergraph import SupergraphError
+
+    settings = _settings(args)
+    try:
+        app = create_gateway_app(args.supergraph, settings.gateway)
+    except (OSError, SupergraphError) as error:
+        print(f"crossdock gateway: cannot serve {args.supergraph}: {error}", file=sys.stderr)
+        return 1
+    port = args.port or settings.ports.gateway
+    service = Service("gateway", app, settings.host, port, path="/graphql")
+    asyncio.run(serve_all([service], on_started=f"gateway on {service.url}"))
     return 0
 
 
@@ -126,6 +149,16 @@ def _parser() -> argparse.ArgumentParser:
     system.add_argument("name", choices=SYSTEM_NAMES)
     system.add_argument("--port", type=int)
     system.set_defaults(func=_cmd_system)
+
+    gateway = sub.add_parser(
+        "gateway",
+        help="serve a supergraph file (Apollo format) as a federation gateway",
+        description="Serve any Apollo Federation supergraph; subgraph URLs come from "
+        "join__Graph, and a change of the file is picked up without a restart.",
+    )
+    gateway.add_argument("--supergraph", type=Path, required=True, help="the supergraph SDL file")
+    gateway.add_argument("--port", type=int, help="default 4000")
+    gateway.set_defaults(func=_cmd_gateway)
 
     compose = sub.add_parser(
         "compose",

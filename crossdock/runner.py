@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import uvicorn
@@ -31,7 +32,7 @@ class Service:
 class _Server(uvicorn.Server):
     # Signals are handled once for all servers by serve_all, not by each server.
     @contextlib.contextmanager
-    def capture_signals(self):  # type: ignore[no-untyped-def,override]
+    def capture_signals(self) -> Iterator[None]:
         yield
 
 

@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import AliasChoices, BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from gateway.server import GatewaySettings
+
 __all__ = ["SYSTEM_NAMES", "FaultSettings", "Ports", "Settings", "SystemName"]
 
 SystemName = Literal["crm", "erp", "wms"]
@@ -64,6 +66,8 @@ class Settings(BaseSettings):
     system_max_retries: int = Field(default=2, ge=0)
     system_max_retry_after_seconds: float = Field(default=2.0, ge=0)
     reference_cache_ttl_seconds: int = Field(default=300, gt=0)
+    # Front-door limits, subgraph timeouts, caches and reloading (CROSSDOCK_GATEWAY__MAX_DEPTH…).
+    gateway: GatewaySettings = GatewaySettings()
 
     def faults(self, system: SystemName) -> FaultSettings:
         """The fault settings of one system."""

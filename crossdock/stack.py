@@ -1,16 +1,20 @@
-"""What ``crossdock up`` serves: the three reference systems and the subgraphs over them."""
+"""What ``crossdock up`` serves: the reference systems, the subgraphs over them, the gateway."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from crossdock.runner import Service
 from crossdock.settings import SYSTEM_NAMES, Settings
-from subgraphs.apps import SUBGRAPH_NAMES, create_subgraph_app, subgraph_port
+from gateway.composition import SubgraphSource, compose
+from gateway.server import create_gateway_app
+from subgraphs.apps import SUBGRAPH_NAMES, create_subgraph_app, subgraph_port, subgraph_schema
+from subgraphs.common import subgraph_sdl
 from systems.apps import create_system_app
 from systems.seeding import seed_all
 
-__all__ = ["Stack", "build_stack"]
+__all__ = ["Stack", "build_stack", "compose_live_supergraph"]
 
 
 @dataclass(frozen=True)
@@ -19,11 +23,31 @@ class Stack:
 
     services: list[Service]
     seed_report: str
+    supergraph_path: Path
+
+
+def compose_live_supergraph(settings: Settings) -> str:
+    """Compose the subgraphs as this code defines them, routed to this run's ports."""
+    return compose(
+        [
+            SubgraphSource(
+                name,
+                f"http://{settings.host}:{subgraph_port(name, settings)}/graphql",
+                subgraph_sdl(subgraph_schema(name)),
+            )
+            for name in SUBGRAPH_NAMES
+        ]
+    )
 
 
 def build_stack(settings: Settings) -> Stack:
-    """Seed the systems if needed and build every service of the embedded default."""
+    """Seed the systems if needed, compose the supergraph and build every service.
+
+    Raises ``CompositionFailed`` when the subgraphs do not compose.
+    """
     report = seed_all(settings, reset=False)
+    supergraph_path = settings.data_dir / "supergraph.graphql"
+    supergraph_path.write_text(compose_live_supergraph(settings))
     services = [
         Service(
             f"{name} system",
@@ -43,4 +67,13 @@ def build_stack(settings: Settings) -> Stack:
         )
         for name in SUBGRAPH_NAMES
     ]
-    return Stack(services=services, seed_report=report)
+    services.append(
+        Service(
+            "gateway",
+            create_gateway_app(supergraph_path, settings.gateway),
+            settings.host,
+            settings.ports.gateway,
+            path="/graphql",
+        )
+    )
+    return Stack(services=services, seed_report=report, supergraph_path=supergraph_path)

@@ -7,8 +7,15 @@ from typing import Literal
 from starlette.applications import Starlette
 
 from crossdock.settings import Settings
+from subgraphs.common import SubgraphSchema
 
-__all__ = ["SUBGRAPH_NAMES", "SubgraphName", "create_subgraph_app", "subgraph_port"]
+__all__ = [
+    "SUBGRAPH_NAMES",
+    "SubgraphName",
+    "create_subgraph_app",
+    "subgraph_port",
+    "subgraph_schema",
+]
 
 SubgraphName = Literal["crm", "erp", "wms"]
 SUBGRAPH_NAMES: tuple[SubgraphName, ...] = ("crm", "erp", "wms")
@@ -32,3 +39,18 @@ def create_subgraph_app(name: SubgraphName, settings: Settings) -> Starlette:
     from subgraphs.wms.app import create_app as create_wms
 
     return create_wms(settings)
+
+
+def subgraph_schema(name: SubgraphName) -> SubgraphSchema:
+    """The Strawberry schema of subgraph ``name`` (what its ``_service { sdl }`` prints)."""
+    if name == "crm":
+        from subgraphs.crm.schema import schema as crm
+
+        return crm
+    if name == "erp":
+        from subgraphs.erp.schema import schema as erp
+
+        return erp
+    from subgraphs.wms.schema import schema as wms
+
+    return wms

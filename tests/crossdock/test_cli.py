@@ -1,0 +1,188 @@
+"""The ``crossdock`` command as a user runs it: help, seeding, and ``up`` until Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from systems.world_records import OrderRecord, World
+from tests.support.servers import wait_until
+
+COMMAND = [sys.executable, "-m", "crossdock.cli"]
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*COMMAND, *args], capture_output=True, text=True, timeout=120, env=env, check=False
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.mark.parametrize("subcommand", ["up", "seed", "system", "subgraph", "gateway", "compose"])
+def test_every_subcommand_has_help(subcommand: str) -> None:
+    result = run(subcommand, "--help")
+    assert result.returncode == 0, result.stderr
+    assert f"usage: crossdock {subcommand}" in result.stdout
+
+
+def test_unknown_subcommand_is_refused_with_usage() -> None:
+    result = run("launch")
+    assert result.returncode == 2
+    assert "invalid choice" in result.stderr
+
+
+def test_seed_creates_databases_once_and_reset_reseeds(tmp_path: Path) -> None:
+    first = run("seed", "--data-dir", str(tmp_path), "--seed", "3")
+    assert first.returncode == 0, first.stderr
+    assert "seeded crm, erp, wms" in first.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "crm.sqlite3",
+        "erp.sqlite3",
+        "wms.sqlite3",
+    ]
+    again = run("seed", "--data-dir", str(tmp_path), "--seed", "3")
+    assert "already seeded" in again.stdout
+    reset = run("seed", "--data-dir", str(tmp_path), "--seed", "3", "--reset")
+    assert "seeded crm, erp, wms" in reset.stdout
+
+
+E2E_QUERY = """
+query Order($id: ID!) {
+  order(id: $id) {
+    number
+    total { amount currency }
+    account { name creditHold cases(open: true) { caseNumber status } }
+    lines {
+      quantity
+      product { sku name availableToPromise inventory { distributionCenter { id } available } }
+    }
+    shipments { trackingNumber status trackingEvents { status occurredAt } }
+  }
+}
+"""
+
+
+def shipped_order_with_open_case(world: World) -> OrderRecord:
+    """An order that touches every system: shipped, and its account has an open case."""
+    open_case_accounts = {c.account_id for c in world.cases if c.status != "CLOSED"}
+    shipped = {s.order_id for s in world.shipments}
+    return next(o for o in world.orders if o.id in shipped and o.account_id in open_case_accounts)
+
+
+def assert_order_matches_world(got: dict[str, Any], order: OrderRecord, world: World) -> None:
+    account = next(a for a in world.accounts if a.id == order.account_id)
+    assert got["number"] == order.number
+    assert got["account"]["name"] == account.name
+    assert got["account"]["creditHold"] == account.credit_hold
+    open_cases = {
+        c.case_number for c in world.cases if c.account_id == account.id and c.status != "CLOSED"
+    }
+    assert {c["caseNumber"] for c in got["account"]["cases"]} == open_cases
+    assert [(line["product"]["sku"], line["quantity"]) for line in got["lines"]] == [
+        (line.sku, line.quantity) for line in order.lines
+    ]
+    for line in got["lines"]:
+        positions = line["product"]["inventory"]
+        assert {p["distributionCenter"]["id"] for p in positions} == {
+            "ATL1",
+            "EWR1",
+            "ORD1",
+            "RNO1",
+        }
+        assert line["product"]["availableToPromise"] == sum(p["available"] for p in positions)
+    shipments = {s.tracking_number: s for s in world.shipments if s.order_id == order.id}
+    assert {s["trackingNumber"] for s in got["shipments"]} == set(shipments)
+    for shipment in got["shipments"]:
+        expected = shipments[shipment["trackingNumber"]]
+        assert [e["status"] for e in shipment["trackingEvents"]] == [
+            e.status for e in expected.events
+        ]
+
+
+def test_up_serves_every_system_and_subgraph_and_stops_on_ctrl_c(
+    data_dir: Path, world: World
+) -> None:
+    order = shipped_order_with_open_case(world)
+    ports = {
+        name: free_port()
+        for name in (
+            "CRM_SYSTEM",
+            "ERP_SYSTEM",
+            "WMS_SYSTEM",
+            "CRM_SUBGRAPH",
+            "ERP_SUBGRAPH",
+            "WMS_SUBGRAPH",
+            "GATEWAY",
+            "ORDERS_SUBGRAPH",
+        )
+    }
+    env = {**os.environ, "CROSSDOCK_DATA_DIR": str(data_dir)}
+    env.update({f"CROSSDOCK_PORTS__{name}": str(port) for name, port in ports.items()})
+    env.pop("REDIS_URL", None)
+    proc = subprocess.Popen(
+        [*COMMAND, "up"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+
+        def answers(port: int) -> bool:
+            try:
+                return httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        for name in ("CRM_SYSTEM", "ERP_SYSTEM", "WMS_SYSTEM", "CRM_SUBGRAPH", "ERP_SUBGRAPH"):
+            wait_until(lambda n=name: answers(ports[n]) or proc.poll() is not None, timeout=60)
+        wait_until(lambda: answers(ports["WMS_SUBGRAPH"]), timeout=60, what="wms subgraph")
+        wait_until(lambda: answers(ports["GATEWAY"]), timeout=60, what="gateway")
+
+        erp = httpx.post(
+            f"http://127.0.0.1:{ports['ERP_SUBGRAPH']}/graphql",
+            json={"query": '{ product(sku: "SKU-10001") { sku name } }'},
+            timeout=10,
+        ).json()
+        assert erp["data"]["product"]["sku"] == "SKU-10001"
+        crm = httpx.post(
+            f"http://127.0.0.1:{ports['CRM_SUBGRAPH']}/graphql",
+            json={"query": "{ accounts(first: 2) { totalCount edges { node { id name } } } }"},
+            timeout=10,
+        ).json()
+        assert crm["data"]["accounts"]["totalCount"] >= 500
+        wms = httpx.post(
+            f"http://127.0.0.1:{ports['WMS_SUBGRAPH']}/graphql",
+            json={"query": "{ distributionCenters { id } }"},
+            timeout=10,
+        ).json()
+        assert {c["id"] for c in wms["data"]["distributionCenters"]} == {
+            "ATL1",
+            "EWR1",
+            "ORD1",
+            "RNO1",
+        }
+        through_gateway = httpx.post(
+            f"http://127.0.0.1:{ports['GATEWAY']}/graphql",
+            json={"query": E2E_QUERY, "variables": {"id": order.id}},
+            timeout=30,
+        ).json()
+        assert "errors" not in through_gateway, through_gateway
+        assert_order_matches_world(through_gateway["data"]["order"], order, world)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "crossdock is up" in out
+    assert f"http://127.0.0.1:{ports['ERP_SUBGRAPH']}/graphql" in out
+    assert "Traceback" not in err

@@ -1,0 +1,37 @@
+"""The WMS subgraph's app: one WMS client and one center directory per app, loaders per request."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+
+from cache.factory import create_cache
+from crossdock.settings import Settings
+from subgraphs.common.app import create_graphql_app
+from subgraphs.common.client import system_client
+from subgraphs.wms.client import WmsClient
+from subgraphs.wms.directory import CenterDirectory
+from subgraphs.wms.loaders import WmsContext, WmsLoaders
+from subgraphs.wms.schema import schema
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: Settings) -> Starlette:
+    """Serve the WMS subgraph over the WMS at ``settings.system_url("wms")``."""
+    system = system_client("wms", settings)
+    client = WmsClient(system)
+    cache = create_cache(settings.redis_url)
+    centers = CenterDirectory(client, cache, ttl_seconds=settings.reference_cache_ttl_seconds)
+
+    def context() -> WmsContext:
+        return WmsContext(
+            client=client, centers=centers, loaders=WmsLoaders.create(client, centers)
+        )
+
+    return create_graphql_app(
+        schema,
+        name="wms",
+        context_getter=context,
+        on_shutdown=[system.aclose, cache.aclose],
+        ready_check=client.ping,
+    )

@@ -1,0 +1,49 @@
+"""The WMS subgraph's schema: root fields over distribution centers and shipments."""
+
+from __future__ import annotations
+
+import strawberry
+
+from subgraphs.common.errors import SubgraphSchema, federation_schema
+from subgraphs.wms.types import (
+    DistributionCenter,
+    FulfillmentOrder,
+    Info,
+    Order,
+    Product,
+    ReturnAuthorization,
+    Shipment,
+    checked_id,
+    described,
+    load_center,
+    shipment_of,
+)
+
+__all__ = ["Query", "schema"]
+
+
+@strawberry.type
+class Query:
+    @described("Every distribution center, by facility code.")
+    async def distribution_centers(self, info: Info) -> list[DistributionCenter]:
+        records = await info.context.centers.every()
+        return [DistributionCenter.from_record(record) for record in records]
+
+    @described("The distribution center with this facility code, or null if there is none.")
+    async def distribution_center(self, info: Info, id: strawberry.ID) -> DistributionCenter | None:
+        return await load_center(info, checked_id(str(id), "id"))
+
+    @described("The shipment with this WMS number, or null if there is none.")
+    async def shipment(self, info: Info, id: strawberry.ID) -> Shipment | None:
+        return shipment_of(await info.context.loaders.shipment.load(checked_id(str(id), "id")))
+
+    @described("The shipment with this carrier tracking number, or null if there is none.")
+    async def shipment_by_tracking(self, info: Info, tracking_number: str) -> Shipment | None:
+        number = checked_id(tracking_number.strip(), "trackingNumber")
+        return shipment_of(await info.context.loaders.shipment_by_tracking.load(number))
+
+
+schema: SubgraphSchema = federation_schema(
+    Query,
+    types=[DistributionCenter, FulfillmentOrder, Order, Product, ReturnAuthorization, Shipment],
+)

@@ -1,0 +1,198 @@
+"""Inventory reservations: allocate every line or none, in one transaction; release them.
+
+A reservation is idempotent by its id: asking again with the same lines answers the stored
+reservation (whatever its status), asking with other lines is a conflict. Positions are
+checked and allocated inside one ``BEGIN IMMEDIATE`` transaction, so concurrent reservations
+are serialized and can never allocate more than a position has available.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
+
+from systems.common.db import Database, placeholders
+from systems.common.errors import ApiError, NotFound, Unprocessable
+from systems.wms.codes import format_ts
+
+__all__ = [
+    "Reservation",
+    "ReservationLineIn",
+    "ReservationRequest",
+    "ShortLine",
+    "Shortage",
+    "release",
+    "reserve",
+]
+
+MAX_LINES = 100
+
+
+class ReservationLineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    item_number: str = Field(min_length=1, max_length=64)
+    facility_id: str = Field(min_length=1, max_length=16)
+    qty: StrictInt = Field(ge=1, le=1_000_000)
+
+
+class ReservationRequest(BaseModel):
+    """``POST /reservations`` body."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reservation_id: str = Field(min_length=1, max_length=128)
+    lines: list[ReservationLineIn] = Field(min_length=1, max_length=MAX_LINES)
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """A stored reservation; ``created`` says whether this call made it."""
+
+    payload: dict[str, Any]
+    created: bool
+
+
+@dataclass(frozen=True)
+class ShortLine:
+    item_number: str
+    facility_id: str
+    qty_requested: int
+    qty_available: int
+
+
+@dataclass(frozen=True)
+class Shortage:
+    """The reservation was refused: these positions lack availability; nothing changed."""
+
+    lines: tuple[ShortLine, ...]
+
+
+def _now() -> str:
+    return format_ts(datetime.now(UTC))
+
+
+def _load(conn: sqlite3.Connection, reservation_id: str) -> dict[str, Any] | None:
+    row = conn.execute(
+        "SELECT * FROM reservations WHERE reservation_id = ?", (reservation_id,)
+    ).fetchone()
+    if row is None:
+        return None
+    lines = conn.execute(
+        "SELECT * FROM reservation_lines WHERE reservation_id = ? ORDER BY line_no",
+        (reservation_id,),
+    ).fetchall()
+    return {
+        "reservation_id": row["reservation_id"],
+        "status": row["status"],
+        "created_ts": row["created_ts"],
+        "released_ts": row["released_ts"],
+        "lines": [
+            {
+                "line_no": line["line_no"],
+                "item_number": line["item_number"],
+                "facility_id": line["facility_id"],
+                "qty": line["qty"],
+            }
+            for line in lines
+        ],
+    }
+
+
+def _same_lines(stored: dict[str, Any], request: ReservationRequest) -> bool:
+    asked = [(line.item_number, line.facility_id, line.qty) for line in request.lines]
+    kept = [(line["item_number"], line["facility_id"], line["qty"]) for line in stored["lines"]]
+    return asked == kept
+
+
+def _check_facilities(conn: sqlite3.Connection, request: ReservationRequest) -> None:
+    wanted = sorted({line.facility_id for line in request.lines})
+    sql = f"SELECT facility_id FROM facilities WHERE facility_id IN ({placeholders(len(wanted))})"
+    known = {row[0] for row in conn.execute(sql, wanted)}
+    unknown = [facility for facility in wanted if facility not in known]
+    if unknown:
+        raise Unprocessable(f"unknown facility: {', '.join(unknown)}")
+
+
+def _shortages(conn: sqlite3.Connection, wanted: Counter[tuple[str, str]]) -> list[ShortLine]:
+    short = []
+    for (item, facility), qty in wanted.items():
+        available = conn.execute(
+            "SELECT qty_on_hand - qty_allocated FROM inventory_positions "
+            "WHERE item_number = ? AND facility_id = ?",
+            (item, facility),
+        ).fetchone()
+        have = max(int(available[0]), 0) if available is not None else 0
+        if have < qty:
+            short.append(ShortLine(item, facility, qty, have))
+    return short
+
+
+def reserve(db: Database, request: ReservationRequest) -> Reservation | Shortage:
+    """Allocate every line of ``request``, or nothing (see the module docstring)."""
+    with db.transaction() as conn:
+        stored = _load(conn, request.reservation_id)
+        if stored is not None:
+            if not _same_lines(stored, request):
+                raise ApiError(
+                    409,
+                    "IDEMPOTENCY_CONFLICT",
+                    f"reservation {request.reservation_id!r} exists with other lines",
+                )
+            return Reservation(stored, created=False)
+        _check_facilities(conn, request)
+        wanted: Counter[tuple[str, str]] = Counter()
+        for line in request.lines:
+            wanted[(line.item_number, line.facility_id)] += line.qty
+        short = _shortages(conn, wanted)
+        if short:
+            return Shortage(tuple(short))
+        conn.executemany(
+            "UPDATE inventory_positions SET qty_allocated = qty_allocated + ? "
+            "WHERE item_number = ? AND facility_id = ?",
+            [(qty, item, facility) for (item, facility), qty in wanted.items()],
+        )
+        conn.execute(
+            "INSERT INTO reservations VALUES (?, 'ACTIVE', ?, NULL)",
+            (request.reservation_id, _now()),
+        )
+        conn.executemany(
+            "INSERT INTO reservation_lines VALUES (?,?,?,?,?)",
+            [
+                (request.reservation_id, n, line.item_number, line.facility_id, line.qty)
+                for n, line in enumerate(request.lines, start=1)
+            ],
+        )
+        created = _load(conn, request.reservation_id)
+    assert created is not None
+    return Reservation(created, created=True)
+
+
+def release(db: Database, reservation_id: str) -> dict[str, Any]:
+    """Give an active reservation's quantities back; releasing twice changes nothing."""
+    with db.transaction() as conn:
+        stored = _load(conn, reservation_id)
+        if stored is None:
+            raise NotFound(f"no reservation {reservation_id!r}")
+        if stored["status"] == "ACTIVE":
+            conn.executemany(
+                "UPDATE inventory_positions SET qty_allocated = max(qty_allocated - ?, 0) "
+                "WHERE item_number = ? AND facility_id = ?",
+                [
+                    (line["qty"], line["item_number"], line["facility_id"])
+                    for line in stored["lines"]
+                ],
+            )
+            conn.execute(
+                "UPDATE reservations SET status = 'RELEASED', released_ts = ? "
+                "WHERE reservation_id = ?",
+                (_now(), reservation_id),
+            )
+            stored = _load(conn, reservation_id)
+    assert stored is not None
+    return stored

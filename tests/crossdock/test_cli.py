@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import socket
@@ -144,10 +145,14 @@ def test_up_serves_every_system_and_subgraph_and_stops_on_ctrl_c(
             except httpx.TransportError:
                 return False
 
-        for name in ("CRM_SYSTEM", "ERP_SYSTEM", "WMS_SYSTEM", "CRM_SUBGRAPH", "ERP_SUBGRAPH"):
-            wait_until(lambda n=name: answers(ports[n]) or proc.poll() is not None, timeout=60)
-        wait_until(lambda: answers(ports["WMS_SUBGRAPH"]), timeout=60, what="wms subgraph")
-        wait_until(lambda: answers(ports["GATEWAY"]), timeout=60, what="gateway")
+        def up(port: int) -> bool:
+            if proc.poll() is not None:
+                raise AssertionError("crossdock up exited before it was up")
+            return answers(port)
+
+        for name in ("CRM_SYSTEM", "ERP_SYSTEM", "WMS_SYSTEM", "CRM_SUBGRAPH", "ERP_SUBGRAPH",
+                     "WMS_SUBGRAPH", "GATEWAY"):  # fmt: skip
+            wait_until(functools.partial(up, ports[name]), timeout=60, what=name)
 
         erp = httpx.post(
             f"http://127.0.0.1:{ports['ERP_SUBGRAPH']}/graphql",

@@ -14,7 +14,9 @@ from tests.gateway.subgraph_kit import Subgraph, make_subgraph
 
 __all__ = ["FEDBENCH", "fedbench_subgraphs"]
 
-FEDBENCH = Path(__file__).resolve().parents[2] / "shared" / "fedbench"
+# A copy of ../shared/fedbench (graphql-hive/graphql-gateways-benchmark data), kept in the repo
+# so that tests and benchmarks never depend on what lies beside the checkout.
+FEDBENCH = Path(__file__).resolve().parent / "fedbench"
 
 
 def fedbench_subgraphs(root: Path = FEDBENCH) -> dict[str, Subgraph]:

@@ -12,10 +12,6 @@ from gateway import Gateway
 from gateway.supergraph import parse_supergraph
 from tests.gateway.conftest import Running
 
-pytestmark = pytest.mark.skipif(
-    not (FEDBENCH / "supergraph.graphql").exists(), reason="fedbench data not present"
-)
-
 # @apollo/query-planner plans 16 fetches for this query; fetching inStock with
 # shippingEstimate (both from inventory, after products) saves three.
 FEDBENCH_FETCHES = 13

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from graphql import parse, print_ast
 
+from bench.fedbench_subgraphs import FEDBENCH
 from gateway.composition import CompositionFailed, SubgraphSource, compose
 
-FEDBENCH = Path(__file__).resolve().parents[3].parent / "shared" / "fedbench"
 FED2 = (
     'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", '
     'import: ["@key", "@shareable", "@external", "@requires", "@provides", "@override", '

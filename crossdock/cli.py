@@ -94,6 +94,12 @@ def _cmd_gateway(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_events(args: argparse.Namespace) -> int:
+    from events.commands import run_events_command
+
+    return run_events_command(args, _settings(args).redis_url)
+
+
 def _cmd_compose(args: argparse.Namespace) -> int:
     from gateway.composition import CompositionError, CompositionFailed, compose
     from gateway.composition.sources import load_sources, parse_subgraph_spec
@@ -180,6 +186,10 @@ def _parser() -> argparse.ArgumentParser:
     subgraph.add_argument("name", choices=["crm", "erp", "wms"])
     subgraph.add_argument("--port", type=int)
     subgraph.set_defaults(func=_cmd_subgraph)
+
+    from events.commands import add_events_parser
+
+    add_events_parser(sub).set_defaults(func=_cmd_events)
     return parser
 
 

@@ -1,0 +1,42 @@
+"""The event backbone: streams of canonical events, read through consumer groups.
+
+``EventBus`` is the seam: ``RedisStreamBus`` (Redis Streams, shared by replicas) and
+``InProcessBus`` (the embedded default) implement it and pass the same tests. ``Consumer``
+runs a handler over a stream with acknowledgement after success, retries, reclaiming from dead
+consumers and dead letters; ``idempotent`` and ``SeenEvents`` make a handler run once per event.
+"""
+
+from events.base import (
+    DeadLetter,
+    Delivery,
+    EventBus,
+    EventBusUnavailable,
+    GroupInfo,
+    RetryLater,
+    StreamInfo,
+)
+from events.consumer import Consumer, ConsumerStats, Handler
+from events.factory import DEFAULT_PREFIX, create_event_bus
+from events.idempotency import EventInProgress, SeenEvents, idempotent
+from events.memory import InProcessBus
+from events.redis_bus import RedisStreamBus
+
+__all__ = [
+    "DEFAULT_PREFIX",
+    "Consumer",
+    "ConsumerStats",
+    "DeadLetter",
+    "Delivery",
+    "EventBus",
+    "EventBusUnavailable",
+    "EventInProgress",
+    "GroupInfo",
+    "Handler",
+    "InProcessBus",
+    "RedisStreamBus",
+    "RetryLater",
+    "SeenEvents",
+    "StreamInfo",
+    "create_event_bus",
+    "idempotent",
+]

@@ -1,0 +1,220 @@
+"""The ``EventBus`` Protocol suite: every test runs against ``InProcessBus`` and Redis Streams."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from events import EventBus, StreamInfo
+from events.ids import StreamId
+from tests.events.harness import BusSubject
+
+
+def test_implements_the_protocol(subject: BusSubject) -> None:
+    assert isinstance(subject.bus, EventBus)
+
+
+async def test_publish_returns_increasing_entry_ids(subject: BusSubject, stream: str) -> None:
+    ids = await subject.publish(stream, "e1", "e2", "e3")
+    parsed = [StreamId.parse(entry_id) for entry_id in ids]
+    assert parsed == sorted(parsed) and len(set(parsed)) == 3
+
+
+async def test_a_group_reads_every_entry_once_in_order(subject: BusSubject, stream: str) -> None:
+    bus = subject.bus
+    ids = await subject.publish(stream, "e1", "e2", "e3")
+    await bus.ensure_group(stream, "erp")
+    first = await bus.read(stream, "erp", "c1", count=2)
+    second = await bus.read(stream, "erp", "c2", count=10)
+    assert [(d.id, d.event_id, d.attempts) for d in first + second] == [
+        (ids[0], "e1", 1),
+        (ids[1], "e2", 1),
+        (ids[2], "e3", 1),
+    ]
+    assert await bus.read(stream, "erp", "c1", count=10) == []
+
+
+async def test_every_group_reads_every_entry(subject: BusSubject, stream: str) -> None:
+    bus = subject.bus
+    await bus.ensure_group(stream, "erp")
+    await bus.ensure_group(stream, "crm")
+    await subject.publish(stream, "e1")
+    assert [d.event_id for d in await bus.read(stream, "erp", "c", count=5)] == ["e1"]
+    assert [d.event_id for d in await bus.read(stream, "crm", "c", count=5)] == ["e1"]
+
+
+async def test_ensure_group_is_idempotent_and_start_id_chooses_what_it_reads(
+    subject: BusSubject, stream: str
+) -> None:
+    bus = subject.bus
+    await subject.publish(stream, "old")
+    await bus.ensure_group(stream, "all")
+    await bus.ensure_group(stream, "new", start_id="$")
+    await bus.ensure_group(stream, "all", start_id="$")  # exists: unchanged
+    await subject.publish(stream, "fresh")
+    assert [d.event_id for d in await bus.read(stream, "all", "c", count=5)] == ["old", "fresh"]
+    assert [d.event_id for d in await bus.read(stream, "new", "c", count=5)] == ["fresh"]
+
+
+async def test_reading_a_missing_group_raises_lookup_error(
+    subject: BusSubject, stream: str
+) -> None:
+    await subject.publish(stream, "e1")
+    with pytest.raises(LookupError, match="no consumer group 'nobody'"):
+        await subject.bus.read(stream, "nobody", "c", count=1)
+    with pytest.raises(LookupError):
+        await subject.bus.claim_idle(stream, "nobody", "c", min_idle_seconds=0, count=1)
+
+
+async def test_a_blocking_read_wakes_up_for_a_new_entry(subject: BusSubject, stream: str) -> None:
+    bus = subject.bus
+    await bus.ensure_group(stream, "erp")
+    assert await bus.read(stream, "erp", "c", count=1, block_seconds=0.05) == []
+
+    reader = asyncio.create_task(bus.read(stream, "erp", "c", count=1, block_seconds=5))
+    await subject.publish(stream, "e1")
+    assert [d.event_id for d in await asyncio.wait_for(reader, 5)] == ["e1"]
+
+
+async def test_ack_ends_pending_and_counts_what_was_pending(
+    subject: BusSubject, stream: str
+) -> None:
+    bus = subject.bus
+    ids = await subject.publish(stream, "e1", "e2")
+    await bus.ensure_group(stream, "erp")
+    await bus.read(stream, "erp", "c", count=5)
+    assert await bus.ack(stream, "erp", [ids[0]]) == 1
+    assert await bus.ack(stream, "erp", [ids[0]]) == 0
+    assert await bus.ack(stream, "erp", []) == 0
+    assert await bus.ack(stream, "nobody", ids) == 0
+    (group,) = (await _info(bus, stream)).groups
+    assert group.pending == 1
+    assert [d.event_id for d in await bus.claim(stream, "erp", "c", ids)] == ["e2"]
+
+
+async def test_claim_delivers_again_and_counts_attempts(subject: BusSubject, stream: str) -> None:
+    bus = subject.bus
+    ids = await subject.publish(stream, "e1", "e2")
+    await bus.ensure_group(stream, "erp")
+    await bus.read(stream, "erp", "c1", count=5)
+    await bus.ack(stream, "erp", [ids[1]])
+    again = await bus.claim(stream, "erp", "c2", ids)
+    assert [(d.event_id, d.attempts) for d in again] == [("e1", 2)]
+    again = await bus.claim(stream, "erp", "c2", [ids[0]])
+    assert [(d.event_id, d.attempts) for d in again] == [("e1", 3)]
+    assert await bus.claim(stream, "erp", "c1", [ids[0]], min_idle_seconds=60) == []
+    assert await bus.claim(stream, "erp", "c1", []) == []
+
+
+async def test_claim_idle_takes_only_entries_idle_long_enough(
+    subject: BusSubject, stream: str
+) -> None:
+    bus = subject.bus
+    ids = await subject.publish(stream, "e1", "e2", "e3")
+    await bus.ensure_group(stream, "erp")
+    await bus.read(stream, "erp", "dead", count=2)
+    assert await bus.claim_idle(stream, "erp", "alive", min_idle_seconds=60, count=10) == []
+    taken = await bus.claim_idle(stream, "erp", "alive", min_idle_seconds=0, count=10)
+    assert [(d.id, d.attempts) for d in taken] == [(ids[0], 2), (ids[1], 2)]
+    taken = await bus.claim_idle(stream, "erp", "alive", min_idle_seconds=0, count=1)
+    assert [d.id for d in taken] == [ids[0]]
+
+
+async def test_dead_letter_parks_the_entry_with_its_error_and_acks_it(
+    subject: BusSubject, stream: str
+) -> None:
+    bus = subject.bus
+    (entry_id,) = await subject.publish(stream, "poison")
+    await bus.ensure_group(stream, "erp")
+    (delivery,) = await bus.read(stream, "erp", "c1", count=1)
+    dead_id = await bus.dead_letter(stream, "erp", "c1", delivery, "ValueError: bad sku")
+    (letter,) = await bus.dead_letters(stream)
+    assert (letter.id, letter.stream, letter.original_id, letter.event_id) == (
+        dead_id,
+        stream,
+        entry_id,
+        "poison",
+    )
+    assert (letter.group, letter.consumer, letter.attempts, letter.error) == (
+        "erp",
+        "c1",
+        1,
+        "ValueError: bad sku",
+    )
+    assert letter.data == delivery.data and letter.failed_at.tzinfo is not None
+    info = await _info(bus, stream)
+    assert info.dead_letters == 1 and info.groups[0].pending == 0
+
+
+async def test_replaying_dead_letters_appends_each_once(subject: BusSubject, stream: str) -> None:
+    bus = subject.bus
+    await subject.publish(stream, "p1", "ok", "p2")
+    await bus.ensure_group(stream, "erp")
+    for delivery in await bus.read(stream, "erp", "c", count=5):
+        if delivery.event_id.startswith("p"):
+            await bus.dead_letter(stream, "erp", "c", delivery, "boom")
+    letters = await bus.dead_letters(stream)
+    assert [letter.event_id for letter in letters] == ["p1", "p2"]
+    first = await bus.replay_dead_letters(stream, [letters[1].id])
+    assert len(first) == 1
+    rest = await bus.replay_dead_letters(stream)
+    assert len(rest) == 1
+    assert await bus.replay_dead_letters(stream) == []
+    assert await bus.dead_letters(stream) == []
+    replayed = await bus.read(stream, "erp", "c", count=5)
+    assert [(d.event_id, d.id) for d in replayed] == [("p2", first[0]), ("p1", rest[0])]
+
+
+async def test_replay_range_appends_the_entries_of_the_range(
+    subject: BusSubject, stream: str
+) -> None:
+    bus = subject.bus
+    ids = await subject.publish(stream, "e1", "e2", "e3", "e4")
+    await bus.ensure_group(stream, "erp")
+    await bus.read(stream, "erp", "c", count=10)
+    new_ids = await bus.replay_range(stream, ids[1], ids[2])
+    assert len(new_ids) == 2
+    assert [d.event_id for d in await bus.read(stream, "erp", "c", count=10)] == ["e2", "e3"]
+    everything = await bus.replay_range(stream, "-", "+")
+    assert len(everything) == 6  # the four and the two replayed, not its own appends
+    assert await bus.replay_range(f"{stream}-missing", "-", "+") == []
+    with pytest.raises(ValueError, match="not a stream entry id"):
+        await bus.replay_range(stream, "yesterday", "+")
+
+
+async def test_streams_reports_length_lag_pending_and_dead_letters(
+    subject: BusSubject, stream: str
+) -> None:
+    bus = subject.bus
+    await bus.ensure_group(stream, "erp")
+    await bus.ensure_group(stream, "crm")
+    ids = await subject.publish(stream, "e1", "e2", "e3", "e4", "e5")
+    deliveries = await bus.read(stream, "erp", "c1", count=3)
+    await bus.ack(stream, "erp", [deliveries[0].id])
+    await bus.dead_letter(stream, "erp", "c1", deliveries[1], "boom")
+    info = await _info(bus, stream)
+    assert (info.name, info.length, info.last_id, info.dead_letters) == (stream, 5, ids[-1], 1)
+    crm, erp = info.groups
+    assert (erp.name, erp.consumers, erp.pending, erp.lag) == ("erp", 1, 1, 2)
+    assert erp.last_delivered_id == ids[2]
+    assert (crm.name, crm.consumers, crm.pending, crm.lag) == ("crm", 0, 0, 5)
+
+
+async def test_a_stream_keeps_a_bounded_length(subject: BusSubject, stream: str) -> None:
+    bus = subject.make_bus(10)
+    try:
+        for n in range(600):
+            await bus.publish(stream, f"e{n}", b"{}")
+        length = (await _info(bus, stream)).length
+        # Redis trims whole nodes (MAXLEN ~): at least 10 stay, far fewer than 600.
+        assert 10 <= length <= 200
+        if subject.kind == "memory":
+            assert length == 10
+    finally:
+        await bus.aclose()
+
+
+async def _info(bus: EventBus, stream: str) -> StreamInfo:
+    (info,) = [info for info in await bus.streams() if info.name == stream]
+    return info

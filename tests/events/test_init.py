@@ -1,0 +1,31 @@
+"""The package's public surface: what other packages may import from ``events``."""
+
+from __future__ import annotations
+
+import events
+
+
+def test_public_surface() -> None:
+    assert sorted(events.__all__) == sorted(
+        [
+            "DEFAULT_PREFIX",
+            "Consumer",
+            "ConsumerStats",
+            "DeadLetter",
+            "Delivery",
+            "EventBus",
+            "EventBusUnavailable",
+            "EventInProgress",
+            "GroupInfo",
+            "Handler",
+            "InProcessBus",
+            "RedisStreamBus",
+            "RetryLater",
+            "SeenEvents",
+            "StreamInfo",
+            "create_event_bus",
+            "idempotent",
+        ]
+    )
+    for name in events.__all__:
+        assert getattr(events, name) is not None

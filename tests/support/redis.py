@@ -1,0 +1,50 @@
+"""The real Redis the tests run against, and key prefixes that leave nothing behind."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+import redis
+
+__all__ = ["REDIS_URL", "require_redis", "unique_prefix"]
+
+REDIS_URL = f"redis://127.0.0.1:{os.environ.get('CROSSDOCK_REDIS_PORT', '6379')}/0"
+
+
+def require_redis(url: str = REDIS_URL) -> str:
+    """``url`` if Redis answers there; else the test fails (never skips) saying what to do."""
+    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        client.ping()
+        problem = ""
+    except redis.RedisError as exc:
+        problem = str(exc)
+    finally:
+        client.close()
+    if problem:
+        pytest.fail(
+            f"Redis is not reachable at {url} ({problem}). These tests need a real server: "
+            "run `bash scripts/ensure-redis` (scripts/test does) and try again.",
+            pytrace=False,
+        )
+    return url
+
+
+@contextmanager
+def unique_prefix(url: str = REDIS_URL) -> Iterator[str]:
+    """A key prefix no other test uses; every key under it is deleted on leaving."""
+    prefix = f"crossdock-test:{uuid.uuid4().hex}:"
+    try:
+        yield prefix
+    finally:
+        client = redis.Redis.from_url(url)
+        try:
+            keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+            if keys:
+                client.delete(*keys)
+        finally:
+            client.close()

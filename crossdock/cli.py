@@ -8,6 +8,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from pydantic import ValidationError
+
+from crossdock.files import write_atomically
+from crossdock.runner import Service
 from crossdock.settings import SYSTEM_NAMES, Settings, SystemName
 
 __all__ = ["main"]
@@ -23,6 +27,18 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings(**overrides)  # type: ignore[arg-type]
 
 
+def _run(services: list[Service], on_started: str) -> int:
+    """Serve until Ctrl-C; a service that cannot start is a message and exit status 1."""
+    from crossdock.runner import StartupFailed, serve_all
+
+    try:
+        asyncio.run(serve_all(services, on_started=on_started))
+    except StartupFailed as failure:
+        print(f"crossdock: {failure}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _cmd_seed(args: argparse.Namespace) -> int:
     from systems.seeding import seed_all
 
@@ -33,7 +49,6 @@ def _cmd_seed(args: argparse.Namespace) -> int:
 
 
 def _cmd_up(args: argparse.Namespace) -> int:
-    from crossdock.runner import serve_all
     from crossdock.stack import build_stack
     from gateway.composition import CompositionFailed
 
@@ -47,38 +62,32 @@ def _cmd_up(args: argparse.Namespace) -> int:
     print(f"supergraph composed into {stack.supergraph_path}", flush=True)
     lines = ["crossdock is up:"] + [f"  {s.name:<14} {s.url}" for s in stack.services]
     lines.append("Ctrl-C stops everything.")
-    asyncio.run(serve_all(stack.services, on_started="\n".join(lines)))
-    return 0
+    return _run(stack.services, "\n".join(lines))
 
 
 def _cmd_system(args: argparse.Namespace) -> int:
-    from crossdock.runner import Service, serve_all
     from systems.apps import create_system_app
     from systems.seeding import seed_all
 
     settings = _settings(args)
     name: SystemName = args.name
     seed_all(settings, reset=False)
-    port = args.port or settings.system_port(name)
+    port = settings.system_port(name) if args.port is None else args.port
     service = Service(f"{name} system", create_system_app(name, settings), settings.host, port)
-    asyncio.run(serve_all([service], on_started=f"{service.name} on {service.url}"))
-    return 0
+    return _run([service], f"{service.name} on {service.url}")
 
 
 def _cmd_subgraph(args: argparse.Namespace) -> int:
-    from crossdock.runner import Service, serve_all
     from subgraphs.apps import create_subgraph_app, subgraph_port
 
     settings = _settings(args)
-    port = args.port or subgraph_port(args.name, settings)
+    port = subgraph_port(args.name, settings) if args.port is None else args.port
     app = create_subgraph_app(args.name, settings)
-    service = Service(f"{args.name} subgraph", app, settings.host, port)
-    asyncio.run(serve_all([service], on_started=f"{service.name} on {service.url}/graphql"))
-    return 0
+    service = Service(f"{args.name} subgraph", app, settings.host, port, path="/graphql")
+    return _run([service], f"{service.name} on {service.url}")
 
 
 def _cmd_gateway(args: argparse.Namespace) -> int:
-    from crossdock.runner import Service, serve_all
     from gateway.server import create_gateway_app
     from gateway.supergraph import SupergraphError
 
@@ -88,10 +97,9 @@ def _cmd_gateway(args: argparse.Namespace) -> int:
     except (OSError, SupergraphError) as error:
         print(f"crossdock gateway: cannot serve {args.supergraph}: {error}", file=sys.stderr)
         return 1
-    port = args.port or settings.ports.gateway
+    port = settings.ports.gateway if args.port is None else args.port
     service = Service("gateway", app, settings.host, port, path="/graphql")
-    asyncio.run(serve_all([service], on_started=f"gateway on {service.url}"))
-    return 0
+    return _run([service], f"gateway on {service.url}")
 
 
 def _cmd_events(args: argparse.Namespace) -> int:
@@ -124,9 +132,13 @@ def _cmd_compose(args: argparse.Namespace) -> int:
         return 1
     if out is None:
         sys.stdout.write(supergraph)
-    else:
-        Path(out).write_text(supergraph)
-        print(f"wrote {out}", file=sys.stderr)
+        return 0
+    try:
+        write_atomically(Path(out), supergraph)
+    except OSError as error:
+        print(f"crossdock compose: cannot write {out}: {error.strerror}", file=sys.stderr)
+        return 1
+    print(f"wrote {out}", file=sys.stderr)
     return 0
 
 
@@ -195,7 +207,14 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    code: int = args.func(args)
+    try:
+        code: int = args.func(args)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
+        )
+        print(f"crossdock: invalid configuration: {problems}", file=sys.stderr)
+        return 2
     return code
 
 

@@ -5,13 +5,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import uvicorn
 from starlette.types import ASGIApp
 
-__all__ = ["Service", "serve_all"]
+__all__ = ["Service", "StartupFailed", "serve_all"]
+
+# Seconds that open connections get to finish after Ctrl-C before they are cut.
+GRACEFUL_SHUTDOWN_SECONDS = 5
 
 
 @dataclass(frozen=True)
@@ -26,7 +30,12 @@ class Service:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}{self.path}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}{self.path}"
+
+
+class StartupFailed(Exception):
+    """A service could not start (its port is taken, or its app failed to start up)."""
 
 
 class _Server(uvicorn.Server):
@@ -36,33 +45,86 @@ class _Server(uvicorn.Server):
         yield
 
 
+def _bind(service: Service) -> socket.socket:
+    """Bind the service's port now, so that a taken port fails before anything starts."""
+    family = socket.AF_INET6 if ":" in service.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((service.host, service.port))
+    except OSError as error:
+        sock.close()
+        raise StartupFailed(
+            f"{service.name} cannot listen on {service.host}:{service.port}: {error.strerror}"
+        ) from None
+    return sock
+
+
+async def _serve(server: _Server, sock: socket.socket, name: str) -> None:
+    try:
+        await server.serve(sockets=[sock])
+    except SystemExit:
+        # uvicorn exits the process when an app's lifespan start-up fails; here that would
+        # skip the other services' shutdown, so it becomes an ordinary failure of this task.
+        raise StartupFailed(f"{name} failed to start") from None
+
+
 async def serve_all(services: list[Service], *, on_started: str | None = None) -> None:
-    """Run every service until SIGINT/SIGTERM, then shut all of them down cleanly."""
+    """Run every service until SIGINT/SIGTERM, then shut all of them down cleanly.
+
+    A second signal cuts connections that are still open. Raises :class:`StartupFailed` when
+    a service cannot start; the services already started are stopped first.
+    """
+    sockets: list[socket.socket] = []
+    try:
+        for service in services:
+            sockets.append(_bind(service))
+    except StartupFailed:
+        for sock in sockets:
+            sock.close()
+        raise
     servers = [
-        _Server(uvicorn.Config(s.app, host=s.host, port=s.port, log_level="warning"))
+        _Server(
+            uvicorn.Config(
+                s.app, log_level="warning", timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS
+            )
+        )
         for s in services
     ]
     stop = asyncio.Event()
+
+    def on_signal() -> None:
+        if stop.is_set():
+            for server in servers:
+                server.force_exit = True
+        stop.set()
+
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, on_signal)
     tasks = [
-        asyncio.create_task(server.serve(), name=s.name)
-        for s, server in zip(services, servers, strict=True)
+        asyncio.create_task(_serve(server, sock, s.name), name=s.name)
+        for s, server, sock in zip(services, servers, sockets, strict=True)
     ]
     try:
         while not all(server.started for server in servers):
-            done = [t for t in tasks if t.done()]
-            if done:
-                failed = done[0]
-                raise SystemExit(f"{failed.get_name()} failed to start (is its port in use?)")
+            failed = next((t for t in tasks if t.done()), None)
+            if failed is not None:
+                raise StartupFailed(f"{failed.get_name()} failed to start")
             await asyncio.sleep(0.05)
         if on_started:
             print(on_started, flush=True)
         waiter = asyncio.create_task(stop.wait())
         await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
         waiter.cancel()
+        crashed = next((t for t in tasks if t.done() and t.exception() is not None), None)
+        if crashed is not None and not stop.is_set():
+            raise StartupFailed(f"{crashed.get_name()} stopped: {crashed.exception()}")
     finally:
         for server in servers:
             server.should_exit = True
         await asyncio.gather(*tasks, return_exceptions=True)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+        for sock in sockets:
+            sock.close()

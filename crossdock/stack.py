@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from crossdock.files import write_atomically
 from crossdock.runner import Service
 from crossdock.settings import SYSTEM_NAMES, Settings
 from gateway.composition import SubgraphSource, compose
@@ -47,7 +48,7 @@ def build_stack(settings: Settings) -> Stack:
     """
     report = seed_all(settings, reset=False)
     supergraph_path = settings.data_dir / "supergraph.graphql"
-    supergraph_path.write_text(compose_live_supergraph(settings))
+    write_atomically(supergraph_path, compose_live_supergraph(settings))
     services = [
         Service(
             f"{name} system",

@@ -32,11 +32,21 @@ def parse_subgraph_spec(text: str) -> SubgraphSpec:
     if not sep or not name or not location:
         raise ValueError(f"expected NAME=URL or NAME=FILE@URL, got {text!r}")
     if location.startswith(("http://", "https://")):
-        return SubgraphSpec(name=name, url=location)
+        return SubgraphSpec(name=name, url=_checked_url(location))
     file, at, url = location.partition("@")
     if not at or not url.startswith(("http://", "https://")):
         raise ValueError(f"a file needs the URL the gateway will call: {name}={file}@http://…")
-    return SubgraphSpec(name=name, url=url, file=Path(file))
+    return SubgraphSpec(name=name, url=_checked_url(url), file=Path(file))
+
+
+def _checked_url(url: str) -> str:
+    try:
+        port = httpx.URL(url).port
+    except httpx.InvalidURL as error:
+        raise ValueError(f"{url} is not a valid URL: {error}") from None
+    if port is not None and not 0 < port < 65536:
+        raise ValueError(f"{url} has an impossible port {port}")
+    return url
 
 
 async def fetch_sdl(client: httpx.AsyncClient, name: str, url: str) -> str:
@@ -45,7 +55,7 @@ async def fetch_sdl(client: httpx.AsyncClient, name: str, url: str) -> str:
         response = await client.post(url, json={"query": _SERVICE_QUERY})
         body = response.json()
         sdl = body["data"]["_service"]["sdl"]
-    except httpx.HTTPError as error:
+    except (httpx.HTTPError, httpx.InvalidURL, OSError, ExceptionGroup) as error:
         raise CompositionError(
             "SUBGRAPH_UNREACHABLE", f"cannot reach {url}: {error}", subgraph=name
         ) from None

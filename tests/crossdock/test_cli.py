@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from crossdock.runner import GRACEFUL_SHUTDOWN_SECONDS
 from systems.world_records import OrderRecord, World
 from tests.support.servers import wait_until
 
@@ -191,3 +192,53 @@ def test_up_serves_every_system_and_subgraph_and_stops_on_ctrl_c(
     assert "crossdock is up" in out
     assert f"http://127.0.0.1:{ports['ERP_SUBGRAPH']}/graphql" in out
     assert "Traceback" not in err
+
+
+def test_a_taken_port_is_a_clear_message_not_a_traceback(data_dir: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {**os.environ, "CROSSDOCK_DATA_DIR": str(data_dir)}
+        result = run("system", "crm", "--port", str(port), env=env)
+    assert result.returncode == 1
+    assert f"crm system cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_invalid_configuration_is_reported_without_a_traceback(tmp_path: Path) -> None:
+    env = {**os.environ, "CROSSDOCK_SEED": "abc"}
+    result = run("seed", "--data-dir", str(tmp_path), env=env)
+    assert result.returncode == 2
+    assert "invalid configuration: seed:" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_ctrl_c_stops_even_with_a_client_stuck_mid_request(data_dir: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "CROSSDOCK_DATA_DIR": str(data_dir)}
+    proc = subprocess.Popen(
+        [*COMMAND, "system", "crm", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    with socket.socket() as stuck:
+        try:
+            wait_until(lambda: proc.poll() is not None or _accepts(port), timeout=30)
+            stuck.connect(("127.0.0.1", port))
+            # Announce a body and never send it: the request stays open.
+            stuck.sendall(b"POST /_admin/faults HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n")
+            proc.send_signal(signal.SIGINT)
+            _, err = proc.communicate(timeout=GRACEFUL_SHUTDOWN_SECONDS + 10)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+
+
+def _accepts(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0

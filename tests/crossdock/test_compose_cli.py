@@ -79,3 +79,13 @@ def test_malformed_subgraph_argument_is_refused() -> None:
     result = compose("--subgraph", "no-url-here")
     assert result.returncode == 2
     assert "NAME=URL or NAME=FILE@URL" in result.stderr
+
+
+def test_unwritable_output_and_impossible_urls_are_clear_errors(tmp_path: Path) -> None:
+    missing = tmp_path / "no" / "such" / "dir" / "supergraph.graphql"
+    result = compose("--out", str(missing))
+    assert result.returncode == 1
+    assert "cannot write" in result.stderr and "Traceback" not in result.stderr
+    result = compose("--subgraph", "x=http://127.0.0.1:99999/graphql")
+    assert result.returncode == 2
+    assert "impossible port 99999" in result.stderr and "Traceback" not in result.stderr

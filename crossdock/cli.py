@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,12 +28,17 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings(**overrides)  # type: ignore[arg-type]
 
 
-def _run(services: list[Service], on_started: str) -> int:
-    """Serve until Ctrl-C; a service that cannot start is a message and exit status 1."""
+def _run(services: list[Service], on_started: str, data_dir: Path | None = None) -> int:
+    """Serve until Ctrl-C; a service that cannot start is a message and exit status 1.
+
+    With ``data_dir``, the directory is marked in use so that nothing reseeds it meanwhile.
+    """
     from crossdock.runner import StartupFailed, serve_all
+    from systems.seeding import data_dir_in_use
 
     try:
-        asyncio.run(serve_all(services, on_started=on_started))
+        with data_dir_in_use(data_dir) if data_dir else contextlib.nullcontext():
+            asyncio.run(serve_all(services, on_started=on_started))
     except StartupFailed as failure:
         print(f"crossdock: {failure}", file=sys.stderr)
         return 1
@@ -62,7 +68,7 @@ def _cmd_up(args: argparse.Namespace) -> int:
     print(f"supergraph composed into {stack.supergraph_path}", flush=True)
     lines = ["crossdock is up:"] + [f"  {s.name:<14} {s.url}" for s in stack.services]
     lines.append("Ctrl-C stops everything.")
-    return _run(stack.services, "\n".join(lines))
+    return _run(stack.services, "\n".join(lines), settings.data_dir)
 
 
 def _cmd_system(args: argparse.Namespace) -> int:
@@ -74,7 +80,7 @@ def _cmd_system(args: argparse.Namespace) -> int:
     seed_all(settings, reset=False)
     port = settings.system_port(name) if args.port is None else args.port
     service = Service(f"{name} system", create_system_app(name, settings), settings.host, port)
-    return _run([service], f"{service.name} on {service.url}")
+    return _run([service], f"{service.name} on {service.url}", settings.data_dir)
 
 
 def _cmd_subgraph(args: argparse.Namespace) -> int:
@@ -207,8 +213,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    from systems.seeding import DataDirBusy, DataDirMismatch
+
     try:
         code: int = args.func(args)
+    except (DataDirMismatch, DataDirBusy) as problem:
+        print(f"crossdock: {problem}", file=sys.stderr)
+        return 1
     except ValidationError as error:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()

@@ -51,13 +51,16 @@ def test_seed_creates_databases_once_and_reset_reseeds(tmp_path: Path) -> None:
     first = run("seed", "--data-dir", str(tmp_path), "--seed", "3")
     assert first.returncode == 0, first.stderr
     assert "seeded crm, erp, wms" in first.stdout
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
+    assert sorted(p.name for p in tmp_path.glob("*.sqlite3")) == [
         "crm.sqlite3",
         "erp.sqlite3",
         "wms.sqlite3",
     ]
     again = run("seed", "--data-dir", str(tmp_path), "--seed", "3")
-    assert "already seeded" in again.stdout
+    assert "using the data" in again.stdout
+    other = run("seed", "--data-dir", str(tmp_path), "--seed", "4")
+    assert other.returncode == 1
+    assert "seeded with seed 3, not 4" in other.stderr and "Traceback" not in other.stderr
     reset = run("seed", "--data-dir", str(tmp_path), "--seed", "3", "--reset")
     assert "seeded crm, erp, wms" in reset.stdout
 

@@ -10,7 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gateway.server import GatewaySettings
 
-__all__ = ["SYSTEM_NAMES", "FaultSettings", "Ports", "Settings", "SystemName"]
+__all__ = ["SYSTEM_NAMES", "FaultSettings", "OrdersSettings", "Ports", "Settings", "SystemName"]
 
 SystemName = Literal["crm", "erp", "wms"]
 SYSTEM_NAMES: tuple[SystemName, ...] = ("crm", "erp", "wms")
@@ -29,14 +29,23 @@ class FaultSettings(BaseModel):
 class Ports(BaseModel):
     """Loopback ports of every process ``crossdock up`` starts."""
 
-    gateway: int = 4000
-    crm_subgraph: int = 4001
-    erp_subgraph: int = 4002
-    wms_subgraph: int = 4003
-    orders_subgraph: int = 4004
-    crm_system: int = 4101
-    erp_system: int = 4102
-    wms_system: int = 4103
+    gateway: int = Field(default=4000, ge=1, le=65535)
+    crm_subgraph: int = Field(default=4001, ge=1, le=65535)
+    erp_subgraph: int = Field(default=4002, ge=1, le=65535)
+    wms_subgraph: int = Field(default=4003, ge=1, le=65535)
+    orders_subgraph: int = Field(default=4004, ge=1, le=65535)
+    crm_system: int = Field(default=4101, ge=1, le=65535)
+    erp_system: int = Field(default=4102, ge=1, le=65535)
+    wms_system: int = Field(default=4103, ge=1, le=65535)
+
+
+class OrdersSettings(BaseModel):
+    """The orders subgraph's workflows (``CROSSDOCK_ORDERS__…``)."""
+
+    # How long an idempotency key answers its first result.
+    idempotency_retention_seconds: int = Field(default=86_400, gt=0)
+    # Centers in the order the PRIORITY allocation strategy tries them (and breaks ties).
+    center_priority: list[str] = Field(default=["ORD1", "ATL1", "EWR1", "RNO1"])
 
 
 class Settings(BaseSettings):
@@ -66,8 +75,11 @@ class Settings(BaseSettings):
     system_max_retries: int = Field(default=2, ge=0)
     system_max_retry_after_seconds: float = Field(default=2.0, ge=0)
     reference_cache_ttl_seconds: int = Field(default=300, gt=0)
+    # Every cache key starts with this, so several graphs (or test runs) can share one Redis.
+    cache_prefix: str = "crossdock:"
     # Front-door limits, subgraph timeouts, caches and reloading (CROSSDOCK_GATEWAY__MAX_DEPTH…).
     gateway: GatewaySettings = GatewaySettings()
+    orders: OrdersSettings = OrdersSettings()
 
     def faults(self, system: SystemName) -> FaultSettings:
         """The fault settings of one system."""
@@ -80,10 +92,20 @@ class Settings(BaseSettings):
             "wms": self.ports.wms_system,
         }[system]
 
+    @property
+    def client_host(self) -> str:
+        """How this machine's clients reach ``host``: a wildcard bind is reached on loopback,
+        an IPv6 address in brackets."""
+        if self.host in ("", "0.0.0.0"):
+            return "127.0.0.1"
+        if self.host == "::":
+            return "[::1]"
+        return f"[{self.host}]" if ":" in self.host else self.host
+
     def system_url(self, system: SystemName) -> str:
         """Base URL a subgraph uses to reach its system."""
         override = {"crm": self.crm_url, "erp": self.erp_url, "wms": self.wms_url}[system]
-        return override or f"http://{self.host}:{self.system_port(system)}"
+        return override or f"http://{self.client_host}:{self.system_port(system)}"
 
     def system_db_path(self, system: SystemName) -> Path:
         return self.data_dir / f"{system}.sqlite3"

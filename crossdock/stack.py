@@ -33,7 +33,7 @@ def compose_live_supergraph(settings: Settings) -> str:
         [
             SubgraphSource(
                 name,
-                f"http://{settings.host}:{subgraph_port(name, settings)}/graphql",
+                f"http://{settings.client_host}:{subgraph_port(name, settings)}/graphql",
                 subgraph_sdl(subgraph_schema(name)),
             )
             for name in SUBGRAPH_NAMES

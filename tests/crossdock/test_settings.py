@@ -1,0 +1,41 @@
+"""Settings: environment variables, validation, and the URLs services use to reach each other."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from crossdock.settings import Settings
+
+
+def test_environment_variables_configure_nested_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CROSSDOCK_PORTS__GATEWAY", "5000")
+    monkeypatch.setenv("CROSSDOCK_ERP_FAULTS__ERROR_RATE", "0.25")
+    monkeypatch.setenv("CROSSDOCK_GATEWAY__MAX_DEPTH", "7")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/3")
+    settings = Settings()
+    assert settings.ports.gateway == 5000
+    assert settings.faults("erp").error_rate == 0.25
+    assert settings.gateway.max_depth == 7
+    assert settings.redis_url == "redis://127.0.0.1:6379/3"
+
+
+@pytest.mark.parametrize(
+    ("host", "url"),
+    [
+        ("127.0.0.1", "http://127.0.0.1:4102"),
+        ("0.0.0.0", "http://127.0.0.1:4102"),
+        ("::", "http://[::1]:4102"),
+        ("::1", "http://[::1]:4102"),
+        ("localhost", "http://localhost:4102"),
+    ],
+)
+def test_services_reach_each_other_even_on_wildcard_and_ipv6_binds(host: str, url: str) -> None:
+    assert Settings(host=host).system_url("erp") == url
+
+
+@pytest.mark.parametrize("bad", ["0", "70000", "-1", "http"])
+def test_impossible_ports_are_refused(monkeypatch: pytest.MonkeyPatch, bad: str) -> None:
+    monkeypatch.setenv("CROSSDOCK_PORTS__ERP_SYSTEM", bad)
+    with pytest.raises(ValidationError, match="erp_system"):
+        Settings()

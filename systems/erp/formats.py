@@ -8,7 +8,16 @@ from typing import Any
 from systems.common.db import Database, Params
 from systems.common.params import PageRequest
 
-__all__ = ["Payload", "count", "envelope", "found", "money", "page_envelope", "ref"]
+__all__ = [
+    "Payload",
+    "count",
+    "envelope",
+    "found",
+    "location",
+    "money",
+    "page_envelope",
+    "ref",
+]
 
 Payload = dict[str, Any]
 
@@ -23,6 +32,11 @@ def ref(internal_id: str | None, name: str | None = None) -> Payload | None:
     if internal_id is None:
         return None
     return {"internalId": internal_id, "refName": name if name is not None else internal_id}
+
+
+def location(name: str | None) -> Payload | None:
+    """A location (distribution center) reference; ``None`` for a line not yet sourced."""
+    return {"refName": name} if name else None
 
 
 def page_envelope(items: list[Payload], page: PageRequest, total: int) -> Payload:

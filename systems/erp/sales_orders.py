@@ -13,7 +13,7 @@ from datetime import date
 
 from systems.common.db import Database, placeholders
 from systems.common.params import PageRequest
-from systems.erp.formats import Payload, count, money
+from systems.erp.formats import Payload, count, location, money
 from systems.erp.vocabulary import order_status_word
 
 __all__ = ["OrderFilter", "order_page", "orders_by", "orders_by_customer"]
@@ -74,6 +74,14 @@ def _payloads(db: Database, rows: list[sqlite3.Row]) -> list[Payload]:
             ids,
         )
     }
+    cancelled = {
+        (row[0], row[1]): row[2]
+        for row in db.fetch_all(
+            "SELECT order_id, line, quantity_cancelled FROM sales_order_line_cancellations "
+            f"WHERE order_id IN ({marks})",
+            ids,
+        )
+    }
     lines: dict[str, list[Payload]] = {order_id: [] for order_id in ids}
     for line in db.fetch_all(
         f"SELECT * FROM sales_order_lines WHERE order_id IN ({marks}) ORDER BY order_id, line",
@@ -85,9 +93,10 @@ def _payloads(db: Database, rows: list[sqlite3.Row]) -> list[Payload]:
                 "item": {"refName": line["item_id"]},
                 "quantity": line["quantity"],
                 "quantityBilled": billed_lines.get((line["order_id"], line["line"]), 0),
+                "quantityCancelled": cancelled.get((line["order_id"], line["line"]), 0),
                 "rate": money(line["rate_cents"]),
                 "amount": money(line["amount_cents"]),
-                "location": {"refName": line["location"]},
+                "location": location(line["location"]),
             }
         )
     invoiced = _sums(

@@ -212,6 +212,15 @@ def seed_database(conn: sqlite3.Connection, world: World) -> None:
     )
     _insert(
         conn,
+        "return_authorization_receipts",
+        [
+            (receipt.return_authorization_id, number, line.quantity_received)
+            for receipt in world.return_receipts
+            for number, line in enumerate(receipt.lines, start=1)
+        ],
+    )
+    _insert(
+        conn,
         "credit_memos",
         [
             (

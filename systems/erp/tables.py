@@ -18,7 +18,7 @@ _LINE_COLUMNS = """
     location TEXT NOT NULL
 """
 
-SCHEMA = f"""
+_RECORDS = f"""
 CREATE TABLE terms (
     internal_id TEXT PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,
@@ -174,3 +174,37 @@ CREATE TABLE credit_memo_lines (
     PRIMARY KEY (credit_memo_id, line)
 );
 """
+
+# What the write endpoints keep.
+_WRITES = """
+-- One invoice per shipment: the shipment id is the idempotency key of POST /invoices.
+CREATE UNIQUE INDEX invoices_shipment ON invoices (shipment_id);
+
+-- What POST /salesOrders/{id}/cancel took off a line (the line's quantity is what remains).
+CREATE TABLE sales_order_line_cancellations (
+    order_id TEXT NOT NULL REFERENCES sales_orders (internal_id),
+    line INTEGER NOT NULL,
+    quantity_cancelled INTEGER NOT NULL CHECK (quantity_cancelled > 0),
+    PRIMARY KEY (order_id, line)
+);
+
+-- What came back against each return authorization line.
+CREATE TABLE return_authorization_receipts (
+    return_authorization_id TEXT NOT NULL REFERENCES return_authorizations (internal_id),
+    line INTEGER NOT NULL,
+    quantity_received INTEGER NOT NULL CHECK (quantity_received >= 0),
+    PRIMARY KEY (return_authorization_id, line)
+);
+
+-- The answers of idempotent writes, by the caller's id (see systems.erp.writes).
+CREATE TABLE idempotency (
+    scope TEXT NOT NULL,
+    key TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    created_date TEXT NOT NULL,
+    PRIMARY KEY (scope, key)
+);
+"""
+
+SCHEMA = _RECORDS + _WRITES

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from systems.common.db import Database, placeholders
 from systems.common.params import PageRequest
-from systems.erp.formats import Payload, count, money, ref
+from systems.erp.formats import Payload, count, location, money, ref
+from systems.erp.vocabulary import RETURN_CODES
 
 __all__ = ["CREDIT_MEMOS", "INVOICES", "RETURN_AUTHORIZATIONS", "Kind", "by", "page_of"]
 
@@ -58,8 +59,9 @@ def _credit_memo(row: sqlite3.Row) -> Payload:
 def _return_authorization(row: sqlite3.Row) -> Payload:
     return {
         "createdFrom": _order(row),
+        "custbody_status": RETURN_CODES[row["status"]],
         "custbody_decline_reason": row["custbody_decline_reason"],
-        "location": {"refName": row["location"]},
+        "location": location(row["location"]),
     }
 
 
@@ -70,7 +72,7 @@ def _priced_line(row: sqlite3.Row) -> Payload:
         "quantity": row["quantity"],
         "rate": money(row["rate_cents"]),
         "amount": money(row["amount_cents"]),
-        "location": {"refName": row["location"]},
+        "location": location(row["location"]),
     }
 
 
@@ -79,6 +81,7 @@ def _return_line(row: sqlite3.Row) -> Payload:
         "line": row["line"],
         "item": {"refName": row["item_id"]},
         "quantity": row["quantity"],
+        "quantityReceived": row["quantity_received"],
         "custcol_return_reason": row["custcol_return_reason"],
     }
 
@@ -95,6 +98,7 @@ class Kind:
     line: Callable[[sqlite3.Row], Payload]
     extra_columns: str = ""
     extra_joins: str = ""
+    lines_select: str = "SELECT l.* FROM {table} l"
 
     @property
     def select(self) -> str:
@@ -126,6 +130,11 @@ RETURN_AUTHORIZATIONS = Kind(
     "return_authorization_id",
     _return_authorization,
     _return_line,
+    lines_select="""
+    SELECT l.*, COALESCE(r.quantity_received, 0) AS quantity_received FROM {table} l
+    LEFT JOIN return_authorization_receipts r
+        ON r.return_authorization_id = l.return_authorization_id AND r.line = l.line
+    """,
 )
 
 
@@ -134,9 +143,10 @@ def _payloads(db: Database, kind: Kind, rows: list[sqlite3.Row]) -> list[Payload
         return []
     ids = [row["internal_id"] for row in rows]
     lines: dict[str, list[Payload]] = {record_id: [] for record_id in ids}
+    select = kind.lines_select.format(table=kind.lines_table)
     for line in db.fetch_all(
-        f"SELECT * FROM {kind.lines_table} WHERE {kind.lines_parent} "
-        f"IN ({placeholders(len(ids))}) ORDER BY {kind.lines_parent}, line",
+        f"{select} WHERE l.{kind.lines_parent} "
+        f"IN ({placeholders(len(ids))}) ORDER BY l.{kind.lines_parent}, l.line",
         ids,
     ):
         lines[line[kind.lines_parent]].append(kind.line(line))

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, Literal
 
 __all__ = [
     "CUSTOMER_CURRENCY",
     "INVOICE_STATUSES",
     "OPEN_ORDER_STATUSES",
     "ORDER_STATUSES",
+    "RETURN_CODES",
     "RETURN_STATUSES",
     "TERMS",
+    "HoldReason",
+    "Region",
     "TermsRecord",
     "order_status_word",
 ]
@@ -43,6 +46,14 @@ RETURN_STATUSES: Final[dict[str, str]] = {
     "RECEIVED": "Pending Refund",
     "CREDITED": "Refunded",
 }
+# The world's code of each return status word (``custbody_status`` of a return authorization).
+RETURN_CODES: Final[dict[str, str]] = {word: code for code, word in RETURN_STATUSES.items()}
+
+# Why an order is on hold, as the graph knows the reasons.
+HoldReason = Literal["CREDIT", "PRICING", "MANUAL_REVIEW"]
+
+# Where a ship-to address is (``custrecord_region``).
+Region = Literal["NORTHEAST", "SOUTHEAST", "MIDWEST", "SOUTHWEST", "WEST"]
 
 
 def order_status_word(status: str, *, quantity_billed: int, quantity_ordered: int) -> str:

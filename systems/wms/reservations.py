@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from systems.common.db import Database, placeholders
 from systems.common.errors import ApiError, NotFound, Unprocessable
-from systems.wms.codes import format_ts
+from systems.wms.writes import now
 
 __all__ = [
     "Reservation",
@@ -26,8 +26,11 @@ __all__ = [
     "ReservationRequest",
     "ShortLine",
     "Shortage",
+    "check_facilities",
+    "load_reservation",
     "release",
     "reserve",
+    "shortages",
 ]
 
 MAX_LINES = 100
@@ -73,11 +76,7 @@ class Shortage:
     lines: tuple[ShortLine, ...]
 
 
-def _now() -> str:
-    return format_ts(datetime.now(UTC))
-
-
-def _load(conn: sqlite3.Connection, reservation_id: str) -> dict[str, Any] | None:
+def load_reservation(conn: sqlite3.Connection, reservation_id: str) -> dict[str, Any] | None:
     row = conn.execute(
         "SELECT * FROM reservations WHERE reservation_id = ?", (reservation_id,)
     ).fetchone()
@@ -110,8 +109,9 @@ def _same_lines(stored: dict[str, Any], request: ReservationRequest) -> bool:
     return asked == kept
 
 
-def _check_facilities(conn: sqlite3.Connection, request: ReservationRequest) -> None:
-    wanted = sorted({line.facility_id for line in request.lines})
+def check_facilities(conn: sqlite3.Connection, facility_ids: Iterable[str]) -> None:
+    """422 naming the facilities of ``facility_ids`` the WMS does not know."""
+    wanted = sorted(set(facility_ids))
     sql = f"SELECT facility_id FROM facilities WHERE facility_id IN ({placeholders(len(wanted))})"
     known = {row[0] for row in conn.execute(sql, wanted)}
     unknown = [facility for facility in wanted if facility not in known]
@@ -119,7 +119,8 @@ def _check_facilities(conn: sqlite3.Connection, request: ReservationRequest) -> 
         raise Unprocessable(f"unknown facility: {', '.join(unknown)}")
 
 
-def _shortages(conn: sqlite3.Connection, wanted: Counter[tuple[str, str]]) -> list[ShortLine]:
+def shortages(conn: sqlite3.Connection, wanted: Counter[tuple[str, str]]) -> list[ShortLine]:
+    """The ``(item, facility)`` positions that lack the quantity ``wanted`` of them."""
     short = []
     for (item, facility), qty in wanted.items():
         available = conn.execute(
@@ -136,7 +137,7 @@ def _shortages(conn: sqlite3.Connection, wanted: Counter[tuple[str, str]]) -> li
 def reserve(db: Database, request: ReservationRequest) -> Reservation | Shortage:
     """Allocate every line of ``request``, or nothing (see the module docstring)."""
     with db.transaction() as conn:
-        stored = _load(conn, request.reservation_id)
+        stored = load_reservation(conn, request.reservation_id)
         if stored is not None:
             if not _same_lines(stored, request):
                 raise ApiError(
@@ -145,11 +146,11 @@ def reserve(db: Database, request: ReservationRequest) -> Reservation | Shortage
                     f"reservation {request.reservation_id!r} exists with other lines",
                 )
             return Reservation(stored, created=False)
-        _check_facilities(conn, request)
+        check_facilities(conn, (line.facility_id for line in request.lines))
         wanted: Counter[tuple[str, str]] = Counter()
         for line in request.lines:
             wanted[(line.item_number, line.facility_id)] += line.qty
-        short = _shortages(conn, wanted)
+        short = shortages(conn, wanted)
         if short:
             return Shortage(tuple(short))
         conn.executemany(
@@ -159,7 +160,7 @@ def reserve(db: Database, request: ReservationRequest) -> Reservation | Shortage
         )
         conn.execute(
             "INSERT INTO reservations VALUES (?, 'ACTIVE', ?, NULL)",
-            (request.reservation_id, _now()),
+            (request.reservation_id, now()),
         )
         conn.executemany(
             "INSERT INTO reservation_lines VALUES (?,?,?,?,?)",
@@ -168,7 +169,7 @@ def reserve(db: Database, request: ReservationRequest) -> Reservation | Shortage
                 for n, line in enumerate(request.lines, start=1)
             ],
         )
-        created = _load(conn, request.reservation_id)
+        created = load_reservation(conn, request.reservation_id)
     assert created is not None
     return Reservation(created, created=True)
 
@@ -176,7 +177,7 @@ def reserve(db: Database, request: ReservationRequest) -> Reservation | Shortage
 def release(db: Database, reservation_id: str) -> dict[str, Any]:
     """Give an active reservation's quantities back; releasing twice changes nothing."""
     with db.transaction() as conn:
-        stored = _load(conn, reservation_id)
+        stored = load_reservation(conn, reservation_id)
         if stored is None:
             raise NotFound(f"no reservation {reservation_id!r}")
         if stored["status"] == "ACTIVE":
@@ -191,8 +192,8 @@ def release(db: Database, reservation_id: str) -> dict[str, Any]:
             conn.execute(
                 "UPDATE reservations SET status = 'RELEASED', released_ts = ? "
                 "WHERE reservation_id = ?",
-                (_now(), reservation_id),
+                (now(), reservation_id),
             )
-            stored = _load(conn, reservation_id)
+            stored = load_reservation(conn, reservation_id)
     assert stored is not None
     return stored

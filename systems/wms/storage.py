@@ -16,7 +16,7 @@ from systems.world_records import World
 
 __all__ = ["SCHEMA", "seed_database"]
 
-SCHEMA = """
+_RECORDS = """
 CREATE TABLE facilities (
     facility_id TEXT PRIMARY KEY,
     facility_name TEXT NOT NULL,
@@ -56,6 +56,9 @@ CREATE TABLE fulfillment_order_lines (
     -- units the facility could not allocate when the wave was released (waiting on stock)
     qty_backordered INTEGER NOT NULL DEFAULT 0
         CHECK (qty_backordered >= 0 AND qty_backordered <= qty_ordered),
+    -- units taken off the line by POST /fulfillment-orders/cancel (the whole line, or none)
+    qty_cancelled INTEGER NOT NULL DEFAULT 0
+        CHECK (qty_cancelled >= 0 AND qty_cancelled <= qty_ordered),
     PRIMARY KEY (fulfillment_order_no, line_no)
 );
 CREATE TABLE shipments (
@@ -135,6 +138,21 @@ CREATE TABLE reservation_lines (
 );
 """
 
+# What the write endpoints keep.
+_WRITE_TABLES = """
+-- The answers of idempotent writes, by the caller's id (see systems.wms.writes).
+CREATE TABLE idempotency (
+    scope TEXT NOT NULL,
+    key TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    created_ts TEXT NOT NULL,
+    PRIMARY KEY (scope, key)
+);
+"""
+
+SCHEMA = _RECORDS + _WRITE_TABLES
+
 # Returns the dock expects: authorized ones, and the ones already received (kept as history).
 _EXPECTED_STATUS = {"AUTHORIZED": "OPEN", "RECEIVED": "RECEIVED", "CREDITED": "RECEIVED"}
 
@@ -172,7 +190,7 @@ def _seed_fulfillment(conn: sqlite3.Connection, world: World) -> None:
         ],
     )  # fmt: skip
     conn.executemany(
-        "INSERT INTO fulfillment_order_lines VALUES (?,?,?,?,0)",
+        "INSERT INTO fulfillment_order_lines VALUES (?,?,?,?,0,0)",
         [
             (f.id, n, line.sku, line.quantity)
             for f in world.fulfillment_orders

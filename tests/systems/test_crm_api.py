@@ -18,25 +18,13 @@ from systems.crm.picklists import (
 )
 from systems.crm.storage import crm_timestamp
 from systems.world_records import AccountRecord, CaseRecord, World
+from tests.support.rest import error_code, ok
 
 
 @pytest.fixture(scope="module")
 def crm(crm_system_url: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=crm_system_url, timeout=10) as client:
         yield client
-
-
-def ok(response: httpx.Response) -> Any:
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def error_code(response: httpx.Response, status: int) -> str:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error"} and body["error"]["message"]
-    code: str = body["error"]["code"]
-    return code
 
 
 def expected_account(a: AccountRecord) -> dict[str, Any]:
@@ -254,9 +242,18 @@ def test_bad_parameters_are_422(crm: httpx.Client, path: str) -> None:
     assert error_code(crm.get(path), 422) == "INVALID_PARAMETER"
 
 
-@pytest.mark.parametrize("param", ["ids", "accountIds", "orderIds"])
-def test_oversize_batches_are_422(crm: httpx.Client, param: str) -> None:
-    path = "/accounts" if param == "ids" else "/cases"
+@pytest.mark.parametrize(
+    ("path", "param"),
+    [
+        ("/accounts", "ids"),
+        ("/contacts", "ids"),
+        ("/contacts", "accountIds"),
+        ("/cases", "ids"),
+        ("/cases", "accountIds"),
+        ("/cases", "orderIds"),
+    ],
+)
+def test_oversize_batches_are_422(crm: httpx.Client, path: str, param: str) -> None:
     ids = ",".join(f"X{n}" for n in range(101))
     response = crm.get(path, params={param: ids})
     assert error_code(response, 422) == "INVALID_PARAMETER"

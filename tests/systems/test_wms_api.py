@@ -78,7 +78,7 @@ def expected_fulfillment_order(f: FulfillmentOrderRecord) -> dict[str, Any]:
         "released_ts": format_ts(f.released_at),
         "lines": [
             {"line_no": n, "item_number": line.sku, "qty_ordered": line.quantity,
-             "qty_backordered": 0}
+             "qty_backordered": 0, "qty_cancelled": 0}
             for n, line in enumerate(f.lines, start=1)
         ],
     }  # fmt: skip

@@ -21,7 +21,7 @@ from systems.wms.app import create_app
 from systems.world_records import InventoryRecord, World
 from tests.support.servers import serve
 
-CONCURRENT_CLIENTS = 30
+CONCURRENT_CLIENTS = 100
 CONTESTED_UNITS = 10
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute
 
 from systems.common.db import Database
-from systems.erp.routes import catalog, customers, sales_orders, transactions
+from systems.erp.routes import catalog, customers, sales_orders, transactions, writes
 
 __all__ = ["erp_routes"]
 
@@ -17,4 +17,5 @@ def erp_routes(db: Database) -> list[BaseRoute]:
         *catalog.routes(db),
         *sales_orders.routes(db),
         *transactions.routes(db),
+        *writes.routes(db),
     ]

@@ -11,6 +11,7 @@ from systems.wms.routes.inventory import inventory_routes
 from systems.wms.routes.reservations import reservation_routes
 from systems.wms.routes.return_receipts import return_receipt_routes
 from systems.wms.routes.shipments import shipment_routes
+from systems.wms.routes.writes import write_routes
 
 __all__ = ["wms_routes"]
 
@@ -24,4 +25,5 @@ def wms_routes(db: Database) -> list[BaseRoute]:
         *shipment_routes(db),
         *return_receipt_routes(db),
         *reservation_routes(db),
+        *write_routes(db),
     ]

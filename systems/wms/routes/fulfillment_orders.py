@@ -42,6 +42,7 @@ def _payload(row: sqlite3.Row, lines: list[sqlite3.Row]) -> dict[str, Any]:
                 "item_number": line["item_number"],
                 "qty_ordered": line["qty_ordered"],
                 "qty_backordered": line["qty_backordered"],
+                "qty_cancelled": line["qty_cancelled"],
             }
             for line in lines
         ],

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -13,6 +11,7 @@ from systems.common.db import Database
 from systems.common.params import parse_body
 from systems.common.responses import json_response
 from systems.wms.reservations import Reservation, ReservationRequest, release, reserve
+from systems.wms.routes.writes import shortage_response
 
 __all__ = ["reservation_routes"]
 
@@ -24,17 +23,7 @@ def reservation_routes(db: Database) -> list[Route]:
         outcome = await run_in_threadpool(reserve, db, body)
         if isinstance(outcome, Reservation):
             return json_response(outcome.payload, 201 if outcome.created else 200)
-        short = [asdict(line) for line in outcome.lines]
-        return json_response(
-            {
-                "error": {
-                    "code": "INSUFFICIENT_INVENTORY",
-                    "message": f"{len(short)} line(s) lack availability; nothing was reserved",
-                    "short_lines": short,
-                }
-            },
-            409,
-        )
+        return shortage_response(outcome, "reserved")
 
     async def delete_reservation(request: Request) -> Response:
         reservation_id = request.path_params["reservation_id"]

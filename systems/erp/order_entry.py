@@ -1,0 +1,212 @@
+"""``POST /salesOrders``: enter a sales order, priced and taxed by the ERP.
+
+Line amounts are rate times quantity; a line without a rate gets the customer's price for its
+quantity (``systems.erp.pricing``). Tax is the ship-to state's rate, the table the seeded
+orders were taxed with. The new order continues the seeded numbering (internal id, ``SO-``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import Field, StrictInt, model_validator
+
+from systems.common.db import Database, placeholders
+from systems.common.errors import ApiError, Unprocessable
+from systems.erp.customers import customers_by
+from systems.erp.pricing import prices_for
+from systems.erp.sales_orders import orders_by
+from systems.erp.storage import cents
+from systems.erp.vocabulary import HoldReason, Region
+from systems.erp.writes import (
+    MAX_LINES,
+    MAX_QUANTITY,
+    Body,
+    ItemRef,
+    Rate,
+    Written,
+    fingerprint,
+    next_number,
+    now,
+    remember,
+    replay,
+    tax_cents,
+    today,
+)
+from systems.world_names import CITIES, TAX_RATES
+
+__all__ = ["SalesOrderIn", "enter_order"]
+
+SCOPE = "salesOrder"
+
+# The region of each state the distributor ships to (every city of a state is in one region).
+_STATE_REGIONS = {city.state: city.region for city in CITIES}
+
+
+class _Customer(Body):
+    external_id: str = Field(alias="externalId", min_length=1, max_length=64)
+
+
+class _Location(Body):
+    ref_name: str | None = Field(default=None, alias="refName", min_length=1, max_length=16)
+
+
+class _ShipAddress(Body):
+    addr1: str = Field(min_length=1, max_length=200)
+    city: str = Field(min_length=1, max_length=100)
+    state: str = Field(min_length=2, max_length=2)
+    zip: str = Field(min_length=1, max_length=16)
+    country: str = Field(default="US", min_length=2, max_length=2)
+    custrecord_region: Region | None = None
+
+
+class _LineIn(Body):
+    item: ItemRef
+    quantity: StrictInt = Field(ge=1, le=MAX_QUANTITY)
+    rate: Rate | None = None
+    location: _Location | None = None
+
+
+class _Lines(Body):
+    items: list[_LineIn] = Field(min_length=1, max_length=MAX_LINES)
+
+
+class SalesOrderIn(Body):
+    """The body of ``POST /salesOrders`` (docs/system-writes.md)."""
+
+    external_id: str = Field(alias="externalId", min_length=1, max_length=128)
+    entity: _Customer
+    other_ref_num: str = Field(default="", alias="otherRefNum", max_length=64)
+    ship_address: _ShipAddress = Field(alias="shipAddress")
+    custbody_requested_delivery: date
+    custbody_promised_date: date | None = None
+    custbody_status: Literal["CONFIRMED", "ON_HOLD"] = "CONFIRMED"
+    custbody_hold_reason: HoldReason | None = None
+    item: _Lines
+
+    @model_validator(mode="after")
+    def _hold_reason_with_hold(self) -> SalesOrderIn:
+        if self.custbody_status == "ON_HOLD" and self.custbody_hold_reason is None:
+            raise ValueError("an order ON_HOLD needs a custbody_hold_reason")
+        if self.custbody_status != "ON_HOLD" and self.custbody_hold_reason is not None:
+            raise ValueError("custbody_hold_reason is only for an order ON_HOLD")
+        return self
+
+
+def _customer(conn: sqlite3.Connection, external_id: str) -> sqlite3.Row:
+    row: sqlite3.Row | None = conn.execute(
+        "SELECT * FROM customers WHERE external_id = ?", (external_id,)
+    ).fetchone()
+    if row is None:
+        raise Unprocessable(f"unknown customer: no customer with externalId {external_id!r}")
+    if row["is_inactive"]:
+        raise ApiError(409, "CUSTOMER_INACTIVE", f"customer {external_id!r} is inactive")
+    return row
+
+
+def _check_items(conn: sqlite3.Connection, skus: list[str]) -> None:
+    wanted = sorted(set(skus))
+    rows = conn.execute(
+        f"SELECT item_id, is_inactive FROM items WHERE item_id IN ({placeholders(len(wanted))})",
+        wanted,
+    ).fetchall()
+    known = {row["item_id"]: bool(row["is_inactive"]) for row in rows}
+    unknown = [sku for sku in wanted if sku not in known]
+    if unknown:
+        raise Unprocessable(f"unknown item: {', '.join(unknown)}")
+    inactive = [sku for sku in wanted if known[sku]]
+    if inactive:
+        raise ApiError(409, "ITEM_INACTIVE", f"item no longer sold: {', '.join(inactive)}")
+
+
+def _tax_rate(address: _ShipAddress) -> tuple[Decimal, str]:
+    """The ship-to state's tax rate, and its region (given, or the state's own)."""
+    rate = TAX_RATES.get(address.state)
+    region = _STATE_REGIONS.get(address.state)
+    if rate is None or region is None:
+        raise Unprocessable(f"shipAddress.state: no tax rate for state {address.state!r}")
+    return rate, address.custrecord_region or region
+
+
+def _rates(db: Database, customer_id: str, lines: list[_LineIn]) -> list[int]:
+    """Each line's unit price in cents: as asked, or the customer's price at its quantity."""
+    customer = customers_by(db, "internal_id", [customer_id])[customer_id]
+    rates = []
+    for line in lines:
+        if line.rate is not None:
+            rates.append(cents(line.rate))
+            continue
+        [price] = prices_for(db, customer, [line.item.ref_name], line.quantity)
+        rates.append(cents(Decimal(price["unitPrice"])))
+    return rates
+
+
+def enter_order(db: Database, body: SalesOrderIn) -> Written:
+    """Create the order ``body`` asks for, or answer the one its ``externalId`` made."""
+    digest = fingerprint(body)
+    with db.transaction() as conn:
+        stored = replay(conn, SCOPE, body.external_id, digest)
+        if stored is not None:
+            return stored
+        customer = _customer(conn, body.entity.external_id)
+        lines = body.item.items
+        _check_items(conn, [line.item.ref_name for line in lines])
+        tax_rate, region = _tax_rate(body.ship_address)
+        rates = _rates(db, customer["internal_id"], lines)
+        amounts = [rate * line.quantity for rate, line in zip(rates, lines, strict=True)]
+        subtotal = sum(amounts)
+        tax = tax_cents(subtotal, tax_rate)
+        internal_id = str(next_number(conn, "sales_orders", "internal_id", "", 200001))
+        tran_id = f"SO-{next_number(conn, 'sales_orders', 'tran_id', 'SO-', 100001)}"
+        address = body.ship_address
+        conn.execute(
+            f"INSERT INTO sales_orders VALUES ({placeholders(22)})",
+            (
+                internal_id,
+                tran_id,
+                customer["internal_id"],
+                customer["external_id"],
+                body.custbody_status,
+                body.custbody_hold_reason,
+                "USD",
+                body.other_ref_num,
+                address.addr1,
+                address.city,
+                address.state,
+                address.zip,
+                address.country,
+                region,
+                now(),
+                today().isoformat(),
+                body.custbody_requested_delivery.isoformat(),
+                None
+                if body.custbody_promised_date is None
+                else body.custbody_promised_date.isoformat(),
+                str(tax_rate),
+                subtotal,
+                tax,
+                subtotal + tax,
+            ),
+        )
+        conn.executemany(
+            "INSERT INTO sales_order_lines VALUES (?,?,?,?,?,?,?)",
+            [
+                (
+                    internal_id,
+                    number,
+                    line.item.ref_name,
+                    line.quantity,
+                    rate,
+                    amount,
+                    (line.location and line.location.ref_name) or "",  # "": not sourced
+                )
+                for number, (line, rate, amount) in enumerate(
+                    zip(lines, rates, amounts, strict=True), start=1
+                )
+            ],
+        )
+        order = orders_by(db, "internal_id", [internal_id])[internal_id]
+        return remember(conn, SCOPE, body.external_id, digest, order)

@@ -1,0 +1,214 @@
+"""Returns at the dock: what the ERP told a facility to expect, and what was received.
+
+An expected return is keyed by its RMA: announcing it again the same way answers it as it is,
+announcing it otherwise is a conflict. A receipt is only taken against an open expected return,
+at its facility, for its items and at most its quantities; ``RESTOCKED`` units go back on hand
+at once and every line's disposition is kept. The expected return is then ``RECEIVED``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from typing import Any
+
+from pydantic import Field, StrictInt, field_validator
+
+from systems.common.db import Database, placeholders
+from systems.common.errors import ApiError
+from systems.wms.codes import DISPOSITION_CODE
+from systems.wms.reservations import MAX_LINES, check_facilities
+from systems.wms.routes.return_receipts import load_return_receipts
+from systems.wms.writes import (
+    Body,
+    Written,
+    conflict,
+    fingerprint,
+    next_number,
+    now,
+    remember,
+    replay,
+)
+
+__all__ = [
+    "ExpectedReturnRequest",
+    "ReturnReceiptRequest",
+    "expect_return",
+    "expected_returns",
+    "receive_return",
+]
+
+RECEIPT_SCOPE = "return-receipt"
+_CODES = frozenset(DISPOSITION_CODE.values())
+
+
+class _ExpectedLine(Body):
+    item_number: str = Field(min_length=1, max_length=64)
+    qty: StrictInt = Field(ge=1, le=1_000_000)
+    reason_code: str = Field(default="", max_length=32)
+
+
+class ExpectedReturnRequest(Body):
+    """``POST /expected-returns`` body: the RMA is its key."""
+
+    rma_ref: str = Field(min_length=1, max_length=64)
+    order_ref: str = Field(min_length=1, max_length=64)
+    facility_id: str = Field(min_length=1, max_length=16)
+    lines: list[_ExpectedLine] = Field(min_length=1, max_length=MAX_LINES)
+
+
+class _ReceiptLine(Body):
+    item_number: str = Field(min_length=1, max_length=64)
+    qty_received: StrictInt = Field(ge=1, le=1_000_000)
+    disposition_code: str
+
+    @field_validator("disposition_code")
+    @classmethod
+    def _vendor_code(cls, value: str) -> str:
+        """The graph's word (``RESTOCKED``) or the WMS's own code (``RS``); stored as the code."""
+        if value in DISPOSITION_CODE:
+            return DISPOSITION_CODE[value]
+        if value in _CODES:
+            return value
+        raise ValueError(f"unknown disposition {value!r}; one of {', '.join(DISPOSITION_CODE)}")
+
+
+class ReturnReceiptRequest(Body):
+    """``POST /return-receipts`` body."""
+
+    receipt_id: str = Field(min_length=1, max_length=128)
+    rma_ref: str = Field(min_length=1, max_length=64)
+    facility_id: str = Field(min_length=1, max_length=16)
+    lines: list[_ReceiptLine] = Field(min_length=1, max_length=MAX_LINES)
+
+
+def _payloads(rows: list[sqlite3.Row]) -> list[dict[str, Any]]:
+    by_rma: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        record = by_rma.setdefault(
+            row["rma_ref"],
+            {
+                "rma_ref": row["rma_ref"],
+                "order_ref": row["order_ref"],
+                "facility_id": row["facility_id"],
+                "status": row["status"],
+                "lines": [],
+            },
+        )
+        record["lines"].append(
+            {
+                "line_no": row["line_no"],
+                "item_number": row["item_number"],
+                "qty_expected": row["qty_expected"],
+                "reason_code": row["reason_code"],
+            }
+        )
+    return list(by_rma.values())
+
+
+def expected_returns(db: Database, rma_refs: list[str]) -> list[dict[str, Any]]:
+    """The expected returns of ``rma_refs`` that exist, each with its lines."""
+    rows = db.fetch_all(
+        f"SELECT * FROM expected_returns WHERE rma_ref IN ({placeholders(len(rma_refs))}) "
+        "ORDER BY rma_ref, line_no",
+        rma_refs,
+    )
+    return _payloads(rows)
+
+
+def expect_return(db: Database, request: ExpectedReturnRequest) -> Written:
+    """Tell the dock to expect ``request``; the same announcement again changes nothing."""
+    with db.transaction() as conn:
+        existing = expected_returns(db, [request.rma_ref])
+        if existing:
+            [record] = existing
+            kept = [(line["item_number"], line["qty_expected"]) for line in record["lines"]]
+            asked = [(line.item_number, line.qty) for line in request.lines]
+            if (record["order_ref"], record["facility_id"], kept) != (
+                request.order_ref,
+                request.facility_id,
+                asked,
+            ):
+                raise conflict("expected return", request.rma_ref)
+            return Written(record, created=False)
+        check_facilities(conn, [request.facility_id])
+        conn.executemany(
+            "INSERT INTO expected_returns VALUES (?,?,?,?,?,?,?,'OPEN')",
+            [
+                (request.rma_ref, n, request.order_ref, request.facility_id, line.item_number,
+                 line.qty, line.reason_code)
+                for n, line in enumerate(request.lines, start=1)
+            ],
+        )  # fmt: skip
+        [record] = expected_returns(db, [request.rma_ref])
+        return Written(record, created=True)
+
+
+def _check_receipt(db: Database, request: ReturnReceiptRequest) -> str:
+    """The order of the expected return ``request`` receives; 409 when it does not fit it."""
+    existing = expected_returns(db, [request.rma_ref])
+    if not existing:
+        raise ApiError(409, "NOT_EXPECTED", f"no return {request.rma_ref!r} is expected")
+    [expected] = existing
+    if expected["status"] != "OPEN":
+        raise ApiError(409, "ALREADY_RECEIVED", f"return {request.rma_ref!r} was received")
+    if expected["facility_id"] != request.facility_id:
+        raise ApiError(
+            409,
+            "WRONG_FACILITY",
+            f"return {request.rma_ref!r} is expected at {expected['facility_id']}",
+        )
+    allowed: Counter[str] = Counter()
+    for line in expected["lines"]:
+        allowed[line["item_number"]] += line["qty_expected"]
+    received: Counter[str] = Counter()
+    for receipt_line in request.lines:
+        received[receipt_line.item_number] += receipt_line.qty_received
+    strangers = sorted(item for item in received if item not in allowed)
+    if strangers:
+        raise ApiError(
+            409, "NOT_EXPECTED", f"not on return {request.rma_ref!r}: {', '.join(strangers)}"
+        )
+    if received - allowed:
+        raise ApiError(
+            409, "QUANTITY_EXCEEDS_EXPECTED", "more was received than the return expects"
+        )
+    order_ref: str = expected["order_ref"]
+    return order_ref
+
+
+def receive_return(db: Database, request: ReturnReceiptRequest) -> Written:
+    """Record a receipt against an expected return and restock what is ``RESTOCKED``."""
+    digest = fingerprint(request)
+    with db.transaction() as conn:
+        stored = replay(conn, RECEIPT_SCOPE, request.receipt_id, digest)
+        if stored is not None:
+            return stored
+        order_ref = _check_receipt(db, request)
+        number = f"RR-{next_number(conn, 'return_receipts', 'receipt_no', 'RR-', 1000001)}"
+        conn.execute(
+            "INSERT INTO return_receipts VALUES (?,?,?,?,?)",
+            (number, request.rma_ref, order_ref, request.facility_id, now()),
+        )
+        conn.executemany(
+            "INSERT INTO return_receipt_lines VALUES (?,?,?,?,?)",
+            [
+                (number, n, line.item_number, line.qty_received, line.disposition_code)
+                for n, line in enumerate(request.lines, start=1)
+            ],
+        )
+        conn.executemany(
+            "INSERT INTO inventory_positions VALUES (?, ?, ?, 0, 0, NULL) "
+            "ON CONFLICT (item_number, facility_id) "
+            "DO UPDATE SET qty_on_hand = qty_on_hand + excluded.qty_on_hand",
+            [
+                (line.item_number, request.facility_id, line.qty_received)
+                for line in request.lines
+                if line.disposition_code == DISPOSITION_CODE["RESTOCKED"]
+            ],
+        )
+        conn.execute(
+            "UPDATE expected_returns SET status = 'RECEIVED' WHERE rma_ref = ?", (request.rma_ref,)
+        )
+        [receipt] = load_return_receipts(db, "WHERE receipt_no = ?", (number,))
+        return remember(conn, RECEIPT_SCOPE, request.receipt_id, digest, receipt)

@@ -1,0 +1,84 @@
+"""The WMS's write endpoints beyond reservations (docs/system-writes.md): release and cancel
+fulfillment orders, expect returns and receive them. Each writes in a worker thread."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from systems.common.db import Database
+from systems.common.errors import Unprocessable
+from systems.common.params import parse_body, parse_ids
+from systems.common.responses import json_response
+from systems.wms.fulfillment import CancelRequest, ReleaseRequest, cancel, release
+from systems.wms.reservations import Shortage
+from systems.wms.returns import (
+    ExpectedReturnRequest,
+    ReturnReceiptRequest,
+    expect_return,
+    expected_returns,
+    receive_return,
+)
+from systems.wms.routes.common import bulk_envelope
+from systems.wms.writes import Written
+
+__all__ = ["shortage_response", "write_routes"]
+
+
+def shortage_response(outcome: Shortage, what: str) -> Response:
+    """409 ``INSUFFICIENT_INVENTORY`` with the positions that lack stock."""
+    short = [asdict(line) for line in outcome.lines]
+    return json_response(
+        {
+            "error": {
+                "code": "INSUFFICIENT_INVENTORY",
+                "message": f"{len(short)} line(s) lack availability; nothing was {what}",
+                "short_lines": short,
+            }
+        },
+        409,
+    )
+
+
+def _answer(written: Written) -> Response:
+    return json_response(written.payload, written.status_code)
+
+
+def write_routes(db: Database) -> list[Route]:
+    async def release_order(request: Request) -> Response:
+        body = await parse_body(request, ReleaseRequest)
+        outcome = await run_in_threadpool(release, db, body)
+        if isinstance(outcome, Shortage):
+            return shortage_response(outcome, "released")
+        return _answer(outcome)
+
+    async def cancel_order(request: Request) -> Response:
+        body = await parse_body(request, CancelRequest)
+        written = await run_in_threadpool(cancel, db, body)
+        return json_response(written.payload)
+
+    async def create_expected_return(request: Request) -> Response:
+        body = await parse_body(request, ExpectedReturnRequest)
+        return _answer(await run_in_threadpool(expect_return, db, body))
+
+    def list_expected_returns(request: Request) -> Response:
+        rma_refs = parse_ids(request, "rma_refs")
+        if rma_refs is None:
+            raise Unprocessable("parameter 'rma_refs' is required")
+        return json_response(bulk_envelope(expected_returns(db, rma_refs)))
+
+    async def create_return_receipt(request: Request) -> Response:
+        body = await parse_body(request, ReturnReceiptRequest)
+        return _answer(await run_in_threadpool(receive_return, db, body))
+
+    return [
+        Route("/fulfillment-orders/release", release_order, methods=["POST"]),
+        Route("/fulfillment-orders/cancel", cancel_order, methods=["POST"]),
+        Route("/expected-returns", create_expected_return, methods=["POST"]),
+        Route("/expected-returns", list_expected_returns, methods=["GET"]),
+        Route("/return-receipts", create_return_receipt, methods=["POST"]),
+    ]

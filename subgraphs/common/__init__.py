@@ -1,8 +1,9 @@
 """What every subgraph shares: system client, loaders, value types, pagination, errors, app.
 
 A subgraph builds its schema with :func:`federation_schema`, reaches its system through a
-:class:`SystemClient` behind :class:`Loader` s created per request, raises :class:`BadUserInput`
-for bad arguments, and is served by :func:`create_graphql_app`.
+:class:`SystemClient` behind :class:`Loader` s created per request, validates the system's
+answers as :class:`Payload` s, raises :class:`BadUserInput` for bad arguments, and is served by
+:func:`create_graphql_app`.
 """
 
 from subgraphs.common.app import SubgraphGraphQL, create_graphql_app
@@ -12,6 +13,7 @@ from subgraphs.common.client import (
     SystemResponse,
     SystemResponseInvalid,
     SystemUnavailable,
+    sendable_id,
     system_client,
 )
 from subgraphs.common.errors import (
@@ -21,7 +23,8 @@ from subgraphs.common.errors import (
     SubgraphSchema,
     federation_schema,
 )
-from subgraphs.common.loaders import GroupLoader, Loader
+from subgraphs.common.fields import described
+from subgraphs.common.loaders import GroupLoader, Loader, grouped, keyed, reference_loader
 from subgraphs.common.relay import (
     Connection,
     Edge,
@@ -34,6 +37,7 @@ from subgraphs.common.relay import (
 )
 from subgraphs.common.sdl import subgraph_sdl
 from subgraphs.common.types import Address, Money, Region
+from subgraphs.common.vendor import Payload, dangling, parse_payload
 
 __all__ = [
     "FEDERATION_VERSION",
@@ -47,6 +51,7 @@ __all__ = [
     "Money",
     "PageInfo",
     "PageRequest",
+    "Payload",
     "Region",
     "SubgraphGraphQL",
     "SubgraphSchema",
@@ -57,10 +62,17 @@ __all__ = [
     "SystemUnavailable",
     "build_connection",
     "create_graphql_app",
+    "dangling",
     "decode_cursor",
+    "described",
     "encode_cursor",
     "federation_schema",
+    "grouped",
+    "keyed",
     "page_request",
+    "parse_payload",
+    "reference_loader",
+    "sendable_id",
     "subgraph_sdl",
     "system_client",
 ]

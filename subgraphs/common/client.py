@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import logging
+import re
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,12 +31,17 @@ __all__ = [
     "SystemResponse",
     "SystemResponseInvalid",
     "SystemUnavailable",
+    "sendable_id",
     "system_client",
 ]
 
 logger = logging.getLogger(__name__)
 
 Params = Mapping[str, str | int]
+
+# What an id, SKU or code may look like in a system; anything else names no record (and could
+# smuggle a comma into a bulk parameter), so it is never sent.
+_SENDABLE = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 
 # Without a Retry-After header, wait this long before the first retry, doubling after.
 _DEFAULT_BACKOFF = 0.1
@@ -134,9 +140,10 @@ class SystemClient:
     ) -> list[Any]:
         """GET ``path?ids=a,b,c`` in concurrent batches of ``batch_size``; concatenate the items.
 
-        ``items_key`` names the list in each JSON body, or extracts it. Duplicate ids are sent once.
+        ``items_key`` names the list in each JSON body, or extracts it. Duplicate ids are sent
+        once; ids that cannot name a record (see :func:`sendable_id`) are not sent at all.
         """
-        unique = list(dict.fromkeys(ids))
+        unique = [id_ for id_ in dict.fromkeys(ids) if sendable_id(id_)]
         if not unique:
             return []
         batches = [unique[i : i + batch_size] for i in range(0, len(unique), batch_size)]
@@ -266,6 +273,12 @@ class SystemClient:
                 self.system, f"{self.system} answered without the expected list of items"
             )
         return items
+
+
+def sendable_id(value: str) -> bool:
+    """Whether ``value`` can name a record in a system at all: 1 to 64 letters, digits, ``-``,
+    ``_`` or ``.``."""
+    return _SENDABLE.fullmatch(value) is not None
 
 
 def _parse_retry_after(value: str | None) -> float | None:

@@ -3,7 +3,8 @@
 How an exception raised in a resolver reaches the client::
 
     SystemCallError (client.py)  -> SUBGRAPH_ERROR  "erp is unavailable: erp timed out after 2.0s"
-    BadUserInput                 -> BAD_USER_INPUT  its own message
+    BadUserInput                 -> BAD_USER_INPUT  its own message (also raised for a malformed
+                                                    ``_entities`` representation, see entities.py)
     GraphQLError raised on purpose -> its own code (else INTERNAL) and its own message
     anything else                -> INTERNAL        "Internal server error" (logged, with traceback)
 
@@ -28,8 +29,9 @@ import strawberry
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import SchemaExtension
+from strawberry.federation.schema import FederationAny
 from strawberry.federation.schema_directives import Link
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext, Info
 from strawberry.types.execution import ExecutionResult as StrawberryExecutionResult
 
 from subgraphs.common.client import SystemCallError, SystemResponseInvalid
@@ -168,7 +170,30 @@ def _with(
 
 
 class SubgraphSchema(strawberry.federation.Schema):
-    """A federation schema whose errors are logged once, by :class:`ErrorCodes`."""
+    """A federation schema whose errors are logged once, by :class:`ErrorCodes`, and whose
+    ``_entities`` answers a malformed representation with ``BAD_USER_INPUT``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Imported here: the checks raise BadUserInput, defined above.
+        from subgraphs.common.entities import Representations
+
+        self._representations = Representations(self)
+
+    def entities_resolver(
+        self, info: Info, representations: list[FederationAny]
+    ) -> list[FederationAny]:
+        # Strawberry's resolver fails the whole field (or answers INTERNAL) for a representation
+        # without __typename, of an unknown type or without its key; each is checked first.
+        results: list[FederationAny] = []
+        for index, representation in enumerate(representations):
+            try:
+                checked = self._representations.check(index, representation)
+            except BadUserInput as error:
+                results.append(FederationAny(error))
+                continue
+            results.extend(super().entities_resolver(info, [FederationAny(checked)]))
+        return results
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None

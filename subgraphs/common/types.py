@@ -1,13 +1,17 @@
-"""Value types every subgraph may declare: ``Money``, ``Address``, ``Region`` (``@shareable``)."""
+"""Value types every subgraph may declare: ``Money``, ``Address``, ``Region`` (``@shareable``).
+
+``AddressRecord`` is an address as a subgraph's records keep it, whatever its system's shape.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import Enum
 
 import strawberry
 
-__all__ = ["CENT", "Address", "Money", "Region"]
+__all__ = ["CENT", "Address", "AddressRecord", "Money", "Region"]
 
 CENT = Decimal("0.01")
 
@@ -51,6 +55,29 @@ class Region(Enum):
 
 @strawberry.federation.type(shareable=True, description="A postal address.")
 class Address:
+    street: str
+    city: str
+    state: str
+    postal_code: str
+    country: str
+    region: Region
+
+    @classmethod
+    def from_record(cls, record: AddressRecord) -> Address:
+        return cls(
+            street=record.street,
+            city=record.city,
+            state=record.state,
+            postal_code=record.postal_code,
+            country=record.country,
+            region=record.region,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AddressRecord:
+    """A postal address, normalized from a system's payload."""
+
     street: str
     city: str
     state: str

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,13 +18,6 @@ from subgraphs.crm.vendor import (
 )
 
 __all__ = ["AccountPage", "CrmClient"]
-
-# What a CRM Id may look like; anything else cannot name a record, so it is not sent.
-_ID = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
-
-
-def _sendable(ids: Sequence[str]) -> list[str]:
-    return [id_ for id_ in dict.fromkeys(ids) if _ID.fullmatch(id_)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,11 +37,9 @@ class CrmClient:
     async def _records(
         self, path: str, ids: Sequence[str], *, param: str = "ids"
     ) -> list[dict[str, Any]]:
-        sendable = _sendable(ids)
-        if not sendable:
-            return []
+        # Ids that cannot name a CRM record are not sent (see sendable_id).
         items = await self.system.get_many(
-            path, sendable, param=param, items_key=lambda body: parse_list(body).records
+            path, ids, param=param, items_key=lambda body: parse_list(body).records
         )
         return items
 

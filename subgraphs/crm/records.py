@@ -5,20 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from subgraphs.common.types import Region
+from subgraphs.common.types import AddressRecord, Region
 from subgraphs.crm.enums import AccountSegment, AccountTier, CaseOrigin, CasePriority, CaseStatus
 
-__all__ = ["AccountRecord", "BillingAddress", "CaseRecord", "ContactRecord"]
-
-
-@dataclass(frozen=True, slots=True)
-class BillingAddress:
-    street: str
-    city: str
-    state: str
-    postal_code: str
-    country: str
-    region: Region
+__all__ = ["AccountRecord", "CaseRecord", "ContactRecord"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +23,7 @@ class AccountRecord:
     industry: str | None
     phone: str | None
     active: bool
-    billing_address: BillingAddress | None
+    billing_address: AddressRecord | None
     created_at: datetime
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import strawberry
 
 from subgraphs.common.errors import BadUserInput, SubgraphSchema, federation_schema
+from subgraphs.common.fields import described
 from subgraphs.common.relay import Connection, build_connection, page_request
-from subgraphs.crm.types import Account, Case, Contact, Info, Order, described, load_account
+from subgraphs.crm.types import Account, Case, Contact, Info, Order, load_account
 
 __all__ = ["MAX_SEARCH_LENGTH", "Query", "schema"]
 

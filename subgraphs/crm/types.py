@@ -2,54 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeAlias, TypeVar, cast
+from typing import TypeAlias
 
 import strawberry
 
-from subgraphs.common.client import SystemResponseInvalid
+from subgraphs.common.fields import described
 from subgraphs.common.types import Address, Region
+from subgraphs.common.vendor import dangling
 from subgraphs.crm.enums import AccountSegment, AccountTier, CaseOrigin, CasePriority, CaseStatus
 from subgraphs.crm.loaders import CrmContext
-from subgraphs.crm.records import AccountRecord, BillingAddress, CaseRecord, ContactRecord
+from subgraphs.crm.records import AccountRecord, CaseRecord, ContactRecord
 from subgraphs.crm.vendor import SYSTEM
 
-__all__ = ["Account", "Case", "Contact", "Info", "Order", "described", "load_account"]
+__all__ = ["Account", "Case", "Contact", "Info", "Order", "load_account"]
 
 Info: TypeAlias = strawberry.Info[CrmContext, None]
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def described(description: str) -> Callable[[F], F]:
-    """``@strawberry.field(description=...)`` typed for mypy (Strawberry types it ``Any``)."""
-    return cast(Callable[[F], F], strawberry.field(description=description))
-
-
-def _address(address: BillingAddress | None) -> Address | None:
-    if address is None:
-        return None
-    return Address(
-        street=address.street,
-        city=address.city,
-        state=address.state,
-        postal_code=address.postal_code,
-        country=address.country,
-        region=address.region,
-    )
 
 
 async def load_account(info: Info, account_id: str) -> Account | None:
     """The account with ``account_id``, or ``None`` if the CRM does not know it."""
-    record = await info.context.loaders.account.load(account_id)
-    return None if record is None else Account.from_record(record)
+    return await info.context.loaders.account.load_as(account_id, Account.from_record)
 
 
 async def _referenced_account(info: Info, account_id: str, referrer: str) -> Account:
     account = await load_account(info, account_id)
     if account is None:
-        raise SystemResponseInvalid(SYSTEM, f"{referrer} refers to unknown Account {account_id}")
+        raise dangling(SYSTEM, referrer, "Account", account_id)
     return account
 
 
@@ -80,7 +59,9 @@ class Account:
             industry=record.industry,
             phone=record.phone,
             active=record.active,
-            billing_address=_address(record.billing_address),
+            billing_address=(
+                Address.from_record(record.billing_address) if record.billing_address else None
+            ),
         )
 
     @classmethod
@@ -126,8 +107,7 @@ class Contact:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Contact | None:
-        record = await info.context.loaders.contact.load(str(id))
-        return None if record is None else cls.from_record(record)
+        return await info.context.loaders.contact.load_as(str(id), cls.from_record)
 
     @described("First and last name.")
     def name(self) -> str:
@@ -172,8 +152,7 @@ class Case:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Case | None:
-        record = await info.context.loaders.case.load(str(id))
-        return None if record is None else cls.from_record(record)
+        return await info.context.loaders.case.load_as(str(id), cls.from_record)
 
     @strawberry.field
     async def account(self, info: Info) -> Account:

@@ -13,22 +13,12 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Annotated, Any, TypeVar
 
-from pydantic import (
-    AwareDatetime,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StrictBool,
-    StrictInt,
-    StrictStr,
-    ValidationError,
-)
+from pydantic import AwareDatetime, BeforeValidator, Field, StrictBool, StrictInt, StrictStr
 
-from subgraphs.common.client import SystemResponseInvalid
-from subgraphs.common.types import Region
+from subgraphs.common.types import AddressRecord, Region
+from subgraphs.common.vendor import Payload, parse_payload
 from subgraphs.crm.enums import AccountSegment, AccountTier, CaseOrigin, CasePriority, CaseStatus
-from subgraphs.crm.records import AccountRecord, BillingAddress, CaseRecord, ContactRecord
+from subgraphs.crm.records import AccountRecord, CaseRecord, ContactRecord
 
 __all__ = [
     "SYSTEM",
@@ -43,7 +33,7 @@ __all__ = [
 SYSTEM = "crm"
 
 E = TypeVar("E", bound=Enum)
-P = TypeVar("P", bound="_Payload")
+P = TypeVar("P", bound=Payload)
 
 
 def _picklist(enum: type[E]) -> Callable[[Any], E]:
@@ -71,15 +61,11 @@ PriorityValue = Annotated[CasePriority, BeforeValidator(_picklist(CasePriority))
 OriginValue = Annotated[CaseOrigin, BeforeValidator(_picklist(CaseOrigin))]
 
 
-class _Payload(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-
-class OwnerPayload(_Payload):
+class OwnerPayload(Payload):
     name: StrictStr | None = Field(default=None, alias="Name")
 
 
-class AccountPayload(_Payload):
+class AccountPayload(Payload):
     id: StrictStr = Field(alias="Id", min_length=1)
     name: StrictStr = Field(alias="Name")
     number: StrictStr = Field(alias="AccountNumber")
@@ -113,12 +99,12 @@ class AccountPayload(_Payload):
             created_at=self.created_at,
         )
 
-    def _billing_address(self) -> BillingAddress | None:
+    def _billing_address(self) -> AddressRecord | None:
         street, city, state = self.billing_street, self.billing_city, self.billing_state
         postal_code, country = self.billing_postal_code, self.billing_country
         if street is None or city is None or state is None or postal_code is None:
             return None
-        return BillingAddress(
+        return AddressRecord(
             street=street,
             city=city,
             state=state,
@@ -129,7 +115,7 @@ class AccountPayload(_Payload):
         )
 
 
-class ContactPayload(_Payload):
+class ContactPayload(Payload):
     id: StrictStr = Field(alias="Id", min_length=1)
     account_id: StrictStr = Field(alias="AccountId")
     first_name: StrictStr | None = Field(default=None, alias="FirstName")
@@ -152,7 +138,7 @@ class ContactPayload(_Payload):
         )
 
 
-class CasePayload(_Payload):
+class CasePayload(Payload):
     id: StrictStr = Field(alias="Id", min_length=1)
     case_number: StrictStr = Field(alias="CaseNumber")
     account_id: StrictStr = Field(alias="AccountId")
@@ -185,30 +171,18 @@ class CasePayload(_Payload):
         )
 
 
-class ListPayload(_Payload):
+class ListPayload(Payload):
     """A list answer: ``records`` stay raw until each is parsed as its own type."""
 
     total_size: StrictInt = Field(alias="totalSize", ge=0)
     records: list[dict[str, Any]]
 
 
-def _invalid(what: str, error: ValidationError) -> SystemResponseInvalid:
-    first = error.errors()[0]
-    where = ".".join(str(part) for part in first["loc"]) or "body"
-    return SystemResponseInvalid(SYSTEM, f"malformed {what} ({where}: {first['msg']})")
-
-
 def parse_record(model: type[P], data: Any) -> P:
     """One vendor record as ``model``; ``SystemResponseInvalid`` if it does not fit."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        raise _invalid(model.__name__.removesuffix("Payload"), error) from None
+    return parse_payload(SYSTEM, model, data)
 
 
 def parse_list(data: Any) -> ListPayload:
     """A list envelope; ``SystemResponseInvalid`` if it is not one."""
-    try:
-        return ListPayload.model_validate(data)
-    except ValidationError as error:
-        raise _invalid("list", error) from None
+    return parse_payload(SYSTEM, ListPayload, data, what="list")

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from functools import partial
 
+from cache.base import JSON
 from cache.reference import ReferenceCache
-from subgraphs.common.loaders import GroupLoader, Loader
+from subgraphs.common.loaders import GroupLoader, Loader, keyed, reference_loader
 from subgraphs.erp.client import ErpClient, OrderSelection
 from subgraphs.erp.records import (
     CreditMemoRecord,
@@ -36,21 +37,20 @@ from subgraphs.erp.vendor import (
 
 __all__ = ["AccountOrdersKey", "ErpContext", "ErpLoaders", "ReferenceCaches"]
 
-R = TypeVar("R")
-
 AccountOrdersKey = tuple[str, int, int, OrderSelection]
 """(CRM account id, offset, limit, selection): one page of one account's orders."""
 
 
-def _by_id(records: Iterable[R], key: Callable[[R], str]) -> dict[str, R]:
-    return {key(record): record for record in records}
+def _item(data: JSON) -> ItemRecord:
+    return parse_record(ItemPayload, data).record()
 
 
-def _grouped(records: Iterable[R], key: Callable[[R], str]) -> dict[str, list[R]]:
-    groups: dict[str, list[R]] = defaultdict(list)
-    for record in records:
-        groups[key(record)].append(record)
-    return groups
+def _price_level(data: JSON) -> PriceLevelRecord:
+    return parse_record(PriceLevelPayload, data).record()
+
+
+def _terms(data: JSON) -> CustomerTerms:
+    return parse_record(CustomerTermsPayload, data).record()
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,31 +82,10 @@ class ErpLoaders:
 
     @classmethod
     def create(cls, client: ErpClient, caches: ReferenceCaches) -> ErpLoaders:
-        async def load_products(skus: list[str]) -> Mapping[str, ItemRecord]:
-            found = await caches.items.get_many(skus, client.item_payloads)
-            return {sku: parse_record(ItemPayload, data).record() for sku, data in found.items()}
-
-        async def load_price_levels(ids: list[str]) -> Mapping[str, PriceLevelRecord]:
-            found = await caches.price_levels.get_many(ids, client.price_level_payloads)
-            return {
-                id_: parse_record(PriceLevelPayload, data).record() for id_, data in found.items()
-            }
-
-        async def load_terms(ids: list[str]) -> Mapping[str, CustomerTerms]:
-            found = await caches.customer_terms.get_many(ids, client.customer_terms_payloads)
-            return {
-                id_: parse_record(CustomerTermsPayload, data).record()
-                for id_, data in found.items()
-            }
-
-        async def load_credit(ids: list[str]) -> Mapping[str, CustomerCredit]:
-            return _by_id(await client.customer_credit(ids), lambda c: c.account_id)
-
-        async def load_orders(ids: list[str]) -> Mapping[str, OrderRecord]:
-            return _by_id(await client.orders(ids), lambda o: o.id)
+        order: Loader[str, OrderRecord] = Loader.of_records(client.orders, lambda o: o.id)
 
         async def load_orders_by_number(numbers: list[str]) -> Mapping[str, OrderRecord]:
-            found = _by_id(await client.orders(numbers, by_number=True), lambda o: o.number)
+            found = keyed(await client.orders(numbers, by_number=True), lambda o: o.number)
             for record in found.values():
                 order.prime(record.id, record)
             return found
@@ -138,42 +117,30 @@ class ErpLoaders:
                         order.prime(record.id, record)
             return pages
 
-        async def load_invoices(ids: list[str]) -> Mapping[str, InvoiceRecord]:
-            return _by_id(await client.invoices(ids), lambda r: r.id)
-
-        async def load_order_invoices(ids: list[str]) -> Mapping[str, list[InvoiceRecord]]:
-            return _grouped(await client.invoices(ids, of_orders=True), lambda r: r.order_id)
-
-        async def load_credit_memos(ids: list[str]) -> Mapping[str, CreditMemoRecord]:
-            return _by_id(await client.credit_memos(ids), lambda r: r.id)
-
-        async def load_order_credit_memos(ids: list[str]) -> Mapping[str, list[CreditMemoRecord]]:
-            return _grouped(await client.credit_memos(ids, of_orders=True), lambda r: r.order_id)
-
-        async def load_returns(ids: list[str]) -> Mapping[str, ReturnAuthorizationRecord]:
-            return _by_id(await client.return_authorizations(ids), lambda r: r.id)
-
-        async def load_order_returns(
-            ids: list[str],
-        ) -> Mapping[str, list[ReturnAuthorizationRecord]]:
-            records = await client.return_authorizations(ids, of_orders=True)
-            return _grouped(records, lambda r: r.order_id)
-
-        order: Loader[str, OrderRecord] = Loader(load_orders)
         return cls(
-            product=Loader(load_products),
-            price_level=Loader(load_price_levels),
-            customer_terms=Loader(load_terms),
-            customer_credit=Loader(load_credit),
+            product=reference_loader(caches.items, client.item_payloads, _item),
+            price_level=reference_loader(
+                caches.price_levels, client.price_level_payloads, _price_level
+            ),
+            customer_terms=reference_loader(
+                caches.customer_terms, client.customer_terms_payloads, _terms
+            ),
+            customer_credit=Loader.of_records(client.customer_credit, lambda c: c.account_id),
             order=order,
             order_by_number=Loader(load_orders_by_number),
             orders_of_account=Loader(load_account_orders),
-            invoice=Loader(load_invoices),
-            invoices_of_order=GroupLoader(load_order_invoices),
-            credit_memo=Loader(load_credit_memos),
-            credit_memos_of_order=GroupLoader(load_order_credit_memos),
-            return_authorization=Loader(load_returns),
-            return_authorizations_of_order=GroupLoader(load_order_returns),
+            invoice=Loader.of_records(client.invoices, lambda r: r.id),
+            invoices_of_order=GroupLoader.of_records(
+                partial(client.invoices, of_orders=True), lambda r: r.order_id
+            ),
+            credit_memo=Loader.of_records(client.credit_memos, lambda r: r.id),
+            credit_memos_of_order=GroupLoader.of_records(
+                partial(client.credit_memos, of_orders=True), lambda r: r.order_id
+            ),
+            return_authorization=Loader.of_records(client.return_authorizations, lambda r: r.id),
+            return_authorizations_of_order=GroupLoader.of_records(
+                partial(client.return_authorizations, of_orders=True), lambda r: r.order_id
+            ),
         )
 
 

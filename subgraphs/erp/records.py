@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from subgraphs.common.types import Region
+from subgraphs.common.types import AddressRecord
 from subgraphs.erp.enums import (
     FinancialStatus,
     HoldReason,
@@ -35,7 +35,6 @@ __all__ = [
     "QuantityBreak",
     "ReturnAuthorizationRecord",
     "ReturnLine",
-    "ShipAddress",
 ]
 
 
@@ -87,16 +86,6 @@ class ItemRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class ShipAddress:
-    street: str
-    city: str
-    state: str
-    postal_code: str
-    country: str
-    region: Region
-
-
-@dataclass(frozen=True, slots=True)
 class PricedLine:
     """A line of an order, invoice or credit memo."""
 
@@ -118,7 +107,7 @@ class OrderRecord:
     financial_status: FinancialStatus
     currency: str
     customer_po: str | None
-    ship_to: ShipAddress | None
+    ship_to: AddressRecord | None
     placed_at: datetime | None
     requested_delivery_date: date | None
     promised_date: date | None

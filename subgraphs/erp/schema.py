@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from subgraphs.common.errors import BadUserInput, SubgraphSchema, federation_schema
+from subgraphs.common.fields import described
 from subgraphs.common.relay import Connection, build_connection, page_request
 from subgraphs.erp.types import (
     Account,
@@ -20,7 +21,7 @@ from subgraphs.erp.types import (
 )
 from subgraphs.erp.types.account import order_connection
 from subgraphs.erp.types.catalog import load_product
-from subgraphs.erp.types.common import Info, described
+from subgraphs.erp.types.common import Info
 from subgraphs.erp.types.order import load_order
 
 __all__ = ["Query", "schema"]
@@ -36,8 +37,7 @@ class Query:
 
     @described("The order with this number (SO-…), or null if there is none.")
     async def order_by_number(self, info: Info, number: str) -> Order | None:
-        record = await info.context.loaders.order_by_number.load(number.strip())
-        return None if record is None else Order.from_record(record)
+        return await info.context.loaders.order_by_number.load_as(number.strip(), Order.from_record)
 
     @described("Every account's orders, newest first.")
     async def orders(

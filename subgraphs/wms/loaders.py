@@ -7,12 +7,11 @@ Inventory is never cached: it changes with every allocation.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from functools import partial
 
-from subgraphs.common.loaders import GroupLoader, Loader
+from subgraphs.common.loaders import GroupLoader, Loader, grouped
 from subgraphs.wms.client import WmsClient
 from subgraphs.wms.directory import CenterDirectory
 from subgraphs.wms.records import (
@@ -24,19 +23,6 @@ from subgraphs.wms.records import (
 )
 
 __all__ = ["WmsContext", "WmsLoaders"]
-
-R = TypeVar("R")
-
-
-def _by_key(records: Iterable[R], key: Callable[[R], str]) -> dict[str, R]:
-    return {key(record): record for record in records}
-
-
-def _grouped(records: Iterable[R], key: Callable[[R], str]) -> dict[str, list[R]]:
-    groups: dict[str, list[R]] = defaultdict(list)
-    for record in records:
-        groups[key(record)].append(record)
-    return groups
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,50 +40,35 @@ class WmsLoaders:
 
     @classmethod
     def create(cls, client: WmsClient, centers: CenterDirectory) -> WmsLoaders:
-        async def load_positions(skus: list[str]) -> Mapping[str, list[PositionRecord]]:
-            return _grouped(await client.positions(skus), lambda p: p.sku)
-
-        async def load_fulfillment_orders(ids: list[str]) -> Mapping[str, FulfillmentOrderRecord]:
-            return _by_key(await client.fulfillment_orders(ids), lambda f: f.id)
-
         async def load_orders_fulfillment(
             ids: list[str],
         ) -> Mapping[str, list[FulfillmentOrderRecord]]:
             records = await client.fulfillment_orders(ids, by="order_refs")
             for record in records:
                 loaders.fulfillment_order.prime(record.id, record)
-            return _grouped(records, lambda f: f.order_id)
-
-        async def load_shipments(ids: list[str]) -> Mapping[str, ShipmentRecord]:
-            return _by_key(await client.shipments(ids), lambda s: s.id)
-
-        async def load_tracked(numbers: list[str]) -> Mapping[str, ShipmentRecord]:
-            return _by_key(await client.shipments(numbers, by="tracking_nos"), _tracking)
+            return grouped(records, lambda f: f.order_id)
 
         async def load_order_shipments(ids: list[str]) -> Mapping[str, list[ShipmentRecord]]:
             records = await client.shipments(ids, by="order_refs")
             for record in records:
                 loaders.shipment.prime(record.id, record)
-            return _grouped(records, lambda s: s.order_id)
-
-        async def load_receipts(ids: list[str]) -> Mapping[str, list[ReturnReceiptRecord]]:
-            return _grouped(await client.return_receipts(ids), lambda r: r.return_authorization_id)
+            return grouped(records, lambda s: s.order_id)
 
         loaders = cls(
             facility=Loader(centers.get_many),
-            positions_of_sku=GroupLoader(load_positions),
-            fulfillment_order=Loader(load_fulfillment_orders),
+            positions_of_sku=GroupLoader.of_records(client.positions, lambda p: p.sku),
+            fulfillment_order=Loader.of_records(client.fulfillment_orders, lambda f: f.id),
             fulfillment_orders_of_order=GroupLoader(load_orders_fulfillment),
-            shipment=Loader(load_shipments),
-            shipment_by_tracking=Loader(load_tracked),
+            shipment=Loader.of_records(client.shipments, lambda s: s.id),
+            shipment_by_tracking=Loader.of_records(
+                partial(client.shipments, by="tracking_nos"), lambda s: s.tracking_number
+            ),
             shipments_of_order=GroupLoader(load_order_shipments),
-            receipts_of_return=GroupLoader(load_receipts),
+            receipts_of_return=GroupLoader.of_records(
+                client.return_receipts, lambda r: r.return_authorization_id
+            ),
         )
         return loaders
-
-
-def _tracking(record: ShipmentRecord) -> str:
-    return record.tracking_number
 
 
 @dataclass(frozen=True, slots=True)

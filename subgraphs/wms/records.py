@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from subgraphs.common.types import Region
+from subgraphs.common.types import AddressRecord, Region
 from subgraphs.wms.enums import (
     Carrier,
     FulfillmentOrderStatus,
@@ -15,7 +15,6 @@ from subgraphs.wms.enums import (
 )
 
 __all__ = [
-    "AddressRecord",
     "FacilityRecord",
     "FulfillmentOrderRecord",
     "LineRecord",
@@ -25,16 +24,6 @@ __all__ = [
     "ShipmentRecord",
     "TrackingEventRecord",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class AddressRecord:
-    street: str
-    city: str
-    state: str
-    postal_code: str
-    country: str
-    region: Region
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from subgraphs.common.errors import SubgraphSchema, federation_schema
+from subgraphs.common.fields import described
 from subgraphs.wms.types import (
     DistributionCenter,
     FulfillmentOrder,
@@ -14,7 +15,6 @@ from subgraphs.wms.types import (
     ReturnAuthorization,
     Shipment,
     checked_id,
-    described,
     load_center,
     shipment_of,
 )

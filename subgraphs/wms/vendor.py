@@ -16,19 +16,10 @@ from decimal import Decimal
 from enum import Enum
 from typing import Annotated, Any, TypeVar
 
-from pydantic import (
-    AwareDatetime,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StrictInt,
-    StrictStr,
-    ValidationError,
-)
+from pydantic import AwareDatetime, BeforeValidator, Field, StrictInt, StrictStr
 
-from subgraphs.common.client import SystemResponseInvalid
-from subgraphs.common.types import Region
+from subgraphs.common.types import AddressRecord, Region
+from subgraphs.common.vendor import Payload, parse_payload
 from subgraphs.wms.enums import (
     Carrier,
     FulfillmentOrderStatus,
@@ -36,7 +27,6 @@ from subgraphs.wms.enums import (
     ShipmentStatus,
 )
 from subgraphs.wms.records import (
-    AddressRecord,
     FacilityRecord,
     FulfillmentOrderRecord,
     LineRecord,
@@ -62,7 +52,7 @@ __all__ = [
 SYSTEM = "wms"
 
 E = TypeVar("E", bound=Enum)
-P = TypeVar("P", bound="_Payload")
+P = TypeVar("P", bound=Payload)
 
 _SCAC = {"UPSN": Carrier.UPS, "FDEG": Carrier.FEDEX, "USPS": Carrier.USPS, "CNWY": Carrier.XPO}
 _WAVE = {status.value: status for status in FulfillmentOrderStatus} | {
@@ -110,11 +100,7 @@ DispositionValue = Annotated[
 Quantity = Annotated[StrictInt, Field(ge=0)]
 
 
-class _Payload(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-
-class AddressPayload(_Payload):
+class AddressPayload(Payload):
     line1: StrictStr
     city: StrictStr
     state_code: StrictStr
@@ -123,7 +109,7 @@ class AddressPayload(_Payload):
     region_code: RegionValue | None = None
 
 
-class FacilityPayload(_Payload):
+class FacilityPayload(Payload):
     facility_id: StrictStr = Field(min_length=1)
     facility_name: StrictStr
     region_code: RegionValue
@@ -148,7 +134,7 @@ class FacilityPayload(_Payload):
         )
 
 
-class PositionPayload(_Payload):
+class PositionPayload(Payload):
     facility_id: StrictStr = Field(min_length=1)
     item_number: StrictStr = Field(min_length=1)
     qty_on_hand: Quantity
@@ -169,13 +155,13 @@ class PositionPayload(_Payload):
         )
 
 
-class OrderLinePayload(_Payload):
+class OrderLinePayload(Payload):
     item_number: StrictStr = Field(min_length=1)
     qty_ordered: Quantity
     qty_backordered: Quantity = 0
 
 
-class FulfillmentOrderPayload(_Payload):
+class FulfillmentOrderPayload(Payload):
     fulfillment_order_no: StrictStr = Field(min_length=1)
     order_ref: StrictStr = Field(min_length=1)
     order_number: StrictStr
@@ -199,19 +185,19 @@ class FulfillmentOrderPayload(_Payload):
         )
 
 
-class ShipmentLinePayload(_Payload):
+class ShipmentLinePayload(Payload):
     item_number: StrictStr = Field(min_length=1)
     qty_shipped: Quantity
 
 
-class TrackingEventPayload(_Payload):
+class TrackingEventPayload(Payload):
     code: ShipValue
     desc: StrictStr
     city_state: StrictStr
     event_ts: AwareDatetime
 
 
-class ShipmentPayload(_Payload):
+class ShipmentPayload(Payload):
     shipment_no: StrictStr = Field(min_length=1)
     fulfillment_order_no: StrictStr = Field(min_length=1)
     order_ref: StrictStr = Field(min_length=1)
@@ -250,13 +236,13 @@ class ShipmentPayload(_Payload):
         )
 
 
-class ReceiptLinePayload(_Payload):
+class ReceiptLinePayload(Payload):
     item_number: StrictStr = Field(min_length=1)
     qty_received: Quantity
     disposition_code: DispositionValue
 
 
-class ReturnReceiptPayload(_Payload):
+class ReturnReceiptPayload(Payload):
     receipt_no: StrictStr = Field(min_length=1)
     rma_ref: StrictStr = Field(min_length=1)
     order_ref: StrictStr
@@ -278,36 +264,24 @@ class ReturnReceiptPayload(_Payload):
         )
 
 
-class ListMetaPayload(_Payload):
+class ListMetaPayload(Payload):
     total: StrictInt = Field(ge=0)
     offset: StrictInt = Field(ge=0)
     limit: StrictInt = Field(ge=0)
 
 
-class ListPayload(_Payload):
+class ListPayload(Payload):
     """A list answer: ``data`` stays raw until each item is parsed as its own type."""
 
     data: list[dict[str, Any]]
     meta: ListMetaPayload
 
 
-def _invalid(what: str, error: ValidationError) -> SystemResponseInvalid:
-    first = error.errors()[0]
-    where = ".".join(str(part) for part in first["loc"]) or "body"
-    return SystemResponseInvalid(SYSTEM, f"malformed {what} ({where}: {first['msg']})")
-
-
 def parse_record(model: type[P], data: Any) -> P:
     """One vendor record as ``model``; ``SystemResponseInvalid`` if it does not fit."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        raise _invalid(model.__name__.removesuffix("Payload"), error) from None
+    return parse_payload(SYSTEM, model, data)
 
 
 def parse_list(data: Any) -> ListPayload:
     """A list envelope; ``SystemResponseInvalid`` if it is not one."""
-    try:
-        return ListPayload.model_validate(data)
-    except ValidationError as error:
-        raise _invalid("list", error) from None
+    return parse_payload(SYSTEM, ListPayload, data, what="list")

@@ -7,13 +7,14 @@ from datetime import date, timedelta
 import strawberry
 
 from subgraphs.common.errors import BadUserInput
+from subgraphs.common.fields import described
 from subgraphs.common.relay import Connection, build_connection, page_request
 from subgraphs.common.types import Money
 from subgraphs.erp.client import OrderSelection
 from subgraphs.erp.enums import OrderStatus, PaymentTerms
 from subgraphs.erp.records import CustomerCredit, CustomerTerms, OrderPage
 from subgraphs.erp.types.catalog import PriceList, load_price_list
-from subgraphs.erp.types.common import Info, dangling, described, money
+from subgraphs.erp.types.common import Info, dangling, money
 from subgraphs.erp.types.order import Order
 
 __all__ = ["Account", "OrderFilter", "order_connection"]

@@ -9,9 +9,16 @@ import strawberry
 from subgraphs.common.types import Money
 from subgraphs.erp.enums import UnitOfMeasure
 from subgraphs.erp.records import ItemRecord, PriceLevelRecord
-from subgraphs.erp.types.common import BASE_CURRENCY, Info, money
+from subgraphs.erp.types.common import BASE_CURRENCY, Info, dangling, money
 
-__all__ = ["PriceList", "Product", "QuantityBreak", "load_price_list", "load_product"]
+__all__ = [
+    "PriceList",
+    "Product",
+    "QuantityBreak",
+    "load_price_list",
+    "load_product",
+    "referenced_product",
+]
 
 
 def _discounted(amount: Decimal, percent: Decimal) -> Decimal:
@@ -69,8 +76,15 @@ class Product:
 
 async def load_product(info: Info, sku: str) -> Product | None:
     """The product with ``sku``, or ``None`` if the ERP has no such item."""
-    record = await info.context.loaders.product.load(sku)
-    return None if record is None else Product.from_record(record)
+    return await info.context.loaders.product.load_as(sku, Product.from_record)
+
+
+async def referenced_product(info: Info, sku: str, referrer: str) -> Product:
+    """The product a line of ``referrer`` is for; a dangling reference is the ERP's fault."""
+    product = await load_product(info, sku)
+    if product is None:
+        raise dangling(referrer, "item", sku)
+    return product
 
 
 @strawberry.federation.type(keys=["id"], description="A price list customers buy from.")
@@ -95,5 +109,4 @@ class PriceList:
 
 
 async def load_price_list(info: Info, price_list_id: str) -> PriceList | None:
-    record = await info.context.loaders.price_level.load(price_list_id)
-    return None if record is None else PriceList.from_record(record)
+    return await info.context.loaders.price_level.load_as(price_list_id, PriceList.from_record)

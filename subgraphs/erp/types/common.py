@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, TypeAlias, TypeVar, cast
+from typing import TypeAlias
 
 import strawberry
 from strawberry.federation.schema_directives import Key
@@ -12,6 +11,7 @@ from strawberry.federation.types import FieldSet
 
 from subgraphs.common.client import SystemResponseInvalid
 from subgraphs.common.types import Money
+from subgraphs.common.vendor import dangling as vendor_dangling
 from subgraphs.erp.loaders import ErpContext
 from subgraphs.erp.vendor import SYSTEM
 
@@ -21,21 +21,13 @@ __all__ = [
     "Info",
     "Shipment",
     "dangling",
-    "described",
     "money",
 ]
 
 Info: TypeAlias = strawberry.Info[ErpContext, None]
 
-F = TypeVar("F", bound=Callable[..., Any])
-
 # Items are priced in the ERP's base currency.
 BASE_CURRENCY = "USD"
-
-
-def described(description: str) -> Callable[[F], F]:
-    """``@described(...)``: a resolver with a description, typed for mypy."""
-    return cast(Callable[[F], F], strawberry.field(description=description))
 
 
 def money(amount: Decimal, currency: str) -> Money:
@@ -44,7 +36,7 @@ def money(amount: Decimal, currency: str) -> Money:
 
 def dangling(referrer: str, what: str, key: str) -> SystemResponseInvalid:
     """The error for a record that refers to one the ERP does not have."""
-    return SystemResponseInvalid(SYSTEM, f"{referrer} refers to unknown {what} {key}")
+    return vendor_dangling(SYSTEM, referrer, what, key)
 
 
 @strawberry.federation.type(

@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from subgraphs.common.fields import described
 from subgraphs.common.types import Address, Money
 from subgraphs.erp.enums import FinancialStatus, HoldReason, OrderStatus
-from subgraphs.erp.records import OrderRecord, PricedLine, ShipAddress
-from subgraphs.erp.types.catalog import Product, load_product
-from subgraphs.erp.types.common import DistributionCenter, Info, dangling, described, money
+from subgraphs.erp.records import OrderRecord, PricedLine
+from subgraphs.erp.types.catalog import Product, referenced_product
+from subgraphs.erp.types.common import DistributionCenter, Info, dangling, money
 
 if TYPE_CHECKING:
     from subgraphs.erp.types.account import Account
@@ -25,19 +26,6 @@ __all__ = ["Order", "OrderLine", "load_order", "referenced_order"]
 
 _ACCOUNT = strawberry.lazy("subgraphs.erp.types.account")
 _TRANSACTIONS = strawberry.lazy("subgraphs.erp.types.transactions")
-
-
-def _address(address: ShipAddress | None) -> Address | None:
-    if address is None:
-        return None
-    return Address(
-        street=address.street,
-        city=address.city,
-        state=address.state,
-        postal_code=address.postal_code,
-        country=address.country,
-        region=address.region,
-    )
 
 
 @strawberry.type(description="A priced line of an order, or of the invoice or credit memo of one.")
@@ -64,10 +52,7 @@ class OrderLine:
 
     @strawberry.field
     async def product(self, info: Info) -> Product:
-        product = await load_product(info, self.sku)
-        if product is None:
-            raise dangling(self.referrer, "item", self.sku)
-        return product
+        return await referenced_product(info, self.sku, self.referrer)
 
     @described("The distribution center the line ships from (or is returned to).")
     def distribution_center(self) -> DistributionCenter | None:
@@ -107,7 +92,7 @@ class Order:
             financial_status=record.financial_status,
             currency=currency,
             customer_po_number=record.customer_po,
-            ship_to=_address(record.ship_to),
+            ship_to=Address.from_record(record.ship_to) if record.ship_to else None,
             lines=[OrderLine.from_record(line, currency, referrer) for line in record.lines],
             subtotal=money(record.subtotal, currency),
             tax=money(record.tax, currency),
@@ -154,8 +139,7 @@ class Order:
 
 async def load_order(info: Info, order_id: str) -> Order | None:
     """The order with ERP internal id ``order_id``, or ``None`` if there is none."""
-    record = await info.context.loaders.order.load(order_id)
-    return None if record is None else Order.from_record(record)
+    return await info.context.loaders.order.load_as(order_id, Order.from_record)
 
 
 async def referenced_order(info: Info, order_id: str, referrer: str) -> Order:

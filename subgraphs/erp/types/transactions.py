@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 import strawberry
 
+from subgraphs.common.fields import described
 from subgraphs.common.types import Money
 from subgraphs.erp.enums import InvoiceStatus, ReturnAuthorizationStatus, ReturnReason
 from subgraphs.erp.records import (
@@ -17,13 +18,12 @@ from subgraphs.erp.records import (
     ReturnLine as ReturnLineRecord,
 )
 from subgraphs.erp.types.account import Account
-from subgraphs.erp.types.catalog import Product, load_product
+from subgraphs.erp.types.catalog import Product, referenced_product
 from subgraphs.erp.types.common import (
     DistributionCenter,
     Info,
     Shipment,
     dangling,
-    described,
     money,
 )
 from subgraphs.erp.types.order import Order, OrderLine, referenced_order
@@ -69,8 +69,7 @@ class Invoice:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Invoice | None:
-        record = await info.context.loaders.invoice.load(str(id))
-        return None if record is None else cls.from_record(record)
+        return await info.context.loaders.invoice.load_as(str(id), cls.from_record)
 
     @strawberry.field
     async def order(self, info: Info) -> Order:
@@ -117,8 +116,7 @@ class CreditMemo:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> CreditMemo | None:
-        record = await info.context.loaders.credit_memo.load(str(id))
-        return None if record is None else cls.from_record(record)
+        return await info.context.loaders.credit_memo.load_as(str(id), cls.from_record)
 
     @strawberry.field
     async def order(self, info: Info) -> Order:
@@ -160,10 +158,7 @@ class ReturnLine:
 
     @strawberry.field
     async def product(self, info: Info) -> Product:
-        product = await load_product(info, self.sku)
-        if product is None:
-            raise dangling(self.referrer, "item", self.sku)
-        return product
+        return await referenced_product(info, self.sku, self.referrer)
 
 
 @strawberry.federation.type(keys=["id"], description="Permission to send goods of an order back.")
@@ -195,8 +190,7 @@ class ReturnAuthorization:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> ReturnAuthorization | None:
-        record = await info.context.loaders.return_authorization.load(str(id))
-        return None if record is None else cls.from_record(record)
+        return await info.context.loaders.return_authorization.load_as(str(id), cls.from_record)
 
     @strawberry.field
     async def order(self, info: Info) -> Order:

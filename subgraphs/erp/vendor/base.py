@@ -12,17 +12,10 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, TypeVar
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StrictInt,
-    StrictStr,
-    ValidationError,
-)
+from pydantic import BeforeValidator, ConfigDict, Field, StrictInt, StrictStr
 
-from subgraphs.common.client import SystemResponseInvalid
+from subgraphs.common.vendor import Payload as VendorPayload
+from subgraphs.common.vendor import parse_payload
 
 __all__ = [
     "SYSTEM",
@@ -66,7 +59,7 @@ Amount = Annotated[Decimal, BeforeValidator(_amount)]
 Timestamp = Annotated[datetime, BeforeValidator(_timestamp)]
 
 
-class Payload(BaseModel):
+class Payload(VendorPayload):
     model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
 
 
@@ -91,20 +84,11 @@ class ListPayload(Payload):
     has_more: bool = Field(default=False, alias="hasMore")
 
 
-def _invalid(what: str, error: ValidationError) -> SystemResponseInvalid:
-    first = error.errors()[0]
-    where = ".".join(str(part) for part in first["loc"]) or "body"
-    return SystemResponseInvalid(SYSTEM, f"malformed {what} from the ERP ({where}: {first['msg']})")
-
-
 def parse_record(model: type[P], data: Any) -> P:
     """``data`` validated as ``model``; ``SystemResponseInvalid`` if it does not fit."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        raise _invalid(model.__name__.removesuffix("Payload"), error) from None
+    return parse_payload(SYSTEM, model, data)
 
 
 def parse_list(data: Any) -> ListPayload:
     """A list envelope; ``SystemResponseInvalid`` if it is not one."""
-    return parse_record(ListPayload, data)
+    return parse_payload(SYSTEM, ListPayload, data, what="list")

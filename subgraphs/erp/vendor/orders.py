@@ -12,9 +12,9 @@ from datetime import date
 
 from pydantic import Field, StrictInt, StrictStr, model_validator
 
-from subgraphs.common.types import Region
+from subgraphs.common.types import AddressRecord, Region
 from subgraphs.erp.enums import FinancialStatus, HoldReason, OrderStatus
-from subgraphs.erp.records import OrderRecord, PricedLine, ShipAddress
+from subgraphs.erp.records import OrderRecord, PricedLine
 from subgraphs.erp.vendor.base import Amount, NamedRef, Payload, Timestamp
 
 __all__ = ["PricedLinePayload", "SalesOrderPayload", "financial_status"]
@@ -71,8 +71,8 @@ class _ShipAddress(Payload):
     country: StrictStr
     region: Region = Field(alias="custrecord_region")
 
-    def record(self) -> ShipAddress:
-        return ShipAddress(
+    def record(self) -> AddressRecord:
+        return AddressRecord(
             street=self.addr1,
             city=self.city,
             state=self.state,

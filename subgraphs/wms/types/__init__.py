@@ -1,6 +1,6 @@
 """The WMS subgraph's GraphQL types, one module per entity it owns or contributes to."""
 
-from subgraphs.wms.types.base import Info, checked_id, described
+from subgraphs.wms.types.base import Info, checked_id
 from subgraphs.wms.types.centers import DistributionCenter, load_center
 from subgraphs.wms.types.fulfillment_orders import FulfillmentOrder, FulfillmentOrderLine
 from subgraphs.wms.types.inventory import InventoryPosition, Product
@@ -23,7 +23,6 @@ __all__ = [
     "ShipmentLine",
     "TrackingEvent",
     "checked_id",
-    "described",
     "load_center",
     "shipment_of",
 ]

@@ -1,26 +1,18 @@
-"""What the WMS subgraph's types share: the resolver ``Info`` and a typed field decorator."""
+"""What the WMS subgraph's types share: the resolver ``Info`` and checked id arguments."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeAlias, TypeVar, cast
+from typing import TypeAlias
 
 import strawberry
 
+from subgraphs.common.client import sendable_id
 from subgraphs.common.errors import BadUserInput
-from subgraphs.wms.client import sendable_id
 from subgraphs.wms.loaders import WmsContext
 
-__all__ = ["Info", "checked_id", "described"]
+__all__ = ["Info", "checked_id"]
 
 Info: TypeAlias = strawberry.Info[WmsContext, None]
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def described(description: str) -> Callable[[F], F]:
-    """``@described(...)``, typed for mypy (Strawberry's ``field`` answers ``Any``)."""
-    return cast(Callable[[F], F], strawberry.field(description=description))
 
 
 def checked_id(value: str, argument: str) -> str:

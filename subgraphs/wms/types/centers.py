@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from subgraphs.common.client import SystemResponseInvalid
 from subgraphs.common.types import Address, Region
+from subgraphs.common.vendor import dangling
 from subgraphs.wms.records import FacilityRecord
 from subgraphs.wms.types.base import Info
 from subgraphs.wms.vendor import SYSTEM
@@ -25,19 +25,11 @@ class DistributionCenter:
 
     @classmethod
     def from_record(cls, record: FacilityRecord) -> DistributionCenter:
-        a = record.address
         return cls(
             id=strawberry.ID(record.id),
             name=record.name,
             region=record.region,
-            address=Address(
-                street=a.street,
-                city=a.city,
-                state=a.state,
-                postal_code=a.postal_code,
-                country=a.country,
-                region=a.region,
-            ),
+            address=Address.from_record(record.address),
             timezone=record.timezone,
         )
 
@@ -48,13 +40,12 @@ class DistributionCenter:
 
 async def load_center(info: Info, center_id: str) -> DistributionCenter | None:
     """The distribution center ``center_id``, or ``None`` if the WMS does not know it."""
-    record = await info.context.loaders.facility.load(center_id)
-    return None if record is None else DistributionCenter.from_record(record)
+    return await info.context.loaders.facility.load_as(center_id, DistributionCenter.from_record)
 
 
 async def referenced_center(info: Info, center_id: str, referrer: str) -> DistributionCenter:
     """The center a WMS record refers to; a dangling reference is an invalid WMS answer."""
     center = await load_center(info, center_id)
     if center is None:
-        raise SystemResponseInvalid(SYSTEM, f"{referrer} refers to unknown facility {center_id}")
+        raise dangling(SYSTEM, referrer, "facility", center_id)
     return center

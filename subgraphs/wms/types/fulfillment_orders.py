@@ -85,5 +85,6 @@ class FulfillmentOrder:
 
 async def load_fulfillment_order(info: Info, number: str) -> FulfillmentOrder | None:
     """The fulfillment order ``number``, or ``None`` if the WMS does not know it."""
-    record = await info.context.loaders.fulfillment_order.load(number)
-    return None if record is None else FulfillmentOrder.from_record(record)
+    return await info.context.loaders.fulfillment_order.load_as(
+        number, FulfillmentOrder.from_record
+    )

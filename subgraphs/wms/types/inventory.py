@@ -6,8 +6,9 @@ from datetime import date
 
 import strawberry
 
+from subgraphs.common.fields import described
 from subgraphs.wms.records import PositionRecord
-from subgraphs.wms.types.base import Info, described
+from subgraphs.wms.types.base import Info
 from subgraphs.wms.types.centers import DistributionCenter, referenced_center
 
 __all__ = ["InventoryPosition", "Product"]

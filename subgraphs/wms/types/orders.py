@@ -6,9 +6,10 @@ import asyncio
 
 import strawberry
 
+from subgraphs.common.fields import described
 from subgraphs.wms.enums import FulfillmentStatus
 from subgraphs.wms.status import fulfillment_status
-from subgraphs.wms.types.base import Info, described
+from subgraphs.wms.types.base import Info
 from subgraphs.wms.types.fulfillment_orders import FulfillmentOrder
 from subgraphs.wms.types.shipments import Shipment
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from subgraphs.common.client import SystemResponseInvalid
+from subgraphs.common.vendor import dangling
 from subgraphs.wms.enums import Carrier, ShipmentStatus
 from subgraphs.wms.records import ShipmentRecord
 from subgraphs.wms.types.base import Info
@@ -107,9 +107,7 @@ class Shipment:
             else await load_fulfillment_order(info, number)
         )
         if found is None:
-            raise SystemResponseInvalid(
-                SYSTEM, f"shipment {self.id} refers to unknown fulfillment order {number}"
-            )
+            raise dangling(SYSTEM, f"shipment {self.id}", "fulfillment order", number)
         return found
 
     @strawberry.field

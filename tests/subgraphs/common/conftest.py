@@ -135,14 +135,19 @@ def fake_system(fake_system_server: FakeSystem) -> FakeSystem:
     return fake_system_server
 
 
-@pytest.fixture
-async def client(fake_system: FakeSystem) -> AsyncIterator[SystemClient]:
-    client = SystemClient(
+def fake_system_client(system: FakeSystem, *, max_retries: int) -> SystemClient:
+    """A client of the fake system, with the short timeouts of these tests."""
+    return SystemClient(
         "erp",
-        fake_system.url,
+        system.url,
         timeout=CLIENT_TIMEOUT,
-        max_retries=2,
+        max_retries=max_retries,
         max_retry_after=MAX_RETRY_AFTER,
     )
+
+
+@pytest.fixture
+async def client(fake_system: FakeSystem) -> AsyncIterator[SystemClient]:
+    client = fake_system_client(fake_system, max_retries=2)
     yield client
     await client.aclose()

@@ -22,7 +22,7 @@ from subgraphs.common import (
     federation_schema,
     subgraph_sdl,
 )
-from tests.subgraphs.common.conftest import CLIENT_TIMEOUT, MAX_RETRY_AFTER, FakeSystem
+from tests.subgraphs.common.conftest import FakeSystem, fake_system_client
 from tests.subgraphs.common.tiny import context_getter, schema
 from tests.support.servers import serve
 
@@ -48,13 +48,7 @@ class Served:
 
 @pytest.fixture(scope="module")
 def served(fake_system_server: FakeSystem) -> Iterator[Served]:
-    client = SystemClient(
-        "erp",
-        fake_system_server.url,
-        timeout=CLIENT_TIMEOUT,
-        max_retries=1,
-        max_retry_after=MAX_RETRY_AFTER,
-    )
+    client = fake_system_client(fake_system_server, max_retries=1)
     state = Served(url="", client=client)
 
     async def ready_check() -> bool:

@@ -14,6 +14,7 @@ from subgraphs.common import (
     SystemClient,
     SystemResponseInvalid,
     SystemUnavailable,
+    sendable_id,
     system_client,
 )
 from tests.subgraphs.common.conftest import CLIENT_TIMEOUT, FakeSystem
@@ -152,6 +153,25 @@ async def test_get_many_with_param_extra_and_extractor(
 async def test_get_many_without_ids_sends_nothing(client: SystemClient) -> None:
     assert await client.get_many("/items", [], items_key="items") == []
     assert client.calls == 0
+
+
+async def test_get_many_never_sends_an_id_that_cannot_name_a_record(
+    client: SystemClient, fake_system: FakeSystem
+) -> None:
+    items = await client.get_many("/items", ["A1", "B,2", "", "x" * 65, "C 3"], items_key="items")
+    assert items == [{"id": "A1", "name": "Item A1"}]
+    assert fake_system.queries("/items") == ["ids=A1"]
+    assert await client.get_many("/items", ["a,b", "../x"], items_key="items") == []
+    assert client.calls == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "sendable"),
+    [("001CD000000000AAA", True), ("SKU-10001", True), ("so.1_x", True), ("x" * 64, True),
+     ("", False), ("x" * 65, False), ("a,b", False), ("a b", False), ("é", False)],
+)  # fmt: skip
+def test_sendable_id(value: str, sendable: bool) -> None:
+    assert sendable_id(value) is sendable
 
 
 async def test_get_many_checks_the_items(client: SystemClient) -> None:

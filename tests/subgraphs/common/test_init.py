@@ -6,7 +6,18 @@ import importlib
 
 import subgraphs.common
 
-MODULES = ["app", "client", "errors", "loaders", "relay", "sdl", "types"]
+MODULES = [
+    "app",
+    "client",
+    "entities",
+    "errors",
+    "fields",
+    "loaders",
+    "relay",
+    "sdl",
+    "types",
+    "vendor",
+]
 
 
 def test_every_public_name_is_exported_and_documented() -> None:
@@ -34,6 +45,7 @@ def test_the_interface_the_subgraphs_build_on() -> None:
         "GroupLoader",
         "Loader",
         "Money",
+        "Payload",
         "PageInfo",
         "PageRequest",
         "Region",
@@ -42,10 +54,14 @@ def test_the_interface_the_subgraphs_build_on() -> None:
         "SystemResponseInvalid",
         "SystemUnavailable",
         "build_connection",
+        "dangling",
+        "described",
         "create_graphql_app",
         "encode_cursor",
         "federation_schema",
         "page_request",
+        "parse_payload",
+        "reference_loader",
         "subgraph_sdl",
         "system_client",
     }

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import pytest
 
-from subgraphs.common import GroupLoader, Loader
+from cache.base import JSON
+from cache.memory import MemoryCache
+from cache.reference import ReferenceCache
+from subgraphs.common import GroupLoader, Loader, grouped, keyed, reference_loader
 
 
 class Backend:
@@ -110,3 +114,80 @@ async def test_clear_forgets_loaded_values() -> None:
     await loader.load("a")
     await groups.load("o1")
     assert backend.batches == [["a"], ["o1"], ["a"], ["o1"]]
+
+
+@dataclass(frozen=True)
+class Line:
+    id: str
+    order_id: str | None
+
+
+class Records:
+    """A bulk call that answers records (not a mapping), in an order of its own."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+
+    async def lines(self, ids: list[str]) -> list[Line]:
+        self.batches.append(ids)
+        return [Line(i, f"o{i[-1]}") for i in reversed(ids) if i != "gone"]
+
+    async def lines_of_orders(self, order_ids: list[str]) -> list[Line]:
+        self.batches.append(order_ids)
+        found = [Line(f"{o}-{n}", o) for o in order_ids for n in (1, 2) if o != "o0"]
+        return [*found, Line("loose", None)]
+
+
+async def test_of_records_matches_records_to_keys() -> None:
+    records = Records()
+    loader = Loader.of_records(records.lines, lambda line: line.id)
+    found = await asyncio.gather(loader.load("l1"), loader.load("gone"), loader.load("l2"))
+    assert list(found) == [Line("l1", "o1"), None, Line("l2", "o2")]
+    assert records.batches == [["l1", "gone", "l2"]]
+
+
+async def test_group_loader_of_records_groups_by_parent() -> None:
+    records = Records()
+    loader = GroupLoader.of_records(records.lines_of_orders, lambda line: line.order_id)
+    found = await asyncio.gather(loader.load("o1"), loader.load("o0"))
+    assert list(found) == [[Line("o1-1", "o1"), Line("o1-2", "o1")], []]
+    assert records.batches == [["o1", "o0"]]
+
+
+def test_keyed_and_grouped() -> None:
+    lines = [Line("a", "o1"), Line("b", None), Line("c", "o1"), Line("a", "o2")]
+    assert keyed(lines, lambda line: line.id) == {
+        "a": Line("a", "o2"),
+        "b": Line("b", None),
+        "c": Line("c", "o1"),
+    }
+    assert grouped(lines, lambda line: line.order_id) == {
+        "o1": [Line("a", "o1"), Line("c", "o1")],
+        "o2": [Line("a", "o2")],
+    }
+
+
+async def test_reference_loader_reads_through_the_cache() -> None:
+    fetched: list[list[str]] = []
+
+    async def fetch(ids: list[str]) -> dict[str, JSON]:
+        fetched.append(ids)
+        return {i: {"name": i.upper()} for i in ids if i != "nope"}
+
+    def parse(data: JSON) -> str:
+        assert isinstance(data, dict)
+        return str(data["name"])
+
+    cache = ReferenceCache(MemoryCache(), namespace="test", ttl_seconds=60)
+    first = reference_loader(cache, fetch, parse)
+    assert list(await asyncio.gather(first.load("a"), first.load("nope"))) == ["A", None]
+    # A later request's loader finds "a" in the cache; only the unknown id is asked again.
+    second = reference_loader(cache, fetch, parse)
+    assert await second.load_many(["a", "b", "nope"]) == ["A", "B", None]
+    assert fetched == [["a", "nope"], ["b", "nope"]]
+
+
+async def test_load_as_converts_what_was_found() -> None:
+    loader = Loader(Backend().names)
+    assert await loader.load_as("a", len) == 1
+    assert await loader.load_as("missing", len) is None

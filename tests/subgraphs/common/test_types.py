@@ -8,6 +8,7 @@ import pytest
 import strawberry
 
 from subgraphs.common import Address, Money, Region, federation_schema, subgraph_sdl
+from subgraphs.common.types import AddressRecord
 
 
 @pytest.mark.parametrize(
@@ -77,3 +78,22 @@ def test_value_types_resolve() -> None:
         "total": {"amount": "10.00", "currency": "USD"},
         "shipTo": {"postalCode": "89502", "region": "WEST"},
     }
+
+
+def test_address_from_record() -> None:
+    record = AddressRecord(
+        street="1 Dock Rd",
+        city="Atlanta",
+        state="GA",
+        postal_code="30301",
+        country="US",
+        region=Region.SOUTHEAST,
+    )
+    assert Address.from_record(record) == Address(
+        street="1 Dock Rd",
+        city="Atlanta",
+        state="GA",
+        postal_code="30301",
+        country="US",
+        region=Region.SOUTHEAST,
+    )

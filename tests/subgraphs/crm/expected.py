@@ -7,6 +7,7 @@ from typing import Any
 
 from systems.crm.storage import crm_timestamp
 from systems.world_records import AccountRecord, CaseRecord, ContactRecord
+from tests.support.expected import address_json
 
 __all__ = [
     "ACCOUNT_FIELDS",
@@ -34,7 +35,6 @@ def _datetime(moment: datetime | None) -> str | None:
 
 
 def account_json(a: AccountRecord) -> dict[str, Any]:
-    address = a.billing_address
     return {
         "id": a.id,
         "name": a.name,
@@ -46,14 +46,7 @@ def account_json(a: AccountRecord) -> dict[str, Any]:
         "industry": a.industry,
         "phone": a.phone,
         "active": a.active,
-        "billingAddress": {
-            "street": address.street,
-            "city": address.city,
-            "state": address.state,
-            "postalCode": address.postal_code,
-            "country": address.country,
-            "region": address.region,
-        },
+        "billingAddress": address_json(a.billing_address),
     }
 
 

@@ -15,7 +15,7 @@ from tests.subgraphs.crm.expected import (
     case_json,
     contact_json,
 )
-from tests.subgraphs.crm.graphql import crm_requests, error_codes, query
+from tests.support.graphql import error_codes, query, route_counts, system_requests
 
 ENTITIES = f"""
 query($representations: [_Any!]!) {{
@@ -37,10 +37,10 @@ def entities(client: httpx.Client, *representations: dict[str, Any]) -> list[Any
     return result
 
 
-def test_accounts_contacts_and_cases_by_key(subgraph: httpx.Client, world: World) -> None:
+def test_accounts_contacts_and_cases_by_key(crm_graph: httpx.Client, world: World) -> None:
     account, contact, case = world.accounts[10], world.contacts[4], world.cases[2]
     found = entities(
-        subgraph,
+        crm_graph,
         {"__typename": "Account", "id": account.id},
         {"__typename": "Contact", "id": contact.id},
         {"__typename": "Case", "id": case.id},
@@ -52,11 +52,11 @@ def test_accounts_contacts_and_cases_by_key(subgraph: httpx.Client, world: World
     ]
 
 
-def test_order_cases(subgraph: httpx.Client, world: World) -> None:
+def test_order_cases(crm_graph: httpx.Client, world: World) -> None:
     order_ids = sorted({c.order_id for c in world.cases if c.order_id is not None})[:3]
     without_cases = next(o.id for o in world.orders if o.id not in order_ids)
     found = entities(
-        subgraph,
+        crm_graph,
         *({"__typename": "Order", "id": order_id} for order_id in [*order_ids, without_cases]),
     )
     for order_id, entity in zip([*order_ids, without_cases], found, strict=True):
@@ -65,9 +65,9 @@ def test_order_cases(subgraph: httpx.Client, world: World) -> None:
         assert {c["id"] for c in entity["cases"]} == expected
 
 
-def test_unknown_keys_are_null(subgraph: httpx.Client, world: World) -> None:
+def test_unknown_keys_are_null(crm_graph: httpx.Client, world: World) -> None:
     found = entities(
-        subgraph,
+        crm_graph,
         {"__typename": "Account", "id": "001CD000000NOPE000"},
         {"__typename": "Case", "id": "500NOPE"},
         {"__typename": "Contact", "id": "003NOPE"},
@@ -78,7 +78,7 @@ def test_unknown_keys_are_null(subgraph: httpx.Client, world: World) -> None:
 
 
 def test_a_hundred_accounts_with_contacts_and_cases_take_a_few_calls(
-    subgraph: httpx.Client, crm_admin: httpx.Client, world: World
+    crm_graph: httpx.Client, crm_admin: httpx.Client, world: World
 ) -> None:
     accounts = world.accounts[-100:]
     document = """
@@ -94,9 +94,9 @@ def test_a_hundred_accounts_with_contacts_and_cases_take_a_few_calls(
     }
     """
     representations = [{"__typename": "Account", "id": a.id} for a in accounts]
-    before = crm_requests(crm_admin)
-    body = query(subgraph, document, {"representations": representations})
-    calls = crm_requests(crm_admin) - before
+    before = system_requests(crm_admin)
+    body = query(crm_graph, document, {"representations": representations})
+    calls = system_requests(crm_admin) - before
     assert "errors" not in body
     found = body["data"]["_entities"]
     assert [e["id"] for e in found] == [a.id for a in accounts]
@@ -112,17 +112,67 @@ def test_a_hundred_accounts_with_contacts_and_cases_take_a_few_calls(
 
 
 def test_duplicate_representations_share_one_load(
-    subgraph: httpx.Client, crm_admin: httpx.Client, world: World
+    crm_graph: httpx.Client, crm_admin: httpx.Client, world: World
 ) -> None:
     case = world.cases[0]
     representations = [{"__typename": "Case", "id": case.id}] * 5
-    before = crm_requests(crm_admin)
-    found = entities(subgraph, *representations)
-    assert crm_requests(crm_admin) - before <= 4
+    before = system_requests(crm_admin)
+    found = entities(crm_graph, *representations)
+    assert system_requests(crm_admin) - before <= 4
     assert all(entity == {"__typename": "Case", **case_json(case)} for entity in found)
 
 
-def test_a_representation_without_its_key_is_an_error(subgraph: httpx.Client) -> None:
-    body = query(subgraph, ENTITIES, {"representations": [{"__typename": "Account"}]})
-    assert body["data"] == {"_entities": [None]}
-    assert error_codes(body)[0][1] == ["_entities", 0]
+def test_malformed_representations_are_bad_user_input(
+    crm_graph: httpx.Client, world: World
+) -> None:
+    account = world.accounts[3]
+    representations = [
+        {"__typename": "Account"},
+        {"__typename": "Product", "sku": "SKU-10001"},
+        {"__typename": "Account", "id": account.id},
+        {"id": account.id},
+    ]
+    body = query(crm_graph, ENTITIES, {"representations": representations})
+    assert body["data"] == {
+        "_entities": [None, None, {"__typename": "Account", **account_json(account)}, None]
+    }
+    assert error_codes(body) == [
+        ("BAD_USER_INPUT", ["_entities", 0]),
+        ("BAD_USER_INPUT", ["_entities", 1]),
+        ("BAD_USER_INPUT", ["_entities", 3]),
+    ]
+    messages = [e["message"] for e in body["errors"]]
+    assert messages[0] == "representations[0] (Account) lacks its key field(s): id"
+    assert messages[1].startswith("representations[1] has __typename 'Product', which is not")
+    assert messages[2] == "representations[3] has no __typename"
+
+
+def test_a_hundred_orders_with_their_cases_take_a_few_calls(
+    crm_graph: httpx.Client, crm_admin: httpx.Client, world: World
+) -> None:
+    with_cases = sorted({c.order_id for c in world.cases if c.order_id is not None})
+    orders = [*with_cases[:60], *(o.id for o in world.orders[:40])]
+    document = """
+    query($representations: [_Any!]!) {
+      _entities(representations: $representations) {
+        ... on Order { id cases { id account { id name } contact { id name } } }
+      }
+    }
+    """
+    representations = [{"__typename": "Order", "id": order_id} for order_id in orders]
+    before = route_counts(crm_admin)
+    body = query(crm_graph, document, {"representations": representations})
+    calls = route_counts(crm_admin) - before
+    assert "errors" not in body
+    found = body["data"]["_entities"]
+    assert [e["id"] for e in found] == orders
+    for order_id, entity in zip(orders, found, strict=True):
+        assert {c["id"] for c in entity["cases"]} == {
+            c.id for c in world.cases if c.order_id == order_id
+        }
+    # The cases of every order, then their accounts (unless cached) and those accounts'
+    # contacts: one bulk call each, however many orders.
+    assert calls["GET /cases"] == 1
+    assert calls["GET /accounts"] <= 1
+    assert calls["GET /contacts"] <= 1
+    assert sum(calls.values()) <= 3

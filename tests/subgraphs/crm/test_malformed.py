@@ -16,9 +16,9 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from crossdock.settings import Settings
-from subgraphs.crm.app import create_app
-from tests.subgraphs.crm.graphql import error_codes, query
+from tests.support.graphql import error_codes, query
 from tests.support.servers import serve
+from tests.support.subgraphs import own_subgraph
 
 GOOD_ACCOUNT = {
     "Id": "001GOOD",
@@ -75,13 +75,7 @@ def fake_crm() -> Starlette:
 @pytest.fixture
 def malformed(settings: Settings) -> Iterator[httpx.Client]:
     """A CRM subgraph over the fake CRM, with a cache of its own (nothing cached yet)."""
-    with (
-        serve(fake_crm()) as crm_url,
-        serve(
-            create_app(settings.model_copy(update={"crm_url": crm_url, "redis_url": None}))
-        ) as url,
-        httpx.Client(base_url=url, timeout=30) as client,
-    ):
+    with serve(fake_crm()) as crm_url, own_subgraph("crm", settings, crm_url=crm_url) as client:
         yield client
 
 

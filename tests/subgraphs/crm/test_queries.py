@@ -14,7 +14,7 @@ from tests.subgraphs.crm.expected import (
     case_json,
     contact_json,
 )
-from tests.subgraphs.crm.graphql import error_codes, query
+from tests.support.graphql import error_codes, query
 
 ACCOUNT = f"query($id: ID!) {{ account(id: $id) {{ {ACCOUNT_FIELDS} }} }}"
 ACCOUNTS = """
@@ -28,18 +28,18 @@ query($first: Int, $after: String, $search: String) {
 """
 
 
-def test_account_by_id(subgraph: httpx.Client, world: World) -> None:
+def test_account_by_id(crm_graph: httpx.Client, world: World) -> None:
     for account in world.accounts[:3]:
-        body = query(subgraph, ACCOUNT, {"id": account.id})
+        body = query(crm_graph, ACCOUNT, {"id": account.id})
         assert body == {"data": {"account": account_json(account)}}
 
 
-def test_unknown_account_is_null(subgraph: httpx.Client) -> None:
+def test_unknown_account_is_null(crm_graph: httpx.Client) -> None:
     for unknown in ("001CD000000NOPE000", "", "a,b", "x" * 500):
-        assert query(subgraph, ACCOUNT, {"id": unknown}) == {"data": {"account": None}}
+        assert query(crm_graph, ACCOUNT, {"id": unknown}) == {"data": {"account": None}}
 
 
-def test_contacts_and_cases_of_an_account(subgraph: httpx.Client, world: World) -> None:
+def test_contacts_and_cases_of_an_account(crm_graph: httpx.Client, world: World) -> None:
     account = max(world.accounts, key=lambda a: sum(c.account_id == a.id for c in world.cases))
     document = f"""
     query($id: ID!) {{
@@ -51,7 +51,7 @@ def test_contacts_and_cases_of_an_account(subgraph: httpx.Client, world: World) 
       }}
     }}
     """
-    data = query(subgraph, document, {"id": account.id})["data"]["account"]
+    data = query(crm_graph, document, {"id": account.id})["data"]["account"]
     contacts = [c for c in world.contacts if c.account_id == account.id]
     assert sorted(data["contacts"], key=lambda c: c["id"]) == sorted(
         (contact_json(c) for c in contacts), key=lambda c: c["id"]
@@ -69,32 +69,32 @@ def test_contacts_and_cases_of_an_account(subgraph: httpx.Client, world: World) 
     assert {c["id"] for c in data["closed"]} == {c.id for c in cases if c.status == "CLOSED"}
 
 
-def test_accounts_pages_in_number_order(subgraph: httpx.Client, world: World) -> None:
+def test_accounts_pages_in_number_order(crm_graph: httpx.Client, world: World) -> None:
     numbers = sorted(a.number for a in world.accounts)
-    first = query(subgraph, ACCOUNTS, {"first": 5})["data"]["accounts"]
+    first = query(crm_graph, ACCOUNTS, {"first": 5})["data"]["accounts"]
     assert first["totalCount"] == len(world.accounts)
     assert [e["node"]["number"] for e in first["edges"]] == numbers[:5]
     assert first["pageInfo"]["hasNextPage"] is True
     assert first["pageInfo"]["hasPreviousPage"] is False
     after = first["pageInfo"]["endCursor"]
-    second = query(subgraph, ACCOUNTS, {"first": 5, "after": after})["data"]["accounts"]
+    second = query(crm_graph, ACCOUNTS, {"first": 5, "after": after})["data"]["accounts"]
     assert [e["node"]["number"] for e in second["edges"]] == numbers[5:10]
     assert second["pageInfo"]["hasPreviousPage"] is True
 
 
-def test_accounts_default_and_empty_pages(subgraph: httpx.Client, world: World) -> None:
-    default = query(subgraph, ACCOUNTS)["data"]["accounts"]
+def test_accounts_default_and_empty_pages(crm_graph: httpx.Client, world: World) -> None:
+    default = query(crm_graph, ACCOUNTS)["data"]["accounts"]
     assert len(default["edges"]) == min(20, len(world.accounts))
-    empty = query(subgraph, ACCOUNTS, {"first": 0})["data"]["accounts"]
+    empty = query(crm_graph, ACCOUNTS, {"first": 0})["data"]["accounts"]
     assert empty["edges"] == [] and empty["totalCount"] == len(world.accounts)
     assert empty["pageInfo"]["startCursor"] is None
 
 
-def test_accounts_search(subgraph: httpx.Client, world: World) -> None:
+def test_accounts_search(crm_graph: httpx.Client, world: World) -> None:
     target = world.accounts[7]
-    body = query(subgraph, ACCOUNTS, {"search": target.number})
+    body = query(crm_graph, ACCOUNTS, {"search": target.number})
     assert [e["node"]["id"] for e in body["data"]["accounts"]["edges"]] == [target.id]
-    nothing = query(subgraph, ACCOUNTS, {"search": "no such account anywhere"})
+    nothing = query(crm_graph, ACCOUNTS, {"search": "no such account anywhere"})
     assert nothing["data"]["accounts"]["totalCount"] == 0
 
 
@@ -103,13 +103,13 @@ def test_accounts_search(subgraph: httpx.Client, world: World) -> None:
     [{"first": -1}, {"first": 101}, {"after": "not-a-cursor"}, {"search": "x" * 101}],
 )
 def test_bad_arguments_are_bad_user_input(
-    subgraph: httpx.Client, variables: dict[str, object]
+    crm_graph: httpx.Client, variables: dict[str, object]
 ) -> None:
-    body = query(subgraph, ACCOUNTS, variables)
+    body = query(crm_graph, ACCOUNTS, variables)
     assert body["data"] is None
     assert error_codes(body) == [("BAD_USER_INPUT", ["accounts"])]
 
 
-def test_a_wrongly_typed_variable_is_bad_user_input(subgraph: httpx.Client) -> None:
-    body = query(subgraph, ACCOUNTS, {"first": "ten"})
+def test_a_wrongly_typed_variable_is_bad_user_input(crm_graph: httpx.Client) -> None:
+    body = query(crm_graph, ACCOUNTS, {"first": "ten"})
     assert [code for code, _ in error_codes(body)] == ["BAD_USER_INPUT"]

@@ -6,7 +6,7 @@ import httpx
 
 from subgraphs.common.sdl import subgraph_sdl
 from subgraphs.crm.schema import schema
-from tests.subgraphs.crm.graphql import query
+from tests.support.graphql import query
 from tests.support.sdl import assert_sdl_snapshot
 
 
@@ -14,8 +14,8 @@ def test_sdl_matches_the_snapshot() -> None:
     assert_sdl_snapshot("crm", schema)
 
 
-def test_service_sdl_is_what_the_gateway_reads(subgraph: httpx.Client) -> None:
-    body = query(subgraph, "{ _service { sdl } }")
+def test_service_sdl_is_what_the_gateway_reads(crm_graph: httpx.Client) -> None:
+    body = query(crm_graph, "{ _service { sdl } }")
     sdl = body["data"]["_service"]["sdl"]
     assert sdl == subgraph_sdl(schema)
     for needle in (

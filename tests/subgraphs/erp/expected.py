@@ -13,6 +13,7 @@ from systems.world_records import (
     ProductRecord,
     World,
 )
+from tests.support.expected import address_json
 
 __all__ = [
     "INVOICE_FIELDS",
@@ -109,7 +110,6 @@ def expected_financial_status(world: World, order: OrderRecord) -> str:
 
 def expected_order(world: World, order: OrderRecord) -> dict[str, Any]:
     subtotal, tax, total = document_amounts(order.lines, order.tax_rate)
-    ship_to = order.ship_to
     return {
         "id": order.id,
         "number": order.number,
@@ -118,14 +118,7 @@ def expected_order(world: World, order: OrderRecord) -> dict[str, Any]:
         "financialStatus": expected_financial_status(world, order),
         "currency": order.currency,
         "customerPoNumber": order.customer_po,
-        "shipTo": {
-            "street": ship_to.street,
-            "city": ship_to.city,
-            "state": ship_to.state,
-            "postalCode": ship_to.postal_code,
-            "country": ship_to.country,
-            "region": ship_to.region,
-        },
+        "shipTo": address_json(order.ship_to),
         "lines": [_line(line, order.currency) for line in order.lines],
         "subtotal": money(subtotal, order.currency),
         "tax": money(tax, order.currency),

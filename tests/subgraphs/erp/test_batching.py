@@ -6,8 +6,8 @@ import httpx
 
 from crossdock.settings import Settings
 from systems.world_records import World
-from tests.subgraphs.erp.apps import subgraph_with
-from tests.subgraphs.erp.graphql import data, erp_requests
+from tests.support.graphql import data, route_counts, system_requests
+from tests.support.subgraphs import own_subgraph
 
 ORDERS_WITH_EVERYTHING = """
 query($reps: [_Any!]!) {
@@ -25,28 +25,17 @@ query($reps: [_Any!]!) {
 """
 
 
-def _route_counts(admin: httpx.Client) -> dict[str, int]:
-    response = admin.get("/_admin/stats")
-    assert response.status_code == 200, response.text
-    counts: dict[str, int] = response.json()["requests"]
-    return counts
-
-
 def test_hundred_orders_in_one_entities_call(
     settings: Settings, erp_admin: httpx.Client, world: World
 ) -> None:
     orders = world.orders[-100:]
     reps = [{"__typename": "Order", "id": o.id} for o in orders]
     skus = {line.sku for o in orders for line in o.lines}
-    with subgraph_with(settings) as graph:
-        before, routes_before = erp_requests(erp_admin), _route_counts(erp_admin)
+    with own_subgraph("erp", settings) as graph:
+        before, routes_before = system_requests(erp_admin), route_counts(erp_admin)
         found = data(graph, ORDERS_WITH_EVERYTHING, {"reps": reps})["_entities"]
-        calls = erp_requests(erp_admin) - before
-        routes = {
-            route: count - routes_before.get(route, 0)
-            for route, count in _route_counts(erp_admin).items()
-            if count != routes_before.get(route, 0)
-        }
+        calls = system_requests(erp_admin) - before
+        routes = route_counts(erp_admin) - routes_before
         # orders, accounts, invoices, credit memos, returns: one call each; items by 100s.
         item_batches = -(-len(skus) // 100)
         assert calls <= 5 + item_batches, routes
@@ -66,9 +55,9 @@ def test_hundred_orders_in_one_entities_call(
             ]
 
         # Products are reference data: the second time they come from the cache.
-        before = erp_requests(erp_admin)
+        before = system_requests(erp_admin)
         data(graph, ORDERS_WITH_EVERYTHING, {"reps": reps})
-        assert erp_requests(erp_admin) - before == 5
+        assert system_requests(erp_admin) - before == 5
 
 
 def test_account_orders_of_many_accounts_in_one_call(
@@ -83,10 +72,10 @@ def test_account_orders_of_many_accounts_in_one_call(
     }
     """
     reps = [{"__typename": "Account", "id": a} for a in accounts]
-    with subgraph_with(settings) as graph:
-        before = _route_counts(erp_admin)
+    with own_subgraph("erp", settings) as graph:
+        before = route_counts(erp_admin)
         data(graph, document, {"reps": reps})
-        after = _route_counts(erp_admin)
-    assert after["GET /salesOrders/byCustomer"] - before.get("GET /salesOrders/byCustomer", 0) == 1
+        calls = route_counts(erp_admin) - before
+    assert calls["GET /salesOrders/byCustomer"] == 1
     # Resolving the accounts themselves: one (cached) customers call.
-    assert after["GET /customers"] - before.get("GET /customers", 0) == 1
+    assert calls["GET /customers"] == 1

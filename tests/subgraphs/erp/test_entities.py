@@ -19,7 +19,7 @@ from tests.subgraphs.erp.expected import (
     expected_product,
     money,
 )
-from tests.subgraphs.erp.graphql import data, error_codes, query
+from tests.support.graphql import data, error_codes, query, route_counts
 
 ENTITIES = f"""
 query($representations: [_Any!]!) {{
@@ -242,3 +242,40 @@ def test_account_orders_bad_arguments(erp_graph: httpx.Client, world: World) -> 
     reps = [{"__typename": "Account", "id": world.accounts[0].id}]
     body = query(erp_graph, ACCOUNT_ORDERS, {"reps": reps, "first": 500})
     assert error_codes(body) == [("BAD_USER_INPUT", ["_entities", 0, "orders"])]
+
+
+def test_malformed_representations_are_bad_user_input(
+    erp_graph: httpx.Client, erp_admin: httpx.Client, world: World
+) -> None:
+    product = world.products[7]
+    representations: list[Any] = [
+        {"__typename": "Product", "sku": 10001},
+        {"__typename": "Product", "id": product.sku},
+        {"__typename": "Contact", "id": "003CD0000000000AAA"},
+        {"__typename": "Product", "sku": product.sku},
+        "SKU-10001",
+    ]
+    before = route_counts(erp_admin)
+    body = query(erp_graph, ENTITIES, {"representations": representations})
+    calls = route_counts(erp_admin) - before
+    assert body["data"] == {
+        "_entities": [
+            None,
+            None,
+            None,
+            {"__typename": "Product", **expected_product(world, product)},
+            None,
+        ]
+    }
+    assert error_codes(body) == [("BAD_USER_INPUT", ["_entities", i]) for i in (0, 1, 2, 4)]
+    assert [e["message"] for e in body["errors"]] == [
+        "representations[0] (Product): key field sku:"
+        " String cannot represent a non string value: 10001",
+        "representations[1] (Product) lacks its key field(s): sku",
+        "representations[2] has __typename 'Contact', which is not an entity of this subgraph"
+        " (entities: Account, CreditMemo, DistributionCenter, Invoice, Order, PriceList,"
+        " Product, ReturnAuthorization, Shipment)",
+        "representations[4] must be an object with __typename and key fields",
+    ]
+    # Only the good representation reached the ERP (unless its item was cached already).
+    assert sum(calls.values()) <= 1

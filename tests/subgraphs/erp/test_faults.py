@@ -8,8 +8,8 @@ import httpx
 
 from crossdock.settings import Settings
 from systems.world_records import World
-from tests.subgraphs.erp.apps import subgraph_with
-from tests.subgraphs.erp.graphql import SetFaults, data, erp_requests, error_codes, query
+from tests.support.graphql import SetFaults, data, error_codes, query, system_requests
+from tests.support.subgraphs import own_subgraph
 
 PRODUCT_AND_ORDER = """
 query($sku: String!, $id: ID!) {
@@ -24,7 +24,7 @@ def test_unavailable_erp_fails_only_the_fields_it_serves(
 ) -> None:
     product, order = world.products[3], world.orders[3]
     variables = {"sku": product.sku, "id": order.id}
-    with subgraph_with(settings) as graph:
+    with own_subgraph("erp", settings) as graph:
         # Products are reference data: once read, they are served from the cache.
         data(graph, PRODUCT_AND_ORDER, variables)
         erp_faults(error_rate=1.0)
@@ -56,15 +56,17 @@ def test_rate_limited_erp_is_retried_after_retry_after(
 ) -> None:
     order = world.orders[9]
     document = "query($id: ID!) { order(id: $id) { id lines { product { name } } } }"
-    with subgraph_with(settings, system_max_retries=2, system_max_retry_after_seconds=2.0) as graph:
+    with own_subgraph(
+        "erp", settings, system_max_retries=2, system_max_retry_after_seconds=2.0
+    ) as graph:
         erp_faults(rate_limit_per_second=1)
-        before = erp_requests(erp_admin)
+        before = system_requests(erp_admin)
         started = time.monotonic()
         result = data(graph, document, {"id": order.id})
         elapsed = time.monotonic() - started
     assert result["order"]["id"] == order.id
     # Two calls (the order, then its items), the second one throttled once and retried.
-    assert erp_requests(erp_admin) - before == 3
+    assert system_requests(erp_admin) - before == 3
     assert 0.9 <= elapsed < 5
 
 
@@ -78,7 +80,7 @@ def test_retries_are_bounded_and_fail_only_the_throttled_field(
     }
     """
     reps = [{"__typename": "Account", "id": account.id}]
-    with subgraph_with(settings, system_max_retries=0) as graph:
+    with own_subgraph("erp", settings, system_max_retries=0) as graph:
         # One call a second: the customer loads, its price list is throttled and not retried.
         erp_faults(rate_limit_per_second=1)
         body = query(graph, document, {"reps": reps})
@@ -93,7 +95,7 @@ def test_slow_erp_fails_within_the_timeout(
     settings: Settings, erp_faults: SetFaults, world: World
 ) -> None:
     order = world.orders[11]
-    with subgraph_with(settings, system_timeout_seconds=0.3) as graph:
+    with own_subgraph("erp", settings, system_timeout_seconds=0.3) as graph:
         erp_faults(latency_ms=3000)
         started = time.monotonic()
         body = query(graph, "query($id: ID!) { order(id: $id) { id } }", {"id": order.id})

@@ -16,9 +16,9 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from crossdock.settings import Settings
-from tests.subgraphs.erp.apps import subgraph_with
-from tests.subgraphs.erp.graphql import error_codes, query
+from tests.support.graphql import error_codes, query
 from tests.support.servers import serve
+from tests.support.subgraphs import own_subgraph
 
 
 def _envelope(*items: object) -> dict[str, object]:
@@ -71,7 +71,7 @@ def fake_erp_url() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def graph(settings: Settings, fake_erp_url: str) -> Iterator[httpx.Client]:
-    with subgraph_with(settings, erp_url=fake_erp_url) as client:
+    with own_subgraph("erp", settings, erp_url=fake_erp_url) as client:
         yield client
 
 

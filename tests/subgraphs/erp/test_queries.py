@@ -14,7 +14,7 @@ from tests.subgraphs.erp.expected import (
     expected_order,
     expected_product,
 )
-from tests.subgraphs.erp.graphql import data, error_codes, query
+from tests.support.graphql import data, error_codes, query
 
 
 def test_order_by_id_and_number(erp_graph: httpx.Client, world: World) -> None:

@@ -6,7 +6,7 @@ import httpx
 
 from subgraphs.common.sdl import subgraph_sdl
 from subgraphs.erp.schema import schema
-from tests.subgraphs.erp.graphql import data
+from tests.support.graphql import data
 from tests.support.sdl import assert_sdl_snapshot
 
 

@@ -11,6 +11,7 @@ from systems.world_records import (
     ReturnReceiptRecord,
     ShipmentRecord,
 )
+from tests.support.expected import address_json
 
 __all__ = [
     "CENTER_FIELDS",
@@ -55,20 +56,12 @@ RECEIPT_FIELDS = """
 
 
 def center(c: DistributionCenterRecord) -> dict[str, Any]:
-    a = c.address
     return {
         "id": c.id,
         "name": c.name,
         "region": c.region,
         "timezone": c.timezone,
-        "address": {
-            "street": a.street,
-            "city": a.city,
-            "state": a.state,
-            "postalCode": a.postal_code,
-            "country": a.country,
-            "region": a.region,
-        },
+        "address": address_json(c.address),
     }
 
 

@@ -9,10 +9,9 @@ import httpx
 import pytest
 
 from crossdock.settings import Settings
-from subgraphs.wms.app import create_app
 from systems.world_records import World
-from tests.subgraphs.wms.graphql import entities, route_counts
-from tests.support.servers import serve
+from tests.support.graphql import entities, route_counts
+from tests.support.subgraphs import own_subgraph
 
 # Fulfillment orders of the orders, their shipments, the products' inventory, the facilities
 # (a cold cache loads them all at once): one bulk call each, however many entities.
@@ -38,7 +37,7 @@ SELECTION = """
 @pytest.fixture
 def cold_subgraph(settings: Settings) -> Iterator[httpx.Client]:
     """A WMS subgraph of its own, whose reference cache starts empty."""
-    with serve(create_app(settings)) as url, httpx.Client(base_url=url, timeout=30) as client:
+    with own_subgraph("wms", settings) as client:
         yield client
 
 
@@ -63,12 +62,12 @@ def test_hundreds_of_entities_in_a_constant_number_of_calls(
 
 
 def test_inventory_is_read_fresh_for_every_request(
-    subgraph: httpx.Client, wms_admin: httpx.Client, world: World
+    wms_graph: httpx.Client, wms_admin: httpx.Client, world: World
 ) -> None:
     reps = [{"__typename": "Product", "sku": world.products[1].sku}]
     before = route_counts(wms_admin)["GET /inventory"]
     for _ in range(2):
-        body = entities(subgraph, reps, "... on Product { availableToPromise }")
+        body = entities(wms_graph, reps, "... on Product { availableToPromise }")
         assert "errors" not in body
     # Inventory changes with every allocation: never cached, one call per request.
     assert route_counts(wms_admin)["GET /inventory"] - before == 2

@@ -11,12 +11,11 @@ import pytest
 from cache.memory import MemoryCache
 from crossdock.settings import Settings
 from subgraphs.common.client import SystemUnavailable, system_client
-from subgraphs.wms.app import create_app
 from subgraphs.wms.client import WmsClient
 from subgraphs.wms.directory import CenterDirectory
 from systems.world_records import World
-from tests.subgraphs.wms.graphql import SetFaults, query, route_counts
-from tests.support.servers import serve
+from tests.support.graphql import SetFaults, query, route_counts
+from tests.support.subgraphs import own_subgraph
 
 CENTER = "query($id: ID!) { distributionCenter(id: $id) { id name } }"
 
@@ -24,7 +23,7 @@ CENTER = "query($id: ID!) { distributionCenter(id: $id) { id name } }"
 @pytest.fixture
 def cold_subgraph(settings: Settings) -> Iterator[httpx.Client]:
     """A WMS subgraph of its own, whose reference cache starts empty."""
-    with serve(create_app(settings)) as url, httpx.Client(base_url=url, timeout=30) as client:
+    with own_subgraph("wms", settings) as client:
         yield client
 
 

@@ -3,29 +3,15 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
 import httpx
 
 from crossdock.settings import Settings
-from subgraphs.wms.app import create_app
 from systems.world_records import World
-from tests.subgraphs.wms.graphql import SetFaults, entities, error_codes, query, route_counts
-from tests.support.servers import serve
+from tests.support.graphql import SetFaults, entities, error_codes, query, route_counts
+from tests.support.subgraphs import own_subgraph
 
 SHIPMENT = "query($id: ID!) { shipment(id: $id) { id trackingNumber } }"
-
-
-@contextmanager
-def subgraph_with(settings: Settings, **changes: Any) -> Iterator[httpx.Client]:
-    """A WMS subgraph of its own (own client, cache and retry settings) over the shared WMS."""
-    with (
-        serve(create_app(settings.model_copy(update=changes))) as url,
-        httpx.Client(base_url=url, timeout=30) as client,
-    ):
-        yield client
 
 
 def shipment_requests(admin: httpx.Client) -> int:
@@ -33,7 +19,7 @@ def shipment_requests(admin: httpx.Client) -> int:
 
 
 def test_unavailable_wms_fails_only_the_fields_it_serves(
-    subgraph: httpx.Client, wms_faults: SetFaults, world: World
+    wms_graph: httpx.Client, wms_faults: SetFaults, world: World
 ) -> None:
     shipment = world.shipments[0]
     center = world.centers[0]
@@ -46,10 +32,10 @@ def test_unavailable_wms_fails_only_the_fields_it_serves(
     """
     variables = {"id": shipment.id, "center": center.id}
     # Distribution centers are reference data: once read, they are served from the cache.
-    warm = query(subgraph, document, variables)
+    warm = query(wms_graph, document, variables)
     assert "errors" not in warm
     wms_faults(error_rate=1.0)
-    body = query(subgraph, document, variables)
+    body = query(wms_graph, document, variables)
     centers = [{"id": c.id} for c in sorted(world.centers, key=lambda c: c.id)]
     assert body["data"] == {
         "distributionCenters": centers,
@@ -62,7 +48,7 @@ def test_unavailable_wms_fails_only_the_fields_it_serves(
 
 
 def test_unavailable_wms_in_entities_is_located(
-    subgraph: httpx.Client, wms_faults: SetFaults, world: World
+    wms_graph: httpx.Client, wms_faults: SetFaults, world: World
 ) -> None:
     order = world.shipments[0].order_id
     wms_faults(error_rate=1.0)
@@ -71,7 +57,7 @@ def test_unavailable_wms_in_entities_is_located(
         {"__typename": "Product", "sku": world.products[0].sku},
     ]
     body = entities(
-        subgraph, reps, "... on Order { id fulfillmentOrders { id } } ... on Product { sku }"
+        wms_graph, reps, "... on Order { id fulfillmentOrders { id } } ... on Product { sku }"
     )
     assert body["data"] == {"_entities": [None, {"sku": world.products[0].sku}]}
     assert error_codes(body) == [("SUBGRAPH_ERROR", ["_entities", 0, "fulfillmentOrders"])]
@@ -81,16 +67,16 @@ def test_rate_limited_wms_is_retried_after_retry_after(
     settings: Settings, wms_admin: httpx.Client, wms_faults: SetFaults, world: World
 ) -> None:
     shipment = world.shipments[1]
-    with subgraph_with(
-        settings, system_max_retries=5, system_max_retry_after_seconds=0.2
-    ) as subgraph:
+    with own_subgraph(
+        "wms", settings, system_max_retries=5, system_max_retry_after_seconds=0.2
+    ) as graph:
         # Two tokens a second: spend them, so the subgraph's first call is answered 429 and a
         # retry (after at most 0.2s, not the 1s Retry-After says) finds a fresh token.
         wms_faults(rate_limit_per_second=2)
         statuses = [wms_admin.get("/facilities").status_code for _ in range(3)]
         assert statuses[-1] == 429
         before = shipment_requests(wms_admin)
-        body = query(subgraph, SHIPMENT, {"id": shipment.id})
+        body = query(graph, SHIPMENT, {"id": shipment.id})
         assert body == {
             "data": {"shipment": {"id": shipment.id, "trackingNumber": shipment.tracking_number}}
         }
@@ -100,14 +86,14 @@ def test_rate_limited_wms_is_retried_after_retry_after(
 def test_rate_limiting_that_persists_fails_after_bounded_retries(
     settings: Settings, wms_admin: httpx.Client, wms_faults: SetFaults, world: World
 ) -> None:
-    with subgraph_with(
-        settings, system_max_retries=2, system_max_retry_after_seconds=0.05
-    ) as subgraph:
+    with own_subgraph(
+        "wms", settings, system_max_retries=2, system_max_retry_after_seconds=0.05
+    ) as graph:
         wms_faults(rate_limit_per_second=0.01)
         assert wms_admin.get("/facilities").status_code == 200  # the only token
         before = shipment_requests(wms_admin)
         started = time.monotonic()
-        body = query(subgraph, SHIPMENT, {"id": world.shipments[2].id})
+        body = query(graph, SHIPMENT, {"id": world.shipments[2].id})
         elapsed = time.monotonic() - started
         assert body["data"] == {"shipment": None}
         assert error_codes(body) == [("SUBGRAPH_ERROR", ["shipment"])]
@@ -121,10 +107,10 @@ def test_slow_wms_fails_within_the_timeout(
     settings: Settings, wms_faults: SetFaults, world: World
 ) -> None:
     timeout = 0.3
-    with subgraph_with(settings, system_timeout_seconds=timeout) as subgraph:
+    with own_subgraph("wms", settings, system_timeout_seconds=timeout) as graph:
         wms_faults(latency_ms=1500)
         started = time.monotonic()
-        body = query(subgraph, SHIPMENT, {"id": world.shipments[3].id})
+        body = query(graph, SHIPMENT, {"id": world.shipments[3].id})
         elapsed = time.monotonic() - started
     assert body["data"] == {"shipment": None}
     assert error_codes(body) == [("SUBGRAPH_ERROR", ["shipment"])]

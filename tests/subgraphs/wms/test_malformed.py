@@ -16,9 +16,9 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from crossdock.settings import Settings
-from subgraphs.wms.app import create_app
-from tests.subgraphs.wms.graphql import entities, error_codes, query
+from tests.support.graphql import entities, error_codes, query
 from tests.support.servers import serve
+from tests.support.subgraphs import own_subgraph
 
 FACILITY = {
     "facility_id": "ATL1",
@@ -90,13 +90,11 @@ def fake_wms() -> Starlette:
 @pytest.fixture(scope="module")
 def subgraph(base_settings: Settings) -> Iterator[httpx.Client]:
     """A WMS subgraph over the fake WMS."""
-    with serve(fake_wms()) as wms_url:
-        settings = base_settings.model_copy(update={"wms_url": wms_url})
-        with (
-            serve(create_app(settings)) as url,
-            httpx.Client(base_url=url, timeout=30) as client,
-        ):
-            yield client
+    with (
+        serve(fake_wms()) as wms_url,
+        own_subgraph("wms", base_settings, wms_url=wms_url) as client,
+    ):
+        yield client
 
 
 def test_malformed_record_fails_its_field_only(subgraph: httpx.Client) -> None:
@@ -144,9 +142,8 @@ def test_malformed_entity_fails_alone_in_its_batch(subgraph: httpx.Client) -> No
 
 def test_ready_follows_the_wms(subgraph: httpx.Client, base_settings: Settings) -> None:
     assert subgraph.get("/ready").status_code == 200
-    unreachable = base_settings.model_copy(
-        update={"wms_url": "http://127.0.0.1:9", "system_timeout_seconds": 0.5}
-    )
-    with serve(create_app(unreachable)) as url, httpx.Client(base_url=url) as client:
+    with own_subgraph(
+        "wms", base_settings, wms_url="http://127.0.0.1:9", system_timeout_seconds=0.5
+    ) as client:
         assert client.get("/ready").status_code == 503
         assert client.get("/health").status_code == 200

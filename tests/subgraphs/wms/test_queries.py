@@ -7,7 +7,7 @@ import pytest
 
 from systems.world_records import World
 from tests.subgraphs.wms import expected
-from tests.subgraphs.wms.graphql import error_codes, query
+from tests.support.graphql import error_codes, query
 
 CENTER = f"query($id: ID!) {{ distributionCenter(id: $id) {{ {expected.CENTER_FIELDS} }} }}"
 SHIPMENT = f"query($id: ID!) {{ shipment(id: $id) {{ {expected.SHIPMENT_FIELDS} }} }}"
@@ -18,34 +18,34 @@ query($number: String!) {{
 """
 
 
-def test_distribution_centers_are_every_center(subgraph: httpx.Client, world: World) -> None:
-    body = query(subgraph, f"{{ distributionCenters {{ {expected.CENTER_FIELDS} }} }}")
+def test_distribution_centers_are_every_center(wms_graph: httpx.Client, world: World) -> None:
+    body = query(wms_graph, f"{{ distributionCenters {{ {expected.CENTER_FIELDS} }} }}")
     centers = sorted(world.centers, key=lambda c: c.id)
     assert body == {"data": {"distributionCenters": [expected.center(c) for c in centers]}}
 
 
-def test_distribution_center_by_id(subgraph: httpx.Client, world: World) -> None:
+def test_distribution_center_by_id(wms_graph: httpx.Client, world: World) -> None:
     for center in world.centers:
-        body = query(subgraph, CENTER, {"id": center.id})
+        body = query(wms_graph, CENTER, {"id": center.id})
         assert body == {"data": {"distributionCenter": expected.center(center)}}
 
 
-def test_shipment_by_id_and_by_tracking(subgraph: httpx.Client, world: World) -> None:
+def test_shipment_by_id_and_by_tracking(wms_graph: httpx.Client, world: World) -> None:
     in_flight = [s for s in world.shipments if s.delivered_at is None]
     for shipment in (world.shipments[0], in_flight[0], in_flight[-1]):
         want = {"data": {"shipment": expected.shipment(shipment)}}
-        assert query(subgraph, SHIPMENT, {"id": shipment.id}) == want
-        tracked = query(subgraph, BY_TRACKING, {"number": shipment.tracking_number})
+        assert query(wms_graph, SHIPMENT, {"id": shipment.id}) == want
+        tracked = query(wms_graph, BY_TRACKING, {"number": shipment.tracking_number})
         assert tracked == {"data": {"shipmentByTracking": expected.shipment(shipment)}}
 
 
-def test_every_shipment_status_and_carrier_maps(subgraph: httpx.Client, world: World) -> None:
+def test_every_shipment_status_and_carrier_maps(wms_graph: httpx.Client, world: World) -> None:
     seen: dict[tuple[str, str], str] = {}
     for s in world.shipments:
         seen.setdefault((s.status, s.carrier), s.id)
     for (status, carrier), shipment_id in sorted(seen.items()):
         body = query(
-            subgraph,
+            wms_graph,
             "query($id: ID!) { shipment(id: $id) { status carrier trackingEvents { status } } }",
             {"id": shipment_id},
         )
@@ -53,7 +53,7 @@ def test_every_shipment_status_and_carrier_maps(subgraph: httpx.Client, world: W
         assert (found["status"], found["carrier"]) == (status, carrier)
 
 
-def test_shipment_of_fulfillment_order_and_back(subgraph: httpx.Client, world: World) -> None:
+def test_shipment_of_fulfillment_order_and_back(wms_graph: httpx.Client, world: World) -> None:
     shipment = world.shipments[5]
     fo = next(f for f in world.fulfillment_orders if f.id == shipment.fulfillment_order_id)
     document = f"""
@@ -64,7 +64,7 @@ def test_shipment_of_fulfillment_order_and_back(subgraph: httpx.Client, world: W
       }}
     }}
     """
-    body = query(subgraph, document, {"id": shipment.id})
+    body = query(wms_graph, document, {"id": shipment.id})
     center = next(c for c in world.centers if c.id == shipment.center_id)
     shipments = [s.id for s in world.shipments if s.fulfillment_order_id == fo.id]
     assert body == {
@@ -91,9 +91,9 @@ def test_shipment_of_fulfillment_order_and_back(subgraph: httpx.Client, world: W
     ],
 )
 def test_unknown_ids_are_null(
-    subgraph: httpx.Client, document: str, variables: dict[str, str]
+    wms_graph: httpx.Client, document: str, variables: dict[str, str]
 ) -> None:
-    body = query(subgraph, document, variables)
+    body = query(wms_graph, document, variables)
     assert "errors" not in body
     assert list(body["data"].values()) == [None]
 
@@ -116,13 +116,13 @@ def test_unknown_ids_are_null(
     ],
 )
 def test_malformed_arguments_are_bad_user_input(
-    subgraph: httpx.Client, document: str, variables: dict[str, str], field: str
+    wms_graph: httpx.Client, document: str, variables: dict[str, str], field: str
 ) -> None:
-    body = query(subgraph, document, variables)
+    body = query(wms_graph, document, variables)
     assert body["data"] == {field: None}
     assert error_codes(body) == [("BAD_USER_INPUT", [field])]
 
 
-def test_missing_argument_is_a_validation_error(subgraph: httpx.Client) -> None:
-    body = query(subgraph, "{ shipment { id } }")
+def test_missing_argument_is_a_validation_error(wms_graph: httpx.Client) -> None:
+    body = query(wms_graph, "{ shipment { id } }")
     assert error_codes(body) == [("GRAPHQL_VALIDATION_FAILED", [])]

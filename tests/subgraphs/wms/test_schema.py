@@ -7,7 +7,7 @@ import httpx
 import subgraphs.wms
 from subgraphs.common.sdl import subgraph_sdl
 from subgraphs.wms.schema import schema
-from tests.subgraphs.wms.graphql import query
+from tests.support.graphql import query
 from tests.support.sdl import assert_sdl_snapshot
 
 
@@ -15,8 +15,8 @@ def test_sdl_matches_the_snapshot() -> None:
     assert_sdl_snapshot("wms", schema)
 
 
-def test_service_sdl_is_the_schema(subgraph: httpx.Client) -> None:
-    body = query(subgraph, "{ _service { sdl } }")
+def test_service_sdl_is_the_schema(wms_graph: httpx.Client) -> None:
+    body = query(wms_graph, "{ _service { sdl } }")
     assert body == {"data": {"_service": {"sdl": subgraph_sdl(schema)}}}
 
 

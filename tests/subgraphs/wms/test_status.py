@@ -18,7 +18,7 @@ from subgraphs.wms.enums import (
 from subgraphs.wms.records import FulfillmentOrderRecord, LineRecord, ShipmentRecord
 from subgraphs.wms.status import fulfillment_status
 from systems.world_records import World
-from tests.subgraphs.wms.graphql import entities
+from tests.support.graphql import entities
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 FO = FulfillmentOrderStatus
@@ -101,7 +101,7 @@ def expected_status(statuses: list[str]) -> str:
     return "UNFULFILLED"
 
 
-def test_world_orders_have_the_derived_status(subgraph: httpx.Client, world: World) -> None:
+def test_world_orders_have_the_derived_status(wms_graph: httpx.Client, world: World) -> None:
     statuses: dict[str, list[str]] = defaultdict(list)
     for f in world.fulfillment_orders:
         statuses[f.order_id].append(f.status)
@@ -111,7 +111,7 @@ def test_world_orders_have_the_derived_status(subgraph: httpx.Client, world: Wor
         wanted.values())} | set(list(wanted)[::40]))  # fmt: skip
     assert {wanted[o] for o in picked} == set(wanted.values())
     reps = [{"__typename": "Order", "id": o} for o in picked]
-    body = entities(subgraph, reps, "... on Order { id fulfillmentStatus }")
+    body = entities(wms_graph, reps, "... on Order { id fulfillmentStatus }")
     assert "errors" not in body
     answered = {e["id"]: e["fulfillmentStatus"] for e in body["data"]["_entities"]}
     assert answered == {o: wanted[o] for o in picked}

@@ -1,7 +1,7 @@
 """The executor: runs a query plan against the subgraphs, merges and shapes the response."""
 
 from gateway.executor._executor import Executor
-from gateway.executor._merge import deep_merge, objects_at, representation
+from gateway.executor._merge import deep_merge, objects_at, representation, restore_keys
 from gateway.executor._run import PlanRun
 from gateway.executor._shape import shape_response
 from gateway.executor._transport import SubgraphFetchError, SubgraphTransport, TransportSettings
@@ -15,5 +15,6 @@ __all__ = [
     "deep_merge",
     "objects_at",
     "representation",
+    "restore_keys",
     "shape_response",
 ]

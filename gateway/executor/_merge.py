@@ -6,7 +6,7 @@ from typing import Any
 
 from gateway.planner import RepSelection
 
-__all__ = ["ResponsePath", "deep_merge", "objects_at", "representation"]
+__all__ = ["ResponsePath", "deep_merge", "objects_at", "representation", "restore_keys"]
 
 ResponsePath = list[str | int]
 
@@ -79,6 +79,8 @@ def representation(obj: dict[str, Any], shape: RepSelection) -> dict[str, Any] |
     for key in shape.keys:
         if rep.get(key) is None:
             return None
+    if shape.as_type:
+        rep["__typename"] = shape.as_type
     return rep
 
 
@@ -108,3 +110,19 @@ def _copy_value(value: Any, shape: RepSelection) -> Any:
     if isinstance(value, dict):
         return _copy(value, shape)
     return value
+
+
+def restore_keys(value: Any, renames: dict[str, str]) -> None:
+    """Put fields the planner aliased apart (``id__Admin``) back under their keys, in place.
+
+    An alias is only ever selected on objects of its one type, so no type check is needed.
+    """
+    if isinstance(value, list):
+        for item in value:
+            restore_keys(item, renames)
+    elif isinstance(value, dict):
+        for key in [k for k in value if k in renames]:
+            value[renames[key]] = value.pop(key)
+        for item in value.values():
+            if isinstance(item, dict | list):
+                restore_keys(item, renames)

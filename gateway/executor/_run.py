@@ -8,7 +8,13 @@ from typing import Any
 
 import orjson
 
-from gateway.executor._merge import ResponsePath, deep_merge, objects_at, representation
+from gateway.executor._merge import (
+    ResponsePath,
+    deep_merge,
+    objects_at,
+    representation,
+    restore_keys,
+)
 from gateway.executor._transport import SubgraphFetchError, SubgraphTransport
 from gateway.planner import Fetch, Flatten, Parallel, PlanNode, Sequence
 from gateway.supergraph import Supergraph
@@ -79,6 +85,8 @@ class PlanRun:
             return
         data = response.get("data")
         if isinstance(data, dict):
+            if fetch.renames:
+                restore_keys(data, dict(fetch.renames))
             deep_merge(self.data, data)
         for error in response.get("errors") or ():
             self.add_error(error, fetch.service, lambda path: path)
@@ -111,8 +119,14 @@ class PlanRun:
         data = response.get("data")
         entities = data.get("_entities") if isinstance(data, dict) else None
         if isinstance(entities, list):
+            if fetch.renames:
+                restore_keys(entities, dict(fetch.renames))
             for position, entity in enumerate(entities[: len(targets)]):
                 if isinstance(entity, dict):
+                    if entity.get("__typename") == reps[position]["__typename"]:
+                        # Nothing new, and for an @interfaceObject it is the interface's name,
+                        # which must not replace the object's real type.
+                        entity = {k: v for k, v in entity.items() if k != "__typename"}
                     for obj, _ in targets[position]:
                         deep_merge(obj, entity)
 

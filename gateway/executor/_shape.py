@@ -8,6 +8,7 @@ from typing import Any
 from graphql import (
     DocumentNode,
     GraphQLAbstractType,
+    GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -70,11 +71,15 @@ class _Shaper:
         selections: Sequence[SelectionNode],
         path: ResponsePath,
     ) -> dict[str, Any] | _Invalid | None:
-        runtime: GraphQLObjectType
+        runtime: GraphQLObjectType | GraphQLInterfaceType
+        typename = obj.get("__typename")
         if isinstance(static, GraphQLObjectType):
             runtime = static
+        elif isinstance(static, GraphQLInterfaceType) and typename == static.name:
+            # From an @interfaceObject subgraph, with no fragment that needed the real type.
+            runtime = static
         else:
-            found = self.schema.type_map.get(obj.get("__typename") or "")
+            found = self.schema.type_map.get(typename or "")
             if not isinstance(found, GraphQLObjectType) or not self.schema.is_sub_type(
                 static, found
             ):
@@ -94,7 +99,7 @@ class _Shaper:
             if field is None:
                 continue
             field_path = [*path, cf.key]
-            value = self.value(field.type, obj.get(cf.key), cf, runtime.name, field_path)
+            value = self.value(field.type, obj.get(cf.data_key), cf, runtime.name, field_path)
             if isinstance(value, _Invalid):
                 return value
             out[cf.key] = value

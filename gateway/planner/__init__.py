@@ -1,6 +1,6 @@
 """The query planner: an operation becomes ``Fetch``/``Flatten``/``Sequence``/``Parallel`` nodes."""
 
-from gateway.planner._builder import PlanningError
+from gateway.planner._locate import PlanningError
 from gateway.planner._nodes import (
     Fetch,
     Flatten,

@@ -9,7 +9,7 @@ from graphql import print_ast
 
 from gateway.planner._nodes import Fetch
 from gateway.planner._operation import Operation
-from gateway.planner._selection import SubSelection
+from gateway.planner._selection import SubSelection, separate_conflicts
 
 __all__ = ["Group"]
 
@@ -36,6 +36,9 @@ class Group:
     children: dict[tuple[str, tuple[str, ...]], Group] = field(default_factory=dict)
     variables: set[str] = field(default_factory=set)
     key_fields: dict[str, set[str]] = field(default_factory=dict)
+    # Per entity type: the ``__typename`` its representations are sent with, when it is not
+    # the object's own (an interface the subgraph has as an ``@interfaceObject``).
+    rep_as: dict[str, str] = field(default_factory=dict)
 
     def freeze(self, operation: Operation, index: int) -> Fetch:
         """The :class:`Fetch` this group became."""
@@ -46,6 +49,7 @@ class Group:
         }
         var_defs = [definitions[name] for name in names if name in definitions]
         op_name = f"{operation.name}__{self.service}__{index}" if operation.name else ""
+        renames = separate_conflicts(self.selection)
         if self.entity:
             var_defs.insert(0, "$representations:[_Any!]!")
             text = (
@@ -56,7 +60,9 @@ class Group:
                 (
                     t,
                     dataclasses.replace(
-                        sel.freeze(), keys=tuple(sorted(self.key_fields.get(t, ())))
+                        sel.freeze(),
+                        keys=tuple(sorted(self.key_fields.get(t, ()))),
+                        as_type=self.rep_as.get(t, ""),
                     ),
                 )
                 for t, sel in self.reps.fragments.items()
@@ -75,4 +81,5 @@ class Group:
             variables=tuple(n for n in names if n in definitions),
             requires=requires,
             root_keys=() if self.entity else tuple(self.selection.fields),
+            renames=tuple(renames.items()),
         )

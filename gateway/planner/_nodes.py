@@ -35,6 +35,8 @@ class RepSelection:
     fragments: tuple[tuple[str, RepSelection], ...] = ()
     # Key fields: an object with one of them null or missing gets no representation.
     keys: tuple[str, ...] = ()
+    # The ``__typename`` to send instead of the object's (an ``@interfaceObject`` interface).
+    as_type: str = ""
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,8 @@ class Fetch:
     requires: tuple[tuple[str, RepSelection], ...] | None = None
     # Response keys a root fetch fills at the root (to locate its failure).
     root_keys: tuple[str, ...] = ()
+    # Aliases that kept fields of conflicting types apart, and the keys they stand for.
+    renames: tuple[tuple[str, str], ...] = ()
 
     @property
     def is_entity_fetch(self) -> bool:

@@ -61,6 +61,30 @@ class Operation:
         _condition_variables(self.definition.selection_set.selections, self.fragments, found, set())
         return tuple(sorted(found))
 
+    def reused_keys(self) -> frozenset[str]:
+        """Response keys the client gives to something other than the bare field of that name.
+
+        ``{ id: name }`` or ``{ weight(unit: "g") }``: a key or required field the planner adds
+        must not take such a key, or it would overwrite (or be overwritten by) the client's.
+        """
+        found: set[str] = set()
+        _reused_keys(self.definition.selection_set.selections, found)
+        for fragment in self.fragments.values():
+            _reused_keys(fragment.selection_set.selections, found)
+        return frozenset(found)
+
+
+def _reused_keys(selections: Iterable[SelectionNode], found: set[str]) -> None:
+    for selection in selections:
+        if isinstance(selection, FieldNode):
+            name = selection.name.value
+            key = selection.alias.value if selection.alias else name
+            if key != name or selection.arguments:
+                found.add(key)
+        selection_set = getattr(selection, "selection_set", None)
+        if selection_set is not None:
+            _reused_keys(selection_set.selections, found)
+
 
 def _condition_variables(
     selections: Iterable[SelectionNode],
@@ -146,6 +170,17 @@ class CollectedField:
     @property
     def first(self) -> FieldNode:
         return self.nodes[0]
+
+    @property
+    def data_key(self) -> str:
+        """The key subgraphs answer this field under, in the data the executor merges.
+
+        The response key, except for another field aliased ``__typename``: the gateway
+        reads every object's type from ``__typename``, so that field is fetched aside.
+        """
+        if self.key == "__typename" and self.name != "__typename":
+            return "_client___typename"
+        return self.key
 
     def sub_selections(self) -> list[SelectionNode]:
         out: list[SelectionNode] = []

@@ -9,20 +9,21 @@ from graphql.language import ListValueNode, ObjectValueNode
 
 from gateway.planner._nodes import RepField, RepSelection
 
-__all__ = ["SubField", "SubSelection", "internal_key", "variables_in"]
+__all__ = ["SubField", "SubSelection", "internal_key", "separate_conflicts", "variables_in"]
 
 
-def internal_key(node: FieldNode) -> str:
+def internal_key(node: FieldNode, reused: frozenset[str] = frozenset()) -> str:
     """The response key of a field the planner adds for a key or ``@requires``.
 
     Field sets come without locations (``parse_fieldset``), client fields with them. A
     required field with arguments gets an alias of its own, so that it never collides with
-    the same field selected by the client with other arguments.
+    the same field selected by the client with other arguments; so does a field whose name
+    the client uses as a response key for something else (``reused``, as in ``{ id: name }``).
     """
     name = node.name.value
-    if not node.arguments:
+    if not node.arguments and name not in reused:
         return name
-    printed = ",".join(f"{a.name.value}:{print_ast(a.value)}" for a in node.arguments)
+    printed = ",".join(f"{a.name.value}:{print_ast(a.value)}" for a in node.arguments or ())
     return f"_{name}_{zlib.crc32(printed.encode()):08x}"
 
 
@@ -45,12 +46,16 @@ def variables_in(value: ValueNode, found: set[str]) -> None:
 class SubField:
     """One field of a subgraph selection: ``key: name(args) { … }``."""
 
-    __slots__ = ("arguments", "key", "name", "selection")
+    __slots__ = ("arguments", "key", "name", "selection", "type")
 
-    def __init__(self, key: str, name: str, arguments: tuple[ArgumentNode, ...]) -> None:
+    def __init__(
+        self, key: str, name: str, arguments: tuple[ArgumentNode, ...], type_: str = ""
+    ) -> None:
         self.key = key
         self.name = name
         self.arguments = arguments
+        # The field's type in the subgraph (``ID!``): fields of one key must agree on it.
+        self.type = type_
         self.selection: SubSelection | None = None
 
     def sub(self) -> SubSelection:
@@ -78,14 +83,16 @@ class SubSelection:
         self.fields: dict[str, SubField] = {}
         self.fragments: dict[str, SubSelection] = {}
 
-    def field(self, key: str, name: str, arguments: tuple[ArgumentNode, ...] = ()) -> SubField:
+    def field(
+        self, key: str, name: str, arguments: tuple[ArgumentNode, ...] = (), type_: str = ""
+    ) -> SubField:
         found = self.fields.get(key)
         if found is None:
-            found = self.fields[key] = SubField(key, name, arguments)
+            found = self.fields[key] = SubField(key, name, arguments, type_)
         return found
 
     def typename(self) -> None:
-        self.field("__typename", "__typename")
+        self.field("__typename", "__typename", (), "String!")
 
     def fragment(self, type_name: str) -> SubSelection:
         found = self.fragments.get(type_name)
@@ -135,3 +142,41 @@ class SubSelection:
                 if not frag.is_empty()
             ),
         )
+
+
+def separate_conflicts(selection: SubSelection) -> dict[str, str]:
+    """Alias apart the fields of one key whose types differ between sibling fragments.
+
+    ``... on User { id } ... on Admin { id }`` is invalid where ``User.id`` is ``ID!`` and
+    ``Admin.id`` is ``ID`` (fields in a set must merge), though the supergraph may type both
+    ``ID``. The later type's field becomes ``id__Admin``. Returns alias -> response key, for
+    the executor to put the data back under the client's key.
+    """
+    renames: dict[str, str] = {}
+    _separate([selection], renames)
+    return renames
+
+
+def _separate(selections: list[SubSelection], renames: dict[str, str]) -> None:
+    # Fields of the given selections, which the subgraph merges: by key, with their fragment.
+    by_key: dict[str, list[tuple[str | None, SubField, dict[str, SubField]]]] = {}
+    for selection in selections:
+        parts: list[tuple[str | None, dict[str, SubField]]] = [(None, selection.fields)]
+        parts += [(t, f.fields) for t, f in selection.fragments.items()]
+        for type_name, fields in parts:
+            for field in fields.values():
+                by_key.setdefault(field.key, []).append((type_name, field, fields))
+    merged: dict[str, list[SubSelection]] = {}
+    for key, entries in by_key.items():
+        first = entries[0][1].type
+        for type_name, field, fields in entries:
+            if type_name is not None and field.type and first and field.type != first:
+                alias = f"{key}__{type_name}"
+                del fields[key]
+                fields[alias] = field
+                field.key = alias
+                renames[alias] = key
+            if field.selection is not None:
+                merged.setdefault(field.key, []).append(field.selection)
+    for group in merged.values():
+        _separate(group, renames)

@@ -10,6 +10,7 @@ from gateway.supergraph._model import (
     TypeInfo,
     TypeKind,
     TypeSource,
+    label_enabled,
 )
 from gateway.supergraph._parse import SupergraphError, parse_supergraph
 
@@ -25,6 +26,7 @@ __all__ = [
     "TypeInfo",
     "TypeKind",
     "TypeSource",
+    "label_enabled",
     "parse_supergraph",
     "resolve_spec_names",
 ]

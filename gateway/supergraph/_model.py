@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -17,6 +18,7 @@ __all__ = [
     "TypeInfo",
     "TypeKind",
     "TypeSource",
+    "label_enabled",
 ]
 
 TypeKind = Literal["object", "interface", "union", "enum", "input", "scalar"]
@@ -67,6 +69,33 @@ class FieldSource:
     def resolvable(self) -> bool:
         """Whether the subgraph resolves the field itself (not only references it)."""
         return not self.external and not self.used_overridden
+
+    def resolves(self, enabled_labels: frozenset[str]) -> bool:
+        """Whether the subgraph resolves the field, progressive ``@override`` labels decided."""
+        if not self.resolvable:
+            return False
+        if self.override_label is None:
+            return True
+        on = label_enabled(self.override_label, enabled_labels)
+        # Both sides carry the label: the overriding subgraph resolves the field when it is
+        # on, the subgraph the field is taken from when it is off.
+        return on if self.override is not None else not on
+
+
+_PERCENT = re.compile(r"percent\((\d+(?:\.\d+)?)\)")
+
+
+def label_enabled(label: str, enabled: frozenset[str]) -> bool:
+    """Whether a progressive ``@override`` label is on.
+
+    Apollo Router turns ``percent(N)`` on for N% of requests at random; plans here are
+    deterministic and cached, so ``percent(N)`` is on only at N >= 100. Any other label is on
+    only when the gateway is told to enable it (``@apollo/gateway`` enables none by default).
+    """
+    if label in enabled:
+        return True
+    match = _PERCENT.fullmatch(label)
+    return match is not None and float(match[1]) >= 100
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from graphql import (
     EnumTypeExtensionNode,
     EnumValueNode,
     GraphQLError,
-    GraphQLSchema,
     InputObjectTypeDefinitionNode,
     InputObjectTypeExtensionNode,
     InterfaceTypeDefinitionNode,
@@ -106,8 +105,15 @@ def _named(directives: Iterable[ConstDirectiveNode] | None, name: str) -> list[C
 
 
 class _Reader:
-    def __init__(self, document: DocumentNode, names: SpecNames, join: LinkedSpec) -> None:
+    def __init__(
+        self,
+        document: DocumentNode,
+        names: SpecNames,
+        join: LinkedSpec,
+        override_labels: frozenset[str] = frozenset(),
+    ) -> None:
         self.document = document
+        self.override_labels = override_labels
         self.names = names
         self.join = join
         inaccessible = names.get("inaccessible")
@@ -236,7 +242,7 @@ class _Reader:
             )
         resolvers: frozenset[str] | None
         if sources:
-            resolvers = frozenset(s.graph for s in sources if s.resolvable)
+            resolvers = frozenset(s.graph for s in sources if s.resolves(self.override_labels))
         elif bare:
             resolvers = frozenset()
         elif owner is not None:
@@ -253,8 +259,11 @@ class _Reader:
         )
 
 
-def parse_supergraph(sdl: str | DocumentNode) -> Supergraph:
-    """Parse supergraph SDL into a :class:`Supergraph`; raise :class:`SupergraphError`."""
+def parse_supergraph(sdl: str | DocumentNode, *, override_labels: Iterable[str] = ()) -> Supergraph:
+    """Parse supergraph SDL into a :class:`Supergraph`; raise :class:`SupergraphError`.
+
+    ``override_labels``: progressive ``@override`` labels to enable (see ``label_enabled``).
+    """
     try:
         document = parse(sdl) if isinstance(sdl, str) else sdl
     except GraphQLError as error:
@@ -263,7 +272,7 @@ def parse_supergraph(sdl: str | DocumentNode) -> Supergraph:
     join = names.get("join")
     if join is None:
         raise SupergraphError("not a supergraph: no join spec is linked")
-    reader = _Reader(document, names, join)
+    reader = _Reader(document, names, join, frozenset(override_labels))
     subgraphs = reader.subgraphs()
     by_name: dict[str, list[TypeDefinitionNode | TypeExtensionNode]] = defaultdict(list)
     for definition in document.definitions:
@@ -279,16 +288,6 @@ def parse_supergraph(sdl: str | DocumentNode) -> Supergraph:
         api_schema = build_api_schema(document, names)
     except (GraphQLError, TypeError) as error:
         raise SupergraphError(f"supergraph does not build: {error}") from error
-    return _model(subgraphs, types, schema, api_schema, join.version)
-
-
-def _model(
-    subgraphs: dict[str, Subgraph],
-    types: dict[str, TypeInfo],
-    schema: GraphQLSchema,
-    api_schema: GraphQLSchema,
-    join_version: tuple[int, int],
-) -> Supergraph:
     if schema.query_type is None:
         raise SupergraphError("supergraph has no query type")
     return Supergraph(
@@ -299,5 +298,5 @@ def _model(
         query_type=schema.query_type.name,
         mutation_type=schema.mutation_type.name if schema.mutation_type else None,
         subscription_type=schema.subscription_type.name if schema.subscription_type else None,
-        join_version=join_version,
+        join_version=join.version,
     )

@@ -7,6 +7,7 @@ Each subgraph records the operations it receives so tests can count fetches.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -86,7 +87,8 @@ def make_subgraph(
         query_ext += " _entities(representations: [_Any!]!): [_Entity]!"
     extra = _FEDERATION
     if entities:
-        members = " | ".join(entities)
+        # An entity interface resolves to its implementations, which are the union's members.
+        members = " | ".join(e for e in entities if not re.search(rf"\binterface {e}\b", sdl))
         extra += f"union _Entity = {members}\n"
     extra += ("extend type Query {" if _has_query(sdl) else "type Query {") + query_ext + "}\n"
     body = "\n".join(line for line in sdl.splitlines() if not line.startswith("extend schema"))

@@ -3,6 +3,10 @@
 Each case module defines ``CASE``. Its supergraph is ``supergraphs/<name>.graphql``, composed by
 ``@apollo/composition`` (2.x) from ``CASE.sdls``; ``apollo_fetches`` records how many fetches
 ``@apollo/query-planner`` plans for the same query, for comparison.
+
+Every expected response was checked against the real ``@apollo/gateway`` over the same
+subgraphs (``apollo_compare.py``, see ``apollo_reference.md``). Where Apollo answers otherwise,
+``apollo`` records what it returned and ``apollo_note`` why ours differs.
 """
 
 from __future__ import annotations
@@ -41,6 +45,9 @@ class Query:
     variables: dict[str, Any] | None = None
     operation_name: str | None = None
     apollo_fetches: int | None = None
+    # What @apollo/gateway returned, when it differs from ``expected``; and why.
+    apollo: dict[str, Any] | None = None
+    apollo_note: str = ""
 
 
 @dataclass(frozen=True)

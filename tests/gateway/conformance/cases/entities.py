@@ -187,5 +187,116 @@ CASE = Case(
             fetches=2,
             apollo_fetches=2,
         ),
+        Query(
+            "a client alias takes the name of the key the planner adds (email: name)",
+            "{ users { email: name account { balance } } }",
+            {
+                "data": {
+                    "users": [
+                        {"email": "Ada", "account": {"balance": 100}},
+                        {"email": "Bob", "account": {"balance": 5}},
+                        {"email": "Cy", "account": None},
+                    ]
+                }
+            },
+            fetches=2,
+            apollo_fetches=2,
+            apollo={
+                "data": {
+                    "users": [
+                        {"email": "ada@example.com", "account": {"balance": 100}},
+                        {"email": "bob@example.com", "account": {"balance": 5}},
+                        {"email": "cy@example.com", "account": None},
+                    ]
+                }
+            },
+            apollo_note="Apollo is wrong: the key it adds (email) overwrites the client's alias",
+        ),
+        Query(
+            "a client alias takes the name __typename, which the planner needs",
+            "{ users { __typename: name account { balance } } }",
+            {
+                "data": {
+                    "users": [
+                        {"__typename": "Ada", "account": {"balance": 100}},
+                        {"__typename": "Bob", "account": {"balance": 5}},
+                        {"__typename": "Cy", "account": None},
+                    ]
+                }
+            },
+            fetches=2,
+            apollo_fetches=2,
+            apollo={
+                "data": {
+                    "users": [
+                        {"__typename": "User", "account": {"balance": 100}},
+                        {"__typename": "User", "account": {"balance": 5}},
+                        {"__typename": "User", "account": None},
+                    ]
+                }
+            },
+            apollo_note="Apollo is wrong: it answers the type where the client aliased name",
+        ),
+        Query(
+            "a client alias takes the name of a nested key field's parent (holder: kind)",
+            "{ users { badges { holder: kind label } } }",
+            {
+                "data": {
+                    "users": [
+                        {
+                            "badges": [
+                                {"holder": "gold", "label": f"gold for {uid}"},
+                                {"holder": "silver", "label": f"silver for {uid}"},
+                            ]
+                        }
+                        for uid in ("u1", "u2", "u3")
+                    ]
+                }
+            },
+            fetches=2,
+            apollo_fetches=2,
+            apollo={
+                "data": None,
+                "extensions": {
+                    "valueCompletion": [
+                        {
+                            "message": "Invalid value found for field Badge.holder.",
+                            "path": ["users", user, "badges", badge, "holder"],
+                            "extensions": {"code": "INVALID_GRAPHQL"},
+                        }
+                        for user in range(3)
+                        for badge in range(2)
+                    ]
+                },
+            },
+            apollo_note=(
+                "Apollo is wrong: the key's holder { id } overwrites the client's holder: kind, "
+                "and the whole response is lost"
+            ),
+        ),
+        Query(
+            "a client alias takes the name of the key, fetched from the next subgraph",
+            "{ orgs { members { id: email name } } }",
+            {
+                "data": {
+                    "orgs": [
+                        {
+                            "members": [
+                                {"id": "ada@example.com", "name": "Ada"},
+                                {"id": "bob@example.com", "name": "Bob"},
+                            ]
+                        },
+                        {
+                            "members": [
+                                {"id": "ada@example.com", "name": "Ada"},
+                                {"id": "cy@example.com", "name": "Cy"},
+                            ]
+                        },
+                    ]
+                }
+            },
+            fetches=2,
+            apollo_fetches=2,
+        ),
     ),
 )

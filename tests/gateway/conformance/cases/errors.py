@@ -63,6 +63,21 @@ CASE = Case(
             },
             fetches=2,
             apollo_fetches=2,
+            apollo={
+                "errors": [
+                    {
+                        "message": "no detail for 2",
+                        "path": ["items", 1, "detail"],
+                        "extensions": {"serviceName": "detail", "code": "DOWNSTREAM_SERVICE_ERROR"},
+                    }
+                ],
+                "data": {"items": [{"id": "1", "detail": "d1"}, None, None]},
+            },
+            apollo_note=(
+                "Apollo nulls items[2] without the error the spec requires for a null at a "
+                "non-null position (Apollo is wrong); its code DOWNSTREAM_SERVICE_ERROR is "
+                "SUBGRAPH_ERROR here, by our convention"
+            ),
         ),
     ),
 )

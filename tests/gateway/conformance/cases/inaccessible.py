@@ -71,6 +71,16 @@ CASE = Case(
                 ]
             },
             fetches=0,
+            apollo={
+                "errors": [
+                    {
+                        "message": 'Cannot query field "code" on type "Item".',
+                        "locations": [{"line": 1, "column": 11}],
+                        "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"},
+                    }
+                ]
+            },
+            apollo_note="graphql-js quotes names with \", graphql-core with '; same error",
         ),
         Query(
             "introspection shows no inaccessible element",

@@ -101,6 +101,18 @@ CASE = Case(
             },
             fetches=2,
             apollo_fetches=2,
+            apollo={
+                "data": {
+                    "products": [
+                        {"weight": 2, "shippingEstimate": 103, "grams": 2000},
+                        {"weight": 1, "shippingEstimate": 6, "grams": 1000},
+                    ]
+                }
+            },
+            apollo_note=(
+                "Apollo is wrong: its representation carries the client's weight (kg) where "
+                '@requires asks for weight(unit: "g"), so shipping computes from 2, not 2000'
+            ),
         ),
         Query(
             "a required field that itself has @requires",
@@ -115,6 +127,42 @@ CASE = Case(
             },
             fetches=3,
             apollo_fetches=3,
+        ),
+        Query(
+            "a client alias takes the name of a required field (price: upc)",
+            "{ products { price: upc shippingEstimate } }",
+            {
+                "data": {
+                    "products": [
+                        {"price": "p1", "shippingEstimate": 123},
+                        {"price": "p2", "shippingEstimate": 16},
+                    ]
+                }
+            },
+            fetches=2,
+            apollo_fetches=2,
+            apollo={
+                "errors": [
+                    {
+                        "message": "unsupported operand type(s) for //: 'str' and 'int'",
+                        "path": ["products", "@", "_entities"],
+                        "extensions": {
+                            "serviceName": "shipping",
+                            "code": "DOWNSTREAM_SERVICE_ERROR",
+                        },
+                    }
+                ],
+                "data": {
+                    "products": [
+                        {"price": "p1", "shippingEstimate": None},
+                        {"price": "p2", "shippingEstimate": None},
+                    ]
+                },
+            },
+            apollo_note=(
+                "Apollo is wrong: the representation carries the client's price: upc (a string) "
+                "as the required price, and shipping fails on it"
+            ),
         ),
     ),
 )

@@ -3,8 +3,9 @@
 Errors a client can get, by ``extensions.code``::
 
     BAD_REQUEST                the request is not a GraphQL request (no query, bad variables)
-    GRAPHQL_PARSE_FAILED       the query does not parse (or has too many tokens)
-    GRAPHQL_VALIDATION_FAILED  invalid against the API schema, over a limit, unknown operation
+    GRAPHQL_PARSE_FAILED       the query does not parse
+    GRAPHQL_VALIDATION_FAILED  invalid against the API schema, over a limit (depth, aliases,
+                               tokens), unknown operation
     BAD_USER_INPUT             variable values that do not fit their types
     SUBGRAPH_ERROR             a subgraph failed or reported an error (with ``serviceName``)
     INTERNAL                   the gateway could not plan the operation
@@ -13,7 +14,7 @@ Errors a client can get, by ``extensions.code``::
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import DocumentNode, GraphQLError, parse, validate
@@ -33,7 +34,7 @@ from gateway.supergraph import Supergraph
 from gateway.wire import GraphQLError as WireError
 from gateway.wire import GraphQLRequest, GraphQLResponse
 
-__all__ = ["Gateway", "RequestOutcome"]
+__all__ = ["Gateway", "GatewayStats", "RequestOutcome"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,10 @@ class RequestOutcome:
     status: str = "ok"
 
 
+# How graphql-core's parser says it stopped at ``max_tokens``.
+_TOO_MANY_TOKENS = "tokens. Parsing aborted."
+
+
 def _error(message: str, code: str, error: GraphQLError | None = None) -> WireError:
     out: WireError = {"message": message, "extensions": {"code": code}}
     if error is not None and error.locations:
@@ -52,10 +57,39 @@ def _error(message: str, code: str, error: GraphQLError | None = None) -> WireEr
     return out
 
 
+@dataclass
+class GatewayStats:
+    """What the hot path did, counted since start: a known document must only hit caches."""
+
+    requests: int = 0
+    parses: int = 0
+    validations: int = 0
+    document_cache_hits: int = 0
+    plans_built: int = 0
+    plan_cache_hits: int = 0
+
+
 @dataclass(frozen=True)
 class _Prepared:
+    """A query text parsed and validated: ``document`` is set when it may run."""
+
     document: DocumentNode | None
     errors: tuple[WireError, ...]
+    # The parse result even when invalid: GET must refuse a mutation before validating it.
+    parsed: DocumentNode | None = None
+    # Operations of the document by requested name, selected once (``select_operation``).
+    operations: dict[str | None, Operation] = field(default_factory=dict, compare=False)
+
+
+def _is_mutation(prepared: _Prepared, operation_name: str | None) -> bool:
+    """Whether the operation to run is not a query (checked on the parse, valid or not)."""
+    if prepared.parsed is None:
+        return False
+    try:
+        operation = select_operation(prepared.parsed, operation_name)
+    except OperationError:
+        return False
+    return operation.kind != "query"
 
 
 class _Lru(OrderedDict[str, _Prepared]):
@@ -93,6 +127,7 @@ class Gateway:
         self.transport = transport or SubgraphTransport(TransportSettings())
         self.plan_cache_size = plan_cache_size
         self.document_cache_size = document_cache_size
+        self.stats = GatewayStats()
         self.state = self._state(supergraph)
 
     def _state(self, supergraph: Supergraph) -> _State:
@@ -123,35 +158,43 @@ class Gateway:
         cached = state.documents.get(query)
         if cached is not None:
             state.documents.move_to_end(query)
+            self.stats.document_cache_hits += 1
             return cached
         prepared = self._prepare(state, query)
         state.documents.put(query, prepared)
         return prepared
 
     def _prepare(self, state: _State, query: str) -> _Prepared:
+        self.stats.parses += 1
         try:
             document = parse(
                 query, max_tokens=self.limits.max_tokens, allow_empty_selection_sets=False
             )
         except GraphQLError as error:
+            if error.message.endswith(_TOO_MANY_TOKENS):
+                message = f"Operation has more than {self.limits.max_tokens} tokens."
+                return _Prepared(None, (_error(message, "GRAPHQL_VALIDATION_FAILED"),))
             return _Prepared(None, (_error(error.message, "GRAPHQL_PARSE_FAILED", error),))
+        self.stats.validations += 1
         errors = validate(state.supergraph.api_schema, document, allow_empty_selection_sets=False)
         if errors:
             return _Prepared(
                 None,
                 tuple(_error(e.message, "GRAPHQL_VALIDATION_FAILED", e) for e in errors),
+                document,
             )
         try:
             check_document(document, self.limits)
         except LimitExceeded as error:
-            return _Prepared(None, (_error(str(error), "GRAPHQL_VALIDATION_FAILED"),))
-        return _Prepared(document, ())
+            return _Prepared(None, (_error(str(error), "GRAPHQL_VALIDATION_FAILED"),), document)
+        return _Prepared(document, (), document)
 
     async def execute(
         self, request: GraphQLRequest, *, allow_mutations: bool = True
     ) -> RequestOutcome:
         """Run one request; never raises for anything a client sends."""
         state = self.state
+        self.stats.requests += 1
         query = request.get("query")
         if not isinstance(query, str) or not query:
             return RequestOutcome(
@@ -167,18 +210,18 @@ class Gateway:
                 "bad_request",
             )
         prepared = self.prepare(state, query)
-        if prepared.document is None:
-            return RequestOutcome({"errors": list(prepared.errors)}, "invalid")
-        try:
-            operation = select_operation(prepared.document, operation_name)
-        except OperationError as error:
-            return RequestOutcome(
-                {"errors": [_error(str(error), "GRAPHQL_VALIDATION_FAILED")]}, "invalid"
-            )
-        if operation.kind != "query" and not allow_mutations:
+        if not allow_mutations and _is_mutation(prepared, operation_name):
             return RequestOutcome(
                 {"errors": [_error("Only queries can be sent with GET.", "BAD_REQUEST")]},
                 "not_allowed",
+            )
+        if prepared.document is None:
+            return RequestOutcome({"errors": list(prepared.errors)}, "invalid")
+        try:
+            operation = self._operation(prepared, operation_name)
+        except OperationError as error:
+            return RequestOutcome(
+                {"errors": [_error(str(error), "GRAPHQL_VALIDATION_FAILED")]}, "invalid"
             )
         if operation.kind == "subscription":
             return RequestOutcome(
@@ -196,13 +239,33 @@ class Gateway:
                 "invalid",
             )
         try:
-            plan = state.planner.plan(operation, coerced.coerced, query)
+            plan = self._plan(state, operation, coerced.coerced, query)
         except PlanningError as error:
             return RequestOutcome(
                 {"errors": [_error(f"Query planning failed: {error}", "INTERNAL")]}
             )
         response = await state.executor.execute(plan, operation, raw_variables, coerced.coerced)
         return RequestOutcome(response)
+
+    @staticmethod
+    def _operation(prepared: _Prepared, operation_name: str | None) -> Operation:
+        operation = prepared.operations.get(operation_name)
+        if operation is None:
+            assert prepared.document is not None
+            operation = select_operation(prepared.document, operation_name)
+            prepared.operations[operation_name] = operation
+        return operation
+
+    def _plan(
+        self, state: _State, operation: Operation, variables: dict[str, Any], query: str
+    ) -> QueryPlan:
+        built = state.planner.misses
+        plan = state.planner.plan(operation, variables, query)
+        if state.planner.misses == built:
+            self.stats.plan_cache_hits += 1
+        else:
+            self.stats.plans_built += 1
+        return plan
 
     def plan(
         self, query: str, operation_name: str | None = None, variables: dict[str, Any] | None = None
@@ -212,7 +275,7 @@ class Gateway:
         prepared = self.prepare(state, query)
         if prepared.document is None:
             raise ValueError(prepared.errors[0]["message"])
-        operation: Operation = select_operation(prepared.document, operation_name)
+        operation = self._operation(prepared, operation_name)
         coerced = get_variable_values(
             state.supergraph.api_schema,
             operation.definition.variable_definitions or (),
@@ -220,4 +283,4 @@ class Gateway:
         )
         if isinstance(coerced, list):
             raise ValueError(coerced[0].message)
-        return state.planner.plan(operation, coerced.coerced, query)
+        return self._plan(state, operation, coerced.coerced, query)

@@ -1,4 +1,4 @@
-"""The gateway's HTTP face: GraphQL over HTTP, GraphiQL, ``/health`` and ``/ready``."""
+"""The gateway's HTTP face: GraphQL over HTTP, GraphiQL, ``/health``, ``/ready``, ``/metrics``."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from gateway.engine import Gateway, RequestOutcome
+from gateway.engine import Gateway, GatewayStats, RequestOutcome
 from gateway.executor import SubgraphTransport
 from gateway.server._graphiql import GRAPHIQL_HTML
 from gateway.server._reload import SupergraphWatcher, load_supergraph
@@ -57,6 +57,29 @@ def _respond(request: Request, outcome: RequestOutcome) -> Response:
         media_type=_GRAPHQL_RESPONSE if modern else "application/json",
         headers=headers,
     )
+
+
+_METRICS = {
+    "requests": "GraphQL requests the engine ran or refused",
+    "parses": "query texts parsed (a known text is not parsed again)",
+    "validations": "parsed documents validated against the API schema",
+    "document_cache_hits": "requests whose query text was already parsed and validated",
+    "plans_built": "query plans built (a known operation is not planned again)",
+    "plan_cache_hits": "requests whose plan came from the plan cache",
+}
+
+
+def prometheus_text(stats: GatewayStats) -> bytes:
+    """``stats`` as Prometheus counters named ``crossdock_gateway_<field>_total``."""
+    lines = []
+    for field, help_text in _METRICS.items():
+        name = f"crossdock_gateway_{field}_total"
+        lines += [
+            f"# HELP {name} {help_text}",
+            f"# TYPE {name} counter",
+            f"{name} {getattr(stats, field)}",
+        ]
+    return ("\n".join(lines) + "\n").encode()
 
 
 def _plain(status: int, message: str, code: str) -> Response:
@@ -137,6 +160,10 @@ class _Handlers:
     async def health(self, request: Request) -> Response:
         return Response(orjson.dumps({"status": "ok"}), media_type="application/json")
 
+    async def metrics(self, request: Request) -> Response:
+        """The engine's counters in Prometheus' text format."""
+        return Response(prometheus_text(self.gateway.stats), media_type="text/plain; version=0.0.4")
+
     async def ready(self, request: Request) -> Response:
         supergraph = self.gateway.supergraph
         probe: GraphQLRequest = {"query": "{__typename}"}
@@ -185,6 +212,7 @@ def create_app(
             Route("/graphql", handlers.get, methods=["GET"]),
             Route("/health", handlers.health, methods=["GET"]),
             Route("/ready", handlers.ready, methods=["GET"]),
+            Route("/metrics", handlers.metrics, methods=["GET"]),
         ],
         lifespan=lifespan,
     )

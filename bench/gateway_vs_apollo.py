@@ -1,0 +1,331 @@
+"""Our gateway against @apollo/gateway: same subgraphs, same supergraph, same load.
+
+    .venv/bin/python -m bench.gateway_vs_apollo --runs 3 --duration 10 --concurrency 32
+    .venv/bin/python -m bench.gateway_vs_apollo --graph distribution
+
+Starts the upstream subgraphs (``bench.serving``, pinned with the load generator to one core),
+our gateway (uvicorn, one process) and @apollo/gateway (Node, installed with npm into
+``--peers-dir`` outside the repository), each gateway pinned to the same other core. Checks
+that both answer the benchmark query identically (and, for fedbench, as ``expected.json``),
+then loads each in turn and prints requests/s, p50/p99 latency and subgraph calls per request,
+per run and the median over runs. A benchmark, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.fedbench_subgraphs import FEDBENCH
+from bench.loadgen import LoadResult, run_load
+
+ROOT = Path(__file__).resolve().parents[1]
+APOLLO_SCRIPT = Path(__file__).resolve().parent / "apollo_gateway.mjs"
+APOLLO_PACKAGES = ["@apollo/gateway", "@apollo/server", "graphql"]
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Sample:
+    load: LoadResult
+    subgraph_calls: int
+
+    @property
+    def calls_per_request(self) -> float:
+        return self.subgraph_calls / self.load.requests if self.load.requests else float("nan")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def pinned(cpu: int | None, command: list[str]) -> list[str]:
+    return ["taskset", "-c", str(cpu), *command] if cpu is not None else command
+
+
+def wait_for_line(proc: subprocess.Popen[str], prefix: str, timeout: float) -> str:
+    """The first stdout line starting with ``prefix``; fail if the process ends first."""
+    deadline = time.monotonic() + timeout
+    assert proc.stdout is not None
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if line.startswith(prefix):
+            return line
+        if not line and proc.poll() is not None:
+            raise RuntimeError(f"{proc.args!r} exited with {proc.returncode} before it was up")
+    raise TimeoutError(f"{proc.args!r} did not print {prefix!r} in {timeout}s")
+
+
+def wait_until_answers(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+@contextmanager
+def process(command: list[str], **kwargs: Any) -> Iterator[subprocess.Popen[str]]:
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, **kwargs)
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def ensure_peers(peers_dir: Path) -> None:
+    """``npm install`` the Apollo packages into ``peers_dir`` unless they are there."""
+    if (peers_dir / "node_modules" / "@apollo" / "gateway").is_dir():
+        return
+    peers_dir.mkdir(parents=True, exist_ok=True)
+    if not (peers_dir / "package.json").exists():
+        (peers_dir / "package.json").write_text(
+            '{"name": "crossdock-bench-peers", "private": true}'
+        )
+    print(f"installing {' '.join(APOLLO_PACKAGES)} into {peers_dir} …", file=sys.stderr)
+    subprocess.run(
+        ["npm", "install", "--no-audit", "--no-fund", *APOLLO_PACKAGES],
+        cwd=peers_dir,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def peer_version(peers_dir: Path, package: str) -> str:
+    manifest = peers_dir / "node_modules" / package / "package.json"
+    version: str = json.loads(manifest.read_text())["version"]
+    return version
+
+
+def node_version() -> str:
+    return subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
+
+
+def supergraph_for(graph: str, urls: dict[str, str]) -> str:
+    from tests.gateway.conftest import supergraph_with_urls
+
+    if graph == "fedbench":
+        return supergraph_with_urls((FEDBENCH / "supergraph.graphql").read_text(), urls)
+    from crossdock.settings import Settings
+    from crossdock.stack import compose_live_supergraph
+
+    return supergraph_with_urls(compose_live_supergraph(Settings()), urls)
+
+
+def request_for(graph: str) -> tuple[bytes, Any]:
+    """The benchmark's request body and the response it must get (``None``: not known)."""
+    if graph == "fedbench":
+        body = (FEDBENCH / "body.json").read_bytes()
+        return body, json.loads((FEDBENCH / "expected.json").read_text())
+    from systems.world import build_world
+    from tests.support.e2e import E2E_QUERY, shipped_order_with_open_case
+
+    order = shipped_order_with_open_case(build_world(7))
+    request = {"query": E2E_QUERY, "variables": {"id": order.id}}
+    return json.dumps(request).encode(), None
+
+
+def subgraph_calls(urls: dict[str, str]) -> int:
+    total = 0
+    for url in urls.values():
+        total += httpx.get(url.removesuffix("/graphql") + "/_calls").json()["calls"]
+    return total
+
+
+def check_same_answers(targets: list[Target], body: bytes, expected: Any) -> Any:
+    answers = {}
+    for target in targets:
+        response = httpx.post(
+            target.url, content=body, headers={"content-type": "application/json"}, timeout=60
+        )
+        answers[target.name] = response.json()
+        if response.status_code != 200 or "errors" in answers[target.name]:
+            raise SystemExit(f"{target.name} failed the benchmark query: {response.text[:2000]}")
+    first = next(iter(answers.values()))
+    for name, answer in answers.items():
+        if answer != first:
+            raise SystemExit(f"{name} answers differently from {targets[0].name}")
+        if expected is not None and answer != expected:
+            raise SystemExit(f"{name} does not answer as expected.json")
+    print(
+        f"same response from {', '.join(answers)}"
+        + (" and expected.json" if expected is not None else "")
+        + f" ({len(json.dumps(first))} bytes)"
+    )
+    return first
+
+
+def measure(target: Target, body: bytes, urls: dict[str, str], args: argparse.Namespace) -> Sample:
+    asyncio.run(
+        run_load(
+            target.url,
+            body,
+            concurrency=args.concurrency,
+            seconds=args.warmup,
+            max_requests=args.max_requests,
+        )
+    )
+    before = subgraph_calls(urls)
+    load = asyncio.run(
+        run_load(
+            target.url,
+            body,
+            concurrency=args.concurrency,
+            seconds=args.duration,
+            max_requests=args.max_requests,
+        )
+    )
+    return Sample(load, subgraph_calls(urls) - before)
+
+
+def table(title: str, rows: dict[str, list[Sample]]) -> str:
+    lines = [
+        title,
+        f"  {'gateway':<20}{'requests/s':>12}{'p50 ms':>10}{'p99 ms':>10}"
+        f"{'subgraph calls/req':>20}{'failures':>10}",
+    ]
+    for name, samples in rows.items():
+        rps = statistics.median(s.load.rps for s in samples)
+        p50 = statistics.median(s.load.p50_ms for s in samples)
+        p99 = statistics.median(s.load.p99_ms for s in samples)
+        calls = statistics.median(s.calls_per_request for s in samples)
+        failures = sum(s.load.failures for s in samples)
+        lines.append(
+            f"  {name:<20}{rps:>12.1f}{p50:>10.1f}{p99:>10.1f}{calls:>20.2f}{failures:>10}"
+        )
+    return "\n".join(lines)
+
+
+def hot_path(metrics_url: str) -> str:
+    """What our gateway's caches did over the whole benchmark, from its ``/metrics``."""
+    counters = {}
+    for line in httpx.get(metrics_url).text.splitlines():
+        if line.startswith("crossdock_gateway_"):
+            name, value = line.split(" ")
+            counters[name.removeprefix("crossdock_gateway_").removesuffix("_total")] = value
+    return (
+        f"crossdock gateway hot path: {counters['requests']} requests, "
+        f"{counters['parses']} parses, {counters['validations']} validations, "
+        f"{counters['plans_built']} plans built"
+    )
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.gateway_vs_apollo", description=__doc__)
+    parser.add_argument("--graph", choices=["fedbench", "distribution"], default="fedbench")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds of load per run")
+    parser.add_argument("--warmup", type=float, default=2.0, help="seconds before each run")
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--max-requests", type=int, default=1_000_000, help="cap per run")
+    parser.add_argument("--gateway-cpu", type=int, default=1, help="core of both gateways")
+    parser.add_argument("--load-cpu", type=int, default=0, help="core of load and subgraphs")
+    parser.add_argument("--no-pin", action="store_true", help="do not pin anything to cores")
+    parser.add_argument(
+        "--no-memoize",
+        action="store_true",
+        help="let subgraphs execute every call (by default they replay a known answer)",
+    )
+    parser.add_argument(
+        "--peers-dir",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "crossdock-bench-peers",
+        help="where npm installs @apollo/gateway (outside the repository)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        raise SystemExit("node and npm are needed for @apollo/gateway")
+    ensure_peers(args.peers_dir)
+    gateway_cpu = None if args.no_pin else args.gateway_cpu
+    load_cpu = None if args.no_pin else args.load_cpu
+    if load_cpu is not None:
+        os.sched_setaffinity(0, {load_cpu})
+    python = sys.executable
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with ExitStack() as stack:
+        serving = [python, "-m", "bench.serving", args.graph]
+        if not args.no_memoize:
+            serving.append("--memoize")
+        upstream = stack.enter_context(process(pinned(load_cpu, serving), cwd=ROOT, env=env))
+        urls: dict[str, str] = json.loads(wait_for_line(upstream, "{", timeout=300))["subgraphs"]
+        supergraph = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "supergraph.graphql"
+        supergraph.write_text(supergraph_for(args.graph, urls))
+
+        ours_port, apollo_port = free_port(), free_port()
+        ours_cmd = [python, "-m", "bench.serve_gateway", str(supergraph), str(ours_port)]
+        stack.enter_context(process(pinned(gateway_cpu, ours_cmd), cwd=ROOT, env=env))
+        apollo_cmd = ["node", str(APOLLO_SCRIPT), str(supergraph), str(apollo_port)]
+        apollo_env = {**os.environ, "PEERS_DIR": str(args.peers_dir), "NODE_ENV": "production"}
+        apollo = stack.enter_context(process(pinned(gateway_cpu, apollo_cmd), env=apollo_env))
+        wait_for_line(apollo, "ready", timeout=120)
+        targets = [
+            Target("crossdock gateway", f"http://127.0.0.1:{ours_port}/graphql"),
+            Target("@apollo/gateway", f"http://127.0.0.1:{apollo_port}/graphql"),
+        ]
+        for target in targets:
+            wait_until_answers(target.url.removesuffix("/graphql") + "/health")
+        body, expected = request_for(args.graph)
+        check_same_answers(targets, body, expected)
+        print(
+            f"@apollo/gateway {peer_version(args.peers_dir, '@apollo/gateway')}, "
+            f"@apollo/server {peer_version(args.peers_dir, '@apollo/server')}, "
+            f"Node {node_version()}"
+        )
+
+        print(
+            f"graph {args.graph}; {args.runs} runs x {args.duration:g} s at concurrency "
+            f"{args.concurrency} (+{args.warmup:g} s warm-up); gateways on cpu {gateway_cpu}, "
+            f"load generator and subgraphs on cpu {load_cpu}; subgraphs "
+            + ("execute every call" if args.no_memoize else "replay known answers")
+        )
+        samples: dict[str, list[Sample]] = {t.name: [] for t in targets}
+        for run in range(args.runs):
+            # Alternate who goes first, so that neither always gets the warmer machine.
+            order = targets if run % 2 == 0 else targets[::-1]
+            for target in order:
+                samples[target.name].append(measure(target, body, urls, args))
+            print(table(f"run {run + 1}/{args.runs}", {n: [s[-1]] for n, s in samples.items()}))
+        print(table(f"median of {args.runs} runs", samples))
+        print(hot_path(targets[0].url.removesuffix("/graphql") + "/metrics"))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,58 @@
+"""``/metrics``: the engine's counters, showing that a known document is not parsed or planned."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from gateway.engine import GatewayStats
+from gateway.server import GatewaySettings, create_gateway_app
+from gateway.server._app import _METRICS
+from tests.gateway.conformance.cases import entities
+from tests.gateway.conftest import Running, supergraph_with_urls
+from tests.support.servers import serve
+
+
+@pytest.fixture
+def gateway_url(run_subgraphs: Callable[..., Running], tmp_path: Path) -> Iterator[str]:
+    _, urls = run_subgraphs("entities", entities.build)
+    path = tmp_path / "supergraph.graphql"
+    path.write_text(supergraph_with_urls(entities.CASE.supergraph_path.read_text(), urls))
+    with serve(create_gateway_app(path, GatewaySettings(reload_interval=0))) as url:
+        yield url
+
+
+def metrics(url: str) -> dict[str, float]:
+    response = httpx.get(f"{url}/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    samples = {}
+    for line in response.text.splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.split(" ")
+            samples[name.removeprefix("crossdock_gateway_").removesuffix("_total")] = float(value)
+    return samples
+
+
+def test_every_counter_is_exported() -> None:
+    assert list(_METRICS) == [f.name for f in dataclasses.fields(GatewayStats)]
+
+
+def test_repeats_of_a_query_over_http_parse_and_plan_once(gateway_url: str) -> None:
+    with httpx.Client(base_url=gateway_url) as client:
+        for _ in range(20):
+            response = client.post("/graphql", json={"query": "{ orgs { name members { name } } }"})
+            assert "errors" not in response.json()
+        client.post("/graphql", json={"query": "{ orgs { nope } }"})
+    assert metrics(gateway_url) == {
+        "requests": 21,
+        "parses": 2,
+        "validations": 2,
+        "document_cache_hits": 19,
+        "plans_built": 1,
+        "plan_cache_hits": 19,
+    }

@@ -1,0 +1,79 @@
+"""Front-door limits come from ``CROSSDOCK_GATEWAY__*`` and are what a client runs into."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from crossdock.settings import Settings
+from gateway.server import create_gateway_app
+from tests.gateway.conformance.cases import entities
+from tests.gateway.conftest import Running, supergraph_with_urls
+from tests.support.servers import serve
+
+DEPTH_4 = "{ users { badges { holder { id } } } }"
+
+
+@pytest.fixture
+def supergraph_file(run_subgraphs: Callable[..., Running], tmp_path: Path) -> Path:
+    _, urls = run_subgraphs("entities", entities.build)
+    path = tmp_path / "supergraph.graphql"
+    path.write_text(supergraph_with_urls(entities.CASE.supergraph_path.read_text(), urls))
+    return path
+
+
+def ask(supergraph_file: Path, body: dict[str, str]) -> httpx.Response:
+    """Serve the gateway with the settings the environment gives now, and send ``body``."""
+    app = create_gateway_app(supergraph_file, Settings().gateway)
+    with serve(app) as url:
+        return httpx.post(f"{url}/graphql", json=body)
+
+
+def test_default_depth_limit_lets_the_query_through(supergraph_file: Path) -> None:
+    response = ask(supergraph_file, {"query": DEPTH_4})
+    assert response.status_code == 200
+    assert "errors" not in response.json()
+
+
+def test_max_depth_from_the_environment(
+    supergraph_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CROSSDOCK_GATEWAY__MAX_DEPTH", "3")
+    response = ask(supergraph_file, {"query": DEPTH_4})
+    assert response.status_code == 200
+    [error] = response.json()["errors"]
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert error["message"] == "Operation is 4 levels deep; the limit is 3."
+
+
+def test_max_aliases_from_the_environment(
+    supergraph_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CROSSDOCK_GATEWAY__MAX_ALIASES", "1")
+    response = ask(supergraph_file, {"query": "{ a: users { id } b: users { id } }"})
+    [error] = response.json()["errors"]
+    assert error["message"] == "Operation has 2 aliases; the limit is 1."
+
+
+def test_max_body_bytes_from_the_environment(
+    supergraph_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CROSSDOCK_GATEWAY__MAX_BODY_BYTES", "64")
+    response = ask(supergraph_file, {"query": "{ users { id name } }" + " " * 64})
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+
+
+def test_max_tokens_from_the_environment(
+    supergraph_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CROSSDOCK_GATEWAY__MAX_TOKENS", "5")
+    response = ask(supergraph_file, {"query": "{ users { id name } }"})
+    [error] = response.json()["errors"]
+    assert error == {
+        "message": "Operation has more than 5 tokens.",
+        "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"},
+    }

@@ -1,13 +1,15 @@
 """Shared plumbing of the reference ERP, CRM and WMS.
 
 The Starlette app factory with health, admin stats and runtime fault injection
-(``create_rest_app``), JSON responses and errors, query-parameter parsing, and SQLite access.
+(``create_rest_app``), JSON responses and errors, query-parameter parsing, SQLite access, and
+the records that make writes idempotent.
 """
 
 from systems.common.db import Database, DatabaseMissing, Params, placeholders
 from systems.common.errors import ApiError, ErrorBody, ErrorDetail, NotFound, Unprocessable
 from systems.common.faults import FaultDecision, FaultInjector, TokenBucket
 from systems.common.http import create_rest_app
+from systems.common.idempotency import WriteLog, Written, digest, idempotency_table, next_number
 from systems.common.params import (
     MAX_BATCH,
     PageRequest,
@@ -19,7 +21,7 @@ from systems.common.params import (
     parse_ids,
     parse_page,
 )
-from systems.common.responses import error_response, json_response
+from systems.common.responses import error_response, json_response, written_response
 from systems.common.stats import RequestStats, StatsSnapshot
 
 __all__ = [
@@ -38,10 +40,15 @@ __all__ = [
     "StatsSnapshot",
     "TokenBucket",
     "Unprocessable",
+    "WriteLog",
+    "Written",
     "create_rest_app",
     "describe_validation_error",
+    "digest",
     "error_response",
+    "idempotency_table",
     "json_response",
+    "next_number",
     "parse_body",
     "parse_bool",
     "parse_choice",
@@ -49,4 +56,5 @@ __all__ = [
     "parse_ids",
     "parse_page",
     "placeholders",
+    "written_response",
 ]

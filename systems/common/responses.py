@@ -12,8 +12,9 @@ from pydantic import BaseModel
 from starlette.responses import JSONResponse, Response
 
 from systems.common.errors import error_body
+from systems.common.idempotency import Written
 
-__all__ = ["OrjsonResponse", "dumps", "error_response", "json_response"]
+__all__ = ["OrjsonResponse", "dumps", "error_response", "json_response", "written_response"]
 
 
 def _default(value: object) -> Any:
@@ -51,3 +52,8 @@ def error_response(
 ) -> Response:
     """``{"error": {"code": code, "message": message}}`` with ``status_code``."""
     return json_response(error_body(code, message), status_code, headers)
+
+
+def written_response(written: Written) -> Response:
+    """The answer of an idempotent write: 201 when this call made it, 200 when replayed."""
+    return json_response(written.payload, written.status_code)

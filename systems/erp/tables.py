@@ -7,6 +7,8 @@ account id need no join.
 
 from __future__ import annotations
 
+from systems.common.idempotency import idempotency_table
+
 __all__ = ["SCHEMA"]
 
 _LINE_COLUMNS = """
@@ -195,16 +197,6 @@ CREATE TABLE return_authorization_receipts (
     quantity_received INTEGER NOT NULL CHECK (quantity_received >= 0),
     PRIMARY KEY (return_authorization_id, line)
 );
-
--- The answers of idempotent writes, by the caller's id (see systems.erp.writes).
-CREATE TABLE idempotency (
-    scope TEXT NOT NULL,
-    key TEXT NOT NULL,
-    fingerprint TEXT NOT NULL,
-    answer TEXT NOT NULL,
-    created_date TEXT NOT NULL,
-    PRIMARY KEY (scope, key)
-);
 """
 
-SCHEMA = _RECORDS + _WRITES
+SCHEMA = _RECORDS + _WRITES + idempotency_table("created_date")

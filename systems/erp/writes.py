@@ -1,25 +1,20 @@
-"""What every ERP write shares: the clock, record numbering, idempotency, the body parts.
+"""What every ERP write shares: the clock, the body parts, and idempotency in the ERP's words.
 
-A write is keyed by the caller's id within a scope (``salesOrder``, ``cancel``, …). The first
-call stores a fingerprint of its body and its answer; the same id with the same body answers
-the stored answer again (200) and changes nothing, the same id with another body is 409
-``IDEMPOTENCY_CONFLICT``. A refused write stores nothing, so its id may be used again.
+A write is keyed by the caller's id within a scope (``salesOrder``, ``cancel``, …): see
+``systems.common.idempotency``, which keeps the records; this module binds the ERP's clock and
+fingerprint (the body by its aliases, plus the record it was asked of) to it.
 """
 
 from __future__ import annotations
 
-import hashlib
-import sqlite3
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-import orjson
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from systems.common.errors import ApiError
-from systems.erp.formats import Payload
+from systems.common.idempotency import WriteLog, Written, digest, next_number
 from systems.world import DEFAULT_ANCHOR
 
 __all__ = [
@@ -101,22 +96,9 @@ class RecordRef(Body):
     ref_name: str | None = Field(default=None, alias="refName", max_length=128)
 
 
-@dataclass(frozen=True)
-class Written:
-    """The answer of a write, and whether this call made it (201) or replayed it (200)."""
-
-    payload: Payload
-    created: bool
-
-    @property
-    def status_code(self) -> int:
-        return 201 if self.created else 200
-
-
 def fingerprint(body: BaseModel, *context: str) -> str:
     """A digest of what was asked: the validated body, plus the record it was asked of."""
-    data = {"body": body.model_dump(mode="json", by_alias=True), "context": list(context)}
-    return hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    return digest({"body": body.model_dump(mode="json", by_alias=True), "context": list(context)})
 
 
 def conflict(scope: str, key: str) -> ApiError:
@@ -125,37 +107,6 @@ def conflict(scope: str, key: str) -> ApiError:
     )
 
 
-def replay(conn: sqlite3.Connection, scope: str, key: str, digest: str) -> Written | None:
-    """The stored answer of ``key`` in ``scope``; 409 when it was asked with another body."""
-    row = conn.execute(
-        "SELECT fingerprint, answer FROM idempotency WHERE scope = ? AND key = ?", (scope, key)
-    ).fetchone()
-    if row is None:
-        return None
-    if row["fingerprint"] != digest:
-        raise conflict(scope, key)
-    return Written(orjson.loads(row["answer"]), created=False)
-
-
-def remember(
-    conn: sqlite3.Connection, scope: str, key: str, digest: str, answer: Payload
-) -> Written:
-    """Store the answer of a write that has just been made (in the same transaction)."""
-    conn.execute(
-        "INSERT INTO idempotency VALUES (?, ?, ?, ?, ?)",
-        (scope, key, digest, orjson.dumps(answer).decode(), now()),
-    )
-    return Written(answer, created=True)
-
-
-def next_number(conn: sqlite3.Connection, table: str, column: str, prefix: str, first: int) -> int:
-    """The number after the highest ``prefix``-numbered value of ``column`` (``first`` if none).
-
-    Callers hold the write transaction, so two writes never draw the same number.
-    """
-    start = len(prefix) + 1
-    value = conn.execute(
-        f"SELECT MAX(CAST(substr({column}, ?) AS INTEGER)) FROM {table} WHERE {column} LIKE ?",
-        (start, f"{prefix}%"),
-    ).fetchone()[0]
-    return first if value is None else int(value) + 1
+_LOG = WriteLog(now=now, conflict=conflict)
+replay = _LOG.replay
+remember = _LOG.remember

@@ -4,6 +4,11 @@ A reservation is idempotent by its id: asking again with the same lines answers 
 reservation (whatever its status), asking with other lines is a conflict. Positions are
 checked and allocated inside one ``BEGIN IMMEDIATE`` transaction, so concurrent reservations
 are serialized and can never allocate more than a position has available.
+
+Releasing an id the WMS does not know answers 404 but leaves a tombstone: a ``RELEASED``
+reservation without lines. A compensating release can overtake the reserve it undoes (the
+reserve timed out on the caller's side and is still in flight); the reserve then finds the
+tombstone, allocates nothing and answers it, so no allocation is left behind.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ __all__ = [
 ]
 
 MAX_LINES = 100
+MAX_ID = 128
 
 
 class ReservationLineIn(BaseModel):
@@ -49,7 +55,7 @@ class ReservationRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    reservation_id: str = Field(min_length=1, max_length=128)
+    reservation_id: str = Field(min_length=1, max_length=MAX_ID)
     lines: list[ReservationLineIn] = Field(min_length=1, max_length=MAX_LINES)
 
 
@@ -109,6 +115,11 @@ def _same_lines(stored: dict[str, Any], request: ReservationRequest) -> bool:
     return asked == kept
 
 
+def _is_tombstone(stored: dict[str, Any]) -> bool:
+    """Whether ``stored`` was left by releasing an id before it was reserved (any lines fit)."""
+    return stored["status"] == "RELEASED" and not stored["lines"]
+
+
 def check_facilities(conn: sqlite3.Connection, facility_ids: Iterable[str]) -> None:
     """422 naming the facilities of ``facility_ids`` the WMS does not know."""
     wanted = sorted(set(facility_ids))
@@ -139,7 +150,7 @@ def reserve(db: Database, request: ReservationRequest) -> Reservation | Shortage
     with db.transaction() as conn:
         stored = load_reservation(conn, request.reservation_id)
         if stored is not None:
-            if not _same_lines(stored, request):
+            if not _is_tombstone(stored) and not _same_lines(stored, request):
                 raise ApiError(
                     409,
                     "IDEMPOTENCY_CONFLICT",
@@ -175,12 +186,23 @@ def reserve(db: Database, request: ReservationRequest) -> Reservation | Shortage
 
 
 def release(db: Database, reservation_id: str) -> dict[str, Any]:
-    """Give an active reservation's quantities back; releasing twice changes nothing."""
+    """Give an active reservation's quantities back; releasing twice changes nothing.
+
+    An unknown id is 404, and released from then on: the transaction commits its tombstone
+    (see the module docstring) before the 404 is raised. An id no reservation may have needs
+    no tombstone.
+    """
+    if len(reservation_id) > MAX_ID:
+        raise NotFound(f"no reservation {reservation_id[:MAX_ID]!r}…")
     with db.transaction() as conn:
         stored = load_reservation(conn, reservation_id)
         if stored is None:
-            raise NotFound(f"no reservation {reservation_id!r}")
-        if stored["status"] == "ACTIVE":
+            stamp = now()
+            conn.execute(
+                "INSERT INTO reservations VALUES (?, 'RELEASED', ?, ?)",
+                (reservation_id, stamp, stamp),
+            )
+        elif stored["status"] == "ACTIVE":
             conn.executemany(
                 "UPDATE inventory_positions SET qty_allocated = max(qty_allocated - ?, 0) "
                 "WHERE item_number = ? AND facility_id = ?",
@@ -195,5 +217,6 @@ def release(db: Database, reservation_id: str) -> dict[str, Any]:
                 (now(), reservation_id),
             )
             stored = load_reservation(conn, reservation_id)
-    assert stored is not None
+    if stored is None:
+        raise NotFound(f"no reservation {reservation_id!r}")
     return stored

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from systems.common.idempotency import idempotency_table
 from systems.wms.codes import (
     CARRIER_SCAC,
     DISPOSITION_CODE,
@@ -139,19 +140,7 @@ CREATE TABLE reservation_lines (
 """
 
 # What the write endpoints keep.
-_WRITE_TABLES = """
--- The answers of idempotent writes, by the caller's id (see systems.wms.writes).
-CREATE TABLE idempotency (
-    scope TEXT NOT NULL,
-    key TEXT NOT NULL,
-    fingerprint TEXT NOT NULL,
-    answer TEXT NOT NULL,
-    created_ts TEXT NOT NULL,
-    PRIMARY KEY (scope, key)
-);
-"""
-
-SCHEMA = _RECORDS + _WRITE_TABLES
+SCHEMA = _RECORDS + idempotency_table("created_ts")
 
 # Returns the dock expects: authorized ones, and the ones already received (kept as history).
 _EXPECTED_STATUS = {"AUTHORIZED": "OPEN", "RECEIVED": "RECEIVED", "CREDITED": "RECEIVED"}

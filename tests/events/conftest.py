@@ -2,40 +2,23 @@
 
 from __future__ import annotations
 
-import socket
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
 from cache import MemoryCache, RedisCache
 from events import InProcessBus, RedisStreamBus
 from tests.events.harness import BusSubject
-from tests.support.redis import require_redis, unique_prefix
+from tests.support.redis import dead_redis_url, redis_prefix, redis_url
 
-
-@pytest.fixture(scope="session")
-def redis_url() -> str:
-    """The test Redis; the tests fail, never skip, when it does not answer."""
-    return require_redis()
+__all__ = ["dead_redis_url", "events_prefix", "redis_prefix", "redis_url", "stream", "subject"]
 
 
 @pytest.fixture
-def events_prefix(redis_url: str) -> Iterator[str]:
-    """A key prefix no other test uses; every key under it is deleted afterwards."""
-    with unique_prefix(redis_url) as prefix:
-        yield prefix
-
-
-@pytest.fixture
-def dead_redis_url() -> Iterator[str]:
-    """A loopback URL that refuses connections: the port is bound, so taken, but not listening."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    try:
-        yield f"redis://127.0.0.1:{sock.getsockname()[1]}/0"
-    finally:
-        sock.close()
+def events_prefix(redis_prefix: str) -> str:
+    """A key prefix no other test uses (the Redis fixtures' ``redis_prefix``)."""
+    return redis_prefix
 
 
 @pytest.fixture

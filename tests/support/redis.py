@@ -1,8 +1,10 @@
-"""The real Redis the tests run against, and key prefixes that leave nothing behind."""
+"""The real Redis the tests run against, key prefixes that leave nothing behind, and the
+fixtures built on them (a conftest imports the ones its tests use)."""
 
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,7 +12,15 @@ from contextlib import contextmanager
 import pytest
 import redis
 
-__all__ = ["REDIS_URL", "require_redis", "unique_prefix"]
+__all__ = [
+    "REDIS_URL",
+    "dead_redis_url",
+    "redis_prefix",
+    "redis_url",
+    "refused_url",
+    "require_redis",
+    "unique_prefix",
+]
 
 REDIS_URL = f"redis://127.0.0.1:{os.environ.get('CROSSDOCK_REDIS_PORT', '6379')}/0"
 
@@ -48,3 +58,35 @@ def unique_prefix(url: str = REDIS_URL) -> Iterator[str]:
                 client.delete(*keys)
         finally:
             client.close()
+
+
+@contextmanager
+def refused_url() -> Iterator[str]:
+    """A loopback Redis URL that refuses connections: the port is bound, so taken, but not
+    listening."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    try:
+        yield f"redis://127.0.0.1:{sock.getsockname()[1]}/0"
+    finally:
+        sock.close()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The test Redis; the tests fail, never skip, when it does not answer."""
+    return require_redis()
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    """A key prefix no other test uses; every key under it is deleted afterwards."""
+    with unique_prefix(redis_url) as prefix:
+        yield prefix
+
+
+@pytest.fixture
+def dead_redis_url() -> Iterator[str]:
+    """A Redis URL that refuses connections (see ``refused_url``)."""
+    with refused_url() as url:
+        yield url

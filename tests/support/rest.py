@@ -6,12 +6,12 @@ from typing import Any
 
 import httpx
 
-__all__ = ["error_code", "ok"]
+__all__ = ["error_code", "ok", "refused"]
 
 
-def ok(response: httpx.Response) -> Any:
-    """The JSON body of a 200 answer."""
-    assert response.status_code == 200, response.text
+def ok(response: httpx.Response, status: int = 200) -> Any:
+    """The JSON body of a ``status`` (by default 200) answer."""
+    assert response.status_code == status, response.text
     return response.json()
 
 
@@ -22,3 +22,8 @@ def error_code(response: httpx.Response, status: int) -> str:
     assert set(body) == {"error"} and body["error"]["message"]
     code: str = body["error"]["code"]
     return code
+
+
+def refused(response: httpx.Response, status: int, code: str) -> None:
+    """Assert that ``response`` is a ``status`` error answer with ``code``."""
+    assert error_code(response, status) == code

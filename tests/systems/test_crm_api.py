@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -19,12 +18,6 @@ from systems.crm.picklists import (
 from systems.crm.storage import crm_timestamp
 from systems.world_records import AccountRecord, CaseRecord, World
 from tests.support.rest import error_code, ok
-
-
-@pytest.fixture(scope="module")
-def crm(crm_system_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=crm_system_url, timeout=10) as client:
-        yield client
 
 
 def expected_account(a: AccountRecord) -> dict[str, Any]:

@@ -2,36 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
 
 import httpx
 import pytest
 
 from systems.world import credit_exposures, unit_price
 from systems.world_records import World
+from tests.support.rest import error_code, ok
 
 ENVELOPE = {"items", "count", "offset", "totalResults", "hasMore"}
-
-
-@pytest.fixture(scope="module")
-def erp(erp_system_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=erp_system_url, timeout=10) as client:
-        yield client
-
-
-def ok(response: httpx.Response) -> Any:
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def error_code(response: httpx.Response, status: int) -> str:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error"} and body["error"]["message"]
-    code: str = body["error"]["code"]
-    return code
 
 
 def test_customer_list_pages_with_the_envelope(erp: httpx.Client, world: World) -> None:

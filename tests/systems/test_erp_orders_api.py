@@ -4,30 +4,17 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 import httpx
-import pytest
 
 from systems.erp.storage import seed_database
 from systems.world import document_amounts
 from systems.world_records import OrderRecord, World
+from tests.support.rest import ok
 
 ENVELOPE = {"items", "count", "offset", "totalResults", "hasMore"}
-
-
-@pytest.fixture(scope="module")
-def erp(erp_system_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=erp_system_url, timeout=10) as client:
-        yield client
-
-
-def ok(response: httpx.Response) -> Any:
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 def _order_with(world: World, *, invoices: bool, status: str | None = None) -> OrderRecord:

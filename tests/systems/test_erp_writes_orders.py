@@ -6,10 +6,7 @@ Every test gets an ERP of its own over a copy of the seeded database, so the ses
 
 from __future__ import annotations
 
-import sqlite3
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -17,75 +14,17 @@ from typing import Any
 import httpx
 import pytest
 
-from crossdock.settings import Settings, SystemName
-from systems.apps import create_system_app
+from crossdock.settings import Settings
 from systems.world_names import TAX_RATES
 from systems.world_records import AccountRecord, OrderRecord, ProductRecord, World
-from tests.support.servers import serve
-
-CONCURRENT_CLIENTS = 20
-
-
-@contextmanager
-def private_system(
-    name: SystemName,
-    base_settings: Settings,
-    directory: Path,
-) -> Iterator[httpx.Client]:
-    """A client of system ``name`` running over a copy of its seeded database."""
-    source = sqlite3.connect(base_settings.system_db_path(name))
-    target = sqlite3.connect(directory / f"{name}.sqlite3")
-    try:
-        source.backup(target)
-    finally:
-        source.close()
-        target.close()
-    settings = base_settings.model_copy(update={"data_dir": directory})
-    with (
-        serve(create_system_app(name, settings)) as url,
-        httpx.Client(base_url=url, timeout=30) as client,
-    ):
-        yield client
-
-
-def concurrently(
-    client: httpx.Client, count: int, call: Callable[[httpx.Client], httpx.Response]
-) -> list[httpx.Response]:
-    """``call`` from ``count`` threads at once, each with a client of its own."""
-    start = threading.Barrier(count)
-    answers: list[httpx.Response] = []
-    lock = threading.Lock()
-
-    def run() -> None:
-        with httpx.Client(base_url=client.base_url, timeout=60) as own:
-            start.wait()
-            answer = call(own)
-        with lock:
-            answers.append(answer)
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert len(answers) == count
-    return answers
+from tests.support.rest import ok, refused
+from tests.systems.harness import CONCURRENT_CLIENTS, concurrently, private_system
 
 
 @pytest.fixture
 def erp(base_settings: Settings, tmp_path: Path) -> Iterator[httpx.Client]:
     with private_system("erp", base_settings, tmp_path) as client:
         yield client
-
-
-def ok(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()
-
-
-def refused(response: httpx.Response, status: int, code: str) -> None:
-    assert response.status_code == status, response.text
-    assert response.json()["error"]["code"] == code
 
 
 def customer(world: World) -> AccountRecord:

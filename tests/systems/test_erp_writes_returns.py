@@ -14,14 +14,11 @@ import pytest
 
 from crossdock.settings import Settings
 from systems.world_records import World
+from tests.support.rest import ok, refused
+from tests.systems.harness import CONCURRENT_CLIENTS, concurrently, private_system
 from tests.systems.test_erp_writes_orders import (
-    CONCURRENT_CLIENTS,
-    concurrently,
-    ok,
     order_body,
-    private_system,
     products,
-    refused,
 )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -17,25 +17,7 @@ from systems.world_records import (
     ShipmentRecord,
     World,
 )
-
-
-@pytest.fixture(scope="module")
-def wms(wms_system_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=wms_system_url, timeout=10) as client:
-        yield client
-
-
-def ok(response: httpx.Response) -> Any:
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def error_code(response: httpx.Response, status: int) -> str:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error"} and body["error"]["message"]
-    code: str = body["error"]["code"]
-    return code
+from tests.support.rest import error_code, ok
 
 
 def expected_facility(c: DistributionCenterRecord) -> dict[str, Any]:

@@ -6,8 +6,6 @@ Every test gets a WMS of its own over a copy of the seeded database, so the sess
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,26 +15,20 @@ import orjson
 import pytest
 
 from crossdock.settings import Settings
-from systems.wms.app import create_app
+from systems.wms.reservations import MAX_ID
 from systems.world_records import InventoryRecord, World
-from tests.support.servers import serve
+from tests.support.rest import error_code, ok
+from tests.systems.harness import Call, private_system, race
 
 CONCURRENT_CLIENTS = 100
 CONTESTED_UNITS = 10
+RACING_PAIRS = 25
 
 
 @pytest.fixture
 def wms(base_settings: Settings, tmp_path: Path) -> Iterator[httpx.Client]:
     """A client of a WMS of this test's own, seeded like the session's."""
-    source = sqlite3.connect(base_settings.system_db_path("wms"))
-    target = sqlite3.connect(tmp_path / "wms.sqlite3")
-    try:
-        source.backup(target)
-    finally:
-        source.close()
-        target.close()
-    settings = base_settings.model_copy(update={"data_dir": tmp_path})
-    with serve(create_app(settings)) as url, httpx.Client(base_url=url, timeout=10) as client:
+    with private_system("wms", base_settings, tmp_path) as client:
         yield client
 
 
@@ -53,9 +45,7 @@ def stocked(world: World, *, at_least: int = CONTESTED_UNITS + 1) -> list[Invent
 
 
 def position(wms: httpx.Client, sku: str, center: str) -> dict[str, Any]:
-    response = wms.get("/inventory", params={"items": sku, "facility": center})
-    assert response.status_code == 200, response.text
-    [found] = response.json()["data"]
+    [found] = ok(wms.get("/inventory", params={"items": sku, "facility": center}))["data"]
     assert isinstance(found, dict)
     return found
 
@@ -66,6 +56,14 @@ def line(record: InventoryRecord, qty: int) -> dict[str, Any]:
 
 def reserve(wms: httpx.Client, reservation_id: str, *lines: dict[str, Any]) -> httpx.Response:
     return wms.post("/reservations", json={"reservation_id": reservation_id, "lines": list(lines)})
+
+
+def reserving(reservation_id: str, *lines: dict[str, Any]) -> Call:
+    return lambda client: reserve(client, reservation_id, *lines)
+
+
+def releasing(reservation_id: str) -> Call:
+    return lambda client: client.delete(f"/reservations/{reservation_id}")
 
 
 def test_reservation_allocates_every_line(wms: httpx.Client, world: World) -> None:
@@ -149,9 +147,45 @@ def test_release_gives_the_units_back_once(wms: httpx.Client, world: World) -> N
 
 
 def test_releasing_an_unknown_reservation_is_404(wms: httpx.Client) -> None:
-    response = wms.delete("/reservations/R-nope")
-    assert response.status_code == 404, response.text
-    assert response.json()["error"]["code"] == "NOT_FOUND"
+    assert error_code(wms.delete("/reservations/R-nope"), 404) == "NOT_FOUND"
+
+
+def test_a_reserve_overtaken_by_its_release_allocates_nothing(
+    wms: httpx.Client, world: World
+) -> None:
+    a = stocked(world)[0]
+    assert error_code(wms.delete("/reservations/R-late"), 404) == "NOT_FOUND"
+    late = reserve(wms, "R-late", line(a, 2))
+    assert late.status_code == 200, late.text
+    tombstone = late.json()
+    assert tombstone["reservation_id"] == "R-late" and tombstone["status"] == "RELEASED"
+    assert tombstone["lines"] == [] and tombstone["released_ts"] == tombstone["created_ts"]
+    assert position(wms, a.sku, a.center_id)["qty_allocated"] == a.allocated
+    # The id stays released: any lines answer it, and releasing it again is 200 unchanged.
+    assert reserve(wms, "R-late", line(a, 3)).json() == tombstone
+    assert ok(wms.delete("/reservations/R-late")) == tombstone
+    assert position(wms, a.sku, a.center_id)["qty_allocated"] == a.allocated
+
+
+def test_an_overlong_unknown_id_is_404_and_leaves_nothing(wms: httpx.Client) -> None:
+    long_id = "R" * (MAX_ID + 1)
+    assert error_code(wms.delete(f"/reservations/{long_id}"), 404) == "NOT_FOUND"
+    assert error_code(wms.delete(f"/reservations/{long_id}"), 404) == "NOT_FOUND"
+
+
+def test_a_racing_reserve_and_release_never_leave_an_allocation(
+    wms: httpx.Client, world: World
+) -> None:
+    a = stocked(world, at_least=RACING_PAIRS)[0]
+    ids = [f"R-overtaken-{n}" for n in range(RACING_PAIRS)]
+    calls = [call for r in ids for call in (reserving(r, line(a, 1)), releasing(r))]
+    answers = race(wms, calls)
+    for reservation_id, posted, deleted in zip(ids, answers[0::2], answers[1::2], strict=True):
+        # Either the reserve came first and the release gave it back, or the release came
+        # first and the reserve found its tombstone: both end RELEASED, with nothing held.
+        assert (posted.status_code, deleted.status_code) in {(201, 200), (200, 404)}
+        assert ok(wms.delete(f"/reservations/{reservation_id}"))["status"] == "RELEASED"
+    assert position(wms, a.sku, a.center_id)["qty_allocated"] == a.allocated
 
 
 def test_concurrent_reservations_never_over_allocate(wms: httpx.Client, world: World) -> None:
@@ -159,23 +193,8 @@ def test_concurrent_reservations_never_over_allocate(wms: httpx.Client, world: W
     # Leave exactly CONTESTED_UNITS available, then let more clients than units compete.
     spare = a.on_hand - a.allocated - CONTESTED_UNITS
     assert reserve(wms, "R-setup", line(a, spare)).status_code == 201
-    base_url = str(wms.base_url)
-    start = threading.Barrier(CONCURRENT_CLIENTS)
-    statuses: list[int] = []
-    lock = threading.Lock()
-
-    def compete(n: int) -> None:
-        with httpx.Client(base_url=base_url, timeout=30) as client:
-            start.wait()
-            status = reserve(client, f"R-race-{n}", line(a, 1)).status_code
-        with lock:
-            statuses.append(status)
-
-    threads = [threading.Thread(target=compete, args=(n,)) for n in range(CONCURRENT_CLIENTS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    answers = race(wms, [reserving(f"R-race-{n}", line(a, 1)) for n in range(CONCURRENT_CLIENTS)])
+    statuses = [answer.status_code for answer in answers]
     assert sorted(statuses) == [201] * CONTESTED_UNITS + [409] * (
         CONCURRENT_CLIENTS - CONTESTED_UNITS
     )

@@ -13,13 +13,8 @@ import pytest
 
 from crossdock.settings import Settings
 from systems.world_records import InventoryRecord, World
-from tests.systems.test_erp_writes_orders import (
-    CONCURRENT_CLIENTS,
-    concurrently,
-    ok,
-    private_system,
-    refused,
-)
+from tests.support.rest import ok, refused
+from tests.systems.harness import CONCURRENT_CLIENTS, concurrently, private_system
 from tests.systems.test_wms_reservations import line, position, reserve, stocked
 
 

@@ -10,7 +10,7 @@ from starlette.routing import Route
 
 from systems.common.db import Database
 from systems.common.params import parse_body
-from systems.common.responses import json_response
+from systems.common.responses import json_response, written_response
 from systems.erp.billing import BilledLinesIn, credit_return, invoice_shipment
 from systems.erp.order_changes import CancelIn, StatusChangeIn, cancel_lines, change_status
 from systems.erp.order_entry import SalesOrderIn, enter_order
@@ -20,19 +20,14 @@ from systems.erp.returns import (
     authorize_return,
     receive_return,
 )
-from systems.erp.writes import Written
 
 __all__ = ["routes"]
-
-
-def _answer(written: Written) -> Response:
-    return json_response(written.payload, written.status_code)
 
 
 def routes(db: Database) -> list[Route]:
     async def create_order(request: Request) -> Response:
         body = await parse_body(request, SalesOrderIn)
-        return _answer(await run_in_threadpool(enter_order, db, body))
+        return written_response(await run_in_threadpool(enter_order, db, body))
 
     async def patch_order(request: Request) -> Response:
         body = await parse_body(request, StatusChangeIn)
@@ -47,7 +42,7 @@ def routes(db: Database) -> list[Route]:
 
     async def create_return(request: Request) -> Response:
         body = await parse_body(request, ReturnAuthorizationIn)
-        return _answer(await run_in_threadpool(authorize_return, db, body))
+        return written_response(await run_in_threadpool(authorize_return, db, body))
 
     async def receive(request: Request) -> Response:
         body = await parse_body(request, ReceiveIn)
@@ -57,11 +52,11 @@ def routes(db: Database) -> list[Route]:
 
     async def create_credit_memo(request: Request) -> Response:
         body = await parse_body(request, BilledLinesIn)
-        return _answer(await run_in_threadpool(credit_return, db, body))
+        return written_response(await run_in_threadpool(credit_return, db, body))
 
     async def create_invoice(request: Request) -> Response:
         body = await parse_body(request, BilledLinesIn)
-        return _answer(await run_in_threadpool(invoice_shipment, db, body))
+        return written_response(await run_in_threadpool(invoice_shipment, db, body))
 
     return [
         Route("/salesOrders", create_order, methods=["POST"]),

@@ -13,7 +13,7 @@ from starlette.routing import Route
 from systems.common.db import Database
 from systems.common.errors import Unprocessable
 from systems.common.params import parse_body, parse_ids
-from systems.common.responses import json_response
+from systems.common.responses import json_response, written_response
 from systems.wms.fulfillment import CancelRequest, ReleaseRequest, cancel, release
 from systems.wms.reservations import Shortage
 from systems.wms.returns import (
@@ -24,7 +24,6 @@ from systems.wms.returns import (
     receive_return,
 )
 from systems.wms.routes.common import bulk_envelope
-from systems.wms.writes import Written
 
 __all__ = ["shortage_response", "write_routes"]
 
@@ -44,17 +43,13 @@ def shortage_response(outcome: Shortage, what: str) -> Response:
     )
 
 
-def _answer(written: Written) -> Response:
-    return json_response(written.payload, written.status_code)
-
-
 def write_routes(db: Database) -> list[Route]:
     async def release_order(request: Request) -> Response:
         body = await parse_body(request, ReleaseRequest)
         outcome = await run_in_threadpool(release, db, body)
         if isinstance(outcome, Shortage):
             return shortage_response(outcome, "released")
-        return _answer(outcome)
+        return written_response(outcome)
 
     async def cancel_order(request: Request) -> Response:
         body = await parse_body(request, CancelRequest)
@@ -63,7 +58,7 @@ def write_routes(db: Database) -> list[Route]:
 
     async def create_expected_return(request: Request) -> Response:
         body = await parse_body(request, ExpectedReturnRequest)
-        return _answer(await run_in_threadpool(expect_return, db, body))
+        return written_response(await run_in_threadpool(expect_return, db, body))
 
     def list_expected_returns(request: Request) -> Response:
         rma_refs = parse_ids(request, "rma_refs")
@@ -73,7 +68,7 @@ def write_routes(db: Database) -> list[Route]:
 
     async def create_return_receipt(request: Request) -> Response:
         body = await parse_body(request, ReturnReceiptRequest)
-        return _answer(await run_in_threadpool(receive_return, db, body))
+        return written_response(await run_in_threadpool(receive_return, db, body))
 
     return [
         Route("/fulfillment-orders/release", release_order, methods=["POST"]),

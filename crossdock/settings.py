@@ -109,3 +109,10 @@ class Settings(BaseSettings):
 
     def system_db_path(self, system: SystemName) -> Path:
         return self.data_dir / f"{system}.sqlite3"
+
+    @property
+    def reference_cache_prefix(self) -> str:
+        """Where the subgraphs keep reference data: ``cache_prefix`` plus the identity of the
+        data (its seed), so subgraphs over different datasets sharing one Redis never read
+        each other's entries."""
+        return f"{self.cache_prefix}seed{self.seed}:"

@@ -1,1 +1,22 @@
-"""Orchestration workflows across ERP, CRM and WMS: submit, promise, cancel, return."""
+"""Orchestration: the order workflows across ERP, CRM and WMS, behind ``OrdersService``.
+
+``submitOrder`` (plan, reserve, create, release; compensated), ``cancelOrder``,
+``requestReturn`` and ``receiveReturn`` (forward-only) run as journaled workflows, once per
+idempotency key; ``promiseOrder`` is the planning half of a submission, without side effects.
+Modules: ``records`` (vocabulary), ``allocation`` (pure ATP split), ``planning`` (reads),
+``systems`` (typed system calls), ``journal``, ``idempotency``, ``workflow``, ``steplog``, and
+one module per workflow.
+"""
+
+from resolvers.journal import WorkflowJournal, WorkflowState, create_journal
+from resolvers.service import OrdersService, Promise
+from resolvers.submit import WorkflowFailed
+
+__all__ = [
+    "OrdersService",
+    "Promise",
+    "WorkflowFailed",
+    "WorkflowJournal",
+    "WorkflowState",
+    "create_journal",
+]

@@ -11,7 +11,7 @@ __all__ = ["SDL_DIR", "SUBGRAPHS", "SUPERGRAPH_PATH", "compose_snapshots", "snap
 
 SDL_DIR = Path(__file__).parent / "sdl"
 SUPERGRAPH_PATH = Path(__file__).parent / "supergraph.graphql"
-SUBGRAPHS: tuple[str, ...] = ("crm", "erp", "wms")
+SUBGRAPHS: tuple[str, ...] = ("crm", "erp", "wms", "orders")
 
 
 def subgraph_url(name: str, *, host: str = "127.0.0.1", ports: Ports | None = None) -> str:

@@ -17,13 +17,18 @@ __all__ = [
     "subgraph_schema",
 ]
 
-SubgraphName = Literal["crm", "erp", "wms"]
-SUBGRAPH_NAMES: tuple[SubgraphName, ...] = ("crm", "erp", "wms")
+SubgraphName = Literal["crm", "erp", "wms", "orders"]
+SUBGRAPH_NAMES: tuple[SubgraphName, ...] = ("crm", "erp", "wms", "orders")
 
 
 def subgraph_port(name: SubgraphName, settings: Settings) -> int:
     ports = settings.ports
-    return {"crm": ports.crm_subgraph, "erp": ports.erp_subgraph, "wms": ports.wms_subgraph}[name]
+    return {
+        "crm": ports.crm_subgraph,
+        "erp": ports.erp_subgraph,
+        "wms": ports.wms_subgraph,
+        "orders": ports.orders_subgraph,
+    }[name]
 
 
 def create_subgraph_app(name: SubgraphName, settings: Settings) -> Starlette:
@@ -36,6 +41,10 @@ def create_subgraph_app(name: SubgraphName, settings: Settings) -> Starlette:
         from subgraphs.erp.app import create_app as create_erp
 
         return create_erp(settings)
+    if name == "orders":
+        from subgraphs.orders.app import create_app as create_orders
+
+        return create_orders(settings)
     from subgraphs.wms.app import create_app as create_wms
 
     return create_wms(settings)
@@ -51,6 +60,10 @@ def subgraph_schema(name: SubgraphName) -> SubgraphSchema:
         from subgraphs.erp.schema import schema as erp
 
         return erp
+    if name == "orders":
+        from subgraphs.orders.schema import schema as orders
+
+        return orders
     from subgraphs.wms.schema import schema as wms
 
     return wms

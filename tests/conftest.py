@@ -98,3 +98,13 @@ def wms_subgraph_url(settings: Settings) -> Iterator[str]:
 
     with serve(create_subgraph_app("wms", settings)) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def orders_subgraph_url(settings: Settings) -> Iterator[str]:
+    """The orders subgraph over the seeded systems: for queries (promiseOrder) only; tests
+    that submit use a world of their own (tests/orchestration)."""
+    from subgraphs.apps import create_subgraph_app
+
+    with serve(create_subgraph_app("orders", settings)) as url:
+        yield url

@@ -1,0 +1,95 @@
+"""The write bodies of a submission, in each system's own shape (``docs/system-writes.md``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from resolvers.planning import Plan
+from resolvers.records import OrderRequest
+
+__all__ = ["release_body", "reservation_lines", "sales_order_body"]
+
+
+def reservation_lines(plan: Plan) -> list[tuple[str, str, int]]:
+    """``(sku, center, qty)`` of every allocation, one per SKU and center."""
+    merged: dict[tuple[str, str], int] = {}
+    for part in plan.allocations:
+        key = (part.sku, part.center_id)
+        merged[key] = merged.get(key, 0) + part.quantity
+    return [(sku, center, qty) for (sku, center), qty in merged.items()]
+
+
+def sales_order_body(
+    workflow_id: str, request: OrderRequest, plan: Plan, today: date
+) -> dict[str, Any]:
+    """``POST /salesOrders``: one line per SKU and center, backorders without a center."""
+    lines = [
+        {
+            "item": {"refName": sku},
+            "quantity": qty,
+            "rate": str(plan.prices[sku]),
+            "location": {"refName": center},
+        }
+        for sku, center, qty in reservation_lines(plan)
+    ]
+    lines += [
+        {
+            "item": {"refName": b.sku},
+            "quantity": b.quantity,
+            "rate": str(plan.prices[b.sku]),
+            "location": {"refName": None},
+        }
+        for b in plan.backorders
+    ]
+    ship_to = request.ship_to
+    promised = plan.promised_date
+    # The ERP needs a requested date: without one, the customer wants it when we can.
+    requested = request.requested_delivery_date or promised or today
+    return {
+        "externalId": workflow_id,
+        "entity": {"externalId": request.account_id},
+        "otherRefNum": request.customer_po_number or "",
+        "shipAddress": {
+            "addr1": ship_to.street,
+            "city": ship_to.city,
+            "state": ship_to.state,
+            "zip": ship_to.postal_code,
+            "country": ship_to.country,
+            "custrecord_region": ship_to.region.value,
+        },
+        "custbody_requested_delivery": requested.isoformat(),
+        "custbody_promised_date": promised.isoformat() if promised else None,
+        "custbody_status": "ON_HOLD" if plan.hold_reason else "CONFIRMED",
+        "custbody_hold_reason": plan.hold_reason,
+        "item": {"items": lines},
+    }
+
+
+def release_body(
+    workflow_id: str, order_id: str, order_number: str, reservation_id: str | None, plan: Plan
+) -> dict[str, Any]:
+    """``POST /fulfillment-orders/release``: per center, what ships and what waits there
+    (a line's ``qty`` counts both, ``qty_backordered`` the part that waits)."""
+    lines: dict[tuple[str, str], dict[str, Any]] = {}
+    for sku, center, qty in reservation_lines(plan):
+        lines[(center, sku)] = {
+            "facility_id": center,
+            "item_number": sku,
+            "qty": qty,
+            "qty_backordered": 0,
+        }
+    for b in plan.backorders:
+        line = lines.setdefault(
+            (b.center_id, b.sku),
+            {"facility_id": b.center_id, "item_number": b.sku, "qty": 0, "qty_backordered": 0},
+        )
+        line["qty"] += b.quantity
+        line["qty_backordered"] += b.quantity
+    return {
+        "release_id": workflow_id,
+        "order_ref": order_id,
+        "order_number": order_number,
+        "reservation_id": reservation_id,
+        "lines": list(lines.values()),
+    }

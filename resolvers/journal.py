@@ -1,0 +1,224 @@
+"""The workflow journal: each workflow's state after every step, so a restart can finish it.
+
+One small Protocol with two implementations: a SQLite file in the data dir (the embedded
+default) and Redis (when several orders replicas share the work). A workflow has one writer
+at a time, so saving is a plain upsert of its whole state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+import orjson
+import redis.asyncio as aioredis
+
+__all__ = [
+    "RedisJournal",
+    "SqliteJournal",
+    "WorkflowJournal",
+    "WorkflowState",
+    "WorkflowStatus",
+    "create_journal",
+]
+
+WorkflowStatus = Literal["RUNNING", "COMPLETED", "COMPENSATED", "FAILED"]
+
+
+@dataclass(frozen=True, slots=True)
+class WorkflowState:
+    """Where one workflow is: the steps it finished and what they produced (``data``)."""
+
+    id: str
+    kind: str
+    request: dict[str, Any]
+    idempotency_key: str | None = None
+    fingerprint: str | None = None
+    status: WorkflowStatus = "RUNNING"
+    steps: tuple[str, ...] = ()
+    data: dict[str, Any] = field(default_factory=dict)
+    result: dict[str, Any] | None = None
+    updated_at: str = ""
+
+    @property
+    def order_id(self) -> str | None:
+        """The ERP order the workflow is about, once known."""
+        found = self.data.get("orderId") or self.request.get("orderId")
+        return str(found) if found else None
+
+    def done(self, step: str) -> bool:
+        return step in self.steps
+
+    def after(self, step: str, **data: Any) -> WorkflowState:
+        """This state with ``step`` finished and ``data`` merged in."""
+        steps = self.steps if step in self.steps else (*self.steps, step)
+        return replace(self, steps=steps, data={**self.data, **data})
+
+    def finished(self, status: WorkflowStatus, result: dict[str, Any] | None) -> WorkflowState:
+        return replace(self, status=status, result=result)
+
+    def dumps(self) -> bytes:
+        return orjson.dumps(
+            {
+                "id": self.id,
+                "kind": self.kind,
+                "request": self.request,
+                "idempotencyKey": self.idempotency_key,
+                "fingerprint": self.fingerprint,
+                "status": self.status,
+                "steps": list(self.steps),
+                "data": self.data,
+                "result": self.result,
+                "updatedAt": datetime.now(UTC).isoformat(),
+            }
+        )
+
+    @classmethod
+    def loads(cls, raw: bytes | str) -> WorkflowState:
+        data = orjson.loads(raw)
+        return cls(
+            id=data["id"],
+            kind=data["kind"],
+            request=data["request"],
+            idempotency_key=data["idempotencyKey"],
+            fingerprint=data["fingerprint"],
+            status=data["status"],
+            steps=tuple(data["steps"]),
+            data=data["data"],
+            result=data["result"],
+            updated_at=data["updatedAt"],
+        )
+
+
+class WorkflowJournal(Protocol):
+    async def save(self, state: WorkflowState) -> None:
+        """Record ``state`` (replacing the workflow's previous one)."""
+        ...
+
+    async def load(self, workflow_id: str) -> WorkflowState | None: ...
+
+    async def unfinished(self) -> list[WorkflowState]:
+        """Every workflow still RUNNING, oldest first."""
+        ...
+
+    async def of_order(self, order_id: str) -> list[WorkflowState]:
+        """Every workflow about the ERP order ``order_id`` (its ``orderId``)."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+class SqliteJournal:
+    """The journal in one SQLite file; calls run in a thread, serialized by a lock."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        # Survives the process dying (what recovery is for); an OS crash may lose the last step.
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS workflows ("
+            " id TEXT PRIMARY KEY, status TEXT NOT NULL, body BLOB NOT NULL,"
+            " order_id TEXT, started REAL NOT NULL DEFAULT (julianday('now')))"
+        )
+        self._conn.execute("CREATE INDEX IF NOT EXISTS workflows_by_order ON workflows (order_id)")
+        self._lock = threading.Lock()
+
+    def _save(self, state: WorkflowState) -> None:
+        with self._lock:
+            self._conn.execute(
+                "INSERT INTO workflows (id, status, body, order_id) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET status = excluded.status, body = excluded.body, "
+                "order_id = excluded.order_id",
+                (state.id, state.status, state.dumps(), state.order_id),
+            )
+
+    def _query(self, sql: str, params: tuple[object, ...]) -> list[WorkflowState]:
+        with self._lock:
+            rows = self._conn.execute(sql, params).fetchall()
+        return [WorkflowState.loads(row[0]) for row in rows]
+
+    async def save(self, state: WorkflowState) -> None:
+        await asyncio.to_thread(self._save, state)
+
+    async def load(self, workflow_id: str) -> WorkflowState | None:
+        found = await asyncio.to_thread(
+            self._query, "SELECT body FROM workflows WHERE id = ?", (workflow_id,)
+        )
+        return found[0] if found else None
+
+    async def unfinished(self) -> list[WorkflowState]:
+        return await asyncio.to_thread(
+            self._query,
+            "SELECT body FROM workflows WHERE status = 'RUNNING' ORDER BY started, id",
+            (),
+        )
+
+    async def of_order(self, order_id: str) -> list[WorkflowState]:
+        return await asyncio.to_thread(
+            self._query,
+            "SELECT body FROM workflows WHERE order_id = ? ORDER BY started, id",
+            (order_id,),
+        )
+
+    async def aclose(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+class RedisJournal:
+    """The journal in Redis: a hash of states, a sorted set of the running ones, and a set of
+    workflow ids per ERP order."""
+
+    def __init__(self, url: str, *, prefix: str = "crossdock:orders:") -> None:
+        self._redis: aioredis.Redis = aioredis.Redis.from_url(url)
+        self._states = f"{prefix}workflows"
+        self._running = f"{prefix}running"
+        self._orders = f"{prefix}by-order:"
+
+    async def save(self, state: WorkflowState) -> None:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self._states, state.id, state.dumps())
+            if state.status == "RUNNING":
+                pipe.zadd(self._running, {state.id: datetime.now(UTC).timestamp()}, nx=True)
+            else:
+                pipe.zrem(self._running, state.id)
+            if state.order_id is not None:
+                pipe.sadd(f"{self._orders}{state.order_id}", state.id)
+            await pipe.execute()
+
+    async def load(self, workflow_id: str) -> WorkflowState | None:
+        raw = await self._redis.hget(self._states, workflow_id)
+        return None if raw is None else WorkflowState.loads(raw)
+
+    async def unfinished(self) -> list[WorkflowState]:
+        members = await self._redis.zrange(self._running, 0, -1)
+        ids = [x.decode() if isinstance(x, bytes) else str(x) for x in members]
+        if not ids:
+            return []
+        raws = await self._redis.hmget(self._states, ids)
+        return [WorkflowState.loads(raw) for raw in raws if raw is not None]
+
+    async def of_order(self, order_id: str) -> list[WorkflowState]:
+        members = await self._redis.smembers(f"{self._orders}{order_id}")
+        ids = sorted(x.decode() if isinstance(x, bytes) else str(x) for x in members)
+        if not ids:
+            return []
+        raws = await self._redis.hmget(self._states, ids)
+        return [WorkflowState.loads(raw) for raw in raws if raw is not None]
+
+    async def aclose(self) -> None:
+        await self._redis.aclose()
+
+
+def create_journal(redis_url: str | None, data_dir: Path) -> WorkflowJournal:
+    """Redis when configured, else ``orders-journal.sqlite3`` in the data dir."""
+    if redis_url:
+        return RedisJournal(redis_url)
+    return SqliteJournal(data_dir / "orders-journal.sqlite3")

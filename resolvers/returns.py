@@ -1,0 +1,293 @@
+"""``requestReturn`` and ``receiveReturn`` as journaled workflows that only move forward.
+
+Request: check the order (ERP), authorize or decline (ERP, which applies the return window
+and shipped-minus-returned quantities), tell the receiving center to expect it (WMS).
+Receive: check the authorization (ERP), book the receipt with its dispositions (WMS, which
+restocks), record it (ERP), credit what was received and is credited (ERP credit memo; the
+return ends CREDITED). Goods inspected later (INSPECTION_REQUIRED) are not credited yet.
+Every write is idempotent by an id derived from the workflow id; a workflow stopped after a
+write is carried forward by ``recover``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from resolvers.idempotency import IdempotencyStore, KeyReused
+from resolvers.journal import WorkflowJournal, WorkflowState
+from resolvers.records import UserError
+from resolvers.steplog import step
+from resolvers.submit import StepHook, WorkflowFailed
+from resolvers.systems import Systems
+from resolvers.workflow import KEY_REUSED, begin, end
+from subgraphs.common.client import SystemCallError
+
+__all__ = ["RECEIVE", "REQUEST", "ReturnResult", "ReturnWorkflows"]
+
+REQUEST = "requestReturn"
+RECEIVE = "receiveReturn"
+# What is credited on receipt: everything but goods still to be inspected.
+NOT_CREDITED = frozenset({"INSPECTION_REQUIRED"})
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnResult:
+    """The return authorization (if any), how it stands, and what was refused."""
+
+    return_authorization_id: str | None
+    status: str | None = None  # AUTHORIZED, DECLINED, RECEIVED, CREDITED
+    decline_reason: str | None = None
+    credit_memo_id: str | None = None
+    user_errors: tuple[UserError, ...] = ()
+
+    def json(self) -> dict[str, Any]:
+        return {
+            "returnAuthorizationId": self.return_authorization_id,
+            "status": self.status,
+            "declineReason": self.decline_reason,
+            "creditMemoId": self.credit_memo_id,
+            "userErrors": [x.json() for x in self.user_errors],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ReturnResult:
+        return cls(
+            data["returnAuthorizationId"],
+            data["status"],
+            data["declineReason"],
+            data["creditMemoId"],
+            tuple(UserError.from_json(x) for x in data["userErrors"]),
+        )
+
+
+def _lines_error(lines: list[dict[str, Any]], key: str, minimum: int) -> UserError | None:
+    if not lines:
+        return UserError("NO_LINES", ("lines",), "name at least one line")
+    seen: set[str] = set()
+    for n, line in enumerate(lines):
+        if line[key] < minimum:
+            return UserError(
+                "INVALID_QUANTITY", ("lines", str(n), key), f"{key} must be at least {minimum}"
+            )
+        if line["sku"] in seen:
+            return UserError("DUPLICATE_SKU", ("lines", str(n), "sku"), "sku is on another line")
+        seen.add(line["sku"])
+    return None
+
+
+class ReturnWorkflows:
+    def __init__(
+        self,
+        systems: Systems,
+        journal: WorkflowJournal,
+        idempotency: IdempotencyStore,
+        *,
+        after_step: StepHook | None = None,
+    ) -> None:
+        self.systems = systems
+        self.journal = journal
+        self.idempotency = idempotency
+        self.after_step = after_step
+
+    async def request(self, body: dict[str, Any], key: str) -> ReturnResult:
+        """``body``: ``orderId`` and ``lines`` of ``{sku, quantity, reason}``."""
+        return await self._start(REQUEST, body, key)
+
+    async def receive(self, body: dict[str, Any], key: str) -> ReturnResult:
+        """``body``: ``returnAuthorizationId`` and ``lines`` of ``{sku, quantity, disposition}``."""
+        return await self._start(RECEIVE, body, key)
+
+    async def _start(self, kind: str, body: dict[str, Any], key: str) -> ReturnResult:
+        try:
+            begun = await begin(self.idempotency, self.journal, kind, body, key)
+        except KeyReused:
+            return ReturnResult(None, user_errors=(KEY_REUSED,))
+        if isinstance(begun, dict):
+            return ReturnResult.from_json(begun)
+        return await self.run(begun)
+
+    async def recover(self) -> list[WorkflowState]:
+        ended = []
+        for state in await self.journal.unfinished():
+            if state.kind not in (REQUEST, RECEIVE):
+                continue
+            if not state.data.get("writing"):
+                ended.append(await end(self.idempotency, self.journal, state, "FAILED", None))
+                continue
+            with contextlib.suppress(WorkflowFailed, SystemCallError):
+                await self.run(state)
+            ended.append(await self.journal.load(state.id) or state)
+        return ended
+
+    async def run(self, state: WorkflowState) -> ReturnResult:
+        try:
+            if state.kind == REQUEST:
+                result = await self._request(state)
+            else:
+                result = await self._receive(state)
+        except SystemCallError as error:
+            saved = await self.journal.load(state.id) or state
+            if not saved.data.get("writing"):
+                # Nothing was written: fail plainly and free the key for a retry.
+                await end(self.idempotency, self.journal, saved, "FAILED", None)
+                raise
+            raise WorkflowFailed(
+                error.system, f"{error.message}; the return will be completed when it recovers"
+            ) from None
+        return result
+
+    async def _finish(self, state: WorkflowState, result: ReturnResult) -> ReturnResult:
+        await end(self.idempotency, self.journal, state, "COMPLETED", result.json())
+        return result
+
+    async def _save(self, state: WorkflowState, finished: str) -> WorkflowState:
+        await self.journal.save(state)
+        if self.after_step is not None:
+            await self.after_step(finished, state)
+        return state
+
+    async def _request(self, state: WorkflowState) -> ReturnResult:
+        body = state.request
+        if not state.done("authorize"):
+            refused = _lines_error(body["lines"], "quantity", 1)
+            order = None if refused else await self.systems.order(body["orderId"])
+            if refused is None and order is None:
+                refused = UserError("ORDER_NOT_FOUND", ("orderId",), "no such order")
+            on_order = {line.sku for line in order.lines} if order else set()
+            for n, line in enumerate(body["lines"]):
+                if refused is None and line["sku"] not in on_order:
+                    refused = UserError(
+                        "NOT_ON_ORDER", ("lines", str(n), "sku"), f"{line['sku']} is not ordered"
+                    )
+            if refused is not None:
+                return await self._finish(state, ReturnResult(None, user_errors=(refused,)))
+            state = await self._save(state.after("check", writing=True), "check")
+            async with step(REQUEST, state.id, "authorize", "erp"):
+                ra = await self.systems.authorize_return(
+                    {
+                        "externalId": state.id,
+                        "createdFrom": {"internalId": body["orderId"]},
+                        "items": [
+                            {
+                                "item": {"refName": x["sku"]},
+                                "quantity": x["quantity"],
+                                "reason": x["reason"],
+                            }
+                            for x in body["lines"]
+                        ],
+                    }
+                )
+            state = await self._save(
+                state.after(
+                    "authorize",
+                    ra=ra.id,
+                    status=ra.status.value,
+                    declineReason=ra.decline_reason,
+                    center=ra.center_id,
+                ),
+                "authorize",
+            )
+        data = state.data
+        if data["status"] == "AUTHORIZED" and not state.done("expect"):
+            async with step(REQUEST, state.id, "expect", "wms"):
+                await self.systems.expect_return(
+                    {
+                        "rma_ref": data["ra"],
+                        "order_ref": body["orderId"],
+                        "facility_id": data["center"],
+                        "lines": [
+                            {"item_number": x["sku"], "qty": x["quantity"]} for x in body["lines"]
+                        ],
+                    }
+                )
+            state = await self._save(state.after("expect"), "expect")
+        return await self._finish(
+            state, ReturnResult(data["ra"], data["status"], data["declineReason"])
+        )
+
+    async def _receive(self, state: WorkflowState) -> ReturnResult:
+        body = state.request
+        ra_id = body["returnAuthorizationId"]
+        if not state.done("receipt"):
+            refused = _lines_error(body["lines"], "quantity", 0)
+            ra = None if refused else await self.systems.return_authorization(ra_id)
+            if refused is None and ra is None:
+                refused = UserError(
+                    "RETURN_NOT_FOUND", ("returnAuthorizationId",), "no such return"
+                )
+            elif refused is None and ra is not None and ra.status.value != "AUTHORIZED":
+                refused = UserError(
+                    "RETURN_NOT_AUTHORIZED",
+                    ("returnAuthorizationId",),
+                    f"the return is {ra.status.value}, not AUTHORIZED",
+                )
+            authorized: Counter[str] = Counter()
+            for line in ra.lines if ra else ():
+                authorized[line.sku] += line.quantity
+            for n, line in enumerate(body["lines"]):
+                if refused is None and line["quantity"] > authorized[line["sku"]]:
+                    refused = UserError(
+                        "QUANTITY_EXCEEDS_AUTHORIZED",
+                        ("lines", str(n), "quantity"),
+                        f"at most {authorized[line['sku']]} of {line['sku']} may come back",
+                    )
+            if refused is not None:
+                return await self._finish(state, ReturnResult(None, user_errors=(refused,)))
+            assert ra is not None
+            received = [x for x in body["lines"] if x["quantity"] > 0]
+            state = await self._save(state.after("check", writing=True), "check")
+            async with step(RECEIVE, state.id, "receipt", "wms"):
+                refusal = await self.systems.receive_return_wms(
+                    {
+                        "receipt_id": state.id,
+                        "rma_ref": ra_id,
+                        "facility_id": ra.center_id,
+                        "lines": [
+                            {
+                                "item_number": x["sku"],
+                                "qty_received": x["quantity"],
+                                "disposition_code": x["disposition"],
+                            }
+                            for x in received
+                        ],
+                    }
+                )
+            if refusal is not None:
+                error = UserError(refusal, ("returnAuthorizationId",), "the center refused it")
+                return await self._finish(state, ReturnResult(ra_id, user_errors=(error,)))
+            state = await self._save(state.after("receipt"), "receipt")
+        if not state.done("record"):
+            async with step(RECEIVE, state.id, "record", "erp"):
+                await self.systems.receive_return_erp(
+                    ra_id,
+                    {
+                        "requestId": f"{state.id}-R",
+                        "items": [
+                            {"item": {"refName": x["sku"]}, "quantityReceived": x["quantity"]}
+                            for x in body["lines"]
+                        ],
+                    },
+                )
+            state = await self._save(state.after("record"), "record")
+        credited = [
+            x for x in body["lines"] if x["quantity"] > 0 and x["disposition"] not in NOT_CREDITED
+        ]
+        if credited and not state.done("credit"):
+            async with step(RECEIVE, state.id, "credit", "erp"):
+                memo = await self.systems.credit_return(
+                    {
+                        "externalId": state.id,
+                        "createdFrom": {"internalId": ra_id},
+                        "items": [
+                            {"item": {"refName": x["sku"]}, "quantity": x["quantity"]}
+                            for x in credited
+                        ],
+                    }
+                )
+            state = await self._save(state.after("credit", creditMemo=memo), "credit")
+        memo_id = state.data.get("creditMemo")
+        status = "CREDITED" if memo_id else "RECEIVED"
+        return await self._finish(state, ReturnResult(ra_id, status, credit_memo_id=memo_id))

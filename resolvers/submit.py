@@ -1,0 +1,249 @@
+"""``submitOrder`` as a journaled workflow: plan, reserve (WMS), create (ERP), release (WMS).
+
+Each step is saved to the journal before the next begins, and every write is idempotent by
+an id derived from the workflow id, so a step may be repeated safely. When a step fails:
+
+    reserve fails          the reservation is deleted in case the WMS made it before failing;
+                           the submission fails and its key is released (if the WMS cannot
+                           be reached to delete it, the workflow stays RUNNING for recovery)
+    create order fails     the reservation is released (COMPENSATED), the key is released
+    release fails          the order is put ON_HOLD (MANUAL_REVIEW), its stock stays reserved
+    hold fails as well     the workflow stays RUNNING: the next recovery finishes the job
+
+``recover`` runs at start-up over the journal: workflows that wrote something are carried
+forward (or compensated as above), the others are abandoned and their key released.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import date
+
+from resolvers.bodies import release_body, reservation_lines, sales_order_body
+from resolvers.idempotency import IdempotencyStore, KeyReused
+from resolvers.journal import WorkflowJournal, WorkflowState, WorkflowStatus
+from resolvers.planning import Plan, plan_order
+from resolvers.records import OrderRequest, Outcome, SubmitResult, UserError
+from resolvers.steplog import step
+from resolvers.systems import Systems
+from resolvers.workflow import KEY_REUSED, begin, end
+from subgraphs.common.client import SystemCallError
+
+__all__ = ["KIND", "StepHook", "SubmitWorkflow", "WorkflowFailed"]
+
+KIND = "submitOrder"
+# How often a reservation refused for a stale inventory snapshot is planned again.
+MAX_REPLANS = 3
+
+StepHook = Callable[[str, WorkflowState], Awaitable[None]]
+
+
+class WorkflowFailed(Exception):
+    """A system failed mid-workflow; ``message`` says what failed and what was undone."""
+
+    def __init__(self, system: str, message: str) -> None:
+        super().__init__(message)
+        self.system = system
+        self.message = message
+
+
+class SubmitWorkflow:
+    """Runs submissions; ``after_step`` (tests) is awaited after each step is journaled."""
+
+    def __init__(
+        self,
+        systems: Systems,
+        journal: WorkflowJournal,
+        idempotency: IdempotencyStore,
+        *,
+        priority: Sequence[str],
+        today: Callable[[], date] = date.today,
+        after_step: StepHook | None = None,
+    ) -> None:
+        self.systems = systems
+        self.journal = journal
+        self.idempotency = idempotency
+        self.priority = tuple(priority)
+        self.today = today
+        self.after_step = after_step
+
+    async def submit(self, request: OrderRequest, idempotency_key: str) -> SubmitResult:
+        """Submit ``request`` once per key (see the idempotency module)."""
+        try:
+            begun = await begin(
+                self.idempotency, self.journal, KIND, request.json(), idempotency_key
+            )
+        except KeyReused:
+            return SubmitResult.rejected(KEY_REUSED)
+        if isinstance(begun, dict):
+            return SubmitResult.from_json(begun)
+        return await self.run(begun)
+
+    async def recover(self) -> list[WorkflowState]:
+        """Finish or compensate every unfinished submission in the journal; their end states."""
+        ended = []
+        for state in await self.journal.unfinished():
+            if state.kind != KIND:
+                continue
+            if not state.data.get("writing"):
+                ended.append(await self._end(state, "FAILED", None))
+                continue
+            # Compensated, or left RUNNING for the next recovery.
+            with contextlib.suppress(WorkflowFailed, SystemCallError):
+                await self.run(state)
+            ended.append(await self.journal.load(state.id) or state)
+        return ended
+
+    async def run(self, state: WorkflowState) -> SubmitResult:
+        """Carry ``state`` forward to its end, from the first step it has not done."""
+        request = OrderRequest.from_json(state.request)
+        if not state.done("plan"):
+            try:
+                async with step(KIND, state.id, "plan", "crm+erp+wms"):
+                    planned = await self._plan(request)
+            except SystemCallError:
+                await self._end(state, "FAILED", None)  # nothing written: free the key
+                raise
+            if isinstance(planned, list):
+                result = SubmitResult.rejected(*planned)
+                await self._end(state, "COMPLETED", result)
+                return result
+            state = await self._save(state.after("plan", plan=planned.json()), "plan")
+        plan = Plan.from_json(state.data["plan"])
+        releases = plan.hold_reason is None
+        if plan.hold_reason is None and plan.allocations and not state.done("reserve"):
+            state, replanned = await self._reserve(state, request, plan)
+            if isinstance(replanned, list):
+                # The stock went to other orders and the policy refuses the shortfall.
+                result = SubmitResult.rejected(*replanned)
+                await self._end(state, "COMPLETED", result)
+                return result
+            plan = replanned
+            releases = plan.hold_reason is None
+        if not state.done("create_order"):
+            state = await self._create_order(state, request, plan)
+        if releases and not state.done("release"):
+            state = await self._release(state, plan)
+        hold_reason = state.data.get("holdReason", plan.hold_reason)
+        result = SubmitResult(
+            outcome=Outcome.ON_HOLD if hold_reason else Outcome.CONFIRMED,
+            order_id=state.data["orderId"],
+            hold_reason=hold_reason,
+            allocations=plan.allocations,
+            backorders=plan.backorders,
+            unfilled=plan.unfilled,
+            subtotal=plan.subtotal,
+        )
+        await self._end(state, "COMPLETED", result)
+        return result
+
+    async def _plan(self, request: OrderRequest) -> list[UserError] | Plan:
+        return await plan_order(self.systems, request, priority=self.priority, today=self.today())
+
+    async def _save(self, state: WorkflowState, finished_step: str | None = None) -> WorkflowState:
+        await self.journal.save(state)
+        if finished_step is not None and self.after_step is not None:
+            await self.after_step(finished_step, state)
+        return state
+
+    async def _end(
+        self, state: WorkflowState, status: WorkflowStatus, result: SubmitResult | None
+    ) -> WorkflowState:
+        payload = None if result is None else result.json()
+        return await end(self.idempotency, self.journal, state, status, payload)
+
+    async def _reserve(
+        self, state: WorkflowState, request: OrderRequest, plan: Plan
+    ) -> tuple[WorkflowState, Plan | list[UserError]]:
+        reservation_id = f"{state.id}-R"
+        state = await self._save(state.after("reserving", writing=True, reservation=reservation_id))
+        for _ in range(MAX_REPLANS + 1):
+            try:
+                async with step(KIND, state.id, "reserve", "wms"):
+                    short = await self.systems.reserve(reservation_id, reservation_lines(plan))
+            except SystemCallError as error:
+                # The WMS may have reserved before failing to answer: take it back to be sure.
+                try:
+                    await self.systems.release_reservation(reservation_id)
+                except SystemCallError:
+                    raise WorkflowFailed(
+                        error.system,
+                        f"{error.message}; the submission will be completed or undone when "
+                        "the wms recovers",
+                    ) from None
+                await self._end(state, "FAILED", None)
+                raise WorkflowFailed(
+                    error.system, f"{error.message}; nothing was reserved or ordered"
+                ) from None
+            if not short:
+                state = await self._save(state.after("reserve"), "reserve")
+                return state, plan
+            # Another order took the stock since the snapshot: plan again on fresh numbers.
+            try:
+                async with step(KIND, state.id, "replan", "crm+erp+wms"):
+                    planned = await self._plan(request)
+            except SystemCallError:
+                await self._end(state, "FAILED", None)  # the reservation was refused
+                raise
+            if isinstance(planned, list):
+                return state, planned
+            plan = planned
+            state = await self._save(state.after("plan", plan=plan.json()))
+            if plan.hold_reason is not None or not plan.allocations:
+                return state, plan
+        raise WorkflowFailed("wms", "inventory kept changing; nothing was reserved or ordered")
+
+    async def _create_order(
+        self, state: WorkflowState, request: OrderRequest, plan: Plan
+    ) -> WorkflowState:
+        state = await self._save(state.after("ordering", writing=True))
+        try:
+            async with step(KIND, state.id, "create_order", "erp"):
+                order = await self.systems.create_order(
+                    sales_order_body(state.id, request, plan, self.today())
+                )
+        except SystemCallError as error:
+            await self._compensate_reservation(state)
+            raise WorkflowFailed(
+                error.system, f"{error.message}; the reservation was released, nothing ordered"
+            ) from None
+        return await self._save(
+            state.after("create_order", orderId=order.id, orderNumber=order.number),
+            "create_order",
+        )
+
+    async def _compensate_reservation(self, state: WorkflowState) -> None:
+        reservation_id = state.data.get("reservation")
+        if reservation_id is not None:
+            async with step(KIND, state.id, "release_reservation", "wms"):
+                await self.systems.release_reservation(reservation_id)
+        await self._end(state, "COMPENSATED", None)
+
+    async def _release(self, state: WorkflowState, plan: Plan) -> WorkflowState:
+        body = release_body(
+            state.id,
+            state.data["orderId"],
+            state.data["orderNumber"],
+            state.data.get("reservation"),
+            plan,
+        )
+        try:
+            async with step(KIND, state.id, "release", "wms"):
+                numbers = await self.systems.release_fulfillment(body)
+        except SystemCallError:
+            # The order stands but cannot ship yet: hold it for review, its stock reserved.
+            try:
+                async with step(KIND, state.id, "hold_order", "erp"):
+                    await self.systems.hold_order(state.data["orderId"], "MANUAL_REVIEW")
+            except SystemCallError as error:
+                raise WorkflowFailed(
+                    error.system,
+                    f"{error.message}; the order could not be released nor held, "
+                    "it will be completed when the systems recover",
+                ) from None
+            return await self._save(
+                state.after("release", holdReason="MANUAL_REVIEW", fulfillmentOrders=[]),
+                "release",
+            )
+        return await self._save(state.after("release", fulfillmentOrders=numbers), "release")

@@ -1,0 +1,285 @@
+"""The three systems as the workflows see them: typed reads and idempotent writes.
+
+Reads reuse the subgraphs' clients and vendor parsing (one place knows each vendor shape);
+writes follow ``docs/system-writes.md``. Every call raises ``SystemCallError`` when a system
+fails, so a workflow step either returns a record or fails as a whole.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Literal
+
+from crossdock.settings import Settings
+from resolvers.allocation import Center, Stock
+from subgraphs.common.client import SystemClient, SystemResponseInvalid, system_client
+from subgraphs.crm.client import CrmClient
+from subgraphs.crm.vendor import AccountPayload
+from subgraphs.crm.vendor import parse_record as parse_crm
+from subgraphs.erp.client import ErpClient
+from subgraphs.erp.records import ItemRecord, OrderRecord, ReturnAuthorizationRecord
+from subgraphs.erp.vendor import (
+    CustomerPayload,
+    ItemPayload,
+    ReturnAuthorizationPayload,
+    parse_list,
+    parse_record,
+)
+from subgraphs.wms.client import WmsClient
+from subgraphs.wms.vendor import FacilityPayload
+from subgraphs.wms.vendor import parse_record as parse_wms
+
+__all__ = ["Customer", "FulfillmentCancel", "OrderRef", "ShortLine", "Systems"]
+
+# What an id in a system may look like; anything else names no record and is never sent.
+_ID = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+
+FulfillmentCancel = Literal["CANCELLED", "UNRELEASED", "SHIPPED"]
+"""What cancelling an order's fulfillment did: cancelled open lines, found none released, or
+found every asked line shipped (and changed nothing)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    """The ERP customer of a CRM account: its id there and its live credit position."""
+
+    internal_id: str
+    currency: str
+    credit_limit: Decimal
+    credit_exposure: Decimal
+    credit_hold: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRef:
+    id: str
+    number: str
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShortLine:
+    sku: str
+    center_id: str
+    requested: int
+    available: int
+
+
+class Systems:
+    """One shared HTTP client per system; ``calls`` and the clients are for the whole process."""
+
+    def __init__(
+        self,
+        crm: SystemClient,
+        erp: SystemClient,
+        wms: SystemClient,
+        *,
+        centers_ttl_seconds: float = 300.0,
+    ) -> None:
+        self.crm = crm
+        self.erp = erp
+        self.wms = wms
+        self._crm = CrmClient(crm)
+        self._erp = ErpClient(erp)
+        self._wms = WmsClient(wms)
+        self._centers_ttl = centers_ttl_seconds
+        self._centers: tuple[float, list[Center]] | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Systems:
+        return cls(
+            system_client("crm", settings),
+            system_client("erp", settings),
+            system_client("wms", settings),
+            centers_ttl_seconds=settings.reference_cache_ttl_seconds,
+        )
+
+    async def aclose(self) -> None:
+        for client in (self.crm, self.erp, self.wms):
+            await client.aclose()
+
+    # Reads.
+
+    async def account_active(self, account_id: str) -> bool | None:
+        """Whether the CRM account is active; ``None`` if the CRM has no such account."""
+        found = await self._crm.account_payloads([account_id])
+        data = found.get(account_id)
+        return None if data is None else parse_crm(AccountPayload, data).record().active
+
+    async def customer(self, account_id: str) -> Customer | None:
+        if not _ID.fullmatch(account_id):
+            return None  # no customer has such an id; the ERP would refuse to look (422)
+        body = await self.erp.get_json("/customers", {"externalIds": account_id})
+        for data in parse_list(body).items:
+            payload = parse_record(CustomerPayload, data)
+            credit = payload.credit()
+            return Customer(
+                internal_id=payload.internal_id,
+                currency=credit.currency,
+                credit_limit=credit.credit_limit,
+                credit_exposure=credit.credit_exposure,
+                credit_hold=credit.credit_hold,
+            )
+        return None
+
+    async def items(self, skus: Sequence[str]) -> dict[str, ItemRecord]:
+        found = await self._erp.item_payloads(list(skus))
+        return {sku: parse_record(ItemPayload, data).record() for sku, data in found.items()}
+
+    async def unit_prices(self, customer_id: str, quantities: dict[str, int]) -> dict[str, Decimal]:
+        """The customer's unit price of each SKU at its quantity (quantity breaks apply)."""
+        by_quantity: dict[int, list[str]] = {}
+        for sku, quantity in quantities.items():
+            by_quantity.setdefault(quantity, []).append(sku)
+        prices: dict[str, Decimal] = {}
+        for quantity, skus in by_quantity.items():
+            body = await self.erp.get_json(
+                "/prices", {"customer": customer_id, "skus": ",".join(skus), "quantity": quantity}
+            )
+            for data in parse_list(body).items:
+                prices[data["item"]["refName"]] = Decimal(data["unitPrice"])
+        return prices
+
+    async def stock(self, skus: Sequence[str]) -> list[Stock]:
+        return [
+            Stock(
+                p.sku, p.center_id, p.on_hand, p.allocated, p.available, p.incoming, p.incoming_date
+            )
+            for p in await self._wms.positions(skus)
+        ]
+
+    async def centers(self) -> list[Center]:
+        """The distribution centers, kept for the reference TTL (they hardly ever change)."""
+        now = time.monotonic()
+        if self._centers is not None and now - self._centers[0] < self._centers_ttl:
+            return self._centers[1]
+        directory = await self._wms.facility_directory()
+        records = [parse_wms(FacilityPayload, data).record() for data in directory.values()]
+        centers = [Center(record.id, record.region) for record in records]
+        self._centers = (now, centers)
+        return centers
+
+    # Writes (each idempotent by the id the caller derives from its workflow).
+
+    async def reserve(
+        self, reservation_id: str, lines: Sequence[tuple[str, str, int]]
+    ) -> list[ShortLine]:
+        """Allocate ``(sku, center, qty)`` lines, all or none; the short lines if refused."""
+        body = {
+            "reservation_id": reservation_id,
+            "lines": [{"item_number": s, "facility_id": c, "qty": q} for s, c, q in lines],
+        }
+        answer = await self.wms.request("POST", "/reservations", json=body, accept=(409,))
+        if answer.status != 409:
+            return []
+        error = _error(answer.body)
+        if error.get("code") != "INSUFFICIENT_INVENTORY":
+            raise SystemResponseInvalid("wms", f"wms refused the reservation: {error.get('code')}")
+        return [
+            ShortLine(x["item_number"], x["facility_id"], x["qty_requested"], x["qty_available"])
+            for x in error.get("short_lines", [])
+        ]
+
+    async def release_reservation(self, reservation_id: str) -> None:
+        await self.wms.request("DELETE", f"/reservations/{reservation_id}", accept=(404,))
+
+    async def create_order(self, body: dict[str, Any]) -> OrderRef:
+        return _order_ref(await self.erp.post_json("/salesOrders", body))
+
+    async def hold_order(self, order_id: str, reason: str) -> OrderRef:
+        body = {"custbody_status": "ON_HOLD", "custbody_hold_reason": reason}
+        answer = await self.erp.request("PATCH", f"/salesOrders/{order_id}", json=body)
+        return _order_ref(answer.body)
+
+    async def order(self, order_id: str) -> OrderRecord | None:
+        found = await self._erp.orders([order_id])
+        return found[0] if found else None
+
+    async def cancel_order_lines(
+        self, order_id: str, request_id: str, lines: Sequence[int] | None, reason: str
+    ) -> bool:
+        """Cancel the open (unbilled) quantity of ``lines`` (all when None); False if none was."""
+        body = {"requestId": request_id, "lines": None if lines is None else list(lines)}
+        body["reason"] = reason
+        answer = await self.erp.request(
+            "POST", f"/salesOrders/{order_id}/cancel", json=body, accept=(409,)
+        )
+        if answer.status == 409 and _error(answer.body).get("code") != "NOTHING_TO_CANCEL":
+            raise SystemResponseInvalid("erp", "erp refused the cancellation")
+        return answer.status != 409
+
+    async def cancel_fulfillment(
+        self, request_id: str, order_id: str, skus: Sequence[str] | None
+    ) -> tuple[FulfillmentCancel, list[str]]:
+        """Cancel the open fulfillment lines of ``skus`` (all when None); the SKUs cancelled."""
+        body = {
+            "request_id": request_id,
+            "order_ref": order_id,
+            "items": None if skus is None else list(skus),
+        }
+        answer = await self.wms.request(
+            "POST", "/fulfillment-orders/cancel", json=body, accept=(404, 409)
+        )
+        if answer.status == 404:
+            return "UNRELEASED", []
+        if answer.status == 409:
+            if _error(answer.body).get("code") != "ALREADY_SHIPPED":
+                raise SystemResponseInvalid("wms", "wms refused the cancellation")
+            return "SHIPPED", []
+        lines = answer.body.get("cancelled_lines", []) if isinstance(answer.body, dict) else []
+        return "CANCELLED", list(dict.fromkeys(str(x["item_number"]) for x in lines))
+
+    async def return_authorization(self, ra_id: str) -> ReturnAuthorizationRecord | None:
+        found = await self._erp.return_authorizations([ra_id])
+        return found[0] if found else None
+
+    async def authorize_return(self, body: dict[str, Any]) -> ReturnAuthorizationRecord:
+        answer = await self.erp.post_json("/returnAuthorizations", body)
+        return parse_record(ReturnAuthorizationPayload, answer).record()
+
+    async def receive_return_erp(self, ra_id: str, body: dict[str, Any]) -> None:
+        await self.erp.post_json(f"/returnAuthorizations/{ra_id}/receive", body)
+
+    async def credit_return(self, body: dict[str, Any]) -> str:
+        """Issue the credit memo; its internal id."""
+        answer = await self.erp.post_json("/creditMemos", body)
+        try:
+            return str(answer["internalId"])
+        except (KeyError, TypeError):
+            raise SystemResponseInvalid(
+                "erp", "erp answered a credit memo without its id"
+            ) from None
+
+    async def expect_return(self, body: dict[str, Any]) -> None:
+        await self.wms.post_json("/expected-returns", body)
+
+    async def receive_return_wms(self, body: dict[str, Any]) -> str | None:
+        """Book the receipt (restocking what is RESTOCKED); the WMS's refusal code, if any."""
+        answer = await self.wms.request("POST", "/return-receipts", json=body, accept=(409,))
+        if answer.status != 409:
+            return None
+        return str(_error(answer.body).get("code") or "REFUSED")
+
+    async def release_fulfillment(self, body: dict[str, Any]) -> list[str]:
+        """Release fulfillment orders, one per center; their numbers."""
+        answer = await self.wms.post_json("/fulfillment-orders/release", body)
+        orders = answer.get("fulfillment_orders") if isinstance(answer, dict) else None
+        if not isinstance(orders, list):
+            raise SystemResponseInvalid("wms", "wms answered a release without its orders")
+        return [str(x.get("fulfillment_order_no")) for x in orders if isinstance(x, dict)]
+
+
+def _error(body: Any) -> dict[str, Any]:
+    error = body.get("error") if isinstance(body, dict) else None
+    return error if isinstance(error, dict) else {}
+
+
+def _order_ref(body: Any) -> OrderRef:
+    try:
+        return OrderRef(str(body["internalId"]), str(body["tranId"]), str(body["custbody_status"]))
+    except (KeyError, TypeError):
+        raise SystemResponseInvalid("erp", "erp answered a sales order without its ids") from None

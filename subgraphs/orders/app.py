@@ -1,0 +1,39 @@
+"""The orders subgraph's app: one orchestration service (clients, journal, idempotency), and
+``/metrics`` with every workflow step's count and time."""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+from crossdock.settings import Settings
+from resolvers.service import OrdersService
+from resolvers.steplog import prometheus_text
+from subgraphs.common.app import create_graphql_app
+from subgraphs.orders.schema import OrdersContext, schema
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: Settings, *, service: OrdersService | None = None) -> Starlette:
+    """Serve the orders subgraph over the systems ``settings`` name (or over ``service``)."""
+    orders = service or OrdersService.from_settings(settings)
+    context = OrdersContext(service=orders)
+
+    async def ready() -> bool:
+        await orders.recovered()
+        return True
+
+    async def metrics(request: Request) -> Response:
+        return PlainTextResponse(prometheus_text(), media_type="text/plain; version=0.0.4")
+
+    app = create_graphql_app(
+        schema,
+        name="orders",
+        context_getter=lambda: context,
+        on_shutdown=[orders.aclose],
+        ready_check=ready,
+    )
+    app.add_route("/metrics", metrics, methods=["GET"])
+    return app

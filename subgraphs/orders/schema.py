@@ -1,0 +1,149 @@
+"""The orders subgraph's schema: ``promiseOrder`` and the order workflows' mutations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeAlias, TypeVar, cast
+
+import strawberry
+from graphql import GraphQLError
+
+from resolvers.cancel import CancelRequest
+from resolvers.service import OrdersService
+from resolvers.submit import WorkflowFailed
+from subgraphs.common.errors import SUBGRAPH_ERROR, BadUserInput, SubgraphSchema, federation_schema
+from subgraphs.orders.payloads import CancelOrderPayload, OrderPromise, SubmitOrderPayload
+from subgraphs.orders.returns import (
+    CreditMemo,
+    ReceiveReturnInput,
+    RequestReturnInput,
+    ReturnAuthorization,
+    ReturnPayload,
+)
+from subgraphs.orders.types import (
+    DistributionCenter,
+    Order,
+    Product,
+    PromiseOrderInput,
+    SubmitOrderInput,
+)
+
+__all__ = ["MAX_KEY_LENGTH", "Mutation", "OrdersContext", "Query", "schema"]
+
+MAX_KEY_LENGTH = 200
+MAX_REASON_LENGTH = 500
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def described(description: str) -> Callable[[F], F]:
+    """``@described(...)``: a resolver with a description, typed for mypy."""
+    return cast(Callable[[F], F], strawberry.field(description=description))
+
+
+def mutation(description: str) -> Callable[[F], F]:
+    return cast(Callable[[F], F], strawberry.mutation(description=description))
+
+
+@dataclass(frozen=True)
+class OrdersContext:
+    service: OrdersService
+
+
+Info: TypeAlias = strawberry.Info[OrdersContext, None]
+
+
+def _key(value: str) -> str:
+    key = value.strip()
+    if not 0 < len(key) <= MAX_KEY_LENGTH:
+        raise BadUserInput(f"idempotencyKey must be 1 to {MAX_KEY_LENGTH} characters")
+    return key
+
+
+def _failed(error: WorkflowFailed) -> GraphQLError:
+    return GraphQLError(error.message, extensions={"code": SUBGRAPH_ERROR, "system": error.system})
+
+
+@strawberry.type
+class Query:
+    @described("What submitting this order now would give; changes nothing.")
+    async def promise_order(self, info: Info, input: PromiseOrderInput) -> OrderPromise:
+        request = input.request()
+        promise = await info.context.service.promise(request)
+        quantities = {line.sku: line.quantity for line in request.lines}
+        return OrderPromise.of(promise, quantities)
+
+
+@strawberry.type
+class Mutation:
+    @mutation(
+        "Submit an order once per idempotency key: check credit, price, allocate, "
+        "reserve, create it in the ERP and release it to the distribution centers."
+    )
+    async def submit_order(
+        self, info: Info, input: SubmitOrderInput, idempotency_key: str
+    ) -> SubmitOrderPayload:
+        try:
+            result = await info.context.service.submit(input.request(), _key(idempotency_key))
+        except WorkflowFailed as error:
+            raise _failed(error) from None
+        return SubmitOrderPayload.of(result)
+
+    @mutation(
+        "Cancel the whole order (lines null) or some of its lines (ERP line numbers): open "
+        "fulfillment is cancelled and its stock released; what has shipped is refused."
+    )
+    async def cancel_order(
+        self,
+        info: Info,
+        order_id: strawberry.ID,
+        reason: str,
+        idempotency_key: str,
+        lines: list[int] | None = None,
+    ) -> CancelOrderPayload:
+        if lines is not None and not lines:
+            raise BadUserInput("lines must name at least one line, or be null for every line")
+        if len(reason) > MAX_REASON_LENGTH:
+            raise BadUserInput(f"reason must be at most {MAX_REASON_LENGTH} characters")
+        request = CancelRequest(
+            str(order_id).strip(), None if lines is None else tuple(lines), reason.strip()
+        )
+        try:
+            result = await info.context.service.cancel(request, _key(idempotency_key))
+        except WorkflowFailed as error:
+            raise _failed(error) from None
+        return CancelOrderPayload.of(result)
+
+    @mutation(
+        "Ask to return lines of a shipped order: the ERP authorizes it (RMA) or declines it "
+        "with a reason, and the distribution center is told to expect the goods."
+    )
+    async def request_return(
+        self, info: Info, input: RequestReturnInput, idempotency_key: str
+    ) -> ReturnPayload:
+        try:
+            result = await info.context.service.request_return(input.body(), _key(idempotency_key))
+        except WorkflowFailed as error:
+            raise _failed(error) from None
+        return ReturnPayload.of(result)
+
+    @mutation(
+        "Book what a distribution center received against a return: restock by disposition, "
+        "and credit what was received (the return ends CREDITED)."
+    )
+    async def receive_return(
+        self, info: Info, input: ReceiveReturnInput, idempotency_key: str
+    ) -> ReturnPayload:
+        try:
+            result = await info.context.service.receive_return(input.body(), _key(idempotency_key))
+        except WorkflowFailed as error:
+            raise _failed(error) from None
+        return ReturnPayload.of(result)
+
+
+schema: SubgraphSchema = federation_schema(
+    Query,
+    mutation=Mutation,
+    types=[Order, DistributionCenter, Product, ReturnAuthorization, CreditMemo],
+)

@@ -13,13 +13,14 @@ Errors a client can get, by ``extensions.code``::
 
 from __future__ import annotations
 
-from collections import OrderedDict
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import DocumentNode, GraphQLError, parse, validate
 from graphql.execution.values import get_variable_values
 
+from gateway._lru import SizedLru
 from gateway.executor import Executor, SubgraphTransport, TransportSettings
 from gateway.limits import LimitExceeded, Limits, check_document
 from gateway.planner import (
@@ -92,15 +93,28 @@ def _is_mutation(prepared: _Prepared, operation_name: str | None) -> bool:
     return operation.kind != "query"
 
 
-class _Lru(OrderedDict[str, _Prepared]):
-    def __init__(self, size: int) -> None:
-        super().__init__()
-        self.size = size
+# A parsed document keeps its whole token chain (comments included) through its locations:
+# about 360 bytes a token measured on graphql-core 3.2, plus slices of the text.
+_TOKEN_BYTES = 400
+# A refused document is cached only when its text is this small: refusals are cheap to make
+# up in bulk, and must not push the documents that run out of the cache.
+_MAX_CACHED_FAILURE_BYTES = 4096
 
-    def put(self, key: str, value: _Prepared) -> None:
-        self[key] = value
-        if len(self) > self.size:
-            self.popitem(last=False)
+
+def _document_key(query: str) -> bytes:
+    """The cache key of a query text: its sha256, so a cache never holds the text itself."""
+    return hashlib.sha256(query.encode("utf-8", "surrogatepass")).digest()
+
+
+def _weight(query: str, prepared: _Prepared) -> int:
+    """Roughly the bytes ``prepared`` keeps alive."""
+    tokens = 0
+    parsed = prepared.parsed
+    token = parsed.loc.start_token if parsed is not None and parsed.loc is not None else None
+    while token is not None:
+        tokens += 1
+        token = token.next
+    return 2 * len(query) + _TOKEN_BYTES * tokens + 1024 * (1 + len(prepared.errors))
 
 
 @dataclass(frozen=True)
@@ -108,7 +122,7 @@ class _State:
     supergraph: Supergraph
     planner: QueryPlanner
     executor: Executor
-    documents: _Lru
+    documents: SizedLru[bytes, _Prepared]
 
 
 class Gateway:
@@ -122,20 +136,34 @@ class Gateway:
         transport: SubgraphTransport | None = None,
         plan_cache_size: int = 1024,
         document_cache_size: int = 1024,
+        plan_cache_bytes: int = 64 << 20,
+        document_cache_bytes: int = 64 << 20,
+        max_cached_query_bytes: int = 64 << 10,
     ) -> None:
         self.limits = limits or Limits()
         self.transport = transport or SubgraphTransport(TransportSettings())
         self.plan_cache_size = plan_cache_size
         self.document_cache_size = document_cache_size
+        self.plan_cache_bytes = plan_cache_bytes
+        self.document_cache_bytes = document_cache_bytes
+        # Longer query texts are parsed, validated and planned every time, never cached:
+        # comments do not count against ``max_tokens``, so text length alone is unbounded.
+        self.max_cached_query_bytes = max_cached_query_bytes
         self.stats = GatewayStats()
         self.state = self._state(supergraph)
 
     def _state(self, supergraph: Supergraph) -> _State:
         return _State(
             supergraph,
-            QueryPlanner(supergraph, cache_size=self.plan_cache_size),
+            QueryPlanner(
+                supergraph, cache_size=self.plan_cache_size, cache_bytes=self.plan_cache_bytes
+            ),
             Executor(supergraph, self.transport),
-            _Lru(self.document_cache_size),
+            SizedLru(
+                self.document_cache_size,
+                self.document_cache_bytes,
+                max_entry_bytes=self.document_cache_bytes // 16,
+            ),
         )
 
     @property
@@ -153,15 +181,21 @@ class Gateway:
     async def aclose(self) -> None:
         await self.transport.aclose()
 
-    def prepare(self, state: _State, query: str) -> _Prepared:
-        """Parse, validate and check limits, once per distinct query text."""
-        cached = state.documents.get(query)
+    def cache_key(self, query: str) -> bytes | None:
+        """The key ``query`` is cached under, or None when it is too long to cache."""
+        return _document_key(query) if len(query) <= self.max_cached_query_bytes else None
+
+    def prepare(self, state: _State, query: str, key: bytes | None) -> _Prepared:
+        """Parse, validate and check limits, once per distinct (cacheable) query text."""
+        cached = state.documents.get(key) if key is not None else None
         if cached is not None:
-            state.documents.move_to_end(query)
             self.stats.document_cache_hits += 1
             return cached
         prepared = self._prepare(state, query)
-        state.documents.put(query, prepared)
+        if key is not None and (
+            prepared.document is not None or len(query) <= _MAX_CACHED_FAILURE_BYTES
+        ):
+            state.documents.put(key, prepared, _weight(query, prepared))
         return prepared
 
     def _prepare(self, state: _State, query: str) -> _Prepared:
@@ -200,16 +234,22 @@ class Gateway:
             return RequestOutcome(
                 {"errors": [_error("Must provide query string.", "BAD_REQUEST")]}, "bad_request"
             )
-        raw_variables = request.get("variables") or {}
-        operation_name = request.get("operationName")
-        if not isinstance(raw_variables, dict) or not (
-            operation_name is None or isinstance(operation_name, str)
-        ):
+        raw_variables = request.get("variables")
+        if raw_variables is None:
+            raw_variables = {}
+        elif not isinstance(raw_variables, dict):
             return RequestOutcome(
-                {"errors": [_error("Invalid variables or operationName.", "BAD_REQUEST")]},
+                {"errors": [_error("Variables must be a JSON object or null.", "BAD_REQUEST")]},
                 "bad_request",
             )
-        prepared = self.prepare(state, query)
+        operation_name = request.get("operationName")
+        if not (operation_name is None or isinstance(operation_name, str)):
+            return RequestOutcome(
+                {"errors": [_error("operationName must be a string or null.", "BAD_REQUEST")]},
+                "bad_request",
+            )
+        key = self.cache_key(query)
+        prepared = self.prepare(state, query, key)
         if not allow_mutations and _is_mutation(prepared, operation_name):
             return RequestOutcome(
                 {"errors": [_error("Only queries can be sent with GET.", "BAD_REQUEST")]},
@@ -239,7 +279,7 @@ class Gateway:
                 "invalid",
             )
         try:
-            plan = self._plan(state, operation, coerced.coerced, query)
+            plan = self._plan(state, operation, coerced.coerced, key)
         except PlanningError as error:
             return RequestOutcome(
                 {"errors": [_error(f"Query planning failed: {error}", "INTERNAL")]}
@@ -257,10 +297,10 @@ class Gateway:
         return operation
 
     def _plan(
-        self, state: _State, operation: Operation, variables: dict[str, Any], query: str
+        self, state: _State, operation: Operation, variables: dict[str, Any], key: bytes | None
     ) -> QueryPlan:
         built = state.planner.misses
-        plan = state.planner.plan(operation, variables, query)
+        plan = state.planner.plan(operation, variables, key)
         if state.planner.misses == built:
             self.stats.plan_cache_hits += 1
         else:
@@ -272,7 +312,8 @@ class Gateway:
     ) -> QueryPlan:
         """The plan of a (valid) query: for tests, benchmarks and debugging."""
         state = self.state
-        prepared = self.prepare(state, query)
+        key = self.cache_key(query)
+        prepared = self.prepare(state, query, key)
         if prepared.document is None:
             raise ValueError(prepared.errors[0]["message"])
         operation = self._operation(prepared, operation_name)
@@ -283,4 +324,4 @@ class Gateway:
         )
         if isinstance(coerced, list):
             raise ValueError(coerced[0].message)
-        return self._plan(state, operation, coerced.coerced, query)
+        return self._plan(state, operation, coerced.coerced, key)

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Hashable, Mapping
 from typing import Any
 
+from gateway._lru import SizedLru
 from gateway.planner._builder import GroupBuilder
 from gateway.planner._nodes import QueryPlan
 from gateway.planner._operation import Operation
 from gateway.planner._tree import arrange
 from gateway.supergraph import Supergraph
 
-__all__ = ["QueryPlanner", "build_plan"]
+__all__ = ["QueryPlanner", "build_plan", "plan_weight"]
 
 
 def build_plan(
@@ -24,31 +24,45 @@ def build_plan(
     return QueryPlan(arrange(builder.groups, roots, operation))
 
 
+# What a fetch holds besides its operation text (records, tuples, representation shapes),
+# estimated generously: the cache's byte bound counts it with the text.
+_FETCH_OVERHEAD = 1024
+
+
+def plan_weight(plan: QueryPlan) -> int:
+    """Roughly the bytes ``plan`` keeps alive: its subgraph operations and their records."""
+    return sum(len(f.operation) + _FETCH_OVERHEAD for f in plan.fetches()) + _FETCH_OVERHEAD
+
+
 class QueryPlanner:
     """Plans operations against one supergraph, caching plans by document and operation.
 
-    The cache key is the caller's document key (a hash of the query text), the operation
-    name, and the truth values of the variables ``@skip``/``@include`` read.
+    The cache key is the caller's document key (a hash of the query text, never the text
+    itself), the operation name, and the truth values of the variables ``@skip``/``@include``
+    read. The cache is bounded by entries and by the bytes its plans hold.
     """
 
-    def __init__(self, supergraph: Supergraph, *, cache_size: int = 1024) -> None:
+    def __init__(
+        self, supergraph: Supergraph, *, cache_size: int = 1024, cache_bytes: int = 64 << 20
+    ) -> None:
         self.supergraph = supergraph
         self.cache_size = cache_size
-        self._cache: OrderedDict[Hashable, QueryPlan] = OrderedDict()
+        self.cache: SizedLru[Hashable, QueryPlan] = SizedLru(
+            cache_size, cache_bytes, max_entry_bytes=cache_bytes // 16
+        )
         self.misses = 0
 
     def plan(
-        self, operation: Operation, variables: Mapping[str, Any], document_key: Hashable
+        self, operation: Operation, variables: Mapping[str, Any], document_key: Hashable | None
     ) -> QueryPlan:
+        """The cached or a new plan; ``document_key=None`` plans without caching."""
         conditions = tuple(bool(variables.get(n)) for n in operation.condition_variables())
         key = (document_key, operation.name, conditions)
-        plan = self._cache.get(key)
+        plan = self.cache.get(key) if document_key is not None else None
         if plan is not None:
-            self._cache.move_to_end(key)
             return plan
         self.misses += 1
         plan = build_plan(self.supergraph, operation, variables)
-        self._cache[key] = plan
-        if len(self._cache) > self.cache_size:
-            self._cache.popitem(last=False)
+        if document_key is not None:
+            self.cache.put(key, plan, plan_weight(plan))
         return plan

@@ -11,13 +11,14 @@ from typing import Any
 
 import orjson
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from gateway.engine import Gateway, GatewayStats, RequestOutcome
 from gateway.executor import SubgraphTransport
-from gateway.server._graphiql import GRAPHIQL_HTML
+from gateway.server._graphiql import ASSET_PREFIX, GRAPHIQL_HTML, graphiql_asset
 from gateway.server._reload import SupergraphWatcher, load_supergraph
 from gateway.server._settings import GatewaySettings
 from gateway.wire import GraphQLRequest, GraphQLResponse
@@ -102,6 +103,20 @@ async def _read_body(request: Request, limit: int | None) -> bytes:
     return b"".join(chunks)
 
 
+async def _method_not_allowed(request: Request, exc: Exception) -> Response:
+    """A 405 in the same JSON shape as every other error, with the ``Allow`` header."""
+    headers = dict(exc.headers or {}) if isinstance(exc, HTTPException) else {}
+    allow = headers.get("Allow", "")
+    return Response(
+        orjson.dumps(
+            _error_body(f"Method not allowed; use {allow or 'another method'}.", "BAD_REQUEST")
+        ),
+        status_code=405,
+        media_type="application/json",
+        headers={"allow": allow} if allow else None,
+    )
+
+
 def _get_request(request: Request) -> GraphQLRequest | None:
     params = request.query_params
     body: dict[str, Any] = {"query": params.get("query")}
@@ -138,6 +153,11 @@ class _Handlers:
             raw = await _read_body(request, self.settings.max_body_bytes)
         except _TooLarge:
             return _plain(413, "Request body is too large.", "BAD_REQUEST")
+        except ClientDisconnect:
+            # The client went away mid-body: nobody will read an answer, and it is not ours
+            # to report as a failure.
+            log.debug("client disconnected before sending the whole body")
+            return Response(status_code=400)
         try:
             body = orjson.loads(raw)
         except orjson.JSONDecodeError:
@@ -145,6 +165,11 @@ class _Handlers:
         if not isinstance(body, dict):
             return _plain(400, "Request body must be a JSON object.", "BAD_REQUEST")
         return await self.run(request, body, allow_mutations=True)  # type: ignore[arg-type]
+
+    async def graphql(self, request: Request) -> Response:
+        if request.method == "POST":
+            return await self.post(request)
+        return await self.get(request)
 
     async def get(self, request: Request) -> Response:
         accept = request.headers.get("accept", "")
@@ -208,13 +233,14 @@ def create_app(
 
     app = Starlette(
         routes=[
-            Route("/graphql", handlers.post, methods=["POST"]),
-            Route("/graphql", handlers.get, methods=["GET"]),
+            Route("/graphql", handlers.graphql, methods=["GET", "POST"]),
             Route("/health", handlers.health, methods=["GET"]),
             Route("/ready", handlers.ready, methods=["GET"]),
             Route("/metrics", handlers.metrics, methods=["GET"]),
+            Route(f"{ASSET_PREFIX}/{{name}}", graphiql_asset, methods=["GET"]),
         ],
         lifespan=lifespan,
+        exception_handlers={405: _method_not_allowed},
     )
     app.state.gateway = gateway
     app.state.watcher = watcher
@@ -229,11 +255,19 @@ def create_gateway_app(
     reloads it when it changes. Raises ``SupergraphError``/``OSError`` if it cannot be read."""
     settings = settings or GatewaySettings()
     gateway = Gateway(
-        load_supergraph(supergraph_path),
+        load_supergraph(supergraph_path, override_labels=settings.override_labels),
         limits=settings.limits(),
         transport=SubgraphTransport(settings.transport()),
         plan_cache_size=settings.plan_cache_size,
         document_cache_size=settings.document_cache_size,
+        plan_cache_bytes=settings.plan_cache_bytes,
+        document_cache_bytes=settings.document_cache_bytes,
+        max_cached_query_bytes=settings.max_cached_query_bytes,
     )
-    watcher = SupergraphWatcher(gateway, supergraph_path, settings.reload_interval)
+    watcher = SupergraphWatcher(
+        gateway,
+        supergraph_path,
+        settings.reload_interval,
+        override_labels=settings.override_labels,
+    )
     return create_app(gateway, settings, watcher=watcher)

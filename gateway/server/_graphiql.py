@@ -1,28 +1,65 @@
-"""The GraphiQL page served on ``GET /graphql`` to browsers."""
+"""The GraphiQL page served on ``GET /graphql`` to browsers, and its vendored assets.
+
+The page loads GraphiQL, React and ReactDOM from the gateway itself (``static/``, see its
+README), so it works on a machine without internet access.
+"""
 
 from __future__ import annotations
 
-__all__ = ["GRAPHIQL_HTML"]
+from pathlib import Path
 
-GRAPHIQL_HTML = """<!doctype html>
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+__all__ = ["ASSET_PREFIX", "GRAPHIQL_HTML", "graphiql_asset"]
+
+ASSET_PREFIX = "/graphiql"
+_STATIC = Path(__file__).parent / "static"
+
+# File name -> media type. Names carry their version, so a browser may keep them for a year.
+_ASSETS = {
+    "graphiql-3.9.0.min.css": "text/css; charset=utf-8",
+    "graphiql-3.9.0.min.js": "text/javascript; charset=utf-8",
+    "react-18.3.1.production.min.js": "text/javascript; charset=utf-8",
+    "react-dom-18.3.1.production.min.js": "text/javascript; charset=utf-8",
+}
+_CACHE_CONTROL = "public, max-age=31536000, immutable"
+
+GRAPHIQL_HTML = f"""<!doctype html>
 <html lang="en">
 <head>
   <meta charset="utf-8">
   <title>Crossdock GraphiQL</title>
-  <style>body { margin: 0; height: 100vh; } #graphiql { height: 100vh; }</style>
-  <link rel="stylesheet" href="https://unpkg.com/graphiql@3/graphiql.min.css">
+  <style>body {{ margin: 0; height: 100vh; }} #graphiql {{ height: 100vh; }}</style>
+  <link rel="stylesheet" href="{ASSET_PREFIX}/graphiql-3.9.0.min.css">
 </head>
 <body>
   <div id="graphiql">Loading GraphiQL…</div>
-  <script crossorigin src="https://unpkg.com/react@18/umd/react.production.min.js"></script>
-  <script crossorigin src="https://unpkg.com/react-dom@18/umd/react-dom.production.min.js"></script>
-  <script crossorigin src="https://unpkg.com/graphiql@3/graphiql.min.js"></script>
+  <script src="{ASSET_PREFIX}/react-18.3.1.production.min.js"></script>
+  <script src="{ASSET_PREFIX}/react-dom-18.3.1.production.min.js"></script>
+  <script src="{ASSET_PREFIX}/graphiql-3.9.0.min.js"></script>
   <script>
-    const fetcher = GraphiQL.createFetcher({ url: window.location.pathname });
+    const fetcher = GraphiQL.createFetcher({{ url: window.location.pathname }});
     ReactDOM.createRoot(document.getElementById("graphiql")).render(
-      React.createElement(GraphiQL, { fetcher, defaultEditorToolsVisibility: true })
+      React.createElement(GraphiQL, {{ fetcher, defaultEditorToolsVisibility: true }})
     );
   </script>
 </body>
 </html>
 """
+
+
+# Asset bytes, read on first request and kept (about 1.5 MB in all).
+_bodies: dict[str, bytes] = {}
+
+
+async def graphiql_asset(request: Request) -> Response:
+    """``GET /graphiql/{name}``: one of the vendored files, anything else is a 404."""
+    name = request.path_params["name"]
+    media_type = _ASSETS.get(name)
+    if media_type is None:
+        return PlainTextResponse("Not Found", status_code=404)
+    body = _bodies.get(name)
+    if body is None:
+        body = _bodies[name] = (_STATIC / name).read_bytes()
+    return Response(body, media_type=media_type, headers={"cache-control": _CACHE_CONTROL})

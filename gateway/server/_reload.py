@@ -5,32 +5,44 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Iterable
 from pathlib import Path
 
 from gateway.engine import Gateway
-from gateway.supergraph import Supergraph, SupergraphError, parse_supergraph
+from gateway.supergraph import Supergraph, parse_supergraph
 
 __all__ = ["SupergraphWatcher", "load_supergraph"]
 
 log = logging.getLogger("gateway.reload")
 
 
-def load_supergraph(path: Path) -> Supergraph:
+def load_supergraph(path: Path, *, override_labels: Iterable[str] = ()) -> Supergraph:
     """Read and parse a supergraph file; raise ``SupergraphError`` or ``OSError``."""
-    return parse_supergraph(path.read_text(encoding="utf-8"))
+    return parse_supergraph(path.read_text(encoding="utf-8"), override_labels=override_labels)
 
 
 class SupergraphWatcher:
     """Polls a file's modification stamp; a new, valid supergraph replaces the served one.
 
-    A file that does not parse is logged and ignored: the gateway keeps serving the last good
-    supergraph. Requests in flight keep the plan and executor they started with.
+    A file that cannot be served (it does not parse, names an unknown graph, has a field set
+    that selects nothing real, or loading fails in any other way) is logged and ignored: the
+    gateway keeps serving the last good supergraph, and the watcher keeps watching. Requests in
+    flight keep the plan and executor they started with.
     """
 
-    def __init__(self, gateway: Gateway, path: Path, interval: float) -> None:
+    def __init__(
+        self,
+        gateway: Gateway,
+        path: Path,
+        interval: float,
+        *,
+        override_labels: Iterable[str] = (),
+    ) -> None:
         self.gateway = gateway
         self.path = path
         self.interval = interval
+        self.override_labels = frozenset(override_labels)
+        self.failures = 0
         self.stamp = self._stamp()
         self.reloads = 0
         self._task: asyncio.Task[None] | None = None
@@ -49,9 +61,16 @@ class SupergraphWatcher:
             return False
         self.stamp = stamp
         try:
-            supergraph = load_supergraph(self.path)
-        except (OSError, SupergraphError) as error:
-            log.warning("supergraph reload failed, keeping the current one: %s", error)
+            supergraph = load_supergraph(self.path, override_labels=self.override_labels)
+        except Exception as error:
+            # Anything at all: a reload must never take down the supergraph being served.
+            self.failures += 1
+            log.warning(
+                "supergraph reload from %s failed, keeping the current one: %s: %s",
+                self.path,
+                type(error).__name__,
+                error,
+            )
             return False
         self.gateway.use(supergraph)
         self.reloads += 1
@@ -61,7 +80,12 @@ class SupergraphWatcher:
     async def _loop(self) -> None:
         while True:
             await asyncio.sleep(self.interval)
-            await asyncio.to_thread(self.check)
+            try:
+                await asyncio.to_thread(self.check)
+            except Exception:
+                # ``check`` already guards the load; this keeps the task alive through
+                # anything else (a failing ``use``, a thread pool shutting down).
+                log.exception("supergraph watcher check failed; still watching")
 
     def start(self) -> None:
         if self.interval > 0 and self._task is None:

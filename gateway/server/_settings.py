@@ -21,8 +21,19 @@ class GatewaySettings(BaseModel):
     subgraph_read_timeout: float = Field(default=30.0, gt=0)
     subgraph_max_connections: int = Field(default=100, gt=0)
     subgraph_max_keepalive: int = Field(default=20, ge=0)
+    # The caches of parsed documents and of plans: entries, and the bytes they may hold.
+    # Query texts longer than ``max_cached_query_bytes`` are never cached (comments do not
+    # count as tokens, so only this bounds what one cached text costs).
     plan_cache_size: int = Field(default=1024, gt=0)
     document_cache_size: int = Field(default=1024, gt=0)
+    plan_cache_bytes: int = Field(default=64 << 20, gt=0)
+    document_cache_bytes: int = Field(default=64 << 20, gt=0)
+    max_cached_query_bytes: int = Field(default=64 << 10, ge=0)
+    # Progressive ``@override(label:)`` labels to turn on, e.g. ``["new-pricing"]``
+    # (``CROSSDOCK_GATEWAY__OVERRIDE_LABELS='["new-pricing"]'``). A field whose label is on is
+    # resolved by the overriding subgraph, otherwise by the one it overrides. ``percent(N)``
+    # labels are on only at N >= 100 (plans are cached, so no per-request coin toss).
+    override_labels: list[str] = Field(default_factory=list)
     # Seconds between checks of the supergraph file; 0 turns reloading off.
     reload_interval: float = Field(default=1.0, ge=0)
     graphiql: bool = True

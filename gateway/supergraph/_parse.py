@@ -13,6 +13,7 @@ from graphql import (
     EnumTypeExtensionNode,
     EnumValueNode,
     GraphQLError,
+    GraphQLSchema,
     InputObjectTypeDefinitionNode,
     InputObjectTypeExtensionNode,
     InterfaceTypeDefinitionNode,
@@ -36,6 +37,7 @@ from graphql import (
 )
 
 from gateway.supergraph._api_schema import build_api_schema
+from gateway.supergraph._fieldsets import field_set_problem
 from gateway.supergraph._links import LinkedSpec, SpecNames, resolve_spec_names
 from gateway.supergraph._model import (
     EntityKey,
@@ -125,9 +127,18 @@ class _Reader:
     ) -> list[dict[str, ValueNode]]:
         return [_args(d) for d in _named(nodes, self.join.directive(element))]
 
-    def graph(self, args: dict[str, ValueNode]) -> str | None:
+    def graph(self, args: dict[str, ValueNode], where: str = "") -> str | None:
+        """The subgraph a ``graph:`` argument names; one ``join__Graph`` lacks is an error."""
         value = _enum(args, "graph")
-        return self.graphs.get(value) if value else None
+        if value is None:
+            return None
+        name = self.graphs.get(value)
+        if name is None:
+            raise SupergraphError(
+                f"{where or 'a join directive'} names graph {value}, "
+                f"which is not a value of {self.join.type_name('Graph')}"
+            )
+        return name
 
     def is_inaccessible(self, nodes: Iterable[ConstDirectiveNode] | None) -> bool:
         return bool(self.inaccessible and _named(nodes, self.inaccessible))
@@ -166,7 +177,7 @@ class _Reader:
         for node in nodes:
             inaccessible = inaccessible or self.is_inaccessible(node.directives)
             for args in self.directives(node.directives, "type"):
-                graph = self.graph(args)
+                graph = self.graph(args, f"@{self.join.directive('type')} on {name}")
                 if graph is None:
                     continue
                 keys.setdefault(graph, [])
@@ -178,20 +189,23 @@ class _Reader:
                     args, "isInterfaceObject"
                 )
             for args in self.directives(node.directives, "owner"):
-                owner = self.graph(args)
+                owner = self.graph(args, f"@{self.join.directive('owner')} on {name}")
             for args in self.directives(node.directives, "implements"):
-                graph = self.graph(args)
+                graph = self.graph(args, f"@{self.join.directive('implements')} on {name}")
                 interface = _str(args, "interface")
                 if graph and interface:
                     implements[graph].add(interface)
             for args in self.directives(node.directives, "unionMember"):
-                graph = self.graph(args)
+                graph = self.graph(args, f"@{self.join.directive('unionMember')} on {name}")
                 member = _str(args, "member")
                 if graph and member:
                     members[graph].add(member)
             if isinstance(node, EnumTypeDefinitionNode | EnumTypeExtensionNode):
                 for value in node.values or ():
-                    graphs = {self.graph(a) for a in self.directives(value.directives, "enumValue")}
+                    where = f"@{self.join.directive('enumValue')} on {name}.{value.name.value}"
+                    graphs = {
+                        self.graph(a, where) for a in self.directives(value.directives, "enumValue")
+                    }
                     enum_values[value.name.value] = frozenset(g for g in graphs if g)
             field_nodes.extend(getattr(node, "fields", None) or ())
         sources = {
@@ -224,7 +238,7 @@ class _Reader:
         sources: list[FieldSource] = []
         bare = False
         for args in self.directives(directives, "field"):
-            graph = self.graph(args)
+            graph = self.graph(args, f"@{self.join.directive('field')} on {parent}.{name}")
             if graph is None:
                 bare = True
                 continue
@@ -290,6 +304,7 @@ def parse_supergraph(sdl: str | DocumentNode, *, override_labels: Iterable[str] 
         raise SupergraphError(f"supergraph does not build: {error}") from error
     if schema.query_type is None:
         raise SupergraphError("supergraph has no query type")
+    _check_field_sets(schema, types)
     return Supergraph(
         subgraphs=subgraphs,
         types=types,
@@ -300,3 +315,27 @@ def parse_supergraph(sdl: str | DocumentNode, *, override_labels: Iterable[str] 
         subscription_type=schema.subscription_type.name if schema.subscription_type else None,
         join_version=join.version,
     )
+
+
+def _check_field_sets(schema: GraphQLSchema, types: dict[str, TypeInfo]) -> None:
+    """Every ``@key``, ``@requires`` and ``@provides`` must select fields that exist: the
+    planner copies them into subgraph operations, so a bad one would fail every request."""
+    for type_name, info in types.items():
+        for source in info.sources.values():
+            for key in source.keys:
+                _field_set(schema, type_name, key.fields, f"key of {type_name} in {key.graph}")
+        for field_info in info.fields.values():
+            coordinate = f"{type_name}.{field_info.name}"
+            for field_source in field_info.sources:
+                where = f"{coordinate} in {field_source.graph}"
+                if field_source.requires is not None:
+                    _field_set(schema, type_name, field_source.requires, f"@requires of {where}")
+                if field_source.provides is not None:
+                    target = field_info.type.strip("[]!")
+                    _field_set(schema, target, field_source.provides, f"@provides of {where}")
+
+
+def _field_set(schema: GraphQLSchema, type_name: str, field_set: str, where: str) -> None:
+    problem = field_set_problem(schema, type_name, field_set)
+    if problem is not None:
+        raise SupergraphError(f"{where}: {problem}")

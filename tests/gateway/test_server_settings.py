@@ -10,7 +10,7 @@ import pytest
 
 from crossdock.settings import Settings
 from gateway.server import create_gateway_app
-from tests.gateway.conformance.cases import entities
+from tests.gateway.conformance.cases import entities, override_labels
 from tests.gateway.conftest import Running, supergraph_with_urls
 from tests.support.servers import serve
 
@@ -77,3 +77,26 @@ def test_max_tokens_from_the_environment(
         "message": "Operation has more than 5 tokens.",
         "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"},
     }
+
+
+@pytest.mark.parametrize(
+    ("labels", "services"),
+    [(None, ["old"]), ('["beta-tax"]', ["old", "new"])],
+    ids=["unset", "beta-tax"],
+)
+def test_override_labels_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, labels: str | None, services: list[str]
+) -> None:
+    if labels is not None:
+        monkeypatch.setenv("CROSSDOCK_GATEWAY__OVERRIDE_LABELS", labels)
+    path = tmp_path / "supergraph.graphql"
+    path.write_text(override_labels.CASE.supergraph_path.read_text())
+    app = create_gateway_app(path, Settings().gateway)
+    plan = app.state.gateway.plan("{ products { name tax } }")
+    assert [fetch.service for fetch in plan.fetches()] == services
+
+    # A reloaded supergraph is read with the same labels.
+    path.write_text(path.read_text() + "\n")
+    assert app.state.watcher.check() is True
+    plan = app.state.gateway.plan("{ products { name tax } }")
+    assert [fetch.service for fetch in plan.fetches()] == services

@@ -26,6 +26,7 @@ from subgraphs.common.errors import (
 from subgraphs.common.fields import described
 from subgraphs.common.loaders import GroupLoader, Loader, grouped, keyed, reference_loader
 from subgraphs.common.relay import (
+    MAX_OFFSET,
     Connection,
     Edge,
     PageInfo,
@@ -41,6 +42,7 @@ from subgraphs.common.vendor import Payload, dangling, parse_payload
 
 __all__ = [
     "FEDERATION_VERSION",
+    "MAX_OFFSET",
     "Address",
     "BadUserInput",
     "Connection",

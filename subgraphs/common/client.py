@@ -3,10 +3,13 @@
 What a call can raise::
 
     SystemCallError                  a system call failed; ``system`` and ``message`` say how
-    ├── SystemUnavailable            timeout, connection error, 5xx, or 429 after the retries
+    ├── SystemUnavailable            timeout, unreachable or invalid URL, 5xx, or 429 after the
+    │                                retries (or when the next one would miss the deadline)
     └── SystemResponseInvalid        a body that is not JSON, or a 4xx the caller did not expect
 
-No httpx exception ever leaves this module.
+No httpx exception (nor an ``OSError`` or ``ExceptionGroup`` from the network stack) ever
+leaves this module. One call, its 429 retries and the waits between them included, takes at
+most the client's ``timeout``.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import logging
+import random
 import re
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -45,6 +49,9 @@ _SENDABLE = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 
 # Without a Retry-After header, wait this long before the first retry, doubling after.
 _DEFAULT_BACKOFF = 0.1
+# Every wait before a retry is stretched by a random 0 to 25%, so that the callers a 429 turned
+# away together do not all come back at the same instant (and get turned away together again).
+_JITTER = 0.25
 
 
 class SystemCallError(Exception):
@@ -84,6 +91,7 @@ class SystemClient:
         max_retries: int,
         max_retry_after: float,
         max_connections: int = 50,
+        rng: random.Random | None = None,
     ) -> None:
         self.system = system
         self.base_url = base_url.rstrip("/")
@@ -92,6 +100,7 @@ class SystemClient:
         self.max_retry_after = max_retry_after
         self.max_connections = max_connections
         self.calls = 0
+        self._rng = rng or random.Random()
         self._client: httpx.AsyncClient | None = None
 
     def __repr__(self) -> str:
@@ -174,12 +183,17 @@ class SystemClient:
         json: object = None,
         accept: Collection[int] = (),
     ) -> SystemResponse:
-        """Send one request, retrying 429s; the answer if 2xx or its status is in ``accept``."""
+        """Send one request, retrying 429s; the answer if 2xx or its status is in ``accept``.
+
+        The whole call, retries and waits included, ends within ``timeout`` seconds.
+        """
         content = orjson.dumps(json) if json is not None else None
         headers = {"content-type": "application/json"} if content is not None else None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout
         attempt = 0
         while True:
-            response = await self._send(method, path, params, content, headers)
+            response = await self._send(method, path, params, content, headers, deadline)
             status = response.status_code
             if status == 429 and status not in accept:
                 if attempt >= self.max_retries:
@@ -188,7 +202,12 @@ class SystemClient:
                         f"{self.system} is rate limiting (429) after {attempt + 1} attempts",
                     )
                 attempt += 1
-                await asyncio.sleep(self._retry_delay(response, attempt))
+                delay = self._retry_delay(response, attempt)
+                if loop.time() + delay >= deadline:
+                    # Waiting would spend the rest of the call's time for nothing.
+                    late = f"{self.system} is rate limiting (429) past the {self.timeout}s timeout"
+                    raise SystemUnavailable(self.system, late)
+                await asyncio.sleep(delay)
                 continue
             if 200 <= status < 300 or status in accept:
                 return SystemResponse(status, self._parse(method, path, response))
@@ -211,13 +230,14 @@ class SystemClient:
         params: Params | None,
         content: bytes | None,
         headers: Mapping[str, str] | None,
+        deadline: float,
     ) -> httpx.Response:
-        client = self._http()
         self.calls += 1
         started = time.monotonic()
         try:
-            # httpx bounds each phase; this bounds the whole exchange.
-            async with asyncio.timeout(self.timeout):
+            client = self._http()
+            # httpx bounds each phase; this bounds the whole call, earlier attempts included.
+            async with asyncio.timeout_at(deadline):
                 return await client.request(
                     method, path, params=params, content=content, headers=headers
                 )
@@ -239,12 +259,26 @@ class SystemClient:
         except httpx.HTTPError as error:
             logger.warning("%s %s %s failed: %r", self.system, method, path, error)
             raise SystemUnavailable(self.system, f"{self.system} call failed") from None
+        except httpx.InvalidURL as error:
+            # Not an httpx.HTTPError: raised building the request, from a misconfigured URL.
+            logger.warning("%s URL %r is invalid: %s", self.system, self.base_url, error)
+            raise SystemUnavailable(
+                self.system, f"{self.system} is configured with an invalid URL"
+            ) from None
+        except (OSError, ExceptionGroup) as error:
+            # What the network stack raises around httpx, e.g. for a port beyond 65535 (an
+            # ExceptionGroup of an OverflowError from the connect attempts).
+            logger.warning("%s %s %s failed: %r", self.system, method, path, error)
+            raise SystemUnavailable(self.system, f"{self.system} could not be reached") from None
 
     def _retry_delay(self, response: httpx.Response, attempt: int) -> float:
+        """Retry-After (else an exponential backoff) capped at ``max_retry_after``, jittered:
+        never sooner than asked, up to ``_JITTER`` later."""
         delay = _parse_retry_after(response.headers.get("retry-after"))
         if delay is None:
             delay = _DEFAULT_BACKOFF * 2 ** (attempt - 1)
-        return max(0.0, min(delay, self.max_retry_after))
+        delay = max(0.0, min(delay, self.max_retry_after))
+        return delay * (1.0 + self._rng.uniform(0.0, _JITTER))
 
     def _parse(self, method: str, path: str, response: httpx.Response) -> Any:
         if not response.content:

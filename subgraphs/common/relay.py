@@ -17,6 +17,7 @@ import strawberry
 from subgraphs.common.errors import BadUserInput
 
 __all__ = [
+    "MAX_OFFSET",
     "Connection",
     "Edge",
     "PageInfo",
@@ -30,6 +31,12 @@ __all__ = [
 T = TypeVar("T")
 
 _CURSOR_PREFIX = "arrayconnection:"
+
+# The largest offset a cursor may name: far beyond any list of ours, and well inside what every
+# system accepts, so a crafted cursor is the client's mistake (BAD_USER_INPUT), never the
+# system's (SUBGRAPH_ERROR). A GraphQL Int, like ``first``.
+MAX_OFFSET = 2**31 - 1
+_MAX_OFFSET_DIGITS = len(str(MAX_OFFSET))
 
 
 @strawberry.federation.type(shareable=True, description="Where a page sits in its list.")
@@ -67,7 +74,8 @@ def encode_cursor(offset: int) -> str:
 
 
 def decode_cursor(cursor: str) -> int:
-    """The offset ``cursor`` points at; ``BadUserInput`` if it is not one of ours."""
+    """The offset ``cursor`` points at; ``BadUserInput`` if it is not one of ours or points
+    beyond :data:`MAX_OFFSET`."""
     try:
         text = base64.b64decode(cursor.encode("ascii"), validate=True).decode("ascii")
     except (UnicodeError, binascii.Error, ValueError):
@@ -75,6 +83,9 @@ def decode_cursor(cursor: str) -> int:
     number = text.removeprefix(_CURSOR_PREFIX)
     if not text.startswith(_CURSOR_PREFIX) or not number.isdigit() or not number.isascii():
         raise BadUserInput(f"Malformed cursor: {cursor!r}")
+    # Checked on the digits first: int() of thousands of them is slow or refused outright.
+    if len(number) > _MAX_OFFSET_DIGITS or int(number) > MAX_OFFSET:
+        raise BadUserInput(f"Cursor {cursor!r} points beyond the largest offset, {MAX_OFFSET}")
     return int(number)
 
 

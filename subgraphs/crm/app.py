@@ -22,7 +22,7 @@ def create_app(settings: Settings) -> Starlette:
     """Serve the CRM subgraph over the CRM at ``settings.system_url("crm")``."""
     system = system_client("crm", settings)
     client = CrmClient(system)
-    cache = create_cache(settings.redis_url, prefix=settings.cache_prefix)
+    cache = create_cache(settings.redis_url, prefix=settings.reference_cache_prefix)
     accounts = ReferenceCache(
         cache, namespace=ACCOUNTS_NAMESPACE, ttl_seconds=settings.reference_cache_ttl_seconds
     )

@@ -35,7 +35,7 @@ class Query:
         first: int | None = None,
         after: str | None = None,
         search: str | None = None,
-    ) -> Connection[Account]:
+    ) -> Connection[Account] | None:
         page = page_request(first, after)
         result = await info.context.client.account_page(
             offset=page.offset, limit=page.limit, search=_search_term(search)

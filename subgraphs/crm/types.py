@@ -185,6 +185,6 @@ class Order:
         return cls(id=strawberry.ID(str(id)))
 
     @described("Support cases about this order, newest first.")
-    async def cases(self, info: Info) -> list[Case]:
+    async def cases(self, info: Info) -> list[Case] | None:
         records = await info.context.loaders.cases_of_order.load(self.id)
         return [Case.from_record(record) for record in records]

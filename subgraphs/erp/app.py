@@ -30,7 +30,7 @@ def create_app(settings: Settings) -> Starlette:
     """Serve the ERP subgraph over the ERP at ``settings.system_url("erp")``."""
     system = system_client("erp", settings)
     client = ErpClient(system)
-    cache = create_cache(settings.redis_url, prefix=settings.cache_prefix)
+    cache = create_cache(settings.redis_url, prefix=settings.reference_cache_prefix)
     ttl = settings.reference_cache_ttl_seconds
     caches = ReferenceCaches(
         items=ReferenceCache(cache, namespace=ITEMS_NAMESPACE, ttl_seconds=ttl),

@@ -46,7 +46,7 @@ class Query:
         first: int | None = None,
         after: str | None = None,
         filter: OrderFilter | None = None,
-    ) -> Connection[Order]:
+    ) -> Connection[Order] | None:
         page = page_request(first, after)
         selection = (filter or OrderFilter()).selection()
         if selection is None:
@@ -69,7 +69,7 @@ class Query:
         first: int | None = None,
         after: str | None = None,
         search: str | None = None,
-    ) -> Connection[Product]:
+    ) -> Connection[Product] | None:
         page = page_request(first, after)
         search = search.strip() if search else None
         if search and len(search) > MAX_SEARCH_LENGTH:

@@ -20,7 +20,7 @@ def create_app(settings: Settings) -> Starlette:
     """Serve the WMS subgraph over the WMS at ``settings.system_url("wms")``."""
     system = system_client("wms", settings)
     client = WmsClient(system)
-    cache = create_cache(settings.redis_url, prefix=settings.cache_prefix)
+    cache = create_cache(settings.redis_url, prefix=settings.reference_cache_prefix)
     centers = CenterDirectory(client, cache, ttl_seconds=settings.reference_cache_ttl_seconds)
 
     def context() -> WmsContext:

@@ -25,7 +25,7 @@ __all__ = ["Query", "schema"]
 @strawberry.type
 class Query:
     @described("Every distribution center, by facility code.")
-    async def distribution_centers(self, info: Info) -> list[DistributionCenter]:
+    async def distribution_centers(self, info: Info) -> list[DistributionCenter] | None:
         records = await info.context.centers.every()
         return [DistributionCenter.from_record(record) for record in records]
 

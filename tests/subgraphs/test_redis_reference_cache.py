@@ -4,7 +4,8 @@ What an operator of several replicas observes: reference data (products, price l
 customers' terms, accounts, distribution centers) that replica 1 read is in Redis under the
 configured prefix with a TTL, and replica 2 answers the same questions without asking its
 system (counted by the system's ``GET /_admin/stats``); live data (orders, credit, contacts,
-inventory, shipments) still goes to the system from either replica.
+inventory, shipments) still goes to the system from either replica. Subgraphs over another
+dataset (another seed) sharing the same Redis and prefix never read those entries.
 """
 
 from __future__ import annotations
@@ -24,10 +25,16 @@ from subgraphs.apps import SubgraphName
 from subgraphs.crm.app import ACCOUNTS_NAMESPACE
 from subgraphs.erp.app import CUSTOMER_TERMS_NAMESPACE, ITEMS_NAMESPACE, PRICE_LEVELS_NAMESPACE
 from subgraphs.wms.directory import ALL, CENTER_LIST_NAMESPACE, CENTER_NAMESPACE
+from systems.apps import create_system_app
+from systems.seeding import seed_all
+from systems.world import build_world
 from systems.world_records import World
 from tests.support.graphql import data, route_counts
 from tests.support.redis import require_redis, unique_prefix
+from tests.support.servers import serve
 from tests.support.subgraphs import own_subgraph
+
+OTHER_SEED = 11
 
 
 @pytest.fixture
@@ -55,6 +62,12 @@ def replicas(
     one = stack.enter_context(own_subgraph(name, settings, **shared))
     two = stack.enter_context(own_subgraph(name, settings, **shared))
     return one, two
+
+
+def ref_key(settings: Settings, prefix: str, namespace: str, key: str) -> str:
+    """Where a subgraph over ``settings`` keeps reference entry ``key`` under ``prefix``."""
+    keys = settings.model_copy(update={"cache_prefix": prefix}).reference_cache_prefix
+    return f"{keys}ref:{namespace}:{key}"
 
 
 def calls(admin: httpx.Client, before: Counter[str]) -> Counter[str]:
@@ -92,10 +105,12 @@ def test_erp_replicas_share_products_price_lists_and_terms(
         first = data(one, reference, variables)
         assert calls(erp_admin, before), "replica 1 started cold, so it asked the ERP"
 
-        item = assert_cached(store, f"{prefix}ref:{ITEMS_NAMESPACE}:{product.sku}", ttl)
+        item = assert_cached(store, ref_key(settings, prefix, ITEMS_NAMESPACE, product.sku), ttl)
         assert item["itemId"] == product.sku
-        assert_cached(store, f"{prefix}ref:{CUSTOMER_TERMS_NAMESPACE}:{account.id}", ttl)
-        assert_cached(store, f"{prefix}ref:{PRICE_LEVELS_NAMESPACE}:{account.price_list_id}", ttl)
+        assert_cached(store, ref_key(settings, prefix, CUSTOMER_TERMS_NAMESPACE, account.id), ttl)
+        assert_cached(
+            store, ref_key(settings, prefix, PRICE_LEVELS_NAMESPACE, account.price_list_id), ttl
+        )
 
         before = route_counts(erp_admin)
         assert data(two, reference, variables) == first
@@ -129,7 +144,7 @@ def test_crm_replicas_share_accounts(
         assert first["account"]["name"] == account.name
         assert calls(crm_admin, before)
 
-        key = f"{prefix}ref:{ACCOUNTS_NAMESPACE}:{account.id}"
+        key = ref_key(settings, prefix, ACCOUNTS_NAMESPACE, account.id)
         assert assert_cached(store, key, settings.reference_cache_ttl_seconds)["Id"] == account.id
 
         before = route_counts(crm_admin)
@@ -163,9 +178,9 @@ def test_wms_replicas_share_distribution_centers(
         assert list(calls(wms_admin, before)) == ["GET /facilities"]
 
         for each in world.centers:
-            cached = assert_cached(store, f"{prefix}ref:{CENTER_NAMESPACE}:{each.id}", ttl)
+            cached = assert_cached(store, ref_key(settings, prefix, CENTER_NAMESPACE, each.id), ttl)
             assert cached["facility_id"] == each.id
-        codes = assert_cached(store, f"{prefix}ref:{CENTER_LIST_NAMESPACE}:{ALL}", ttl)
+        codes = assert_cached(store, ref_key(settings, prefix, CENTER_LIST_NAMESPACE, ALL), ttl)
         assert codes == sorted(c.id for c in world.centers)
 
         before = route_counts(wms_admin)
@@ -187,3 +202,45 @@ def test_wms_replicas_share_distribution_centers(
             answer = data(two, live, live_variables)
             assert answer["shipment"] == {"id": shipment.id}
             assert calls(wms_admin, before) == Counter({"GET /inventory": 1, "GET /shipments": 1})
+
+
+@pytest.fixture(scope="module")
+def other_erp_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An ERP seeded with another seed: the same SKUs, other names and prices."""
+    other = Settings(data_dir=tmp_path_factory.mktemp("other-seed"), seed=OTHER_SEED)
+    seed_all(other, reset=True)
+    with serve(create_system_app("erp", other)) as url:
+        yield url
+
+
+def test_subgraphs_over_other_data_never_read_each_others_entries(
+    settings: Settings, other_erp_url: str, prefix: str, store: redis.Redis, world: World
+) -> None:
+    other_world = build_world(OTHER_SEED)
+    sku = world.products[17].sku
+    ours = world.products[17].name
+    theirs = next(p.name for p in other_world.products if p.sku == sku)
+    assert ours != theirs, "the two datasets must tell the SKU apart"
+    other = settings.model_copy(update={"seed": OTHER_SEED, "erp_url": other_erp_url})
+    shared: dict[str, Any] = {"redis_url": require_redis(), "cache_prefix": prefix}
+    document = "query($sku: String!) { product(sku: $sku) { sku name } }"
+    with ExitStack() as stack:
+        seven = stack.enter_context(own_subgraph("erp", settings, **shared))
+        eleven = stack.enter_context(own_subgraph("erp", other, **shared))
+
+        assert data(seven, document, {"sku": sku})["product"]["name"] == ours
+        assert store.get(ref_key(other, prefix, ITEMS_NAMESPACE, sku)) is None
+        assert data(eleven, document, {"sku": sku})["product"]["name"] == theirs
+        # Each cached its own, under its own data's identity, and each still answers its own.
+        for each, name in ((settings, ours), (other, theirs)):
+            assert store.get(ref_key(each, prefix, ITEMS_NAMESPACE, sku)) is not None, name
+        assert data(seven, document, {"sku": sku})["product"]["name"] == ours
+        assert data(eleven, document, {"sku": sku})["product"]["name"] == theirs
+
+    identities = {
+        each.model_copy(update={"cache_prefix": prefix}).reference_cache_prefix
+        for each in (settings, other)
+    }
+    assert len(identities) == 2
+    keys = [key.decode() for key in store.scan_iter(match=f"{prefix}*")]
+    assert keys and all(key.startswith(tuple(identities)) for key in keys), keys

@@ -74,21 +74,21 @@ class Account:
         return credit
 
     @strawberry.field
-    async def payment_terms(self, info: Info) -> PaymentTerms:
+    async def payment_terms(self, info: Info) -> PaymentTerms | None:
         return (await self._terms(info)).payment_terms
 
     @described("How much the account may owe and have on order at once.")
-    async def credit_limit(self, info: Info) -> Money:
+    async def credit_limit(self, info: Info) -> Money | None:
         credit = await self._credit(info)
         return money(credit.credit_limit, credit.currency)
 
     @described("Open invoice balances plus the unbilled part of open orders.")
-    async def credit_exposure(self, info: Info) -> Money:
+    async def credit_exposure(self, info: Info) -> Money | None:
         credit = await self._credit(info)
         return money(credit.credit_exposure, credit.currency)
 
     @described("Whether new orders of the account are held for credit review.")
-    async def credit_hold(self, info: Info) -> bool:
+    async def credit_hold(self, info: Info) -> bool | None:
         return (await self._credit(info)).credit_hold
 
     @described("The price list the account buys from, if any.")
@@ -105,7 +105,7 @@ class Account:
         first: int | None = None,
         after: str | None = None,
         filter: OrderFilter | None = None,
-    ) -> Connection[Order]:
+    ) -> Connection[Order] | None:
         page = page_request(first, after)
         selection = (filter or OrderFilter()).selection()
         if selection is None:

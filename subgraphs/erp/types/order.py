@@ -108,7 +108,7 @@ class Order:
         return await load_order(info, str(id))
 
     @described("The customer account (the CRM resolves its other fields).")
-    def account(self) -> Annotated[Account, _ACCOUNT]:
+    def account(self) -> Annotated[Account, _ACCOUNT] | None:
         from subgraphs.erp.types.account import Account
 
         return Account(id=strawberry.ID(self.account_id))

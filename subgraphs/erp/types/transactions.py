@@ -76,7 +76,7 @@ class Invoice:
         return await referenced_order(info, self.order_id, f"Invoice {self.id}")
 
     @strawberry.field
-    def account(self) -> Account:
+    def account(self) -> Account | None:
         return Account(id=strawberry.ID(self.account_id))
 
     @described("The shipment this invoice bills (the WMS resolves it).")
@@ -123,7 +123,7 @@ class CreditMemo:
         return await referenced_order(info, self.order_id, f"CreditMemo {self.id}")
 
     @strawberry.field
-    def account(self) -> Account:
+    def account(self) -> Account | None:
         return Account(id=strawberry.ID(self.account_id))
 
     @described("The return this credit was issued for, if any.")
@@ -197,7 +197,7 @@ class ReturnAuthorization:
         return await referenced_order(info, self.order_id, f"ReturnAuthorization {self.id}")
 
     @strawberry.field
-    def account(self) -> Account:
+    def account(self) -> Account | None:
         return Account(id=strawberry.ID(self.account_id))
 
     @described("Where the goods come back to.")

@@ -26,7 +26,7 @@ class FulfillmentOrderLine:
     quantity: int
 
     @strawberry.field
-    def product(self) -> Product:
+    def product(self) -> Product | None:
         return Product(sku=self.sku)
 
 
@@ -59,7 +59,7 @@ class FulfillmentOrder:
         return await load_fulfillment_order(info, str(id))
 
     @strawberry.field
-    def order(self) -> Annotated[Order, strawberry.lazy("subgraphs.wms.types.orders")]:
+    def order(self) -> Annotated[Order, strawberry.lazy("subgraphs.wms.types.orders")] | None:
         from subgraphs.wms.types.orders import Order
 
         return Order(id=strawberry.ID(self.record.order_id))

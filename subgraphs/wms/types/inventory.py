@@ -43,7 +43,7 @@ class InventoryPosition:
         return await referenced_center(info, self.center_id, f"inventory of {self.sku}")
 
     @strawberry.field
-    def product(self) -> Product:
+    def product(self) -> Product | None:
         return Product(sku=self.sku)
 
 
@@ -56,11 +56,11 @@ class Product:
         return cls(sku=str(sku))
 
     @described("Inventory of this product, one position per distribution center that stocks it.")
-    async def inventory(self, info: Info) -> list[InventoryPosition]:
+    async def inventory(self, info: Info) -> list[InventoryPosition] | None:
         positions = await info.context.loaders.positions_of_sku.load(self.sku)
         return [InventoryPosition.from_record(p) for p in positions]
 
     @described("Units available to promise now, across every distribution center.")
-    async def available_to_promise(self, info: Info) -> int:
+    async def available_to_promise(self, info: Info) -> int | None:
         positions = await info.context.loaders.positions_of_sku.load(self.sku)
         return sum(max(p.available, 0) for p in positions)

@@ -30,7 +30,7 @@ class Order:
         "How far the order got in fulfillment, derived from its fulfillment orders and "
         "shipments; UNFULFILLED until the first is released."
     )
-    async def fulfillment_status(self, info: Info) -> FulfillmentStatus:
+    async def fulfillment_status(self, info: Info) -> FulfillmentStatus | None:
         loaders = info.context.loaders
         orders, shipments = await asyncio.gather(
             loaders.fulfillment_orders_of_order.load(self.id),
@@ -39,11 +39,11 @@ class Order:
         return fulfillment_status(orders, shipments)
 
     @described("The work released to distribution centers for this order, oldest first.")
-    async def fulfillment_orders(self, info: Info) -> list[FulfillmentOrder]:
+    async def fulfillment_orders(self, info: Info) -> list[FulfillmentOrder] | None:
         records = await info.context.loaders.fulfillment_orders_of_order.load(self.id)
         return [FulfillmentOrder.from_record(record) for record in records]
 
     @described("Every shipment of this order, from any distribution center.")
-    async def shipments(self, info: Info) -> list[Shipment]:
+    async def shipments(self, info: Info) -> list[Shipment] | None:
         records = await info.context.loaders.shipments_of_order.load(self.id)
         return [Shipment.from_record(record) for record in records]

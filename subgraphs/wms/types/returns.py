@@ -23,7 +23,7 @@ class ReturnReceiptLine:
     disposition: ReturnDisposition
 
     @strawberry.field
-    def product(self) -> Product:
+    def product(self) -> Product | None:
         return Product(sku=self.sku)
 
 
@@ -64,6 +64,6 @@ class ReturnAuthorization:
         return cls(id=strawberry.ID(str(id)))
 
     @described("What the distribution center received against this return, oldest first.")
-    async def receipts(self, info: Info) -> list[ReturnReceipt]:
+    async def receipts(self, info: Info) -> list[ReturnReceipt] | None:
         records = await info.context.loaders.receipts_of_return.load(self.id)
         return [ReturnReceipt.from_record(record) for record in records]

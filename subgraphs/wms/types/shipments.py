@@ -36,7 +36,7 @@ class ShipmentLine:
     quantity: int
 
     @strawberry.field
-    def product(self) -> Product:
+    def product(self) -> Product | None:
         return Product(sku=self.sku)
 
 
@@ -89,7 +89,7 @@ class Shipment:
         return shipment_of(await info.context.loaders.shipment.load(str(id)))
 
     @strawberry.field
-    def order(self) -> Annotated[Order, strawberry.lazy("subgraphs.wms.types.orders")]:
+    def order(self) -> Annotated[Order, strawberry.lazy("subgraphs.wms.types.orders")] | None:
         from subgraphs.wms.types.orders import Order
 
         return Order(id=strawberry.ID(self.record.order_id))

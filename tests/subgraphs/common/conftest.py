@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import threading
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
@@ -80,6 +81,13 @@ class FakeSystem:
         async def limited(request: Request) -> Response:
             return JSONResponse({}, status_code=429, headers={"Retry-After": "1"})
 
+        async def burst(request: Request) -> Response:
+            # 429 with Retry-After: 1 to the first ``times`` requests of a query string.
+            query = request.url.query
+            if self.queries("/burst").count(query) <= int(request.query_params["times"]):
+                return JSONResponse({}, status_code=429, headers={"Retry-After": "1"})
+            return JSONResponse({"ok": True})
+
         async def echo(request: Request) -> Response:
             return JSONResponse({"received": await request.json()}, status_code=201)
 
@@ -97,6 +105,7 @@ class FakeSystem:
             Route("/bad-request", bad_request),
             Route("/flaky", flaky),
             Route("/limited", limited),
+            Route("/burst", burst),
             Route("/echo", echo, methods=["POST"]),
             Route("/conflict", conflict, methods=["POST"]),
             Route("/empty", empty),
@@ -135,14 +144,21 @@ def fake_system(fake_system_server: FakeSystem) -> FakeSystem:
     return fake_system_server
 
 
-def fake_system_client(system: FakeSystem, *, max_retries: int) -> SystemClient:
+def fake_system_client(
+    system: FakeSystem,
+    *,
+    max_retries: int,
+    max_retry_after: float = MAX_RETRY_AFTER,
+    rng: random.Random | None = None,
+) -> SystemClient:
     """A client of the fake system, with the short timeouts of these tests."""
     return SystemClient(
         "erp",
         system.url,
         timeout=CLIENT_TIMEOUT,
         max_retries=max_retries,
-        max_retry_after=MAX_RETRY_AFTER,
+        max_retry_after=max_retry_after,
+        rng=rng,
     )
 
 

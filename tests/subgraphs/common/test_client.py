@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import socket
 import time
 
@@ -17,7 +18,15 @@ from subgraphs.common import (
     sendable_id,
     system_client,
 )
-from tests.subgraphs.common.conftest import CLIENT_TIMEOUT, FakeSystem
+from tests.subgraphs.common.conftest import (
+    CLIENT_TIMEOUT,
+    MAX_RETRY_AFTER,
+    FakeSystem,
+    fake_system_client,
+)
+
+# What a call may take beyond its timeout: scheduling and closing on a loaded machine.
+MARGIN = 0.3
 
 
 async def test_get_json_returns_the_parsed_body(client: SystemClient) -> None:
@@ -83,6 +92,102 @@ async def test_429_after_the_retries_is_unavailable(
     assert client.calls == 3
 
 
+async def test_a_short_429_burst_is_ridden_out(
+    client: SystemClient, fake_system: FakeSystem
+) -> None:
+    started = time.monotonic()
+    assert await client.get_json("/burst", {"times": 2}) == {"ok": True}
+    assert time.monotonic() - started < CLIENT_TIMEOUT
+    assert fake_system.hits("/burst") == 3  # two 429s, each retried, then the answer
+
+
+class _Recording(random.Random):
+    """A Random that records the jitter asked for and always gives its largest value."""
+
+    def __init__(self) -> None:
+        super().__init__(0)
+        self.asked: list[tuple[float, float]] = []
+
+    def uniform(self, a: float, b: float) -> float:
+        self.asked.append((a, b))
+        return b
+
+
+async def test_waits_before_retries_are_jittered_never_shorter_than_asked(
+    fake_system: FakeSystem,
+) -> None:
+    rng = _Recording()
+    client = fake_system_client(fake_system, max_retries=2, rng=rng)
+    try:
+        started = time.monotonic()
+        assert await client.get_json("/burst", {"times": 2}) == {"ok": True}
+        elapsed = time.monotonic() - started
+    finally:
+        await client.aclose()
+    # Retry-After: 1, capped at MAX_RETRY_AFTER, then stretched by up to a quarter.
+    assert rng.asked == [(0.0, 0.25), (0.0, 0.25)]
+    assert elapsed >= 2 * MAX_RETRY_AFTER * 1.25
+
+
+async def test_jitter_spreads_the_retries_of_concurrent_callers(fake_system: FakeSystem) -> None:
+    rng = _Drawn(7)
+    client = fake_system_client(fake_system, max_retries=1, rng=rng)
+    try:
+        keys = [f"caller-{i}" for i in range(8)]
+        answers = await asyncio.gather(
+            *(client.get_json("/burst", {"times": 1, "key": key}) for key in keys)
+        )
+    finally:
+        await client.aclose()
+    assert answers == [{"ok": True}] * len(keys)
+    # Eight callers turned away at once wait eight different times before coming back.
+    assert len(rng.drawn) == len(keys)
+    assert len(set(rng.drawn)) == len(keys)
+    assert all(0.0 <= stretch <= 0.25 for stretch in rng.drawn)
+
+
+class _Drawn(random.Random):
+    """A seeded Random that keeps what it drew."""
+
+    def __init__(self, seed: int) -> None:
+        super().__init__(seed)
+        self.drawn: list[float] = []
+
+    def uniform(self, a: float, b: float) -> float:
+        value = super().uniform(a, b)
+        self.drawn.append(value)
+        return value
+
+
+async def test_a_rate_limited_system_fails_within_the_timeout(fake_system: FakeSystem) -> None:
+    # Ten retries of 0.2s each would take 2s; the call as a whole has CLIENT_TIMEOUT (0.5s).
+    client = fake_system_client(fake_system, max_retries=10, max_retry_after=0.2)
+    try:
+        started = time.monotonic()
+        with pytest.raises(SystemUnavailable, match=r"erp is rate limiting \(429\)"):
+            await client.get_json("/limited")
+        elapsed = time.monotonic() - started
+    finally:
+        await client.aclose()
+    assert elapsed < CLIENT_TIMEOUT + MARGIN
+    assert 1 < fake_system.hits("/limited") < 11
+
+
+async def test_a_retry_after_beyond_the_deadline_fails_at_once(fake_system: FakeSystem) -> None:
+    # Retry-After: 1 is honoured (cap 2s) but does not fit in CLIENT_TIMEOUT: no use waiting.
+    client = fake_system_client(fake_system, max_retries=2, max_retry_after=2.0)
+    try:
+        started = time.monotonic()
+        with pytest.raises(SystemUnavailable) as raised:
+            await client.get_json("/limited")
+        elapsed = time.monotonic() - started
+    finally:
+        await client.aclose()
+    assert raised.value.message == f"erp is rate limiting (429) past the {CLIENT_TIMEOUT}s timeout"
+    assert elapsed < CLIENT_TIMEOUT
+    assert fake_system.hits("/limited") == 1
+
+
 async def test_timeout_is_unavailable_within_the_timeout(client: SystemClient) -> None:
     started = time.monotonic()
     with pytest.raises(SystemUnavailable) as raised:
@@ -105,6 +210,27 @@ async def test_connection_refused_is_unavailable() -> None:
     finally:
         await client.aclose()
     assert raised.value.message == "crm could not be reached"
+    assert raised.value.__cause__ is None and raised.value.__suppress_context__
+
+
+@pytest.mark.parametrize(
+    ("base_url", "message"),
+    [
+        ("http://256.1.1.1:80", "crm is configured with an invalid URL"),
+        ("http://[::1", "crm is configured with an invalid URL"),
+        ("http://127.0.0.1:99999", "crm could not be reached"),
+        ("http://127.0.0.1:65536", "crm could not be reached"),
+        ("ftp://127.0.0.1", "crm could not be reached"),
+    ],
+)
+async def test_a_bad_url_is_unavailable_not_a_crash(base_url: str, message: str) -> None:
+    client = SystemClient("crm", base_url, timeout=2.0, max_retries=0, max_retry_after=0)
+    try:
+        with pytest.raises(SystemUnavailable) as raised:
+            await client.get_json("/accounts")
+    finally:
+        await client.aclose()
+    assert raised.value.message == message
     assert raised.value.__cause__ is None and raised.value.__suppress_context__
 
 

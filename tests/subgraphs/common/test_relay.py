@@ -8,6 +8,7 @@ import pytest
 import strawberry
 
 from subgraphs.common import (
+    MAX_OFFSET,
     BadUserInput,
     Connection,
     PageRequest,
@@ -43,6 +44,22 @@ def test_cursor_round_trip(offset: int) -> None:
 def test_malformed_cursors_are_bad_user_input(cursor: str) -> None:
     with pytest.raises(BadUserInput, match="Malformed cursor"):
         decode_cursor(cursor)
+
+
+def test_the_largest_offset_decodes() -> None:
+    assert decode_cursor(encode_cursor(MAX_OFFSET)) == MAX_OFFSET
+
+
+@pytest.mark.parametrize("offset", [str(MAX_OFFSET + 1), str(10**20), "9" * 5000])
+def test_a_cursor_beyond_the_largest_offset_is_bad_user_input(offset: str) -> None:
+    # A system refuses such an offset (SUBGRAPH_ERROR) or would be asked to skip 10^20 rows;
+    # the client crafted the cursor, so the client hears about it. 5000 digits are more than
+    # int() parses by default.
+    cursor = base64.b64encode(f"arrayconnection:{offset}".encode()).decode()
+    with pytest.raises(BadUserInput, match="beyond the largest offset"):
+        decode_cursor(cursor)
+    with pytest.raises(BadUserInput):
+        page_request(10, cursor)
 
 
 def test_page_request_defaults() -> None:

@@ -106,7 +106,7 @@ def test_bad_arguments_are_bad_user_input(
     crm_graph: httpx.Client, variables: dict[str, object]
 ) -> None:
     body = query(crm_graph, ACCOUNTS, variables)
-    assert body["data"] is None
+    assert body["data"] == {"accounts": None}
     assert error_codes(body) == [("BAD_USER_INPUT", ["accounts"])]
 
 

@@ -104,3 +104,43 @@ def test_slow_erp_fails_within_the_timeout(
     assert body["data"] == {"order": None}
     assert error_codes(body) == [("SUBGRAPH_ERROR", ["order"])]
     assert "timed out" in body["errors"][0]["message"]
+
+
+def test_rate_limited_erp_fails_within_the_timeout(
+    settings: Settings, erp_faults: SetFaults, erp_admin: httpx.Client, world: World
+) -> None:
+    # Retry-After: 10 capped at 0.4s, ten retries allowed: 4s and more of waiting, were it not
+    # for the one deadline (1.5s) of the whole call.
+    timeout = 1.5
+    order = world.orders[13]
+    with own_subgraph(
+        "erp",
+        settings,
+        system_timeout_seconds=timeout,
+        system_max_retries=10,
+        system_max_retry_after_seconds=0.4,
+    ) as graph:
+        erp_faults(rate_limit_per_second=0.1)
+        erp_admin.get("/items", params={"limit": 1})  # the one token the bucket starts with
+        before = system_requests(erp_admin)
+        started = time.monotonic()
+        body = query(graph, "query($id: ID!) { order(id: $id) { id } }", {"id": order.id})
+        elapsed = time.monotonic() - started
+    assert elapsed < timeout + 0.5
+    assert body["data"] == {"order": None}
+    assert error_codes(body) == [("SUBGRAPH_ERROR", ["order"])]
+    assert "rate limiting (429)" in body["errors"][0]["message"]
+    assert 2 <= system_requests(erp_admin) - before <= 4  # retried, but not ten times
+
+
+def test_erp_at_a_bad_url_is_a_subgraph_error(settings: Settings, world: World) -> None:
+    order = world.orders[13]
+    for url, message in [
+        ("http://127.0.0.1:99999", "erp is unavailable: erp could not be reached"),
+        ("http://256.1.1.1:80", "erp is unavailable: erp is configured with an invalid URL"),
+    ]:
+        with own_subgraph("erp", settings, erp_url=url) as graph:
+            body = query(graph, "query($id: ID!) { order(id: $id) { id } }", {"id": order.id})
+        assert body["data"] == {"order": None}, url
+        assert error_codes(body) == [("SUBGRAPH_ERROR", ["order"])], url
+        assert body["errors"][0]["message"] == message

@@ -6,7 +6,14 @@ from typing import Any
 
 from gateway.planner import RepSelection
 
-__all__ = ["ResponsePath", "deep_merge", "objects_at", "representation", "restore_keys"]
+__all__ = [
+    "ResponsePath",
+    "deep_merge",
+    "objects_at",
+    "objects_in",
+    "representation",
+    "restore_keys",
+]
 
 ResponsePath = list[str | int]
 
@@ -18,6 +25,35 @@ def objects_at(
     found: list[tuple[dict[str, Any], ResponsePath]] = []
     _walk(data, path, 0, list(prefix or []), found)
     return found
+
+
+def objects_in(data: Any, path: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The objects :func:`objects_at` finds, in the same order, without their paths."""
+    current: list[Any] = [data]
+    for step in path:
+        found: list[Any] = []
+        if step == "@":
+            for value in current:
+                if isinstance(value, list):
+                    found.extend(value)
+        else:
+            for value in current:
+                if isinstance(value, dict):
+                    item = value.get(step)
+                    if item is not None:
+                        found.append(item)
+        current = found
+    objects: list[dict[str, Any]] = []
+    _flatten(current, objects)
+    return objects
+
+
+def _flatten(values: list[Any], objects: list[dict[str, Any]]) -> None:
+    for value in values:
+        if isinstance(value, dict):
+            objects.append(value)
+        elif isinstance(value, list):  # a list the plan path did not step into
+            _flatten(value, objects)
 
 
 def _walk(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
@@ -12,6 +12,7 @@ from gateway.executor._merge import (
     ResponsePath,
     deep_merge,
     objects_at,
+    objects_in,
     representation,
     restore_keys,
 )
@@ -63,40 +64,60 @@ class PlanRun:
             request["variables"] = variables
         return request
 
-    async def send(self, fetch: Fetch, request: GraphQLRequest) -> GraphQLResponse | None:
+    async def send(
+        self, fetch: Fetch, request: GraphQLRequest, paths: Callable[[], list[ResponsePath]]
+    ) -> GraphQLResponse | None:
+        """The subgraph's answer, or ``None`` after a failed fetch was reported.
+
+        ``paths()`` are the response paths the fetch was to fill; they are marked failed (no
+        null errors are added under them) and locate the errors: a root fetch gets one error
+        per root field, like a failed field in graphql-js; an entity fetch gets one error at
+        the deepest path shared by its entities (the entity itself when there is one, else
+        the list they are in, ``["orders", 0, "lines"]``). Apollo Router also reports one
+        error per entity fetch, at the flatten path (``["orders", "@", "lines", "@"]``),
+        which is not a response path.
+        """
         self.fetches += 1
         try:
             return await self.transport.send(
-                fetch.service, self.supergraph.url(fetch.service), request
+                fetch.service,
+                self.supergraph.url(fetch.service),
+                request,
+                idempotent=fetch.operation_kind != "mutation",
             )
         except SubgraphFetchError as error:
-            self.errors.append(
-                {
-                    "message": str(error),
-                    "extensions": {"code": "SUBGRAPH_ERROR", "serviceName": fetch.service},
-                }
-            )
+            failed = paths()
+            self.failed.extend(failed)
+            located = [_common_prefix(failed)] if fetch.is_entity_fetch else failed
+            for path in located or [[]]:
+                out: GraphQLError = {"message": str(error)}
+                if path:
+                    out["path"] = path
+                out["extensions"] = {"code": "SUBGRAPH_ERROR", "serviceName": fetch.service}
+                self.errors.append(out)
             return None
 
     async def root_fetch(self, fetch: Fetch) -> None:
-        response = await self.send(fetch, self.request(fetch))
+        response = await self.send(
+            fetch, self.request(fetch), lambda: [[key] for key in fetch.root_keys]
+        )
         if response is None:
-            self.failed.extend([key] for key in fetch.root_keys)
             return
         data = response.get("data")
         if isinstance(data, dict):
             if fetch.renames:
-                restore_keys(data, dict(fetch.renames))
+                restore_keys(data, fetch.renames_map)
             deep_merge(self.data, data)
         for error in response.get("errors") or ():
             self.add_error(error, fetch.service, lambda path: path)
 
     async def entity_fetch(self, path: tuple[str, ...], fetch: Fetch) -> None:
-        shapes = dict(fetch.requires or ())
+        shapes = fetch.requires_by_type
         reps: list[dict[str, Any]] = []
-        targets: list[list[tuple[dict[str, Any], ResponsePath]]] = []
+        # The objects each representation stands for (duplicates are sent once).
+        targets: list[list[dict[str, Any]]] = []
         index: dict[bytes, int] = {}
-        for obj, at in objects_at(self.data, path):
+        for obj in objects_in(self.data, path):
             shape = shapes.get(obj.get("__typename"))  # type: ignore[arg-type]
             if shape is None:
                 continue
@@ -109,36 +130,50 @@ class PlanRun:
                 position = index[key] = len(reps)
                 reps.append(rep)
                 targets.append([])
-            targets[position].append((obj, at))
+            targets[position].append(obj)
         if not reps:
             return
-        response = await self.send(fetch, self.request(fetch, {"representations": reps}))
+        response = await self.send(
+            fetch,
+            self.request(fetch, {"representations": reps}),
+            lambda: [at for group in self.paths(path, targets) for at in group],
+        )
         if response is None:
-            self.failed.extend(at for group in targets for _, at in group)
             return
         data = response.get("data")
         entities = data.get("_entities") if isinstance(data, dict) else None
         if isinstance(entities, list):
             if fetch.renames:
-                restore_keys(entities, dict(fetch.renames))
+                restore_keys(entities, fetch.renames_map)
             for position, entity in enumerate(entities[: len(targets)]):
                 if isinstance(entity, dict):
                     if entity.get("__typename") == reps[position]["__typename"]:
                         # Nothing new, and for an @interfaceObject it is the interface's name,
                         # which must not replace the object's real type.
                         entity = {k: v for k, v in entity.items() if k != "__typename"}
-                    for obj, _ in targets[position]:
+                    for obj in targets[position]:
                         deep_merge(obj, entity)
+        errors = response.get("errors")
+        if not errors:
+            return
+        paths = self.paths(path, targets)
 
         def repath(error_path: ResponsePath) -> ResponsePath | None:
             if len(error_path) >= 2 and error_path[0] == "_entities":
                 position = error_path[1]
-                if isinstance(position, int) and 0 <= position < len(targets):
-                    return [*targets[position][0][1], *error_path[2:]]
+                if isinstance(position, int) and 0 <= position < len(paths) and paths[position]:
+                    return [*paths[position][0], *error_path[2:]]
             return None
 
-        for error in response.get("errors") or ():
+        for error in errors:
             self.add_error(error, fetch.service, repath)
+
+    def paths(
+        self, path: tuple[str, ...], targets: list[list[dict[str, Any]]]
+    ) -> list[list[ResponsePath]]:
+        """The response paths of the target objects, found again only when an error needs them."""
+        where = {id(obj): at for obj, at in objects_at(self.data, path)}
+        return [[where[id(obj)] for obj in group if id(obj) in where] for group in targets]
 
     def add_error(self, error: Any, service: str, repath: Any) -> None:
         if not isinstance(error, dict):
@@ -154,3 +189,16 @@ class PlanRun:
         extensions["serviceName"] = service
         out["extensions"] = extensions
         self.errors.append(out)
+
+
+def _common_prefix(paths: list[ResponsePath]) -> ResponsePath:
+    """The longest path that starts every one of ``paths``."""
+    prefix = list(paths[0]) if paths else []
+    for path in paths[1:]:
+        size = 0
+        for a, b in zip(prefix, path, strict=False):
+            if a != b:
+                break
+            size += 1
+        del prefix[size:]
+    return prefix

@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from graphql import (
     DocumentNode,
     GraphQLAbstractType,
+    GraphQLEnumType,
     GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLScalarType,
     GraphQLSchema,
     OperationDefinitionNode,
     OperationType,
     SelectionNode,
     SelectionSetNode,
     execute_sync,
-    is_leaf_type,
 )
 
 from gateway.executor._merge import ResponsePath
@@ -34,6 +35,42 @@ class _Invalid:
 
 
 _INVALID = _Invalid()
+
+# What an entry of an object's shape does with its response key: copy a leaf value (the
+# bulk of a response, so it has its own kinds), shape a list or object, or answer itself.
+_LEAF, _NON_NULL_LEAF, _FIELD, _TYPENAME, _INTROSPECT = range(5)
+
+
+class _Entry(NamedTuple):
+    """One response key of an object of one runtime type: how to fill it."""
+
+    kind: int
+    key: str
+    data_key: str
+    type_: GraphQLOutputType | None
+    cf: CollectedField
+
+
+def _entry(cf: CollectedField, type_: GraphQLOutputType) -> _Entry:
+    if isinstance(type_, GraphQLNonNull) and isinstance(
+        type_.of_type, GraphQLScalarType | GraphQLEnumType
+    ):
+        return _Entry(_NON_NULL_LEAF, cf.key, cf.data_key, type_, cf)
+    if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
+        return _Entry(_LEAF, cf.key, cf.data_key, type_, cf)
+    return _Entry(_FIELD, cf.key, cf.data_key, type_, cf)
+
+
+class _Shape(NamedTuple):
+    """The fields an object of one runtime type gets under one selection, in response order."""
+
+    runtime: str
+    entries: tuple[_Entry, ...]
+
+
+# Shapes by (the collected field whose sub-selections they are, or None at the root, the
+# object's ``__typename``). The collected fields are the cache's own, so ids stay unique.
+_Shapes = dict[tuple[int, Any], _Shape | None]
 
 
 class _Shaper:
@@ -52,102 +89,148 @@ class _Shaper:
         self.quiet = [tuple(p) for p in failed]
         self.quiet.extend(tuple(e["path"]) for e in errors if "path" in e)
         self.quiet_all = any("path" not in e for e in errors)
+        # The response path of the value being shaped, as a stack: a list is only made for
+        # an error.
+        self.path: ResponsePath = []
+        key = (schema, operation.conditions(variables))
+        shapes = operation.derived.get(key)
+        if shapes is None:
+            shapes = operation.derived[key] = {}
+        self.shapes: _Shapes = shapes
 
-    def null_error(self, parent: str, cf: CollectedField, path: ResponsePath) -> None:
-        here = tuple(path)
+    def null_error(self, parent: str, cf: CollectedField) -> None:
+        here = tuple(self.path)
         if self.quiet_all or any(here[: len(q)] == q or q[: len(here)] == here for q in self.quiet):
             return
         self.errors.append(
             {
                 "message": f"Cannot return null for non-nullable field {parent}.{cf.name}.",
-                "path": list(path),
+                "path": list(self.path),
             }
         )
 
-    def object(
+    def shape(
         self,
-        obj: dict[str, Any],
+        owner: CollectedField | None,
         static: GraphQLObjectType | GraphQLAbstractType,
-        selections: Sequence[SelectionNode],
-        path: ResponsePath,
-    ) -> dict[str, Any] | _Invalid | None:
+        typename: Any,
+    ) -> _Shape | None:
+        """The shape of an object typed ``typename`` under ``owner`` (computed once)."""
+        key = (id(owner), typename)
+        try:
+            return self.shapes[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable __typename from a subgraph
+            return self._shape(owner, static, typename)
+        shape = self._shape(owner, static, typename)
+        # Whatever a subgraph calls its objects must not grow the cache: only names it knows.
+        if shape is not None or typename in self.schema.type_map:
+            self.shapes[key] = shape
+        return shape
+
+    def _shape(
+        self,
+        owner: CollectedField | None,
+        static: GraphQLObjectType | GraphQLAbstractType,
+        typename: Any,
+    ) -> _Shape | None:
         runtime: GraphQLObjectType | GraphQLInterfaceType
-        typename = obj.get("__typename")
         if isinstance(static, GraphQLObjectType):
             runtime = static
         elif isinstance(static, GraphQLInterfaceType) and typename == static.name:
             # From an @interfaceObject subgraph, with no fragment that needed the real type.
             runtime = static
         else:
-            found = self.schema.type_map.get(typename or "")
+            found = self.schema.type_map.get(typename) if isinstance(typename, str) else None
             if not isinstance(found, GraphQLObjectType) or not self.schema.is_sub_type(
                 static, found
             ):
                 return None
             runtime = found
-        out: dict[str, Any] = {}
+        if owner is None:
+            selections: Sequence[SelectionNode] = self.operation.definition.selection_set.selections
+        else:
+            selections = owner.sub_selections()
+        entries: list[_Entry] = []
         for cf in collect_fields(
             self.schema, selections, runtime.name, self.operation.fragments, self.variables
         ):
             if cf.name == "__typename":
-                out[cf.key] = runtime.name
-                continue
-            if not path and cf.name in ("__schema", "__type"):
-                out[cf.key] = self.introspect(cf)
-                continue
-            field = runtime.fields.get(cf.name)
-            if field is None:
-                continue
-            field_path = [*path, cf.key]
-            value = self.value(field.type, obj.get(cf.data_key), cf, runtime.name, field_path)
-            if isinstance(value, _Invalid):
-                return value
-            out[cf.key] = value
+                entries.append(_Entry(_TYPENAME, cf.key, cf.data_key, None, cf))
+            elif owner is None and cf.name in ("__schema", "__type"):
+                entries.append(_Entry(_INTROSPECT, cf.key, cf.data_key, None, cf))
+            else:
+                field = runtime.fields.get(cf.name)
+                if field is not None:
+                    entries.append(_entry(cf, field.type))
+        return _Shape(runtime.name, tuple(entries))
+
+    def object(
+        self,
+        obj: dict[str, Any],
+        static: GraphQLObjectType | GraphQLAbstractType,
+        owner: CollectedField | None,
+    ) -> dict[str, Any] | _Invalid | None:
+        shape = self.shape(owner, static, obj.get("__typename"))
+        if shape is None:
+            return None
+        out: dict[str, Any] = {}
+        path = self.path
+        for kind, key, data_key, type_, cf in shape.entries:
+            if kind == _LEAF:
+                out[key] = obj.get(data_key)
+            elif kind == _NON_NULL_LEAF:
+                raw = obj.get(data_key)
+                if raw is None:
+                    path.append(key)
+                    self.null_error(shape.runtime, cf)
+                    path.pop()
+                    return _INVALID
+                out[key] = raw
+            elif kind == _FIELD:
+                path.append(key)
+                value = self.value(type_, obj.get(data_key), cf, shape.runtime)  # type: ignore[arg-type]
+                path.pop()
+                if isinstance(value, _Invalid):
+                    return value
+                out[key] = value
+            elif kind == _TYPENAME:
+                out[key] = shape.runtime
+            else:
+                out[key] = self.introspect(cf)
         return out
 
-    def value(
-        self,
-        type_: GraphQLOutputType,
-        raw: Any,
-        cf: CollectedField,
-        parent: str,
-        path: ResponsePath,
-    ) -> Any:
+    def value(self, type_: GraphQLOutputType, raw: Any, cf: CollectedField, parent: str) -> Any:
         if isinstance(type_, GraphQLNonNull):
-            inner = self.value(type_.of_type, raw, cf, parent, path)
+            inner = self.value(type_.of_type, raw, cf, parent)
             if inner is None:
-                self.null_error(parent, cf, path)
+                self.null_error(parent, cf)
                 return _INVALID
             return inner
-        result = self.nullable(type_, raw, cf, parent, path)
-        return None if result is _INVALID else result
-
-    def nullable(
-        self,
-        type_: GraphQLOutputType,
-        raw: Any,
-        cf: CollectedField,
-        parent: str,
-        path: ResponsePath,
-    ) -> Any:
         if raw is None:
             return None
         if isinstance(type_, GraphQLList):
             if not isinstance(raw, list):
                 return None
+            item_type = type_.of_type
             items = []
+            path = self.path
             for i, item in enumerate(raw):
-                value = self.value(type_.of_type, item, cf, parent, [*path, i])
+                path.append(i)
+                value = self.value(item_type, item, cf, parent)
+                path.pop()
                 if value is _INVALID:
-                    return _INVALID
+                    return None
                 items.append(value)
             return items
-        if is_leaf_type(type_):
+        if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
             return raw
         if not isinstance(raw, dict):
             return None
         assert isinstance(type_, GraphQLObjectType | GraphQLAbstractType)
-        return self.object(raw, type_, cf.sub_selections(), path)
+        result = self.object(raw, type_, cf)
+        return None if result is _INVALID else result
 
     def introspect(self, cf: CollectedField) -> Any:
         definition = OperationDefinitionNode(
@@ -172,5 +255,5 @@ def shape_response(
     if root is None:
         return None
     shaper = _Shaper(schema, operation, variables, errors, failed)
-    result = shaper.object(data, root, operation.definition.selection_set.selections, [])
+    result = shaper.object(data, root, None)
     return None if isinstance(result, _Invalid) else result

@@ -1,13 +1,14 @@
-"""HTTP to subgraphs: one pooled ``httpx.AsyncClient`` per subgraph URL."""
+"""HTTP to subgraphs: one pool of keep-alive connections per subgraph URL."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 
-import httpx
 import orjson
 
+from gateway.executor._http import BadUrl, Endpoint, HttpError
 from gateway.wire import GraphQLRequest, GraphQLResponse
 
 __all__ = ["SubgraphFetchError", "SubgraphTransport", "TransportSettings"]
@@ -24,12 +25,14 @@ class SubgraphFetchError(Exception):
 
 @dataclass(frozen=True)
 class TransportSettings:
-    """Pool limits and timeouts of the subgraph clients."""
+    """Pool limits and timeouts of the subgraph connections, per subgraph URL."""
 
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
+    # Requests in flight to one subgraph; more wait for a connection to come free.
     max_connections: int = 100
-    max_keepalive_connections: int = 20
+    # Idle connections kept open for the next requests.
+    max_keepalive_connections: int = 100
 
 
 _HEADERS = {
@@ -38,44 +41,59 @@ _HEADERS = {
 }
 
 
+def _status_line(status: int) -> str:
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return str(status)
+
+
 class SubgraphTransport:
-    """Sends GraphQL requests to subgraphs; clients are created on first use, per URL."""
+    """Sends GraphQL requests to subgraphs; connection pools are made on first use, per URL."""
 
     def __init__(self, settings: TransportSettings | None = None) -> None:
         self.settings = settings or TransportSettings()
-        self._clients: dict[str, httpx.AsyncClient] = {}
+        self._endpoints: dict[str, Endpoint] = {}
 
-    def client(self, url: str) -> httpx.AsyncClient:
-        client = self._clients.get(url)
-        if client is None:
+    def endpoint(self, url: str) -> Endpoint:
+        endpoint = self._endpoints.get(url)
+        if endpoint is None:
             s = self.settings
-            client = httpx.AsyncClient(
-                timeout=httpx.Timeout(s.read_timeout, connect=s.connect_timeout),
-                limits=httpx.Limits(
-                    max_connections=s.max_connections,
-                    max_keepalive_connections=s.max_keepalive_connections,
-                ),
+            endpoint = Endpoint(
+                url,
                 headers=_HEADERS,
+                connect_timeout=s.connect_timeout,
+                read_timeout=s.read_timeout,
+                max_connections=s.max_connections,
+                max_keepalive=s.max_keepalive_connections,
             )
-            self._clients[url] = client
-        return client
+            self._endpoints[url] = endpoint
+        return endpoint
 
-    async def send(self, service: str, url: str, request: GraphQLRequest) -> GraphQLResponse:
-        """POST one request; raise :class:`SubgraphFetchError` unless a GraphQL body comes back."""
+    async def send(
+        self, service: str, url: str, request: GraphQLRequest, *, idempotent: bool = True
+    ) -> GraphQLResponse:
+        """POST one request; raise :class:`SubgraphFetchError` unless a GraphQL body comes back.
+
+        An ``idempotent`` request (not a mutation) is sent again, once, when a kept-alive
+        connection turns out to have been closed by the subgraph before it was used.
+        """
         try:
-            response = await self.client(url).post(url, content=orjson.dumps(request))
-        except httpx.HTTPError as error:
+            response = await self.endpoint(url).post(orjson.dumps(request), retry=idempotent)
+        except BadUrl as error:
+            raise SubgraphFetchError(service, "invalid subgraph URL") from error
+        except HttpError as error:
             raise SubgraphFetchError(service, type(error).__name__) from error
         try:
-            body: Any = orjson.loads(response.content)
+            body: Any = orjson.loads(response.body)
         except orjson.JSONDecodeError:
             body = None
         if not isinstance(body, dict) or not ("data" in body or "errors" in body):
-            raise SubgraphFetchError(service, f"{response.status_code} {response.reason_phrase}")
+            raise SubgraphFetchError(service, _status_line(response.status))
         result: GraphQLResponse = body  # type: ignore[assignment]
         return result
 
     async def aclose(self) -> None:
-        clients, self._clients = self._clients, {}
-        for client in clients.values():
-            await client.aclose()
+        endpoints, self._endpoints = self._endpoints, {}
+        for endpoint in endpoints.values():
+            endpoint.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 __all__ = [
     "Fetch",
@@ -62,6 +63,16 @@ class Fetch:
     @property
     def is_entity_fetch(self) -> bool:
         return self.requires is not None
+
+    @cached_property
+    def requires_by_type(self) -> dict[str, RepSelection]:
+        """``requires`` as a mapping, made once per plan rather than once per request."""
+        return dict(self.requires or ())
+
+    @cached_property
+    def renames_map(self) -> dict[str, str]:
+        """``renames`` as a mapping (alias -> response key)."""
+        return dict(self.renames)
 
 
 @dataclass(frozen=True)

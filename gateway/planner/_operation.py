@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from typing import Any
 
 from graphql import (
@@ -46,6 +46,10 @@ class Operation:
     document: DocumentNode
     definition: OperationDefinitionNode
     fragments: Mapping[str, FragmentDefinitionNode]
+    # What stages derive from the operation once and reuse for every request that runs it
+    # (the executor's collected fields per object type); the operation is cached with its
+    # parsed document, so this lives as long as the document does.
+    derived: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def kind(self) -> str:
@@ -57,6 +61,14 @@ class Operation:
 
     def condition_variables(self) -> tuple[str, ...]:
         """Variables used by ``@skip``/``@include``: their values are part of the plan key."""
+        return self._condition_variables
+
+    def conditions(self, variables: Mapping[str, Any]) -> tuple[bool, ...]:
+        """The ``@skip``/``@include`` variables' truth values: what selections may depend on."""
+        return tuple(bool(variables.get(n)) for n in self._condition_variables)
+
+    @cached_property
+    def _condition_variables(self) -> tuple[str, ...]:
         found: set[str] = set()
         _condition_variables(self.definition.selection_set.selections, self.fragments, found, set())
         return tuple(sorted(found))

@@ -20,7 +20,7 @@ class GatewaySettings(BaseModel):
     subgraph_connect_timeout: float = Field(default=5.0, gt=0)
     subgraph_read_timeout: float = Field(default=30.0, gt=0)
     subgraph_max_connections: int = Field(default=100, gt=0)
-    subgraph_max_keepalive: int = Field(default=20, ge=0)
+    subgraph_max_keepalive: int = Field(default=100, ge=0)
     # The caches of parsed documents and of plans: entries, and the bytes they may hold.
     # Query texts longer than ``max_cached_query_bytes`` are never cached (comments do not
     # count as tokens, so only this bounds what one cached text costs).

@@ -95,7 +95,6 @@ def test_all_up_then_crm_down(stoppable: StoppableGraph, world: World) -> None:
         assert error["extensions"]["serviceName"] == "crm"
 
 
-@pytest.mark.xfail(reason="the executor does not yet put the client's path on fetch failures")
 def test_errors_of_a_down_subgraph_are_located(stoppable: StoppableGraph, world: World) -> None:
     stoppable.stop_crm.close()
     errors = ask(stoppable, world).json()["errors"]
@@ -146,3 +145,39 @@ def test_non_null_field_of_a_down_subgraph_nulls_its_nullable_parent(
         assert body["data"] == {"order": {"number": order.number, "account": None}}
     [error] = body["errors"]
     assert error["extensions"] == {"code": "SUBGRAPH_ERROR", "serviceName": "crm"}
+
+
+@pytest.mark.parametrize(
+    "crm_url",
+    ["http://127.0.0.1:99999", "http://no-such-host.invalid:4001", "http://[::1"],
+    ids=["port-out-of-range", "unknown-host", "malformed"],
+)
+def test_a_subgraph_url_that_cannot_be_reached_is_a_located_subgraph_error(
+    crm_url: str,
+    settings: Settings,
+    subgraph_urls: dict[str, str],
+    world: World,
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "supergraph.graphql"
+    path.write_text(graph_supergraph(settings, {**subgraph_urls, "crm": crm_url}))
+    order = world.orders[0]
+    account = next(a for a in world.accounts if a.id == order.account_id)
+    with serve(create_gateway_app(path, GRAPH_GATEWAY_SETTINGS)) as gateway_url:
+        response = httpx.post(
+            f"{gateway_url}/graphql",
+            json={"query": QUERY, "variables": {"order": order.id, "account": account.id}},
+            timeout=30,
+        )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["data"] == {
+        "order": {
+            "number": order.number,
+            "account": {"id": account.id, "creditHold": account.credit_hold, "owner": None},
+        },
+        "account": None,
+    }
+    assert sorted(tuple(e["path"]) for e in body["errors"]) == [("account",), ("order", "account")]
+    for error in body["errors"]:
+        assert error["extensions"] == {"code": "SUBGRAPH_ERROR", "serviceName": "crm"}

@@ -1,0 +1,242 @@
+"""A lean HTTP/1.1 client for subgraph POSTs: keep-alive connections per URL, httptools parsing.
+
+The gateway sends one kind of request (a small JSON POST) to a handful of origins, many times
+a second. httpx spends more CPU per request than the gateway's own work on it (its pool scans
+every connection per request, and each request goes through several layers of objects), so
+the hot path uses this instead: an ``asyncio.Protocol`` per connection, httptools (uvicorn's
+parser) for responses, and a LIFO list of idle connections per URL. No proxies (httpx read
+HTTP_PROXY), no HTTP/2; https with the default certificate checks.
+
+Errors, all raised as :class:`HttpError` subclasses with the cause chained::
+
+    HttpError
+    ├── BadUrl        the URL cannot be used (scheme, host, port)
+    ├── ConnectFailed no connection could be opened (refused, unknown host, timeout)
+    └── ReadFailed    the connection broke, timed out or sent something that is not HTTP
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import cast
+from urllib.parse import urlsplit
+
+import httptools
+
+__all__ = ["BadUrl", "ConnectFailed", "Endpoint", "HttpError", "HttpResponse", "ReadFailed"]
+
+
+class HttpError(Exception):
+    """A request that got no HTTP response."""
+
+
+class BadUrl(HttpError):
+    pass
+
+
+class ConnectFailed(HttpError):
+    pass
+
+
+class ReadFailed(HttpError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class HttpResponse:
+    status: int
+    body: bytes
+
+
+class _Connection(asyncio.Protocol):
+    """One keep-alive connection: at most one request in flight."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.parser = httptools.HttpResponseParser(self)
+        self.chunks: list[bytes] = []
+        self.waiter: asyncio.Future[HttpResponse] | None = None
+        self.closed = False
+        self.received = False  # any byte of the current response
+        # Whether the response says where its body ends; else the end of the connection does.
+        self.framed = False
+        self.headers_done = False
+
+    # asyncio.Protocol
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports are not subclasses of asyncio.Transport, only alike.
+        self.transport = cast(asyncio.Transport, transport)
+
+    def data_received(self, data: bytes) -> None:
+        self.received = True
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError as error:
+            self._fail(ReadFailed(f"not an HTTP response: {error}"))
+            self.close()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        if self.headers_done and not self.framed and exc is None:
+            # An HTTP/1.0-style body, delimited by the end of the connection.
+            self.on_message_complete()
+        self._fail(ReadFailed("connection closed before the response was complete"))
+
+    # httptools callbacks
+    def on_header(self, name: bytes, value: bytes) -> None:
+        name = name.lower()
+        if name == b"content-length" or (name == b"transfer-encoding" and b"chunked" in value):
+            self.framed = True
+
+    def on_headers_complete(self) -> None:
+        self.headers_done = True
+
+    def on_body(self, body: bytes) -> None:
+        self.chunks.append(body)
+
+    def on_message_complete(self) -> None:
+        response = HttpResponse(self.parser.get_status_code(), b"".join(self.chunks))
+        self.chunks = []
+        self.headers_done = False
+        if not self.closed and not self.parser.should_keep_alive():
+            self.close()
+        waiter, self.waiter = self.waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(response)
+
+    def _fail(self, error: HttpError) -> None:
+        waiter, self.waiter = self.waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(error)
+
+    def send(self, head: bytes, body: bytes) -> asyncio.Future[HttpResponse]:
+        assert self.transport is not None and self.waiter is None
+        self.received = self.framed = self.headers_done = False
+        self.chunks = []
+        self.waiter = asyncio.get_running_loop().create_future()
+        self.transport.write(head + body)
+        return self.waiter
+
+    def close(self) -> None:
+        self.closed = True
+        if self.transport is not None:
+            # Its event loop may be closed already, and the socket with it.
+            with contextlib.suppress(RuntimeError):
+                self.transport.close()
+
+
+class Endpoint:
+    """POSTs to one URL over a pool of keep-alive connections.
+
+    At most ``max_connections`` requests are in flight (the others wait for a connection);
+    at most ``max_keepalive`` idle connections are kept for reuse.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        headers: Mapping[str, str],
+        connect_timeout: float,
+        read_timeout: float,
+        max_connections: int,
+        max_keepalive: int,
+    ) -> None:
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError as error:
+            raise BadUrl(f"invalid URL {url!r}: {error}") from error
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise BadUrl(f"invalid URL {url!r}: need http(s)://host")
+        self.host = parts.hostname
+        self.port = port or (443 if parts.scheme == "https" else 80)
+        self.ssl = ssl.create_default_context() if parts.scheme == "https" else None
+        default_port = port is None or port == (443 if parts.scheme == "https" else 80)
+        authority = self.host if ":" not in self.host else f"[{self.host}]"
+        if not default_port:
+            authority = f"{authority}:{self.port}"
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        lines = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        head = f"POST {target} HTTP/1.1\r\nhost: {authority}\r\n{lines}content-length: "
+        try:
+            self._head = head.encode("ascii")
+        except UnicodeEncodeError as error:
+            raise BadUrl(f"invalid URL {url!r}: not ASCII") from error
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.max_connections = max_connections
+        self.max_keepalive = max_keepalive
+        self._slots = asyncio.Semaphore(max_connections)
+        self._idle: list[_Connection] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def post(self, body: bytes, *, retry: bool = True) -> HttpResponse:
+        """POST ``body``; ``retry`` once when a kept-alive connection turns out to be closed."""
+        head = b"%s%d\r\n\r\n" % (self._head, len(body))
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            # Connections and the semaphore belong to the loop they were made on (a test or
+            # a CLI may run several loops one after another): start afresh on a new one.
+            self._idle = []
+            self._slots = asyncio.Semaphore(self.max_connections)
+            self._loop = loop
+        async with self._slots:
+            while True:
+                connection, reused = self._take()
+                if connection is None:
+                    connection = await self._connect()
+                try:
+                    async with asyncio.timeout(self.read_timeout):
+                        response = await connection.send(head, body)
+                except ReadFailed:
+                    # A kept-alive connection the server closed while it sat idle: the request
+                    # never reached it, so it can go again on a new connection.
+                    if retry and reused and not connection.received:
+                        retry = False
+                        continue
+                    raise
+                except TimeoutError as error:
+                    connection.close()
+                    raise ReadFailed(f"no response in {self.read_timeout:g}s") from error
+                except BaseException:
+                    connection.close()  # cancelled mid-response: the connection is unusable
+                    raise
+                if not connection.closed and len(self._idle) < self.max_keepalive:
+                    self._idle.append(connection)
+                elif not connection.closed:
+                    connection.close()
+                return response
+
+    def _take(self) -> tuple[_Connection | None, bool]:
+        while self._idle:
+            connection = self._idle.pop()
+            if not connection.closed:
+                return connection, True
+        return None, False
+
+    async def _connect(self) -> _Connection:
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(self.connect_timeout):
+                _, connection = await loop.create_connection(
+                    _Connection,
+                    self.host,
+                    self.port,
+                    ssl=self.ssl,
+                    server_hostname=self.host if self.ssl else None,
+                )
+        except TimeoutError as error:
+            raise ConnectFailed(f"no connection in {self.connect_timeout:g}s") from error
+        except (OSError, OverflowError, ValueError) as error:
+            raise ConnectFailed(f"{type(error).__name__}: {error}") from error
+        return connection
+
+    def close(self) -> None:
+        idle, self._idle = self._idle, []
+        for connection in idle:
+            connection.close()

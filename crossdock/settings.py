@@ -10,7 +10,15 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from gateway.server import GatewaySettings
 
-__all__ = ["SYSTEM_NAMES", "FaultSettings", "OrdersSettings", "Ports", "Settings", "SystemName"]
+__all__ = [
+    "SYSTEM_NAMES",
+    "FaultSettings",
+    "OrdersSettings",
+    "Ports",
+    "Settings",
+    "SystemName",
+    "WmsLifecycleSettings",
+]
 
 SystemName = Literal["crm", "erp", "wms"]
 SYSTEM_NAMES: tuple[SystemName, ...] = ("crm", "erp", "wms")
@@ -48,6 +56,26 @@ class OrdersSettings(BaseModel):
     center_priority: list[str] = Field(default=["ORD1", "ATL1", "EWR1", "RNO1"])
 
 
+class WmsLifecycleSettings(BaseModel):
+    """How the reference WMS moves released orders along and sends their milestone webhooks
+    (``CROSSDOCK_WMS_LIFECYCLE__…``); the ``wms`` subgraph verifies with the same secret."""
+
+    # Seconds between two steps of every released order; None: only POST /_admin/advance.
+    speed_seconds: float | None = Field(default=None, gt=0)
+    # Chance that a step which can go wrong does (delay, damage, address, short pick).
+    exception_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    # Where milestone webhooks go; None: they are logged and kept pending, never sent.
+    webhook_url: str | None = None
+    webhook_secret: str = Field(default="crossdock-dev-webhook-secret", min_length=1)
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0)
+    # Exponential backoff between attempts (jittered, capped), and when to give up.
+    retry_base_seconds: float = Field(default=1.0, gt=0)
+    retry_max_seconds: float = Field(default=60.0, gt=0)
+    max_attempts: int = Field(default=12, ge=1)
+    # How old a signed timestamp the intake still accepts.
+    signature_tolerance_seconds: float = Field(default=300.0, gt=0)
+
+
 class Settings(BaseSettings):
     """Everything configurable, read once at start-up."""
 
@@ -80,6 +108,7 @@ class Settings(BaseSettings):
     # Front-door limits, subgraph timeouts, caches and reloading (CROSSDOCK_GATEWAY__MAX_DEPTH…).
     gateway: GatewaySettings = GatewaySettings()
     orders: OrdersSettings = OrdersSettings()
+    wms_lifecycle: WmsLifecycleSettings = WmsLifecycleSettings()
 
     def faults(self, system: SystemName) -> FaultSettings:
         """The fault settings of one system."""

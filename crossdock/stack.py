@@ -15,7 +15,7 @@ from subgraphs.common import subgraph_sdl
 from systems.apps import create_system_app
 from systems.seeding import seed_all
 
-__all__ = ["Stack", "build_stack", "compose_live_supergraph"]
+__all__ = ["Stack", "build_stack", "compose_live_supergraph", "with_webhooks_to_the_wms_subgraph"]
 
 
 @dataclass(frozen=True)
@@ -41,12 +41,24 @@ def compose_live_supergraph(settings: Settings) -> str:
     )
 
 
+def with_webhooks_to_the_wms_subgraph(settings: Settings) -> Settings:
+    """Unless configured otherwise, the WMS sends its milestone webhooks to the wms subgraph."""
+    lifecycle = settings.wms_lifecycle
+    if lifecycle.webhook_url is not None:
+        return settings
+    intake = f"http://{settings.client_host}:{settings.ports.wms_subgraph}/webhooks/wms"
+    return settings.model_copy(
+        update={"wms_lifecycle": lifecycle.model_copy(update={"webhook_url": intake})}
+    )
+
+
 def build_stack(settings: Settings) -> Stack:
     """Seed the systems if needed, compose the supergraph and build every service.
 
     Raises ``CompositionFailed`` when the subgraphs do not compose.
     """
     report = seed_all(settings, reset=False)
+    settings = with_webhooks_to_the_wms_subgraph(settings)
     supergraph_path = settings.data_dir / "supergraph.graphql"
     write_atomically(supergraph_path, compose_live_supergraph(settings))
     services = [

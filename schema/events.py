@@ -88,7 +88,8 @@ class FulfillmentMilestone(_Frozen):
     type: MilestoneType
     order_id: Identifier
     order_number: Identifier
-    account_id: Identifier
+    # The WMS does not know whose order it ships: an event may be enriched with it later.
+    account_id: Identifier | None = None
     fulfillment_order_id: Identifier | None = None
     shipment_id: Identifier | None = None
     center_id: Identifier

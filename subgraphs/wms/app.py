@@ -1,4 +1,5 @@
-"""The WMS subgraph's app: one WMS client and one center directory per app, loaders per request."""
+"""The WMS subgraph's app: one WMS client and one center directory per app, loaders per request,
+and the intake of the WMS's milestone webhooks."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from subgraphs.wms.client import WmsClient
 from subgraphs.wms.directory import CenterDirectory
 from subgraphs.wms.loaders import WmsContext, WmsLoaders
 from subgraphs.wms.schema import schema
+from subgraphs.wms.webhooks import mount_webhook_intake
 
 __all__ = ["create_app"]
 
@@ -28,10 +30,13 @@ def create_app(settings: Settings) -> Starlette:
             client=client, centers=centers, loaders=WmsLoaders.create(client, centers)
         )
 
-    return create_graphql_app(
+    app = create_graphql_app(
         schema,
         name="wms",
         context_getter=context,
         on_shutdown=[system.aclose, cache.aclose],
         ready_check=client.ping,
     )
+    # The WMS's milestone webhooks come in here and go onto the event bus.
+    mount_webhook_intake(app, settings, cache)
+    return app

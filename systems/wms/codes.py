@@ -12,6 +12,8 @@ from datetime import UTC, date, datetime
 __all__ = [
     "CARRIER_SCAC",
     "DISPOSITION_CODE",
+    "EXCEPTION_CODE",
+    "MILESTONE_CODE",
     "SHIP_STATUS",
     "WAVE_STATUS",
     "format_date",
@@ -42,6 +44,29 @@ SHIP_STATUS: dict[str, str] = {
     "DELAYED": "DLY",
     "EXCEPTION": "EXC",
     "RETURNED_TO_SENDER": "RTS",
+}
+
+# Webhook event codes: which milestone of a wave or its shipment a webhook announces.
+MILESTONE_CODE: dict[str, str] = {
+    "RELEASED": "WV_REL",
+    "PICKING": "WV_PCK",
+    "PICKED": "WV_PKD",
+    "PACKED": "WV_PAK",
+    "BACKORDERED": "WV_BKO",
+    "SHIPPED": "SH_SHP",
+    "IN_TRANSIT": "SH_IT",
+    "OUT_FOR_DELIVERY": "SH_OFD",
+    "DELIVERED": "SH_DLV",
+    "DELAYED": "SH_DLY",
+    "EXCEPTION": "SH_EXC",
+}
+
+# Why a shipment is in exception (or a pick came up short), with the carrier's wording.
+EXCEPTION_CODE: dict[str, tuple[str, str]] = {
+    "DELAYED": ("WX", "Weather delay in carrier network"),
+    "DAMAGED": ("DMG", "Package damaged in transit"),
+    "ADDRESS": ("ADR", "Address problem: delivery attempt failed"),
+    "PARTIAL_PICK": ("SHT", "Short pick: units not found at location"),
 }
 
 # What the returns dock did with the goods.

@@ -22,6 +22,7 @@ from pydantic import Field, StrictInt, model_validator
 
 from systems.common.db import Database, placeholders
 from systems.common.errors import ApiError, NotFound, Unprocessable
+from systems.wms.lifecycle import emit
 from systems.wms.reservations import (
     MAX_LINES,
     Shortage,
@@ -139,6 +140,11 @@ def release(db: Database, request: ReleaseRequest) -> Written | Shortage:
                     for line_no, line in enumerate(lines, start=1)
                 ],
             )
+            wave = conn.execute(
+                "SELECT * FROM fulfillment_orders WHERE fulfillment_order_no = ?", (number,)
+            ).fetchone()
+            released = [(line.item_number, line.qty - line.qty_backordered) for line in lines]
+            emit(conn, "RELEASED", wave, lines=released)
         where = f"WHERE fulfillment_order_no IN ({placeholders(len(numbers))})"
         answer = {
             "release_id": request.release_id,

@@ -123,6 +123,23 @@ CREATE TABLE expected_returns (
     status TEXT NOT NULL,
     PRIMARY KEY (rma_ref, line_no)
 );
+-- Milestone webhooks: one row per vendor event, written with the change it announces (an
+-- outbox), and its delivery log (attempts, status, last error).
+CREATE TABLE webhook_deliveries (
+    event_id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL UNIQUE,
+    fulfillment_order_no TEXT NOT NULL,
+    event_code TEXT NOT NULL,
+    body TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_status_code INTEGER,
+    last_error TEXT,
+    next_attempt_ts REAL NOT NULL,
+    created_ts TEXT NOT NULL,
+    delivered_ts TEXT
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_ts);
 CREATE TABLE reservations (
     reservation_id TEXT PRIMARY KEY,
     status TEXT NOT NULL,

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -19,6 +21,17 @@ from tests.support.e2e import E2E_QUERY, assert_order_matches_world, shipped_ord
 from tests.support.servers import wait_until
 
 COMMAND = [sys.executable, "-m", "crossdock.cli"]
+# Every port crossdock up opens, as CROSSDOCK_PORTS__<NAME> sets it.
+SERVICE_PORTS = (
+    "CRM_SYSTEM",
+    "ERP_SYSTEM",
+    "WMS_SYSTEM",
+    "CRM_SUBGRAPH",
+    "ERP_SUBGRAPH",
+    "WMS_SUBGRAPH",
+    "ORDERS_SUBGRAPH",
+    "GATEWAY",
+)
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -69,19 +82,7 @@ def test_up_serves_every_system_and_subgraph_and_stops_on_ctrl_c(
     data_dir: Path, world: World
 ) -> None:
     order = shipped_order_with_open_case(world)
-    ports = {
-        name: free_port()
-        for name in (
-            "CRM_SYSTEM",
-            "ERP_SYSTEM",
-            "WMS_SYSTEM",
-            "CRM_SUBGRAPH",
-            "ERP_SUBGRAPH",
-            "WMS_SUBGRAPH",
-            "GATEWAY",
-            "ORDERS_SUBGRAPH",
-        )
-    }
+    ports = {name: free_port() for name in SERVICE_PORTS}
     env = {**os.environ, "CROSSDOCK_DATA_DIR": str(data_dir)}
     env.update({f"CROSSDOCK_PORTS__{name}": str(port) for name, port in ports.items()})
     env.pop("REDIS_URL", None)
@@ -192,3 +193,90 @@ def test_ctrl_c_stops_even_with_a_client_stuck_mid_request(data_dir: Path) -> No
 def _accepts(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+SUBMIT = """
+mutation Submit($input: SubmitOrderInput!, $key: String!) {
+  submitOrder(input: $input, idempotencyKey: $key) {
+    outcome
+    userErrors { code message }
+    order { id number fulfillmentOrders { id } }
+  }
+}
+"""
+
+
+def test_up_takes_an_order_from_submission_to_signed_milestone_webhooks(
+    data_dir: Path, world: World, tmp_path: Path
+) -> None:
+    """A user's path through the embedded default: submit through the gateway, the WMS moves
+    the order along, and each milestone reaches the wms subgraph's webhook intake."""
+    for system in ("crm", "erp", "wms"):
+        shutil.copy(data_dir / f"{system}.sqlite3", tmp_path / f"{system}.sqlite3")
+    ports = {name: free_port() for name in SERVICE_PORTS}
+    env = {**os.environ, "CROSSDOCK_DATA_DIR": str(tmp_path), "CROSSDOCK_SEED": "7"}
+    env.update({f"CROSSDOCK_PORTS__{name}": str(port) for name, port in ports.items()})
+    env.pop("REDIS_URL", None)
+    account = next(a for a in world.accounts if a.active and not a.credit_hold)
+    product = next(p for p in world.products if p.active)
+    wms = f"http://127.0.0.1:{ports['WMS_SYSTEM']}"
+    proc = subprocess.Popen(
+        [*COMMAND, "up"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        wait_until(lambda: proc.poll() is not None or _accepts(ports["GATEWAY"]), timeout=60)
+        address = account.billing_address
+        submitted = httpx.post(
+            f"http://127.0.0.1:{ports['GATEWAY']}/graphql",
+            json={
+                "query": SUBMIT,
+                "variables": {
+                    "key": "up-e2e-1",
+                    "input": {
+                        "accountId": account.id,
+                        "lines": [{"sku": product.sku, "quantity": 1}],
+                        "shipTo": {
+                            "street": address.street,
+                            "city": address.city,
+                            "state": address.state,
+                            "postalCode": address.postal_code,
+                            "country": address.country,
+                            "region": address.region,
+                        },
+                    },
+                },
+            },
+            timeout=60,
+        ).json()
+        payload = submitted["data"]["submitOrder"]
+        assert payload["outcome"] == "CONFIRMED", submitted
+        [fulfillment_order] = payload["order"]["fulfillmentOrders"]
+        advanced = httpx.post(
+            f"{wms}/_admin/advance",
+            json={"fulfillment_order_no": fulfillment_order["id"], "to": "SHIPPED"},
+            timeout=30,
+        )
+        assert advanced.status_code == 200, advanced.text
+
+        def deliveries() -> list[dict[str, Any]]:
+            answer = httpx.get(
+                f"{wms}/_admin/webhook-deliveries",
+                params={"fulfillment_order_no": fulfillment_order["id"]},
+                timeout=10,
+            )
+            found: list[dict[str, Any]] = answer.json()["data"]
+            return found
+
+        wait_until(
+            lambda: (
+                len(deliveries()) >= 5 and all(d["status"] == "DELIVERED" for d in deliveries())
+            ),
+            timeout=60,
+            what="every milestone webhook delivered to the wms subgraph",
+        )
+        assert {d["last_status_code"] for d in deliveries()} <= {200, 202}
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err

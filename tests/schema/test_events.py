@@ -95,7 +95,7 @@ def _with(**changes: Any) -> dict[str, Any]:
         (_with(occurred_at="yesterday"), "occurred_at"),
         (_with(order_id=None), "order_id"),
         (_with(unexpected="field"), "unexpected"),
-        ({k: v for k, v in SHIPPED.items() if k != "account_id"}, "account_id"),
+        (_with(account_id=""), "account_id"),
         (_with(shipment_id=None), "needs a shipment_id"),
         (_with(detail={"carrier": "UPS"}), "tracking_number"),
         (_with(detail={**SHIPPED["detail"], "quantities": [{"sku": "X", "quantity": -1}]}), "0"),

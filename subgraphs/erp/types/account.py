@@ -39,6 +39,8 @@ class OrderFilter:
         after, before = self.placed_after, self.placed_before
         if after is not None and before is not None and after >= before:
             raise BadUserInput(f"placedAfter ({after}) must be before placedBefore ({before})")
+        if after == date.max or before == date.min:
+            return None  # nothing is placed after the last day or before the first
         placed_from = None if after is None else after + _DAY
         placed_to = None if before is None else before - _DAY
         if placed_from is not None and placed_to is not None and placed_from > placed_to:

@@ -3,6 +3,7 @@ fulfillment orders, expect returns and receive them. Each writes in a worker thr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 
 from starlette.concurrency import run_in_threadpool
@@ -43,12 +44,20 @@ def shortage_response(outcome: Shortage, what: str) -> Response:
     )
 
 
-def write_routes(db: Database) -> list[Route]:
+def _nothing() -> None:
+    return None
+
+
+def write_routes(db: Database, *, on_written: Callable[[], None] = _nothing) -> list[Route]:
+    """The write routes; ``on_written`` is called after a release wrote its webhooks."""
+
     async def release_order(request: Request) -> Response:
         body = await parse_body(request, ReleaseRequest)
         outcome = await run_in_threadpool(release, db, body)
         if isinstance(outcome, Shortage):
             return shortage_response(outcome, "released")
+        if outcome.status_code == 201:
+            on_written()
         return written_response(outcome)
 
     async def cancel_order(request: Request) -> Response:

@@ -32,6 +32,11 @@ class FaultSettings(BaseModel):
     rate_limit_per_second: float | None = Field(
         default=None, gt=0, description="requests per second before 429 with Retry-After"
     )
+    routes: list[str] | None = Field(
+        default=None,
+        description='only these routes, as /_admin/stats counts them ("POST /salesOrders"); '
+        "every route when unset",
+    )
 
 
 class Ports(BaseModel):

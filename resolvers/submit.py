@@ -6,7 +6,15 @@ an id derived from the workflow id, so a step may be repeated safely. When a ste
     reserve fails          the reservation is deleted in case the WMS made it before failing;
                            the submission fails and its key is released (if the WMS cannot
                            be reached to delete it, the workflow stays RUNNING for recovery)
-    create order fails     the reservation is released (COMPENSATED), the key is released
+    create order fails     the reservation is released (COMPENSATED), the key is released;
+                           when the failure leaves open whether the ERP entered the order
+                           (a timeout, a 5xx), it is looked up by its external id (the
+                           workflow id) and cancelled if it exists; after a timeout the
+                           look-up waits as long again for a create still in flight. If the
+                           ERP cannot be asked, the reservation is released, the key too, and
+                           the workflow stays RUNNING (``compensating``): recovery cancels
+                           any order the ERP entered. A workflow journaled ``compensating``
+                           is only ever finished backwards, never carried forward
     release fails          the order is put ON_HOLD (MANUAL_REVIEW), its stock stays reserved
     hold fails as well     the workflow stays RUNNING: the next recovery finishes the job
 
@@ -16,8 +24,11 @@ forward (or compensated as above), the others are abandoned and their key releas
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from datetime import date
 
 from resolvers.bodies import release_body, reservation_lines, sales_order_body
@@ -28,7 +39,7 @@ from resolvers.records import OrderRequest, Outcome, SubmitResult, UserError
 from resolvers.steplog import step
 from resolvers.systems import Systems
 from resolvers.workflow import KEY_REUSED, begin, end
-from subgraphs.common.client import SystemCallError
+from subgraphs.common.client import SystemCallError, SystemUnavailable
 
 __all__ = ["KIND", "StepHook", "SubmitWorkflow", "WorkflowFailed"]
 
@@ -85,6 +96,13 @@ class SubmitWorkflow:
         ended = []
         for state in await self.journal.unfinished():
             if state.kind != KIND:
+                continue
+            if state.data.get("compensating"):
+                with contextlib.suppress(SystemCallError):
+                    await self._release_reservation(state)
+                    await self._cancel_entered_order(state, settle=False)
+                    state = await self._end(state, "COMPENSATED", None)
+                ended.append(state)
                 continue
             if not state.data.get("writing"):
                 ended.append(await self._end(state, "FAILED", None))
@@ -198,12 +216,17 @@ class SubmitWorkflow:
         self, state: WorkflowState, request: OrderRequest, plan: Plan
     ) -> WorkflowState:
         state = await self._save(state.after("ordering", writing=True))
+        started = time.monotonic()
         try:
             async with step(KIND, state.id, "create_order", "erp"):
                 order = await self.systems.create_order(
                     sales_order_body(state.id, request, plan, self.today())
                 )
+        except SystemUnavailable as error:
+            timed_out = time.monotonic() - started >= self.systems.erp.timeout
+            raise await self._undo_order(state, error, settle=timed_out) from None
         except SystemCallError as error:
+            # The ERP refused the order: it entered nothing.
             await self._compensate_reservation(state)
             raise WorkflowFailed(
                 error.system, f"{error.message}; the reservation was released, nothing ordered"
@@ -213,11 +236,71 @@ class SubmitWorkflow:
             "create_order",
         )
 
-    async def _compensate_reservation(self, state: WorkflowState) -> None:
+    async def _undo_order(
+        self, state: WorkflowState, error: SystemCallError, *, settle: bool
+    ) -> WorkflowFailed:
+        """Compensate a create that may have entered the order; what to raise for it.
+
+        From here on the workflow only goes backwards: it is journaled ``compensating``
+        first, so that recovery never carries it forward (re-entering the order).
+        """
+        try:
+            cancelled: bool | None = await self._cancel_entered_order(state, settle=settle)
+        except SystemCallError:
+            cancelled = None  # whether the ERP has the order cannot be told now
+        if cancelled is None:
+            # The stock goes back and the client may retry at once (a retry is another
+            # workflow, so another external id); recovery looks for this one's order.
+            key = state.idempotency_key
+            state = replace(state, idempotency_key=None)
+            state = await self._save(state.after("compensating", compensating=True))
+            if key is not None:
+                await self.idempotency.release(KIND, key)
+            await self._release_reservation(state)
+            return WorkflowFailed(
+                error.system,
+                f"{error.message}; the reservation was released, and any order the erp "
+                "entered will be cancelled when it recovers",
+            )
+        state = await self._save(state.after("compensating", compensating=True))
+        await self._compensate_reservation(state)
+        undone = "the order the erp entered was cancelled" if cancelled else "nothing ordered"
+        return WorkflowFailed(
+            error.system, f"{error.message}; the reservation was released, {undone}"
+        )
+
+    async def _cancel_entered_order(self, state: WorkflowState, *, settle: bool) -> bool:
+        """Cancel the order the ERP entered for ``state``, if any; whether there was one.
+
+        With ``settle`` (the create timed out, so it may still be running) the look-up is
+        repeated until the order shows or the ERP's timeout has passed once more.
+        """
+        deadline = time.monotonic() + (self.systems.erp.timeout if settle else 0.0)
+        delay = 0.05
+        async with step(KIND, state.id, "find_order", "erp"):
+            while True:
+                found = (await self.systems.orders_entered_as([state.id])).get(state.id)
+                if found is not None or time.monotonic() >= deadline:
+                    break
+                await asyncio.sleep(min(delay, max(0.0, deadline - time.monotonic())))
+                delay = min(delay * 2, 0.5)
+        if found is None:
+            return False
+        if found.status != "CANCELLED":
+            async with step(KIND, state.id, "cancel_order", "erp"):
+                await self.systems.cancel_order_lines(
+                    found.id, f"{state.id}-X", None, "the submission failed"
+                )
+        return True
+
+    async def _release_reservation(self, state: WorkflowState) -> None:
         reservation_id = state.data.get("reservation")
         if reservation_id is not None:
             async with step(KIND, state.id, "release_reservation", "wms"):
                 await self.systems.release_reservation(reservation_id)
+
+    async def _compensate_reservation(self, state: WorkflowState) -> None:
+        await self._release_reservation(state)
         await self._end(state, "COMPENSATED", None)
 
     async def _release(self, state: WorkflowState, plan: Plan) -> WorkflowState:

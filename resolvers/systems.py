@@ -190,6 +190,18 @@ class Systems:
     async def create_order(self, body: dict[str, Any]) -> OrderRef:
         return _order_ref(await self.erp.post_json("/salesOrders", body))
 
+    async def orders_entered_as(self, external_ids: Sequence[str]) -> dict[str, OrderRef]:
+        """The orders ``create_order`` entered under ``external_ids`` (found ones), as they
+        are now."""
+        body = await self.erp.get_json("/salesOrders", {"externalIds": ",".join(external_ids)})
+        found: dict[str, OrderRef] = {}
+        for data in parse_list(body).items:
+            external_id = data.get("externalId") if isinstance(data, dict) else None
+            if not isinstance(external_id, str):
+                raise SystemResponseInvalid("erp", "erp answered a sales order without its id")
+            found[external_id] = _order_ref(data)
+        return found
+
     async def hold_order(self, order_id: str, reason: str) -> OrderRef:
         body = {"custbody_status": "ON_HOLD", "custbody_hold_reason": reason}
         answer = await self.erp.request("PATCH", f"/salesOrders/{order_id}", json=body)

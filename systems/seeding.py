@@ -23,6 +23,7 @@ from systems.world_records import World
 
 __all__ = [
     "LAYOUT_FINGERPRINTS",
+    "ORDERS_JOURNAL",
     "DataDirBusy",
     "DataDirMismatch",
     "data_dir_in_use",
@@ -36,6 +37,9 @@ SeedFunction = Callable[[sqlite3.Connection, World], None]
 # (CROSSDOCK_UPDATE_SNAPSHOTS=1 rewrites it), so a layout change is always a reviewed change.
 LAYOUT_FINGERPRINTS = Path(__file__).parent / "layout_fingerprints.json"
 _LOCK_NAME = ".in-use.lock"
+# The orders subgraph's workflow journal (``resolvers.journal.create_journal``): its workflows
+# name orders and reservations of the world being replaced, so it goes with it.
+ORDERS_JOURNAL = "orders-journal.sqlite3"
 
 
 class DataDirMismatch(Exception):
@@ -98,7 +102,8 @@ def seed_all(settings: Settings, *, reset: bool = False) -> str:
     Nothing seeded (or ``reset``): all three are seeded from ``settings.seed``. Some missing:
     all three are seeded again, since one world must back all of them. A database seeded with
     another seed, or with another table layout: :class:`DataDirMismatch`, naming the fix.
-    Each database is written to a temporary file and moved into place when complete.
+    Each database is written to a temporary file and moved into place when complete. Seeding
+    removes the orders journal (its workflows belong to the world being replaced).
     """
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     states = {name: _state(settings.system_db_path(name)) for name in SYSTEM_NAMES}
@@ -124,6 +129,9 @@ def seed_all(settings: Settings, *, reset: bool = False) -> str:
         world = build_world(settings.seed)
         for name in SYSTEM_NAMES:
             _seed_one(settings, name, world)
+        journal = settings.data_dir / ORDERS_JOURNAL
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{journal}{suffix}").unlink(missing_ok=True)
     return (
         f"seeded crm, erp, wms in {settings.data_dir} with seed {settings.seed}: "
         f"{len(world.accounts)} accounts, {len(world.products)} products, "

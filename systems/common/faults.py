@@ -45,7 +45,9 @@ class FaultInjector:
     """Decides the fault of each request from the current ``FaultSettings``.
 
     The settings are read on every decision, so replacing them takes effect at once; the
-    token bucket is rebuilt (full) whenever the settings object is replaced.
+    token bucket is rebuilt (full) whenever the settings object is replaced. Settings with
+    ``routes`` fault only requests to those routes (``"POST /salesOrders"``); the others pass
+    untouched and take no token.
     """
 
     def __init__(
@@ -61,8 +63,11 @@ class FaultInjector:
         self._bucket: TokenBucket | None = None
         self._bucket_for: FaultSettings | None = None
 
-    def decide(self) -> FaultDecision:
+    def decide(self, route: str | None = None) -> FaultDecision:
+        """The fault of one request to ``route`` (``"METHOD /template"``)."""
         faults = self._settings()
+        if faults.routes is not None and route not in faults.routes:
+            return FaultDecision()
         if faults.rate_limit_per_second is not None:
             now = self._clock()
             if self._bucket is None or self._bucket_for is not faults:

@@ -29,8 +29,9 @@ def is_exempt(path: str) -> bool:
 
 
 class SystemMiddleware:
-    """Counts each request by route template, applies the injected faults, and turns an
-    unhandled exception into a JSON 500 with no traceback (the traceback goes to the log)."""
+    """Counts each request by route (``"GET /accounts/{id}"``), applies the injected faults
+    (to that route only, when they name routes), and turns an unhandled exception into a JSON
+    500 with no traceback (the traceback goes to the log)."""
 
     def __init__(
         self,
@@ -62,8 +63,9 @@ class SystemMiddleware:
             await self.app(scope, receive, send)
             return
         if not is_exempt(scope["path"]):
-            self._stats.record(scope["method"], self._template(scope))
-            decision = self._injector.decide()
+            method, template = scope["method"], self._template(scope)
+            self._stats.record(method, template)
+            decision = self._injector.decide(f"{method} {template}")
             if decision.retry_after is not None:
                 response = error_response(
                     429,
@@ -74,6 +76,10 @@ class SystemMiddleware:
                 await response(scope, receive, send)
                 return
             if decision.delay_seconds > 0:
+                # The body is read before the wait, as a slow backend has it in hand while it
+                # works: a caller that gives up meanwhile does not undo the request, which is
+                # then carried out (a write lands after the caller's timeout).
+                receive = await _buffered(receive)
                 # This sleep is the simulated latency of a slow backend.
                 await asyncio.sleep(decision.delay_seconds)
             if decision.fail:
@@ -101,3 +107,20 @@ class SystemMiddleware:
             if started:
                 raise
             await error_response(500, "INTERNAL", "internal error")(scope, receive, send)
+
+
+async def _buffered(receive: Receive) -> Receive:
+    """Read the whole request body now; a ``receive`` that hands it out again, then waits on
+    the connection as the original does."""
+    messages: list[Message] = []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            break
+    pending = iter(messages)
+
+    async def replay() -> Message:
+        return next(pending, None) or await receive()
+
+    return replay

@@ -16,7 +16,7 @@ from systems.common.params import PageRequest
 from systems.erp.formats import Payload, count, location, money
 from systems.erp.vocabulary import order_status_word
 
-__all__ = ["OrderFilter", "order_page", "orders_by", "orders_by_customer"]
+__all__ = ["OrderFilter", "order_page", "orders_by", "orders_by_customer", "orders_by_external_id"]
 
 _SELECT = """
 SELECT so.*, c.company_name
@@ -170,6 +170,21 @@ def orders_by(db: Database, column: str, keys: Sequence[str]) -> dict[str, Paylo
     rows = db.fetch_all(f"{_SELECT} WHERE so.{column} IN ({placeholders(len(keys))})", keys)
     key = "internalId" if column == "internal_id" else "tranId"
     return {payload[key]: payload for payload in _payloads(db, rows)}
+
+
+def orders_by_external_id(db: Database, external_ids: Sequence[str]) -> dict[str, Payload]:
+    """The orders ``POST /salesOrders`` entered under ``external_ids`` (seeded orders have
+    none), each with its ``externalId``: the idempotency record names the order it made."""
+    if not external_ids:
+        return {}
+    rows = db.fetch_all(
+        "SELECT key, json_extract(answer, '$.internalId') AS internal_id FROM idempotency "
+        f"WHERE scope = 'salesOrder' AND key IN ({placeholders(len(external_ids))})",
+        external_ids,
+    )
+    made = {str(row["internal_id"]): str(row["key"]) for row in rows}
+    orders = orders_by(db, "internal_id", list(made))
+    return {key: {**orders[internal_id], "externalId": key} for internal_id, key in made.items()}
 
 
 def order_page(db: Database, page: PageRequest, where: OrderFilter) -> tuple[list[Payload], int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,26 +71,29 @@ def picker(world: World) -> Picker:
 
 @pytest.fixture(scope="package")
 def own_settings(base_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return copy_world(base_settings, tmp_path_factory.mktemp("own-world"))
+    # These tests are about workflows, not timeouts (the compensation tests set their own): a
+    # hundred concurrent submissions served by one test process on a loaded two-core machine
+    # can make a single system call outlast the 5 s default and turn a race into a flake.
+    settings = base_settings.model_copy(update={"system_timeout_seconds": 30.0})
+    return copy_world(settings, tmp_path_factory.mktemp("own-world"))
 
 
-@pytest.fixture(scope="package")
-def own_world(
-    own_settings: Settings, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[OwnWorld]:
+@contextmanager
+def running_world(settings: Settings, scratch: Path) -> Iterator[OwnWorld]:
+    """The systems over ``settings``' data dir, the four subgraphs and a gateway over them."""
     with ExitStack() as stack:
         systems = {
-            name: stack.enter_context(serve(create_system_app(name, own_settings)))
+            name: stack.enter_context(serve(create_system_app(name, settings)))
             for name in SYSTEM_NAMES
         }
-        settings = own_settings.model_copy(
+        settings = settings.model_copy(
             update={"crm_url": systems["crm"], "erp_url": systems["erp"], "wms_url": systems["wms"]}
         )
         urls = {
             name: stack.enter_context(serve(create_subgraph_app(name, settings)))
             for name in SUBGRAPH_NAMES
         }
-        path = tmp_path_factory.mktemp("own-gateway") / "supergraph.graphql"
+        path = scratch / "supergraph.graphql"
         path.write_text(
             supergraph_with_urls(
                 compose_live_supergraph(settings), {n: f"{u}/graphql" for n, u in urls.items()}
@@ -100,3 +103,11 @@ def own_world(
             serve(create_gateway_app(path, GatewaySettings(reload_interval=0)))
         )
         yield OwnWorld(settings=settings, systems=systems, gateway=gateway)
+
+
+@pytest.fixture(scope="package")
+def own_world(
+    own_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[OwnWorld]:
+    with running_world(own_settings, tmp_path_factory.mktemp("own-gateway")) as world:
+        yield world

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -16,6 +19,7 @@ from resolvers.records import LineRequest, OrderRequest, Outcome, ShipTo
 from resolvers.service import OrdersService
 from resolvers.submit import WorkflowFailed
 from resolvers.systems import Systems
+from subgraphs.common.client import SystemCallError
 from subgraphs.common.types import Region
 from tests.orchestration.picks import Picker
 from tests.resolvers.conftest import OwnSystems
@@ -55,12 +59,39 @@ async def healthy(own_systems: OwnSystems) -> AsyncIterator[OwnSystems]:
         await own_systems.afaults(system)
 
 
-def fail_after(own: OwnSystems, step: str, system: SystemName) -> Hook:
+CREATE = "POST /salesOrders"
+UNRESERVE = "DELETE /reservations/{reservation_id}"
+
+
+def fault_after(own: OwnSystems, step: str, system: SystemName, **faults: object) -> Hook:
+    """A hook setting ``faults`` on ``system`` once ``step`` is journaled."""
+
     async def hook(finished: str, state: WorkflowState) -> None:
         if finished == step:
-            await own.afaults(system, error_rate=1.0)
+            await own.afaults(system, **faults)
 
     return hook
+
+
+def fail_after(own: OwnSystems, step: str, system: SystemName) -> Hook:
+    return fault_after(own, step, system, error_rate=1.0)
+
+
+async def entered(own: OwnSystems, external_id: str) -> dict[str, Any] | None:
+    """The order the ERP entered under ``external_id``, if any."""
+    async with httpx.AsyncClient() as client:
+        response = await client.get(
+            f"{own.urls['erp']}/salesOrders", params={"externalIds": external_id}
+        )
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items[0] if items else None
+
+
+def journaled(path: Path) -> list[WorkflowState]:
+    """Every workflow in the journal file at ``path``, ended or not."""
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        return [WorkflowState.loads(row[0]) for row in conn.execute("SELECT body FROM workflows")]
 
 
 def erp_order(own: OwnSystems, order_id: str) -> dict[str, object]:
@@ -70,26 +101,102 @@ def erp_order(own: OwnSystems, order_id: str) -> dict[str, object]:
     return body
 
 
-async def test_erp_failing_after_the_reservation_releases_it(
+async def test_erp_refusing_the_order_after_the_reservation_releases_it(
     healthy: OwnSystems, picker: Picker, tmp_path: Path
 ) -> None:
+    """The ERP answers the create 503 but can still be asked: it entered nothing."""
+    sku = picker.stocked()
+    before = healthy.available(sku)
+    orders = service(
+        healthy,
+        tmp_path / "journal.sqlite3",
+        MemoryCache(),
+        fault_after(healthy, "reserve", "erp", error_rate=1.0, routes=[CREATE]),
+    )
+    try:
+        with pytest.raises(WorkflowFailed, match="reservation was released, nothing ordered"):
+            await orders.submit(request(picker.account(), sku, 3), "erp-down-1")
+        assert healthy.available(sku) == before
+        assert await orders.journal.unfinished() == []
+        await healthy.afaults("erp")
+        # The key was let go: the same submission goes through once the ERP is back.
+        orders.submissions.after_step = None
+        result = await orders.submit(request(picker.account(), sku, 3), "erp-down-1")
+        assert result.outcome is Outcome.CONFIRMED
+        assert healthy.available(sku)["EWR1"] == before["EWR1"] - 3
+    finally:
+        await orders.aclose()
+
+
+async def test_erp_down_after_the_reservation_releases_it_and_checks_later(
+    healthy: OwnSystems, picker: Picker, tmp_path: Path
+) -> None:
+    """A 503 leaves open whether the ERP entered the order, and the ERP cannot be asked: the
+    stock goes back and the key is free at once; recovery looks for the order later."""
     sku = picker.stocked()
     before = healthy.available(sku)
     cache = MemoryCache()
-    orders = service(
-        healthy, tmp_path / "journal.sqlite3", cache, fail_after(healthy, "reserve", "erp")
+    journal = tmp_path / "journal.sqlite3"
+    orders = service(healthy, journal, cache, fail_after(healthy, "reserve", "erp"))
+    # A replica starting later, sharing the journal and the idempotency records.
+    restarted = service(healthy, journal, cache)
+    try:
+        with pytest.raises(WorkflowFailed, match="cancelled when it recovers"):
+            await orders.submit(request(picker.account(), sku, 3), "erp-down-2")
+        assert healthy.available(sku) == before
+        [waiting] = await orders.journal.unfinished()
+        assert waiting.data["compensating"] is True
+        await healthy.afaults("erp")
+        orders.submissions.after_step = None
+        result = await orders.submit(request(picker.account(), sku, 3), "erp-down-2")
+        assert result.outcome is Outcome.CONFIRMED
+
+        [ended] = await restarted.recovered()
+        assert (ended.id, ended.status) == (waiting.id, "COMPENSATED")
+        assert await entered(healthy, waiting.id) is None
+        # Settling the old workflow did not touch the key the retry completed.
+        replay = await restarted.submit(request(picker.account(), sku, 3), "erp-down-2")
+        assert replay.order_id == result.order_id
+        assert healthy.available(sku)["EWR1"] == before["EWR1"] - 3
+    finally:
+        await orders.aclose()
+        await restarted.aclose()
+
+
+async def test_an_order_the_erp_entered_after_timing_out_is_cancelled(
+    healthy: OwnSystems, picker: Picker, tmp_path: Path
+) -> None:
+    """The create outlives the client's timeout and lands after it: the compensation finds the
+    order by its external id and cancels it, so no open order is left behind."""
+    sku = picker.stocked()
+    before = healthy.available(sku)
+    timeout = 0.5
+    settings = healthy.settings.model_copy(update={"system_timeout_seconds": timeout})
+    slow_create = fault_after(healthy, "reserve", "erp", latency_ms=800, routes=[CREATE])
+    orders = OrdersService(
+        Systems.from_settings(settings),
+        SqliteJournal(tmp_path / "journal.sqlite3"),
+        MemoryCache(),
+        retention_seconds=600,
+        priority=["ORD1", "ATL1", "EWR1", "RNO1"],
+        after_step=slow_create,
     )
-    with pytest.raises(WorkflowFailed, match="reservation was released"):
-        await orders.submit(request(picker.account(), sku, 3), "erp-down-1")
-    assert healthy.available(sku) == before
-    assert await orders.journal.unfinished() == []
-    await healthy.afaults("erp")
-    # The key was let go: the same submission goes through once the ERP is back.
-    orders.submissions.after_step = None
-    result = await orders.submit(request(picker.account(), sku, 3), "erp-down-1")
-    assert result.outcome is Outcome.CONFIRMED
-    assert healthy.available(sku)["EWR1"] == before["EWR1"] - 3
-    await orders.aclose()
+    try:
+        with pytest.raises(WorkflowFailed, match="the order the erp entered was cancelled"):
+            await orders.submit(request(picker.account(), sku, 3), "erp-timeout-1")
+        [state] = journaled(tmp_path / "journal.sqlite3")
+        assert state.status == "COMPENSATED"
+        order = await entered(healthy, state.id)
+        assert order is not None
+        assert order["custbody_status"] == "CANCELLED"
+        assert healthy.available(sku) == before
+        await healthy.afaults("erp")
+        orders.submissions.after_step = None
+        result = await orders.submit(request(picker.account(), sku, 3), "erp-timeout-1")
+        assert result.outcome is Outcome.CONFIRMED
+        assert healthy.available(sku)["EWR1"] == before["EWR1"] - 3
+    finally:
+        await orders.aclose()
 
 
 async def test_wms_failing_at_release_holds_the_order_for_review(
@@ -167,9 +274,17 @@ async def test_a_restart_that_cannot_reach_the_erp_compensates(
     await healthy.afaults("erp", error_rate=1.0)
     second = service(healthy, journal, cache)
     [ended] = await second.recovered()
-    assert ended.status == "COMPENSATED"
+    # The stock went back; whether the ERP entered the order is checked at the next start.
+    assert (ended.status, ended.data["compensating"]) == ("RUNNING", True)
     assert healthy.available(sku) == before
     await second.aclose()
+
+    await healthy.afaults("erp")
+    third = service(healthy, journal, cache)
+    [ended] = await third.recovered()
+    assert ended.status == "COMPENSATED"
+    assert await entered(healthy, ended.id) is None
+    await third.aclose()
 
 
 async def test_a_process_killed_before_writing_is_abandoned(
@@ -260,3 +375,57 @@ async def test_wms_failing_at_the_reservation_is_settled_when_it_is_back(
     replay = await restarted.submit(request(picker.account(), sku, 1), "wms-reserve-down-1")
     assert replay.order_id == ended.data["orderId"]
     await restarted.aclose()
+
+
+async def test_a_compensation_cut_short_is_finished_by_recovery_never_redone(
+    healthy: OwnSystems, picker: Picker, tmp_path: Path
+) -> None:
+    """The order the ERP entered late is cancelled, then the WMS fails to release the stock:
+    recovery finishes the compensation, and does not enter the order again."""
+    sku = picker.stocked()
+    before = healthy.available(sku)
+    cache = MemoryCache()
+    journal = tmp_path / "journal.sqlite3"
+    settings = healthy.settings.model_copy(update={"system_timeout_seconds": 0.5})
+
+    async def break_both(finished: str, state: WorkflowState) -> None:
+        if finished == "reserve":
+            await healthy.afaults("erp", latency_ms=800, routes=[CREATE])
+            await healthy.afaults("wms", error_rate=1.0, routes=[UNRESERVE])
+
+    def replica(hook: Hook | None = None) -> OrdersService:
+        return OrdersService(
+            Systems.from_settings(settings),
+            SqliteJournal(journal),
+            cache,
+            retention_seconds=600,
+            priority=["ORD1", "ATL1", "EWR1", "RNO1"],
+            after_step=hook,
+        )
+
+    first, restarted = replica(break_both), replica()
+    try:
+        with pytest.raises(SystemCallError):
+            await first.submit(request(picker.account(), sku, 2), "cut-short-1")
+        [waiting] = await first.journal.unfinished()
+        assert waiting.data["compensating"] is True
+        assert healthy.available(sku)["EWR1"] == before["EWR1"] - 2
+        order = await entered(healthy, waiting.id)
+        assert order is not None
+        assert order["custbody_status"] == "CANCELLED"
+        await healthy.afaults("erp")
+        await healthy.afaults("wms")
+
+        [ended] = await restarted.recovered()
+        assert (ended.id, ended.status) == (waiting.id, "COMPENSATED")
+        assert "create_order" not in ended.steps
+        assert healthy.available(sku) == before
+        still = await entered(healthy, waiting.id)
+        assert still is not None
+        assert still["custbody_status"] == "CANCELLED"
+        # The key was let go with the compensation: a retry submits anew.
+        result = await restarted.submit(request(picker.account(), sku, 2), "cut-short-1")
+        assert result.outcome is Outcome.CONFIRMED
+    finally:
+        await first.aclose()
+        await restarted.aclose()

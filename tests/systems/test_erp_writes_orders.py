@@ -123,6 +123,29 @@ def test_same_external_id_answers_the_same_order(erp: httpx.Client, world: World
     assert order_count(erp) == count
 
 
+def test_orders_found_by_external_id(erp: httpx.Client, world: World) -> None:
+    first = ok(erp.post("/salesOrders", json=order_body(world, "ext-a")), 201)
+    second = ok(erp.post("/salesOrders", json=order_body(world, "ext-b")), 201)
+    asked = {"externalIds": f"ext-b,ext-missing,{world.orders[0].id},ext-a"}
+    answer = ok(erp.get("/salesOrders", params=asked))
+    # Found records only, in the order asked, as GET /salesOrders/{id} shows them.
+    assert [x["internalId"] for x in answer["items"]] == [second["internalId"], first["internalId"]]
+    assert answer["count"] == answer["totalResults"] == 2
+    for item, key in zip(answer["items"], ("ext-b", "ext-a"), strict=True):
+        assert item == {**ok(erp.get(f"/salesOrders/{item['internalId']}")), "externalId": key}
+    # The order as it is now, not as it was entered.
+    cancel = {"requestId": "cancel-a", "lines": None}
+    ok(erp.post(f"/salesOrders/{first['internalId']}/cancel", json=cancel))
+    [found] = ok(erp.get("/salesOrders", params={"externalIds": "ext-a"}))["items"]
+    assert found["custbody_status"] == "CANCELLED"
+    assert ok(erp.get("/salesOrders", params={"externalIds": "nobody"}))["items"] == []
+
+
+def test_external_ids_combine_with_no_other_lookup(erp: httpx.Client) -> None:
+    both = {"externalIds": "ext-a", "ids": "1"}
+    assert erp.get("/salesOrders", params=both).status_code == 422
+
+
 def test_concurrent_posts_of_one_id_make_one_order(erp: httpx.Client, world: World) -> None:
     count = order_count(erp)
     body = order_body(world, "ext-race")

@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from crossdock.settings import SYSTEM_NAMES, Settings, SystemName
+from resolvers.journal import WorkflowState, create_journal
 from systems.seeding import (
     LAYOUT_FINGERPRINTS,
+    ORDERS_JOURNAL,
     DataDirBusy,
     DataDirMismatch,
     data_dir_in_use,
@@ -90,3 +92,18 @@ def test_reseeding_is_refused_while_a_process_serves_the_dir(
     with data_dir_in_use(settings.data_dir), pytest.raises(DataDirBusy):
         seed_all(settings, reset=True)
     assert "seeded crm, erp, wms" in seed_all(settings, reset=True)
+
+
+async def test_reset_removes_the_orders_journal(seeded: Settings, tmp_path: Path) -> None:
+    settings = copy_of(seeded, tmp_path)
+    journal = create_journal(None, settings.data_dir)
+    await journal.save(WorkflowState(id="WF-1", kind="submitOrder", request={}))
+    await journal.aclose()
+    assert (settings.data_dir / ORDERS_JOURNAL).exists()
+    seed_all(settings)  # served as it is: the journal stays
+    assert (settings.data_dir / ORDERS_JOURNAL).exists()
+    seed_all(settings, reset=True)
+    assert not list(settings.data_dir.glob(f"{ORDERS_JOURNAL}*"))
+    reopened = create_journal(None, settings.data_dir)
+    assert await reopened.unfinished() == []
+    await reopened.aclose()

@@ -1,4 +1,4 @@
-"""``/salesOrders``: by id, in bulk by internal or transaction id, filtered lists, per customer."""
+"""``/salesOrders``: by id, in bulk (internal, transaction or external ids), lists, per customer."""
 
 from __future__ import annotations
 
@@ -12,12 +12,19 @@ from systems.common.params import parse_date, parse_ids, parse_page
 from systems.common.responses import json_response
 from systems.erp.formats import envelope, found, page_envelope
 from systems.erp.routes.selectors import bulk_selector
-from systems.erp.sales_orders import OrderFilter, order_page, orders_by, orders_by_customer
+from systems.erp.sales_orders import (
+    OrderFilter,
+    order_page,
+    orders_by,
+    orders_by_customer,
+    orders_by_external_id,
+)
 from systems.erp.vocabulary import ORDER_STATUSES
 
 __all__ = ["routes"]
 
 _COLUMNS = {"ids": "internal_id", "tranIds": "tran_id"}
+_SELECTORS = (*_COLUMNS, "externalIds")
 
 
 def _filter(request: Request) -> OrderFilter:
@@ -41,9 +48,11 @@ def _filter(request: Request) -> OrderFilter:
 
 def routes(db: Database) -> list[Route]:
     def list_orders(request: Request) -> Response:
-        selected = bulk_selector(request, tuple(_COLUMNS))
+        selected = bulk_selector(request, _SELECTORS)
         if selected is not None:
             name, keys = selected
+            if name == "externalIds":
+                return json_response(envelope(found(orders_by_external_id(db, keys), keys)))
             return json_response(envelope(found(orders_by(db, _COLUMNS[name], keys), keys)))
         where = _filter(request)
         page = parse_page(request)

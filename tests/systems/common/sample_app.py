@@ -79,6 +79,13 @@ def strict_contact(request: Request) -> Response:
     raise AssertionError("unreachable")
 
 
+async def create_note(request: Request) -> Response:
+    """A write that leaves a trace (``app.state.notes``), to see whether it happened."""
+    note = (await request.body()).decode()
+    request.app.state.notes.append(note)
+    return json_response({"note": note}, status_code=201)
+
+
 def build_app(faults: FaultSettings | None = None) -> Starlette:
     routes = [
         Route("/accounts", list_accounts, methods=["GET"]),
@@ -87,5 +94,8 @@ def build_app(faults: FaultSettings | None = None) -> Starlette:
         Route("/dated", dated, methods=["GET"]),
         Route("/contacts", create_contact, methods=["POST"]),
         Route("/strict-contact", strict_contact, methods=["GET"]),
+        Route("/notes", create_note, methods=["POST"]),
     ]
-    return create_rest_app("crm", routes, faults or FaultSettings())
+    app = create_rest_app("crm", routes, faults or FaultSettings())
+    app.state.notes = []
+    return app

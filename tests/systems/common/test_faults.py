@@ -66,3 +66,27 @@ def test_throttled_requests_are_neither_delayed_nor_failed() -> None:
     injector = FaultInjector(lambda: faults, clock=Clock())
     assert injector.decide() == FaultDecision(delay_seconds=0.1, fail=True)
     assert injector.decide() == FaultDecision(retry_after=1)
+
+
+def test_faults_scoped_to_routes_spare_every_other_route() -> None:
+    faults = FaultSettings(latency_ms=40, error_rate=1.0, routes=["POST /contacts"])
+    injector = FaultInjector(lambda: faults, clock=Clock(), rand=lambda: 0.5)
+    assert injector.decide("POST /contacts") == FaultDecision(delay_seconds=0.04, fail=True)
+    assert injector.decide("GET /contacts") == FaultDecision()
+    assert injector.decide("POST /accounts") == FaultDecision()
+    assert injector.decide() == FaultDecision()
+
+
+def test_a_rate_limit_scoped_to_routes_counts_only_their_requests() -> None:
+    faults = FaultSettings(rate_limit_per_second=1, routes=["GET /accounts/{id}"])
+    injector = FaultInjector(lambda: faults, clock=Clock())
+    assert injector.decide("GET /accounts/{id}").retry_after is None
+    # Other routes neither take a token nor get throttled.
+    assert [injector.decide("GET /accounts").retry_after for _ in range(3)] == [None] * 3
+    assert injector.decide("GET /accounts/{id}").retry_after == 1
+
+
+def test_an_empty_route_list_faults_nothing() -> None:
+    faults = FaultSettings(error_rate=1.0, routes=[])
+    injector = FaultInjector(lambda: faults, clock=Clock(), rand=lambda: 0.0)
+    assert injector.decide("GET /accounts") == FaultDecision()

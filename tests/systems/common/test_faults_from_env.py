@@ -42,7 +42,12 @@ def test_error_rate_from_the_environment(
         assert response.status_code == 503
         assert response.headers["content-type"].startswith("application/json")
         faults = httpx.get(f"{url}/_admin/faults").json()
-        assert faults == {"latency_ms": 0, "error_rate": 1.0, "rate_limit_per_second": None}
+        assert faults == {
+            "latency_ms": 0,
+            "error_rate": 1.0,
+            "rate_limit_per_second": None,
+            "routes": None,
+        }
         assert httpx.get(f"{url}/health").status_code == 200
 
 

@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 from crossdock.settings import FaultSettings
 from systems.common import create_rest_app
 from tests.support.servers import serve
+from tests.support.waiting import wait_until
 from tests.systems.common.sample_app import build_app
 
 
@@ -76,7 +77,12 @@ def test_faults_start_from_the_given_settings() -> None:
     app = build_app(FaultSettings(latency_ms=5, error_rate=0.25))
     with serve(app) as url:
         body = httpx.get(f"{url}/_admin/faults").json()
-    assert body == {"latency_ms": 5, "error_rate": 0.25, "rate_limit_per_second": None}
+    assert body == {
+        "latency_ms": 5,
+        "error_rate": 0.25,
+        "rate_limit_per_second": None,
+        "routes": None,
+    }
 
 
 def test_error_rate_one_answers_503_then_back_to_normal(
@@ -173,3 +179,45 @@ def test_shutdown_callbacks_run_when_the_server_stops() -> None:
         assert httpx.get(f"{url}/health").json() == {"status": "ok", "system": "wms"}
         assert calls == []
     assert calls == ["sync", "async"]
+
+
+def test_faults_scoped_to_routes_over_http(client: httpx.Client) -> None:
+    response = put_faults(client, error_rate=1, routes=["GET /accounts/{id}"])
+    assert response.status_code == 200
+    assert response.json()["routes"] == ["GET /accounts/{id}"]
+    # The route template is matched, whatever the id; other routes and methods answer.
+    assert client.get("/accounts/a1").status_code == 503
+    assert client.get("/accounts/zzz").status_code == 503
+    assert client.get("/accounts").status_code == 200
+    assert client.post("/contacts", json={"account_id": "a1", "email": "a@b.c"}).status_code == 201
+    # Faulted or not, every request is counted by the same key the routes name.
+    assert stats(client)["requests"] == {
+        "GET /accounts/{id}": 2,
+        "GET /accounts": 1,
+        "POST /contacts": 1,
+    }
+
+    put_faults(client, latency_ms=150, routes=["POST /contacts"])
+    started = time.perf_counter()
+    assert client.get("/accounts/a1").status_code == 200
+    assert time.perf_counter() - started < 0.150
+
+    assert put_faults(client).json()["routes"] is None
+    assert client.get("/accounts/a1").status_code == 200
+
+
+def test_invalid_routes_are_refused(client: httpx.Client) -> None:
+    response = client.put("/_admin/faults", json={"routes": "GET /accounts"})
+    assert response.status_code == 422
+    assert "routes" in response.json()["error"]["message"]
+
+
+def test_a_slow_write_the_caller_gave_up_on_is_still_made(
+    app: Starlette, client: httpx.Client
+) -> None:
+    """Latency holds the request, not the work: like a slow backend, the system carries out
+    a write whose caller timed out (so the caller cannot tell whether it was made)."""
+    put_faults(client, latency_ms=300, routes=["POST /notes"])
+    with pytest.raises(httpx.TimeoutException):
+        client.post("/notes", content=b"x" * 100_000, timeout=0.05)
+    wait_until(lambda: app.state.notes == ["x" * 100_000], what="the slow write landed")

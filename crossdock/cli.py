@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import ipaddress
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,7 +14,7 @@ from pydantic import ValidationError
 
 from crossdock.files import write_atomically
 from crossdock.runner import Service
-from crossdock.settings import SYSTEM_NAMES, Settings, SystemName
+from crossdock.settings import SYSTEM_NAMES, Settings, SystemName, WmsLifecycleSettings
 
 __all__ = ["main"]
 
@@ -26,6 +27,34 @@ def _settings(args: argparse.Namespace) -> Settings:
         overrides["seed"] = args.seed
     # Keyword arguments take precedence over the environment and are validated like it.
     return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name (or "" for every interface): assume it is reachable
+
+
+def default_secret_warning(settings: Settings) -> str | None:
+    """A warning when the public dev webhook secret is used on a non-loopback bind."""
+    default = WmsLifecycleSettings.model_fields["webhook_secret"].default
+    if settings.wms_lifecycle.webhook_secret != default or _is_loopback(settings.host):
+        return None
+    return (
+        f"crossdock: WARNING: listening on {settings.host or 'every interface'} with the "
+        "default WMS webhook secret, which is public: anyone who can reach the WMS webhook "
+        "intake can forge signed milestones. Set CROSSDOCK_WMS_LIFECYCLE__WEBHOOK_SECRET "
+        "to a secret of your own."
+    )
+
+
+def _warn_about_default_secret(settings: Settings) -> None:
+    warning = default_secret_warning(settings)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
 
 
 def _run(services: list[Service], on_started: str, data_dir: Path | None = None) -> int:
@@ -59,6 +88,7 @@ def _cmd_up(args: argparse.Namespace) -> int:
     from gateway.composition import CompositionFailed
 
     settings = _settings(args)
+    _warn_about_default_secret(settings)
     try:
         stack = build_stack(settings)
     except CompositionFailed as failure:
@@ -77,6 +107,8 @@ def _cmd_system(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     name: SystemName = args.name
+    if name == "wms":
+        _warn_about_default_secret(settings)
     seed_all(settings, reset=False)
     port = settings.system_port(name) if args.port is None else args.port
     service = Service(f"{name} system", create_system_app(name, settings), settings.host, port)
@@ -87,6 +119,8 @@ def _cmd_subgraph(args: argparse.Namespace) -> int:
     from subgraphs.apps import create_subgraph_app, subgraph_port
 
     settings = _settings(args)
+    if args.name == "wms":  # it holds the webhook intake
+        _warn_about_default_secret(settings)
     port = subgraph_port(args.name, settings) if args.port is None else args.port
     app = create_subgraph_app(args.name, settings)
     service = Service(f"{args.name} subgraph", app, settings.host, port, path="/graphql")

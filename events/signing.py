@@ -3,17 +3,25 @@
 The WMS signs every webhook it sends and the ``wms`` subgraph verifies it before anything is
 published. The signature travels in one header, ``t=<unix seconds>,v1=<hex digest>``: binding
 the timestamp into the digest is what lets the receiver refuse a replayed (stale) request.
+
+The header is parsed strictly: ``t`` is 1 to 12 ASCII digits and ``v1`` 64 lowercase hex
+digits; anything else (non-ASCII, Unicode digits, a huge number) is ``SignatureInvalid``,
+never another exception.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import time
 
 __all__ = ["SIGNATURE_HEADER", "SignatureInvalid", "sign", "signature_header", "verify"]
 
 SIGNATURE_HEADER = "X-WMS-Signature"
+
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+_DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
 class SignatureInvalid(Exception):
@@ -49,12 +57,12 @@ def verify(
         if sep:
             fields.setdefault(key, value)
     timestamp_text, digest = fields.get("t", ""), fields.get("v1", "")
-    if not timestamp_text.isdigit() or not digest:
+    if not _TIMESTAMP.fullmatch(timestamp_text) or not _DIGEST.fullmatch(digest):
         raise SignatureInvalid("malformed signature header")
     timestamp = int(timestamp_text)
     current = time.time() if now is None else now
     if abs(current - timestamp) > tolerance_seconds:
         raise SignatureInvalid("stale signature timestamp")
-    if not hmac.compare_digest(sign(secret, timestamp, body), digest):
+    if not hmac.compare_digest(sign(secret, timestamp, body).encode(), digest.encode()):
         raise SignatureInvalid("signature does not match")
     return timestamp

@@ -7,12 +7,19 @@ the hot path uses this instead: an ``asyncio.Protocol`` per connection, httptool
 parser) for responses, and a LIFO list of idle connections per URL. No proxies (httpx read
 HTTP_PROXY), no HTTP/2; https with the default certificate checks.
 
+A connection goes back to the pool only when it is exactly between two messages: interim
+``1xx`` responses (``100 Continue``, ``103 Early Hints``) are skipped while the final response
+is awaited, and a connection is closed, never reused, when bytes arrive while no request is
+waiting on it (say a server's ``408`` on an idle connection) or when anything follows the
+response it owes. Otherwise those bytes would be read as the answer to the next request.
+
 Errors, all raised as :class:`HttpError` subclasses with the cause chained::
 
     HttpError
     ├── BadUrl        the URL cannot be used (scheme, host, port)
     ├── ConnectFailed no connection could be opened (refused, unknown host, timeout)
-    └── ReadFailed    the connection broke, timed out or sent something that is not HTTP
+    └── ReadFailed    the connection broke, timed out, sent something that is not HTTP or a
+                      response body over the size limit
 """
 
 from __future__ import annotations
@@ -27,7 +34,18 @@ from urllib.parse import urlsplit
 
 import httptools
 
-__all__ = ["BadUrl", "ConnectFailed", "Endpoint", "HttpError", "HttpResponse", "ReadFailed"]
+__all__ = [
+    "DEFAULT_MAX_RESPONSE_BYTES",
+    "BadUrl",
+    "ConnectFailed",
+    "Endpoint",
+    "HttpError",
+    "HttpResponse",
+    "ReadFailed",
+]
+
+# Response bodies larger than this fail the request (and close the connection).
+DEFAULT_MAX_RESPONSE_BYTES = 64 << 20
 
 
 class HttpError(Exception):
@@ -52,19 +70,34 @@ class HttpResponse:
     body: bytes
 
 
+class _Stop(Exception):
+    """Raised from a parser callback to stop parsing what is left of the data."""
+
+
+def _interim(status: int) -> bool:
+    """An informational response that precedes the final one (``101`` ends HTTP instead)."""
+    return 100 <= status < 200 and status != 101
+
+
 class _Connection(asyncio.Protocol):
     """One keep-alive connection: at most one request in flight."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES) -> None:
         self.transport: asyncio.Transport | None = None
         self.parser = httptools.HttpResponseParser(self)
+        self.max_response_bytes = max_response_bytes
         self.chunks: list[bytes] = []
+        self.size = 0  # bytes in ``chunks``
         self.waiter: asyncio.Future[HttpResponse] | None = None
         self.closed = False
         self.received = False  # any byte of the current response
         # Whether the response says where its body ends; else the end of the connection does.
         self.framed = False
         self.headers_done = False
+        # Between the first byte of a message and its end: not reusable.
+        self.in_message = False
+        # Why a callback stopped the parser (a ReadFailed for the waiter).
+        self.stop_reason: HttpError | None = None
 
     # asyncio.Protocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -72,11 +105,23 @@ class _Connection(asyncio.Protocol):
         self.transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
+        if self.closed:
+            return
+        if self.waiter is None:
+            # Nobody asked: an unsolicited answer (a 408 on an idle connection) or the rest of
+            # one already given. The connection can no longer be trusted to be in step.
+            self.close()
+            return
         self.received = True
         try:
             self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            # A 101 (delivered as the response already): what follows is not HTTP.
+            self._fail(ReadFailed("the server switched protocols"))
+            self.close()
         except httptools.HttpParserError as error:
-            self._fail(ReadFailed(f"not an HTTP response: {error}"))
+            reason, self.stop_reason = self.stop_reason, None
+            self._fail(reason or ReadFailed(f"not an HTTP response: {error}"))
             self.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -87,6 +132,16 @@ class _Connection(asyncio.Protocol):
         self._fail(ReadFailed("connection closed before the response was complete"))
 
     # httptools callbacks
+    def on_message_begin(self) -> None:
+        if self.waiter is None:
+            # A message after the response owed (trailing bytes in the same read).
+            self.close()
+            raise _Stop
+        self.in_message = True
+        self.chunks = []
+        self.size = 0
+        self.framed = self.headers_done = False
+
     def on_header(self, name: bytes, value: bytes) -> None:
         name = name.lower()
         if name == b"content-length" or (name == b"transfer-encoding" and b"chunked" in value):
@@ -96,13 +151,28 @@ class _Connection(asyncio.Protocol):
         self.headers_done = True
 
     def on_body(self, body: bytes) -> None:
+        self.size += len(body)
+        if self.size > self.max_response_bytes:
+            self.chunks = []
+            self.stop_reason = ReadFailed(
+                f"response body over the limit of {self.max_response_bytes} bytes"
+            )
+            raise _Stop
         self.chunks.append(body)
 
     def on_message_complete(self) -> None:
-        response = HttpResponse(self.parser.get_status_code(), b"".join(self.chunks))
-        self.chunks = []
+        self.in_message = False
+        status = self.parser.get_status_code()
         self.headers_done = False
-        if not self.closed and not self.parser.should_keep_alive():
+        if _interim(status):
+            # ``100 Continue``, ``103 Early Hints``...: the final response is still to come.
+            self.chunks = []
+            self.size = 0
+            return
+        response = HttpResponse(status, b"".join(self.chunks))
+        self.chunks = []
+        self.size = 0
+        if not self.closed and (status == 101 or not self.parser.should_keep_alive()):
             self.close()
         waiter, self.waiter = self.waiter, None
         if waiter is not None and not waiter.done():
@@ -115,11 +185,16 @@ class _Connection(asyncio.Protocol):
 
     def send(self, head: bytes, body: bytes) -> asyncio.Future[HttpResponse]:
         assert self.transport is not None and self.waiter is None
-        self.received = self.framed = self.headers_done = False
+        self.received = self.framed = self.headers_done = self.in_message = False
         self.chunks = []
+        self.size = 0
         self.waiter = asyncio.get_running_loop().create_future()
         self.transport.write(head + body)
         return self.waiter
+
+    def reusable(self) -> bool:
+        """Open, with no request in flight and nothing of another message read."""
+        return not self.closed and self.waiter is None and not self.in_message
 
     def close(self) -> None:
         self.closed = True
@@ -133,7 +208,8 @@ class Endpoint:
     """POSTs to one URL over a pool of keep-alive connections.
 
     At most ``max_connections`` requests are in flight (the others wait for a connection);
-    at most ``max_keepalive`` idle connections are kept for reuse.
+    at most ``max_keepalive`` idle connections are kept for reuse. A response body over
+    ``max_response_bytes`` fails the request with :class:`ReadFailed`.
     """
 
     def __init__(
@@ -145,6 +221,7 @@ class Endpoint:
         read_timeout: float,
         max_connections: int,
         max_keepalive: int,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         try:
             parts = urlsplit(url)
@@ -171,6 +248,7 @@ class Endpoint:
         self.read_timeout = read_timeout
         self.max_connections = max_connections
         self.max_keepalive = max_keepalive
+        self.max_response_bytes = max_response_bytes
         self._slots = asyncio.Semaphore(max_connections)
         self._idle: list[_Connection] = []
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -206,9 +284,15 @@ class Endpoint:
                 except BaseException:
                     connection.close()  # cancelled mid-response: the connection is unusable
                     raise
-                if not connection.closed and len(self._idle) < self.max_keepalive:
+                if response.status == 408 and reused and retry:
+                    # A kept-alive connection the server timed out: its 408 may have been on
+                    # the way before the request was (it says the request was not read).
+                    retry = False
+                    connection.close()
+                    continue
+                if connection.reusable() and len(self._idle) < self.max_keepalive:
                     self._idle.append(connection)
-                elif not connection.closed:
+                else:
                     connection.close()
                 return response
 
@@ -224,7 +308,7 @@ class Endpoint:
         try:
             async with asyncio.timeout(self.connect_timeout):
                 _, connection = await loop.create_connection(
-                    _Connection,
+                    lambda: _Connection(self.max_response_bytes),
                     self.host,
                     self.port,
                     ssl=self.ssl,

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from gateway.executor._http import BadUrl, Endpoint, HttpError
+from gateway.executor._http import DEFAULT_MAX_RESPONSE_BYTES, BadUrl, Endpoint, HttpError
 from gateway.wire import GraphQLRequest, GraphQLResponse
 
 __all__ = ["SubgraphFetchError", "SubgraphTransport", "TransportSettings"]
@@ -33,6 +33,8 @@ class TransportSettings:
     max_connections: int = 100
     # Idle connections kept open for the next requests.
     max_keepalive_connections: int = 100
+    # A subgraph response body over this many bytes fails the fetch.
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
 
 
 _HEADERS = {
@@ -66,6 +68,7 @@ class SubgraphTransport:
                 read_timeout=s.read_timeout,
                 max_connections=s.max_connections,
                 max_keepalive=s.max_keepalive_connections,
+                max_response_bytes=s.max_response_bytes,
             )
             self._endpoints[url] = endpoint
         return endpoint

@@ -21,6 +21,8 @@ class GatewaySettings(BaseModel):
     subgraph_read_timeout: float = Field(default=30.0, gt=0)
     subgraph_max_connections: int = Field(default=100, gt=0)
     subgraph_max_keepalive: int = Field(default=100, ge=0)
+    # A subgraph response body over this many bytes fails that fetch.
+    subgraph_max_response_bytes: int = Field(default=64 << 20, gt=0)
     # The caches of parsed documents and of plans: entries, and the bytes they may hold.
     # Query texts longer than ``max_cached_query_bytes`` are never cached (comments do not
     # count as tokens, so only this bounds what one cached text costs).
@@ -53,4 +55,5 @@ class GatewaySettings(BaseModel):
             read_timeout=self.subgraph_read_timeout,
             max_connections=self.subgraph_max_connections,
             max_keepalive_connections=self.subgraph_max_keepalive,
+            max_response_bytes=self.subgraph_max_response_bytes,
         )

@@ -58,7 +58,7 @@ class LoseAcks:
             chunks.append(message.get("body", b""))
             return message
 
-        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+        headers = {k.decode().lower(): v.decode("latin-1") for k, v in scope["headers"]}
         if self.remaining <= 0:
             await self.app(scope, recording, send)
         else:
@@ -258,6 +258,36 @@ def test_unauthenticated_webhooks_are_refused(intake: httpx.Client, how: str, pr
     assert answer.status_code == 401
     assert answer.json()["error"]["code"] == "UNAUTHENTICATED"
     assert problem in answer.json()["error"]["message"]
+    assert entries(intake) == []
+
+
+def _bad_headers() -> list[tuple[str, bytes]]:
+    now = int(time.time())
+    digest = b"0" * 64
+    return [
+        ("non-ASCII digest", b"t=%d,v1=\xe9" % now),
+        ("non-ASCII in a 64-char digest", b"t=%d,v1=%s\xe9" % (now, digest[:-1])),
+        ("Unicode digit timestamp", b"t=\xb2,v1=" + digest),  # "²": isdigit() is true
+        ("5000-digit timestamp", b"t=" + b"9" * 5000 + b",v1=" + digest),
+        ("13-digit timestamp", b"t=" + b"1" * 13 + b",v1=" + digest),
+        ("short digest", b"t=%d,v1=abc" % now),
+        ("uppercase digest", b"t=%d,v1=%s" % (now, b"A" * 64)),
+    ]
+
+
+@pytest.mark.parametrize(("how", "header"), _bad_headers(), ids=[h for h, _ in _bad_headers()])
+def test_malformed_signature_headers_are_401_not_500(
+    intake: httpx.Client, how: str, header: bytes
+) -> None:
+    body = orjson.dumps(webhook())
+    answer = intake.post(
+        WEBHOOK_PATH,
+        content=body,
+        headers=[(b"content-type", b"application/json"), (SIGNATURE_HEADER.encode(), header)],
+    )
+    assert answer.status_code == 401, how
+    assert answer.json()["error"]["code"] == "UNAUTHENTICATED"
+    assert "malformed signature header" in answer.json()["error"]["message"]
     assert entries(intake) == []
 
 

@@ -1,21 +1,49 @@
-"""What ``crossdock up`` serves: the reference systems, the subgraphs over them, the gateway."""
+"""What ``crossdock up`` serves: the reference systems, the subgraphs over them, the gateway,
+and the consumers of the milestones the wms subgraph's webhook intake publishes.
+
+The intake and the consumers share one bus: the in-process bus in the embedded default (one
+instance, since nothing else could see its streams), Redis Streams with consumer groups when
+``REDIS_URL`` is set. The consumers run for as long as the wms subgraph's app: they start once
+it has started and stop (finishing the batch in hand) before it does, and the bus is closed
+after both.
+"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from starlette.applications import Starlette
+
+from consumers import MilestoneConsumers
 from crossdock.files import write_atomically
 from crossdock.runner import Service
 from crossdock.settings import SYSTEM_NAMES, Settings
+from events.base import EventBus
+from events.factory import create_event_bus
 from gateway.composition import SubgraphSource, compose
 from gateway.server import create_gateway_app
-from subgraphs.apps import SUBGRAPH_NAMES, create_subgraph_app, subgraph_port, subgraph_schema
+from subgraphs.apps import (
+    SUBGRAPH_NAMES,
+    SubgraphName,
+    create_subgraph_app,
+    subgraph_port,
+    subgraph_schema,
+)
 from subgraphs.common import subgraph_sdl
+from subgraphs.wms.app import create_app as create_wms_subgraph_app
 from systems.apps import create_system_app
 from systems.seeding import seed_all
 
-__all__ = ["Stack", "build_stack", "compose_live_supergraph", "with_webhooks_to_the_wms_subgraph"]
+__all__ = [
+    "Stack",
+    "build_stack",
+    "compose_live_supergraph",
+    "run_consumers_beside",
+    "with_webhooks_to_the_wms_subgraph",
+]
 
 
 @dataclass(frozen=True)
@@ -52,6 +80,29 @@ def with_webhooks_to_the_wms_subgraph(settings: Settings) -> Settings:
     )
 
 
+def run_consumers_beside(app: Starlette, consumers: MilestoneConsumers, bus: EventBus) -> None:
+    """Run ``consumers`` during ``app``'s lifespan, and close ``bus`` after both."""
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            async with inner(app), consumers:
+                yield
+        finally:
+            await bus.aclose()
+
+    app.router.lifespan_context = lifespan
+
+
+def _subgraph_app(name: SubgraphName, settings: Settings, bus: EventBus) -> Starlette:
+    if name != "wms":
+        return create_subgraph_app(name, settings)
+    app = create_wms_subgraph_app(settings, bus=bus)
+    run_consumers_beside(app, MilestoneConsumers.from_settings(bus, settings), bus)
+    return app
+
+
 def build_stack(settings: Settings) -> Stack:
     """Seed the systems if needed, compose the supergraph and build every service.
 
@@ -70,10 +121,11 @@ def build_stack(settings: Settings) -> Stack:
         )
         for name in SYSTEM_NAMES
     ]
+    bus = create_event_bus(settings.redis_url)
     services += [
         Service(
             f"{name} subgraph",
-            create_subgraph_app(name, settings),
+            _subgraph_app(name, settings, bus),
             settings.host,
             subgraph_port(name, settings),
             path="/graphql",

@@ -7,6 +7,7 @@ from starlette.applications import Starlette
 
 from cache.factory import create_cache
 from crossdock.settings import Settings
+from events.base import EventBus
 from subgraphs.common.app import create_graphql_app
 from subgraphs.common.client import system_client
 from subgraphs.wms.client import WmsClient
@@ -18,8 +19,9 @@ from subgraphs.wms.webhooks import mount_webhook_intake
 __all__ = ["create_app"]
 
 
-def create_app(settings: Settings) -> Starlette:
-    """Serve the WMS subgraph over the WMS at ``settings.system_url("wms")``."""
+def create_app(settings: Settings, *, bus: EventBus | None = None) -> Starlette:
+    """Serve the WMS subgraph over the WMS at ``settings.system_url("wms")``; its webhook
+    intake publishes to ``bus`` (the caller's, left open) or to a bus of its own."""
     system = system_client("wms", settings)
     client = WmsClient(system)
     cache = create_cache(settings.redis_url, prefix=settings.reference_cache_prefix)
@@ -38,5 +40,5 @@ def create_app(settings: Settings) -> Starlette:
         ready_check=client.ping,
     )
     # The WMS's milestone webhooks come in here and go onto the event bus.
-    mount_webhook_intake(app, settings, cache)
+    mount_webhook_intake(app, settings, cache, bus=bus)
     return app

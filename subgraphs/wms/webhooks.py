@@ -7,7 +7,7 @@ normalized: 400), then its vendor event id (seen before: 200, not published agai
 event is appended to the bus and answered 2xx only once the bus has accepted it; if the bus or
 the record of seen ids cannot be reached the answer is 503 and the WMS retries.
 
-``mount_webhook_intake(app, settings, cache)`` adds the route to the subgraph's app.
+``mount_webhook_intake(app, settings, cache, bus=None)`` adds the route to the subgraph's app.
 """
 
 from __future__ import annotations
@@ -210,18 +210,25 @@ def webhook_route(
     return Route(path, receive, methods=["POST"])
 
 
-def mount_webhook_intake(app: Starlette, settings: Settings, cache: Cache) -> None:
-    """Add ``POST /webhooks/wms`` to ``app``, over the bus ``settings`` name (closed with it)."""
-    bus = create_event_bus(settings.redis_url)
+def mount_webhook_intake(
+    app: Starlette, settings: Settings, cache: Cache, *, bus: EventBus | None = None
+) -> None:
+    """Add ``POST /webhooks/wms`` to ``app``, publishing to ``bus``: one the caller owns and
+    shares (``crossdock up`` runs the consumers on it), or else one of the app's own, made as
+    ``settings`` say and closed with the app."""
+    own_bus = bus is None
+    target = create_event_bus(settings.redis_url) if bus is None else bus
     lifecycle = settings.wms_lifecycle
     app.router.routes.append(
         webhook_route(
-            bus,
+            target,
             SeenEvents(cache, SEEN_SCOPE),
             secret=lifecycle.webhook_secret,
             tolerance_seconds=lifecycle.signature_tolerance_seconds,
         )
     )
+    if not own_bus:
+        return
     inner = app.router.lifespan_context
 
     @asynccontextmanager
@@ -230,6 +237,6 @@ def mount_webhook_intake(app: Starlette, settings: Settings, cache: Cache) -> No
             try:
                 yield
             finally:
-                await bus.aclose()
+                await target.aclose()
 
     app.router.lifespan_context = lifespan

@@ -13,9 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 
 from crossdock.runner import GRACEFUL_SHUTDOWN_SECONDS
+from crossdock.settings import WmsLifecycleSettings
+from events.signing import SIGNATURE_HEADER, signature_header
 from systems.world_records import World
 from tests.support.e2e import E2E_QUERY, assert_order_matches_world, shipped_order_with_open_case
 from tests.support.servers import wait_until
@@ -205,12 +208,16 @@ mutation Submit($input: SubmitOrderInput!, $key: String!) {
 }
 """
 
+INVOICES = "query Invoices($id: ID!) { order(id: $id) { invoices { number } } }"
+
 
 def test_up_takes_an_order_from_submission_to_signed_milestone_webhooks(
     data_dir: Path, world: World, tmp_path: Path
 ) -> None:
     """A user's path through the embedded default: submit through the gateway, the WMS moves
-    the order along, and each milestone reaches the wms subgraph's webhook intake."""
+    the order along, each milestone reaches the wms subgraph's webhook intake, and the ERP's
+    consumer invoices the shipment once (a webhook sent twice included), seen through the
+    gateway."""
     for system in ("crm", "erp", "wms"):
         shutil.copy(data_dir / f"{system}.sqlite3", tmp_path / f"{system}.sqlite3")
     ports = {name: free_port() for name in SERVICE_PORTS}
@@ -275,6 +282,31 @@ def test_up_takes_an_order_from_submission_to_signed_milestone_webhooks(
             what="every milestone webhook delivered to the wms subgraph",
         )
         assert {d["last_status_code"] for d in deliveries()} <= {200, 202}
+        # The shipment's webhook again (a retry whose answer was lost): dropped at the intake.
+        [shipped] = [d["payload"] for d in deliveries() if d["payload"]["event_code"] == "SH_SHP"]
+        body = orjson.dumps(shipped)
+        secret = WmsLifecycleSettings().webhook_secret
+        again = httpx.post(
+            f"http://127.0.0.1:{ports['WMS_SUBGRAPH']}/webhooks/wms",
+            content=body,
+            headers={SIGNATURE_HEADER: signature_header(secret, body)},
+            timeout=10,
+        )
+        assert again.status_code == 200 and again.json()["status"] == "duplicate", again.text
+
+        def invoices() -> list[dict[str, str]]:
+            answer = httpx.post(
+                f"http://127.0.0.1:{ports['GATEWAY']}/graphql",
+                json={"query": INVOICES, "variables": {"id": payload["order"]["id"]}},
+                timeout=30,
+            ).json()
+            found: list[dict[str, str]] = answer["data"]["order"]["invoices"]
+            return found
+
+        # The ERP's consumer, run by crossdock up on the intake's bus, invoices the shipment.
+        wait_until(lambda: len(invoices()) >= 1, timeout=60, what="the shipment invoiced")
+        [invoice] = invoices()
+        assert invoice["number"]
     finally:
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=30)

@@ -1,0 +1,84 @@
+"""``MilestoneConsumers``: the consumers of the milestone stream, run together over one bus."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any
+
+from cache.base import Cache
+from cache.factory import create_cache
+from consumers.erp import ERP_GROUP, ErpInvoicing
+from crossdock.settings import Settings
+from events.base import EventBus
+from events.consumer import Consumer
+from events.idempotency import SeenEvents, idempotent
+from subgraphs.common.client import SystemClient, system_client
+from subgraphs.wms.webhooks import MILESTONE_STREAM
+
+__all__ = ["MilestoneConsumers"]
+
+
+class MilestoneConsumers:
+    """Every consumer of ``stream`` on ``bus``, started on entry and stopped on exit.
+
+    The consumers own their system clients and the cache of seen event ids; the bus is the
+    caller's (it is shared with the webhook intake that publishes to it). ``consumer_options``
+    go to each ``Consumer`` (timings, attempts, a name).
+    """
+
+    def __init__(
+        self,
+        bus: EventBus,
+        *,
+        erp: SystemClient,
+        wms: SystemClient,
+        cache: Cache,
+        stream: str = MILESTONE_STREAM,
+        **consumer_options: Any,
+    ) -> None:
+        self._clients = (erp, wms)
+        self._cache = cache
+        erp_handler = idempotent(ErpInvoicing(erp, wms), SeenEvents(cache, ERP_GROUP))
+        self.consumers = [Consumer(bus, stream, ERP_GROUP, erp_handler, **consumer_options)]
+
+    @classmethod
+    def from_settings(cls, bus: EventBus, settings: Settings) -> MilestoneConsumers:
+        """The consumers as ``settings`` configure the systems and the cache."""
+        return cls(
+            bus,
+            erp=system_client("erp", settings),
+            wms=system_client("wms", settings),
+            cache=create_cache(settings.redis_url, prefix=settings.reference_cache_prefix),
+        )
+
+    async def __aenter__(self) -> MilestoneConsumers:
+        started: list[Consumer] = []
+        try:
+            for consumer in self.consumers:
+                await consumer.__aenter__()
+                started.append(consumer)
+        except BaseException:
+            # The bus cannot be reached (Redis down): stop what started, release the rest.
+            for consumer in started:
+                await consumer.__aexit__(None, None, None)
+            await self._close()
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Let each consumer finish the batch in hand, then close the clients and the cache."""
+        try:
+            for consumer in self.consumers:
+                await consumer.__aexit__(exc_type, exc, tb)
+        finally:
+            await self._close()
+
+    async def _close(self) -> None:
+        for client in self._clients:
+            await client.aclose()
+        await self._cache.aclose()

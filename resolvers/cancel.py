@@ -5,7 +5,8 @@ all shipped are refused with ``ALREADY_SHIPPED`` and nothing changes. Cancelled 
 lines give their allocation back in the WMS, and cancelling a whole order releases any
 reservation its submission still holds (an order held when its release failed). The writes
 are idempotent by ids derived from the workflow id, so a workflow killed between them is
-carried forward by ``recover``.
+carried forward by ``recover``. An answer of the WMS lost (a timeout, a 5xx) is not a refusal:
+the workflow stays RUNNING, its key claimed, and is asked again with the same request id.
 """
 
 from __future__ import annotations
@@ -14,14 +15,15 @@ import contextlib
 from dataclasses import dataclass
 from typing import Any
 
-from resolvers.idempotency import IdempotencyStore, KeyReused
+from resolvers.idempotency import IdempotencyStore, KeyInProgress, KeyReused
 from resolvers.journal import WorkflowJournal, WorkflowState, WorkflowStatus
+from resolvers.leases import Leases
 from resolvers.records import UserError
 from resolvers.steplog import step
 from resolvers.submit import StepHook, WorkflowFailed
 from resolvers.systems import Systems
-from resolvers.workflow import KEY_REUSED, begin, end
-from subgraphs.common.client import SystemCallError
+from resolvers.workflow import IN_PROGRESS, KEY_REUSED, begin, end
+from subgraphs.common.client import SystemCallError, SystemUnavailable
 
 __all__ = ["KIND", "CancelRequest", "CancelResult", "CancelWorkflow"]
 
@@ -80,31 +82,40 @@ class CancelWorkflow:
         self.journal = journal
         self.idempotency = idempotency
         self.after_step = after_step
+        # Held while a request runs a workflow, so recovery leaves it alone (the service's).
+        self.leases = Leases()
 
     async def cancel(self, request: CancelRequest, idempotency_key: str) -> CancelResult:
         try:
             begun = await begin(
-                self.idempotency, self.journal, KIND, request.json(), idempotency_key
+                self.idempotency, self.journal, KIND, request.json(), idempotency_key, self.leases
             )
         except KeyReused:
             return CancelResult(request.order_id, user_errors=(KEY_REUSED,))
+        except KeyInProgress:
+            return CancelResult(request.order_id, user_errors=(IN_PROGRESS,))
         if isinstance(begun, dict):
             return CancelResult.from_json(begun)
-        return await self.run(begun)
+        try:
+            return await self.run(begun)
+        finally:
+            await self.leases.release(begun.id)
 
     async def recover(self) -> list[WorkflowState]:
         """Carry forward every cancellation that wrote something; abandon the others."""
-        ended = []
-        for state in await self.journal.unfinished():
-            if state.kind != KIND:
-                continue
-            if not state.done("cancel_fulfillment"):
-                ended.append(await self._end(state, "FAILED", None))
-                continue
-            with contextlib.suppress(WorkflowFailed, SystemCallError):
-                await self.run(state)
-            ended.append(await self.journal.load(state.id) or state)
-        return ended
+        return [
+            await self.recover_one(state)
+            for state in await self.journal.unfinished()
+            if state.kind == KIND
+        ]
+
+    async def recover_one(self, state: WorkflowState) -> WorkflowState:
+        """Carry one unfinished cancellation forward, or abandon it if it wrote nothing."""
+        if not state.done("cancel_fulfillment") and not state.data.get("cancellingFulfillment"):
+            return await self._end(state, "FAILED", None)
+        with contextlib.suppress(WorkflowFailed, SystemCallError):
+            await self.run(state)
+        return await self.journal.load(state.id) or state
 
     async def _end(
         self, state: WorkflowState, status: WorkflowStatus, result: CancelResult | None
@@ -144,6 +155,21 @@ class CancelWorkflow:
             ) from None
         return await self._save(state.after("release_reservations"), "release_reservations")
 
+    async def _cancel_fulfillment(
+        self, state: WorkflowState, request: CancelRequest, skus: list[str] | None
+    ) -> tuple[str, list[str]]:
+        """Cancel the open fulfillment lines, asking once more (same id) if an answer is lost."""
+        for attempt in ("cancel_fulfillment", "cancel_fulfillment_again"):
+            try:
+                async with step(KIND, state.id, attempt, "wms"):
+                    return await self.systems.cancel_fulfillment(
+                        f"{state.id}-W", request.order_id, skus
+                    )
+            except SystemUnavailable:
+                if attempt == "cancel_fulfillment_again":
+                    raise
+        raise AssertionError("unreachable")
+
     async def run(self, state: WorkflowState) -> CancelResult:
         request = CancelRequest.from_json(state.request)
         if not state.done("check"):
@@ -176,12 +202,23 @@ class CancelWorkflow:
         line_skus: dict[str, str] = state.data["lineSkus"]
         if not state.done("cancel_fulfillment"):
             skus = None if request.lines is None else sorted(set(line_skus.values()))
+            if not state.data.get("cancellingFulfillment"):
+                # From here the WMS may have cancelled: recovery asks again, with the same id.
+                state = await self._save(
+                    state.after("check", cancellingFulfillment=True), "cancelling_fulfillment"
+                )
             try:
-                async with step(KIND, state.id, "cancel_fulfillment", "wms"):
-                    outcome, cancelled = await self.systems.cancel_fulfillment(
-                        f"{state.id}-W", request.order_id, skus
-                    )
+                outcome, cancelled = await self._cancel_fulfillment(state, request, skus)
+            except SystemUnavailable as error:
+                # The answer was lost, not refused: the WMS may have cancelled the lines. The
+                # workflow stays RUNNING (its key claimed) and the recovery sweep asks again
+                # with the same request id, which the WMS replays; then the ERP follows.
+                raise WorkflowFailed(
+                    error.system,
+                    f"{error.message}; the cancellation will be completed when the wms recovers",
+                ) from None
             except SystemCallError:
+                # A definite refusal (4xx): the WMS wrote nothing.
                 await self._end(state, "FAILED", None)
                 raise
             if outcome == "SHIPPED":

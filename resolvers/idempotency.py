@@ -12,13 +12,26 @@ import asyncio
 import hashlib
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
 from cache.base import Cache
+from resolvers.journal import WorkflowState
 
-__all__ = ["Claim", "IdempotencyStore", "KeyReused", "fingerprint"]
+__all__ = [
+    "CLAIM_WAIT_SECONDS",
+    "Claim",
+    "IdempotencyStore",
+    "KeyInProgress",
+    "KeyReused",
+    "fingerprint",
+]
+
+# How long a duplicate waits for the first request's result: well under the gateway's read
+# timeout (30 s), so the client hears IN_PROGRESS rather than a transport timeout.
+CLAIM_WAIT_SECONDS = 10.0
 
 
 def fingerprint(operation: str, request: dict[str, Any]) -> str:
@@ -29,6 +42,10 @@ def fingerprint(operation: str, request: dict[str, Any]) -> str:
 
 class KeyReused(Exception):
     """The key was first used with another input."""
+
+
+class KeyInProgress(TimeoutError):
+    """The first request under the key has not finished (or is being settled by recovery)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +59,7 @@ class Claim:
 
 class IdempotencyStore:
     def __init__(
-        self, cache: Cache, *, retention_seconds: float, wait_seconds: float = 30.0
+        self, cache: Cache, *, retention_seconds: float, wait_seconds: float = CLAIM_WAIT_SECONDS
     ) -> None:
         self._cache = cache
         self._retention = retention_seconds
@@ -56,8 +73,8 @@ class IdempotencyStore:
     async def claim(self, operation: str, key: str, digest: str, workflow_id: str) -> Claim:
         """Claim ``key`` for ``workflow_id``, or the claim that holds it (waiting for its result).
 
-        Raises ``KeyReused`` if the key holds another input, ``TimeoutError`` if its first
-        request is still running after the wait.
+        Raises ``KeyReused`` if the key holds another input, ``KeyInProgress`` if its first
+        request is still running (or being settled) after the wait.
         """
         name = self._key(operation, key)
         record = orjson.dumps({"fingerprint": digest, "workflow": workflow_id, "result": None})
@@ -78,7 +95,7 @@ class IdempotencyStore:
             if held["result"] is not None:
                 return Claim(False, held["workflow"], held["result"])
             if time.monotonic() > deadline:
-                raise TimeoutError(f"the first request with key {key!r} is still running")
+                raise KeyInProgress(f"the first request with key {key!r} is still running")
             # Waiting on another request (possibly another replica): back off gently.
             await asyncio.sleep(delay)
             delay = min(delay * 2, 0.2)
@@ -90,6 +107,30 @@ class IdempotencyStore:
         await self._cache.set(
             self._key(operation, key), orjson.dumps(record), ttl_seconds=self._retention
         )
+
+    async def hold(
+        self,
+        operation: str,
+        key: str,
+        digest: str,
+        workflow_id: str,
+        result: dict[str, Any] | None,
+    ) -> None:
+        """Record that ``key`` belongs to ``workflow_id`` (with its result, once it has one)."""
+        record = {"fingerprint": digest, "workflow": workflow_id, "result": result}
+        await self._cache.set(
+            self._key(operation, key), orjson.dumps(record), ttl_seconds=self._retention
+        )
+
+    def retains(self, state: WorkflowState) -> bool:
+        """Whether ``state`` (from the journal) is recent enough for its key to still count."""
+        if state.status == "RUNNING" or not state.updated_at:
+            return True
+        try:
+            updated = datetime.fromisoformat(state.updated_at)
+        except ValueError:
+            return True
+        return (datetime.now(UTC) - updated).total_seconds() < self._retention
 
     async def release(self, operation: str, key: str) -> None:
         """Let go of a claim whose workflow failed and was compensated."""

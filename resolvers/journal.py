@@ -110,6 +110,10 @@ class WorkflowJournal(Protocol):
         """Every workflow about the ERP order ``order_id`` (its ``orderId``)."""
         ...
 
+    async def of_key(self, kind: str, key: str) -> WorkflowState | None:
+        """The latest ``kind`` workflow started under idempotency key ``key``, if any."""
+        ...
+
     async def aclose(self) -> None: ...
 
 
@@ -128,15 +132,20 @@ class SqliteJournal:
             " order_id TEXT, started REAL NOT NULL DEFAULT (julianday('now')))"
         )
         self._conn.execute("CREATE INDEX IF NOT EXISTS workflows_by_order ON workflows (order_id)")
+        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(workflows)")}
+        if "idem_key" not in columns:  # a journal written before keys were indexed
+            self._conn.execute("ALTER TABLE workflows ADD COLUMN idem_key TEXT")
+        self._conn.execute("CREATE INDEX IF NOT EXISTS workflows_by_key ON workflows (idem_key)")
         self._lock = threading.Lock()
 
     def _save(self, state: WorkflowState) -> None:
         with self._lock:
             self._conn.execute(
-                "INSERT INTO workflows (id, status, body, order_id) VALUES (?, ?, ?, ?) "
+                "INSERT INTO workflows (id, status, body, order_id, idem_key) "
+                "VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT(id) DO UPDATE SET status = excluded.status, body = excluded.body, "
-                "order_id = excluded.order_id",
-                (state.id, state.status, state.dumps(), state.order_id),
+                "order_id = excluded.order_id, idem_key = excluded.idem_key",
+                (state.id, state.status, state.dumps(), state.order_id, _key_of(state)),
             )
 
     def _query(self, sql: str, params: tuple[object, ...]) -> list[WorkflowState]:
@@ -167,6 +176,15 @@ class SqliteJournal:
             (order_id,),
         )
 
+    async def of_key(self, kind: str, key: str) -> WorkflowState | None:
+        found = await asyncio.to_thread(
+            self._query,
+            "SELECT body FROM workflows WHERE idem_key = ? ORDER BY started DESC, rowid DESC "
+            "LIMIT 1",
+            (f"{kind}:{key}",),
+        )
+        return found[0] if found else None
+
     async def aclose(self) -> None:
         with self._lock:
             self._conn.close()
@@ -181,6 +199,7 @@ class RedisJournal:
         self._states = f"{prefix}workflows"
         self._running = f"{prefix}running"
         self._orders = f"{prefix}by-order:"
+        self._keys = f"{prefix}by-key"
 
     async def save(self, state: WorkflowState) -> None:
         async with self._redis.pipeline(transaction=True) as pipe:
@@ -191,6 +210,9 @@ class RedisJournal:
                 pipe.zrem(self._running, state.id)
             if state.order_id is not None:
                 pipe.sadd(f"{self._orders}{state.order_id}", state.id)
+            key = _key_of(state)
+            if key is not None and not state.steps and state.status == "RUNNING":
+                pipe.hset(self._keys, key, state.id)  # the workflow begins: the key's latest
             await pipe.execute()
 
     async def load(self, workflow_id: str) -> WorkflowState | None:
@@ -213,8 +235,20 @@ class RedisJournal:
         raws = await self._redis.hmget(self._states, ids)
         return [WorkflowState.loads(raw) for raw in raws if raw is not None]
 
+    async def of_key(self, kind: str, key: str) -> WorkflowState | None:
+        found = await self._redis.hget(self._keys, f"{kind}:{key}")
+        if found is None:
+            return None
+        workflow_id = found.decode() if isinstance(found, bytes) else str(found)
+        return await self.load(workflow_id)
+
     async def aclose(self) -> None:
         await self._redis.aclose()
+
+
+def _key_of(state: WorkflowState) -> str | None:
+    """How the journal indexes ``state`` by its idempotency key."""
+    return None if state.idempotency_key is None else f"{state.kind}:{state.idempotency_key}"
 
 
 def create_journal(redis_url: str | None, data_dir: Path) -> WorkflowJournal:

@@ -16,13 +16,14 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from resolvers.idempotency import IdempotencyStore, KeyReused
+from resolvers.idempotency import IdempotencyStore, KeyInProgress, KeyReused
 from resolvers.journal import WorkflowJournal, WorkflowState
+from resolvers.leases import Leases
 from resolvers.records import UserError
 from resolvers.steplog import step
 from resolvers.submit import StepHook, WorkflowFailed
 from resolvers.systems import Systems
-from resolvers.workflow import KEY_REUSED, begin, end
+from resolvers.workflow import IN_PROGRESS, KEY_REUSED, begin, end
 from subgraphs.common.client import SystemCallError
 
 __all__ = ["RECEIVE", "REQUEST", "ReturnResult", "ReturnWorkflows"]
@@ -91,6 +92,8 @@ class ReturnWorkflows:
         self.journal = journal
         self.idempotency = idempotency
         self.after_step = after_step
+        # Held while a request runs a workflow, so recovery leaves it alone (the service's).
+        self.leases = Leases()
 
     async def request(self, body: dict[str, Any], key: str) -> ReturnResult:
         """``body``: ``orderId`` and ``lines`` of ``{sku, quantity, reason}``."""
@@ -102,25 +105,32 @@ class ReturnWorkflows:
 
     async def _start(self, kind: str, body: dict[str, Any], key: str) -> ReturnResult:
         try:
-            begun = await begin(self.idempotency, self.journal, kind, body, key)
+            begun = await begin(self.idempotency, self.journal, kind, body, key, self.leases)
         except KeyReused:
             return ReturnResult(None, user_errors=(KEY_REUSED,))
+        except KeyInProgress:
+            return ReturnResult(None, user_errors=(IN_PROGRESS,))
         if isinstance(begun, dict):
             return ReturnResult.from_json(begun)
-        return await self.run(begun)
+        try:
+            return await self.run(begun)
+        finally:
+            await self.leases.release(begun.id)
 
     async def recover(self) -> list[WorkflowState]:
-        ended = []
-        for state in await self.journal.unfinished():
-            if state.kind not in (REQUEST, RECEIVE):
-                continue
-            if not state.data.get("writing"):
-                ended.append(await end(self.idempotency, self.journal, state, "FAILED", None))
-                continue
-            with contextlib.suppress(WorkflowFailed, SystemCallError):
-                await self.run(state)
-            ended.append(await self.journal.load(state.id) or state)
-        return ended
+        return [
+            await self.recover_one(state)
+            for state in await self.journal.unfinished()
+            if state.kind in (REQUEST, RECEIVE)
+        ]
+
+    async def recover_one(self, state: WorkflowState) -> WorkflowState:
+        """Carry one unfinished return workflow forward, or abandon it if it wrote nothing."""
+        if not state.data.get("writing"):
+            return await end(self.idempotency, self.journal, state, "FAILED", None)
+        with contextlib.suppress(WorkflowFailed, SystemCallError):
+            await self.run(state)
+        return await self.journal.load(state.id) or state
 
     async def run(self, state: WorkflowState) -> ReturnResult:
         try:

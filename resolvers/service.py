@@ -7,25 +7,44 @@ journal's unfinished workflows once, before the first mutation it serves.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from cache.base import Cache
 from cache.factory import create_cache
 from crossdock.settings import Settings
 from resolvers.allocation import Stock
+from resolvers.cancel import KIND as CANCEL
 from resolvers.cancel import CancelRequest, CancelResult, CancelWorkflow
-from resolvers.idempotency import IdempotencyStore
+from resolvers.idempotency import CLAIM_WAIT_SECONDS, IdempotencyStore
 from resolvers.journal import WorkflowJournal, WorkflowState, create_journal
+from resolvers.leases import Leases, create_leases
 from resolvers.planning import Plan, gather_facts, plan_from
 from resolvers.records import OrderRequest, SubmitResult, UserError
+from resolvers.returns import RECEIVE as RECEIVE_RETURN
+from resolvers.returns import REQUEST as REQUEST_RETURN
 from resolvers.returns import ReturnResult, ReturnWorkflows
+from resolvers.submit import KIND as SUBMIT
 from resolvers.submit import StepHook, SubmitWorkflow
 from resolvers.systems import Systems
 
-__all__ = ["OrdersService", "Promise"]
+__all__ = ["SWEEP_SECONDS", "OrdersService", "Promise"]
+
+log = logging.getLogger(__name__)
+
+# How often the orders app sweeps the journal for workflows left unfinished by failures.
+SWEEP_SECONDS = 5.0
+
+
+def _age(state: WorkflowState, now: datetime) -> float:
+    """Seconds since ``state`` was last journaled (its owner's last sign of life)."""
+    try:
+        return (now - datetime.fromisoformat(state.updated_at)).total_seconds()
+    except ValueError:
+        return float("inf")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +67,8 @@ class OrdersService:
         priority: list[str],
         today: Callable[[], date] = date.today,
         after_step: StepHook | None = None,
+        claim_wait_seconds: float = CLAIM_WAIT_SECONDS,
+        leases: Leases | None = None,
     ) -> None:
         self.systems = systems
         self.journal = journal
@@ -57,7 +78,9 @@ class OrdersService:
         self.submissions = SubmitWorkflow(
             systems,
             journal,
-            IdempotencyStore(cache, retention_seconds=retention_seconds),
+            IdempotencyStore(
+                cache, retention_seconds=retention_seconds, wait_seconds=claim_wait_seconds
+            ),
             priority=priority,
             today=today,
             after_step=after_step,
@@ -68,7 +91,21 @@ class OrdersService:
         self.returns = ReturnWorkflows(
             systems, journal, self.submissions.idempotency, after_step=after_step
         )
+        self.leases = leases or Leases()
+        for workflows in (self.submissions, self.cancellations, self.returns):
+            workflows.leases = self.leases
         self._recovered: asyncio.Task[list[WorkflowState]] | None = None
+        self._sweeper: asyncio.Task[None] | None = None
+        self._sweeping = asyncio.Lock()
+        # Leases keep recovery off live workflows; ``stale_after`` can add a guard by age.
+        self.stale_after = 0.0
+        self.sweep_interval = SWEEP_SECONDS
+        self._recoverers: dict[str, Callable[[WorkflowState], Awaitable[WorkflowState]]] = {
+            SUBMIT: self.submissions.recover_one,
+            CANCEL: self.cancellations.recover_one,
+            REQUEST_RETURN: self.returns.recover_one,
+            RECEIVE_RETURN: self.returns.recover_one,
+        }
 
     @classmethod
     def from_settings(cls, settings: Settings) -> OrdersService:
@@ -78,20 +115,88 @@ class OrdersService:
             create_cache(settings.redis_url),
             retention_seconds=settings.orders.idempotency_retention_seconds,
             priority=list(settings.orders.center_priority),
+            leases=create_leases(settings.redis_url),
         )
 
     async def recovered(self) -> list[WorkflowState]:
-        """Recover the journal once per process; every caller awaits the same recovery."""
-        if self._recovered is None:
-            self._recovered = asyncio.ensure_future(self._recover())
-        return await asyncio.shield(self._recovered)
+        """Recover the journal once per process; every caller awaits the same recovery.
 
-    async def _recover(self) -> list[WorkflowState]:
-        return [
-            *await self.submissions.recover(),
-            *await self.cancellations.recover(),
-            *await self.returns.recover(),
-        ]
+        A recovery that failed (the journal could not be read) is forgotten, so that the
+        next caller tries again rather than every mutation failing until a restart.
+        """
+        task = self._recovered
+        if task is None:
+            task = self._recovered = asyncio.ensure_future(self._recover(stale_after=0.0))
+        try:
+            return await asyncio.shield(task)
+        except Exception:
+            if self._recovered is task:
+                self._recovered = None
+            raise
+
+    async def sweep(self, *, stale_after: float | None = None) -> list[WorkflowState]:
+        """Recover the workflows left unfinished by failures since start-up.
+
+        Only workflows whose lease can be acquired are taken up, so that one a request is
+        still running (here, or on another replica sharing the journal) is left to it; with
+        ``stale_after``, only those whose journal entry has not moved for that many seconds.
+        """
+        await self.recovered()
+        async with self._sweeping:
+            return await self._recover(
+                stale_after=self.stale_after if stale_after is None else stale_after
+            )
+
+    def start_sweeping(self, interval: float | None = None) -> asyncio.Task[None]:
+        """A background task sweeping every ``interval`` seconds (``sweep_interval`` by
+        default) until cancelled."""
+        interval = self.sweep_interval if interval is None else interval
+
+        async def sweep_once() -> None:
+            try:
+                await self.sweep()
+            except Exception:
+                log.exception("the recovery sweep failed; the next one tries again")
+
+        async def loop() -> None:
+            sweeping: asyncio.Task[None] | None = None
+            try:
+                while True:
+                    await asyncio.sleep(interval)
+                    try:
+                        # The heartbeat of this replica's workflows, even while a long sweep
+                        # is still running (a sweep is started only when none is).
+                        await self.leases.renew()
+                    except Exception:
+                        log.exception("renewing the workflow leases failed")
+                    if sweeping is None or sweeping.done():
+                        sweeping = asyncio.ensure_future(sweep_once())
+            finally:
+                if sweeping is not None:
+                    sweeping.cancel()
+
+        self._sweeper = asyncio.ensure_future(loop())
+        return self._sweeper
+
+    async def _recover(self, *, stale_after: float) -> list[WorkflowState]:
+        """Finish or compensate the unfinished workflows; one failing does not stop the rest."""
+        now = datetime.now(UTC)
+        ended = []
+        for state in await self.journal.unfinished():
+            recover = self._recoverers.get(state.kind)
+            if recover is None or _age(state, now) < stale_after:
+                continue
+            if not await self.leases.acquire(state.id):
+                continue  # a live request (here or on another replica) is carrying it
+            try:
+                latest = await self.journal.load(state.id)
+                if latest is not None and latest.status == "RUNNING":
+                    ended.append(await recover(latest))
+            except Exception:
+                log.exception("recovering workflow %s failed; the next sweep retries", state.id)
+            finally:
+                await self.leases.release(state.id)
+        return ended
 
     async def submit(self, request: OrderRequest, idempotency_key: str) -> SubmitResult:
         await self.recovered()
@@ -120,8 +225,10 @@ class OrdersService:
         return Promise(planned, facts.stock, ())
 
     async def aclose(self) -> None:
-        if self._recovered is not None and not self._recovered.done():
-            self._recovered.cancel()
+        for task in (self._recovered, self._sweeper):
+            if task is not None and not task.done():
+                task.cancel()
+        await self.leases.aclose()
         await self.systems.aclose()
         await self.journal.aclose()
         await self.cache.aclose()

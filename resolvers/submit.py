@@ -11,34 +11,41 @@ an id derived from the workflow id, so a step may be repeated safely. When a ste
                            (a timeout, a 5xx), it is looked up by its external id (the
                            workflow id) and cancelled if it exists; after a timeout the
                            look-up waits as long again for a create still in flight. If the
-                           ERP cannot be asked, the reservation is released, the key too, and
-                           the workflow stays RUNNING (``compensating``): recovery cancels
-                           any order the ERP entered. A workflow journaled ``compensating``
-                           is only ever finished backwards, never carried forward
-    release fails          the order is put ON_HOLD (MANUAL_REVIEW), its stock stays reserved
+                           ERP cannot be asked, the reservation is released but the key stays
+                           claimed (a retry answers IN_PROGRESS) and the workflow stays
+                           RUNNING (``compensating``): the recovery sweep cancels any order
+                           the ERP entered, then lets go of the key. A workflow journaled
+                           ``compensating`` is only ever finished backwards, never forward
+    replanning gives up    the reservation id is deleted (a tombstone), the workflow FAILED
+    release gets no answer it is asked again with the same release id (the WMS replays), then
+                           looked up by order; still unknown: the workflow stays RUNNING
+    release refused        the order is put ON_HOLD (MANUAL_REVIEW), its stock stays reserved
     hold fails as well     the workflow stays RUNNING: the next recovery finishes the job
 
-``recover`` runs at start-up over the journal: workflows that wrote something are carried
-forward (or compensated as above), the others are abandoned and their key released.
+``recover`` runs at start-up (and the service's sweep later) over the journal: workflows that
+wrote something are carried forward (or compensated as above), the others are abandoned and
+their key released.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import replace
 from datetime import date
+from typing import Any
 
 from resolvers.bodies import release_body, reservation_lines, sales_order_body
-from resolvers.idempotency import IdempotencyStore, KeyReused
+from resolvers.idempotency import IdempotencyStore, KeyInProgress, KeyReused
 from resolvers.journal import WorkflowJournal, WorkflowState, WorkflowStatus
+from resolvers.leases import Leases
 from resolvers.planning import Plan, plan_order
 from resolvers.records import OrderRequest, Outcome, SubmitResult, UserError
 from resolvers.steplog import step
 from resolvers.systems import Systems
-from resolvers.workflow import KEY_REUSED, begin, end
+from resolvers.workflow import IN_PROGRESS, KEY_REUSED, begin, end
 from subgraphs.common.client import SystemCallError, SystemUnavailable
 
 __all__ = ["KIND", "StepHook", "SubmitWorkflow", "WorkflowFailed"]
@@ -46,6 +53,8 @@ __all__ = ["KIND", "StepHook", "SubmitWorkflow", "WorkflowFailed"]
 KIND = "submitOrder"
 # How often a reservation refused for a stale inventory snapshot is planned again.
 MAX_REPLANS = 3
+
+log = logging.getLogger(__name__)
 
 StepHook = Callable[[str, WorkflowState], Awaitable[None]]
 
@@ -78,18 +87,25 @@ class SubmitWorkflow:
         self.priority = tuple(priority)
         self.today = today
         self.after_step = after_step
+        # Held while a request runs a workflow, so recovery leaves it alone (the service's).
+        self.leases = Leases()
 
     async def submit(self, request: OrderRequest, idempotency_key: str) -> SubmitResult:
         """Submit ``request`` once per key (see the idempotency module)."""
         try:
             begun = await begin(
-                self.idempotency, self.journal, KIND, request.json(), idempotency_key
+                self.idempotency, self.journal, KIND, request.json(), idempotency_key, self.leases
             )
         except KeyReused:
             return SubmitResult.rejected(KEY_REUSED)
+        except KeyInProgress:
+            return SubmitResult.rejected(IN_PROGRESS)
         if isinstance(begun, dict):
             return SubmitResult.from_json(begun)
-        return await self.run(begun)
+        try:
+            return await self.run(begun)
+        finally:
+            await self.leases.release(begun.id)
 
     async def recover(self) -> list[WorkflowState]:
         """Finish or compensate every unfinished submission in the journal; their end states."""
@@ -97,21 +113,26 @@ class SubmitWorkflow:
         for state in await self.journal.unfinished():
             if state.kind != KIND:
                 continue
-            if state.data.get("compensating"):
-                with contextlib.suppress(SystemCallError):
-                    await self._release_reservation(state)
-                    await self._cancel_entered_order(state, settle=False)
-                    state = await self._end(state, "COMPENSATED", None)
-                ended.append(state)
-                continue
-            if not state.data.get("writing"):
-                ended.append(await self._end(state, "FAILED", None))
-                continue
-            # Compensated, or left RUNNING for the next recovery.
-            with contextlib.suppress(WorkflowFailed, SystemCallError):
-                await self.run(state)
-            ended.append(await self.journal.load(state.id) or state)
+            try:
+                ended.append(await self.recover_one(state))
+            except Exception:  # one workflow's trouble must not stop the others' recovery
+                log.exception("recovering workflow %s failed; the next sweep retries", state.id)
         return ended
+
+    async def recover_one(self, state: WorkflowState) -> WorkflowState:
+        """Finish or compensate one unfinished submission; where it ended (or stands)."""
+        if state.data.get("compensating"):
+            with contextlib.suppress(SystemCallError):
+                await self._release_reservation(state)
+                await self._cancel_entered_order(state, settle=False)
+                state = await self._end(state, "COMPENSATED", None)
+            return state
+        if not state.data.get("writing"):
+            return await self._end(state, "FAILED", None)
+        # Compensated, or left RUNNING for the next recovery.
+        with contextlib.suppress(WorkflowFailed, SystemCallError):
+            await self.run(state)
+        return await self.journal.load(state.id) or state
 
     async def run(self, state: WorkflowState) -> SubmitResult:
         """Carry ``state`` forward to its end, from the first step it has not done."""
@@ -210,6 +231,16 @@ class SubmitWorkflow:
             state = await self._save(state.after("plan", plan=plan.json()))
             if plan.hold_reason is not None or not plan.allocations:
                 return state, plan
+        # Give up: take back (or tombstone) the reservation id, so that a reserve still in
+        # flight allocates nothing, and end the workflow so its key is free for a retry.
+        try:
+            await self.systems.release_reservation(reservation_id)
+        except SystemCallError as error:
+            raise WorkflowFailed(
+                error.system,
+                "inventory kept changing; the submission will be undone when the wms recovers",
+            ) from None
+        await self._end(state.after("replans_exhausted"), "FAILED", None)
         raise WorkflowFailed("wms", "inventory kept changing; nothing was reserved or ordered")
 
     async def _create_order(
@@ -249,18 +280,18 @@ class SubmitWorkflow:
         except SystemCallError:
             cancelled = None  # whether the ERP has the order cannot be told now
         if cancelled is None:
-            # The stock goes back and the client may retry at once (a retry is another
-            # workflow, so another external id); recovery looks for this one's order.
-            key = state.idempotency_key
-            state = replace(state, idempotency_key=None)
+            # The stock goes back, but the key stays claimed (a retry answers IN_PROGRESS):
+            # a retry now would be another workflow, so another external id, and could make
+            # a second order while the ERP may hold this one. The recovery sweep looks for
+            # this one's order, cancels it, and only then lets go of the key.
             state = await self._save(state.after("compensating", compensating=True))
-            if key is not None:
-                await self.idempotency.release(KIND, key)
-            await self._release_reservation(state)
+            with contextlib.suppress(SystemCallError):
+                await self._release_reservation(state)
             return WorkflowFailed(
                 error.system,
                 f"{error.message}; the reservation was released, and any order the erp "
-                "entered will be cancelled when it recovers",
+                "entered will be cancelled when it recovers; until then the same key "
+                "answers IN_PROGRESS",
             )
         state = await self._save(state.after("compensating", compensating=True))
         await self._compensate_reservation(state)
@@ -312,10 +343,18 @@ class SubmitWorkflow:
             plan,
         )
         try:
-            async with step(KIND, state.id, "release", "wms"):
-                numbers = await self.systems.release_fulfillment(body)
-        except SystemCallError:
-            # The order stands but cannot ship yet: hold it for review, its stock reserved.
+            numbers = await self._release_once(state, body)
+        except SystemCallError as error:
+            if isinstance(error, SystemUnavailable):
+                # No answer says nothing about whether the WMS released: the order may be
+                # shipping. Holding it is only right once the release is known not to exist.
+                raise WorkflowFailed(
+                    error.system,
+                    f"{error.message}; whether the order was released is not known yet, "
+                    "it will be completed when the wms recovers",
+                ) from None
+            # The WMS refused the release (nothing was written): the order stands but cannot
+            # ship yet. Hold it for review, its stock reserved.
             try:
                 async with step(KIND, state.id, "hold_order", "erp"):
                     await self.systems.hold_order(state.data["orderId"], "MANUAL_REVIEW")
@@ -330,3 +369,28 @@ class SubmitWorkflow:
                 "release",
             )
         return await self._save(state.after("release", fulfillmentOrders=numbers), "release")
+
+    async def _release_once(self, state: WorkflowState, body: dict[str, Any]) -> list[str]:
+        """Release ``body`` (idempotent by its ``release_id``); the fulfillment orders.
+
+        An answer lost (a timeout, a 5xx) is asked again with the same id, which the WMS
+        replays; failing that, the WMS is asked what it released for the order. Raises
+        ``SystemUnavailable`` while that cannot be told, and the WMS's refusal (4xx), or an
+        unavailability once the look-up shows nothing was released, when it was not.
+        """
+        try:
+            async with step(KIND, state.id, "release", "wms"):
+                return await self.systems.release_fulfillment(body)
+        except SystemUnavailable:
+            pass
+        try:
+            async with step(KIND, state.id, "release_again", "wms"):
+                return await self.systems.release_fulfillment(body)
+        except SystemUnavailable as error:
+            lost = error
+        async with step(KIND, state.id, "find_release", "wms"):
+            released = await self.systems.fulfillment_orders_of(state.data["orderId"])
+        if released:
+            return released
+        # Known not to exist: the WMS answered, and it holds no release for the order.
+        raise SystemCallError(lost.system, lost.message)

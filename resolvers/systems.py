@@ -284,6 +284,14 @@ class Systems:
             raise SystemResponseInvalid("wms", "wms answered a release without its orders")
         return [str(x.get("fulfillment_order_no")) for x in orders if isinstance(x, dict)]
 
+    async def fulfillment_orders_of(self, order_id: str) -> list[str]:
+        """The numbers of the fulfillment orders released for ERP order ``order_id``."""
+        answer = await self.wms.get_json("/fulfillment-orders", {"order_refs": order_id})
+        orders = answer.get("data") if isinstance(answer, dict) else None
+        if not isinstance(orders, list):
+            raise SystemResponseInvalid("wms", "wms answered fulfillment orders without data")
+        return [str(x.get("fulfillment_order_no")) for x in orders if isinstance(x, dict)]
+
 
 def _error(body: Any) -> dict[str, Any]:
     error = body.get("error") if isinstance(body, dict) else None

@@ -5,16 +5,23 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from resolvers.idempotency import IdempotencyStore, fingerprint
+from resolvers.idempotency import IdempotencyStore, KeyInProgress, KeyReused, fingerprint
 from resolvers.journal import WorkflowJournal, WorkflowState, WorkflowStatus
+from resolvers.leases import Leases
 from resolvers.records import UserError
 
-__all__ = ["KEY_REUSED", "begin", "end"]
+__all__ = ["IN_PROGRESS", "KEY_REUSED", "begin", "end"]
 
 KEY_REUSED = UserError(
     "IDEMPOTENCY_KEY_REUSED",
     ("idempotencyKey",),
     "this idempotency key was used with a different input",
+)
+IN_PROGRESS = UserError(
+    "IN_PROGRESS",
+    ("idempotencyKey",),
+    "the first request with this idempotency key is still running or being settled; "
+    "retry later with the same key",
 )
 
 
@@ -24,10 +31,12 @@ async def begin(
     kind: str,
     body: dict[str, Any],
     key: str,
+    leases: Leases | None = None,
 ) -> WorkflowState | dict[str, Any]:
     """A new journaled workflow that owns ``key``, or the result of the first request under it.
 
-    Raises ``KeyReused`` when the key was first used with another input.
+    Raises ``KeyReused`` when the key was first used with another input. A new workflow's
+    lease is held in ``leases`` (the caller releases it when it returns).
     """
     digest = fingerprint(kind, body)
     workflow_id = f"WF-{uuid.uuid4().hex[:20].upper()}"
@@ -35,10 +44,33 @@ async def begin(
     if not claim.owner:
         assert claim.result is not None
         return claim.result
+    # The records may have forgotten the key (the in-memory cache after a restart, an
+    # evicted entry): the journal remembers every workflow's key, input and result.
+    earlier = await journal.of_key(kind, key)
+    if earlier is not None and earlier.fingerprint is not None and idempotency.retains(earlier):
+        if earlier.status == "RUNNING":
+            # Still being finished or settled (by recovery): the key stays with it.
+            await idempotency.hold(kind, key, earlier.fingerprint, earlier.id, None)
+            if earlier.fingerprint != digest:
+                raise KeyReused(key)
+            raise KeyInProgress(f"the first request with key {key!r} is still running")
+        if earlier.result is not None:
+            await idempotency.hold(kind, key, earlier.fingerprint, earlier.id, earlier.result)
+            if earlier.fingerprint != digest:
+                raise KeyReused(key)
+            return earlier.result
     state = WorkflowState(
         id=workflow_id, kind=kind, request=body, idempotency_key=key, fingerprint=digest
     )
-    await journal.save(state)
+    if leases is not None:
+        # Held before the journal shows it, so recovery never takes up a workflow starting.
+        await leases.take(workflow_id)
+    try:
+        await journal.save(state)
+    except BaseException:
+        if leases is not None:
+            await leases.release(workflow_id)
+        raise
     return state
 
 

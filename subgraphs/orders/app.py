@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -36,4 +39,18 @@ def create_app(settings: Settings, *, service: OrdersService | None = None) -> S
         ready_check=ready,
     )
     app.add_route("/metrics", metrics, methods=["GET"])
+    serving = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # Workflows a failure left unfinished (a key claimed, an order to settle) are taken
+        # up every few seconds, not only at the next start.
+        sweeper = orders.start_sweeping()
+        try:
+            async with serving(app):
+                yield
+        finally:
+            sweeper.cancel()
+
+    app.router.lifespan_context = lifespan
     return app

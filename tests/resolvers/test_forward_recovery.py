@@ -36,10 +36,12 @@ def service(own: OwnSystems, journal: Path, hook: StepHook | None = None) -> Ord
     )
 
 
-def fail_after(own: OwnSystems, step: str, system: SystemName) -> StepHook:
+def fail_after(
+    own: OwnSystems, step: str, system: SystemName, routes: list[str] | None = None
+) -> StepHook:
     async def hook(finished: str, state: WorkflowState) -> None:
         if finished == step:
-            await own.afaults(system, error_rate=1.0)
+            await own.afaults(system, error_rate=1.0, routes=routes)
 
     return hook
 
@@ -81,6 +83,50 @@ async def test_a_cancellation_the_erp_missed_is_finished_on_recovery(
     await restarted.aclose()
 
 
+async def test_a_cancellation_whose_wms_answer_is_lost_is_asked_again_not_dropped(
+    healthy: OwnSystems, picker: Picker, tmp_path: Path
+) -> None:
+    """The WMS cancels the fulfillment but its answer is lost: the workflow is kept (its key
+    answers IN_PROGRESS), and the sweep asks the WMS again with the same request id (a replay)
+    and cancels the order in the ERP, which is not left open for good."""
+    journal = tmp_path / "journal.sqlite3"
+    settings = healthy.settings.model_copy(update={"system_timeout_seconds": 0.5})
+    orders = OrdersService(
+        Systems.from_settings(settings),
+        SqliteJournal(journal),
+        MemoryCache(),
+        retention_seconds=600,
+        priority=["ORD1", "ATL1", "EWR1", "RNO1"],
+        claim_wait_seconds=0.2,
+    )
+    sku = picker.stocked()
+    before = healthy.available(sku)
+    try:
+        submitted = await orders.submit(
+            OrderRequest(picker.account(), (LineRequest(sku, 2),), NEWARK), "fr-submit-lost"
+        )
+        assert submitted.order_id is not None
+        cancel = CancelRequest(submitted.order_id, None, "test")
+        await healthy.afaults("wms", latency_ms=800, routes=["POST /fulfillment-orders/cancel"])
+        with pytest.raises(WorkflowFailed, match="completed when the wms recovers"):
+            await orders.cancel(cancel, "fr-cancel-lost")
+        # The WMS did cancel (the answer, not the work, was held back).
+        assert healthy.available(sku) == before
+        assert erp(healthy, f"/salesOrders/{submitted.order_id}")["custbody_status"] == "CONFIRMED"
+        waiting = await orders.cancel(cancel, "fr-cancel-lost")
+        assert [e.code for e in waiting.user_errors] == ["IN_PROGRESS"]
+
+        await healthy.afaults("wms")
+        [ended] = await orders.sweep(stale_after=0.0)
+        assert (ended.kind, ended.status) == ("cancelOrder", "COMPLETED")
+        assert erp(healthy, f"/salesOrders/{submitted.order_id}")["custbody_status"] == "CANCELLED"
+        result = await orders.cancel(cancel, "fr-cancel-lost")
+        assert (result.user_errors, result.cancelled_skus) == ((), (sku,))
+        assert healthy.available(sku) == before
+    finally:
+        await orders.aclose()
+
+
 async def test_a_return_the_wms_did_not_hear_of_is_announced_on_recovery(
     healthy: OwnSystems, world: World, tmp_path: Path
 ) -> None:
@@ -117,7 +163,10 @@ async def test_cancelling_an_order_held_after_a_failed_release_frees_its_stock(
     sku = picker.stocked()
     before = healthy.available(sku)
     orders = service(
-        healthy, tmp_path / "journal.sqlite3", fail_after(healthy, "create_order", "wms")
+        healthy,
+        tmp_path / "journal.sqlite3",
+        # The release fails while the WMS can still say it released nothing: a hold.
+        fail_after(healthy, "create_order", "wms", ["POST /fulfillment-orders/release"]),
     )
     held = await orders.submit(
         OrderRequest(picker.account(), (LineRequest(sku, 5),), NEWARK), "fr-held-1"

@@ -13,7 +13,7 @@ import pytest
 
 from cache import RedisCache
 from cache.memory import MemoryCache
-from crossdock.settings import SystemName
+from crossdock.settings import Settings, SystemName
 from resolvers.journal import RedisJournal, SqliteJournal, WorkflowState
 from resolvers.records import LineRequest, OrderRequest, Outcome, ShipTo
 from resolvers.service import OrdersService
@@ -23,6 +23,7 @@ from subgraphs.common.client import SystemCallError
 from subgraphs.common.types import Region
 from tests.orchestration.picks import Picker
 from tests.resolvers.conftest import OwnSystems
+from tests.support.waiting import wait_until_async
 
 NEWARK = ShipTo("1 Raymond Plaza", "Newark", "NJ", "07105", "US", Region.NORTHEAST)
 
@@ -34,15 +35,21 @@ class Crash(Exception):
 
 
 def service(
-    own: OwnSystems, journal_path: Path, cache: MemoryCache, hook: Hook | None = None
+    own: OwnSystems,
+    journal_path: Path,
+    cache: MemoryCache,
+    hook: Hook | None = None,
+    *,
+    settings: Settings | None = None,
 ) -> OrdersService:
     return OrdersService(
-        Systems.from_settings(own.settings),
+        Systems.from_settings(settings or own.settings),
         SqliteJournal(journal_path),
         cache,
         retention_seconds=600,
         priority=["ORD1", "ATL1", "EWR1", "RNO1"],
         after_step=hook,
+        claim_wait_seconds=0.2,
     )
 
 
@@ -61,6 +68,7 @@ async def healthy(own_systems: OwnSystems) -> AsyncIterator[OwnSystems]:
 
 CREATE = "POST /salesOrders"
 UNRESERVE = "DELETE /reservations/{reservation_id}"
+RELEASE = "POST /fulfillment-orders/release"
 
 
 def fault_after(own: OwnSystems, step: str, system: SystemName, **faults: object) -> Hook:
@@ -128,18 +136,17 @@ async def test_erp_refusing_the_order_after_the_reservation_releases_it(
         await orders.aclose()
 
 
-async def test_erp_down_after_the_reservation_releases_it_and_checks_later(
+async def test_erp_down_after_the_reservation_keeps_the_key_until_it_is_settled(
     healthy: OwnSystems, picker: Picker, tmp_path: Path
 ) -> None:
     """A 503 leaves open whether the ERP entered the order, and the ERP cannot be asked: the
-    stock goes back and the key is free at once; recovery looks for the order later."""
+    stock goes back at once, but the key stays claimed (a retry hears IN_PROGRESS) until the
+    recovery sweep has settled the ERP side; then a retry goes through, once."""
     sku = picker.stocked()
     before = healthy.available(sku)
     cache = MemoryCache()
     journal = tmp_path / "journal.sqlite3"
     orders = service(healthy, journal, cache, fail_after(healthy, "reserve", "erp"))
-    # A replica starting later, sharing the journal and the idempotency records.
-    restarted = service(healthy, journal, cache)
     try:
         with pytest.raises(WorkflowFailed, match="cancelled when it recovers"):
             await orders.submit(request(picker.account(), sku, 3), "erp-down-2")
@@ -148,19 +155,84 @@ async def test_erp_down_after_the_reservation_releases_it_and_checks_later(
         assert waiting.data["compensating"] is True
         await healthy.afaults("erp")
         orders.submissions.after_step = None
-        result = await orders.submit(request(picker.account(), sku, 3), "erp-down-2")
-        assert result.outcome is Outcome.CONFIRMED
+        early = await orders.submit(request(picker.account(), sku, 3), "erp-down-2")
+        assert early.outcome is Outcome.REJECTED
+        assert [e.code for e in early.user_errors] == ["IN_PROGRESS"]
+        assert healthy.available(sku) == before  # the early retry wrote nothing
 
-        [ended] = await restarted.recovered()
+        [ended] = await orders.sweep(stale_after=0.0)
         assert (ended.id, ended.status) == (waiting.id, "COMPENSATED")
         assert await entered(healthy, waiting.id) is None
-        # Settling the old workflow did not touch the key the retry completed.
-        replay = await restarted.submit(request(picker.account(), sku, 3), "erp-down-2")
+        result = await orders.submit(request(picker.account(), sku, 3), "erp-down-2")
+        assert result.outcome is Outcome.CONFIRMED
+        replay = await orders.submit(request(picker.account(), sku, 3), "erp-down-2")
         assert replay.order_id == result.order_id
         assert healthy.available(sku)["EWR1"] == before["EWR1"] - 3
     finally:
         await orders.aclose()
-        await restarted.aclose()
+
+
+async def test_a_retry_after_an_uncertain_create_makes_no_second_order(
+    healthy: OwnSystems, picker: Picker, tmp_path: Path
+) -> None:
+    """The reviewer's case: the create times out yet lands, and the look-up by external id
+    times out as well. A retry under the same key must not make a second open order: it hears
+    IN_PROGRESS until the sweep cancels the first order, then makes exactly one."""
+    sku, account = picker.stocked(), picker.account()
+    before = healthy.available(sku)
+    settings = healthy.settings.model_copy(update={"system_timeout_seconds": 0.5})
+    slow = fault_after(
+        healthy, "reserve", "erp", latency_ms=800, routes=[CREATE, "GET /salesOrders"]
+    )
+    orders = service(healthy, tmp_path / "journal.sqlite3", MemoryCache(), slow, settings=settings)
+    try:
+        with pytest.raises(WorkflowFailed, match="cancelled when it recovers"):
+            await orders.submit(request(account, sku, 2), "uncertain-1")
+        [first] = await orders.journal.unfinished()
+        await healthy.afaults("erp")
+        orders.submissions.after_step = None
+        # The first create lands in the ERP after its caller gave up.
+        await wait_until_async(lambda: _entered(healthy, first.id), what="the late create")
+        retry = await orders.submit(request(account, sku, 2), "uncertain-1")
+        assert [e.code for e in retry.user_errors] == ["IN_PROGRESS"]
+
+        await orders.sweep(stale_after=0.0)
+        late = await entered(healthy, first.id)
+        assert late is not None and late["custbody_status"] == "CANCELLED"
+        result = await orders.submit(request(account, sku, 2), "uncertain-1")
+        assert result.outcome is Outcome.CONFIRMED
+        again = await orders.submit(request(account, sku, 2), "uncertain-1")
+        assert again.order_id == result.order_id
+        assert open_orders_since(healthy, account, first.id) == [result.order_id]
+        assert healthy.available(sku)["EWR1"] == before["EWR1"] - 2
+    finally:
+        await orders.aclose()
+
+
+async def _entered(own: OwnSystems, external_id: str) -> bool:
+    return await entered(own, external_id) is not None
+
+
+def open_orders_since(own: OwnSystems, account: str, first_external_id: str) -> list[str]:
+    """The open orders of ``account`` numbered after the one entered as ``first_external_id``."""
+    response = httpx.get(
+        f"{own.urls['erp']}/salesOrders",
+        params={
+            "customerExternalIds": account,
+            "status": "SUBMITTED,ON_HOLD,CONFIRMED",
+            "limit": 200,
+        },
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    first = httpx.get(
+        f"{own.urls['erp']}/salesOrders", params={"externalIds": first_external_id}, timeout=10
+    ).json()["items"][0]
+    return sorted(
+        str(x["internalId"])
+        for x in response.json()["items"]
+        if int(x["internalId"]) > int(first["internalId"])
+    )
 
 
 async def test_an_order_the_erp_entered_after_timing_out_is_cancelled(
@@ -208,7 +280,7 @@ async def test_wms_failing_at_release_holds_the_order_for_review(
         healthy,
         tmp_path / "journal.sqlite3",
         MemoryCache(),
-        fail_after(healthy, "create_order", "wms"),
+        fault_after(healthy, "create_order", "wms", error_rate=1.0, routes=[RELEASE]),
     )
     result = await orders.submit(request(picker.account(), sku, 2), "wms-down-1")
     assert (result.outcome, result.hold_reason) == (Outcome.ON_HOLD, "MANUAL_REVIEW")
@@ -219,6 +291,68 @@ async def test_wms_failing_at_release_holds_the_order_for_review(
     # Its stock stays reserved for it.
     assert healthy.available(sku)["EWR1"] == before["EWR1"] - 2
     await orders.aclose()
+
+
+async def test_a_lost_release_answer_is_asked_again_not_held(
+    healthy: OwnSystems, picker: Picker, tmp_path: Path
+) -> None:
+    """The WMS releases but its answer is lost (slower than the client waits): the order is
+    not held while the WMS ships it; the release is found and the order CONFIRMED."""
+    sku = picker.stocked()
+    before = healthy.available(sku)
+    settings = healthy.settings.model_copy(update={"system_timeout_seconds": 0.5})
+    slow = fault_after(healthy, "create_order", "wms", latency_ms=800, routes=[RELEASE])
+    orders = service(healthy, tmp_path / "journal.sqlite3", MemoryCache(), slow, settings=settings)
+    try:
+        result = await orders.submit(request(picker.account(), sku, 2), "wms-lost-1")
+        assert (result.outcome, result.hold_reason) == (Outcome.CONFIRMED, None)
+        assert result.order_id is not None
+        assert erp_order(healthy, result.order_id)["custbody_status"] == "CONFIRMED"
+        [state] = journaled(tmp_path / "journal.sqlite3")
+        assert state.status == "COMPLETED" and state.data["fulfillmentOrders"]
+        assert fulfillment_orders(healthy, result.order_id) == state.data["fulfillmentOrders"]
+        assert healthy.available(sku)["EWR1"] == before["EWR1"] - 2
+    finally:
+        await orders.aclose()
+
+
+async def test_wms_unreachable_at_release_is_completed_by_the_sweep(
+    healthy: OwnSystems, picker: Picker, tmp_path: Path
+) -> None:
+    """Whether the WMS released cannot be told: no hold; the key answers IN_PROGRESS until the
+    sweep releases the order, then the first result (CONFIRMED) for good."""
+    sku = picker.stocked()
+    before = healthy.available(sku)
+    orders = service(
+        healthy,
+        tmp_path / "journal.sqlite3",
+        MemoryCache(),
+        fail_after(healthy, "create_order", "wms"),
+    )
+    try:
+        with pytest.raises(WorkflowFailed, match="completed when the wms recovers"):
+            await orders.submit(request(picker.account(), sku, 2), "wms-down-2")
+        waiting = await orders.submit(request(picker.account(), sku, 2), "wms-down-2")
+        assert [e.code for e in waiting.user_errors] == ["IN_PROGRESS"]
+        await healthy.afaults("wms")
+        orders.submissions.after_step = None
+        [ended] = await orders.sweep(stale_after=0.0)
+        assert ended.status == "COMPLETED"
+        result = await orders.submit(request(picker.account(), sku, 2), "wms-down-2")
+        assert result.outcome is Outcome.CONFIRMED and result.order_id is not None
+        assert erp_order(healthy, result.order_id)["custbody_status"] == "CONFIRMED"
+        assert len(fulfillment_orders(healthy, result.order_id)) == 1
+        assert healthy.available(sku)["EWR1"] == before["EWR1"] - 2
+    finally:
+        await orders.aclose()
+
+
+def fulfillment_orders(own: OwnSystems, order_id: str) -> list[str]:
+    response = httpx.get(
+        f"{own.urls['wms']}/fulfillment-orders", params={"order_refs": order_id}, timeout=10
+    )
+    assert response.status_code == 200, response.text
+    return [str(x["fulfillment_order_no"]) for x in response.json()["data"]]
 
 
 async def test_a_process_killed_after_reserving_is_completed_on_restart(

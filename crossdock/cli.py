@@ -96,7 +96,7 @@ def _cmd_up(args: argparse.Namespace) -> int:
         return 1
     print(stack.seed_report, flush=True)
     print(f"supergraph composed into {stack.supergraph_path}", flush=True)
-    lines = ["crossdock is up:"] + [f"  {s.name:<14} {s.url}" for s in stack.services]
+    lines = ["crossdock is up:"] + [f"  {s.name:<16} {s.url}" for s in stack.services]
     lines.append("Ctrl-C stops everything.")
     return _run(stack.services, "\n".join(lines), settings.data_dir)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeAlias, TypeVar, cast
 
@@ -35,6 +35,7 @@ MAX_KEY_LENGTH = 200
 MAX_REASON_LENGTH = 500
 
 F = TypeVar("F", bound=Callable[..., Any])
+R = TypeVar("R")
 
 
 def described(description: str) -> Callable[[F], F]:
@@ -61,8 +62,14 @@ def _key(value: str) -> str:
     return key
 
 
-def _failed(error: WorkflowFailed) -> GraphQLError:
-    return GraphQLError(error.message, extensions={"code": SUBGRAPH_ERROR, "system": error.system})
+async def _run(workflow: Awaitable[R]) -> R:
+    """Await a workflow; a system failing mid-way is a SUBGRAPH_ERROR naming what was undone."""
+    try:
+        return await workflow
+    except WorkflowFailed as error:
+        raise GraphQLError(
+            error.message, extensions={"code": SUBGRAPH_ERROR, "system": error.system}
+        ) from None
 
 
 @strawberry.type
@@ -84,10 +91,7 @@ class Mutation:
     async def submit_order(
         self, info: Info, input: SubmitOrderInput, idempotency_key: str
     ) -> SubmitOrderPayload:
-        try:
-            result = await info.context.service.submit(input.request(), _key(idempotency_key))
-        except WorkflowFailed as error:
-            raise _failed(error) from None
+        result = await _run(info.context.service.submit(input.request(), _key(idempotency_key)))
         return SubmitOrderPayload.of(result)
 
     @mutation(
@@ -109,10 +113,7 @@ class Mutation:
         request = CancelRequest(
             str(order_id).strip(), None if lines is None else tuple(lines), reason.strip()
         )
-        try:
-            result = await info.context.service.cancel(request, _key(idempotency_key))
-        except WorkflowFailed as error:
-            raise _failed(error) from None
+        result = await _run(info.context.service.cancel(request, _key(idempotency_key)))
         return CancelOrderPayload.of(result)
 
     @mutation(
@@ -122,10 +123,9 @@ class Mutation:
     async def request_return(
         self, info: Info, input: RequestReturnInput, idempotency_key: str
     ) -> ReturnPayload:
-        try:
-            result = await info.context.service.request_return(input.body(), _key(idempotency_key))
-        except WorkflowFailed as error:
-            raise _failed(error) from None
+        result = await _run(
+            info.context.service.request_return(input.body(), _key(idempotency_key))
+        )
         return ReturnPayload.of(result)
 
     @mutation(
@@ -135,10 +135,9 @@ class Mutation:
     async def receive_return(
         self, info: Info, input: ReceiveReturnInput, idempotency_key: str
     ) -> ReturnPayload:
-        try:
-            result = await info.context.service.receive_return(input.body(), _key(idempotency_key))
-        except WorkflowFailed as error:
-            raise _failed(error) from None
+        result = await _run(
+            info.context.service.receive_return(input.body(), _key(idempotency_key))
+        )
         return ReturnPayload.of(result)
 
 

@@ -31,6 +31,8 @@ from events.factory import create_event_bus
 from events.idempotency import SeenEvents, SeenState
 from events.signing import SIGNATURE_HEADER, SignatureInvalid, verify
 from schema.events import FulfillmentMilestone, LineQuantity, MilestoneDetail, MilestoneType
+from subgraphs.common.client import SystemCallError, system_client
+from subgraphs.erp.client import ErpClient
 
 __all__ = [
     "MILESTONE_STREAM",
@@ -38,6 +40,7 @@ __all__ = [
     "WEBHOOK_PATH",
     "AccountLookup",
     "WmsWebhook",
+    "erp_account_lookup",
     "mount_webhook_intake",
     "normalize",
     "webhook_route",
@@ -203,6 +206,9 @@ def webhook_route(
             await seen.release(event.event_id)
             if isinstance(exc, EventBusUnavailable):
                 return _answer(503, "UNAVAILABLE", "the event bus is unavailable; retry")
+            if isinstance(exc, (SystemCallError, CacheUnavailable)):
+                # An event is published whole or not at all: the WMS retries it later.
+                return _answer(503, "UNAVAILABLE", "cannot look up the order's account; retry")
             raise
         await seen.done(event.event_id)
         return _answer(202, "accepted", "published", event_id=event.event_id, entry_id=entry)
@@ -210,14 +216,37 @@ def webhook_route(
     return Route(path, receive, methods=["POST"])
 
 
+_ACCOUNT_TTL_SECONDS = 24 * 3600.0
+
+
+def erp_account_lookup(erp: ErpClient, cache: Cache) -> AccountLookup:
+    """The CRM account of an ERP order, as the ERP records it, remembered in ``cache`` (an
+    order never changes hands). ``None`` for an order the ERP does not know; an ERP that
+    cannot answer raises ``SystemCallError``."""
+
+    async def account_of(order_id: str) -> str | None:
+        key = f"wms-webhooks:account-of:{order_id}"
+        cached = await cache.get(key)
+        if cached is not None:
+            return cached.decode() or None
+        found = await erp.orders([order_id])
+        account = found[0].account_id if found else None
+        await cache.set(key, (account or "").encode(), ttl_seconds=_ACCOUNT_TTL_SECONDS)
+        return account
+
+    return account_of
+
+
 def mount_webhook_intake(
     app: Starlette, settings: Settings, cache: Cache, *, bus: EventBus | None = None
 ) -> None:
     """Add ``POST /webhooks/wms`` to ``app``, publishing to ``bus``: one the caller owns and
     shares (``crossdock up`` runs the consumers on it), or else one of the app's own, made as
-    ``settings`` say and closed with the app."""
+    ``settings`` say and closed with the app. Each event is enriched with its order's CRM
+    account, as the ERP at ``settings.system_url("erp")`` records it."""
     own_bus = bus is None
     target = create_event_bus(settings.redis_url) if bus is None else bus
+    erp = system_client("erp", settings)
     lifecycle = settings.wms_lifecycle
     app.router.routes.append(
         webhook_route(
@@ -225,10 +254,9 @@ def mount_webhook_intake(
             SeenEvents(cache, SEEN_SCOPE),
             secret=lifecycle.webhook_secret,
             tolerance_seconds=lifecycle.signature_tolerance_seconds,
+            account_of=erp_account_lookup(ErpClient(erp), cache),
         )
     )
-    if not own_bus:
-        return
     inner = app.router.lifespan_context
 
     @asynccontextmanager
@@ -237,6 +265,8 @@ def mount_webhook_intake(
             try:
                 yield
             finally:
-                await target.aclose()
+                await erp.aclose()
+                if own_bus:
+                    await target.aclose()
 
     app.router.lifespan_context = lifespan

@@ -4,6 +4,7 @@ signed milestones are normalized and published once; bad ones are refused and pu
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -32,6 +33,7 @@ from subgraphs.wms.webhooks import (
     mount_webhook_intake,
     webhook_route,
 )
+from systems.world_records import World
 from tests.support.redis import require_redis, unique_prefix
 from tests.support.servers import serve
 
@@ -376,12 +378,12 @@ def test_an_account_lookup_enriches_the_event() -> None:
         assert accounts == ["001CD000000000042A", None]
 
 
-def test_mounting_the_intake_takes_one_call(base_settings: Settings) -> None:
+def test_mounting_the_intake_takes_one_call(settings: Settings) -> None:
     async def home(request: Request) -> Response:
         return JSONResponse({"ok": True})
 
     app = Starlette(routes=[Route("/health", home)])
-    settings = base_settings.model_copy(
+    settings = settings.model_copy(
         update={"redis_url": None, "wms_lifecycle": WmsLifecycleSettings(webhook_secret=SECRET)}
     )
     mount_webhook_intake(app, settings, MemoryCache())
@@ -389,3 +391,43 @@ def test_mounting_the_intake_takes_one_call(base_settings: Settings) -> None:
         assert post(client, webhook()).status_code == 202
         assert post(client, webhook(), secret="wrong").status_code == 401
         assert client.get("/health").json() == {"ok": True}
+
+
+def test_the_mounted_intake_names_the_account_the_erp_records(
+    settings: Settings, world: World
+) -> None:
+    order = world.orders[0]
+    bus = InProcessBus()
+    stream = "fulfillment-milestones"
+    app = Starlette()
+    settings = settings.model_copy(
+        update={"redis_url": None, "wms_lifecycle": WmsLifecycleSettings(webhook_secret=SECRET)}
+    )
+    mount_webhook_intake(app, settings, MemoryCache(), bus=bus)
+
+    async def published() -> list[FulfillmentMilestone]:
+        await bus.ensure_group(stream, "reader", start_id="0")
+        read = await bus.read(stream, "reader", "r", count=100)
+        return [FulfillmentMilestone.from_json(d.data) for d in read]
+
+    with serve(app) as url, httpx.Client(base_url=url, timeout=10) as client:
+        assert post(client, webhook(order_ref=order.id)).status_code == 202
+        assert post(client, webhook(order_ref="999999999")).status_code == 202
+    events = asyncio.run(published())
+    assert [e.account_id for e in events] == [order.account_id, None]
+
+
+def test_an_intake_that_cannot_reach_the_erp_publishes_nothing(base_settings: Settings) -> None:
+    # base_settings point at no running ERP: the account cannot be looked up.
+    bus = InProcessBus()
+    app = Starlette()
+    settings = base_settings.model_copy(
+        update={"redis_url": None, "wms_lifecycle": WmsLifecycleSettings(webhook_secret=SECRET)}
+    )
+    mount_webhook_intake(app, settings, MemoryCache(), bus=bus)
+    with serve(app) as url, httpx.Client(base_url=url, timeout=20) as client:
+        answer = post(client, webhook())
+        assert answer.status_code == 503
+        assert "account" in answer.json()["error"]["message"]
+    streams = asyncio.run(bus.streams())
+    assert all(stream.length == 0 for stream in streams)

@@ -9,12 +9,15 @@ Packages, in the order a request meets them:
   nodes, cached by document and operation name;
 - ``gateway.executor``: a plan run against the subgraphs (one pooled HTTP client per subgraph,
   one deduplicated ``_entities`` call per ``Flatten``), merged and shaped as the client asked;
-- ``gateway.engine``: parse, validate, limits, variables, plan and execute for one request;
+  a subscription is opened on its subgraph over one shared graphql-transport-ws connection
+  and each event finished with the rest of its plan;
+- ``gateway.engine``: parse, validate, limits, variables, plan and execute for one request
+  (``execute``), or a stream of responses for a subscription (``stream``);
 - ``gateway.server``: the Starlette app (``POST``/``GET /graphql``, GraphiQL, ``/health``,
   ``/ready``) with supergraph reloading.
 """
 
-from gateway.engine import Gateway, RequestOutcome
+from gateway.engine import Gateway, RequestOutcome, StreamOutcome
 from gateway.limits import Limits
 
-__all__ = ["Gateway", "Limits", "RequestOutcome"]
+__all__ = ["Gateway", "Limits", "RequestOutcome", "StreamOutcome"]

@@ -1,4 +1,5 @@
-"""The gateway engine: one GraphQL request in, one response out (parse, validate, plan, run).
+"""The gateway engine: one GraphQL request in, one response out (parse, validate, plan, run),
+or a stream of responses for a subscription (:meth:`Gateway.stream`).
 
 Errors a client can get, by ``extensions.code``::
 
@@ -8,12 +9,14 @@ Errors a client can get, by ``extensions.code``::
                                tokens), unknown operation
     BAD_USER_INPUT             variable values that do not fit their types
     SUBGRAPH_ERROR             a subgraph failed or reported an error (with ``serviceName``)
+    SUBSCRIPTION_TOO_SLOW      a subscription's events came faster than its client read them
     INTERNAL                   the gateway could not plan the operation
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,7 +38,7 @@ from gateway.supergraph import Supergraph
 from gateway.wire import GraphQLError as WireError
 from gateway.wire import GraphQLRequest, GraphQLResponse
 
-__all__ = ["Gateway", "GatewayStats", "RequestOutcome"]
+__all__ = ["Gateway", "GatewayStats", "RequestOutcome", "StreamOutcome"]
 
 
 @dataclass(frozen=True)
@@ -118,11 +121,43 @@ def _weight(query: str, prepared: _Prepared) -> int:
 
 
 @dataclass(frozen=True)
+class StreamOutcome:
+    """What :meth:`Gateway.stream` gives: a refusal, or the responses to send, in order."""
+
+    # Set when the request fails before running: the same outcome :meth:`Gateway.execute` has.
+    refused: RequestOutcome | None = None
+    # Set otherwise: one response for a query or mutation, one per event for a subscription.
+    responses: AsyncGenerator[GraphQLResponse, None] | None = None
+
+
+_SUBSCRIPTION_OVER_HTTP = (
+    "Subscriptions are not served over plain HTTP: use a WebSocket (graphql-transport-ws) or "
+    "server-sent events (Accept: text/event-stream)."
+)
+
+
+def _planning_failed(error: PlanningError) -> RequestOutcome:
+    return RequestOutcome({"errors": [_error(f"Query planning failed: {error}", "INTERNAL")]})
+
+
+@dataclass(frozen=True)
 class _State:
     supergraph: Supergraph
     planner: QueryPlanner
     executor: Executor
     documents: SizedLru[bytes, _Prepared]
+
+
+@dataclass(frozen=True)
+class _Admitted:
+    """A request that may run: its operation planned, its variables coerced."""
+
+    state: _State
+    operation: Operation
+    plan: QueryPlan
+    # As the client sent them (forwarded to subgraphs), and coerced (for @skip/@include).
+    variables: dict[str, Any]
+    coerced: dict[str, Any]
 
 
 class Gateway:
@@ -179,6 +214,7 @@ class Gateway:
         self.state = self._state(supergraph)
 
     async def aclose(self) -> None:
+        """Close the subgraph connections; running subscriptions end with an error response."""
         await self.transport.aclose()
 
     def cache_key(self, query: str) -> bytes | None:
@@ -226,7 +262,52 @@ class Gateway:
     async def execute(
         self, request: GraphQLRequest, *, allow_mutations: bool = True
     ) -> RequestOutcome:
-        """Run one request; never raises for anything a client sends."""
+        """Run one request; never raises for anything a client sends.
+
+        A subscription is refused: it needs a connection that stays open (see :meth:`stream`).
+        """
+        admitted = self._admit(request, allow_mutations=allow_mutations, streaming=False)
+        if isinstance(admitted, RequestOutcome):
+            return admitted
+        return RequestOutcome(await self._run(admitted))
+
+    async def stream(self, request: GraphQLRequest) -> StreamOutcome:
+        """Run any operation as a stream of responses; never raises for anything a client sends.
+
+        A query or mutation streams its one response; a subscription one response per event,
+        ending when the subgraph completes it, or after a response with only ``errors`` when
+        it fails (the subgraph cannot be reached, fails, drops the connection, or the client
+        reads too slowly: ``SUBSCRIPTION_TOO_SLOW``). Requests that cannot run are
+        ``refused`` with what :meth:`execute` answers. Nothing starts before the first
+        ``__anext__``; ``await responses.aclose()`` (or cancelling the task iterating it)
+        stops it and completes the subscription on the subgraph.
+        """
+        admitted = self._admit(request, allow_mutations=True, streaming=True)
+        if isinstance(admitted, RequestOutcome):
+            return StreamOutcome(refused=admitted)
+        if admitted.operation.kind != "subscription":
+            return StreamOutcome(responses=self._once(admitted))
+        try:
+            responses = admitted.state.executor.subscribe(
+                admitted.plan, admitted.operation, admitted.variables, admitted.coerced
+            )
+        except PlanningError as error:
+            return StreamOutcome(refused=_planning_failed(error))
+        return StreamOutcome(responses=responses)
+
+    async def _once(self, admitted: _Admitted) -> AsyncGenerator[GraphQLResponse, None]:
+        yield await self._run(admitted)
+
+    @staticmethod
+    async def _run(admitted: _Admitted) -> GraphQLResponse:
+        return await admitted.state.executor.execute(
+            admitted.plan, admitted.operation, admitted.variables, admitted.coerced
+        )
+
+    def _admit(
+        self, request: GraphQLRequest, *, allow_mutations: bool, streaming: bool
+    ) -> RequestOutcome | _Admitted:
+        """The request ready to run, planned; or the outcome that refuses it."""
         state = self.state
         self.stats.requests += 1
         query = request.get("query")
@@ -263,10 +344,9 @@ class Gateway:
             return RequestOutcome(
                 {"errors": [_error(str(error), "GRAPHQL_VALIDATION_FAILED")]}, "invalid"
             )
-        if operation.kind == "subscription":
+        if operation.kind == "subscription" and not streaming:
             return RequestOutcome(
-                {"errors": [_error("Subscriptions need a WebSocket.", "BAD_REQUEST")]},
-                "bad_request",
+                {"errors": [_error(_SUBSCRIPTION_OVER_HTTP, "BAD_REQUEST")]}, "bad_request"
             )
         coerced = get_variable_values(
             state.supergraph.api_schema,
@@ -281,11 +361,8 @@ class Gateway:
         try:
             plan = self._plan(state, operation, coerced.coerced, key)
         except PlanningError as error:
-            return RequestOutcome(
-                {"errors": [_error(f"Query planning failed: {error}", "INTERNAL")]}
-            )
-        response = await state.executor.execute(plan, operation, raw_variables, coerced.coerced)
-        return RequestOutcome(response)
+            return _planning_failed(error)
+        return _Admitted(state, operation, plan, raw_variables, coerced.coerced)
 
     @staticmethod
     def _operation(prepared: _Prepared, operation_name: str | None) -> Operation:

@@ -1,12 +1,12 @@
-"""Execute a plan and shape its response: the executor's public face."""
+"""Execute a plan and shape its response (or a response per event): the executor's face."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncGenerator, Mapping
 from typing import Any
 
 from gateway.executor._run import PlanRun
-from gateway.executor._shape import shape_response
+from gateway.executor._subscribe import split_subscription_plan, subscription_responses
 from gateway.executor._transport import SubgraphTransport
 from gateway.planner import Operation, QueryPlan
 from gateway.supergraph import Supergraph
@@ -36,16 +36,21 @@ class Executor:
         """
         run = PlanRun(self.supergraph, self.transport, variables)
         await run.run(plan.node)
-        data = shape_response(
-            self.supergraph.api_schema,
-            operation,
-            variables if coerced is None else coerced,
-            run.data,
-            run.errors,
-            run.failed,
+        return run.response(operation, coerced)
+
+    def subscribe(
+        self,
+        plan: QueryPlan,
+        operation: Operation,
+        variables: Mapping[str, Any],
+        coerced: Mapping[str, Any] | None = None,
+    ) -> AsyncGenerator[GraphQLResponse, None]:
+        """One response per event of a subscription's plan; see :func:`subscription_responses`.
+
+        Raises :class:`PlanningError` (before anything is opened) for a plan that does not
+        start with the subscription's own fetch.
+        """
+        primary, rest = split_subscription_plan(plan)
+        return subscription_responses(
+            self.supergraph, self.transport, primary, rest, operation, variables, coerced
         )
-        response: GraphQLResponse = {}
-        if run.errors:
-            response["errors"] = run.errors
-        response["data"] = data
-        return response

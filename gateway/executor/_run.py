@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from gateway.executor._errors import subgraph_error
 from gateway.executor._merge import (
     ResponsePath,
     deep_merge,
@@ -16,8 +17,9 @@ from gateway.executor._merge import (
     representation,
     restore_keys,
 )
+from gateway.executor._shape import shape_response
 from gateway.executor._transport import SubgraphFetchError, SubgraphTransport
-from gateway.planner import Fetch, Flatten, Parallel, PlanNode, Sequence
+from gateway.planner import Fetch, Flatten, Operation, Parallel, PlanNode, Sequence
 from gateway.supergraph import Supergraph
 from gateway.wire import GraphQLError, GraphQLRequest, GraphQLResponse
 
@@ -54,6 +56,28 @@ class PlanRun:
                 await self.run(child)
         elif isinstance(node, Parallel):
             await asyncio.gather(*(self.run(child) for child in node.nodes))
+
+    def response(
+        self, operation: Operation, coerced: Mapping[str, Any] | None = None
+    ) -> GraphQLResponse:
+        """The client's response: the merged data shaped to ``operation``, with the errors.
+
+        ``coerced`` (defaults applied) decide ``@skip``/``@include``; without them the
+        variables as sent do.
+        """
+        data = shape_response(
+            self.supergraph.api_schema,
+            operation,
+            self.variables if coerced is None else coerced,
+            self.data,
+            self.errors,
+            self.failed,
+        )
+        response: GraphQLResponse = {}
+        if self.errors:
+            response["errors"] = self.errors
+        response["data"] = data
+        return response
 
     def request(self, fetch: Fetch, extra: dict[str, Any] | None = None) -> GraphQLRequest:
         variables = {n: self.variables[n] for n in fetch.variables if n in self.variables}
@@ -101,8 +125,11 @@ class PlanRun:
         response = await self.send(
             fetch, self.request(fetch), lambda: [[key] for key in fetch.root_keys]
         )
-        if response is None:
-            return
+        if response is not None:
+            self.merge_root(fetch, response)
+
+    def merge_root(self, fetch: Fetch, response: Mapping[str, Any]) -> None:
+        """Merge a root fetch's answer (or one subscription event) at the root, with its errors."""
         data = response.get("data")
         if isinstance(data, dict):
             if fetch.renames:
@@ -176,19 +203,9 @@ class PlanRun:
         return [[where[id(obj)] for obj in group if id(obj) in where] for group in targets]
 
     def add_error(self, error: Any, service: str, repath: Any) -> None:
-        if not isinstance(error, dict):
-            return
-        out: GraphQLError = {"message": str(error.get("message", "Subgraph error"))}
-        path = error.get("path")
-        if isinstance(path, list):
-            client_path = repath(path)
-            if client_path is not None:
-                out["path"] = client_path
-        extensions = dict(error.get("extensions") or {})
-        extensions.setdefault("code", "SUBGRAPH_ERROR")
-        extensions["serviceName"] = service
-        out["extensions"] = extensions
-        self.errors.append(out)
+        out = subgraph_error(error, service, repath)
+        if out is not None:
+            self.errors.append(out)
 
 
 def _common_prefix(paths: list[ResponsePath]) -> ResponsePath:

@@ -1,4 +1,5 @@
-"""HTTP to subgraphs: one pool of keep-alive connections per subgraph URL."""
+"""To subgraphs: HTTP over a pool of keep-alive connections per subgraph URL, and subscriptions
+over one graphql-transport-ws connection per subgraph URL."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 import orjson
 
 from gateway.executor._http import DEFAULT_MAX_RESPONSE_BYTES, BadUrl, Endpoint, HttpError
+from gateway.executor._ws_client import SubscriptionClient, SubscriptionSettings
 from gateway.wire import GraphQLRequest, GraphQLResponse
 
 __all__ = ["SubgraphFetchError", "SubgraphTransport", "TransportSettings"]
@@ -35,6 +37,14 @@ class TransportSettings:
     max_keepalive_connections: int = 100
     # A subgraph response body over this many bytes fails the fetch.
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    # Subscriptions: from connection_init to the subgraph's connection_ack.
+    subscription_ack_timeout: float = 5.0
+    # Events one subscription may have waiting for its client; one more ends it as too slow.
+    subscription_buffer: int = 32
+    # WebSocket pings on a quiet subscription connection (and how long a pong may take).
+    subscription_ping_interval: float | None = 20.0
+    # A subscription connection without subscriptions this long is closed (None: never).
+    subscription_idle_timeout: float | None = 60.0
 
 
 _HEADERS = {
@@ -56,6 +66,18 @@ class SubgraphTransport:
     def __init__(self, settings: TransportSettings | None = None) -> None:
         self.settings = settings or TransportSettings()
         self._endpoints: dict[str, Endpoint] = {}
+        s = self.settings
+        self.subscriptions = SubscriptionClient(
+            SubscriptionSettings(
+                connect_timeout=s.connect_timeout,
+                ack_timeout=s.subscription_ack_timeout,
+                buffer=s.subscription_buffer,
+                ping_interval=s.subscription_ping_interval,
+                ping_timeout=s.subscription_ping_interval,
+                max_message_bytes=s.max_response_bytes,
+                idle_timeout=s.subscription_idle_timeout,
+            )
+        )
 
     def endpoint(self, url: str) -> Endpoint:
         endpoint = self._endpoints.get(url)
@@ -100,3 +122,4 @@ class SubgraphTransport:
         endpoints, self._endpoints = self._endpoints, {}
         for endpoint in endpoints.values():
             endpoint.close()
+        await self.subscriptions.aclose()

@@ -1,0 +1,267 @@
+"""A two-subgraph federation with a subscription, driven by the test, on real loopback servers.
+
+``events`` owns ``Subscription.milestones(orderId)``: each subscriber's generator waits on its
+own asyncio queue, filled by :meth:`Feed.publish` from the test's thread (the servers run in
+threads of their own). ``Milestone.order`` is an ``Order`` entity whose ``total`` only the
+``ledger`` subgraph resolves, so every event needs an entity fetch. Each server is wrapped in
+a :class:`Door` that counts WebSocket connections, can close them from the server side, and
+can answer every HTTP request with a 503, so tests observe what the subgraphs saw.
+
+Reusable by the gateway's server tests: ``with running_federation() as fed: ...``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncGenerator, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import strawberry
+import strawberry.federation
+from starlette.applications import Starlette
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from gateway.composition import SubgraphSource, compose
+from gateway.supergraph import Supergraph, parse_supergraph
+from subgraphs.common.app import SubgraphGraphQL
+from subgraphs.common.sdl import subgraph_sdl
+from tests.support.servers import serve
+
+__all__ = ["Door", "Federation", "Feed", "running_federation"]
+
+
+class _End:
+    """Put on a subscriber's queue: its generator returns (the subgraph completes)."""
+
+
+class _Fail:
+    """Put on a subscriber's queue: its generator raises (the subgraph sends ``error``)."""
+
+
+@dataclass
+class Feed:
+    """The events subgraph's subscribers by order id, fed from any thread.
+
+    Each subscriber's queue belongs to the loop of the server thread it runs in (several
+    federations may run in one test session): items reach it through that loop.
+    """
+
+    queues: dict[str, dict[asyncio.Queue[Any], asyncio.AbstractEventLoop]] = field(
+        default_factory=dict
+    )
+    opened: int = 0
+    closed: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def active(self, order_id: str | None = None) -> int:
+        """Generators running now (for one order, or in all)."""
+        with self.lock:
+            if order_id is not None:
+                return len(self.queues.get(order_id, ()))
+            return sum(len(q) for q in self.queues.values())
+
+    def publish(self, order_id: str, seq: int, type_: str = "PICKED") -> None:
+        """Send one milestone to every current subscriber of ``order_id``."""
+        order = OrderRef(id=strawberry.ID(order_id))
+        self._put(order_id, Milestone(seq=seq, type=type_, order=order))
+
+    def end(self, order_id: str) -> None:
+        """Complete every subscription of ``order_id`` from the subgraph's side."""
+        self._put(order_id, _End())
+
+    def fail(self, order_id: str) -> None:
+        """Make every subscription of ``order_id`` raise in the subgraph."""
+        self._put(order_id, _Fail())
+
+    def _put(self, order_id: str, item: Any) -> None:
+        with self.lock:
+            subscribers = list(self.queues.get(order_id, {}).items())
+        for queue, loop in subscribers:
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+
+    def register(self, order_id: str) -> asyncio.Queue[Any]:
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        with self.lock:
+            self.queues.setdefault(order_id, {})[queue] = asyncio.get_running_loop()
+            self.opened += 1
+        return queue
+
+    def unregister(self, order_id: str, queue: asyncio.Queue[Any]) -> None:
+        with self.lock:
+            self.queues.get(order_id, {}).pop(queue, None)
+            self.closed += 1
+
+
+FEED = Feed()
+
+
+@strawberry.federation.type(keys=["id"], name="Order")
+class OrderRef:
+    id: strawberry.ID
+
+
+@strawberry.type
+class Milestone:
+    seq: int
+    type: str
+    order: OrderRef
+
+
+@strawberry.type(name="Query")
+class EventsQuery:
+    @strawberry.field
+    def last_seq(self) -> int:
+        return 0
+
+
+@strawberry.type(name="Mutation")
+class EventsMutation:
+    @strawberry.mutation
+    def publish(self, order_id: strawberry.ID, seq: int) -> Milestone:
+        """Publish one milestone (so a mutation has a visible effect on subscribers)."""
+        FEED.publish(str(order_id), seq)
+        return Milestone(seq=seq, type="PICKED", order=OrderRef(id=order_id))
+
+
+@strawberry.type(name="Subscription")
+class EventsSubscription:
+    @strawberry.subscription
+    async def milestones(self, order_id: strawberry.ID) -> AsyncGenerator[Milestone, None]:
+        queue = FEED.register(str(order_id))
+        try:
+            while True:
+                item = await queue.get()
+                if isinstance(item, _End):
+                    return
+                if isinstance(item, _Fail):
+                    raise RuntimeError("milestone source failed")
+                yield item
+        finally:
+            FEED.unregister(str(order_id), queue)
+
+
+@strawberry.federation.type(keys=["id"], name="Order")
+class LedgerOrder:
+    id: strawberry.ID
+
+    @strawberry.field
+    def total(self) -> int | None:
+        """100 times the number the order id ends with (nullable, as fields of another
+        subgraph than their entity's are in the graph: one subgraph down nulls only them)."""
+        return 100 * int(str(self.id).rsplit("-", 1)[-1])
+
+    @classmethod
+    def resolve_reference(cls, id: strawberry.ID) -> LedgerOrder:
+        return cls(id=id)
+
+
+@strawberry.type(name="Query")
+class LedgerQuery:
+    @strawberry.field
+    def order(self, id: strawberry.ID) -> LedgerOrder:
+        return LedgerOrder(id=id)
+
+
+EVENTS_SCHEMA = strawberry.federation.Schema(
+    query=EventsQuery,
+    mutation=EventsMutation,
+    subscription=EventsSubscription,
+    types=[OrderRef],
+)
+EVENTS_SDL = subgraph_sdl(EVENTS_SCHEMA)
+LEDGER_SCHEMA = strawberry.federation.Schema(query=LedgerQuery, types=[LedgerOrder])
+
+
+class Door:
+    """An ASGI wrapper: counts WebSocket connections, closes them, or fails HTTP on demand."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.websockets_total = 0
+        self.websockets_open = 0
+        self.http_down = False
+        self._sends: dict[int, tuple[asyncio.AbstractEventLoop, Send]] = {}
+        self._lock = threading.Lock()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self.http_down:
+            await send({"type": "http.response.start", "status": 503, "headers": []})
+            await send({"type": "http.response.body", "body": b"down"})
+            return
+        if scope["type"] != "websocket":
+            await self.app(scope, receive, send)
+            return
+        key = id(scope)
+        with self._lock:
+            self.websockets_total += 1
+            self.websockets_open += 1
+            self._sends[key] = (asyncio.get_running_loop(), send)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            with self._lock:
+                self.websockets_open -= 1
+                del self._sends[key]
+
+    def kill_websockets(self) -> None:
+        """Close every open WebSocket from the server's side (code 1011), as a crash would."""
+        with self._lock:
+            sends = list(self._sends.values())
+        message = {"type": "websocket.close", "code": 1011, "reason": "killed by the test"}
+
+        async def close(send: Send) -> None:
+            await send(message)
+
+        for loop, send in sends:
+            asyncio.run_coroutine_threadsafe(close(send), loop)
+
+
+@dataclass
+class Federation:
+    """The running federation: the feed, each subgraph's door and URL, and the supergraph."""
+
+    feed: Feed
+    events: Door
+    ledger: Door
+    urls: dict[str, str]
+    supergraph: Supergraph
+
+
+def supergraph_sdl(urls: dict[str, str]) -> str:
+    return compose(
+        [
+            SubgraphSource("events", urls["events"], EVENTS_SDL),
+            SubgraphSource("ledger", urls["ledger"], subgraph_sdl(LEDGER_SCHEMA)),
+        ]
+    )
+
+
+def _app(schema: strawberry.federation.Schema) -> Starlette:
+    view = SubgraphGraphQL(schema, object)
+    # The gateway multiplexes all its subscriptions to a subgraph on one connection: strawberry
+    # would refuse the 101st by default.
+    view.max_subscriptions_per_connection = None
+    return Starlette(
+        routes=[
+            Route("/graphql", view, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", view),
+        ]
+    )
+
+
+@contextmanager
+def running_federation() -> Iterator[Federation]:
+    """Both subgraphs on loopback, composed; stopped on exit."""
+    events = Door(_app(EVENTS_SCHEMA))
+    ledger = Door(_app(LEDGER_SCHEMA))
+    with ExitStack() as stack:
+        urls = {
+            "events": stack.enter_context(serve(events)) + "/graphql",
+            "ledger": stack.enter_context(serve(ledger)) + "/graphql",
+        }
+        supergraph = parse_supergraph(supergraph_sdl(urls))
+        yield Federation(FEED, events, ledger, urls, supergraph)

@@ -19,6 +19,8 @@ __all__ = ["SubgraphGraphQL", "create_graphql_app"]
 
 logger = logging.getLogger(__name__)
 
+MAX_SUBSCRIPTIONS_PER_CONNECTION = 50_000
+
 
 class SubgraphGraphQL(GraphQL[object, None]):
     """Strawberry's ASGI view with a fresh context (fresh loaders) per request.
@@ -28,7 +30,10 @@ class SubgraphGraphQL(GraphQL[object, None]):
     """
 
     def __init__(self, schema: strawberry.federation.Schema, context_getter: Callable[[], object]):
-        super().__init__(schema)
+        # The gateway multiplexes every subscription of its clients to this subgraph over one
+        # connection, so Strawberry's default cap of 100 per connection would refuse the
+        # 101st subscriber; the cap stays, sized for one gateway's worth of subscribers.
+        super().__init__(schema, max_subscriptions_per_connection=MAX_SUBSCRIPTIONS_PER_CONNECTION)
         self._context_getter = context_getter
 
     async def get_context(

@@ -1,4 +1,5 @@
-"""The gateway server: Starlette app with GraphQL over HTTP, GraphiQL, health and readiness."""
+"""The gateway server: Starlette app with GraphQL over HTTP, subscriptions over WebSocket
+(graphql-transport-ws) and server-sent events, GraphiQL, health, readiness and metrics."""
 
 from gateway.server._app import create_app, create_gateway_app
 from gateway.server._reload import SupergraphWatcher, load_supergraph

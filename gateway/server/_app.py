@@ -1,4 +1,5 @@
-"""The gateway's HTTP face: GraphQL over HTTP, GraphiQL, ``/health``, ``/ready``, ``/metrics``."""
+"""The gateway's face: GraphQL over HTTP, server-sent events and WebSocket on ``/graphql``,
+GraphiQL, ``/health``, ``/ready``, ``/metrics``."""
 
 from __future__ import annotations
 
@@ -7,58 +8,28 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import orjson
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from gateway.engine import Gateway, GatewayStats, RequestOutcome
 from gateway.executor import SubgraphTransport
+from gateway.server._gauges import StreamGauges
 from gateway.server._graphiql import ASSET_PREFIX, GRAPHIQL_HTML, graphiql_asset
+from gateway.server._http import error_body, read_get, read_post, respond
 from gateway.server._reload import SupergraphWatcher, load_supergraph
 from gateway.server._settings import GatewaySettings
-from gateway.wire import GraphQLRequest, GraphQLResponse
+from gateway.server._sse import EventStreams, wants_event_stream
+from gateway.server._ws import GraphQLWebSocket
+from gateway.wire import GraphQLRequest
 
 __all__ = ["create_app", "create_gateway_app"]
 
 log = logging.getLogger("gateway.server")
-
-_GRAPHQL_RESPONSE = "application/graphql-response+json"
-
-
-class _TooLarge(Exception):
-    pass
-
-
-def _error_body(message: str, code: str) -> GraphQLResponse:
-    return {"errors": [{"message": message, "extensions": {"code": code}}]}
-
-
-def _wants_graphql_response(request: Request) -> bool:
-    return _GRAPHQL_RESPONSE in request.headers.get("accept", "")
-
-
-def _respond(request: Request, outcome: RequestOutcome) -> Response:
-    """Status codes per GraphQL-over-HTTP: ``application/json`` keeps 200 for invalid
-    operations; ``application/graphql-response+json`` answers them 400."""
-    modern = _wants_graphql_response(request)
-    status = 200
-    if outcome.status == "bad_request" or (outcome.status == "invalid" and modern):
-        status = 400
-    elif outcome.status == "not_allowed":
-        status = 405
-    headers = {"allow": "POST"} if status == 405 else None
-    return Response(
-        orjson.dumps(outcome.response),
-        status_code=status,
-        media_type=_GRAPHQL_RESPONSE if modern else "application/json",
-        headers=headers,
-    )
-
 
 _METRICS = {
     "requests": "GraphQL requests the engine ran or refused",
@@ -70,8 +41,9 @@ _METRICS = {
 }
 
 
-def prometheus_text(stats: GatewayStats) -> bytes:
-    """``stats`` as Prometheus counters named ``crossdock_gateway_<field>_total``."""
+def prometheus_text(stats: GatewayStats, gauges: StreamGauges | None = None) -> bytes:
+    """``stats`` as Prometheus counters named ``crossdock_gateway_<field>_total``, then
+    ``gauges`` (open WebSockets, running operations)."""
     lines = []
     for field, help_text in _METRICS.items():
         name = f"crossdock_gateway_{field}_total"
@@ -80,27 +52,9 @@ def prometheus_text(stats: GatewayStats) -> bytes:
             f"# TYPE {name} counter",
             f"{name} {getattr(stats, field)}",
         ]
+    if gauges is not None:
+        lines += gauges.prometheus_lines()
     return ("\n".join(lines) + "\n").encode()
-
-
-def _plain(status: int, message: str, code: str) -> Response:
-    return Response(
-        orjson.dumps(_error_body(message, code)), status_code=status, media_type="application/json"
-    )
-
-
-async def _read_body(request: Request, limit: int | None) -> bytes:
-    declared = request.headers.get("content-length")
-    if limit is not None and declared and declared.isdigit() and int(declared) > limit:
-        raise _TooLarge
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if limit is not None and size > limit:
-            raise _TooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 async def _method_not_allowed(request: Request, exc: Exception) -> Response:
@@ -109,7 +63,7 @@ async def _method_not_allowed(request: Request, exc: Exception) -> Response:
     allow = headers.get("Allow", "")
     return Response(
         orjson.dumps(
-            _error_body(f"Method not allowed; use {allow or 'another method'}.", "BAD_REQUEST")
+            error_body(f"Method not allowed; use {allow or 'another method'}.", "BAD_REQUEST")
         ),
         status_code=405,
         media_type="application/json",
@@ -117,54 +71,30 @@ async def _method_not_allowed(request: Request, exc: Exception) -> Response:
     )
 
 
-def _get_request(request: Request) -> GraphQLRequest | None:
-    params = request.query_params
-    body: dict[str, Any] = {"query": params.get("query")}
-    if "operationName" in params:
-        body["operationName"] = params["operationName"] or None
-    if params.get("variables"):
-        try:
-            body["variables"] = orjson.loads(params["variables"])
-        except orjson.JSONDecodeError:
-            return None
-    return body  # type: ignore[return-value]
-
-
 class _Handlers:
-    def __init__(self, gateway: Gateway, settings: GatewaySettings) -> None:
+    def __init__(self, gateway: Gateway, settings: GatewaySettings, gauges: StreamGauges) -> None:
         self.gateway = gateway
         self.settings = settings
+        self.gauges = gauges
+        self.event_streams = EventStreams(gateway, settings.sse_keepalive_interval, gauges)
 
     async def run(self, request: Request, body: GraphQLRequest, allow_mutations: bool) -> Response:
+        if wants_event_stream(request):
+            return await self.event_streams.respond(request, body, allow_mutations=allow_mutations)
         try:
             outcome = await self.gateway.execute(body, allow_mutations=allow_mutations)
         except Exception:
             log.exception("request failed inside the gateway")
             outcome = RequestOutcome(
-                {"data": None, **_error_body("Internal server error.", "INTERNAL")}
+                {"data": None, **error_body("Internal server error.", "INTERNAL")}
             )
-        return _respond(request, outcome)
+        return respond(request, outcome)
 
     async def post(self, request: Request) -> Response:
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if content_type != "application/json":
-            return _plain(415, "Content-Type must be application/json.", "BAD_REQUEST")
-        try:
-            raw = await _read_body(request, self.settings.max_body_bytes)
-        except _TooLarge:
-            return _plain(413, "Request body is too large.", "BAD_REQUEST")
-        except ClientDisconnect:
-            # The client went away mid-body: nobody will read an answer, and it is not ours
-            # to report as a failure.
-            log.debug("client disconnected before sending the whole body")
-            return Response(status_code=400)
-        try:
-            body = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            return _plain(400, "Request body is not valid JSON.", "BAD_REQUEST")
-        if not isinstance(body, dict):
-            return _plain(400, "Request body must be a JSON object.", "BAD_REQUEST")
-        return await self.run(request, body, allow_mutations=True)  # type: ignore[arg-type]
+        body = await read_post(request, self.settings.max_body_bytes)
+        if isinstance(body, Response):
+            return body
+        return await self.run(request, body, allow_mutations=True)
 
     async def graphql(self, request: Request) -> Response:
         if request.method == "POST":
@@ -173,21 +103,22 @@ class _Handlers:
 
     async def get(self, request: Request) -> Response:
         accept = request.headers.get("accept", "")
-        if "query" not in request.query_params:
-            if self.settings.graphiql and "text/html" in accept:
-                return HTMLResponse(GRAPHIQL_HTML)
-            return _plain(400, "Must provide query string.", "BAD_REQUEST")
-        body = _get_request(request)
-        if body is None:
-            return _plain(400, "Variables are not valid JSON.", "BAD_REQUEST")
+        if "query" not in request.query_params and self.settings.graphiql and "text/html" in accept:
+            return HTMLResponse(GRAPHIQL_HTML)
+        body = read_get(request)
+        if isinstance(body, Response):
+            return body
         return await self.run(request, body, allow_mutations=False)
 
     async def health(self, request: Request) -> Response:
         return Response(orjson.dumps({"status": "ok"}), media_type="application/json")
 
     async def metrics(self, request: Request) -> Response:
-        """The engine's counters in Prometheus' text format."""
-        return Response(prometheus_text(self.gateway.stats), media_type="text/plain; version=0.0.4")
+        """The engine's counters and the streaming gauges in Prometheus' text format."""
+        return Response(
+            prometheus_text(self.gateway.stats, self.gauges),
+            media_type="text/plain; version=0.0.4",
+        )
 
     async def ready(self, request: Request) -> Response:
         supergraph = self.gateway.supergraph
@@ -218,7 +149,9 @@ def create_app(
     watcher: SupergraphWatcher | None = None,
 ) -> Starlette:
     """A Starlette app serving ``gateway``; closes its subgraph clients on shutdown."""
-    handlers = _Handlers(gateway, settings or GatewaySettings())
+    settings = settings or GatewaySettings()
+    gauges = StreamGauges()
+    handlers = _Handlers(gateway, settings, gauges)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -234,6 +167,7 @@ def create_app(
     app = Starlette(
         routes=[
             Route("/graphql", handlers.graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", GraphQLWebSocket(gateway, settings, gauges)),
             Route("/health", handlers.health, methods=["GET"]),
             Route("/ready", handlers.ready, methods=["GET"]),
             Route("/metrics", handlers.metrics, methods=["GET"]),
@@ -244,6 +178,7 @@ def create_app(
     )
     app.state.gateway = gateway
     app.state.watcher = watcher
+    app.state.gauges = gauges
     return app
 
 

@@ -1,7 +1,8 @@
 """The GraphiQL page served on ``GET /graphql`` to browsers, and its vendored assets.
 
 The page loads GraphiQL, React and ReactDOM from the gateway itself (``static/``, see its
-README), so it works on a machine without internet access.
+README), so it works on a machine without internet access. Its fetcher runs subscriptions over
+a WebSocket on the same path with the graphql-ws client that the GraphiQL bundle includes.
 """
 
 from __future__ import annotations
@@ -39,7 +40,13 @@ GRAPHIQL_HTML = f"""<!doctype html>
   <script src="{ASSET_PREFIX}/react-dom-18.3.1.production.min.js"></script>
   <script src="{ASSET_PREFIX}/graphiql-3.9.0.min.js"></script>
   <script>
-    const fetcher = GraphiQL.createFetcher({{ url: window.location.pathname }});
+    // Subscriptions go over a WebSocket to the same path (graphql-transport-ws, with the
+    // graphql-ws client bundled in GraphiQL); queries and mutations over HTTP.
+    const socketScheme = window.location.protocol === "https:" ? "wss:" : "ws:";
+    const fetcher = GraphiQL.createFetcher({{
+      url: window.location.pathname,
+      subscriptionUrl: `${{socketScheme}}//${{window.location.host}}${{window.location.pathname}}`,
+    }});
     ReactDOM.createRoot(document.getElementById("graphiql")).render(
       React.createElement(GraphiQL, {{ fetcher, defaultEditorToolsVisibility: true }})
     );

@@ -40,6 +40,16 @@ class GatewaySettings(BaseModel):
     reload_interval: float = Field(default=1.0, ge=0)
     graphiql: bool = True
     ready_timeout: float = Field(default=2.0, gt=0)
+    # Subscriptions over WebSocket (graphql-transport-ws) and server-sent events.
+    # Seconds a new WebSocket has to send ``connection_init`` before it is closed (4408).
+    ws_connection_init_timeout: float = Field(default=10.0, gt=0)
+    # A larger WebSocket message closes the socket (1009); operations running on one socket
+    # at once, beyond which a ``subscribe`` is answered with an ``error`` message.
+    ws_max_message_bytes: int = Field(default=1_000_000, gt=0)
+    ws_max_operations: int = Field(default=100, gt=0)
+    # Seconds between keep-alive comments on an idle event stream, so proxies keep it open
+    # and a vanished client is noticed.
+    sse_keepalive_interval: float = Field(default=15.0, gt=0)
 
     def limits(self) -> Limits:
         return Limits(

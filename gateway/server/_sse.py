@@ -1,0 +1,177 @@
+"""GraphQL over server-sent events (graphql-sse, "distinct connections mode") on ``/graphql``.
+
+A POST (JSON body) or GET (``?query=``) with ``Accept: text/event-stream`` runs one operation
+and answers ``text/event-stream``: an ``event: next`` per result, then ``event: complete``.
+A request that is not GraphQL (bad body, mutation over GET, ...) is refused as GraphQL over
+HTTP refuses it, with its status and a JSON body; an operation that does not parse or validate
+gets its errors as one ``next`` event, since the protocol wants validation errors on the
+stream (an ``EventSource`` shows nothing of a 400's body).
+
+The stream ends when the operation completes or the client hangs up: uvicorn reports the
+hang-up as ``http.disconnect`` on ``receive``, which a task watches, and ending the stream
+closes the engine's response stream and with it the upstream subscription.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncGenerator
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from gateway.engine import Gateway
+from gateway.planner import OperationError, select_operation
+from gateway.server._gauges import StreamGauges
+from gateway.server._http import error_body, respond
+from gateway.wire import GraphQLRequest, GraphQLResponse
+
+__all__ = ["EventStreams", "wants_event_stream"]
+
+log = logging.getLogger("gateway.server.sse")
+
+_EVENT_STREAM = "text/event-stream"
+_KEEPALIVE = b":\n\n"
+_COMPLETE = b"event: complete\ndata:\n\n"
+_HEADERS = {
+    "cache-control": "no-cache",
+    # Proxies (nginx) must pass each event on at once rather than buffer the stream.
+    "x-accel-buffering": "no",
+}
+
+
+def wants_event_stream(request: Request) -> bool:
+    return _EVENT_STREAM in request.headers.get("accept", "")
+
+
+def _next(response: GraphQLResponse) -> bytes:
+    # orjson never writes a raw newline, so one ``data:`` line carries the whole result.
+    return b"event: next\ndata: " + orjson.dumps(response) + b"\n\n"
+
+
+async def _one(response: GraphQLResponse) -> AsyncGenerator[GraphQLResponse, None]:
+    yield response
+
+
+class _EventStream(Response):
+    """Streams ``responses`` as events until they end or the client disconnects."""
+
+    media_type = "text/event-stream"
+
+    def __init__(
+        self,
+        responses: AsyncGenerator[GraphQLResponse, None],
+        keepalive: float,
+        gauges: StreamGauges,
+    ) -> None:
+        self.responses = responses
+        self.keepalive = keepalive
+        self.gauges = gauges
+        self.status_code = 200
+        self.background = None
+        self.init_headers(_HEADERS)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.gauges.active_subscriptions += 1
+        # One writer at a time on this response: events and keep-alives never interleave.
+        lock = asyncio.Lock()
+        try:
+            await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+            events = asyncio.create_task(self._events(send, lock))
+            hangup = asyncio.create_task(_disconnect(receive))
+            tasks = (events, hangup, asyncio.create_task(self._keepalives(send, lock)))
+            try:
+                await asyncio.wait((events, hangup), return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+            if not events.cancelled() and events.exception() is None:
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+        finally:
+            self.gauges.active_subscriptions -= 1
+
+    async def _events(self, send: Send, lock: asyncio.Lock) -> None:
+        responses = self.responses
+        try:
+            async for response in responses:
+                await self._write(send, lock, _next(response))
+        except (asyncio.CancelledError, OSError):
+            raise
+        except Exception:
+            log.exception("event stream failed while streaming")
+            internal = {"data": None, **error_body("Internal server error.", "INTERNAL")}
+            await self._write(send, lock, _next(internal))  # type: ignore[arg-type]
+        finally:
+            await responses.aclose()
+        await self._write(send, lock, _COMPLETE)
+
+    async def _keepalives(self, send: Send, lock: asyncio.Lock) -> None:
+        while True:
+            await asyncio.sleep(self.keepalive)
+            await self._write(send, lock, _KEEPALIVE)
+
+    @staticmethod
+    async def _write(send: Send, lock: asyncio.Lock, chunk: bytes) -> None:
+        async with lock:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+
+
+async def _disconnect(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+def _is_mutation(gateway: Gateway, request: GraphQLRequest) -> bool:
+    """Whether ``request`` asks for a mutation (checked on the engine's cached parse)."""
+    query = request.get("query")
+    if not isinstance(query, str) or not query:
+        return False
+    state = gateway.state
+    prepared = gateway.prepare(state, query, gateway.cache_key(query))
+    if prepared.parsed is None:
+        return False
+    name = request.get("operationName")
+    try:
+        operation = select_operation(prepared.parsed, name if isinstance(name, str) else None)
+    except OperationError:
+        return False
+    return operation.kind == "mutation"
+
+
+class EventStreams:
+    """Answers the GraphQL requests that accept ``text/event-stream``."""
+
+    def __init__(self, gateway: Gateway, keepalive: float, gauges: StreamGauges) -> None:
+        self.gateway = gateway
+        self.keepalive = keepalive
+        self.gauges = gauges
+
+    async def respond(
+        self, request: Request, body: GraphQLRequest, *, allow_mutations: bool
+    ) -> Response:
+        if not allow_mutations and _is_mutation(self.gateway, body):
+            refused = error_body(
+                "Only queries and subscriptions can be sent with GET.", "BAD_REQUEST"
+            )
+            return Response(
+                orjson.dumps(refused),
+                status_code=405,
+                media_type="application/json",
+                headers={"allow": "POST"},
+            )
+        try:
+            outcome = await self.gateway.stream(body)
+        except Exception:
+            log.exception("event stream failed inside the gateway")
+            internal = {"data": None, **error_body("Internal server error.", "INTERNAL")}
+            return _EventStream(_one(internal), self.keepalive, self.gauges)  # type: ignore[arg-type]
+        if outcome.refused is not None:
+            if outcome.refused.status == "invalid":
+                return _EventStream(_one(outcome.refused.response), self.keepalive, self.gauges)
+            return respond(request, outcome.refused)
+        assert outcome.responses is not None
+        return _EventStream(outcome.responses, self.keepalive, self.gauges)

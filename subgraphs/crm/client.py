@@ -4,20 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from cache.base import JSON
 from subgraphs.common.client import SystemClient
-from subgraphs.crm.records import AccountRecord, CaseRecord, ContactRecord
+from subgraphs.crm.records import AccountRecord, ActivityRecord, CaseRecord, ContactRecord
 from subgraphs.crm.vendor import (
     AccountPayload,
     CasePayload,
     ContactPayload,
+    TaskPayload,
     parse_list,
     parse_record,
 )
 
-__all__ = ["AccountPage", "CrmClient"]
+__all__ = ["AccountPage", "ActivitiesOf", "CrmClient"]
+
+ActivitiesOf = Literal["accountIds", "orderIds"]
+"""Whose activities: of accounts (by account id) or about orders (by ERP order id)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,11 +39,16 @@ class CrmClient:
         self.system = system
 
     async def _records(
-        self, path: str, ids: Sequence[str], *, param: str = "ids"
+        self,
+        path: str,
+        ids: Sequence[str],
+        *,
+        param: str = "ids",
+        extra: dict[str, str | int] | None = None,
     ) -> list[dict[str, Any]]:
         # Ids that cannot name a CRM record are not sent (see sendable_id).
         items = await self.system.get_many(
-            path, ids, param=param, items_key=lambda body: parse_list(body).records
+            path, ids, param=param, items_key=lambda body: parse_list(body).records, extra=extra
         )
         return items
 
@@ -88,6 +97,14 @@ class CrmClient:
             parse_record(CasePayload, data).record()
             for data in await self._records("/cases", order_ids, param="orderIds")
         ]
+
+    async def activities(
+        self, of: ActivitiesOf, keys: Sequence[str], *, limit_each: int
+    ) -> list[ActivityRecord]:
+        """The ``limit_each`` newest activities of each account (or order) of ``keys``, in one
+        call per 100 keys (``GET /tasks?accountIds=…&limitEach=…``)."""
+        data = await self._records("/tasks", keys, param=of, extra={"limitEach": limit_each})
+        return [parse_record(TaskPayload, item).record() for item in data]
 
     async def ping(self) -> bool:
         """Whether the CRM answers its health check."""

@@ -6,7 +6,14 @@ from enum import Enum
 
 import strawberry
 
-__all__ = ["AccountSegment", "AccountTier", "CaseOrigin", "CasePriority", "CaseStatus"]
+__all__ = [
+    "AccountSegment",
+    "AccountTier",
+    "ActivityType",
+    "CaseOrigin",
+    "CasePriority",
+    "CaseStatus",
+]
 
 
 @strawberry.enum(description="Market segment of a customer account.")
@@ -46,3 +53,17 @@ class CaseOrigin(Enum):
     EMAIL = "EMAIL"
     WEB = "WEB"
     PORTAL = "PORTAL"
+    WAREHOUSE = strawberry.enum_value(
+        "WAREHOUSE", description="Opened on a warehouse or carrier event of one of its orders."
+    )
+
+
+@strawberry.enum(description="What kind of activity an account's history records.")
+class ActivityType(Enum):
+    FULFILLMENT = strawberry.enum_value(
+        "FULFILLMENT", description="A fulfillment milestone of one of the account's orders."
+    )
+    CALL = "CALL"
+    EMAIL = "EMAIL"
+    MEETING = "MEETING"
+    OTHER = "OTHER"

@@ -1,25 +1,54 @@
 """The per-request context of the CRM subgraph: one batching loader per lookup.
 
 Every lookup of one tick becomes one bulk CRM call (``?ids=``, ``?accountIds=``,
-``?orderIds=``); accounts are read through the shared reference cache first.
+``?orderIds=``); accounts are read through the shared reference cache first. Activities are
+loaded by (account or order, how many newest): the keys of one tick asking the same number
+share one call (``?accountIds=…&limitEach=N``), so a list of accounts with their last 20
+activities costs one call, not one per account.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections import defaultdict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from cache.base import JSON
 from cache.reference import ReferenceCache
-from subgraphs.common.loaders import GroupLoader, Loader, reference_loader
-from subgraphs.crm.client import CrmClient
-from subgraphs.crm.records import AccountRecord, CaseRecord, ContactRecord
+from subgraphs.common.loaders import GroupLoader, Loader, grouped, reference_loader
+from subgraphs.crm.client import ActivitiesOf, CrmClient
+from subgraphs.crm.records import AccountRecord, ActivityRecord, CaseRecord, ContactRecord
 from subgraphs.crm.vendor import AccountPayload, parse_record
 
-__all__ = ["CrmContext", "CrmLoaders"]
+__all__ = ["ActivityKey", "CrmContext", "CrmLoaders"]
+
+ActivityKey = tuple[str, int]
+"""(account or order id, how many of its newest activities)."""
 
 
 def _account(data: JSON) -> AccountRecord:
     return parse_record(AccountPayload, data).record()
+
+
+def _activities(
+    client: CrmClient, of: ActivitiesOf, parent: Callable[[ActivityRecord], str | None]
+) -> GroupLoader[ActivityKey, ActivityRecord]:
+    async def load_many(keys: list[ActivityKey]) -> Mapping[ActivityKey, list[ActivityRecord]]:
+        ids_by_limit: dict[int, list[str]] = defaultdict(list)
+        for key, limit in keys:
+            ids_by_limit[limit].append(key)
+        limits = list(ids_by_limit)
+        answers = await asyncio.gather(
+            *(client.activities(of, ids_by_limit[limit], limit_each=limit) for limit in limits)
+        )
+        found: dict[ActivityKey, list[ActivityRecord]] = {}
+        for limit, records in zip(limits, answers, strict=True):
+            for key, group in grouped(records, parent).items():
+                found[(key, limit)] = group
+        return found
+
+    return GroupLoader(load_many)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +61,8 @@ class CrmLoaders:
     case: Loader[str, CaseRecord]
     cases_of_account: GroupLoader[str, CaseRecord]
     cases_of_order: GroupLoader[str, CaseRecord]
+    activities_of_account: GroupLoader[ActivityKey, ActivityRecord]
+    activities_of_order: GroupLoader[ActivityKey, ActivityRecord]
 
     @classmethod
     def create(cls, client: CrmClient, accounts: ReferenceCache) -> CrmLoaders:
@@ -46,6 +77,8 @@ class CrmLoaders:
                 client.cases_of_accounts, lambda c: c.account_id
             ),
             cases_of_order=GroupLoader.of_records(client.cases_of_orders, lambda c: c.order_id),
+            activities_of_account=_activities(client, "accountIds", lambda a: a.account_id),
+            activities_of_order=_activities(client, "orderIds", lambda a: a.order_id),
         )
 
 

@@ -6,9 +6,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from subgraphs.common.types import AddressRecord, Region
-from subgraphs.crm.enums import AccountSegment, AccountTier, CaseOrigin, CasePriority, CaseStatus
+from subgraphs.crm.enums import (
+    AccountSegment,
+    AccountTier,
+    ActivityType,
+    CaseOrigin,
+    CasePriority,
+    CaseStatus,
+)
 
-__all__ = ["AccountRecord", "CaseRecord", "ContactRecord"]
+__all__ = ["AccountRecord", "ActivityRecord", "CaseRecord", "ContactRecord"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,3 +65,18 @@ class CaseRecord:
     @property
     def is_open(self) -> bool:
         return self.status is not CaseStatus.CLOSED
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityRecord:
+    """One entry of an account's activity history (a CRM Task)."""
+
+    id: str
+    account_id: str
+    subject: str
+    description: str | None
+    type: ActivityType
+    occurred_at: datetime
+    order_id: str | None
+    order_number: str | None
+    created_at: datetime

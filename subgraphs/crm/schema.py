@@ -7,7 +7,7 @@ import strawberry
 from subgraphs.common.errors import BadUserInput, SubgraphSchema, federation_schema
 from subgraphs.common.fields import described
 from subgraphs.common.relay import Connection, build_connection, page_request
-from subgraphs.crm.types import Account, Case, Contact, Info, Order, load_account
+from subgraphs.crm.types import Account, Activity, Case, Contact, Info, Order, load_account
 
 __all__ = ["MAX_SEARCH_LENGTH", "Query", "schema"]
 
@@ -46,4 +46,4 @@ class Query:
         return build_connection(nodes, offset=page.offset, total=result.total)
 
 
-schema: SubgraphSchema = federation_schema(Query, types=[Account, Case, Contact, Order])
+schema: SubgraphSchema = federation_schema(Query, types=[Account, Activity, Case, Contact, Order])

@@ -17,8 +17,15 @@ from pydantic import AwareDatetime, BeforeValidator, Field, StrictBool, StrictIn
 
 from subgraphs.common.types import AddressRecord, Region
 from subgraphs.common.vendor import Payload, parse_payload
-from subgraphs.crm.enums import AccountSegment, AccountTier, CaseOrigin, CasePriority, CaseStatus
-from subgraphs.crm.records import AccountRecord, CaseRecord, ContactRecord
+from subgraphs.crm.enums import (
+    AccountSegment,
+    AccountTier,
+    ActivityType,
+    CaseOrigin,
+    CasePriority,
+    CaseStatus,
+)
+from subgraphs.crm.records import AccountRecord, ActivityRecord, CaseRecord, ContactRecord
 
 __all__ = [
     "SYSTEM",
@@ -26,6 +33,7 @@ __all__ = [
     "CasePayload",
     "ContactPayload",
     "ListPayload",
+    "TaskPayload",
     "parse_list",
     "parse_record",
 ]
@@ -59,6 +67,7 @@ RegionValue = Annotated[Region, BeforeValidator(_picklist(Region))]
 StatusValue = Annotated[CaseStatus, BeforeValidator(_picklist(CaseStatus))]
 PriorityValue = Annotated[CasePriority, BeforeValidator(_picklist(CasePriority))]
 OriginValue = Annotated[CaseOrigin, BeforeValidator(_picklist(CaseOrigin))]
+ActivityTypeValue = Annotated[ActivityType, BeforeValidator(_picklist(ActivityType))]
 
 
 class OwnerPayload(Payload):
@@ -168,6 +177,33 @@ class CasePayload(Payload):
             order_number=self.order_number,
             created_at=self.created_at,
             closed_at=self.closed_at,
+        )
+
+
+class TaskPayload(Payload):
+    """A Task of an account's activity history."""
+
+    id: StrictStr = Field(alias="Id", min_length=1)
+    account_id: StrictStr = Field(alias="AccountId")
+    subject: StrictStr = Field(alias="Subject")
+    description: StrictStr | None = Field(default=None, alias="Description")
+    type: ActivityTypeValue = Field(alias="Type")
+    occurred_at: AwareDatetime = Field(alias="ActivityDateTime")
+    order_id: StrictStr | None = Field(default=None, alias="ERP_Order_Id__c")
+    order_number: StrictStr | None = Field(default=None, alias="ERP_Order_Number__c")
+    created_at: AwareDatetime = Field(alias="CreatedDate")
+
+    def record(self) -> ActivityRecord:
+        return ActivityRecord(
+            id=self.id,
+            account_id=self.account_id,
+            subject=self.subject,
+            description=self.description,
+            type=self.type,
+            occurred_at=self.occurred_at,
+            order_id=self.order_id,
+            order_number=self.order_number,
+            created_at=self.created_at,
         )
 
 

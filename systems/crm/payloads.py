@@ -13,6 +13,7 @@ __all__ = [
     "case_payload",
     "contact_payload",
     "list_envelope",
+    "task_payload",
 ]
 
 API_PREFIX = "/services/data/v59.0/sobjects"
@@ -86,6 +87,29 @@ def case_payload(row: sqlite3.Row) -> Record:
         "CreatedDate": row["created_date"],
         "ClosedDate": row["closed_date"],
         "IsClosed": bool(row["is_closed"]),
+        "External_Id__c": row["external_id"],
+    }
+
+
+def task_payload(row: sqlite3.Row) -> Record:
+    """A Task of the activity history: ``ActivityDateTime`` is when it happened (UTC),
+    ``ActivityDate`` its day; ``ERP_Order_*`` the order it is about, if any."""
+    moment: str = row["activity_datetime"]
+    return {
+        "attributes": _attributes("Task", row["id"]),
+        "Id": row["id"],
+        "External_Id__c": row["external_id"],
+        "AccountId": row["account_id"],
+        "Subject": row["subject"],
+        "Description": row["description"],
+        "Type": row["type"],
+        "Status": row["status"],
+        "ActivityDate": moment[:10],
+        "ActivityDateTime": moment,
+        "ERP_Order_Id__c": row["erp_order_id"],
+        "ERP_Order_Number__c": row["erp_order_number"],
+        "CreatedDate": row["created_date"],
+        "IsClosed": True,
     }
 
 

@@ -11,6 +11,8 @@ __all__ = [
     "CLOSED_STATUS",
     "REGIONS",
     "SEGMENTS",
+    "TASK_STATUS_COMPLETED",
+    "TASK_TYPES",
     "TIERS",
 ]
 
@@ -49,5 +51,17 @@ CASE_ORIGINS: Mapping[str, str] = {
     "EMAIL": "Email",
     "WEB": "Web",
     "PORTAL": "Portal",
+    # Opened by a system on a warehouse or carrier event (the milestone consumer).
+    "WAREHOUSE": "Warehouse",
 }
 CLOSED_STATUS = CASE_STATUSES["CLOSED"]
+# Tasks (the activity history of an account): what kind of activity it was.
+TASK_TYPES: Mapping[str, str] = {
+    "FULFILLMENT": "Fulfillment",
+    "CALL": "Call",
+    "EMAIL": "Email",
+    "MEETING": "Meeting",
+    "OTHER": "Other",
+}
+TASK_STATUS_COMPLETED = "Completed"
+"""Tasks enter the CRM as activity history: something that has happened, so completed."""

@@ -15,6 +15,8 @@ Page = tuple[list[sqlite3.Row], int]
 _ACCOUNT_ORDER = "account_number"
 _CONTACT_ORDER = "account_id, is_primary DESC, last_name, first_name, id"
 _CASE_ORDER = "created_date DESC, case_number DESC"
+# Newest first: when it happened, then (for activities of one moment) the later entered.
+_TASK_ORDER = "activity_datetime DESC, id DESC"
 
 
 def _like_pattern(term: str) -> str:
@@ -121,3 +123,32 @@ class CrmStore:
 
     def case(self, case_id: str) -> sqlite3.Row | None:
         return self._one("cases", case_id)
+
+    # tasks (the activity history)
+
+    def tasks_page(self, page: PageRequest) -> Page:
+        return self._page("tasks", "1 = 1", [], _TASK_ORDER, page)
+
+    def tasks_by_ids(self, ids: Sequence[str]) -> list[sqlite3.Row]:
+        return self._by_ids("tasks", ids)
+
+    def tasks_of(
+        self, column: str, keys: Sequence[str], *, limit_each: int | None
+    ) -> list[sqlite3.Row]:
+        """The tasks whose ``column`` (``account_id``, ``erp_order_id``) is one of ``keys``,
+        newest first within each key; only the ``limit_each`` newest of each when given."""
+        assert column in ("account_id", "erp_order_id")
+        where = f"{column} IN ({placeholders(len(keys))})"
+        if limit_each is None:
+            return self.db.fetch_all(
+                f"SELECT * FROM tasks WHERE {where} ORDER BY {column}, {_TASK_ORDER}", list(keys)
+            )
+        return self.db.fetch_all(
+            f"SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY {column} "
+            f"ORDER BY {_TASK_ORDER}) AS position FROM tasks WHERE {where}) "
+            f"WHERE position <= ? ORDER BY {column}, {_TASK_ORDER}",
+            [*keys, limit_each],
+        )
+
+    def task(self, task_id: str) -> sqlite3.Row | None:
+        return self._one("tasks", task_id)

@@ -1,27 +1,38 @@
-"""The CRM's REST endpoints: accounts, contacts and cases, each paged, single and in bulk.
+"""The CRM's REST endpoints: accounts, contacts, cases and tasks, each paged, single and in
+bulk, plus the writes of ``systems.crm.write_routes``.
 
 Lists answer ``{"totalSize", "done", "records", "nextOffset"}``. A bulk form (``?ids=``,
 ``?accountIds=``, ``?orderIds=``; at most 100 keys) answers every match in one list and takes
-no paging; the plain form pages with ``?offset=&limit=``. Handlers are synchronous, so
-Starlette runs their SQLite reads in its thread pool.
+no paging; the plain form pages with ``?offset=&limit=``. Tasks of accounts or orders take
+``?limitEach=N``: the N newest of each key, so one call serves a page of every account's
+activity history. Handlers are synchronous, so Starlette runs their SQLite reads in its thread
+pool.
 """
 
 from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from systems.common.errors import NotFound, Unprocessable
 from systems.common.params import parse_bool, parse_choice, parse_ids, parse_page
 from systems.common.responses import json_response
-from systems.crm.payloads import account_payload, case_payload, contact_payload, list_envelope
+from systems.crm.payloads import (
+    account_payload,
+    case_payload,
+    contact_payload,
+    list_envelope,
+    task_payload,
+)
 from systems.crm.picklists import REGIONS
 from systems.crm.queries import CrmStore
+from systems.crm.write_routes import write_routes
 
-__all__ = ["MAX_SEARCH_LENGTH", "crm_routes"]
+__all__ = ["MAX_LIMIT_EACH", "MAX_SEARCH_LENGTH", "crm_routes"]
 
 MAX_SEARCH_LENGTH = 100
+MAX_LIMIT_EACH = 200
 
 
 def _store(request: Request) -> CrmStore:
@@ -129,7 +140,54 @@ def get_case(request: Request) -> Response:
     return json_response(case_payload(row))
 
 
-def crm_routes() -> list[Route]:
+def _limit_each(request: Request, bulk: str | None) -> int | None:
+    """``?limitEach=N`` (1 to ``MAX_LIMIT_EACH``), only beside ``accountIds`` or ``orderIds``."""
+    raw = request.query_params.get("limitEach")
+    if raw is None:
+        return None
+    if bulk not in ("accountIds", "orderIds"):
+        raise Unprocessable("parameter 'limitEach' applies only to 'accountIds' or 'orderIds'")
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise Unprocessable(f"parameter 'limitEach' must be an integer, got {raw!r}") from None
+    if not 1 <= value <= MAX_LIMIT_EACH:
+        raise Unprocessable(
+            f"parameter 'limitEach' must be between 1 and {MAX_LIMIT_EACH}, got {value}"
+        )
+    return value
+
+
+def list_tasks(request: Request) -> Response:
+    store = _store(request)
+    bulk = _only_one(request, "ids", "accountIds", "orderIds")
+    limit_each = _limit_each(request, bulk)
+    if bulk == "ids":
+        rows = store.tasks_by_ids(parse_ids(request, "ids") or [])
+    elif bulk == "accountIds":
+        account_ids = parse_ids(request, "accountIds") or []
+        rows = store.tasks_of("account_id", account_ids, limit_each=limit_each)
+    elif bulk == "orderIds":
+        order_ids = parse_ids(request, "orderIds") or []
+        rows = store.tasks_of("erp_order_id", order_ids, limit_each=limit_each)
+    else:
+        page = parse_page(request)
+        rows, total = store.tasks_page(page)
+        records = [task_payload(row) for row in rows]
+        return json_response(list_envelope(records, total=total, offset=page.offset))
+    records = [task_payload(row) for row in rows]
+    return json_response(list_envelope(records, total=len(records)))
+
+
+def get_task(request: Request) -> Response:
+    task_id = request.path_params["id"]
+    row = _store(request).task(task_id)
+    if row is None:
+        raise NotFound(f"no Task with Id {task_id!r}")
+    return json_response(task_payload(row))
+
+
+def crm_routes() -> list[BaseRoute]:
     return [
         Route("/accounts", list_accounts, methods=["GET"]),
         Route("/accounts/{id}", get_account, methods=["GET"]),
@@ -137,4 +195,7 @@ def crm_routes() -> list[Route]:
         Route("/contacts/{id}", get_contact, methods=["GET"]),
         Route("/cases", list_cases, methods=["GET"]),
         Route("/cases/{id}", get_case, methods=["GET"]),
+        Route("/tasks", list_tasks, methods=["GET"]),
+        Route("/tasks/{id}", get_task, methods=["GET"]),
+        *write_routes(),
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime
 
+from systems.common.idempotency import idempotency_table
 from systems.crm.picklists import (
     CASE_ORIGINS,
     CASE_PRIORITIES,
@@ -17,7 +18,7 @@ from systems.world_records import AccountRecord, CaseRecord, ContactRecord, Worl
 
 __all__ = ["SCHEMA", "crm_timestamp", "seed_database"]
 
-SCHEMA = """
+_RECORDS = """
 CREATE TABLE accounts (
     id TEXT PRIMARY KEY,
     account_number TEXT NOT NULL UNIQUE,
@@ -64,11 +65,32 @@ CREATE TABLE cases (
     erp_order_number TEXT,
     created_date TEXT NOT NULL,
     closed_date TEXT,
-    is_closed INTEGER NOT NULL
+    is_closed INTEGER NOT NULL,
+    -- The caller's id of a case entered through POST /cases (null for the seeded ones).
+    external_id TEXT UNIQUE
 );
 CREATE INDEX cases_account ON cases (account_id, is_closed);
 CREATE INDEX cases_order ON cases (erp_order_id);
+
+-- Activity history (Salesforce Tasks): what happened with an account, entered by POST /tasks.
+CREATE TABLE tasks (
+    id TEXT PRIMARY KEY,
+    external_id TEXT NOT NULL UNIQUE,
+    account_id TEXT NOT NULL REFERENCES accounts (id),
+    subject TEXT NOT NULL,
+    description TEXT,
+    type TEXT NOT NULL,
+    status TEXT NOT NULL,
+    activity_datetime TEXT NOT NULL,
+    erp_order_id TEXT,
+    erp_order_number TEXT,
+    created_date TEXT NOT NULL
+);
+CREATE INDEX tasks_account ON tasks (account_id, activity_datetime);
+CREATE INDEX tasks_order ON tasks (erp_order_id, activity_datetime);
 """
+
+SCHEMA = _RECORDS + idempotency_table("created_date")
 
 
 def crm_timestamp(moment: datetime) -> str:
@@ -131,14 +153,13 @@ def _case_row(c: CaseRecord) -> tuple[object, ...]:
         crm_timestamp(c.created_at),
         None if c.closed_at is None else crm_timestamp(c.closed_at),
         int(c.status == "CLOSED"),
+        None,
     )
 
 
 def seed_database(conn: sqlite3.Connection, world: World) -> None:
     """Create the CRM tables and fill them from ``world`` (the caller commits)."""
-    for statement in SCHEMA.split(";"):
-        if statement.strip():
-            conn.execute(statement)
+    conn.executescript(SCHEMA)
     conn.executemany(
         f"INSERT INTO accounts VALUES ({','.join('?' * 16)})",
         [_account_row(a) for a in world.accounts],
@@ -148,6 +169,6 @@ def seed_database(conn: sqlite3.Connection, world: World) -> None:
         [_contact_row(c) for c in world.contacts],
     )
     conn.executemany(
-        f"INSERT INTO cases VALUES ({','.join('?' * 14)})",
+        f"INSERT INTO cases VALUES ({','.join('?' * 15)})",
         [_case_row(c) for c in world.cases],
     )

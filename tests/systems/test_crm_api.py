@@ -60,6 +60,7 @@ def expected_case(c: CaseRecord) -> dict[str, Any]:
         "CreatedDate": crm_timestamp(c.created_at),
         "ClosedDate": None if c.closed_at is None else crm_timestamp(c.closed_at),
         "IsClosed": c.status == "CLOSED",
+        "External_Id__c": None,  # entered by the seeding, not through POST /cases
     }
 
 

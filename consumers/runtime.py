@@ -7,7 +7,9 @@ from typing import Any
 
 from cache.base import Cache
 from cache.factory import create_cache
+from consumers.crm import CRM_GROUP, CrmActivity
 from consumers.erp import ERP_GROUP, ErpInvoicing
+from consumers.returns import RETURNS_GROUP, ReturnCredits
 from crossdock.settings import Settings
 from events.base import EventBus
 from events.consumer import Consumer
@@ -33,13 +35,21 @@ class MilestoneConsumers:
         erp: SystemClient,
         wms: SystemClient,
         cache: Cache,
+        crm: SystemClient | None = None,
         stream: str = MILESTONE_STREAM,
         **consumer_options: Any,
     ) -> None:
-        self._clients = (erp, wms)
+        self._clients: tuple[SystemClient, ...] = (erp, wms) if crm is None else (erp, wms, crm)
         self._cache = cache
         erp_handler = idempotent(ErpInvoicing(erp, wms), SeenEvents(cache, ERP_GROUP))
         self.consumers = [Consumer(bus, stream, ERP_GROUP, erp_handler, **consumer_options)]
+        returns_handler = idempotent(ReturnCredits(erp, wms), SeenEvents(cache, RETURNS_GROUP))
+        self.consumers.append(
+            Consumer(bus, stream, RETURNS_GROUP, returns_handler, **consumer_options)
+        )
+        if crm is not None:  # the CRM's consumer needs the CRM (the ERP-only tests leave it out)
+            crm_handler = idempotent(CrmActivity(crm, erp), SeenEvents(cache, CRM_GROUP))
+            self.consumers.append(Consumer(bus, stream, CRM_GROUP, crm_handler, **consumer_options))
 
     @classmethod
     def from_settings(cls, bus: EventBus, settings: Settings) -> MilestoneConsumers:
@@ -48,6 +58,7 @@ class MilestoneConsumers:
             bus,
             erp=system_client("erp", settings),
             wms=system_client("wms", settings),
+            crm=system_client("crm", settings),
             cache=create_cache(settings.redis_url, prefix=settings.reference_cache_prefix),
         )
 

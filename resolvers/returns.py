@@ -5,14 +5,18 @@ and shipped-minus-returned quantities), tell the receiving center to expect it (
 Receive: check the authorization (ERP), book the receipt with its dispositions (WMS, which
 restocks), record it (ERP), credit what was received and is credited (ERP credit memo; the
 return ends CREDITED). Goods inspected later (INSPECTION_REQUIRED) are not credited yet.
-Every write is idempotent by an id derived from the workflow id; a workflow stopped after a
-write is carried forward by ``recover``.
+Every write is idempotent by an id derived from the workflow id, the ERP's record and credit
+memo by the WMS's receipt number (``receipt_record_body``, ``credit_memo_body``), which the
+returns consumer (``consumers.returns``) uses too on the receipt's ``RETURN_RECEIVED``
+milestone: whichever runs first makes the one credit memo, the other is answered it. A
+workflow stopped after a write is carried forward by ``recover``.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,12 +30,55 @@ from resolvers.systems import Systems
 from resolvers.workflow import IN_PROGRESS, KEY_REUSED, begin, end
 from subgraphs.common.client import SystemCallError
 
-__all__ = ["RECEIVE", "REQUEST", "ReturnResult", "ReturnWorkflows"]
+__all__ = [
+    "NOT_CREDITED",
+    "RECEIVE",
+    "REQUEST",
+    "ReceivedLine",
+    "ReturnResult",
+    "ReturnWorkflows",
+    "credit_memo_body",
+    "receipt_record_body",
+]
 
 REQUEST = "requestReturn"
 RECEIVE = "receiveReturn"
 # What is credited on receipt: everything but goods still to be inspected.
 NOT_CREDITED = frozenset({"INSPECTION_REQUIRED"})
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedLine:
+    """One line of a booked return receipt: what came back and what the dock did with it."""
+
+    sku: str
+    quantity: int
+    disposition: str  # RESTOCKED, NOT_RESTOCKED, INSPECTION_REQUIRED, SCRAPPED
+
+
+def receipt_record_body(receipt_no: str, lines: Sequence[ReceivedLine]) -> dict[str, Any]:
+    """``POST /returnAuthorizations/{id}/receive`` recording WMS receipt ``receipt_no`` in the
+    ERP. The workflow and the returns consumer both send exactly this, so the ERP answers the
+    second with the first (same key, same body)."""
+    return {
+        "requestId": f"{receipt_no}-R",
+        "items": [{"item": {"refName": x.sku}, "quantityReceived": x.quantity} for x in lines],
+    }
+
+
+def credit_memo_body(
+    receipt_no: str, ra_id: str, lines: Sequence[ReceivedLine]
+) -> dict[str, Any] | None:
+    """``POST /creditMemos`` crediting what receipt ``receipt_no`` brought back (goods still to
+    be inspected aside); ``None`` when nothing of it is credited. Keyed by the receipt."""
+    credited = [x for x in lines if x.quantity > 0 and x.disposition not in NOT_CREDITED]
+    if not credited:
+        return None
+    return {
+        "externalId": receipt_no,
+        "createdFrom": {"internalId": ra_id},
+        "items": [{"item": {"refName": x.sku}, "quantity": x.quantity} for x in credited],
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,7 +297,7 @@ class ReturnWorkflows:
             received = [x for x in body["lines"] if x["quantity"] > 0]
             state = await self._save(state.after("check", writing=True), "check")
             async with step(RECEIVE, state.id, "receipt", "wms"):
-                refusal = await self.systems.receive_return_wms(
+                booking = await self.systems.receive_return_wms(
                     {
                         "receipt_id": state.id,
                         "rma_ref": ra_id,
@@ -265,38 +312,27 @@ class ReturnWorkflows:
                         ],
                     }
                 )
-            if refusal is not None:
-                error = UserError(refusal, ("returnAuthorizationId",), "the center refused it")
+            if booking.refusal is not None:
+                error = UserError(
+                    booking.refusal, ("returnAuthorizationId",), "the center refused it"
+                )
                 return await self._finish(state, ReturnResult(ra_id, user_errors=(error,)))
-            state = await self._save(state.after("receipt"), "receipt")
+            state = await self._save(state.after("receipt", receipt=booking.receipt_no), "receipt")
+        # Keyed by the WMS receipt (a workflow journaled before receipts were: by its own id).
+        receipt = state.data.get("receipt") or state.id
+        lines = [
+            ReceivedLine(x["sku"], x["quantity"], x["disposition"])
+            for x in body["lines"]
+            if x["quantity"] > 0
+        ]
         if not state.done("record"):
             async with step(RECEIVE, state.id, "record", "erp"):
-                await self.systems.receive_return_erp(
-                    ra_id,
-                    {
-                        "requestId": f"{state.id}-R",
-                        "items": [
-                            {"item": {"refName": x["sku"]}, "quantityReceived": x["quantity"]}
-                            for x in body["lines"]
-                        ],
-                    },
-                )
+                await self.systems.receive_return_erp(ra_id, receipt_record_body(receipt, lines))
             state = await self._save(state.after("record"), "record")
-        credited = [
-            x for x in body["lines"] if x["quantity"] > 0 and x["disposition"] not in NOT_CREDITED
-        ]
-        if credited and not state.done("credit"):
+        credit = credit_memo_body(receipt, ra_id, lines)
+        if credit is not None and not state.done("credit"):
             async with step(RECEIVE, state.id, "credit", "erp"):
-                memo = await self.systems.credit_return(
-                    {
-                        "externalId": state.id,
-                        "createdFrom": {"internalId": ra_id},
-                        "items": [
-                            {"item": {"refName": x["sku"]}, "quantity": x["quantity"]}
-                            for x in credited
-                        ],
-                    }
-                )
+                memo = await self.systems.credit_return(credit)
             state = await self._save(state.after("credit", creditMemo=memo), "credit")
         memo_id = state.data.get("creditMemo")
         status = "CREDITED" if memo_id else "RECEIVED"

@@ -33,7 +33,7 @@ from subgraphs.wms.client import WmsClient
 from subgraphs.wms.vendor import FacilityPayload
 from subgraphs.wms.vendor import parse_record as parse_wms
 
-__all__ = ["Customer", "FulfillmentCancel", "OrderRef", "ShortLine", "Systems"]
+__all__ = ["Customer", "FulfillmentCancel", "OrderRef", "ReceiptBooking", "ShortLine", "Systems"]
 
 # What an id in a system may look like; anything else names no record and is never sent.
 _ID = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
@@ -52,6 +52,14 @@ class Customer:
     credit_limit: Decimal
     credit_exposure: Decimal
     credit_hold: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptBooking:
+    """What the WMS made of a return receipt: its number (``RR-…``), or its refusal code."""
+
+    receipt_no: str | None = None
+    refusal: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,12 +277,15 @@ class Systems:
     async def expect_return(self, body: dict[str, Any]) -> None:
         await self.wms.post_json("/expected-returns", body)
 
-    async def receive_return_wms(self, body: dict[str, Any]) -> str | None:
-        """Book the receipt (restocking what is RESTOCKED); the WMS's refusal code, if any."""
+    async def receive_return_wms(self, body: dict[str, Any]) -> ReceiptBooking:
+        """Book the receipt (restocking what is RESTOCKED): its number, or the WMS's refusal."""
         answer = await self.wms.request("POST", "/return-receipts", json=body, accept=(409,))
-        if answer.status != 409:
-            return None
-        return str(_error(answer.body).get("code") or "REFUSED")
+        if answer.status == 409:
+            return ReceiptBooking(refusal=str(_error(answer.body).get("code") or "REFUSED"))
+        number = answer.body.get("receipt_no") if isinstance(answer.body, dict) else None
+        if not isinstance(number, str) or not number:
+            raise SystemResponseInvalid("wms", "wms answered a return receipt without its number")
+        return ReceiptBooking(receipt_no=number)
 
     async def release_fulfillment(self, body: dict[str, Any]) -> list[str]:
         """Release fulfillment orders, one per center; their numbers."""

@@ -27,7 +27,7 @@ from starlette.routing import Route
 from cache.base import Cache, CacheUnavailable
 from crossdock.settings import Settings
 from events.base import EventBus, EventBusUnavailable
-from events.factory import create_event_bus
+from events.factory import create_event_bus_for
 from events.idempotency import SeenEvents, SeenState
 from events.signing import SIGNATURE_HEADER, SignatureInvalid, verify
 from schema.events import FulfillmentMilestone, LineQuantity, MilestoneDetail, MilestoneType
@@ -68,6 +68,7 @@ _EVENT = {
     "SH_DLV": MilestoneType.DELIVERED,
     "SH_DLY": MilestoneType.DELAYED,
     "SH_EXC": MilestoneType.EXCEPTION,
+    "RT_RCV": MilestoneType.RETURN_RECEIVED,
 }
 _CARRIER = {"UPSN": "UPS", "FDEG": "FEDEX", "USPS": "USPS", "CNWY": "XPO"}
 
@@ -99,6 +100,8 @@ class WmsWebhook(BaseModel):
     lines: list[_Line] = Field(default_factory=list, max_length=1000)
     exception_code: str | None = None
     exception_desc: str | None = None
+    # A return receipt's (RT_RCV): the RMA it received against, the ERP's return authorization.
+    rma_ref: str | None = Field(default=None, min_length=1, max_length=200)
 
 
 def normalize(webhook: WmsWebhook, *, account_id: str | None = None) -> FulfillmentMilestone:
@@ -107,6 +110,8 @@ def normalize(webhook: WmsWebhook, *, account_id: str | None = None) -> Fulfillm
     kind = _EVENT.get(webhook.event_code.upper())
     if kind is None:
         raise ValueError(f"unknown event_code {webhook.event_code!r}")
+    if kind is MilestoneType.RETURN_RECEIVED and webhook.rma_ref is None:
+        raise ValueError("a return receipt webhook needs its rma_ref")
     carrier = None
     if webhook.carrier_scac is not None:
         carrier = _CARRIER.get(webhook.carrier_scac.upper())
@@ -136,6 +141,7 @@ def normalize(webhook: WmsWebhook, *, account_id: str | None = None) -> Fulfillm
             ),
             exception_reason=reason,
             estimated_delivery=estimated,
+            return_authorization_id=webhook.rma_ref,
         ),
     )
 
@@ -245,7 +251,7 @@ def mount_webhook_intake(
     ``settings`` say and closed with the app. Each event is enriched with its order's CRM
     account, as the ERP at ``settings.system_url("erp")`` records it."""
     own_bus = bus is None
-    target = create_event_bus(settings.redis_url) if bus is None else bus
+    target = create_event_bus_for(settings) if bus is None else bus
     erp = system_client("erp", settings)
     lifecycle = settings.wms_lifecycle
     app.router.routes.append(

@@ -46,7 +46,7 @@ SHIP_STATUS: dict[str, str] = {
     "RETURNED_TO_SENDER": "RTS",
 }
 
-# Webhook event codes: which milestone of a wave or its shipment a webhook announces.
+# Webhook event codes: which milestone of a wave, its shipment or a return a webhook announces.
 MILESTONE_CODE: dict[str, str] = {
     "RELEASED": "WV_REL",
     "PICKING": "WV_PCK",
@@ -59,6 +59,7 @@ MILESTONE_CODE: dict[str, str] = {
     "DELIVERED": "SH_DLV",
     "DELAYED": "SH_DLY",
     "EXCEPTION": "SH_EXC",
+    "RETURN_RECEIVED": "RT_RCV",
 }
 
 # Why a shipment is in exception (or a pick came up short), with the carrier's wording.

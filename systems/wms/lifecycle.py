@@ -16,18 +16,16 @@ from __future__ import annotations
 
 import random
 import sqlite3
-import time
-import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, get_args
 
-import orjson
 from pydantic import Field, StrictInt, model_validator
 
 from systems.common.db import Database
 from systems.common.errors import ApiError, NotFound, Unprocessable
 from systems.wms.codes import CARRIER_SCAC, EXCEPTION_CODE, MILESTONE_CODE, SHIP_STATUS
+from systems.wms.outbox import new_event_id, record_webhook
 from systems.wms.writes import Body, next_number, now
 
 __all__ = [
@@ -97,7 +95,7 @@ def emit(
     """Record the webhook announcing ``milestone`` of ``wave`` (in the caller's transaction)."""
     reason = EXCEPTION_CODE[exception] if exception is not None else None
     body: dict[str, Any] = {
-        "event_id": f"wev_{uuid.uuid4().hex}",
+        "event_id": new_event_id(),
         "event_code": MILESTONE_CODE[milestone],
         "event_ts": now(),
         "facility_id": wave["facility_id"],
@@ -113,14 +111,7 @@ def emit(
         "exception_code": None if reason is None else reason[0],
         "exception_desc": None if reason is None else reason[1],
     }
-    seq = conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM webhook_deliveries").fetchone()[0]
-    conn.execute(
-        "INSERT INTO webhook_deliveries (event_id, seq, fulfillment_order_no, event_code, body,"
-        " status, next_attempt_ts, created_ts) VALUES (?,?,?,?,?,'PENDING',?,?)",
-        (body["event_id"], seq, wave["fulfillment_order_no"], body["event_code"],
-         orjson.dumps(body).decode(), time.time(), body["event_ts"]),
-    )  # fmt: skip
-    return body
+    return record_webhook(conn, body, fulfillment_order_no=wave["fulfillment_order_no"])
 
 
 def _wave(conn: sqlite3.Connection, number: str) -> sqlite3.Row:

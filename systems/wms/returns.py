@@ -3,7 +3,9 @@
 An expected return is keyed by its RMA: announcing it again the same way answers it as it is,
 announcing it otherwise is a conflict. A receipt is only taken against an open expected return,
 at its facility, for its items and at most its quantities; ``RESTOCKED`` units go back on hand
-at once and every line's disposition is kept. The expected return is then ``RECEIVED``.
+at once and every line's disposition is kept. The expected return is then ``RECEIVED``, and
+the receipt's ``RT_RCV`` milestone webhook is written in the same transaction (the outbox of
+``systems.wms.outbox``), whoever booked it: the orders workflow or the dock itself.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from pydantic import Field, StrictInt, field_validator
 
 from systems.common.db import Database, placeholders
 from systems.common.errors import ApiError
-from systems.wms.codes import DISPOSITION_CODE
+from systems.wms.codes import DISPOSITION_CODE, MILESTONE_CODE
+from systems.wms.outbox import new_event_id, record_webhook
 from systems.wms.reservations import MAX_LINES, check_facilities
 from systems.wms.routes.return_receipts import load_return_receipts
 from systems.wms.writes import (
@@ -177,6 +180,48 @@ def _check_receipt(db: Database, request: ReturnReceiptRequest) -> str:
     return order_ref
 
 
+def _order_number(conn: sqlite3.Connection, order_ref: str) -> str:
+    """The order number the WMS fulfilled ``order_ref`` under (the ref itself if it never did)."""
+    row = conn.execute(
+        "SELECT order_number FROM fulfillment_orders WHERE order_ref = ? "
+        "ORDER BY fulfillment_order_no LIMIT 1",
+        (order_ref,),
+    ).fetchone()
+    return order_ref if row is None else str(row[0])
+
+
+def _announce(conn: sqlite3.Connection, receipt: dict[str, Any]) -> dict[str, Any]:
+    """Write the ``RT_RCV`` webhook of ``receipt`` (the lifecycle's envelope, plus the RMA, the
+    receipt number and each line's disposition)."""
+    body: dict[str, Any] = {
+        "event_id": new_event_id(),
+        "event_code": MILESTONE_CODE["RETURN_RECEIVED"],
+        "event_ts": receipt["received_ts"],
+        "facility_id": receipt["facility_id"],
+        "order_ref": receipt["order_ref"],
+        "order_number": _order_number(conn, receipt["order_ref"]),
+        "fulfillment_order_no": None,
+        "shipment_no": None,
+        "tracking_no": None,
+        "carrier_scac": None,
+        "service_level": None,
+        "est_delivery_date": None,
+        "rma_ref": receipt["rma_ref"],
+        "receipt_no": receipt["receipt_no"],
+        "lines": [
+            {
+                "item_number": line["item_number"],
+                "qty": line["qty_received"],
+                "disposition_code": line["disposition_code"],
+            }
+            for line in receipt["lines"]
+        ],
+        "exception_code": None,
+        "exception_desc": None,
+    }
+    return record_webhook(conn, body, rma_ref=receipt["rma_ref"])
+
+
 def receive_return(db: Database, request: ReturnReceiptRequest) -> Written:
     """Record a receipt against an expected return and restock what is ``RESTOCKED``."""
     digest = fingerprint(request)
@@ -211,4 +256,5 @@ def receive_return(db: Database, request: ReturnReceiptRequest) -> Written:
             "UPDATE expected_returns SET status = 'RECEIVED' WHERE rma_ref = ?", (request.rma_ref,)
         )
         [receipt] = load_return_receipts(db, "WHERE receipt_no = ?", (number,))
+        _announce(conn, receipt)
         return remember(conn, RECEIPT_SCOPE, request.receipt_id, digest, receipt)

@@ -124,11 +124,13 @@ CREATE TABLE expected_returns (
     PRIMARY KEY (rma_ref, line_no)
 );
 -- Milestone webhooks: one row per vendor event, written with the change it announces (an
--- outbox), and its delivery log (attempts, status, last error).
+-- outbox), and its delivery log (attempts, status, last error). A row is about a fulfillment
+-- order (the lifecycle's milestones) or a return (a return receipt's, by its RMA).
 CREATE TABLE webhook_deliveries (
     event_id TEXT PRIMARY KEY,
     seq INTEGER NOT NULL UNIQUE,
-    fulfillment_order_no TEXT NOT NULL,
+    fulfillment_order_no TEXT,
+    rma_ref TEXT,
     event_code TEXT NOT NULL,
     body TEXT NOT NULL,
     status TEXT NOT NULL,
@@ -137,7 +139,8 @@ CREATE TABLE webhook_deliveries (
     last_error TEXT,
     next_attempt_ts REAL NOT NULL,
     created_ts TEXT NOT NULL,
-    delivered_ts TEXT
+    delivered_ts TEXT,
+    CHECK ((fulfillment_order_no IS NULL) != (rma_ref IS NULL))
 );
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_ts);
 CREATE TABLE reservations (

@@ -43,12 +43,19 @@ def backoff_seconds(attempts: int, base: float, cap: float, rng: random.Random) 
     return float(delay / 2 + rng.random() * delay / 2)
 
 
-def delivery_log(db: Database, fulfillment_order_no: str | None = None) -> list[dict[str, Any]]:
-    """Every webhook in the order it was written, with its delivery state and its body."""
+def delivery_log(
+    db: Database, fulfillment_order_no: str | None = None, *, rma_ref: str | None = None
+) -> list[dict[str, Any]]:
+    """Every webhook in the order it was written (those of one fulfillment order, or of one
+    return, when given), with its delivery state and its body."""
     if fulfillment_order_no:
         rows = db.fetch_all(
             "SELECT * FROM webhook_deliveries WHERE fulfillment_order_no = ? ORDER BY seq",
             (fulfillment_order_no,),
+        )
+    elif rma_ref:
+        rows = db.fetch_all(
+            "SELECT * FROM webhook_deliveries WHERE rma_ref = ? ORDER BY seq", (rma_ref,)
         )
     else:
         rows = db.fetch_all("SELECT * FROM webhook_deliveries ORDER BY seq")
@@ -57,6 +64,7 @@ def delivery_log(db: Database, fulfillment_order_no: str | None = None) -> list[
             "event_id": row["event_id"],
             "seq": row["seq"],
             "fulfillment_order_no": row["fulfillment_order_no"],
+            "rma_ref": row["rma_ref"],
             "event_code": row["event_code"],
             "status": row["status"],
             "attempts": row["attempts"],

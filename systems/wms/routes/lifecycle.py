@@ -1,5 +1,5 @@
 """``/_admin/advance`` and ``/_admin/webhook-deliveries``: the lifecycle on command, and the
-delivery log of its milestone webhooks."""
+delivery log of the milestone webhooks (``?fulfillment_order_no=`` or ``?rma_ref=``)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,8 @@ def lifecycle_routes(
 
     async def deliveries(request: Request) -> Response:
         number = request.query_params.get("fulfillment_order_no")
-        log = await run_in_threadpool(delivery_log, db, number)
+        rma_ref = request.query_params.get("rma_ref")
+        log = await run_in_threadpool(delivery_log, db, number, rma_ref=rma_ref)
         return json_response({"data": log, "meta": {"total": len(log)}})
 
     return [

@@ -49,7 +49,8 @@ def _nothing() -> None:
 
 
 def write_routes(db: Database, *, on_written: Callable[[], None] = _nothing) -> list[Route]:
-    """The write routes; ``on_written`` is called after a release wrote its webhooks."""
+    """The write routes; ``on_written`` is called after a release or a return receipt wrote
+    its webhooks."""
 
     async def release_order(request: Request) -> Response:
         body = await parse_body(request, ReleaseRequest)
@@ -77,7 +78,10 @@ def write_routes(db: Database, *, on_written: Callable[[], None] = _nothing) -> 
 
     async def create_return_receipt(request: Request) -> Response:
         body = await parse_body(request, ReturnReceiptRequest)
-        return written_response(await run_in_threadpool(receive_return, db, body))
+        written = await run_in_threadpool(receive_return, db, body)
+        if written.status_code == 201:
+            on_written()
+        return written_response(written)
 
     return [
         Route("/fulfillment-orders/release", release_order, methods=["POST"]),

@@ -13,6 +13,7 @@ from events.base import (
     EventBusUnavailable,
     GroupInfo,
     RetryLater,
+    StreamEntry,
     StreamInfo,
 )
 from events.consumer import Consumer, ConsumerStats, Handler
@@ -36,6 +37,7 @@ __all__ = [
     "RedisStreamBus",
     "RetryLater",
     "SeenEvents",
+    "StreamEntry",
     "StreamInfo",
     "create_event_bus",
     "idempotent",

@@ -4,6 +4,10 @@ The bus is deliberately low level, in Redis Streams' own terms (append, consumer
 pending entries, claiming, acknowledging): the delivery policy that sits on top of it (retry
 with backoff, reclaiming from dead consumers, dead-lettering after N attempts) is written once,
 in ``events.consumer.Consumer``, and therefore behaves the same over both implementations.
+
+Beside the groups, a stream can be *tailed* (``entries``, ``last_id``, ``find``: Redis's
+``XREAD``): a reader that keeps its own position and acknowledges nothing, as the live feed of
+the subscriptions does; it sees every entry, nothing is pending for it.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ __all__ = [
     "EventBusUnavailable",
     "GroupInfo",
     "RetryLater",
+    "StreamEntry",
     "StreamInfo",
 ]
 
@@ -51,6 +56,15 @@ class Delivery:
     event_id: str
     data: bytes
     attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class StreamEntry:
+    """One entry of a stream as a tail reader sees it: no group, no attempts, nothing pending."""
+
+    id: str
+    event_id: str
+    data: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +181,26 @@ class EventBus(Protocol):
 
     async def streams(self) -> list[StreamInfo]:
         """Every stream with its groups (lag, pending) and its dead-letter count, by name."""
+        ...
+
+    async def entries(
+        self, stream: str, *, after_id: str, count: int, block_seconds: float = 0
+    ) -> list[StreamEntry]:
+        """Up to ``count`` entries with ids strictly after ``after_id``, oldest first, without
+        a group (``XREAD``); waits up to ``block_seconds`` for one when there are none. An
+        ``after_id`` older than what is retained reads from the oldest retained entry.
+        ``ValueError`` for an ``after_id`` that is not an entry id."""
+        ...
+
+    async def last_id(self, stream: str) -> str:
+        """The id of the stream's newest entry (``"0-0"`` when it is empty or absent): a tail
+        reader that starts after it sees exactly the entries appended from now on."""
+        ...
+
+    async def find(self, stream: str, event_id: str) -> str | None:
+        """The id of the newest retained entry carrying ``event_id``, or ``None`` when none
+        does (never appended, or trimmed away): a scan back from the end, in pages, bounded by
+        the stream's retention."""
         ...
 
     async def ping(self) -> bool:

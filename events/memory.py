@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from events.base import DeadLetter, Delivery, GroupInfo, StreamInfo
+from events.base import DeadLetter, Delivery, GroupInfo, StreamEntry, StreamInfo
 from events.ids import MIN_ID, StreamId, parse_range_end, parse_range_start
 
 __all__ = ["InProcessBus"]
@@ -182,6 +182,36 @@ class InProcessBus:
 
     async def streams(self) -> list[StreamInfo]:
         return [self._info(name, self._streams[name]) for name in sorted(self._streams)]
+
+    async def entries(
+        self, stream: str, *, after_id: str, count: int, block_seconds: float = 0
+    ) -> list[StreamEntry]:
+        after = StreamId.parse(after_id)
+        deadline = self._clock() + block_seconds
+        state = self._stream(stream)
+        await asyncio.sleep(0)  # a scheduling point, as in ``read``
+        while True:
+            appended = state.appended
+            start = bisect.bisect_right(state.ids, after)
+            fresh = state.ids[start : start + count]
+            if fresh or self._closed or (remaining := deadline - self._clock()) <= 0:
+                break
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(appended.wait(), remaining)
+        return [StreamEntry(str(entry_id), *state.entries[entry_id]) for entry_id in fresh]
+
+    async def last_id(self, stream: str) -> str:
+        state = self._streams.get(stream)
+        return str(MIN_ID if state is None or not state.ids else state.ids[-1])
+
+    async def find(self, stream: str, event_id: str) -> str | None:
+        state = self._streams.get(stream)
+        if state is None:
+            return None
+        for entry_id in reversed(state.ids):
+            if state.entries[entry_id][0] == event_id:
+                return str(entry_id)
+        return None
 
     async def ping(self) -> bool:
         return True

@@ -16,12 +16,20 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from cache.redis_cache import _safe_address
 from events import redis_scripts
-from events.base import DeadLetter, Delivery, EventBusUnavailable, GroupInfo, StreamInfo
-from events.ids import parse_range_end, parse_range_start
+from events.base import (
+    DeadLetter,
+    Delivery,
+    EventBusUnavailable,
+    GroupInfo,
+    StreamEntry,
+    StreamInfo,
+)
+from events.ids import StreamId, parse_range_end, parse_range_start
 
 __all__ = ["RedisStreamBus"]
 
 _REPLAY_PAGE = 500
+_FIND_PAGE = 1000
 
 
 class _Closable(Protocol):
@@ -34,6 +42,11 @@ class RedisStreamBus:
 
     ``timeout_seconds`` bounds connecting and each command; a blocking read waits at most
     ``max_block_seconds`` on top of it. Connection failures surface as ``EventBusUnavailable``.
+
+    A blocking ``XREAD`` holds its connection for as long as it waits, so blocking tail reads
+    (``entries`` with ``block_seconds``) take theirs from a pool of their own, at most
+    ``tail_connections``: however many tails wait, publishing, acknowledging and the groups'
+    reads keep the ``max_connections`` of the main pool.
     """
 
     def __init__(
@@ -45,6 +58,7 @@ class RedisStreamBus:
         max_connections: int = 32,
         timeout_seconds: float = 2.0,
         max_block_seconds: float = 5.0,
+        tail_connections: int = 4,
     ) -> None:
         if max_length < 1:
             raise ValueError(f"max_length must be at least 1, got {max_length}")
@@ -52,19 +66,25 @@ class RedisStreamBus:
         self._max_length = max_length
         self._max_block = max_block_seconds
         self._address = _safe_address(url)
-        self._redis = aioredis.Redis(
-            connection_pool=aioredis.BlockingConnectionPool.from_url(
-                url,
-                max_connections=max_connections,
-                timeout=timeout_seconds,
-                socket_timeout=timeout_seconds + max_block_seconds,
-                socket_connect_timeout=timeout_seconds,
-                retry=Retry(ExponentialBackoff(cap=0.1, base=0.01), retries=2),
+
+        def client(connections: int) -> aioredis.Redis:
+            return aioredis.Redis(
+                connection_pool=aioredis.BlockingConnectionPool.from_url(
+                    url,
+                    max_connections=connections,
+                    timeout=timeout_seconds,
+                    socket_timeout=timeout_seconds + max_block_seconds,
+                    socket_connect_timeout=timeout_seconds,
+                    retry=Retry(ExponentialBackoff(cap=0.1, base=0.01), retries=2),
+                )
             )
-        )
+
+        self._redis = client(max_connections)
+        self._tail = client(tail_connections)
         self._claim = self._redis.register_script(redis_scripts.CLAIM)
         self._claim_idle = self._redis.register_script(redis_scripts.CLAIM_IDLE)
         self._replay = self._redis.register_script(redis_scripts.REPLAY_DEAD_LETTERS)
+        self._find = self._redis.register_script(redis_scripts.FIND_EVENT)
 
     @property
     def prefix(self) -> str:
@@ -216,6 +236,40 @@ class RedisStreamBus:
                     names.add(_text(key)[len(self._prefix + kind) :])
             return [await self._info(name) for name in sorted(names)]
 
+    async def entries(
+        self, stream: str, *, after_id: str, count: int, block_seconds: float = 0
+    ) -> list[StreamEntry]:
+        after = str(StreamId.parse(after_id))  # the in-process bus's ValueError, not Redis's
+        block = min(block_seconds, self._max_block)
+        # redis-py: block=None does not block, block=0 blocks forever.
+        block_ms = max(1, round(block * 1000)) if block > 0 else None
+        client = self._redis if block_ms is None else self._tail
+        with self._errors(stream, None):
+            reply: Any = await client.xread(
+                {self.stream_key(stream): after}, count=count, block=block_ms
+            )
+        if not reply:
+            return []
+        return [_stream_entry(entry_id, fields) for entry_id, fields in reply[0][1]]
+
+    async def last_id(self, stream: str) -> str:
+        with self._errors(stream, None):
+            newest: Any = await self._redis.xrevrange(self.stream_key(stream), count=1)
+        return _text(newest[0][0]) if newest else "0-0"
+
+    async def find(self, stream: str, event_id: str) -> str | None:
+        cursor = "+"
+        with self._errors(stream, None):
+            while True:
+                found: Any = await self._find(
+                    keys=[self.stream_key(stream)], args=[event_id, cursor, _FIND_PAGE]
+                )
+                if int(found[0]) == 1:
+                    return _text(found[1])
+                if int(found[0]) == 0:
+                    return None
+                cursor = f"({_text(found[1])}"
+
     async def ping(self) -> bool:
         try:
             return bool(await self._redis.ping())
@@ -224,6 +278,7 @@ class RedisStreamBus:
 
     async def aclose(self) -> None:
         await cast(_Closable, self._redis.connection_pool).aclose()
+        await cast(_Closable, self._tail.connection_pool).aclose()
 
     async def _info(self, stream: str) -> StreamInfo:
         key = self.stream_key(stream)
@@ -273,6 +328,10 @@ def _delivery(stream: str, entry_id: object, fields: Any, attempts: int) -> Deli
     return Delivery(
         stream, _text(entry_id), _text(fields[b"event_id"]), bytes(fields[b"data"]), attempts
     )
+
+
+def _stream_entry(entry_id: object, fields: Any) -> StreamEntry:
+    return StreamEntry(_text(entry_id), _text(fields[b"event_id"]), bytes(fields[b"data"]))
 
 
 def _claimed(stream: str, found: Any) -> list[Delivery]:

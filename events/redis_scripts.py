@@ -6,7 +6,7 @@ group's delivery count of the entry, read from its pending entry right after the
 
 from __future__ import annotations
 
-__all__ = ["CLAIM", "CLAIM_IDLE", "REPLAY_DEAD_LETTERS"]
+__all__ = ["CLAIM", "CLAIM_IDLE", "FIND_EVENT", "REPLAY_DEAD_LETTERS"]
 
 # KEYS[1] stream; ARGV: group, consumer, min idle ms, ids...
 # XCLAIM drops (and, since Redis 7, un-pends) entries that were trimmed away.
@@ -64,4 +64,21 @@ for i = 2, #ARGV do
   end
 end
 return out
+"""
+
+# KEYS[1] stream; ARGV: event id, where to start ('+', or '(' and the last id scanned), page size.
+# One page of a scan back from the end for the newest entry carrying the event id, compared on
+# the server so the entries' data never travels; returns {1, id} (found), {2, last id scanned}
+# (look further back from there) or {0} (the stream's start was reached).
+FIND_EVENT = """
+local page = tonumber(ARGV[3])
+local entries = redis.call('XREVRANGE', KEYS[1], ARGV[2], '-', 'COUNT', page)
+for _, entry in ipairs(entries) do
+  local fields = entry[2]
+  for j = 1, #fields, 2 do
+    if fields[j] == 'event_id' and fields[j + 1] == ARGV[1] then return {1, entry[1]} end
+  end
+end
+if #entries < page then return {0} end
+return {2, entries[#entries][1]}
 """

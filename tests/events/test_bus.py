@@ -8,7 +8,7 @@ import pytest
 
 from events import EventBus, StreamInfo
 from events.ids import StreamId
-from tests.events.harness import BusSubject
+from tests.events.harness import BusSubject, milestone
 
 
 def test_implements_the_protocol(subject: BusSubject) -> None:
@@ -213,6 +213,76 @@ async def test_a_stream_keeps_a_bounded_length(subject: BusSubject, stream: str)
             assert length == 10
     finally:
         await bus.aclose()
+
+
+async def test_entries_tails_a_stream_without_a_group(subject: BusSubject, stream: str) -> None:
+    bus = subject.bus
+    ids = await subject.publish(stream, "e1", "e2", "e3")
+    everything = await bus.entries(stream, after_id="0-0", count=10)
+    assert [e.id for e in everything] == ids
+    assert [e.event_id for e in everything] == ["e1", "e2", "e3"]
+    assert everything[0].data == milestone("e1").to_json()
+    assert [e.event_id for e in await bus.entries(stream, after_id=ids[0], count=1)] == ["e2"]
+    assert await bus.entries(stream, after_id=ids[-1], count=10) == []
+    # Nothing was pending or delivered for anyone: a group still reads everything.
+    await bus.ensure_group(stream, "erp")
+    assert len(await bus.read(stream, "erp", "c", count=10)) == 3
+    assert await bus.entries(f"{stream}-missing", after_id="0-0", count=10) == []
+
+
+async def test_a_blocking_tail_wakes_up_for_a_new_entry(subject: BusSubject, stream: str) -> None:
+    bus = subject.bus
+    end = await bus.last_id(stream)
+    assert await bus.entries(stream, after_id=end, count=1, block_seconds=0.05) == []
+    reader = asyncio.create_task(bus.entries(stream, after_id=end, count=5, block_seconds=5))
+    (entry_id,) = await subject.publish(stream, "e1")
+    assert [(e.id, e.event_id) for e in await asyncio.wait_for(reader, 5)] == [(entry_id, "e1")]
+
+
+async def test_last_id_is_the_newest_entry(subject: BusSubject, stream: str) -> None:
+    bus = subject.bus
+    assert await bus.last_id(stream) == "0-0"
+    ids = await subject.publish(stream, "e1", "e2")
+    assert await bus.last_id(stream) == ids[-1]
+    assert await bus.entries(stream, after_id=await bus.last_id(stream), count=10) == []
+
+
+async def test_find_names_the_newest_entry_of_an_event(subject: BusSubject, stream: str) -> None:
+    bus = subject.bus
+    ids = await subject.publish(stream, "e1", "e2", "e3")
+    assert await bus.find(stream, "e2") == ids[1]
+    (again,) = await bus.replay_range(stream, ids[0], ids[0])
+    assert await bus.find(stream, "e1") == again
+    assert await bus.find(stream, "nope") is None
+    assert await bus.find(f"{stream}-missing", "e1") is None
+
+
+async def test_find_scans_back_past_many_entries(subject: BusSubject, stream: str) -> None:
+    bus = subject.bus
+    (target,) = await subject.publish(stream, "target")
+    for n in range(2_500):
+        await bus.publish(stream, f"e{n}", b"{}")
+    assert await bus.find(stream, "target") == target
+
+
+async def test_find_and_entries_see_only_what_is_retained(subject: BusSubject, stream: str) -> None:
+    bus = subject.make_bus(10)
+    try:
+        first = await bus.publish(stream, "old", b"{}")
+        for n in range(600):
+            await bus.publish(stream, f"e{n}", b"{}")
+        assert await bus.find(stream, "old") is None
+        retained = await bus.entries(stream, after_id=first, count=1_000)
+        assert 10 <= len(retained) <= 200 and retained[-1].event_id == "e599"
+    finally:
+        await bus.aclose()
+
+
+async def test_entries_refuses_an_after_id_that_is_no_entry_id(
+    subject: BusSubject, stream: str
+) -> None:
+    with pytest.raises(ValueError, match="not a stream entry id"):
+        await subject.bus.entries(stream, after_id="yesterday", count=1)
 
 
 async def _info(bus: EventBus, stream: str) -> StreamInfo:

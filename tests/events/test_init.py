@@ -22,6 +22,7 @@ def test_public_surface() -> None:
             "RedisStreamBus",
             "RetryLater",
             "SeenEvents",
+            "StreamEntry",
             "StreamInfo",
             "create_event_bus",
             "idempotent",

@@ -78,6 +78,23 @@ async def test_a_blocking_read_does_not_hold_up_other_commands(
         await bus.aclose()
 
 
+async def test_a_blocking_tail_takes_no_connection_from_the_others(
+    redis_url: str, events_prefix: str, stream: str
+) -> None:
+    # One connection in the main pool: were the tail to hold it, publishing would wait for
+    # the pool's timeout and fail.
+    bus = RedisStreamBus(redis_url, prefix=events_prefix, max_connections=1, tail_connections=1)
+    try:
+        reader = asyncio.create_task(bus.entries(stream, after_id="0-0", count=5, block_seconds=5))
+        await asyncio.sleep(0.1)  # let the tail take its connection and block
+        assert not reader.done()
+        entry_id = await asyncio.wait_for(bus.publish(stream, "e1", b"{}"), 1)
+        assert await asyncio.wait_for(bus.last_id(stream), 1) == entry_id
+        assert [e.event_id for e in await asyncio.wait_for(reader, 5)] == ["e1"]
+    finally:
+        await bus.aclose()
+
+
 async def test_an_unreachable_server_raises_event_bus_unavailable(dead_redis_url: str) -> None:
     bus = RedisStreamBus(dead_redis_url, timeout_seconds=1)
     try:

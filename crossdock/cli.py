@@ -145,7 +145,8 @@ def _cmd_gateway(args: argparse.Namespace) -> int:
 def _cmd_events(args: argparse.Namespace) -> int:
     from events.commands import run_events_command
 
-    return run_events_command(args, _settings(args).redis_url)
+    settings = _settings(args)
+    return run_events_command(args, settings.redis_url, prefix=settings.event_streams_prefix)
 
 
 def _cmd_compose(args: argparse.Namespace) -> int:

@@ -110,6 +110,9 @@ class Settings(BaseSettings):
     reference_cache_ttl_seconds: int = Field(default=300, gt=0)
     # Every cache key starts with this, so several graphs (or test runs) can share one Redis.
     cache_prefix: str = "crossdock:"
+    # Every event stream key starts with this (CROSSDOCK_EVENTS_PREFIX); unset: the dataset's
+    # own, ``event_streams_prefix``.
+    events_prefix: str | None = Field(default=None, min_length=1)
     # Front-door limits, subgraph timeouts, caches and reloading (CROSSDOCK_GATEWAY__MAX_DEPTH…).
     gateway: GatewaySettings = GatewaySettings()
     orders: OrdersSettings = OrdersSettings()
@@ -150,3 +153,13 @@ class Settings(BaseSettings):
         data (its seed), so subgraphs over different datasets sharing one Redis never read
         each other's entries."""
         return f"{self.cache_prefix}seed{self.seed}:"
+
+    @property
+    def event_streams_prefix(self) -> str:
+        """Where the event bus keeps its streams in Redis: ``events_prefix`` when set, else
+        ``cache_prefix`` + ``events:`` + the identity of the data (its seed). A milestone names
+        orders and shipments of one dataset, so graphs over different datasets (or test runs,
+        or CI beside a developer) sharing one Redis must not read each other's streams."""
+        if self.events_prefix is not None:
+            return self.events_prefix
+        return f"{self.cache_prefix}events:seed{self.seed}:"

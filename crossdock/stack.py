@@ -22,7 +22,7 @@ from crossdock.files import write_atomically
 from crossdock.runner import Service
 from crossdock.settings import SYSTEM_NAMES, Settings
 from events.base import EventBus
-from events.factory import create_event_bus
+from events.factory import create_event_bus_for
 from gateway.composition import SubgraphSource, compose
 from gateway.server import create_gateway_app
 from subgraphs.apps import (
@@ -121,7 +121,7 @@ def build_stack(settings: Settings) -> Stack:
         )
         for name in SYSTEM_NAMES
     ]
-    bus = create_event_bus(settings.redis_url)
+    bus = create_event_bus_for(settings)
     services += [
         Service(
             f"{name} subgraph",

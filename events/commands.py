@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from events.base import EventBus, EventBusUnavailable
+from events.factory import DEFAULT_PREFIX
 from events.ids import StreamId, parse_range_end, parse_range_start
 
 __all__ = ["add_events_parser", "run_events_command"]
@@ -26,8 +27,6 @@ NO_REDIS = (
 
 def add_events_parser(sub: Any) -> argparse.ArgumentParser:
     """Add ``events`` and its commands to the ``crossdock`` subparsers ``sub``."""
-    from events.factory import DEFAULT_PREFIX
-
     parser: argparse.ArgumentParser = sub.add_parser(
         "events",
         help="inspect the event streams and replay dead letters (needs REDIS_URL)",
@@ -36,7 +35,10 @@ def add_events_parser(sub: Any) -> argparse.ArgumentParser:
     )
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "--prefix", default=DEFAULT_PREFIX, help=f"key prefix of the streams ({DEFAULT_PREFIX})"
+        "--prefix",
+        default=None,
+        help="key prefix of the streams (default: the dataset's, as the services use it: "
+        "CROSSDOCK_EVENTS_PREFIX, else CROSSDOCK_CACHE_PREFIX + 'events:seed' + CROSSDOCK_SEED)",
     )
     commands = parser.add_subparsers(dest="events_command", required=True, metavar="COMMAND")
     commands.add_parser(
@@ -60,8 +62,13 @@ def add_events_parser(sub: Any) -> argparse.ArgumentParser:
     return parser
 
 
-def run_events_command(args: argparse.Namespace, redis_url: str | None) -> int:
-    """Run the parsed ``events`` command against the Redis at ``redis_url``."""
+def run_events_command(
+    args: argparse.Namespace, redis_url: str | None, *, prefix: str = DEFAULT_PREFIX
+) -> int:
+    """Run the parsed ``events`` command against the Redis at ``redis_url``, on the streams
+    under ``prefix`` (the services' own, from the settings) unless ``--prefix`` says others."""
+    if args.prefix is None:
+        args.prefix = prefix
     if not redis_url:
         print(NO_REDIS, file=sys.stderr)
         return 2

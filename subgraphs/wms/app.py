@@ -1,17 +1,23 @@
 """The WMS subgraph's app: one WMS client and one center directory per app, loaders per request,
-and the intake of the WMS's milestone webhooks."""
+the intake of the WMS's milestone webhooks, and the live feed of milestones its subscriptions
+read."""
 
 from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 
 from cache.factory import create_cache
 from crossdock.settings import Settings
 from events.base import EventBus
+from events.factory import create_event_bus_for
 from subgraphs.common.app import create_graphql_app
 from subgraphs.common.client import system_client
 from subgraphs.wms.client import WmsClient
 from subgraphs.wms.directory import CenterDirectory
+from subgraphs.wms.feed import MilestoneFeed
 from subgraphs.wms.loaders import WmsContext, WmsLoaders
 from subgraphs.wms.schema import schema
 from subgraphs.wms.webhooks import mount_webhook_intake
@@ -19,17 +25,28 @@ from subgraphs.wms.webhooks import mount_webhook_intake
 __all__ = ["create_app"]
 
 
-def create_app(settings: Settings, *, bus: EventBus | None = None) -> Starlette:
-    """Serve the WMS subgraph over the WMS at ``settings.system_url("wms")``; its webhook
-    intake publishes to ``bus`` (the caller's, left open) or to a bus of its own."""
+def create_app(
+    settings: Settings, *, bus: EventBus | None = None, feed: MilestoneFeed | None = None
+) -> Starlette:
+    """Serve the WMS subgraph over the WMS at ``settings.system_url("wms")``. Its webhook
+    intake publishes to ``bus`` (the caller's, left open) or to a bus of its own (closed with
+    the app), and its subscriptions read that same bus through ``feed`` (by default one
+    ``MilestoneFeed`` with its defaults), which runs for as long as the app does; it is
+    ``app.state.milestone_feed``."""
     system = system_client("wms", settings)
     client = WmsClient(system)
     cache = create_cache(settings.redis_url, prefix=settings.reference_cache_prefix)
     centers = CenterDirectory(client, cache, ttl_seconds=settings.reference_cache_ttl_seconds)
+    own_bus = bus is None
+    target = create_event_bus_for(settings) if bus is None else bus
+    milestones = MilestoneFeed(target) if feed is None else feed
 
     def context() -> WmsContext:
         return WmsContext(
-            client=client, centers=centers, loaders=WmsLoaders.create(client, centers)
+            client=client,
+            centers=centers,
+            loaders=WmsLoaders.create(client, centers),
+            feed=milestones,
         )
 
     app = create_graphql_app(
@@ -40,5 +57,22 @@ def create_app(settings: Settings, *, bus: EventBus | None = None) -> Starlette:
         ready_check=client.ping,
     )
     # The WMS's milestone webhooks come in here and go onto the event bus.
-    mount_webhook_intake(app, settings, cache, bus=bus)
+    mount_webhook_intake(app, settings, cache, bus=target)
+    app.state.milestone_feed = milestones
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            async with inner(app):
+                await milestones.start()
+                try:
+                    yield
+                finally:
+                    await milestones.aclose()
+        finally:
+            if own_bus:
+                await target.aclose()
+
+    app.router.lifespan_context = lifespan
     return app

@@ -14,6 +14,7 @@ from functools import partial
 from subgraphs.common.loaders import GroupLoader, Loader, grouped
 from subgraphs.wms.client import WmsClient
 from subgraphs.wms.directory import CenterDirectory
+from subgraphs.wms.feed import MilestoneFeed
 from subgraphs.wms.records import (
     FacilityRecord,
     FulfillmentOrderRecord,
@@ -70,11 +71,28 @@ class WmsLoaders:
         )
         return loaders
 
+    def clear(self) -> None:
+        """Forget everything loaded: between two events of a subscription, whose context
+        lives as long as its WebSocket."""
+        for loader in (
+            self.facility,
+            self.positions_of_sku,
+            self.fulfillment_order,
+            self.fulfillment_orders_of_order,
+            self.shipment,
+            self.shipment_by_tracking,
+            self.shipments_of_order,
+            self.receipts_of_return,
+        ):
+            loader.clear()
+
 
 @dataclass(frozen=True, slots=True)
 class WmsContext:
-    """What every resolver of the WMS subgraph gets as ``info.context``."""
+    """What every resolver of the WMS subgraph gets as ``info.context``; ``feed`` serves the
+    subscriptions (``None``: the app serves none)."""
 
     client: WmsClient
     centers: CenterDirectory
     loaders: WmsLoaders
+    feed: MilestoneFeed | None = None

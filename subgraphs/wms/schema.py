@@ -1,4 +1,5 @@
-"""The WMS subgraph's schema: root fields over distribution centers and shipments."""
+"""The WMS subgraph's schema: root fields over distribution centers and shipments, and the
+live milestones (``subscriptions``)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import strawberry
 
 from subgraphs.common.errors import SubgraphSchema, federation_schema
 from subgraphs.common.fields import described
+from subgraphs.wms.subscriptions import Subscription
 from subgraphs.wms.types import (
     DistributionCenter,
     FulfillmentOrder,
@@ -45,5 +47,6 @@ class Query:
 
 schema: SubgraphSchema = federation_schema(
     Query,
+    subscription=Subscription,
     types=[DistributionCenter, FulfillmentOrder, Order, Product, ReturnAuthorization, Shipment],
 )

@@ -137,8 +137,8 @@ def test_malformed_representations_are_bad_user_input(
     assert error_codes(body) == [("BAD_USER_INPUT", ["_entities", i]) for i in (0, 2, 3, 4)]
     assert [e["message"] for e in body["errors"]] == [
         "representations[0] has __typename 'Invoice', which is not an entity of this subgraph"
-        " (entities: DistributionCenter, FulfillmentOrder, Order, Product, ReturnAuthorization,"
-        " Shipment)",
+        " (entities: Account, DistributionCenter, FulfillmentOrder, Order, Product,"
+        " ReturnAuthorization, Shipment)",
         "representations[2] (Shipment) lacks its key field(s): id",
         "representations[3] (FulfillmentOrder): key field id must not be null",
         "representations[4] has no __typename",

@@ -1,0 +1,51 @@
+"""A replica of the ERP's consumer in a process of its own, to be killed (``kill -9``) while it
+holds entries: ``python -m tests.e2e.replica NAME``, configured by the environment as any
+service is (``REDIS_URL``, ``CROSSDOCK_ERP_URL``, ``CROSSDOCK_WMS_URL``, the dataset's prefix).
+
+It is the ``erp`` group's handler, idempotent by event id on the same record as the stack's
+consumers, with a short lease (a dead replica's lease runs out quickly, so the entry it held
+is taken up within the test's time) and a reclaim idle time long enough never to take entries
+from the others. It prints ``ready`` once it reads, and ``handling ENTRY EVENT`` as each
+handler starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from cache.factory import create_cache
+from consumers import ERP_GROUP, ErpInvoicing
+from crossdock.settings import Settings
+from events.base import Delivery
+from events.consumer import Consumer
+from events.factory import create_event_bus_for
+from events.idempotency import SeenEvents, idempotent
+from subgraphs.common.client import system_client
+from subgraphs.wms.webhooks import MILESTONE_STREAM
+
+LEASE_SECONDS = 3.0
+
+
+async def run(name: str) -> None:
+    settings = Settings()
+    bus = create_event_bus_for(settings)
+    erp, wms = system_client("erp", settings), system_client("wms", settings)
+    cache = create_cache(settings.redis_url, prefix=settings.reference_cache_prefix)
+    record = SeenEvents(cache, ERP_GROUP, lease_seconds=LEASE_SECONDS)
+    handler = idempotent(ErpInvoicing(erp, wms), record)
+
+    async def announced(delivery: Delivery) -> None:
+        print(f"handling {delivery.id} {delivery.event_id}", flush=True)
+        await handler(delivery)
+
+    consumer = Consumer(
+        bus, MILESTONE_STREAM, ERP_GROUP, announced, name=name, reclaim_idle_seconds=3600.0
+    )
+    async with consumer:
+        print("ready", flush=True)
+        await asyncio.Event().wait()  # until killed
+
+
+if __name__ == "__main__":
+    asyncio.run(run(sys.argv[1]))

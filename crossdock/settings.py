@@ -155,6 +155,14 @@ class Settings(BaseSettings):
         return f"{self.cache_prefix}seed{self.seed}:"
 
     @property
+    def orders_prefix(self) -> str:
+        """Where the orders subgraph keeps its workflow journal and leases in Redis: per
+        dataset, like the reference cache (which holds its idempotency records), so a key
+        replayed against another dataset sharing the Redis is not answered with an order
+        of this one."""
+        return f"{self.cache_prefix}orders:seed{self.seed}:"
+
+    @property
     def event_streams_prefix(self) -> str:
         """Where the event bus keeps its streams in Redis: ``events_prefix`` when set, else
         ``cache_prefix`` + ``events:`` + the identity of the data (its seed). A milestone names

@@ -251,8 +251,11 @@ def _key_of(state: WorkflowState) -> str | None:
     return None if state.idempotency_key is None else f"{state.kind}:{state.idempotency_key}"
 
 
-def create_journal(redis_url: str | None, data_dir: Path) -> WorkflowJournal:
-    """Redis when configured, else ``orders-journal.sqlite3`` in the data dir."""
+def create_journal(
+    redis_url: str | None, data_dir: Path, *, prefix: str = "crossdock:orders:"
+) -> WorkflowJournal:
+    """Redis (keys under ``prefix``) when configured, else ``orders-journal.sqlite3`` in the
+    data dir."""
     if redis_url:
-        return RedisJournal(redis_url)
+        return RedisJournal(redis_url, prefix=prefix)
     return SqliteJournal(data_dir / "orders-journal.sqlite3")

@@ -101,6 +101,7 @@ class RedisLeases(Leases):
         await self._redis.aclose()
 
 
-def create_leases(redis_url: str | None) -> Leases:
-    """Shared in Redis when configured (replicas), else within this process."""
-    return RedisLeases(redis_url) if redis_url else Leases()
+def create_leases(redis_url: str | None, *, prefix: str = "crossdock:orders:") -> Leases:
+    """Shared in Redis (keys under ``prefix``) when configured (replicas), else within this
+    process."""
+    return RedisLeases(redis_url, prefix=prefix) if redis_url else Leases()

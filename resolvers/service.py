@@ -111,11 +111,11 @@ class OrdersService:
     def from_settings(cls, settings: Settings) -> OrdersService:
         return cls(
             Systems.from_settings(settings),
-            create_journal(settings.redis_url, settings.data_dir),
-            create_cache(settings.redis_url),
+            create_journal(settings.redis_url, settings.data_dir, prefix=settings.orders_prefix),
+            create_cache(settings.redis_url, prefix=settings.reference_cache_prefix),
             retention_seconds=settings.orders.idempotency_retention_seconds,
             priority=list(settings.orders.center_priority),
-            leases=create_leases(settings.redis_url),
+            leases=create_leases(settings.redis_url, prefix=settings.orders_prefix),
         )
 
     async def recovered(self) -> list[WorkflowState]:

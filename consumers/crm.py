@@ -213,4 +213,4 @@ class CrmActivity:
         """The CRM account of ERP order ``order_id``; ``None`` if the ERP has no such order (an
         ERP that cannot answer raises, and the event is retried)."""
         found = await self._erp.orders([order_id])
-        return found[0].account_id if found else None
+        return next((order.account_id for order in found if order.id == order_id), None)

@@ -35,6 +35,7 @@ from subgraphs.common.client import SystemCallError, system_client
 from subgraphs.erp.client import ErpClient
 
 __all__ = [
+    "MAX_BODY_BYTES",
     "MILESTONE_STREAM",
     "SEEN_SCOPE",
     "WEBHOOK_PATH",
@@ -170,6 +171,30 @@ def _parse(body: bytes) -> FulfillmentMilestone:
         raise ValueError(_describe(exc)) from None
 
 
+MAX_BODY_BYTES = 1 << 20
+"""The largest webhook body read: a milestone is a few KB; anything bigger is refused (413)
+before it is verified, so an unsigned flood cannot fill the memory."""
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _bounded_body(request: Request) -> bytes:
+    """The request's body, or ``_TooLarge`` as soon as it is known to exceed the limit."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise _TooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise _TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def webhook_route(
     bus: EventBus,
     seen: SeenEvents,
@@ -182,8 +207,24 @@ def webhook_route(
 ) -> Route:
     """The intake route (see the module docstring) publishing to ``stream`` on ``bus``."""
 
+    async def _account(event: FulfillmentMilestone) -> str | None:
+        # The account is a convenience: with the ERP unreachable the milestone is published
+        # without it (the consumers look it up themselves) rather than refused until the
+        # WMS gives up on it and it is lost.
+        assert account_of is not None
+        try:
+            return await account_of(event.order_id)
+        except (SystemCallError, CacheUnavailable) as exc:
+            logger.warning("milestone %s published without its account: %s", event.event_id, exc)
+            return None
+
     async def receive(request: Request) -> Response:
-        body = await request.body()
+        if not request.headers.get(SIGNATURE_HEADER):
+            return _answer(401, "UNAUTHENTICATED", f"missing signature ({SIGNATURE_HEADER})")
+        try:
+            body = await _bounded_body(request)
+        except _TooLarge:
+            return _answer(413, "PAYLOAD_TOO_LARGE", f"body over {MAX_BODY_BYTES} bytes")
         try:
             verify(secret, request.headers.get(SIGNATURE_HEADER), body,
                    tolerance_seconds=tolerance_seconds)  # fmt: skip
@@ -205,16 +246,12 @@ def webhook_route(
             return _answer(503, "IN_PROGRESS", "the same event is being received; retry")
         try:
             if account_of is not None:
-                account = await account_of(event.order_id)
-                event = event.model_copy(update={"account_id": account})
+                event = event.model_copy(update={"account_id": await _account(event)})
             entry = await bus.publish(stream, event.event_id, event.to_json())
         except BaseException as exc:
             await seen.release(event.event_id)
             if isinstance(exc, EventBusUnavailable):
                 return _answer(503, "UNAVAILABLE", "the event bus is unavailable; retry")
-            if isinstance(exc, (SystemCallError, CacheUnavailable)):
-                # An event is published whole or not at all: the WMS retries it later.
-                return _answer(503, "UNAVAILABLE", "cannot look up the order's account; retry")
             raise
         await seen.done(event.event_id)
         return _answer(202, "accepted", "published", event_id=event.event_id, entry_id=entry)
@@ -236,7 +273,7 @@ def erp_account_lookup(erp: ErpClient, cache: Cache) -> AccountLookup:
         if cached is not None:
             return cached.decode() or None
         found = await erp.orders([order_id])
-        account = found[0].account_id if found else None
+        account = next((order.account_id for order in found if order.id == order_id), None)
         await cache.set(key, (account or "").encode(), ttl_seconds=_ACCOUNT_TTL_SECONDS)
         return account
 

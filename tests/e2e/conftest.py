@@ -36,6 +36,8 @@ def e2e_settings(
         update={
             "redis_url": redis_url,
             "cache_prefix": e2e_prefix,
+            # Streams under the session's prefix too, whatever the environment says.
+            "events_prefix": None,
             # About workflows and events, not timeouts: a loaded machine must not flake them.
             "system_timeout_seconds": 30.0,
             "wms_lifecycle": WmsLifecycleSettings(

@@ -27,6 +27,7 @@ from events import EventBus, EventBusUnavailable, InProcessBus, RedisStreamBus, 
 from events.signing import SIGNATURE_HEADER, signature_header
 from schema.events import FulfillmentMilestone, MilestoneType
 from subgraphs.wms.webhooks import (
+    MAX_BODY_BYTES,
     SEEN_SCOPE,
     WEBHOOK_PATH,
     AccountLookup,
@@ -417,17 +418,39 @@ def test_the_mounted_intake_names_the_account_the_erp_records(
     assert [e.account_id for e in events] == [order.account_id, None]
 
 
-def test_an_intake_that_cannot_reach_the_erp_publishes_nothing(base_settings: Settings) -> None:
-    # base_settings point at no running ERP: the account cannot be looked up.
+def test_an_intake_that_cannot_reach_the_erp_publishes_without_the_account(
+    base_settings: Settings,
+) -> None:
+    # base_settings point at no running ERP: the account cannot be looked up. Refusing the
+    # webhook would have the WMS retry until it gives up and the milestone is lost.
     bus = InProcessBus()
     app = Starlette()
     settings = base_settings.model_copy(
         update={"redis_url": None, "wms_lifecycle": WmsLifecycleSettings(webhook_secret=SECRET)}
     )
     mount_webhook_intake(app, settings, MemoryCache(), bus=bus)
+    body = webhook()
     with serve(app) as url, httpx.Client(base_url=url, timeout=20) as client:
-        answer = post(client, webhook())
-        assert answer.status_code == 503
-        assert "account" in answer.json()["error"]["message"]
-    streams = asyncio.run(bus.streams())
-    assert all(stream.length == 0 for stream in streams)
+        assert post(client, body).status_code == 202
+
+    async def published() -> list[FulfillmentMilestone]:
+        await bus.ensure_group("fulfillment-milestones", "reader", start_id="0")
+        read = await bus.read("fulfillment-milestones", "reader", "r", count=100)
+        return [FulfillmentMilestone.from_json(d.data) for d in read]
+
+    [event] = asyncio.run(published())
+    assert event.event_id == body["event_id"]
+    assert event.account_id is None
+
+
+def test_an_oversized_body_is_refused_before_it_is_read_whole() -> None:
+    stream = f"fulfillment-milestones-{uuid.uuid4().hex[:12]}"
+    app = receiver_app(InProcessBus(), MemoryCache(), stream)
+    huge = webhook() | {"padding": "x" * (MAX_BODY_BYTES + 1)}
+    with serve(app) as url, httpx.Client(base_url=url, timeout=20) as client:
+        answer = post(client, huge)
+        assert answer.status_code == 413
+        assert answer.json()["error"]["code"] == "PAYLOAD_TOO_LARGE"
+        unsigned = client.post(WEBHOOK_PATH, content=b"{}")
+        assert unsigned.status_code == 401
+        assert entries(client) == []

@@ -12,7 +12,6 @@ exactly as ``crossdock up`` does.
 from __future__ import annotations
 
 import socket
-import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -22,9 +21,7 @@ from typing import Any
 import httpx
 import orjson
 import redis
-import uvicorn
 from starlette.applications import Starlette
-from starlette.types import ASGIApp
 
 from cache.factory import create_cache
 from consumers import MilestoneConsumers
@@ -43,7 +40,7 @@ from subgraphs.wms.app import create_app as create_wms_subgraph_app
 from subgraphs.wms.webhooks import MILESTONE_STREAM, WEBHOOK_PATH
 from systems.apps import create_system_app
 from tests.gateway.conftest import supergraph_with_urls
-from tests.support.servers import serve
+from tests.support.servers import serve, serve_on
 from tests.support.waiting import wait_until
 
 __all__ = ["CONSUMER_OPTIONS", "E2E_SECRET", "E2EWorld", "StreamEntry", "running_e2e_world"]
@@ -252,25 +249,6 @@ def reserved_port(host: str = "127.0.0.1") -> Iterator[socket.socket]:
         yield sock
     finally:
         sock.close()
-
-
-@contextmanager
-def serve_on(app: ASGIApp, sock: socket.socket) -> Iterator[str]:
-    """Serve ``app`` on the bound ``sock`` (as ``tests.support.servers.serve`` does on a port
-    of its own choosing); yield its base URL."""
-    host, port = sock.getsockname()[:2]
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", ws="websockets-sansio")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        wait_until(lambda: server.started or not thread.is_alive(), what=f"server on {port}")
-        if not server.started:
-            raise RuntimeError("server thread died during start-up")
-        yield f"http://{host}:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def _wms_subgraph_with_consumers(settings: Settings) -> Starlette:

@@ -12,7 +12,7 @@ from starlette.types import ASGIApp
 
 from tests.support.waiting import wait_until
 
-__all__ = ["serve", "wait_until"]
+__all__ = ["serve", "serve_on", "wait_until"]
 
 
 @contextmanager
@@ -21,7 +21,18 @@ def serve(app: ASGIApp, *, host: str = "127.0.0.1") -> Iterator[str]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, 0))
-    port = sock.getsockname()[1]
+    try:
+        with serve_on(app, sock) as url:
+            yield url
+    finally:
+        sock.close()
+
+
+@contextmanager
+def serve_on(app: ASGIApp, sock: socket.socket) -> Iterator[str]:
+    """Serve ``app`` on the bound ``sock`` (for a URL that must be known before the app
+    starts: another service is told it first); yield its base URL."""
+    host, port = sock.getsockname()[:2]
     config = uvicorn.Config(app, log_level="warning", lifespan="on", ws="websockets-sansio")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -34,4 +45,3 @@ def serve(app: ASGIApp, *, host: str = "127.0.0.1") -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
-        sock.close()

@@ -60,11 +60,17 @@ class Delivery:
 
 @dataclass(frozen=True, slots=True)
 class StreamEntry:
-    """One entry of a stream as a tail reader sees it: no group, no attempts, nothing pending."""
+    """One entry of a stream as a tail reader sees it: no group, no attempts, nothing pending.
+
+    ``replayed`` marks an entry appended again by ``replay_dead_letters`` or ``replay_range``:
+    the event already appeared in the stream, so a tail reader that hands events to clients
+    (the subscriptions' feed) skips it, whereas consumer groups process it like any other.
+    """
 
     id: str
     event_id: str
     data: bytes
+    replayed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,12 +177,14 @@ class EventBus(Protocol):
     async def replay_dead_letters(self, stream: str, ids: Sequence[str] | None = None) -> list[str]:
         """Append dead letters (all, or those with ``ids``) to their stream again and remove
         them from the dead letters, each exactly once; returns the new entry ids. Every group
-        reads the replayed entries: handlers that already processed one drop it by event id."""
+        reads the replayed entries: handlers that already processed one drop it by event id.
+        Tail readers see them marked ``replayed``."""
         ...
 
     async def replay_range(self, stream: str, start_id: str, end_id: str) -> list[str]:
         """Append the entries between ``start_id`` and ``end_id`` (inclusive; ``-`` and ``+``
-        for the ends) to the stream again, with their event ids; returns the new ids."""
+        for the ends) to the stream again, with their event ids, marked ``replayed`` for tail
+        readers; returns the new ids."""
         ...
 
     async def streams(self) -> list[StreamInfo]:
@@ -198,9 +206,10 @@ class EventBus(Protocol):
         ...
 
     async def find(self, stream: str, event_id: str) -> str | None:
-        """The id of the newest retained entry carrying ``event_id``, or ``None`` when none
+        """The id of the newest retained entry that *published* ``event_id`` (replayed entries
+        are not counted: a client saw the event where it first appeared), or ``None`` when none
         does (never appended, or trimmed away): a scan back from the end, in pages, bounded by
-        the stream's retention."""
+        the stream's retention, that lets other tasks run between its pages."""
         ...
 
     async def ping(self) -> bool:

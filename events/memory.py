@@ -15,6 +15,8 @@ from events.ids import MIN_ID, StreamId, parse_range_end, parse_range_start
 
 __all__ = ["InProcessBus"]
 
+_FIND_PAGE = 1000  # entries ``find`` compares before it lets other tasks run
+
 
 @dataclass(slots=True)
 class _Pending:
@@ -33,7 +35,8 @@ class _Group:
 @dataclass(slots=True)
 class _Stream:
     ids: list[StreamId] = field(default_factory=list)
-    entries: dict[StreamId, tuple[str, bytes]] = field(default_factory=dict)
+    # entry id -> (event id, data, replayed: appended again by a replay)
+    entries: dict[StreamId, tuple[str, bytes, bool]] = field(default_factory=dict)
     last_id: StreamId = MIN_ID
     groups: dict[str, _Group] = field(default_factory=dict)
     dead: dict[StreamId, DeadLetter] = field(default_factory=dict)
@@ -167,7 +170,8 @@ class InProcessBus:
         for dead_id in chosen:
             letter = state.dead.pop(dead_id, None)
             if letter is not None:
-                replayed.append(str(self._append(state, letter.event_id, letter.data)))
+                entry_id = self._append(state, letter.event_id, letter.data, replayed=True)
+                replayed.append(str(entry_id))
         return replayed
 
     async def replay_range(self, stream: str, start_id: str, end_id: str) -> list[str]:
@@ -178,7 +182,10 @@ class InProcessBus:
         chosen = state.ids[
             bisect.bisect_left(state.ids, start) : bisect.bisect_right(state.ids, end)
         ]
-        return [str(self._append(state, *state.entries[entry_id])) for entry_id in chosen]
+        return [
+            str(self._append(state, *state.entries[entry_id][:2], replayed=True))
+            for entry_id in chosen
+        ]
 
     async def streams(self) -> list[StreamInfo]:
         return [self._info(name, self._streams[name]) for name in sorted(self._streams)]
@@ -208,10 +215,20 @@ class InProcessBus:
         state = self._streams.get(stream)
         if state is None:
             return None
-        for entry_id in reversed(state.ids):
-            if state.entries[entry_id][0] == event_id:
-                return str(entry_id)
-        return None
+        before: StreamId | None = None  # scan the entries older than this; None: from the end
+        while True:
+            # Positions are found again after each pause: appends and trims move them.
+            end = len(state.ids) if before is None else bisect.bisect_left(state.ids, before)
+            start = max(0, end - _FIND_PAGE)
+            for entry_id in reversed(state.ids[start:end]):
+                found_event, _, replayed = state.entries[entry_id]
+                if found_event == event_id and not replayed:
+                    return str(entry_id)
+            if start == 0:
+                return None
+            before = state.ids[start]
+            # A scheduling point per page: a scan of a long stream must not hold up the loop.
+            await asyncio.sleep(0)
 
     async def ping(self) -> bool:
         return True
@@ -236,11 +253,13 @@ class InProcessBus:
             raise LookupError(f"no consumer group {group!r} on stream {stream!r}")
         return state, state.groups[group]
 
-    def _append(self, state: _Stream, event_id: str, data: bytes) -> StreamId:
+    def _append(
+        self, state: _Stream, event_id: str, data: bytes, *, replayed: bool = False
+    ) -> StreamId:
         entry_id = state.last_id.next_after(int(time.time() * 1000))
         state.last_id = entry_id
         state.ids.append(entry_id)
-        state.entries[entry_id] = (event_id, data)
+        state.entries[entry_id] = (event_id, data, replayed)
         while len(state.ids) > self._max_length:
             del state.entries[state.ids.pop(0)]
         # Wake every blocked reader, then arm a fresh event for the next wait.
@@ -268,7 +287,7 @@ class InProcessBus:
 
     @staticmethod
     def _delivery(stream: str, state: _Stream, entry_id: StreamId, attempts: int) -> Delivery:
-        event_id, data = state.entries[entry_id]
+        event_id, data, _ = state.entries[entry_id]
         return Delivery(stream, str(entry_id), event_id, data, attempts)
 
     @staticmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -46,7 +47,11 @@ class RedisStreamBus:
     A blocking ``XREAD`` holds its connection for as long as it waits, so blocking tail reads
     (``entries`` with ``block_seconds``) take theirs from a pool of their own, at most
     ``tail_connections``: however many tails wait, publishing, acknowledging and the groups'
-    reads keep the ``max_connections`` of the main pool.
+    reads keep the ``max_connections`` of the main pool. ``find`` scans a stream page by page
+    (each page a short script on the server) and takes its connections from another pool of
+    its own, at most ``lookup_connections``, one per lookup: more lookups at once wait their
+    turn (rather than fail on the pool's checkout) and never take the connections publishing
+    needs.
     """
 
     def __init__(
@@ -59,6 +64,7 @@ class RedisStreamBus:
         timeout_seconds: float = 2.0,
         max_block_seconds: float = 5.0,
         tail_connections: int = 4,
+        lookup_connections: int = 2,
     ) -> None:
         if max_length < 1:
             raise ValueError(f"max_length must be at least 1, got {max_length}")
@@ -81,10 +87,12 @@ class RedisStreamBus:
 
         self._redis = client(max_connections)
         self._tail = client(tail_connections)
+        self._lookup = client(lookup_connections)
+        self._lookup_turns = asyncio.Semaphore(lookup_connections)
         self._claim = self._redis.register_script(redis_scripts.CLAIM)
         self._claim_idle = self._redis.register_script(redis_scripts.CLAIM_IDLE)
         self._replay = self._redis.register_script(redis_scripts.REPLAY_DEAD_LETTERS)
-        self._find = self._redis.register_script(redis_scripts.FIND_EVENT)
+        self._find = self._lookup.register_script(redis_scripts.FIND_EVENT)
 
     @property
     def prefix(self) -> str:
@@ -220,8 +228,10 @@ class RedisStreamBus:
                 Any, await self._redis.xrange(key, cursor, str(end), count=_REPLAY_PAGE)
             ):
                 async with self._redis.pipeline(transaction=True) as pipe:
-                    for _, fields in entries:
-                        pipe.xadd(key, fields, maxlen=self._max_length, approximate=True)
+                    for entry_id, fields in entries:
+                        # Marked for tail readers; a replay of a replay names the original.
+                        marked = {**fields, b"replay_of": fields.get(b"replay_of", entry_id)}
+                        pipe.xadd(key, marked, maxlen=self._max_length, approximate=True)
                     replayed.extend(_text(new_id) for new_id in await pipe.execute())
                 cursor = f"({_text(entries[-1][0])}"
         return replayed
@@ -259,16 +269,17 @@ class RedisStreamBus:
 
     async def find(self, stream: str, event_id: str) -> str | None:
         cursor = "+"
-        with self._errors(stream, None):
-            while True:
-                found: Any = await self._find(
-                    keys=[self.stream_key(stream)], args=[event_id, cursor, _FIND_PAGE]
-                )
-                if int(found[0]) == 1:
-                    return _text(found[1])
-                if int(found[0]) == 0:
-                    return None
-                cursor = f"({_text(found[1])}"
+        async with self._lookup_turns:
+            with self._errors(stream, None):
+                while True:
+                    found: Any = await self._find(
+                        keys=[self.stream_key(stream)], args=[event_id, cursor, _FIND_PAGE]
+                    )
+                    if int(found[0]) == 1:
+                        return _text(found[1])
+                    if int(found[0]) == 0:
+                        return None
+                    cursor = f"({_text(found[1])}"
 
     async def ping(self) -> bool:
         try:
@@ -279,6 +290,7 @@ class RedisStreamBus:
     async def aclose(self) -> None:
         await cast(_Closable, self._redis.connection_pool).aclose()
         await cast(_Closable, self._tail.connection_pool).aclose()
+        await cast(_Closable, self._lookup.connection_pool).aclose()
 
     async def _info(self, stream: str) -> StreamInfo:
         key = self.stream_key(stream)
@@ -331,7 +343,12 @@ def _delivery(stream: str, entry_id: object, fields: Any, attempts: int) -> Deli
 
 
 def _stream_entry(entry_id: object, fields: Any) -> StreamEntry:
-    return StreamEntry(_text(entry_id), _text(fields[b"event_id"]), bytes(fields[b"data"]))
+    return StreamEntry(
+        _text(entry_id),
+        _text(fields[b"event_id"]),
+        bytes(fields[b"data"]),
+        replayed=b"replay_of" in fields,
+    )
 
 
 def _claimed(stream: str, found: Any) -> list[Delivery]:

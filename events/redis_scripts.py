@@ -46,20 +46,22 @@ return out
 """
 
 # KEYS[1] dead-letter stream, KEYS[2] stream; ARGV: max length, dead-letter ids...
-# Append and delete together, so a dead letter replayed twice at once is appended once.
+# Append and delete together, so a dead letter replayed twice at once is appended once. The new
+# entry carries ``replay_of`` (the entry the event first appeared in): tail readers skip it.
 REPLAY_DEAD_LETTERS = """
 local out = {}
 for i = 2, #ARGV do
   local found = redis.call('XRANGE', KEYS[1], ARGV[i], ARGV[i])
   if #found == 1 then
     local fields = found[1][2]
-    local event_id, data
+    local event_id, data, original_id
     for j = 1, #fields, 2 do
       if fields[j] == 'event_id' then event_id = fields[j + 1] end
       if fields[j] == 'data' then data = fields[j + 1] end
+      if fields[j] == 'original_id' then original_id = fields[j + 1] end
     end
     out[#out + 1] = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '*',
-                               'event_id', event_id, 'data', data)
+                               'event_id', event_id, 'data', data, 'replay_of', original_id)
     redis.call('XDEL', KEYS[1], ARGV[i])
   end
 end
@@ -67,17 +69,21 @@ return out
 """
 
 # KEYS[1] stream; ARGV: event id, where to start ('+', or '(' and the last id scanned), page size.
-# One page of a scan back from the end for the newest entry carrying the event id, compared on
-# the server so the entries' data never travels; returns {1, id} (found), {2, last id scanned}
-# (look further back from there) or {0} (the stream's start was reached).
+# One page of a scan back from the end for the newest entry that published the event id (one
+# with ``replay_of`` is a replay and does not count), compared on the server so the entries' data
+# never travels; returns {1, id} (found), {2, last id scanned} (look further back from there) or
+# {0} (the stream's start was reached).
 FIND_EVENT = """
 local page = tonumber(ARGV[3])
 local entries = redis.call('XREVRANGE', KEYS[1], ARGV[2], '-', 'COUNT', page)
 for _, entry in ipairs(entries) do
   local fields = entry[2]
+  local matches, replayed = false, false
   for j = 1, #fields, 2 do
-    if fields[j] == 'event_id' and fields[j + 1] == ARGV[1] then return {1, entry[1]} end
+    if fields[j] == 'event_id' and fields[j + 1] == ARGV[1] then matches = true end
+    if fields[j] == 'replay_of' then replayed = true end
   end
+  if matches and not replayed then return {1, entry[1]} end
 end
 if #entries < page then return {0} end
 return {2, entries[#entries][1]}

@@ -12,9 +12,16 @@ for live events first, at the reader's current position ``P``; it then reads the
 entries between ``after``'s entry and ``P`` from the bus, and only then the live ones queued
 meanwhile, all of them after ``P``.
 
-An event is delivered at its first appearance: a replayed dead letter appends an old event
-again, and the feed remembers the recent event ids (``remembered_events``) with the entry
-where each first appeared, so the re-append reaches nobody twice.
+An event is delivered at its first appearance only. A replay (of dead letters or of a range)
+appends old events again, marked ``replayed``: the feed hands such an entry to nobody, neither
+live nor from the backlog, and ``EventBus.find`` does not count it, so a client resuming after
+a replayed event resumes where it saw it. Beside that, the feed remembers the recent event ids
+(``remembered_events``, bounded) with the entry where each first appeared, so an event its
+publisher appended twice reaches a live subscriber once.
+
+Resolving an unknown ``after`` scans the whole retained stream: at most
+``concurrent_lookups`` such scans run at once per feed, the others wait their turn, so a
+flood of subscriptions with a bogus ``after`` costs the bus a bounded load.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 
 from events.base import EventBus
-from events.ids import StreamId
+from events.ids import MAX_ID, MIN_ID, StreamId
 from schema.events import FulfillmentMilestone
 from subgraphs.wms.webhooks import MILESTONE_STREAM
 
@@ -41,8 +48,9 @@ _BACKLOG_PAGE = 200
 
 
 class SubscriberTooSlow(Exception):
-    """A subscriber fell ``queue_size`` events behind and was dropped; ``after`` is the last
-    event it was given, to resubscribe from."""
+    """A subscriber fell ``queue_size`` events behind and was dropped; ``after`` is the event
+    to resubscribe from: the last one it was given, else the ``after`` it subscribed with, else
+    the last event of the stream when it subscribed (``None`` only if the stream was empty)."""
 
     def __init__(self, after: str | None) -> None:
         hint = f"resubscribe with after={after}" if after is not None else "resubscribe"
@@ -110,11 +118,14 @@ class MilestoneFeed:
         batch_size: int = 100,
         block_seconds: float = 1.0,
         remembered_events: int = 10_000,
+        concurrent_lookups: int = 4,
         retry_delay_seconds: float = 0.1,
         max_retry_delay_seconds: float = 5.0,
     ) -> None:
         if queue_size < 1:
             raise ValueError(f"queue_size must be at least 1, got {queue_size}")
+        if concurrent_lookups < 1:
+            raise ValueError(f"concurrent_lookups must be at least 1, got {concurrent_lookups}")
         self._bus = bus
         self._stream = stream
         self._queue_size = queue_size
@@ -126,7 +137,12 @@ class MilestoneFeed:
         self._subscribers: set[_Subscriber] = set()
         # Event id -> the entry it first appeared in, oldest first, at most _remembered.
         self._first_seen: OrderedDict[str, str] = OrderedDict()
+        self._lookups = asyncio.Semaphore(concurrent_lookups)
         self._position: str | None = None  # the last entry fanned out; None: not started
+        # The event of the last entry at or before ``position`` that was not a replay (at start:
+        # of the last entry, whatever it is): where a subscriber registered now and dropped
+        # before it got anything resumes from.
+        self._position_event: str | None = None
         self._ready = asyncio.Event()
         self._reader: asyncio.Task[None] | None = None
         self._closed = False
@@ -161,11 +177,14 @@ class MilestoneFeed:
 
     async def entry_of(self, event_id: str) -> str | None:
         """The stream entry to resume after for a client that last saw ``event_id``: where
-        the event first appeared if this feed saw it, else its newest retained entry;
-        ``None`` when it is not retained any more (or never was)."""
+        the event first appeared if this feed saw it, else its newest retained entry that is
+        no replay (``EventBus.find``);
+        ``None`` when it is not retained any more (or never was). At most
+        ``concurrent_lookups`` scans of the bus run at once; the others wait."""
         first = self._first_seen.get(event_id)
         if first is None:
-            return await self._bus.find(self._stream, event_id)
+            async with self._lookups:
+                return await self._bus.find(self._stream, event_id)
         # Remembered, but the stream may have been trimmed past it since: what followed it
         # would be missing, so it counts as not retained.
         oldest = await self._bus.entries(self._stream, after_id="0-0", count=1)
@@ -174,18 +193,26 @@ class MilestoneFeed:
         return first
 
     async def events(
-        self, matches: Match, *, after_entry: str | None = None
+        self,
+        matches: Match,
+        *,
+        after_entry: str | None = None,
+        after_event: str | None = None,
     ) -> AsyncIterator[FulfillmentMilestone]:
         """The events ``matches`` accepts: the retained ones after the entry ``after_entry``
-        (see ``entry_of``) if given, then the live ones, until the feed closes. Raises
+        (see ``entry_of``; ``after_event`` is the event id the client gave for it, read from
+        the entry when not given) if given, then the live ones, until the feed closes. Raises
         ``SubscriberTooSlow`` once the subscriber fell behind."""
         await self._ready.wait()
+        if after_entry is not None and after_event is None:
+            after_event = await self._event_at(after_entry)
         if self._closed:
             return
         subscriber = _Subscriber(matches, self._queue_size)
         self._subscribers.add(subscriber)
         live_from = self._position  # the reader queues everything after this for us
-        last: str | None = None
+        # The resume hint should the subscriber be dropped: what it has seen, so far.
+        last = self._position_event if after_entry is None else after_event
         try:
             # A reader behind the client (which saw ``after`` through another replica) must
             # not hand it what it saw: live entries up to ``after_entry`` are skipped.
@@ -220,6 +247,8 @@ class MilestoneFeed:
                 cursor = StreamId.parse(entry.id)
                 if cursor > until:
                     return
+                if entry.replayed:
+                    continue  # the client got (or skipped) the event where it first appeared
                 first = self._first_seen.get(entry.event_id, entry.id)
                 if first != entry.id or entry.event_id in delivered:
                     continue  # a re-append of an event delivered at its first entry
@@ -233,7 +262,9 @@ class MilestoneFeed:
         while True:
             try:
                 if self._position is None:
-                    self._position = await self._bus.last_id(self._stream)
+                    position = await self._bus.last_id(self._stream)
+                    self._position_event = await self._event_at(position)
+                    self._position = position
                     self._ready.set()
                 batch = await self._bus.entries(
                     self._stream,
@@ -252,13 +283,29 @@ class MilestoneFeed:
             # batches, never in the middle of one, so ``position`` is exact for it.
             for entry in batch:
                 self._position = entry.id
+                if entry.replayed:
+                    continue  # subscribers got the event when it first appeared
+                self._position_event = entry.event_id
                 self._fan_out(entry.id, entry.event_id, entry.data)
             if batch:
                 await asyncio.sleep(0)  # let the subscribers take what they were given
 
+    async def _event_at(self, entry_id: str) -> str | None:
+        """The event id of the entry ``entry_id`` (``None``: no such entry retained)."""
+        position = StreamId.parse(entry_id)
+        if position == MIN_ID:
+            return None
+        before = (
+            StreamId(position.ms, position.seq - 1)
+            if position.seq > 0
+            else StreamId(position.ms - 1, MAX_ID.seq)
+        )
+        found = await self._bus.entries(self._stream, after_id=str(before), count=1)
+        return found[0].event_id if found and found[0].id == entry_id else None
+
     def _fan_out(self, entry_id: str, event_id: str, data: bytes) -> None:
         if event_id in self._first_seen:
-            return  # appended again (a replayed dead letter): delivered already
+            return  # its publisher appended it twice: delivered already
         self._first_seen[event_id] = entry_id
         if len(self._first_seen) > self._remembered:
             self._first_seen.popitem(last=False)

@@ -122,7 +122,7 @@ async def _subscribe(
     feed = info.context.feed
     if feed is None:
         raise GraphQLError("subscriptions are not served here", extensions={"code": "INTERNAL"})
-    after_entry = None
+    after_entry = event_id = None
     if after is not None:
         event_id = str(after).strip()
         if not 0 < len(event_id) <= _MAX_EVENT_ID:
@@ -136,14 +136,18 @@ async def _subscribe(
                 f"after: milestone {event_id!r} is not retained any more (or never was); "
                 "subscribe without after to receive the live milestones"
             )
-    return _milestones(info, feed, wanted, after_entry)
+    return _milestones(info, feed, wanted, after_entry, event_id)
 
 
 async def _milestones(
-    info: Info, feed: MilestoneFeed, wanted: Match, after_entry: str | None
+    info: Info,
+    feed: MilestoneFeed,
+    wanted: Match,
+    after_entry: str | None,
+    after_event: str | None,
 ) -> AsyncIterator[FulfillmentMilestone]:
     try:
-        async for event in feed.events(wanted, after_entry=after_entry):
+        async for event in feed.events(wanted, after_entry=after_entry, after_event=after_event):
             # The context (and its loaders) lives as long as the WebSocket: each event is
             # loaded afresh, as a new request would be.
             info.context.loaders.clear()

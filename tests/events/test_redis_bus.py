@@ -95,6 +95,33 @@ async def test_a_blocking_tail_takes_no_connection_from_the_others(
         await bus.aclose()
 
 
+async def test_many_lookups_at_once_neither_fail_nor_hold_up_publishing(
+    redis_url: str, events_prefix: str, stream: str, raw: redis.Redis
+) -> None:
+    # Two connections in the main pool, forty lookups of an event no entry carries (each a
+    # scan of the whole stream): were they to take the main pool's connections, publishing
+    # would wait for the pool's timeout (one second) and fail.
+    bus = RedisStreamBus(
+        redis_url, prefix=events_prefix, max_connections=2, timeout_seconds=1, lookup_connections=2
+    )
+    try:
+        with raw.pipeline(transaction=False) as pipe:
+            for n in range(30_000):
+                pipe.xadd(bus.stream_key(stream), {"event_id": f"e{n}", "data": b"{}"})
+            pipe.execute()
+        lookups = [asyncio.create_task(bus.find(stream, f"bogus{n}")) for n in range(40)]
+        await asyncio.sleep(0)  # let them all start
+        published = [
+            await asyncio.wait_for(bus.publish(stream, f"new{n}", b"{}"), 1) for n in range(20)
+        ]
+        assert not all(lookup.done() for lookup in lookups), "the lookups were over too soon"
+        assert await asyncio.wait_for(asyncio.gather(*lookups), 60) == [None] * 40
+        assert await bus.find(stream, "new19") == published[-1]
+    finally:
+        await bus.aclose()
+        raw.close()
+
+
 async def test_an_unreachable_server_raises_event_bus_unavailable(dead_redis_url: str) -> None:
     bus = RedisStreamBus(dead_redis_url, timeout_seconds=1)
     try:

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+import redis
 from starlette.applications import Starlette
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
@@ -27,7 +28,7 @@ from schema.events import MilestoneType as CanonicalMilestoneType
 from subgraphs.wms.app import create_app
 from subgraphs.wms.feed import MilestoneFeed
 from subgraphs.wms.types.milestones import MilestoneType
-from subgraphs.wms.webhooks import WEBHOOK_PATH
+from subgraphs.wms.webhooks import MILESTONE_STREAM, WEBHOOK_PATH
 from systems.world_records import OrderRecord
 from tests.consumers.conftest import Released, Systems, systems
 from tests.support.redis import redis_url, require_redis, unique_prefix
@@ -396,13 +397,64 @@ async def test_a_replayed_event_reaches_nobody_twice(systems: Systems, redis_url
                         await ws.subscribe("2", IDS_ONLY, orderId=order.order_id, after=first)
                         resumed = [m["eventId"] for m in await ws.milestones("2", 2)]
                         assert resumed == [bodies[1]["event_id"], bodies[2]["event_id"]]
+                        # Resuming after a replayed one: from where it first appeared.
+                        second = bodies[1]["event_id"]
+                        await ws.subscribe("3", IDS_ONLY, orderId=order.order_id, after=second)
+                        [next_one] = await ws.milestones("3", 1)
+                        assert next_one["eventId"] == bodies[2]["event_id"]
                         extra = webhook_of(order, "WV_BKO")
                         await graph.post(extra)
-                        assert [m["eventId"] for m in await ws.milestones("2", 1)] == [
-                            extra["event_id"]
-                        ]
+                        for id in ("2", "3"):
+                            assert [m["eventId"] for m in await ws.milestones(id, 1)] == [
+                                extra["event_id"]
+                            ]
         finally:
             await operator.aclose()
+
+
+async def test_webhooks_go_on_while_many_unknown_afters_are_refused(
+    systems: Systems, redis_url: str
+) -> None:
+    # A long stream, so that each unknown ``after`` is a scan of a hundred thousand entries.
+    order = systems.world.orders[0]
+    settings = systems.settings.model_copy(update={"redis_url": None})
+    with unique_prefix(redis_url) as prefix:
+        bus = RedisStreamBus(redis_url, prefix=prefix, max_length=200_000)
+        raw = redis.Redis.from_url(redis_url)
+        try:
+            with raw.pipeline(transaction=False) as pipe:
+                for n in range(100_000):
+                    pipe.xadd(
+                        bus.stream_key(MILESTONE_STREAM), {"event_id": f"old{n}", "data": b"{}"}
+                    )
+                pipe.execute()
+        finally:
+            raw.close()
+        app = closing_bus(create_app(settings, bus=bus), bus)
+        with serve(app) as url:
+            async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+                secret = systems.settings.wms_lifecycle.webhook_secret
+                graph = Graph(url, app.state.milestone_feed, secret, http)
+                async with client(graph) as ws:
+                    await ws.subscribe("live", IDS_ONLY, orderId=order.id)
+                    await graph.subscribed(1)
+                    bogus = [f"bogus{n}" for n in range(40)]
+                    for id in bogus:
+                        await ws.subscribe(id, IDS_ONLY, orderId=order.id, after=f"wev_{id}")
+                    for _ in range(5):
+                        body = webhook(order)
+                        started = time.monotonic()
+                        await graph.post(body)
+                        [got] = await ws.milestones("live", 1)
+                        assert got["eventId"] == body["event_id"]
+                        assert time.monotonic() - started < 1.0
+                    refused_meanwhile = sum(1 for id in bogus if ws.inbox.get(id))
+                    assert refused_meanwhile < len(bogus), "the lookups were over too soon"
+                    for id in bogus:
+                        error = await ws.error(id)
+                        assert "is not retained" in error["message"]
+                        assert error["extensions"]["code"] == "BAD_USER_INPUT"
+                    assert graph.feed.subscribers == 1
 
 
 @pytest.mark.parametrize(

@@ -126,6 +126,126 @@ async def test_an_event_trimmed_away_cannot_be_resumed_after() -> None:
         assert await reading == ["e4", "e5", "e6"]
 
 
+async def replay_through_dead_letters(bus: InProcessBus, entry_id: str) -> None:
+    """What ``crossdock events replay --dead-letters`` does after a consumer gave up on it."""
+    await bus.ensure_group(MILESTONE_STREAM, "erp")
+    for delivery in await bus.read(MILESTONE_STREAM, "erp", "c", count=1_000):
+        if delivery.id == entry_id:
+            await bus.dead_letter(MILESTONE_STREAM, "erp", "c", delivery, "boom")
+        else:
+            await bus.ack(MILESTONE_STREAM, "erp", [delivery.id])
+    assert len(await bus.replay_dead_letters(MILESTONE_STREAM)) == 1
+
+
+@pytest.mark.parametrize("replay", ["range", "dead letters"])
+async def test_a_replayed_event_reaches_a_resumed_subscriber_once(replay: str) -> None:
+    bus = InProcessBus()
+    # W and X were published before this feed started (another replica, a restart).
+    await publish(bus, milestone("w"))
+    x = await bus.publish(MILESTONE_STREAM, "x", milestone("x").to_json())
+    async with running(bus) as feed:
+        resumed = feed.events(MilestoneFilter(order_id="1"), after_entry=await feed.entry_of("w"))
+        assert await take(resumed, 1) == ["x"]  # from the backlog
+        if replay == "range":
+            await bus.replay_range(MILESTONE_STREAM, x, x)
+        else:
+            await replay_through_dead_letters(bus, x)
+        await publish(bus, milestone("y"))
+        assert await take(resumed, 1) == ["y"]
+
+
+@pytest.mark.parametrize("replay", ["range", "dead letters"])
+async def test_resuming_after_a_replayed_event_resumes_where_it_first_appeared(
+    replay: str,
+) -> None:
+    bus = InProcessBus()
+    x = await bus.publish(MILESTONE_STREAM, "x", milestone("x").to_json())
+    await publish(bus, milestone("y"), milestone("z"))
+    if replay == "range":
+        await bus.replay_range(MILESTONE_STREAM, x, x)
+    else:
+        await replay_through_dead_letters(bus, x)
+    async with running(bus) as feed:  # a client that saw x reconnects here
+        assert await feed.entry_of("x") == x
+        resumed = feed.events(MilestoneFilter(order_id="1"), after_entry=x)
+        assert await take(resumed, 2) == ["y", "z"]
+        # Replays of what it has now, after it subscribed: nothing more until something new.
+        await bus.replay_range(MILESTONE_STREAM, "-", "+")
+        await publish(bus, milestone("after"))
+        assert await take(resumed, 1) == ["after"]
+
+
+@pytest.mark.parametrize("resumed", [False, True])
+async def test_the_too_slow_hint_loses_nothing_even_before_anything_was_handed_out(
+    resumed: bool,
+) -> None:
+    bus = InProcessBus()
+    await publish(bus, milestone("v"), milestone("w"))
+    async with running(bus, queue_size=2) as feed:
+        after = await feed.entry_of("v") if resumed else None
+        stream = feed.events(
+            MilestoneFilter(order_id="1"), after_entry=after, after_event="v" if resumed else None
+        )
+        if resumed:
+            assert await take(stream, 1) == ["w"]  # from the backlog: w is the last it saw
+        first = asyncio.create_task(next_of(stream))  # registered, but the client reads no more
+        await until(lambda: feed.subscribers == 1)
+        await publish(bus, milestone("e1"), milestone("e2"), milestone("e3"))
+        with pytest.raises(SubscriberTooSlow) as dropped:
+            await asyncio.wait_for(first, 5)
+        assert dropped.value.after == "w"
+        # Following the hint: every event after w, none lost.
+        entry = await feed.entry_of(dropped.value.after)
+        again = feed.events(MilestoneFilter(order_id="1"), after_entry=entry)
+        assert await take(again, 3) == ["e1", "e2", "e3"]
+
+
+async def test_the_too_slow_hint_of_a_resumed_subscriber_is_its_after() -> None:
+    bus = InProcessBus()
+    await publish(bus, milestone("w"))
+    async with running(bus, queue_size=2) as feed:
+        entry = await feed.entry_of("w")
+        # ``after_event`` not given: the feed reads it from the entry.
+        stream = feed.events(MilestoneFilter(order_id="1"), after_entry=entry)
+        first = asyncio.create_task(next_of(stream))
+        await until(lambda: feed.subscribers == 1)
+        await publish(bus, milestone("e1"), milestone("e2"), milestone("e3"))
+        with pytest.raises(SubscriberTooSlow, match=r"^too slow: resubscribe with after=w$"):
+            await asyncio.wait_for(first, 5)
+
+
+class CountingBus(InProcessBus):
+    """The in-process bus, counting the ``find`` scans that run at once."""
+
+    running = 0
+    most = 0
+
+    async def find(self, stream: str, event_id: str) -> str | None:
+        self.running += 1
+        self.most = max(self.most, self.running)
+        try:
+            return await super().find(stream, event_id)
+        finally:
+            self.running -= 1
+
+
+async def test_bogus_afters_are_looked_up_a_few_at_a_time_while_events_flow() -> None:
+    bus = CountingBus(max_length=50_000)
+    for n in range(50_000):
+        await bus.publish(MILESTONE_STREAM, f"old{n}", b"{}")
+    async with running(bus, concurrent_lookups=3) as feed:
+        live = feed.events(MilestoneFilter(order_id="1"))
+        got = asyncio.create_task(take(live, 5))
+        await until(lambda: feed.subscribers == 1)
+        lookups = [asyncio.create_task(feed.entry_of(f"bogus{n}")) for n in range(30)]
+        await until(lambda: bus.running > 0, "lookups under way")
+        await publish(bus, *(milestone(f"e{n}") for n in range(5)))
+        assert await got == [f"e{n}" for n in range(5)]
+        assert not all(lookup.done() for lookup in lookups), "the lookups were over too soon"
+        assert await asyncio.wait_for(asyncio.gather(*lookups), 60) == [None] * 30
+        assert bus.most == 3
+
+
 async def test_an_entry_that_is_no_event_is_skipped() -> None:
     bus = InProcessBus()
     async with running(bus) as feed:

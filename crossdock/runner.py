@@ -44,6 +44,16 @@ class _Server(uvicorn.Server):
     def capture_signals(self) -> Iterator[None]:
         yield
 
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        """Tell the app shutdown begins (``app.state.begin_shutdown()``, if it has one), then
+        shut down as uvicorn does: requests that never end on their own (event streams) can
+        end cleanly now instead of being cut after the graceful timeout."""
+        state = getattr(self.config.app, "state", None)
+        begin = getattr(state, "begin_shutdown", None)
+        if callable(begin):
+            begin()
+        await super().shutdown(sockets)
+
 
 def _bind(service: Service) -> socket.socket:
     """Bind the service's port now, so that a taken port fails before anything starts."""

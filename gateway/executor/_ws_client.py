@@ -10,8 +10,11 @@ bounded buffer its consumer takes events from.
 The reader never waits for a consumer. A subscription whose buffer is full when an event
 arrives is ended: its consumer gets the events already buffered, then a
 ``SUBSCRIPTION_TOO_SLOW`` error, and the subgraph is sent ``complete`` for it. The others go
-on. When the connection drops, every subscription on it ends with a ``SUBGRAPH_ERROR`` (clients
-resume from their own cursor); nothing is resubscribed behind their back.
+on. Only the client's own slowness counts: events that arrive while the consumer is not
+waiting on its client (the gateway fetching entities for earlier events, or not yet
+scheduled) may pile up to ``burst_buffer``; the consumer then takes them together. When the
+connection drops, every subscription on it ends with a ``SUBGRAPH_ERROR`` (clients resume
+from their own cursor); nothing is resubscribed behind their back.
 """
 
 from __future__ import annotations
@@ -62,6 +65,10 @@ class SubscriptionSettings:
     ack_timeout: float = 5.0
     # Events an Upstream holds for a consumer that has not taken them; one more ends it.
     buffer: int = 32
+    # The same for events arriving while the consumer is not waiting on its client (busy
+    # fetching entities for events it took, or not yet scheduled): a burst (a resume
+    # replaying a backlog) must not end a client that reads as fast as it can.
+    burst_buffer: int = 1024
     # WebSocket pings on an otherwise quiet connection; a pong later than this drops it.
     ping_interval: float | None = 20.0
     ping_timeout: float | None = 20.0
@@ -89,7 +96,7 @@ class Upstream:
     consumer must :meth:`close` it when it stops early (that completes it on the subgraph).
     """
 
-    __slots__ = ("_connection", "_ended", "_events", "_waiter", "id")
+    __slots__ = ("_connection", "_ended", "_events", "_excused", "_waiter", "holding", "id")
 
     def __init__(self, connection: _Connection, id: str) -> None:
         self.id = id
@@ -97,12 +104,28 @@ class Upstream:
         self._events: list[dict[str, Any]] = []
         self._ended: Ended | None = None
         self._waiter: asyncio.Future[None] | None = None
+        # Set by the consumer while it waits for its client to ask for the next response:
+        # only events arriving then are held against the client. Those arriving while the
+        # gateway works (entity fetches, scheduling) are excused; how many of them still wait.
+        self.holding = False
+        self._excused = 0
+
+    def take_many(self, most: int) -> list[dict[str, Any]] | Ended | None:
+        """Up to ``most`` buffered events in order, else as :meth:`take`."""
+        if self._events:
+            taken = self._events[:most]
+            del self._events[:most]
+            self._excused = min(self._excused, len(self._events))
+            return taken
+        return self._ended
 
     def take(self) -> dict[str, Any] | Ended | None:
         """The next event's payload, how the subscription ended (then always that), or
         ``None`` while there is nothing yet: then await :meth:`arrival`."""
         if self._events:
-            return self._events.pop(0)
+            event = self._events.pop(0)
+            self._excused = min(self._excused, len(self._events))
+            return event
         return self._ended
 
     def arrival(self) -> asyncio.Future[None]:
@@ -119,14 +142,21 @@ class Upstream:
         if connection is not None:
             connection.complete(self.id)
         self._events.clear()
+        self._excused = 0
         if self._ended is None:
             self._ended = _COMPLETED
         self._wake()
 
     # Called by the connection.
-    def push(self, payload: dict[str, Any], limit: int) -> bool:
-        """Buffer one event; False (nothing buffered) when ``limit`` events already wait."""
-        if len(self._events) >= limit:
+    def push(self, payload: dict[str, Any], limit: int, burst_limit: int) -> bool:
+        """Buffer one event; False (nothing buffered) when ``limit`` events already wait for
+        the client, not counting those that arrived while the consumer was not
+        :attr:`holding` (at most ``burst_limit`` may wait then)."""
+        if not self.holding:
+            if len(self._events) >= burst_limit:
+                return False
+            self._excused += 1
+        elif len(self._events) - self._excused >= limit:
             return False
         self._events.append(payload)
         self._wake()
@@ -228,6 +258,8 @@ class _Connection:
             asyncio.ensure_future(self._read(self._ws)),
             asyncio.ensure_future(self._write(self._ws)),
         ]
+        # Every subscriber may have been cancelled while it opened: close it when idle then.
+        self._arm_idle_timer()
 
     async def _connect(self) -> ClientConnection:
         s = self.settings
@@ -312,16 +344,20 @@ class _Connection:
     def _remove(self, id: str) -> Upstream | None:
         """Forget a subscription; the last one gone starts the idle timer."""
         upstream = self.subscriptions.pop(id, None)
+        if upstream is not None:
+            self._arm_idle_timer()
+        return upstream
+
+    def _arm_idle_timer(self) -> None:
+        """Start the idle timer if no subscription is left (and it is not running)."""
         idle = self.settings.idle_timeout
         if (
-            upstream is not None
-            and not self.subscriptions
+            not self.subscriptions
             and idle is not None
             and self._idle_timer is None
             and not self.closed
         ):
             self._idle_timer = self.loop.call_later(idle, self._close_if_idle)
-        return upstream
 
     def _close_if_idle(self) -> None:
         self._idle_timer = None
@@ -371,10 +407,12 @@ class _Connection:
             if not isinstance(payload, dict):
                 raise _ProtocolViolation("a next message without a payload object")
             upstream = self.subscriptions.get(id)
-            if upstream is not None and not upstream.push(payload, self.settings.buffer):
+            s = self.settings
+            if upstream is not None and not upstream.push(payload, s.buffer, s.burst_buffer):
                 # Its consumer fell behind: end it, and only it.
                 self.complete(upstream.id)
-                upstream.end(Ended((_too_slow(self.settings.buffer),)))
+                limit = s.buffer if upstream.holding else s.burst_buffer
+                upstream.end(Ended((_too_slow(limit),)))
         elif kind == "error":
             upstream = self._remove(id)
             if upstream is not None:

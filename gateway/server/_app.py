@@ -179,6 +179,9 @@ def create_app(
     app.state.gateway = gateway
     app.state.watcher = watcher
     app.state.gauges = gauges
+    # Called by the server when shutdown begins, before it waits for open requests: open
+    # event streams would otherwise never end (see crossdock.runner).
+    app.state.begin_shutdown = handlers.event_streams.shut_down
     return app
 
 

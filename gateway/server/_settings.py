@@ -50,6 +50,17 @@ class GatewaySettings(BaseModel):
     # Seconds between keep-alive comments on an idle event stream, so proxies keep it open
     # and a vanished client is noticed.
     sse_keepalive_interval: float = Field(default=15.0, gt=0)
+    # Subscriptions to subgraphs (one graphql-transport-ws connection per subgraph URL).
+    # Events one subscription may have waiting for its client; one more ends it with
+    # SUBSCRIPTION_TOO_SLOW (the gateway's own entity fetches do not count against it).
+    subscription_buffer: int = Field(default=32, gt=0)
+    # Seconds a subgraph has to answer ``connection_init`` with ``connection_ack``.
+    subscription_ack_timeout: float = Field(default=5.0, gt=0)
+    # Seconds a connection to a subgraph stays open without subscriptions; None: forever.
+    subscription_idle_timeout: float | None = Field(default=60.0, gt=0)
+    # Seconds between WebSocket pings on a quiet connection (a pong may take as long);
+    # None: no pings.
+    subscription_ping_interval: float | None = Field(default=20.0, gt=0)
 
     def limits(self) -> Limits:
         return Limits(
@@ -66,4 +77,8 @@ class GatewaySettings(BaseModel):
             max_connections=self.subgraph_max_connections,
             max_keepalive_connections=self.subgraph_max_keepalive,
             max_response_bytes=self.subgraph_max_response_bytes,
+            subscription_buffer=self.subscription_buffer,
+            subscription_ack_timeout=self.subscription_ack_timeout,
+            subscription_idle_timeout=self.subscription_idle_timeout,
+            subscription_ping_interval=self.subscription_ping_interval,
         )

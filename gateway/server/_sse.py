@@ -10,6 +10,11 @@ stream (an ``EventSource`` shows nothing of a 400's body).
 The stream ends when the operation completes or the client hangs up: uvicorn reports the
 hang-up as ``http.disconnect`` on ``receive``, which a task watches, and ending the stream
 closes the engine's response stream and with it the upstream subscription.
+
+When the server begins to shut down (:meth:`EventStreams.shut_down`, called by the server
+before it waits for open requests), every open stream ends at once with a last ``next``
+carrying a ``SHUTTING_DOWN`` error, then ``complete``: without that the server would wait its
+whole graceful timeout for streams that never end, then cut them without ``complete``.
 """
 
 from __future__ import annotations
@@ -36,6 +41,14 @@ log = logging.getLogger("gateway.server.sse")
 _EVENT_STREAM = "text/event-stream"
 _KEEPALIVE = b":\n\n"
 _COMPLETE = b"event: complete\ndata:\n\n"
+_SHUTTING_DOWN = {
+    "errors": [
+        {
+            "message": "The gateway is shutting down; subscribe again.",
+            "extensions": {"code": "SHUTTING_DOWN"},
+        }
+    ]
+}
 _HEADERS = {
     "cache-control": "no-cache",
     # Proxies (nginx) must pass each event on at once rather than buffer the stream.
@@ -66,10 +79,14 @@ class _EventStream(Response):
         responses: AsyncGenerator[GraphQLResponse, None],
         keepalive: float,
         gauges: StreamGauges,
+        live: set[_EventStream] | None = None,
     ) -> None:
         self.responses = responses
         self.keepalive = keepalive
         self.gauges = gauges
+        # The registry of open streams this one joins while it runs (for shutdown).
+        self.live = live if live is not None else set()
+        self.stopping = asyncio.Event()
         self.status_code = 200
         self.background = None
         self.init_headers(_HEADERS)
@@ -78,27 +95,40 @@ class _EventStream(Response):
         self.gauges.active_subscriptions += 1
         # One writer at a time on this response: events and keep-alives never interleave.
         lock = asyncio.Lock()
+        self.live.add(self)
         try:
             await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
             events = asyncio.create_task(self._events(send, lock))
             hangup = asyncio.create_task(_disconnect(receive))
-            tasks = (events, hangup, asyncio.create_task(self._keepalives(send, lock)))
+            stop = asyncio.create_task(self.stopping.wait())
+            tasks = (events, hangup, stop, asyncio.create_task(self._keepalives(send, lock)))
             try:
-                await asyncio.wait((events, hangup), return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait((events, hangup, stop), return_when=asyncio.FIRST_COMPLETED)
             finally:
                 for task in tasks:
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
             if not events.cancelled() and events.exception() is None:
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
+            elif stop.done() and not stop.cancelled():
+                # Cancelling the events task closed the upstream subscription; say why.
+                await send(
+                    {
+                        "type": "http.response.body",
+                        "body": _next(_SHUTTING_DOWN) + _COMPLETE,  # type: ignore[arg-type]
+                        "more_body": False,
+                    }
+                )
         finally:
+            self.live.discard(self)
             self.gauges.active_subscriptions -= 1
 
     async def _events(self, send: Send, lock: asyncio.Lock) -> None:
         responses = self.responses
         try:
-            async for response in responses:
-                await self._write(send, lock, _next(response))
+            # Not ``async for``: its variable would keep the last event alive while idle.
+            while await self._forward(send, lock, responses):
+                pass
         except (asyncio.CancelledError, OSError):
             raise
         except Exception:
@@ -108,6 +138,18 @@ class _EventStream(Response):
         finally:
             await responses.aclose()
         await self._write(send, lock, _COMPLETE)
+
+    @classmethod
+    async def _forward(
+        cls, send: Send, lock: asyncio.Lock, responses: AsyncGenerator[GraphQLResponse, None]
+    ) -> bool:
+        """Write the next response as an event; False once there are no more."""
+        try:
+            response = await anext(responses)
+        except StopAsyncIteration:
+            return False
+        await cls._write(send, lock, _next(response))
+        return True
 
     async def _keepalives(self, send: Send, lock: asyncio.Lock) -> None:
         while True:
@@ -149,6 +191,20 @@ class EventStreams:
         self.gateway = gateway
         self.keepalive = keepalive
         self.gauges = gauges
+        self.live: set[_EventStream] = set()
+        self.shutting_down = False
+
+    def shut_down(self) -> None:
+        """End every open stream now (error event, then ``complete``), and any started later."""
+        self.shutting_down = True
+        for stream in list(self.live):
+            stream.stopping.set()
+
+    def _stream(self, responses: AsyncGenerator[GraphQLResponse, None]) -> _EventStream:
+        stream = _EventStream(responses, self.keepalive, self.gauges, self.live)
+        if self.shutting_down:
+            stream.stopping.set()
+        return stream
 
     async def respond(
         self, request: Request, body: GraphQLRequest, *, allow_mutations: bool
@@ -168,10 +224,10 @@ class EventStreams:
         except Exception:
             log.exception("event stream failed inside the gateway")
             internal = {"data": None, **error_body("Internal server error.", "INTERNAL")}
-            return _EventStream(_one(internal), self.keepalive, self.gauges)  # type: ignore[arg-type]
+            return self._stream(_one(internal))  # type: ignore[arg-type]
         if outcome.refused is not None:
             if outcome.refused.status == "invalid":
-                return _EventStream(_one(outcome.refused.response), self.keepalive, self.gauges)
+                return self._stream(_one(outcome.refused.response))
             return respond(request, outcome.refused)
         assert outcome.responses is not None
-        return _EventStream(outcome.responses, self.keepalive, self.gauges)
+        return self._stream(outcome.responses)

@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import AsyncGenerator
 
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketDisconnected
@@ -39,7 +40,7 @@ from gateway.server._ws_messages import (
     encode,
     parse_client_message,
 )
-from gateway.wire import GraphQLError, GraphQLRequest
+from gateway.wire import GraphQLError, GraphQLRequest, GraphQLResponse
 
 __all__ = ["GraphQLWebSocket"]
 
@@ -191,7 +192,11 @@ class _Connection:
         """One operation: ``next`` per result then ``complete``, or ``error`` if refused."""
         self.gauges.active_subscriptions += 1
         try:
-            await self._stream(id_, request)
+            responses = await self._start(id_, request)
+            # The request (its query text may be large) is not needed while the stream lasts.
+            del request
+            if responses is not None:
+                await self._stream(id_, responses)
         except (WebSocketDisconnect, WebSocketDisconnected, OSError):
             pass  # the client is gone; the socket's reader stops the rest
         finally:
@@ -199,22 +204,28 @@ class _Connection:
             if self.operations.get(id_) is asyncio.current_task():
                 del self.operations[id_]
 
-    async def _stream(self, id_: str, request: GraphQLRequest) -> None:
+    async def _start(
+        self, id_: str, request: GraphQLRequest
+    ) -> AsyncGenerator[GraphQLResponse, None] | None:
+        """The operation's responses; ``None`` once it was refused (the client was told)."""
         try:
             outcome = await self.gateway.stream(request)
         except Exception:
             log.exception("operation %s failed inside the gateway", id_)
             await self._send({"id": id_, "type": "error", "payload": [_INTERNAL]})
-            return
+            return None
         if outcome.refused is not None:
             errors = outcome.refused.response.get("errors") or [_INTERNAL]
             await self._send({"id": id_, "type": "error", "payload": errors})
-            return
-        responses = outcome.responses
-        assert responses is not None
+            return None
+        assert outcome.responses is not None
+        return outcome.responses
+
+    async def _stream(self, id_: str, responses: AsyncGenerator[GraphQLResponse, None]) -> None:
         try:
-            async for response in responses:
-                await self._send({"id": id_, "type": "next", "payload": response})
+            # Not ``async for``: its variable would keep the last event alive while idle.
+            while await self._forward(id_, responses):
+                pass
         except (WebSocketDisconnect, WebSocketDisconnected, OSError):
             raise
         except Exception:
@@ -224,6 +235,15 @@ class _Connection:
         finally:
             await responses.aclose()
         await self._send({"id": id_, "type": "complete"})
+
+    async def _forward(self, id_: str, responses: AsyncGenerator[GraphQLResponse, None]) -> bool:
+        """Send the next response as ``next``; False once there are no more."""
+        try:
+            response = await anext(responses)
+        except StopAsyncIteration:
+            return False
+        await self._send({"id": id_, "type": "next", "payload": response})
+        return True
 
     async def _send(self, message: ServerMessage) -> None:
         await self.websocket.send_text(encode(message))

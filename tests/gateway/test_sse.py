@@ -3,18 +3,27 @@ connections mode), against a real gateway over a tiny federation with a subscrip
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import json
-from collections.abc import Iterator
+import socket
+import threading
+import time
+import tracemalloc
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 
+from crossdock.runner import GRACEFUL_SHUTDOWN_SECONDS, _Server
 from gateway.engine import Gateway
 from gateway.server import GatewaySettings, create_app
 from tests.gateway.subscription_federation import Federation, running_federation
 from tests.support.servers import serve
-from tests.support.waiting import wait_until
+from tests.support.waiting import wait_until, wait_until_async
 
 SETTINGS = GatewaySettings(reload_interval=0, sse_keepalive_interval=0.2)
 MILESTONES = "subscription M($o: ID!) { milestones(orderId: $o) { seq type order { id total } } }"
@@ -264,3 +273,93 @@ def test_plain_json_clients_are_unchanged(client: httpx.Client) -> None:
     response = client.post("/graphql", json={"query": '{ order(id: "o-2") { total } }'})
     assert response.headers["content-type"].startswith("application/json")
     assert response.json() == {"data": {"order": {"total": 200}}}
+
+
+_GATEWAY = str(Path(__file__).resolve().parents[2] / "gateway")
+
+
+def _gateway_bytes() -> int:
+    only = [tracemalloc.Filter(True, f"{_GATEWAY}/*", all_frames=True)]
+    snapshot = tracemalloc.take_snapshot().filter_traces(only)
+    return sum(stat.size for stat in snapshot.statistics("filename"))
+
+
+async def _next_event(chunks: AsyncIterator[bytes]) -> bytes:
+    """Bytes up to the end of the next ``next`` event (keep-alive comments skipped)."""
+    seen = b""
+    while not (b"event: next" in seen and seen.endswith(b"\n\n")):
+        seen += await anext(chunks)
+    return seen
+
+
+async def test_an_idle_stream_does_not_keep_its_last_event(
+    gateway_url: str, federation: Federation
+) -> None:
+    count, big = 10, 200_000
+    limits = httpx.Limits(max_connections=count)
+    async with httpx.AsyncClient(base_url=gateway_url, timeout=30, limits=limits) as client:
+        body = {"query": MILESTONES, "variables": {"o": "SM-81"}}
+        opened = [
+            client.stream("POST", "/graphql", json=body, headers=EVENT_STREAM) for _ in range(count)
+        ]
+        responses = [await stream.__aenter__() for stream in opened]
+        try:
+            chunks = [response.aiter_bytes() for response in responses]
+            subscribed(federation, "SM-81", count)
+            gc.collect()
+            tracemalloc.start(25)
+            try:
+                before = _gateway_bytes()
+                federation.feed.publish("SM-81", 1, "X" * big)
+                await asyncio.gather(*(_next_event(c) for c in chunks))
+
+                async def released() -> bool:
+                    gc.collect()
+                    return (_gateway_bytes() - before) / count < big / 4
+
+                await wait_until_async(released, timeout=SOON, what="the last events released")
+            finally:
+                tracemalloc.stop()
+        finally:
+            for stream in opened:
+                await stream.__aexit__(None, None, None)
+
+
+def test_shutdown_ends_open_streams_at_once_with_complete(federation: Federation) -> None:
+    # The server crossdock runs (uvicorn, with the runner's shutdown hook).
+    app = create_app(Gateway(federation.supergraph), SETTINGS)
+    config = uvicorn.Config(
+        app, log_level="warning", timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS
+    )
+    server = _Server(config)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: server.started, timeout=SOON, what="the gateway started")
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        body = {"query": MILESTONES, "variables": {"o": "SD-82"}}
+        client = httpx.Client(base_url=url, timeout=GRACEFUL_SHUTDOWN_SECONDS * 3)
+        with client, client.stream("POST", "/graphql", json=body, headers=EVENT_STREAM) as response:
+            events = Events(response)
+            subscribed(federation, "SD-82")
+            started = time.monotonic()
+            server.should_exit = True
+            kind, data = events.next()
+            while kind == ":":
+                kind, data = events.next()
+            assert kind == "next"
+            assert [e["extensions"]["code"] for e in data["errors"]] == ["SHUTTING_DOWN"]
+            assert events.next() == ("complete", None)
+            assert time.monotonic() - started < GRACEFUL_SHUTDOWN_SECONDS / 2
+        thread.join(GRACEFUL_SHUTDOWN_SECONDS * 3)
+        assert not thread.is_alive()
+        assert time.monotonic() - started < GRACEFUL_SHUTDOWN_SECONDS / 2
+        wait_until(
+            lambda: federation.feed.active("SD-82") == 0, timeout=SOON, what="upstream ended"
+        )
+    finally:
+        server.should_exit = True
+        thread.join(GRACEFUL_SHUTDOWN_SECONDS * 3)
+        sock.close()

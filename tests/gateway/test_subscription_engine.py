@@ -42,6 +42,8 @@ subscription Milestones($o: ID!) {
 }
 """
 
+SOON_ENOUGH = 5.0
+
 # Nothing to fetch from the ledger: for subgraphs that only speak graphql-transport-ws.
 SEQ_ONLY = "subscription($o: ID!) { milestones(orderId: $o) { seq } }"
 
@@ -568,3 +570,65 @@ async def test_gateway_aclose_ends_running_subscriptions(federation: Federation)
     assert response is not None and "shutting down" in response["errors"][0]["message"]
     assert await subscriber.take() is None
     await until(lambda: federation.feed.active("SO-81") == 0, "the subgraph's generator closed")
+
+
+async def test_a_burst_reaches_a_client_that_keeps_reading_in_order(
+    federation: Federation,
+) -> None:
+    # A resume replays a backlog at once: far more events than the buffer (32) arrive
+    # while the gateway fetches each one's order total; the client is not the slow one.
+    gateway = Gateway(federation.supergraph)
+    try:
+        subscriber = await subscribe(gateway, "SO-95")
+        await until(lambda: federation.feed.active("SO-95") == 1, "subscribed")
+        for seq in range(1, 501):
+            federation.feed.publish("SO-95", seq)
+        got = [await subscriber.take(30) for _ in range(500)]
+        assert got == [milestone(seq, "SO-95") for seq in range(1, 501)]
+        await subscriber.stop()
+    finally:
+        await gateway.aclose()
+
+
+async def test_a_connection_whose_only_subscriber_left_while_it_opened_is_closed(
+    federation: Federation,
+) -> None:
+    transport = SubgraphTransport(TransportSettings(subscription_idle_timeout=0.3))
+    gateway = Gateway(federation.supergraph, transport=transport)
+    try:
+        before = federation.events.websockets_open
+        outcome = await gateway.stream({"query": SEQ_ONLY, "variables": {"o": "SO-96"}})
+        assert outcome.responses is not None
+        opening = asyncio.ensure_future(anext(outcome.responses))
+        # Cancel as soon as the connection exists: its WebSocket handshake is still under way.
+        deadline = asyncio.get_running_loop().time() + SOON_ENOUGH
+        while transport.subscriptions.connections() == 0:
+            assert asyncio.get_running_loop().time() < deadline, "no connection was opened"
+            await asyncio.sleep(0)
+        opening.cancel()
+        await asyncio.gather(opening, return_exceptions=True)
+        await outcome.responses.aclose()
+        await until(
+            lambda: (
+                federation.events.websockets_open == before
+                and transport.subscriptions.connections() == 0
+            ),
+            "the idle connection closed",
+        )
+        assert federation.feed.active("SO-96") == 0
+    finally:
+        await gateway.aclose()
+
+
+def test_subscription_settings_reach_the_transport() -> None:
+    from gateway.server import GatewaySettings
+
+    settings = GatewaySettings(
+        subscription_buffer=7,
+        subscription_ack_timeout=1.5,
+        subscription_idle_timeout=None,
+        subscription_ping_interval=3.0,
+    )
+    client = SubgraphTransport(settings.transport()).subscriptions.settings
+    assert (client.buffer, client.ack_timeout, client.idle_timeout) == (7, 1.5, None)
+    assert (client.ping_interval, client.ping_timeout) == (3.0, 3.0)

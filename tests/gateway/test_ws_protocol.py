@@ -8,10 +8,13 @@ one on the wire.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import socket
+import tracemalloc
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -492,3 +495,58 @@ def test_graphiql_runs_subscriptions_over_this_socket(ws_url: str) -> None:
     # ...and the vendored GraphiQL bundle carries the graphql-ws client that speaks our protocol.
     bundle = httpx.get(f"{base}/graphiql/graphiql-3.9.0.min.js").text
     assert "GRAPHQL_TRANSPORT_WS_PROTOCOL" in bundle and '"graphql-transport-ws"' in bundle
+
+
+_GATEWAY = str(Path(__file__).resolve().parents[2] / "gateway")
+
+
+def _gateway_bytes(snapshot: tracemalloc.Snapshot) -> int:
+    """Bytes held by allocations made under the gateway's own code."""
+    only = [tracemalloc.Filter(True, f"{_GATEWAY}/*", all_frames=True)]
+    return sum(stat.size for stat in snapshot.filter_traces(only).statistics("filename"))
+
+
+async def test_an_idle_subscription_does_not_keep_its_last_event(federation: Federation) -> None:
+    count, big = 10, 200_000
+    with gateway_server(federation) as url:
+        async with connected(url) as ws:
+            for i in range(count):
+                await send(ws, subscribe(str(i), MILESTONES, o="MEM-71"))
+            await subscribed(federation, "MEM-71", count)
+            gc.collect()
+            tracemalloc.start(25)
+            try:
+                before = _gateway_bytes(tracemalloc.take_snapshot())
+                federation.feed.publish("MEM-71", 1, "X" * big)
+                for _ in range(count):
+                    assert (await receive(ws, timeout=30))["type"] == "next"
+                # Every operation is idle again once the pong to a later ping arrives.
+                await nothing_more(ws)
+                gc.collect()
+                idle = _gateway_bytes(tracemalloc.take_snapshot())
+            finally:
+                tracemalloc.stop()
+            assert (idle - before) / count < big / 4, "an idle subscription keeps its last event"
+
+
+async def test_an_idle_subscription_does_not_keep_its_request(federation: Federation) -> None:
+    # A large request the engine has no use for once the operation runs (padded extensions).
+    count, pad = 5, 300_000
+    settings = SETTINGS.model_copy(update={"ws_max_message_bytes": 1_000_000})
+    with gateway_server(federation, settings) as url:
+        async with connected(url, max_size=None) as ws:
+            gc.collect()
+            tracemalloc.start(25)
+            try:
+                before = _gateway_bytes(tracemalloc.take_snapshot())
+                for i in range(count):
+                    message = subscribe(str(i), MILESTONES, o="MEM-72")
+                    message["payload"]["extensions"] = {"pad": "x" * pad}
+                    await send(ws, message)
+                await subscribed(federation, "MEM-72", count)
+                await nothing_more(ws)
+                gc.collect()
+                running = _gateway_bytes(tracemalloc.take_snapshot())
+            finally:
+                tracemalloc.stop()
+            assert (running - before) / count < pad / 4, "a running operation keeps its request"

@@ -58,7 +58,9 @@ class _Server(uvicorn.Server):
 def _bind(service: Service) -> socket.socket:
     """Bind the service's port now, so that a taken port fails before anything starts."""
     family = socket.AF_INET6 if ":" in service.host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY on accepted connections only for sockets
+    # that say so, and without it every kept-alive response waited ~40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((service.host, service.port))
@@ -96,7 +98,13 @@ async def serve_all(services: list[Service], *, on_started: str | None = None) -
     servers = [
         _Server(
             uvicorn.Config(
-                s.app, log_level="warning", timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS
+                s.app,
+                log_level="warning",
+                timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+                # permessage-deflate keeps ~42 KiB of zlib state per WebSocket: 72 instead of
+                # 29 KiB per idle gateway subscriber (bench/subscriptions.py), to shrink
+                # milestones of a few hundred bytes.
+                ws_per_message_deflate=False,
             )
         )
         for s in services

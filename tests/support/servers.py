@@ -18,7 +18,8 @@ __all__ = ["serve", "serve_on", "wait_until"]
 @contextmanager
 def serve(app: ASGIApp, *, host: str = "127.0.0.1") -> Iterator[str]:
     """Serve ``app`` on an ephemeral loopback port; yield its base URL (no trailing slash)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP: asyncio then sets TCP_NODELAY on accepted connections (crossdock.runner).
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, 0))
     try:

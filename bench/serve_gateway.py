@@ -11,6 +11,7 @@ from pathlib import Path
 
 import uvicorn
 
+from crossdock.runner import WS_PER_MESSAGE_DEFLATE
 from crossdock.settings import Settings
 from gateway.server import create_gateway_app
 
@@ -19,7 +20,14 @@ def main(argv: list[str]) -> None:
     supergraph, port = Path(argv[0]), int(argv[1])
     settings = Settings().gateway.model_copy(update={"reload_interval": 0, "graphiql": False})
     app = create_gateway_app(supergraph, settings)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        ws_per_message_deflate=WS_PER_MESSAGE_DEFLATE,  # as crossdock serves it
+    )
 
 
 if __name__ == "__main__":

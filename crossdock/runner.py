@@ -55,6 +55,12 @@ class _Server(uvicorn.Server):
         await super().shutdown(sockets)
 
 
+WS_PER_MESSAGE_DEFLATE = False
+"""permessage-deflate keeps ~42 KiB of zlib state per WebSocket: 72 instead of 29 KiB per
+idle gateway subscriber (bench/subscriptions.py), to shrink milestones of a few hundred
+bytes. Off."""
+
+
 def _bind(service: Service) -> socket.socket:
     """Bind the service's port now, so that a taken port fails before anything starts."""
     family = socket.AF_INET6 if ":" in service.host else socket.AF_INET
@@ -101,10 +107,7 @@ async def serve_all(services: list[Service], *, on_started: str | None = None) -
                 s.app,
                 log_level="warning",
                 timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
-                # permessage-deflate keeps ~42 KiB of zlib state per WebSocket: 72 instead of
-                # 29 KiB per idle gateway subscriber (bench/subscriptions.py), to shrink
-                # milestones of a few hundred bytes.
-                ws_per_message_deflate=False,
+                ws_per_message_deflate=WS_PER_MESSAGE_DEFLATE,
             )
         )
         for s in services

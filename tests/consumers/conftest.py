@@ -11,10 +11,15 @@ from typing import Any
 import httpx
 import pytest
 
+from consumers import MilestoneConsumers
 from crossdock.settings import Settings
+from events import Consumer
+from schema.events import FulfillmentMilestone
+from subgraphs.common.client import system_client
 from systems.apps import create_system_app
 from systems.world_records import World
 from tests.events.conftest import events_prefix, stream, subject
+from tests.events.harness import FAST, BusSubject
 from tests.orchestration.conftest import copy_world
 from tests.support.redis import redis_prefix, redis_url
 from tests.support.rest import ok
@@ -145,3 +150,30 @@ def systems(
         erp = stack.enter_context(httpx.Client(base_url=urls["erp"], timeout=30))
         wms = stack.enter_context(httpx.Client(base_url=urls["wms"], timeout=30))
         yield Systems(settings, erp, wms, world)
+
+
+async def publish(subject: BusSubject, stream: str, events: list[FulfillmentMilestone]) -> None:
+    """Append ``events`` to ``stream`` as the webhook intake does."""
+    for event in events:
+        await subject.bus.publish(stream, event.event_id, event.to_json())
+
+
+def consumers(
+    systems: Systems, subject: BusSubject, stream: str, **options: Any
+) -> MilestoneConsumers:
+    """The ERP's and the returns consumers over ``systems``, on ``subject``'s bus (quick
+    timings unless ``options`` say otherwise)."""
+    return MilestoneConsumers(
+        subject.bus,
+        erp=system_client("erp", systems.settings),
+        wms=system_client("wms", systems.settings),
+        cache=subject.cache,
+        stream=stream,
+        **{**FAST, **options},
+    )
+
+
+def consumer_of(running: MilestoneConsumers, group: str) -> Consumer:
+    """The consumer of ``group`` among every group ``running`` runs."""
+    [found] = [c for c in running.consumers if c.group == group]
+    return found

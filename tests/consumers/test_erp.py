@@ -7,13 +7,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from consumers import ERP_GROUP, ErpInvoicing, MilestoneConsumers
+from consumers import ERP_GROUP, ErpInvoicing
 from events import Consumer, Delivery, idempotent
 from events.idempotency import SeenEvents
 from schema.events import FulfillmentMilestone, MilestoneType
 from subgraphs.common.client import system_client
 from subgraphs.wms.webhooks import WmsWebhook, normalize
-from tests.consumers.conftest import Released, Systems
+from tests.consumers.conftest import Released, Systems, consumer_of, consumers, publish
 from tests.events.harness import FAST, BusSubject
 from tests.support.waiting import wait_until_async
 
@@ -21,30 +21,6 @@ from tests.support.waiting import wait_until_async
 def milestones(bodies: list[dict[str, Any]]) -> list[FulfillmentMilestone]:
     """The canonical events of the WMS's webhook bodies, as the intake publishes them."""
     return [normalize(WmsWebhook.model_validate(body)) for body in bodies]
-
-
-async def publish(subject: BusSubject, stream: str, events: list[FulfillmentMilestone]) -> None:
-    for event in events:
-        await subject.bus.publish(stream, event.event_id, event.to_json())
-
-
-def consumers(
-    systems: Systems, subject: BusSubject, stream: str, **options: Any
-) -> MilestoneConsumers:
-    return MilestoneConsumers(
-        subject.bus,
-        erp=system_client("erp", systems.settings),
-        wms=system_client("wms", systems.settings),
-        cache=subject.cache,
-        stream=stream,
-        **{**FAST, **options},
-    )
-
-
-def erp_consumer(running: MilestoneConsumers) -> Consumer:
-    """The ERP's consumer among every group ``MilestoneConsumers`` runs."""
-    [found] = [c for c in running.consumers if c.group == ERP_GROUP]
-    return found
 
 
 def invoiced(systems: Systems, order: Released) -> list[tuple[str, int]]:
@@ -64,7 +40,7 @@ async def test_a_shipment_is_invoiced_once_even_when_its_event_comes_twice(
     # Every event twice: a retried webhook, a replay, a redelivery after a lost ack.
     await publish(subject, stream, events + events)
     async with consumers(systems, subject, stream) as running:
-        consumer = erp_consumer(running)
+        consumer = consumer_of(running, ERP_GROUP)
         await wait_until_async(
             lambda: asyncio.sleep(0, consumer.stats.handled == 2 * len(events)),
             what="every delivery handled",
@@ -83,7 +59,7 @@ async def test_a_delivered_order_is_completed(
     assert events[-1].type is MilestoneType.DELIVERED
     await publish(subject, stream, events)
     async with consumers(systems, subject, stream) as running:
-        consumer = erp_consumer(running)
+        consumer = consumer_of(running, ERP_GROUP)
         await wait_until_async(
             lambda: asyncio.sleep(0, consumer.stats.handled == len(events)),
             what="every milestone handled",
@@ -119,7 +95,7 @@ async def test_a_consumer_killed_mid_batch_loses_nothing(
         await wms.aclose()
     assert systems.invoices(order.order_id) == []
     async with consumers(systems, subject, stream, name="survivor") as running:
-        survivor = erp_consumer(running)
+        survivor = consumer_of(running, ERP_GROUP)
         await wait_until_async(
             lambda: asyncio.sleep(0, survivor.stats.handled == 1), what="the shipment reclaimed"
         )
@@ -137,7 +113,7 @@ async def test_a_poison_event_is_dead_lettered_and_replays_after_the_fix(
     try:
         await publish(subject, stream, events)
         async with consumers(systems, subject, stream, max_attempts=2) as running:
-            consumer = erp_consumer(running)
+            consumer = consumer_of(running, ERP_GROUP)
             await wait_until_async(
                 lambda: asyncio.sleep(0, consumer.stats.dead_lettered == 2),
                 what="the garbage and the shipment dead-lettered",
@@ -156,7 +132,7 @@ async def test_a_poison_event_is_dead_lettered_and_replays_after_the_fix(
     # The fix is in (the ERP answers again): replay the shipment, not the garbage.
     await subject.bus.replay_dead_letters(stream, [parked[events[-1].event_id].id])
     async with consumers(systems, subject, stream) as running:
-        consumer = erp_consumer(running)
+        consumer = consumer_of(running, ERP_GROUP)
         await wait_until_async(
             lambda: asyncio.sleep(0, consumer.stats.handled == 1), what="the replay handled"
         )

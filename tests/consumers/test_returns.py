@@ -19,7 +19,7 @@ import pytest
 from cache import MemoryCache, RedisCache
 from consumers import RETURNS_GROUP, MilestoneConsumers
 from crossdock.settings import Settings
-from events import Consumer, RedisStreamBus
+from events import RedisStreamBus
 from resolvers.journal import SqliteJournal, WorkflowState
 from resolvers.service import OrdersService
 from resolvers.systems import Systems as WorkflowSystems
@@ -29,7 +29,7 @@ from subgraphs.common.client import system_client
 from subgraphs.wms.webhooks import WmsWebhook, normalize
 from systems.apps import create_system_app
 from systems.world_records import OrderRecord, World
-from tests.consumers.conftest import Systems
+from tests.consumers.conftest import Systems, consumer_of, consumers, publish
 from tests.events.harness import FAST, BusSubject
 from tests.orchestration.conftest import copy_world
 from tests.orchestration.test_returns import shipped_orders
@@ -134,31 +134,8 @@ def assert_priced(erp: httpx.Client, memo: dict[str, Any], ra: Authorized) -> No
     assert Decimal(memo["total"]) == subtotal + tax > 0
 
 
-async def publish(subject: BusSubject, stream: str, events: list[FulfillmentMilestone]) -> None:
-    for event in events:
-        await subject.bus.publish(stream, event.event_id, event.to_json())
-
-
-def consumers(
-    systems: Systems, subject: BusSubject, stream: str, **options: Any
-) -> MilestoneConsumers:
-    return MilestoneConsumers(
-        subject.bus,
-        erp=system_client("erp", systems.settings),
-        wms=system_client("wms", systems.settings),
-        cache=subject.cache,
-        stream=stream,
-        **{**FAST, **options},
-    )
-
-
-def returns_consumer(running: MilestoneConsumers) -> Consumer:
-    [found] = [c for c in running.consumers if c.group == RETURNS_GROUP]
-    return found
-
-
 async def handled(running: MilestoneConsumers, count: int) -> None:
-    consumer = returns_consumer(running)
+    consumer = consumer_of(running, RETURNS_GROUP)
     await wait_until_async(
         lambda: asyncio.sleep(0, consumer.stats.handled == count),
         timeout=LOADED,
@@ -215,7 +192,7 @@ async def test_a_receipt_booked_at_the_dock_is_credited_once(
     await publish(subject, stream, events + events)
     async with consumers(systems, subject, stream) as running:
         await handled(running, 2)
-        assert returns_consumer(running).stats.dead_lettered == 0
+        assert consumer_of(running, RETURNS_GROUP).stats.dead_lettered == 0
     [memo] = credit_memos(systems.erp, ra)
     assert credited_lines(memo) == [(sku, units)]
     assert_priced(systems.erp, memo, ra)
@@ -261,7 +238,7 @@ async def test_goods_awaiting_inspection_are_not_credited(
     await publish(subject, stream, events)
     async with consumers(systems, subject, stream) as running:
         await handled(running, 2)
-        assert returns_consumer(running).stats.dead_lettered == 0
+        assert consumer_of(running, RETURNS_GROUP).stats.dead_lettered == 0
     [memo] = credit_memos(systems.erp, mixed)
     assert credited_lines(memo) == [(a, 1)]
     assert_priced(systems.erp, memo, mixed)
@@ -313,7 +290,7 @@ async def test_the_workflow_then_the_milestone_make_one_credit_memo(
     await publish(subject, stream, events)
     async with consumers(systems, subject, stream) as running:
         await handled(running, 1)
-        assert returns_consumer(running).stats.dead_lettered == 0
+        assert consumer_of(running, RETURNS_GROUP).stats.dead_lettered == 0
     [memo] = credit_memos(systems.erp, ra)
     assert memo["internalId"] == received["creditMemo"]["id"]
     assert credited_lines(memo) == [(sku, 1)]
@@ -383,7 +360,7 @@ async def test_an_erp_refusing_the_credit_dead_letters_it_until_the_fix(
     try:
         await publish(subject, stream, [event])
         async with consumers(systems, subject, stream, max_attempts=2) as running:
-            consumer = returns_consumer(running)
+            consumer = consumer_of(running, RETURNS_GROUP)
             await wait_until_async(
                 lambda: asyncio.sleep(0, consumer.stats.dead_lettered == 1),
                 timeout=LOADED,
@@ -471,7 +448,7 @@ async def test_the_whole_way_from_the_dock_over_http_and_redis(
             try:
                 async with running:
                     await handled(running, 1)
-                    assert returns_consumer(running).stats.dead_lettered == 0
+                    assert consumer_of(running, RETURNS_GROUP).stats.dead_lettered == 0
             finally:
                 await bus.aclose()
     [memo] = credit_memos(systems.erp, ra)

@@ -1,7 +1,7 @@
 """The WMS's side of the subscription benchmark: signed milestone webhooks, at a rate or at once.
 
 Each webhook is the body the reference WMS sends (``docs/wms-webhooks.md``) for a shipment of
-the seeded world, signed as it signs (``events.signing``), under a fresh event id. The
+the seeded world, signed as it signs (``systems.wms.signing``), under a fresh event id. The
 publisher notes ``time.monotonic()`` just before each POST starts: that is the start of the
 delivery latency the benchmark reports, keyed by event id (the id travels to the subscriber
 as ``eventId``).
@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 import orjson
 
 from bench.http1 import PostClient
-from events.signing import SIGNATURE_HEADER, signature_header
+from systems.wms.signing import SIGNATURE_HEADER, signature_header
 from systems.world_records import World
 
 __all__ = ["Milestone", "Publisher", "Sent", "Target", "targets_from_world"]

@@ -127,14 +127,14 @@ def main(argv: list[str] | None = None) -> None:
     ]
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         settings = Settings(data_dir=Path(tmp), seed=args.seed)
-        seed_all(settings, reset=True)
-        timed = {name: TimedApp(create_system_app(name, settings)) for name in SYSTEM_NAMES}
+        seed_all(settings.systems, reset=True)
+        timed = {name: TimedApp(create_system_app(name, settings.systems)) for name in SYSTEM_NAMES}
         urls = {name: stack.enter_context(serve(app)) for name, app in timed.items()}
         settings = settings.model_copy(
             update={"crm_url": urls["crm"], "erp_url": urls["erp"], "wms_url": urls["wms"]}
         )
         subgraphs = {
-            name: stack.enter_context(serve(create_subgraph_app(name, settings)))
+            name: stack.enter_context(serve(create_subgraph_app(name, settings.subgraphs)))
             for name in SUBGRAPH_NAMES
         }
         path = Path(tmp) / "supergraph.graphql"

@@ -137,19 +137,22 @@ def distribution(
     from systems.seeding import seed_all
 
     settings = Settings(data_dir=Path(tempfile.mkdtemp(prefix="crossdock-bench-")), seed=7)
-    seed_all(settings, reset=True)
+    seed_all(settings.systems, reset=True)
     systems = {name: _socket() for name in SYSTEM_NAMES}
     settings = settings.model_copy(
         update={f"{name}_url": _url(sock) for name, sock in systems.items()}
     )
     apps: dict[str, tuple[socket.socket, ASGIApp]] = {
-        f"{name} system": (sock, create_system_app(name, settings))
+        f"{name} system": (sock, create_system_app(name, settings.systems))
         for name, sock in systems.items()
     }
     announce: dict[str, str] = {}
     for name in SUBGRAPH_NAMES:
         sock = _socket()
-        apps[name] = (sock, CountedSubgraph(create_subgraph_app(name, settings), memoize=memoize))
+        apps[name] = (
+            sock,
+            CountedSubgraph(create_subgraph_app(name, settings.subgraphs), memoize=memoize),
+        )
         announce[name] = _url(sock) + "/graphql"
     return apps, announce
 

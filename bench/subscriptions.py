@@ -534,7 +534,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     samples: dict[str, list[Sample]] = {name: [] for name in selections}
     with tempfile.TemporaryDirectory(prefix="crossdock-bench-") as data_dir:
-        seed_all(Settings(data_dir=Path(data_dir), seed=args.seed), reset=True)
+        seed_all(Settings(data_dir=Path(data_dir), seed=args.seed).systems, reset=True)
         for run in range(args.runs):
             # Alternate who goes first, so that neither always gets the warmer machine.
             for selection in selections if run % 2 == 0 else selections[::-1]:

@@ -12,12 +12,13 @@ webhook intake publishes to.
 from consumers.crm import CRM_GROUP, CrmActivity
 from consumers.erp import ERP_GROUP, ErpInvoicing, ShipmentNotFound
 from consumers.returns import RETURNS_GROUP, ReceiptNotFound, ReturnCredits, ReturnRefused
-from consumers.runtime import MilestoneConsumers
+from consumers.runtime import ConsumerSettings, MilestoneConsumers
 
 __all__ = [
     "CRM_GROUP",
     "ERP_GROUP",
     "RETURNS_GROUP",
+    "ConsumerSettings",
     "CrmActivity",
     "ErpInvoicing",
     "MilestoneConsumers",

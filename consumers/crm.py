@@ -25,10 +25,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from connectors.erp.client import ErpClient
+from connectors.http import SystemClient
 from events.base import Delivery
 from schema.events import FulfillmentMilestone, MilestoneType
-from subgraphs.common.client import SystemClient
-from subgraphs.erp.client import ErpClient
 
 __all__ = [
     "ACTIVITY_SUFFIX",

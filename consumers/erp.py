@@ -17,12 +17,12 @@ from __future__ import annotations
 import logging
 from collections import Counter
 
+from connectors.http import SystemClient
+from connectors.wms.client import WmsClient
+from connectors.wms.enums import FulfillmentStatus
+from connectors.wms.status import fulfillment_status
 from events.base import Delivery
 from schema.events import FulfillmentMilestone, MilestoneType
-from subgraphs.common.client import SystemClient
-from subgraphs.wms.client import WmsClient
-from subgraphs.wms.enums import FulfillmentStatus
-from subgraphs.wms.status import fulfillment_status
 
 __all__ = ["ERP_GROUP", "ErpInvoicing", "ShipmentNotFound"]
 

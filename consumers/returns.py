@@ -21,12 +21,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from connectors.http import SystemCallError, SystemClient
+from connectors.wms.client import WmsClient
+from connectors.wms.records import ReturnReceiptRecord
 from events.base import Delivery
 from resolvers.returns import ReceivedLine, credit_memo_body, receipt_record_body
 from schema.events import FulfillmentMilestone, MilestoneType
-from subgraphs.common.client import SystemCallError, SystemClient
-from subgraphs.wms.client import WmsClient
-from subgraphs.wms.records import ReturnReceiptRecord
 
 __all__ = ["RETURNS_GROUP", "ReceiptNotFound", "ReturnCredits", "ReturnRefused"]
 

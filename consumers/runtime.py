@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
 from cache.base import Cache
-from cache.factory import create_cache
+from cache.factory import CacheSettings, create_cache_for
+from connectors.http import SystemClient
+from connectors.settings import ConnectorSettings, system_client
 from consumers.crm import CRM_GROUP, CrmActivity
 from consumers.erp import ERP_GROUP, ErpInvoicing
 from consumers.returns import RETURNS_GROUP, ReturnCredits
-from crossdock.settings import Settings
 from events.base import EventBus
 from events.consumer import Consumer
 from events.idempotency import SeenEvents, idempotent
-from subgraphs.common.client import SystemClient, system_client
-from subgraphs.wms.webhooks import MILESTONE_STREAM
+from schema.events import MILESTONE_STREAM
 
-__all__ = ["MilestoneConsumers"]
+__all__ = ["ConsumerSettings", "MilestoneConsumers"]
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumerSettings:
+    """Where the consumers find the systems, and the cache that records the events seen."""
+
+    connectors: ConnectorSettings
+    cache: CacheSettings = field(default_factory=CacheSettings)
 
 
 class MilestoneConsumers:
@@ -52,14 +61,14 @@ class MilestoneConsumers:
             self.consumers.append(Consumer(bus, stream, CRM_GROUP, crm_handler, **consumer_options))
 
     @classmethod
-    def from_settings(cls, bus: EventBus, settings: Settings) -> MilestoneConsumers:
+    def from_settings(cls, bus: EventBus, settings: ConsumerSettings) -> MilestoneConsumers:
         """The consumers as ``settings`` configure the systems and the cache."""
         return cls(
             bus,
-            erp=system_client("erp", settings),
-            wms=system_client("wms", settings),
-            crm=system_client("crm", settings),
-            cache=create_cache(settings.redis_url, prefix=settings.reference_cache_prefix),
+            erp=system_client("erp", settings.connectors),
+            wms=system_client("wms", settings.connectors),
+            crm=system_client("crm", settings.connectors),
+            cache=create_cache_for(settings.cache),
         )
 
     async def __aenter__(self) -> MilestoneConsumers:

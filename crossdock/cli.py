@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from crossdock.files import write_atomically
 from crossdock.runner import Service
-from crossdock.settings import SYSTEM_NAMES, Settings, SystemName, WmsLifecycleSettings
+from crossdock.settings import SYSTEM_NAMES, Settings, SystemName, WmsLifecycle
 
 __all__ = ["main"]
 
@@ -40,7 +40,7 @@ def _is_loopback(host: str) -> bool:
 
 def default_secret_warning(settings: Settings) -> str | None:
     """A warning when the public dev webhook secret is used on a non-loopback bind."""
-    default = WmsLifecycleSettings.model_fields["webhook_secret"].default
+    default = WmsLifecycle.model_fields["webhook_secret"].default
     if settings.wms_lifecycle.webhook_secret != default or _is_loopback(settings.host):
         return None
     return (
@@ -75,10 +75,10 @@ def _run(services: list[Service], on_started: str, data_dir: Path | None = None)
 
 
 def _cmd_seed(args: argparse.Namespace) -> int:
-    from systems.seeding import seed_all
+    from crossdock.stack import seed
 
     settings = _settings(args)
-    report = seed_all(settings, reset=args.reset)
+    report = seed(settings, reset=args.reset)
     print(report)
     return 0
 
@@ -102,27 +102,28 @@ def _cmd_up(args: argparse.Namespace) -> int:
 
 
 def _cmd_system(args: argparse.Namespace) -> int:
+    from crossdock.stack import seed
     from systems.apps import create_system_app
-    from systems.seeding import seed_all
 
     settings = _settings(args)
     name: SystemName = args.name
     if name == "wms":
         _warn_about_default_secret(settings)
-    seed_all(settings, reset=False)
+    seed(settings, reset=False)
     port = settings.system_port(name) if args.port is None else args.port
-    service = Service(f"{name} system", create_system_app(name, settings), settings.host, port)
+    app = create_system_app(name, settings.systems)
+    service = Service(f"{name} system", app, settings.host, port)
     return _run([service], f"{service.name} on {service.url}", settings.data_dir)
 
 
 def _cmd_subgraph(args: argparse.Namespace) -> int:
-    from subgraphs.apps import create_subgraph_app, subgraph_port
+    from subgraphs.apps import create_subgraph_app
 
     settings = _settings(args)
     if args.name == "wms":  # it holds the webhook intake
         _warn_about_default_secret(settings)
-    port = subgraph_port(args.name, settings) if args.port is None else args.port
-    app = create_subgraph_app(args.name, settings)
+    port = settings.ports.subgraph(args.name) if args.port is None else args.port
+    app = create_subgraph_app(args.name, settings.subgraphs)
     service = Service(f"{args.name} subgraph", app, settings.host, port, path="/graphql")
     return _run([service], f"{service.name} on {service.url}")
 
@@ -150,9 +151,9 @@ def _cmd_events(args: argparse.Namespace) -> int:
 
 
 def _cmd_compose(args: argparse.Namespace) -> int:
+    from crossdock.graph import SUPERGRAPH_PATH, compose_snapshots
     from gateway.composition import CompositionError, CompositionFailed, compose
     from gateway.composition.sources import load_sources, parse_subgraph_spec
-    from schema.graph import SUPERGRAPH_PATH, compose_snapshots
 
     try:
         if args.subgraph:

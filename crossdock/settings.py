@@ -1,14 +1,33 @@
-"""Configuration: environment variables prefixed ``CROSSDOCK_`` (nested with ``__``) and flags."""
+"""Configuration: environment variables prefixed ``CROSSDOCK_`` (nested with ``__``) and flags.
+
+Each component owns its settings record (``ConnectorSettings`` in ``connectors``,
+``BusSettings`` in ``events``, ``SystemsSettings`` in ``systems``, ``GatewaySettings`` in
+``gateway``, …); :class:`Settings` reads the environment once and composes them. Nothing below
+this package imports it.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 from pydantic import AliasChoices, BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cache.factory import CacheSettings
+from connectors.settings import ConnectorSettings
+from consumers.runtime import ConsumerSettings
+from events.factory import BusSettings
 from gateway.server import GatewaySettings
+from resolvers.settings import OrdersSettings, WorkflowSettings
+from subgraphs.apps import SubgraphName
+from subgraphs.settings import SubgraphSettings, WebhookIntakeSettings
+from systems.settings import (
+    SYSTEM_NAMES,
+    FaultSettings,
+    SystemName,
+    SystemsSettings,
+    WmsLifecycleSettings,
+)
 
 __all__ = [
     "SYSTEM_NAMES",
@@ -17,26 +36,8 @@ __all__ = [
     "Ports",
     "Settings",
     "SystemName",
-    "WmsLifecycleSettings",
+    "WmsLifecycle",
 ]
-
-SystemName = Literal["crm", "erp", "wms"]
-SYSTEM_NAMES: tuple[SystemName, ...] = ("crm", "erp", "wms")
-
-
-class FaultSettings(BaseModel):
-    """Fault injection for one reference system: what a flaky real backend would do."""
-
-    latency_ms: int = Field(default=0, ge=0, description="added to every request")
-    error_rate: float = Field(default=0.0, ge=0.0, le=1.0, description="share answered 503")
-    rate_limit_per_second: float | None = Field(
-        default=None, gt=0, description="requests per second before 429 with Retry-After"
-    )
-    routes: list[str] | None = Field(
-        default=None,
-        description='only these routes, as /_admin/stats counts them ("POST /salesOrders"); '
-        "every route when unset",
-    )
 
 
 class Ports(BaseModel):
@@ -51,32 +52,24 @@ class Ports(BaseModel):
     erp_system: int = Field(default=4102, ge=1, le=65535)
     wms_system: int = Field(default=4103, ge=1, le=65535)
 
+    def subgraph(self, name: SubgraphName) -> int:
+        """The port of subgraph ``name``."""
+        return {
+            "crm": self.crm_subgraph,
+            "erp": self.erp_subgraph,
+            "wms": self.wms_subgraph,
+            "orders": self.orders_subgraph,
+        }[name]
 
-class OrdersSettings(BaseModel):
-    """The orders subgraph's workflows (``CROSSDOCK_ORDERS__…``)."""
-
-    # How long an idempotency key answers its first result.
-    idempotency_retention_seconds: int = Field(default=86_400, gt=0)
-    # Centers in the order the PRIORITY allocation strategy tries them (and breaks ties).
-    center_priority: list[str] = Field(default=["ORD1", "ATL1", "EWR1", "RNO1"])
+    def system(self, name: SystemName) -> int:
+        """The port of reference system ``name``."""
+        return {"crm": self.crm_system, "erp": self.erp_system, "wms": self.wms_system}[name]
 
 
-class WmsLifecycleSettings(BaseModel):
-    """How the reference WMS moves released orders along and sends their milestone webhooks
-    (``CROSSDOCK_WMS_LIFECYCLE__…``); the ``wms`` subgraph verifies with the same secret."""
+class WmsLifecycle(WmsLifecycleSettings):
+    """The reference WMS's lifecycle and webhooks (``CROSSDOCK_WMS_LIFECYCLE__…``), plus the one
+    setting of the group that the wms subgraph's intake reads beside the secret they share."""
 
-    # Seconds between two steps of every released order; None: only POST /_admin/advance.
-    speed_seconds: float | None = Field(default=None, gt=0)
-    # Chance that a step which can go wrong does (delay, damage, address, short pick).
-    exception_rate: float = Field(default=0.0, ge=0.0, le=1.0)
-    # Where milestone webhooks go; None: they are logged and kept pending, never sent.
-    webhook_url: str | None = None
-    webhook_secret: str = Field(default="crossdock-dev-webhook-secret", min_length=1)
-    webhook_timeout_seconds: float = Field(default=5.0, gt=0)
-    # Exponential backoff between attempts (jittered, capped), and when to give up.
-    retry_base_seconds: float = Field(default=1.0, gt=0)
-    retry_max_seconds: float = Field(default=60.0, gt=0)
-    max_attempts: int = Field(default=12, ge=1)
     # How old a signed timestamp the intake still accepts.
     signature_tolerance_seconds: float = Field(default=300.0, gt=0)
 
@@ -116,18 +109,10 @@ class Settings(BaseSettings):
     # Front-door limits, subgraph timeouts, caches and reloading (CROSSDOCK_GATEWAY__MAX_DEPTH…).
     gateway: GatewaySettings = GatewaySettings()
     orders: OrdersSettings = OrdersSettings()
-    wms_lifecycle: WmsLifecycleSettings = WmsLifecycleSettings()
-
-    def faults(self, system: SystemName) -> FaultSettings:
-        """The fault settings of one system."""
-        return {"crm": self.crm_faults, "erp": self.erp_faults, "wms": self.wms_faults}[system]
+    wms_lifecycle: WmsLifecycle = WmsLifecycle()
 
     def system_port(self, system: SystemName) -> int:
-        return {
-            "crm": self.ports.crm_system,
-            "erp": self.ports.erp_system,
-            "wms": self.ports.wms_system,
-        }[system]
+        return self.ports.system(system)
 
     @property
     def client_host(self) -> str:
@@ -143,9 +128,6 @@ class Settings(BaseSettings):
         """Base URL a subgraph uses to reach its system."""
         override = {"crm": self.crm_url, "erp": self.erp_url, "wms": self.wms_url}[system]
         return override or f"http://{self.client_host}:{self.system_port(system)}"
-
-    def system_db_path(self, system: SystemName) -> Path:
-        return self.data_dir / f"{system}.sqlite3"
 
     @property
     def reference_cache_prefix(self) -> str:
@@ -171,3 +153,72 @@ class Settings(BaseSettings):
         if self.events_prefix is not None:
             return self.events_prefix
         return f"{self.cache_prefix}events:seed{self.seed}:"
+
+    # The components' own settings, composed from the fields above.
+
+    @property
+    def connectors(self) -> ConnectorSettings:
+        """Where the systems are and how a client calls them."""
+        return ConnectorSettings(
+            crm_url=self.system_url("crm"),
+            erp_url=self.system_url("erp"),
+            wms_url=self.system_url("wms"),
+            timeout_seconds=self.system_timeout_seconds,
+            max_retries=self.system_max_retries,
+            max_retry_after_seconds=self.system_max_retry_after_seconds,
+        )
+
+    @property
+    def reference_cache(self) -> CacheSettings:
+        """The subgraphs' reference cache, which also holds the records of events seen and of
+        idempotency keys."""
+        return CacheSettings(self.redis_url, self.reference_cache_prefix)
+
+    @property
+    def bus(self) -> BusSettings:
+        """The event bus every service of this dataset shares."""
+        return BusSettings(self.redis_url, self.event_streams_prefix)
+
+    @property
+    def systems(self) -> SystemsSettings:
+        """The reference systems'."""
+        return SystemsSettings(
+            data_dir=self.data_dir,
+            seed=self.seed,
+            crm_faults=self.crm_faults,
+            erp_faults=self.erp_faults,
+            wms_faults=self.wms_faults,
+            wms_lifecycle=self.wms_lifecycle,
+        )
+
+    @property
+    def workflows(self) -> WorkflowSettings:
+        """The orchestration's (the orders subgraph's workflows)."""
+        return WorkflowSettings(
+            connectors=self.connectors,
+            journal_dir=self.data_dir,
+            state=CacheSettings(self.redis_url, self.orders_prefix),
+            cache=self.reference_cache,
+            reference_ttl_seconds=self.reference_cache_ttl_seconds,
+            orders=self.orders,
+        )
+
+    @property
+    def subgraphs(self) -> SubgraphSettings:
+        """Every subgraph's."""
+        return SubgraphSettings(
+            connectors=self.connectors,
+            webhooks=WebhookIntakeSettings(
+                secret=self.wms_lifecycle.webhook_secret,
+                tolerance_seconds=self.wms_lifecycle.signature_tolerance_seconds,
+            ),
+            workflows=self.workflows,
+            cache=self.reference_cache,
+            reference_ttl_seconds=self.reference_cache_ttl_seconds,
+            bus=self.bus,
+        )
+
+    @property
+    def consumers(self) -> ConsumerSettings:
+        """The milestone consumers'."""
+        return ConsumerSettings(connectors=self.connectors, cache=self.reference_cache)

@@ -25,13 +25,8 @@ from events.base import EventBus
 from events.factory import create_event_bus_for
 from gateway.composition import SubgraphSource, compose
 from gateway.server import create_gateway_app
-from subgraphs.apps import (
-    SUBGRAPH_NAMES,
-    SubgraphName,
-    create_subgraph_app,
-    subgraph_port,
-    subgraph_schema,
-)
+from resolvers.journal import JOURNAL_FILE
+from subgraphs.apps import SUBGRAPH_NAMES, SubgraphName, create_subgraph_app, subgraph_schema
 from subgraphs.common import subgraph_sdl
 from subgraphs.wms.app import create_app as create_wms_subgraph_app
 from systems.apps import create_system_app
@@ -42,6 +37,7 @@ __all__ = [
     "build_stack",
     "compose_live_supergraph",
     "run_consumers_beside",
+    "seed",
     "with_webhooks_to_the_wms_subgraph",
 ]
 
@@ -55,13 +51,20 @@ class Stack:
     supergraph_path: Path
 
 
+def seed(settings: Settings, *, reset: bool = False) -> str:
+    """Seed the systems (or check their data can be served), as ``crossdock seed`` does; a
+    reseed also drops the orders subgraph's SQLite journal, whose workflows name the world
+    being replaced."""
+    return seed_all(settings.systems, reset=reset, derived=[settings.data_dir / JOURNAL_FILE])
+
+
 def compose_live_supergraph(settings: Settings) -> str:
     """Compose the subgraphs as this code defines them, routed to this run's ports."""
     return compose(
         [
             SubgraphSource(
                 name,
-                f"http://{settings.client_host}:{subgraph_port(name, settings)}/graphql",
+                f"http://{settings.client_host}:{settings.ports.subgraph(name)}/graphql",
                 subgraph_sdl(subgraph_schema(name)),
             )
             for name in SUBGRAPH_NAMES
@@ -97,9 +100,9 @@ def run_consumers_beside(app: Starlette, consumers: MilestoneConsumers, bus: Eve
 
 def _subgraph_app(name: SubgraphName, settings: Settings, bus: EventBus) -> Starlette:
     if name != "wms":
-        return create_subgraph_app(name, settings)
-    app = create_wms_subgraph_app(settings, bus=bus)
-    run_consumers_beside(app, MilestoneConsumers.from_settings(bus, settings), bus)
+        return create_subgraph_app(name, settings.subgraphs)
+    app = create_wms_subgraph_app(settings.subgraphs, bus=bus)
+    run_consumers_beside(app, MilestoneConsumers.from_settings(bus, settings.consumers), bus)
     return app
 
 
@@ -108,26 +111,26 @@ def build_stack(settings: Settings) -> Stack:
 
     Raises ``CompositionFailed`` when the subgraphs do not compose.
     """
-    report = seed_all(settings, reset=False)
+    report = seed(settings, reset=False)
     settings = with_webhooks_to_the_wms_subgraph(settings)
     supergraph_path = settings.data_dir / "supergraph.graphql"
     write_atomically(supergraph_path, compose_live_supergraph(settings))
     services = [
         Service(
             f"{name} system",
-            create_system_app(name, settings),
+            create_system_app(name, settings.systems),
             settings.host,
             settings.system_port(name),
         )
         for name in SYSTEM_NAMES
     ]
-    bus = create_event_bus_for(settings)
+    bus = create_event_bus_for(settings.bus)
     services += [
         Service(
             f"{name} subgraph",
             _subgraph_app(name, settings, bus),
             settings.host,
-            subgraph_port(name, settings),
+            settings.ports.subgraph(name),
             path="/graphql",
         )
         for name in SUBGRAPH_NAMES

@@ -17,13 +17,14 @@ from events.base import (
     StreamInfo,
 )
 from events.consumer import Consumer, ConsumerStats, Handler
-from events.factory import DEFAULT_PREFIX, create_event_bus
+from events.factory import DEFAULT_PREFIX, BusSettings, create_event_bus, create_event_bus_for
 from events.idempotency import EventInProgress, SeenEvents, idempotent
 from events.memory import InProcessBus
 from events.redis_bus import RedisStreamBus
 
 __all__ = [
     "DEFAULT_PREFIX",
+    "BusSettings",
     "Consumer",
     "ConsumerStats",
     "DeadLetter",
@@ -40,5 +41,6 @@ __all__ = [
     "StreamEntry",
     "StreamInfo",
     "create_event_bus",
+    "create_event_bus_for",
     "idempotent",
 ]

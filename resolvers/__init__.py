@@ -4,19 +4,22 @@
 ``requestReturn`` and ``receiveReturn`` (forward-only) run as journaled workflows, once per
 idempotency key; ``promiseOrder`` is the planning half of a submission, without side effects.
 Modules: ``records`` (vocabulary), ``allocation`` (pure ATP split), ``planning`` (reads),
-``systems`` (typed system calls), ``journal``, ``idempotency``, ``workflow``, ``steplog``, and
-one module per workflow.
+``systems`` (typed system calls over ``connectors``), ``settings``, ``journal``,
+``idempotency``, ``workflow``, ``steplog``, and one module per workflow.
 """
 
 from resolvers.journal import WorkflowJournal, WorkflowState, create_journal
 from resolvers.service import OrdersService, Promise
+from resolvers.settings import OrdersSettings, WorkflowSettings
 from resolvers.submit import WorkflowFailed
 
 __all__ = [
     "OrdersService",
+    "OrdersSettings",
     "Promise",
     "WorkflowFailed",
     "WorkflowJournal",
+    "WorkflowSettings",
     "WorkflowState",
     "create_journal",
 ]

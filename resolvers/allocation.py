@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from connectors.values import Region
 from resolvers.records import (
     Allocation,
     AllocationStrategy,
@@ -17,7 +18,6 @@ from resolvers.records import (
     LineRequest,
     ShortfallPolicy,
 )
-from subgraphs.common.types import Region
 
 __all__ = [
     "TRANSIT_DAYS",

@@ -15,6 +15,7 @@ import contextlib
 from dataclasses import dataclass
 from typing import Any
 
+from connectors.http import SystemCallError, SystemUnavailable
 from resolvers.idempotency import IdempotencyStore, KeyInProgress, KeyReused
 from resolvers.journal import WorkflowJournal, WorkflowState, WorkflowStatus
 from resolvers.leases import Leases
@@ -23,7 +24,6 @@ from resolvers.steplog import step
 from resolvers.submit import StepHook, WorkflowFailed
 from resolvers.systems import Systems
 from resolvers.workflow import IN_PROGRESS, KEY_REUSED, begin, end
-from subgraphs.common.client import SystemCallError, SystemUnavailable
 
 __all__ = ["KIND", "CancelRequest", "CancelResult", "CancelWorkflow"]
 

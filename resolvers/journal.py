@@ -19,6 +19,7 @@ import orjson
 import redis.asyncio as aioredis
 
 __all__ = [
+    "JOURNAL_FILE",
     "RedisJournal",
     "SqliteJournal",
     "WorkflowJournal",
@@ -251,11 +252,15 @@ def _key_of(state: WorkflowState) -> str | None:
     return None if state.idempotency_key is None else f"{state.kind}:{state.idempotency_key}"
 
 
+JOURNAL_FILE = "orders-journal.sqlite3"
+"""The SQLite journal's file name in the data directory (when Redis is not configured)."""
+
+
 def create_journal(
     redis_url: str | None, data_dir: Path, *, prefix: str = "crossdock:orders:"
 ) -> WorkflowJournal:
-    """Redis (keys under ``prefix``) when configured, else ``orders-journal.sqlite3`` in the
+    """Redis (keys under ``prefix``) when configured, else :data:`JOURNAL_FILE` in the
     data dir."""
     if redis_url:
         return RedisJournal(redis_url, prefix=prefix)
-    return SqliteJournal(data_dir / "orders-journal.sqlite3")
+    return SqliteJournal(data_dir / JOURNAL_FILE)

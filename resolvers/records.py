@@ -12,7 +12,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from subgraphs.common.types import Region
+from connectors.values import Region
 
 __all__ = [
     "Allocation",

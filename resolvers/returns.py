@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from connectors.http import SystemCallError
 from resolvers.idempotency import IdempotencyStore, KeyInProgress, KeyReused
 from resolvers.journal import WorkflowJournal, WorkflowState
 from resolvers.leases import Leases
@@ -28,7 +29,6 @@ from resolvers.steplog import step
 from resolvers.submit import StepHook, WorkflowFailed
 from resolvers.systems import Systems
 from resolvers.workflow import IN_PROGRESS, KEY_REUSED, begin, end
-from subgraphs.common.client import SystemCallError
 
 __all__ = [
     "NOT_CREDITED",

@@ -14,8 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from cache.base import Cache
-from cache.factory import create_cache
-from crossdock.settings import Settings
+from cache.factory import create_cache_for
 from resolvers.allocation import Stock
 from resolvers.cancel import KIND as CANCEL
 from resolvers.cancel import CancelRequest, CancelResult, CancelWorkflow
@@ -27,6 +26,7 @@ from resolvers.records import OrderRequest, SubmitResult, UserError
 from resolvers.returns import RECEIVE as RECEIVE_RETURN
 from resolvers.returns import REQUEST as REQUEST_RETURN
 from resolvers.returns import ReturnResult, ReturnWorkflows
+from resolvers.settings import WorkflowSettings
 from resolvers.submit import KIND as SUBMIT
 from resolvers.submit import StepHook, SubmitWorkflow
 from resolvers.systems import Systems
@@ -108,14 +108,15 @@ class OrdersService:
         }
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> OrdersService:
+    def from_settings(cls, settings: WorkflowSettings) -> OrdersService:
+        state = settings.state
         return cls(
             Systems.from_settings(settings),
-            create_journal(settings.redis_url, settings.data_dir, prefix=settings.orders_prefix),
-            create_cache(settings.redis_url, prefix=settings.reference_cache_prefix),
+            create_journal(state.redis_url, settings.journal_dir, prefix=state.prefix),
+            create_cache_for(settings.cache),
             retention_seconds=settings.orders.idempotency_retention_seconds,
             priority=list(settings.orders.center_priority),
-            leases=create_leases(settings.redis_url, prefix=settings.orders_prefix),
+            leases=create_leases(state.redis_url, prefix=state.prefix),
         )
 
     async def recovered(self) -> list[WorkflowState]:

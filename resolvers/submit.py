@@ -37,6 +37,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from typing import Any
 
+from connectors.http import SystemCallError, SystemUnavailable
 from resolvers.bodies import release_body, reservation_lines, sales_order_body
 from resolvers.idempotency import IdempotencyStore, KeyInProgress, KeyReused
 from resolvers.journal import WorkflowJournal, WorkflowState, WorkflowStatus
@@ -46,7 +47,6 @@ from resolvers.records import OrderRequest, Outcome, SubmitResult, UserError
 from resolvers.steplog import step
 from resolvers.systems import Systems
 from resolvers.workflow import IN_PROGRESS, KEY_REUSED, begin, end
-from subgraphs.common.client import SystemCallError, SystemUnavailable
 
 __all__ = ["KIND", "StepHook", "SubmitWorkflow", "WorkflowFailed"]
 

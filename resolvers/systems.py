@@ -14,24 +14,25 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from crossdock.settings import Settings
-from resolvers.allocation import Center, Stock
-from subgraphs.common.client import SystemClient, SystemResponseInvalid, system_client
-from subgraphs.crm.client import CrmClient
-from subgraphs.crm.vendor import AccountPayload
-from subgraphs.crm.vendor import parse_record as parse_crm
-from subgraphs.erp.client import ErpClient
-from subgraphs.erp.records import ItemRecord, OrderRecord, ReturnAuthorizationRecord
-from subgraphs.erp.vendor import (
+from connectors.crm.client import CrmClient
+from connectors.crm.vendor import AccountPayload
+from connectors.crm.vendor import parse_record as parse_crm
+from connectors.erp.client import ErpClient
+from connectors.erp.records import ItemRecord, OrderRecord, ReturnAuthorizationRecord
+from connectors.erp.vendor import (
     CustomerPayload,
     ItemPayload,
     ReturnAuthorizationPayload,
     parse_list,
     parse_record,
 )
-from subgraphs.wms.client import WmsClient
-from subgraphs.wms.vendor import FacilityPayload
-from subgraphs.wms.vendor import parse_record as parse_wms
+from connectors.http import SystemClient, SystemResponseInvalid
+from connectors.settings import system_client
+from connectors.wms.client import WmsClient
+from connectors.wms.vendor import FacilityPayload
+from connectors.wms.vendor import parse_record as parse_wms
+from resolvers.allocation import Center, Stock
+from resolvers.settings import WorkflowSettings
 
 __all__ = ["Customer", "FulfillmentCancel", "OrderRef", "ReceiptBooking", "ShortLine", "Systems"]
 
@@ -98,12 +99,12 @@ class Systems:
         self._centers: tuple[float, list[Center]] | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Systems:
+    def from_settings(cls, settings: WorkflowSettings) -> Systems:
         return cls(
-            system_client("crm", settings),
-            system_client("erp", settings),
-            system_client("wms", settings),
-            centers_ttl_seconds=settings.reference_cache_ttl_seconds,
+            system_client("crm", settings.connectors),
+            system_client("erp", settings.connectors),
+            system_client("wms", settings.connectors),
+            centers_ttl_seconds=settings.reference_ttl_seconds,
         )
 
     async def aclose(self) -> None:

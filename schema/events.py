@@ -3,6 +3,8 @@
 Events are immutable pydantic models that refuse unknown fields, so a vendor payload that
 slipped through unnormalized fails loudly instead of travelling the bus half-understood. On the
 bus an event is the orjson bytes of ``to_json``; ``from_json`` reads them back and validates.
+Milestones travel on one stream, :data:`MILESTONE_STREAM`: the wms subgraph's intake appends
+to it, the consumers and the subscriptions read it.
 """
 
 from __future__ import annotations
@@ -15,12 +17,16 @@ import orjson
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
+    "MILESTONE_STREAM",
     "SHIPMENT_MILESTONES",
     "FulfillmentMilestone",
     "LineQuantity",
     "MilestoneDetail",
     "MilestoneType",
 ]
+
+MILESTONE_STREAM = "fulfillment-milestones"
+"""The stream every ``FulfillmentMilestone`` is appended to (under the bus's prefix)."""
 
 Identifier = Annotated[str, Field(min_length=1, max_length=200)]
 

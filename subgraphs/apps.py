@@ -6,14 +6,13 @@ from typing import Literal
 
 from starlette.applications import Starlette
 
-from crossdock.settings import Settings
 from subgraphs.common import SubgraphSchema
+from subgraphs.settings import SubgraphSettings
 
 __all__ = [
     "SUBGRAPH_NAMES",
     "SubgraphName",
     "create_subgraph_app",
-    "subgraph_port",
     "subgraph_schema",
 ]
 
@@ -21,18 +20,8 @@ SubgraphName = Literal["crm", "erp", "wms", "orders"]
 SUBGRAPH_NAMES: tuple[SubgraphName, ...] = ("crm", "erp", "wms", "orders")
 
 
-def subgraph_port(name: SubgraphName, settings: Settings) -> int:
-    ports = settings.ports
-    return {
-        "crm": ports.crm_subgraph,
-        "erp": ports.erp_subgraph,
-        "wms": ports.wms_subgraph,
-        "orders": ports.orders_subgraph,
-    }[name]
-
-
-def create_subgraph_app(name: SubgraphName, settings: Settings) -> Starlette:
-    """The GraphQL app of subgraph ``name``; it reaches its system at ``settings.system_url``."""
+def create_subgraph_app(name: SubgraphName, settings: SubgraphSettings) -> Starlette:
+    """The GraphQL app of subgraph ``name``, as ``settings`` configure it."""
     if name == "crm":
         from subgraphs.crm.app import create_app as create_crm
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 
-from crossdock.settings import Settings, SystemName
+from systems.settings import SystemName, SystemsSettings
 
 __all__ = ["create_system_app"]
 
 
-def create_system_app(name: SystemName, settings: Settings) -> Starlette:
+def create_system_app(name: SystemName, settings: SystemsSettings) -> Starlette:
     """The REST app of system ``name`` over its SQLite file in ``settings.data_dir``."""
     if name == "crm":
         from systems.crm.app import create_app as create_crm

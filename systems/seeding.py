@@ -12,18 +12,17 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from crossdock.settings import SYSTEM_NAMES, Settings, SystemName
+from systems.settings import SYSTEM_NAMES, SystemName, SystemsSettings
 from systems.world import build_world
 from systems.world_records import World
 
 __all__ = [
     "LAYOUT_FINGERPRINTS",
-    "ORDERS_JOURNAL",
     "DataDirBusy",
     "DataDirMismatch",
     "data_dir_in_use",
@@ -37,9 +36,6 @@ SeedFunction = Callable[[sqlite3.Connection, World], None]
 # (CROSSDOCK_UPDATE_SNAPSHOTS=1 rewrites it), so a layout change is always a reviewed change.
 LAYOUT_FINGERPRINTS = Path(__file__).parent / "layout_fingerprints.json"
 _LOCK_NAME = ".in-use.lock"
-# The orders subgraph's workflow journal (``resolvers.journal.create_journal``): its workflows
-# name orders and reservations of the world being replaced, so it goes with it.
-ORDERS_JOURNAL = "orders-journal.sqlite3"
 
 
 class DataDirMismatch(Exception):
@@ -96,17 +92,21 @@ def _state(path: Path) -> _Seeded | None:
     return _Seeded(int(row[0]), layout) if row is not None else None
 
 
-def seed_all(settings: Settings, *, reset: bool = False) -> str:
+def seed_all(
+    settings: SystemsSettings, *, reset: bool = False, derived: Sequence[Path] = ()
+) -> str:
     """Seed the systems' databases, or check that the existing ones can be served.
 
     Nothing seeded (or ``reset``): all three are seeded from ``settings.seed``. Some missing:
     all three are seeded again, since one world must back all of them. A database seeded with
     another seed, or with another table layout: :class:`DataDirMismatch`, naming the fix.
-    Each database is written to a temporary file and moved into place when complete. Seeding
-    removes the orders journal (its workflows belong to the world being replaced).
+    Each database is written to a temporary file and moved into place when complete.
+    ``derived`` are SQLite files others keep about this data (the orders subgraph's workflow
+    journal, whose workflows name orders and reservations of the world being replaced):
+    seeding removes them, with their ``-wal`` and ``-shm`` files, in the same exclusive step.
     """
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    states = {name: _state(settings.system_db_path(name)) for name in SYSTEM_NAMES}
+    states = {name: _state(settings.db_path(name)) for name in SYSTEM_NAMES}
     if not reset:
         seeded = {name: state for name, state in states.items() if state is not None}
         fix = f"run `crossdock seed --reset --seed {settings.seed}` (this erases the data)"
@@ -129,9 +129,9 @@ def seed_all(settings: Settings, *, reset: bool = False) -> str:
         world = build_world(settings.seed)
         for name in SYSTEM_NAMES:
             _seed_one(settings, name, world)
-        journal = settings.data_dir / ORDERS_JOURNAL
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{journal}{suffix}").unlink(missing_ok=True)
+        for path in derived:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
     return (
         f"seeded crm, erp, wms in {settings.data_dir} with seed {settings.seed}: "
         f"{len(world.accounts)} accounts, {len(world.products)} products, "
@@ -139,8 +139,8 @@ def seed_all(settings: Settings, *, reset: bool = False) -> str:
     )
 
 
-def _seed_one(settings: Settings, name: SystemName, world: World) -> None:
-    path = settings.system_db_path(name)
+def _seed_one(settings: SystemsSettings, name: SystemName, world: World) -> None:
+    path = settings.db_path(name)
     partial = path.with_suffix(".seeding")
     partial.unlink(missing_ok=True)
     conn = sqlite3.connect(partial)

@@ -38,7 +38,7 @@ def world() -> World:
 @pytest.fixture(scope="session")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("crossdock-data")
-    seed_all(Settings(data_dir=path, seed=TEST_SEED), reset=True)
+    seed_all(Settings(data_dir=path, seed=TEST_SEED).systems, reset=True)
     return path
 
 
@@ -50,19 +50,19 @@ def base_settings(data_dir: Path) -> Settings:
 
 @pytest.fixture(scope="session")
 def crm_system_url(base_settings: Settings) -> Iterator[str]:
-    with serve(create_system_app("crm", base_settings)) as url:
+    with serve(create_system_app("crm", base_settings.systems)) as url:
         yield url
 
 
 @pytest.fixture(scope="session")
 def erp_system_url(base_settings: Settings) -> Iterator[str]:
-    with serve(create_system_app("erp", base_settings)) as url:
+    with serve(create_system_app("erp", base_settings.systems)) as url:
         yield url
 
 
 @pytest.fixture(scope="session")
 def wms_system_url(base_settings: Settings) -> Iterator[str]:
-    with serve(create_system_app("wms", base_settings)) as url:
+    with serve(create_system_app("wms", base_settings.systems)) as url:
         yield url
 
 
@@ -80,7 +80,7 @@ def settings(
 def crm_subgraph_url(settings: Settings) -> Iterator[str]:
     from subgraphs.apps import create_subgraph_app
 
-    with serve(create_subgraph_app("crm", settings)) as url:
+    with serve(create_subgraph_app("crm", settings.subgraphs)) as url:
         yield url
 
 
@@ -88,7 +88,7 @@ def crm_subgraph_url(settings: Settings) -> Iterator[str]:
 def erp_subgraph_url(settings: Settings) -> Iterator[str]:
     from subgraphs.apps import create_subgraph_app
 
-    with serve(create_subgraph_app("erp", settings)) as url:
+    with serve(create_subgraph_app("erp", settings.subgraphs)) as url:
         yield url
 
 
@@ -96,7 +96,7 @@ def erp_subgraph_url(settings: Settings) -> Iterator[str]:
 def wms_subgraph_url(settings: Settings) -> Iterator[str]:
     from subgraphs.apps import create_subgraph_app
 
-    with serve(create_subgraph_app("wms", settings)) as url:
+    with serve(create_subgraph_app("wms", settings.subgraphs)) as url:
         yield url
 
 
@@ -106,5 +106,5 @@ def orders_subgraph_url(settings: Settings) -> Iterator[str]:
     that submit use a world of their own (tests/orchestration)."""
     from subgraphs.apps import create_subgraph_app
 
-    with serve(create_subgraph_app("orders", settings)) as url:
+    with serve(create_subgraph_app("orders", settings.subgraphs)) as url:
         yield url

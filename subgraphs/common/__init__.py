@@ -1,28 +1,16 @@
-"""What every subgraph shares: system client, loaders, value types, pagination, errors, app.
+"""What every subgraph shares: the federation schema, errors, loaders, value types, pagination,
+the app.
 
 A subgraph builds its schema with :func:`federation_schema`, reaches its system through a
-:class:`SystemClient` behind :class:`Loader` s created per request, validates the system's
-answers as :class:`Payload` s, raises :class:`BadUserInput` for bad arguments, and is served by
-:func:`create_graphql_app`.
+connector (``connectors``) behind :class:`Loader` s created per request, raises
+:class:`BadUserInput` for bad arguments, describes the connectors' enums for the graph with
+:func:`graphql_enum`, and is served by :func:`create_graphql_app`.
 """
 
 from subgraphs.common.app import SubgraphGraphQL, create_graphql_app
-from subgraphs.common.client import (
-    SystemCallError,
-    SystemClient,
-    SystemResponse,
-    SystemResponseInvalid,
-    SystemUnavailable,
-    sendable_id,
-    system_client,
-)
-from subgraphs.common.errors import (
-    FEDERATION_VERSION,
-    BadUserInput,
-    ErrorCodes,
-    SubgraphSchema,
-    federation_schema,
-)
+from subgraphs.common.enums import graphql_enum
+from subgraphs.common.errors import BadUserInput, ErrorCodes
+from subgraphs.common.federation import FEDERATION_VERSION, SubgraphSchema, federation_schema
 from subgraphs.common.fields import described
 from subgraphs.common.loaders import GroupLoader, Loader, grouped, keyed, reference_loader
 from subgraphs.common.relay import (
@@ -38,7 +26,6 @@ from subgraphs.common.relay import (
 )
 from subgraphs.common.sdl import subgraph_sdl
 from subgraphs.common.types import Address, Money, Region
-from subgraphs.common.vendor import Payload, dangling, parse_payload
 
 __all__ = [
     "FEDERATION_VERSION",
@@ -53,28 +40,19 @@ __all__ = [
     "Money",
     "PageInfo",
     "PageRequest",
-    "Payload",
     "Region",
     "SubgraphGraphQL",
     "SubgraphSchema",
-    "SystemCallError",
-    "SystemClient",
-    "SystemResponse",
-    "SystemResponseInvalid",
-    "SystemUnavailable",
     "build_connection",
     "create_graphql_app",
-    "dangling",
     "decode_cursor",
     "described",
     "encode_cursor",
     "federation_schema",
+    "graphql_enum",
     "grouped",
     "keyed",
     "page_request",
-    "parse_payload",
     "reference_loader",
-    "sendable_id",
     "subgraph_sdl",
-    "system_client",
 ]

@@ -22,23 +22,19 @@ The path and locations of every error stay as GraphQL set them.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any, Final
 
-import strawberry
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError, GraphQLSyntaxError
-from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
-from strawberry.federation.schema import FederationAny
-from strawberry.federation.schema_directives import Link
-from strawberry.types import ExecutionContext, Info
+from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 from strawberry.types.execution import ExecutionResult as StrawberryExecutionResult
 
-from subgraphs.common.client import SystemCallError, SystemResponseInvalid
+from connectors.http import SystemCallError, SystemResponseInvalid
 
 __all__ = [
     "BAD_USER_INPUT",
-    "FEDERATION_VERSION",
     "GRAPHQL_PARSE_FAILED",
     "GRAPHQL_VALIDATION_FAILED",
     "INTERNAL",
@@ -46,8 +42,6 @@ __all__ = [
     "SUBGRAPH_ERROR",
     "BadUserInput",
     "ErrorCodes",
-    "SubgraphSchema",
-    "federation_schema",
 ]
 
 logger = logging.getLogger(__name__)
@@ -58,9 +52,6 @@ GRAPHQL_VALIDATION_FAILED: Final = "GRAPHQL_VALIDATION_FAILED"
 SUBGRAPH_ERROR: Final = "SUBGRAPH_ERROR"
 INTERNAL: Final = "INTERNAL"
 INTERNAL_MESSAGE: Final = "Internal server error"
-
-# One federation version for every subgraph, so the supergraph composes them alike.
-FEDERATION_VERSION: Final = "2.7"
 
 
 class BadUserInput(Exception):
@@ -166,92 +157,4 @@ def _with(
         path=error.path,
         original_error=error.original_error if keep_original else None,
         extensions={"code": code, **(error.extensions or {}), **extensions},
-    )
-
-
-class SubgraphSchema(strawberry.federation.Schema):
-    """A federation schema whose errors are logged once, by :class:`ErrorCodes`, and whose
-    ``_entities`` answers a malformed representation with ``BAD_USER_INPUT``."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Imported here: the checks raise BadUserInput, defined above.
-        from subgraphs.common.entities import Representations
-
-        self._representations = Representations(self)
-
-    def entities_resolver(
-        self, info: Info, representations: list[FederationAny]
-    ) -> list[FederationAny]:
-        # Strawberry's resolver fails the whole field (or answers INTERNAL) for a representation
-        # without __typename, of an unknown type or without its key; each is checked first.
-        results: list[FederationAny] = []
-        for index, representation in enumerate(representations):
-            try:
-                checked = self._representations.check(index, representation)
-            except BadUserInput as error:
-                results.append(FederationAny(error))
-                continue
-            results.extend(super().entities_resolver(info, [FederationAny(checked)]))
-        return results
-
-    def process_errors(
-        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
-    ) -> None:
-        # Strawberry would log every error with its traceback, bad input included.
-        return None
-
-    def _add_link_directives(self, additional_directives: Iterable[object] | None = None) -> None:
-        # Strawberry links the federation spec only when a federation directive is used; without
-        # the link, composition would take the subgraph for a federation-1 one.
-        super()._add_link_directives(additional_directives)
-        url = f"https://specs.apollo.dev/federation/v{FEDERATION_VERSION}"
-        if not any(getattr(d, "url", None) == url for d in self.schema_directives):
-            self.schema_directives = [*self.schema_directives, Link(url=url, import_=[])]
-
-
-_DOCUMENT_CACHE_SIZE = 1024
-"""Distinct operation texts a subgraph keeps parsed and validated (least recently used go)."""
-
-
-class _ParseOnce(ParserCache):
-    """Strawberry's ``ParserCache``, except that a text that does not parse is left to
-    Strawberry's own parsing, which reports the syntax error as a result (coded
-    ``GRAPHQL_PARSE_FAILED`` by ``ErrorCodes``) rather than raising out of the hook."""
-
-    def on_parse(self) -> Iterator[None]:
-        context = self.execution_context
-        try:
-            context.graphql_document = self.cached_parse_document(
-                context.query, **context.parse_options
-            )
-        except GraphQLError:
-            context.graphql_document = None
-        yield
-
-
-def federation_schema(
-    query: type,
-    *,
-    types: Sequence[type] = (),
-    mutation: type | None = None,
-    subscription: type | None = None,
-    extensions: Sequence[type[SchemaExtension] | Callable[[], SchemaExtension]] = (),
-) -> SubgraphSchema:
-    """A federation-2 subgraph schema with :class:`ErrorCodes` installed (outermost)."""
-    return SubgraphSchema(
-        query=query,
-        mutation=mutation,
-        subscription=subscription,
-        types=types,
-        # ErrorCodes first in, last out: it sees every error. The gateway sends each subgraph
-        # a small fixed set of operations (entities travel as variables), so parsing and
-        # validating each once, not per request, halves the CPU of an entity fetch.
-        extensions=[
-            ErrorCodes,
-            lambda: _ParseOnce(maxsize=_DOCUMENT_CACHE_SIZE),
-            lambda: ValidationCache(maxsize=_DOCUMENT_CACHE_SIZE),
-            *extensions,
-        ],
-        federation_version=FEDERATION_VERSION,
     )

@@ -1,17 +1,19 @@
 """Value types every subgraph may declare: ``Money``, ``Address``, ``Region`` (``@shareable``).
 
-``AddressRecord`` is an address as a subgraph's records keep it, whatever its system's shape.
+``Region`` is the connectors' enum, described for the graph here; ``Address`` is the GraphQL
+face of the connectors' ``AddressRecord``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from enum import Enum
 
 import strawberry
 
-__all__ = ["CENT", "Address", "AddressRecord", "Money", "Region"]
+from connectors.values import AddressRecord, Region
+from subgraphs.common.enums import graphql_enum
+
+__all__ = ["CENT", "Address", "Money", "Region"]
 
 CENT = Decimal("0.01")
 
@@ -44,13 +46,7 @@ class Money:
         return Decimal(self.amount)
 
 
-@strawberry.enum(description="Sales region of the United States.")
-class Region(Enum):
-    NORTHEAST = "NORTHEAST"
-    SOUTHEAST = "SOUTHEAST"
-    MIDWEST = "MIDWEST"
-    SOUTHWEST = "SOUTHWEST"
-    WEST = "WEST"
+graphql_enum(Region)
 
 
 @strawberry.federation.type(shareable=True, description="A postal address.")
@@ -72,15 +68,3 @@ class Address:
             country=record.country,
             region=record.region,
         )
-
-
-@dataclass(frozen=True, slots=True)
-class AddressRecord:
-    """A postal address, normalized from a system's payload."""
-
-    street: str
-    city: str
-    state: str
-    postal_code: str
-    country: str
-    region: Region

@@ -4,27 +4,27 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 
-from cache.factory import create_cache
+from cache.factory import create_cache_for
 from cache.reference import ReferenceCache
-from crossdock.settings import Settings
+from connectors.crm.client import CrmClient
+from connectors.settings import system_client
 from subgraphs.common.app import create_graphql_app
-from subgraphs.common.client import system_client
-from subgraphs.crm.client import CrmClient
 from subgraphs.crm.loaders import CrmContext, CrmLoaders
 from subgraphs.crm.schema import schema
+from subgraphs.settings import SubgraphSettings
 
 __all__ = ["ACCOUNTS_NAMESPACE", "create_app"]
 
 ACCOUNTS_NAMESPACE = "crm-accounts"
 
 
-def create_app(settings: Settings) -> Starlette:
-    """Serve the CRM subgraph over the CRM at ``settings.system_url("crm")``."""
-    system = system_client("crm", settings)
+def create_app(settings: SubgraphSettings) -> Starlette:
+    """Serve the CRM subgraph over the CRM ``settings.connectors`` name."""
+    system = system_client("crm", settings.connectors)
     client = CrmClient(system)
-    cache = create_cache(settings.redis_url, prefix=settings.reference_cache_prefix)
+    cache = create_cache_for(settings.cache)
     accounts = ReferenceCache(
-        cache, namespace=ACCOUNTS_NAMESPACE, ttl_seconds=settings.reference_cache_ttl_seconds
+        cache, namespace=ACCOUNTS_NAMESPACE, ttl_seconds=settings.reference_ttl_seconds
     )
 
     def context() -> CrmContext:

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 from cache.base import JSON
 from cache.reference import ReferenceCache
+from connectors.crm.client import ActivitiesOf, CrmClient
+from connectors.crm.records import AccountRecord, ActivityRecord, CaseRecord, ContactRecord
+from connectors.crm.vendor import AccountPayload, parse_record
 from subgraphs.common.loaders import GroupLoader, Loader, grouped, reference_loader
-from subgraphs.crm.client import ActivitiesOf, CrmClient
-from subgraphs.crm.records import AccountRecord, ActivityRecord, CaseRecord, ContactRecord
-from subgraphs.crm.vendor import AccountPayload, parse_record
 
 __all__ = ["ActivityKey", "CrmContext", "CrmLoaders"]
 

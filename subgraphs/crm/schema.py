@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from subgraphs.common.errors import BadUserInput, SubgraphSchema, federation_schema
+from subgraphs.common.errors import BadUserInput
+from subgraphs.common.federation import SubgraphSchema, federation_schema
 from subgraphs.common.fields import described
 from subgraphs.common.relay import Connection, build_connection, page_request
 from subgraphs.crm.types import Account, Activity, Case, Contact, Info, Order, load_account

@@ -8,10 +8,12 @@ from typing import TypeAlias
 
 import strawberry
 
+from connectors.crm.records import AccountRecord, ActivityRecord, CaseRecord, ContactRecord
+from connectors.crm.vendor import SYSTEM
+from connectors.payloads import dangling
 from subgraphs.common.errors import BadUserInput
 from subgraphs.common.fields import described
 from subgraphs.common.types import Address, Region
-from subgraphs.common.vendor import dangling
 from subgraphs.crm.enums import (
     AccountSegment,
     AccountTier,
@@ -21,8 +23,6 @@ from subgraphs.crm.enums import (
     CaseStatus,
 )
 from subgraphs.crm.loaders import CrmContext
-from subgraphs.crm.records import AccountRecord, ActivityRecord, CaseRecord, ContactRecord
-from subgraphs.crm.vendor import SYSTEM
 
 __all__ = [
     "DEFAULT_ACTIVITIES",

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 
-from cache.factory import create_cache
+from cache.factory import create_cache_for
 from cache.reference import ReferenceCache
-from crossdock.settings import Settings
+from connectors.erp.client import ErpClient
+from connectors.settings import system_client
 from subgraphs.common.app import create_graphql_app
-from subgraphs.common.client import system_client
-from subgraphs.erp.client import ErpClient
 from subgraphs.erp.loaders import ErpContext, ErpLoaders, ReferenceCaches
 from subgraphs.erp.schema import schema
+from subgraphs.settings import SubgraphSettings
 
 __all__ = [
     "CUSTOMER_TERMS_NAMESPACE",
@@ -26,12 +26,12 @@ PRICE_LEVELS_NAMESPACE = "erp-price-levels-v1"
 CUSTOMER_TERMS_NAMESPACE = "erp-customer-terms-v1"
 
 
-def create_app(settings: Settings) -> Starlette:
-    """Serve the ERP subgraph over the ERP at ``settings.system_url("erp")``."""
-    system = system_client("erp", settings)
+def create_app(settings: SubgraphSettings) -> Starlette:
+    """Serve the ERP subgraph over the ERP ``settings.connectors`` name."""
+    system = system_client("erp", settings.connectors)
     client = ErpClient(system)
-    cache = create_cache(settings.redis_url, prefix=settings.reference_cache_prefix)
-    ttl = settings.reference_cache_ttl_seconds
+    cache = create_cache_for(settings.cache)
+    ttl = settings.reference_ttl_seconds
     caches = ReferenceCaches(
         items=ReferenceCache(cache, namespace=ITEMS_NAMESPACE, ttl_seconds=ttl),
         price_levels=ReferenceCache(cache, namespace=PRICE_LEVELS_NAMESPACE, ttl_seconds=ttl),

@@ -15,9 +15,8 @@ from functools import partial
 
 from cache.base import JSON
 from cache.reference import ReferenceCache
-from subgraphs.common.loaders import GroupLoader, Loader, keyed, reference_loader
-from subgraphs.erp.client import ErpClient, OrderSelection
-from subgraphs.erp.records import (
+from connectors.erp.client import ErpClient, OrderSelection
+from connectors.erp.records import (
     CreditMemoRecord,
     CustomerCredit,
     CustomerTerms,
@@ -28,12 +27,13 @@ from subgraphs.erp.records import (
     PriceLevelRecord,
     ReturnAuthorizationRecord,
 )
-from subgraphs.erp.vendor import (
+from connectors.erp.vendor import (
     CustomerTermsPayload,
     ItemPayload,
     PriceLevelPayload,
     parse_record,
 )
+from subgraphs.common.loaders import GroupLoader, Loader, keyed, reference_loader
 
 __all__ = ["AccountOrdersKey", "ErpContext", "ErpLoaders", "ReferenceCaches"]
 

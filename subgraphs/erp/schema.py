@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from subgraphs.common.errors import BadUserInput, SubgraphSchema, federation_schema
+from subgraphs.common.errors import BadUserInput
+from subgraphs.common.federation import SubgraphSchema, federation_schema
 from subgraphs.common.fields import described
 from subgraphs.common.relay import Connection, build_connection, page_request
 from subgraphs.erp.types import (
@@ -19,10 +20,9 @@ from subgraphs.erp.types import (
     ReturnAuthorization,
     Shipment,
 )
-from subgraphs.erp.types.account import order_connection
 from subgraphs.erp.types.catalog import load_product
 from subgraphs.erp.types.common import Info
-from subgraphs.erp.types.order import load_order
+from subgraphs.erp.types.sales import load_order, order_connection
 
 __all__ = ["Query", "schema"]
 

@@ -10,18 +10,19 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from crossdock.settings import Settings
 from resolvers.service import OrdersService
 from resolvers.steplog import prometheus_text
 from subgraphs.common.app import create_graphql_app
 from subgraphs.orders.schema import OrdersContext, schema
+from subgraphs.settings import SubgraphSettings
 
 __all__ = ["create_app"]
 
 
-def create_app(settings: Settings, *, service: OrdersService | None = None) -> Starlette:
-    """Serve the orders subgraph over the systems ``settings`` name (or over ``service``)."""
-    orders = service or OrdersService.from_settings(settings)
+def create_app(settings: SubgraphSettings, *, service: OrdersService | None = None) -> Starlette:
+    """Serve the orders subgraph: its workflows as ``settings.workflows`` configure them (or
+    ``service``)."""
+    orders = service or OrdersService.from_settings(settings.workflows)
     context = OrdersContext(service=orders)
 
     async def ready() -> bool:

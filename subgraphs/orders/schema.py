@@ -12,7 +12,8 @@ from graphql import GraphQLError
 from resolvers.cancel import CancelRequest
 from resolvers.service import OrdersService
 from resolvers.submit import WorkflowFailed
-from subgraphs.common.errors import SUBGRAPH_ERROR, BadUserInput, SubgraphSchema, federation_schema
+from subgraphs.common.errors import SUBGRAPH_ERROR, BadUserInput
+from subgraphs.common.federation import SubgraphSchema, federation_schema
 from subgraphs.orders.payloads import CancelOrderPayload, OrderPromise, SubmitOrderPayload
 from subgraphs.orders.returns import (
     CreditMemo,

@@ -9,36 +9,36 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 
-from cache.factory import create_cache
-from crossdock.settings import Settings
+from cache.factory import create_cache_for
+from connectors.settings import system_client
+from connectors.wms.client import WmsClient
 from events.base import EventBus
 from events.factory import create_event_bus_for
 from subgraphs.common.app import create_graphql_app
-from subgraphs.common.client import system_client
-from subgraphs.wms.client import WmsClient
+from subgraphs.settings import SubgraphSettings
 from subgraphs.wms.directory import CenterDirectory
 from subgraphs.wms.feed import MilestoneFeed
+from subgraphs.wms.intake import mount_webhook_intake
 from subgraphs.wms.loaders import WmsContext, WmsLoaders
 from subgraphs.wms.schema import schema
-from subgraphs.wms.webhooks import mount_webhook_intake
 
 __all__ = ["create_app"]
 
 
 def create_app(
-    settings: Settings, *, bus: EventBus | None = None, feed: MilestoneFeed | None = None
+    settings: SubgraphSettings, *, bus: EventBus | None = None, feed: MilestoneFeed | None = None
 ) -> Starlette:
-    """Serve the WMS subgraph over the WMS at ``settings.system_url("wms")``. Its webhook
+    """Serve the WMS subgraph over the WMS ``settings.connectors`` name. Its webhook
     intake publishes to ``bus`` (the caller's, left open) or to a bus of its own (closed with
     the app), and its subscriptions read that same bus through ``feed`` (by default one
     ``MilestoneFeed`` with its defaults), which runs for as long as the app does; it is
     ``app.state.milestone_feed``."""
-    system = system_client("wms", settings)
+    system = system_client("wms", settings.connectors)
     client = WmsClient(system)
-    cache = create_cache(settings.redis_url, prefix=settings.reference_cache_prefix)
-    centers = CenterDirectory(client, cache, ttl_seconds=settings.reference_cache_ttl_seconds)
+    cache = create_cache_for(settings.cache)
+    centers = CenterDirectory(client, cache, ttl_seconds=settings.reference_ttl_seconds)
     own_bus = bus is None
-    target = create_event_bus_for(settings) if bus is None else bus
+    target = create_event_bus_for(settings.bus) if bus is None else bus
     milestones = MilestoneFeed(target) if feed is None else feed
 
     def context() -> WmsContext:

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 
 from cache.base import JSON, Cache
 from cache.reference import ReferenceCache
-from subgraphs.wms.client import WmsClient
-from subgraphs.wms.records import FacilityRecord
-from subgraphs.wms.vendor import FacilityPayload, parse_record
+from connectors.wms.client import WmsClient
+from connectors.wms.records import FacilityRecord
+from connectors.wms.vendor import FacilityPayload, parse_record
 
 __all__ = ["ALL", "CENTER_LIST_NAMESPACE", "CENTER_NAMESPACE", "CenterDirectory"]
 

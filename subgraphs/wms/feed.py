@@ -34,8 +34,7 @@ from collections.abc import AsyncIterator, Callable
 
 from events.base import EventBus
 from events.ids import MAX_ID, MIN_ID, StreamId
-from schema.events import FulfillmentMilestone
-from subgraphs.wms.webhooks import MILESTONE_STREAM
+from schema.events import MILESTONE_STREAM, FulfillmentMilestone
 
 __all__ = ["Match", "MilestoneFeed", "SubscriberTooSlow"]
 

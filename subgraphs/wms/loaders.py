@@ -11,17 +11,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import partial
 
-from subgraphs.common.loaders import GroupLoader, Loader, grouped
-from subgraphs.wms.client import WmsClient
-from subgraphs.wms.directory import CenterDirectory
-from subgraphs.wms.feed import MilestoneFeed
-from subgraphs.wms.records import (
+from connectors.wms.client import WmsClient
+from connectors.wms.records import (
     FacilityRecord,
     FulfillmentOrderRecord,
     PositionRecord,
     ReturnReceiptRecord,
     ShipmentRecord,
 )
+from subgraphs.common.loaders import GroupLoader, Loader, grouped
+from subgraphs.wms.directory import CenterDirectory
+from subgraphs.wms.feed import MilestoneFeed
 
 __all__ = ["WmsContext", "WmsLoaders"]
 

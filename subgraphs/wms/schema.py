@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import strawberry
 
-from subgraphs.common.errors import SubgraphSchema, federation_schema
+from subgraphs.common.federation import SubgraphSchema, federation_schema
 from subgraphs.common.fields import described
 from subgraphs.wms.subscriptions import Subscription
 from subgraphs.wms.types import (

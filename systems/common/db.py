@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeAlias
 
-__all__ = ["Database", "DatabaseMissing", "Params", "placeholders"]
+__all__ = ["Database", "DatabaseMissing", "Params", "grouped", "placeholders"]
 
 Params: TypeAlias = Sequence[object] | Mapping[str, object]
 
@@ -25,6 +26,14 @@ def placeholders(n: int) -> str:
     if n < 1:
         raise ValueError("an IN clause needs at least one value")
     return ",".join("?" * n)
+
+
+def grouped(rows: Iterable[sqlite3.Row], key: str) -> dict[str, list[sqlite3.Row]]:
+    """Rows grouped by the value of column ``key``, each group in query order."""
+    groups: dict[str, list[sqlite3.Row]] = defaultdict(list)
+    for row in rows:
+        groups[row[key]].append(row)
+    return groups
 
 
 class Database:

@@ -7,7 +7,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from crossdock.settings import FaultSettings
+from systems.settings import FaultSettings
 
 __all__ = ["FaultDecision", "FaultInjector", "TokenBucket"]
 

@@ -17,12 +17,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from crossdock.settings import FaultSettings
 from systems.common.errors import ApiError, Unprocessable
 from systems.common.middleware import SystemMiddleware
 from systems.common.params import describe_validation_error
 from systems.common.responses import error_response, json_response
 from systems.common.stats import RequestStats
+from systems.settings import FaultSettings
 
 __all__ = ["create_rest_app", "json_response"]
 

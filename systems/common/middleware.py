@@ -10,10 +10,10 @@ from collections.abc import Callable, Sequence
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from crossdock.settings import FaultSettings
 from systems.common.faults import FaultInjector
 from systems.common.responses import error_response
 from systems.common.stats import RequestStats
+from systems.settings import FaultSettings
 
 __all__ = ["ADMIN_PREFIX", "HEALTH_PATH", "SystemMiddleware", "is_exempt"]
 

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 
-from crossdock.settings import Settings
 from systems.common.db import Database
 from systems.common.http import create_rest_app
 from systems.crm.queries import CrmStore
 from systems.crm.routes import crm_routes
+from systems.settings import SystemsSettings
 
 __all__ = ["create_app"]
 
 
-def create_app(settings: Settings) -> Starlette:
+def create_app(settings: SystemsSettings) -> Starlette:
     """The CRM REST app; its database is closed when the server stops."""
-    db = Database.open(settings.system_db_path("crm"))
+    db = Database.open(settings.db_path("crm"))
     app = create_rest_app("crm", crm_routes(), settings.faults("crm"), on_shutdown=[db.close])
     app.state.store = CrmStore(db)
     return app

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 
-from crossdock.settings import Settings
 from systems.common.db import Database
 from systems.common.http import create_rest_app
 from systems.erp.routes import erp_routes
+from systems.settings import SystemsSettings
 
 __all__ = ["create_app"]
 
 
-def create_app(settings: Settings) -> Starlette:
-    """The ERP over ``settings.system_db_path("erp")``, with its configured faults."""
-    db = Database.open(settings.system_db_path("erp"))
+def create_app(settings: SystemsSettings) -> Starlette:
+    """The ERP over ``settings.db_path("erp")``, with its configured faults."""
+    db = Database.open(settings.db_path("erp"))
     return create_rest_app("erp", erp_routes(db), settings.faults("erp"), on_shutdown=[db.close])

@@ -10,16 +10,16 @@ from typing import Any
 
 from starlette.applications import Starlette
 
-from crossdock.settings import Settings
 from systems.common.db import Database
 from systems.common.http import create_rest_app
+from systems.settings import SystemsSettings
 from systems.wms.routes import wms_routes
 from systems.wms.webhooks import LifecycleRunner, WebhookSender
 
 __all__ = ["create_app"]
 
 
-def create_app(settings: Settings) -> Starlette:
+def create_app(settings: SystemsSettings) -> Starlette:
     """The WMS app; its database is closed when the server stops.
 
     With ``wms_lifecycle.webhook_url`` set, a background task sends the milestone webhooks;
@@ -27,7 +27,7 @@ def create_app(settings: Settings) -> Starlette:
     ``app.state.webhooks`` is the sender (or ``None``).
     """
     lifecycle = settings.wms_lifecycle
-    db = Database.open(settings.system_db_path("wms"))
+    db = Database.open(settings.db_path("wms"))
     sender = WebhookSender(db, lifecycle) if lifecycle.webhook_url else None
     wake = sender.wake if sender is not None else _nothing
     routes = wms_routes(db, exception_rate=lifecycle.exception_rate, on_written=wake)

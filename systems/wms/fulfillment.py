@@ -22,6 +22,7 @@ from pydantic import Field, StrictInt, model_validator
 
 from systems.common.db import Database, placeholders
 from systems.common.errors import ApiError, NotFound, Unprocessable
+from systems.wms.documents import load_fulfillment_orders
 from systems.wms.lifecycle import emit
 from systems.wms.reservations import (
     MAX_LINES,
@@ -30,7 +31,6 @@ from systems.wms.reservations import (
     load_reservation,
     shortages,
 )
-from systems.wms.routes.fulfillment_orders import load_fulfillment_orders
 from systems.wms.writes import Body, Written, fingerprint, next_number, now, remember, replay
 
 __all__ = ["CancelRequest", "ReleaseRequest", "cancel", "release"]

@@ -19,9 +19,9 @@ from pydantic import Field, StrictInt, field_validator
 from systems.common.db import Database, placeholders
 from systems.common.errors import ApiError
 from systems.wms.codes import DISPOSITION_CODE, MILESTONE_CODE
+from systems.wms.documents import load_return_receipts
 from systems.wms.outbox import new_event_id, record_webhook
 from systems.wms.reservations import MAX_LINES, check_facilities
-from systems.wms.routes.return_receipts import load_return_receipts
 from systems.wms.writes import (
     Body,
     Written,

@@ -1,7 +1,7 @@
 """Sending the milestone webhooks the lifecycle wrote, signed, until each is acknowledged.
 
 Each pending row of ``webhook_deliveries`` is POSTed to the configured URL with the signature
-header of ``events.signing``; a 2xx marks it ``DELIVERED``. Anything else (an error status, a
+header of ``systems.wms.signing``; a 2xx marks it ``DELIVERED``. Anything else (an error status, a
 refused connection, a timeout) counts an attempt, keeps the error and schedules the next one
 after an exponential, jittered and capped backoff; after ``max_attempts`` it is ``FAILED``.
 Delivery is at least once: an acknowledgement lost on the way back means a second delivery,
@@ -22,11 +22,11 @@ from typing import Any
 import httpx
 import orjson
 
-from crossdock.settings import WmsLifecycleSettings
-from events.signing import SIGNATURE_HEADER, signature_header
 from systems.common.db import Database
+from systems.settings import WmsLifecycleSettings
 from systems.wms.codes import format_ts
 from systems.wms.lifecycle import AdvanceRequest, active_orders, advance
+from systems.wms.signing import SIGNATURE_HEADER, signature_header
 
 __all__ = ["LifecycleRunner", "WebhookSender", "backoff_seconds", "delivery_log"]
 

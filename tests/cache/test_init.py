@@ -10,12 +10,14 @@ def test_public_surface() -> None:
         [
             "JSON",
             "Cache",
+            "CacheSettings",
             "CacheUnavailable",
             "Loader",
             "MemoryCache",
             "RedisCache",
             "ReferenceCache",
             "create_cache",
+            "create_cache_for",
         ]
     )
     for name in cache.__all__:

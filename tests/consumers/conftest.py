@@ -11,11 +11,11 @@ from typing import Any
 import httpx
 import pytest
 
+from connectors.settings import system_client
 from consumers import MilestoneConsumers
 from crossdock.settings import Settings
 from events import Consumer
 from schema.events import FulfillmentMilestone
-from subgraphs.common.client import system_client
 from systems.apps import create_system_app
 from systems.world_records import World
 from tests.events.conftest import events_prefix, stream, subject
@@ -143,7 +143,7 @@ def systems(
     settings = copy_world(base_settings, tmp_path_factory.mktemp("consumers-world"))
     with ExitStack() as stack:
         urls = {
-            name: stack.enter_context(serve(create_system_app(name, settings)))
+            name: stack.enter_context(serve(create_system_app(name, settings.systems)))
             for name in ("erp", "wms")
         }
         settings = settings.model_copy(update={"erp_url": urls["erp"], "wms_url": urls["wms"]})
@@ -165,8 +165,8 @@ def consumers(
     timings unless ``options`` say otherwise)."""
     return MilestoneConsumers(
         subject.bus,
-        erp=system_client("erp", systems.settings),
-        wms=system_client("wms", systems.settings),
+        erp=system_client("erp", systems.settings.connectors),
+        wms=system_client("wms", systems.settings.connectors),
         cache=subject.cache,
         stream=stream,
         **{**FAST, **options},

@@ -17,17 +17,17 @@ import pytest
 
 from cache import MemoryCache
 from cache.base import Cache
+from connectors.settings import system_client
+from connectors.wms.webhooks import WmsWebhook, normalize
 from consumers import CRM_GROUP, CrmActivity, MilestoneConsumers
 from crossdock.stack import run_consumers_beside
 from events import Consumer, RedisStreamBus, idempotent
 from events.idempotency import SeenEvents
-from events.signing import SIGNATURE_HEADER, signature_header
 from schema.events import FulfillmentMilestone, MilestoneDetail, MilestoneType
 from subgraphs.apps import create_subgraph_app
-from subgraphs.common.client import system_client
 from subgraphs.wms.app import create_app as create_wms_subgraph_app
-from subgraphs.wms.webhooks import WmsWebhook, normalize
 from systems.apps import create_system_app
+from systems.wms.signing import SIGNATURE_HEADER, signature_header
 from systems.world_records import World
 from tests.consumers.conftest import Released, Systems
 from tests.events.harness import FAST, BusSubject
@@ -70,9 +70,11 @@ class Crm:
 @pytest.fixture(scope="module")
 def crm(systems: Systems, world: World) -> Iterator[Crm]:
     with ExitStack() as stack:
-        url = stack.enter_context(serve(create_system_app("crm", systems.settings)))
+        url = stack.enter_context(serve(create_system_app("crm", systems.settings.systems)))
         systems.settings = systems.settings.model_copy(update={"crm_url": url})
-        graph_url = stack.enter_context(serve(create_subgraph_app("crm", systems.settings)))
+        graph_url = stack.enter_context(
+            serve(create_subgraph_app("crm", systems.settings.subgraphs))
+        )
         rest = stack.enter_context(httpx.Client(base_url=url, timeout=30))
         graph = stack.enter_context(httpx.Client(base_url=graph_url, timeout=30))
         account = next(a for a in world.accounts if a.active and not a.credit_hold)
@@ -100,7 +102,10 @@ async def crm_consumer(
     systems: Systems, subject: BusSubject, stream: str, cache: Cache | None = None, **options: Any
 ) -> AsyncIterator[Consumer]:
     """The ``crm`` group's consumer alone, wrapped as ``MilestoneConsumers`` wraps it."""
-    crm, erp = system_client("crm", systems.settings), system_client("erp", systems.settings)
+    crm, erp = (
+        system_client("crm", systems.settings.connectors),
+        system_client("erp", systems.settings.connectors),
+    )
     seen = SeenEvents(cache or subject.cache, CRM_GROUP)
     consumer = Consumer(
         subject.bus, stream, CRM_GROUP, idempotent(CrmActivity(crm, erp), seen),
@@ -158,9 +163,9 @@ async def test_every_milestone_is_an_activity_and_an_exception_opens_a_case(
     await publish(subject, stream, events + events)
     consumers = MilestoneConsumers(
         subject.bus,
-        erp=system_client("erp", systems.settings),
-        wms=system_client("wms", systems.settings),
-        crm=system_client("crm", systems.settings),
+        erp=system_client("erp", systems.settings.connectors),
+        wms=system_client("wms", systems.settings.connectors),
+        crm=system_client("crm", systems.settings.connectors),
         cache=subject.cache,
         stream=stream,
         **FAST,
@@ -352,8 +357,8 @@ def test_milestones_through_the_webhook_intake_reach_the_crm_as_crossdock_up_run
         update={"redis_url": redis_url, "cache_prefix": redis_prefix}
     )
     bus = RedisStreamBus(redis_url, prefix=redis_prefix)
-    app = create_wms_subgraph_app(settings, bus=bus)
-    run_consumers_beside(app, MilestoneConsumers.from_settings(bus, settings), bus)
+    app = create_wms_subgraph_app(settings.subgraphs, bus=bus)
+    run_consumers_beside(app, MilestoneConsumers.from_settings(bus, settings.consumers), bus)
     order = systems.release("crm-intake")
     bodies = advance(systems, order, "IN_TRANSIT", "DELAYED")
     secret = settings.wms_lifecycle.webhook_secret

@@ -7,12 +7,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from connectors.settings import system_client
+from connectors.wms.webhooks import WmsWebhook, normalize
 from consumers import ERP_GROUP, ErpInvoicing
 from events import Consumer, Delivery, idempotent
 from events.idempotency import SeenEvents
 from schema.events import FulfillmentMilestone, MilestoneType
-from subgraphs.common.client import system_client
-from subgraphs.wms.webhooks import WmsWebhook, normalize
 from tests.consumers.conftest import Released, Systems, consumer_of, consumers, publish
 from tests.events.harness import FAST, BusSubject
 from tests.support.waiting import wait_until_async
@@ -74,7 +74,10 @@ async def test_a_consumer_killed_mid_batch_loses_nothing(
     order = systems.release(f"killed-{subject.kind}")
     events = milestones(systems.advance(order, "SHIPPED"))
     await publish(subject, stream, events)
-    erp, wms = system_client("erp", systems.settings), system_client("wms", systems.settings)
+    erp, wms = (
+        system_client("erp", systems.settings.connectors),
+        system_client("wms", systems.settings.connectors),
+    )
     handler = idempotent(ErpInvoicing(erp, wms), SeenEvents(subject.cache, ERP_GROUP))
     stuck = asyncio.Event()
 

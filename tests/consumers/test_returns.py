@@ -17,6 +17,8 @@ import httpx
 import pytest
 
 from cache import MemoryCache, RedisCache
+from connectors.settings import system_client
+from connectors.wms.webhooks import WmsWebhook, normalize
 from consumers import RETURNS_GROUP, MilestoneConsumers
 from crossdock.settings import Settings
 from events import RedisStreamBus
@@ -25,15 +27,13 @@ from resolvers.service import OrdersService
 from resolvers.systems import Systems as WorkflowSystems
 from schema.events import FulfillmentMilestone, MilestoneType
 from subgraphs.apps import create_subgraph_app
-from subgraphs.common.client import system_client
-from subgraphs.wms.webhooks import WmsWebhook, normalize
 from systems.apps import create_system_app
 from systems.world_records import OrderRecord, World
 from tests.consumers.conftest import Systems, consumer_of, consumers, publish
 from tests.events.harness import FAST, BusSubject
 from tests.orchestration.conftest import copy_world
 from tests.orchestration.test_returns import shipped_orders
-from tests.subgraphs.test_wms_webhook_intake import SECRET, post, receiver_app
+from tests.subgraphs.wms.test_intake import SECRET, post, receiver_app
 from tests.support.rest import ok
 from tests.support.servers import serve
 from tests.support.waiting import wait_until, wait_until_async
@@ -145,13 +145,13 @@ async def handled(running: MilestoneConsumers, count: int) -> None:
 
 @pytest.fixture(scope="module")
 def erp_subgraph(systems: Systems) -> Iterator[str]:
-    with serve(create_subgraph_app("erp", systems.settings)) as url:
+    with serve(create_subgraph_app("erp", systems.settings.subgraphs)) as url:
         yield url
 
 
 @pytest.fixture(scope="module")
 def orders_subgraph(systems: Systems) -> Iterator[str]:
-    with serve(create_subgraph_app("orders", patient(systems.settings))) as url:
+    with serve(create_subgraph_app("orders", patient(systems.settings).subgraphs)) as url:
         yield url
 
 
@@ -307,7 +307,7 @@ async def test_the_milestone_then_the_workflow_make_one_credit_memo(
     """The consumer credits the receipt while the workflow is between booking it in the WMS
     and recording it in the ERP; the workflow then finds the record and the memo made."""
     service = OrdersService(
-        WorkflowSystems.from_settings(patient(systems.settings)),
+        WorkflowSystems.from_settings(patient(systems.settings).workflows),
         SqliteJournal(tmp_path / "journal.sqlite3"),
         MemoryCache(),
         retention_seconds=600,
@@ -411,7 +411,7 @@ async def test_the_whole_way_from_the_dock_over_http_and_redis(
         own = copy_world(systems.settings, tmp_path / "world")
         own = own.model_copy(update={"wms_lifecycle": lifecycle})
         with (
-            serve(create_system_app("wms", own)) as wms_url,
+            serve(create_system_app("wms", own.systems)) as wms_url,
             httpx.Client(base_url=wms_url, timeout=30) as wms,
         ):
             order = next(orders)
@@ -439,8 +439,8 @@ async def test_the_whole_way_from_the_dock_over_http_and_redis(
             settings = systems.settings.model_copy(update={"wms_url": wms_url})
             running = MilestoneConsumers(
                 bus,
-                erp=system_client("erp", settings),
-                wms=system_client("wms", settings),
+                erp=system_client("erp", settings.connectors),
+                wms=system_client("wms", settings.connectors),
                 cache=cache,
                 stream=stream,
                 **FAST,

@@ -6,12 +6,12 @@ from __future__ import annotations
 import httpx
 
 from cache import RedisCache
+from connectors.settings import system_client
 from consumers import ERP_GROUP, MilestoneConsumers
 from crossdock.stack import run_consumers_beside
 from events import RedisStreamBus
-from events.signing import SIGNATURE_HEADER, signature_header
-from subgraphs.common.client import system_client
 from subgraphs.wms.app import create_app as create_wms_subgraph_app
+from systems.wms.signing import SIGNATURE_HEADER, signature_header
 from tests.consumers.conftest import Systems
 from tests.events.harness import FAST
 from tests.support.servers import serve
@@ -25,11 +25,11 @@ def test_the_intake_and_the_consumers_share_one_redis_bus(
         update={"redis_url": redis_url, "cache_prefix": redis_prefix}
     )
     bus = RedisStreamBus(redis_url, prefix=redis_prefix)
-    app = create_wms_subgraph_app(settings, bus=bus)
+    app = create_wms_subgraph_app(settings.subgraphs, bus=bus)
     consumers = MilestoneConsumers(
         bus,
-        erp=system_client("erp", settings),
-        wms=system_client("wms", settings),
+        erp=system_client("erp", settings.connectors),
+        wms=system_client("wms", settings.connectors),
         cache=RedisCache(redis_url, prefix=redis_prefix),
         **FAST,
     )

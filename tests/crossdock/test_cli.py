@@ -17,8 +17,8 @@ import orjson
 import pytest
 
 from crossdock.runner import GRACEFUL_SHUTDOWN_SECONDS
-from crossdock.settings import WmsLifecycleSettings
-from events.signing import SIGNATURE_HEADER, signature_header
+from crossdock.settings import WmsLifecycle
+from systems.wms.signing import SIGNATURE_HEADER, signature_header
 from systems.world_records import World
 from tests.support.e2e import E2E_QUERY, assert_order_matches_world, shipped_order_with_open_case
 from tests.support.servers import wait_until
@@ -285,7 +285,7 @@ def test_up_takes_an_order_from_submission_to_signed_milestone_webhooks(
         # The shipment's webhook again (a retry whose answer was lost): dropped at the intake.
         [shipped] = [d["payload"] for d in deliveries() if d["payload"]["event_code"] == "SH_SHP"]
         body = orjson.dumps(shipped)
-        secret = WmsLifecycleSettings().webhook_secret
+        secret = WmsLifecycle().webhook_secret
         again = httpx.post(
             f"http://127.0.0.1:{ports['WMS_SUBGRAPH']}/webhooks/wms",
             content=body,

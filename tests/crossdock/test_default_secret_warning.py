@@ -13,7 +13,7 @@ import pytest
 
 from crossdock.cli import default_secret_warning
 from crossdock.runner import GRACEFUL_SHUTDOWN_SECONDS
-from crossdock.settings import Settings, WmsLifecycleSettings
+from crossdock.settings import Settings, WmsLifecycle
 from tests.support.servers import wait_until
 
 
@@ -31,7 +31,7 @@ def test_a_loopback_bind_is_not_warned_about(host: str) -> None:
 
 
 def test_a_secret_of_ones_own_is_not_warned_about() -> None:
-    lifecycle = WmsLifecycleSettings(webhook_secret="s3cret-of-my-own")
+    lifecycle = WmsLifecycle(webhook_secret="s3cret-of-my-own")
     assert default_secret_warning(Settings(host="0.0.0.0", wms_lifecycle=lifecycle)) is None
 
 

@@ -48,8 +48,8 @@ def test_an_empty_prefix_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 async def test_the_services_bus_uses_the_datasets_prefix(redis_url: str) -> None:
-    assert isinstance(create_event_bus_for(Settings()), InProcessBus)
-    bus = create_event_bus_for(Settings(redis_url=redis_url, seed=11))
+    assert isinstance(create_event_bus_for(Settings().bus), InProcessBus)
+    bus = create_event_bus_for(Settings(redis_url=redis_url, seed=11).bus)
     try:
         assert isinstance(bus, RedisStreamBus)
         assert bus.prefix == "crossdock:events:seed11:"
@@ -61,7 +61,7 @@ async def test_the_services_bus_uses_the_datasets_prefix(redis_url: str) -> None
 async def published(redis_url: str, redis_prefix: str) -> AsyncIterator[str]:
     """One event on stream ``milestones`` of the dataset with seed 5 under ``redis_prefix``."""
     settings = Settings(redis_url=redis_url, cache_prefix=redis_prefix, seed=5)
-    bus = create_event_bus_for(settings)
+    bus = create_event_bus_for(settings.bus)
     try:
         await bus.publish("milestones", "ev-1", b"{}")
         yield redis_prefix

@@ -15,7 +15,7 @@ def test_environment_variables_configure_nested_settings(monkeypatch: pytest.Mon
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/3")
     settings = Settings()
     assert settings.ports.gateway == 5000
-    assert settings.faults("erp").error_rate == 0.25
+    assert settings.systems.faults("erp").error_rate == 0.25
     assert settings.gateway.max_depth == 7
     assert settings.redis_url == "redis://127.0.0.1:6379/3"
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from crossdock.settings import Settings, WmsLifecycleSettings
+from crossdock.settings import Settings, WmsLifecycle
 from systems.world_records import World
 from tests.e2e.orders import Accounts
 from tests.e2e.world import E2E_SECRET, E2EWorld, running_e2e_world
@@ -40,7 +40,7 @@ def e2e_settings(
             "events_prefix": None,
             # About workflows and events, not timeouts: a loaded machine must not flake them.
             "system_timeout_seconds": 30.0,
-            "wms_lifecycle": WmsLifecycleSettings(
+            "wms_lifecycle": WmsLifecycle(
                 webhook_secret=E2E_SECRET,
                 retry_base_seconds=0.2,
                 retry_max_seconds=1.0,

@@ -15,22 +15,22 @@ import asyncio
 import sys
 
 from cache.factory import create_cache
+from connectors.settings import system_client
 from consumers import ERP_GROUP, ErpInvoicing
 from crossdock.settings import Settings
 from events.base import Delivery
 from events.consumer import Consumer
 from events.factory import create_event_bus_for
 from events.idempotency import SeenEvents, idempotent
-from subgraphs.common.client import system_client
-from subgraphs.wms.webhooks import MILESTONE_STREAM
+from schema.events import MILESTONE_STREAM
 
 LEASE_SECONDS = 3.0
 
 
 async def run(name: str) -> None:
     settings = Settings()
-    bus = create_event_bus_for(settings)
-    erp, wms = system_client("erp", settings), system_client("wms", settings)
+    bus = create_event_bus_for(settings.bus)
+    erp, wms = system_client("erp", settings.connectors), system_client("wms", settings.connectors)
     cache = create_cache(settings.redis_url, prefix=settings.reference_cache_prefix)
     record = SeenEvents(cache, ERP_GROUP, lease_seconds=LEASE_SECONDS)
     handler = idempotent(ErpInvoicing(erp, wms), record)

@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from events.signing import SIGNATURE_HEADER, signature_header
+from systems.wms.signing import SIGNATURE_HEADER, signature_header
 from tests.e2e.orders import Accounts, Placed, place_order
 from tests.e2e.streams import MILESTONES_BY_ORDER, ws_subscription
 from tests.e2e.world import E2E_SECRET, E2EWorld

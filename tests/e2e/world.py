@@ -24,6 +24,7 @@ import redis
 from starlette.applications import Starlette
 
 from cache.factory import create_cache
+from connectors.settings import system_client
 from consumers import MilestoneConsumers
 from crossdock.settings import SYSTEM_NAMES, Settings, SystemName
 from crossdock.stack import (
@@ -32,13 +33,13 @@ from crossdock.stack import (
     with_webhooks_to_the_wms_subgraph,
 )
 from events.factory import create_event_bus_for
-from events.signing import SIGNATURE_HEADER, signature_header
 from gateway.server import GatewaySettings, create_gateway_app
+from schema.events import MILESTONE_STREAM
 from subgraphs.apps import create_subgraph_app
-from subgraphs.common.client import system_client
 from subgraphs.wms.app import create_app as create_wms_subgraph_app
-from subgraphs.wms.webhooks import MILESTONE_STREAM, WEBHOOK_PATH
+from subgraphs.wms.intake import WEBHOOK_PATH
 from systems.apps import create_system_app
+from systems.wms.signing import SIGNATURE_HEADER, signature_header
 from tests.gateway.conftest import supergraph_with_urls
 from tests.support.servers import serve, serve_on
 from tests.support.waiting import wait_until
@@ -255,13 +256,13 @@ def reserved_port(host: str = "127.0.0.1") -> Iterator[socket.socket]:
 def _wms_subgraph_with_consumers(settings: Settings) -> Starlette:
     """The wms subgraph as ``crossdock up`` builds it: the intake, the subscription feed and
     the consumers on one bus (Redis, under this run's prefix), with quick test timings."""
-    bus = create_event_bus_for(settings)
-    app = create_wms_subgraph_app(settings, bus=bus)
+    bus = create_event_bus_for(settings.bus)
+    app = create_wms_subgraph_app(settings.subgraphs, bus=bus)
     consumers = MilestoneConsumers(
         bus,
-        erp=system_client("erp", settings),
-        wms=system_client("wms", settings),
-        crm=system_client("crm", settings),
+        erp=system_client("erp", settings.connectors),
+        wms=system_client("wms", settings.connectors),
+        crm=system_client("crm", settings.connectors),
         cache=create_cache(settings.redis_url, prefix=settings.reference_cache_prefix),
         **CONSUMER_OPTIONS,
     )
@@ -277,7 +278,7 @@ def running_e2e_world(settings: Settings, scratch: Path) -> Iterator[E2EWorld]:
         ports = settings.ports.model_copy(update={"wms_subgraph": sock.getsockname()[1]})
         settings = with_webhooks_to_the_wms_subgraph(settings.model_copy(update={"ports": ports}))
         systems = {
-            name: stack.enter_context(serve(create_system_app(name, settings)))
+            name: stack.enter_context(serve(create_system_app(name, settings.systems)))
             for name in SYSTEM_NAMES
         }
         settings = settings.model_copy(
@@ -287,9 +288,11 @@ def running_e2e_world(settings: Settings, scratch: Path) -> Iterator[E2EWorld]:
         # stays in its own data dir instead.
         orders_settings = settings.model_copy(update={"redis_url": None})
         urls = {
-            "crm": stack.enter_context(serve(create_subgraph_app("crm", settings))),
-            "erp": stack.enter_context(serve(create_subgraph_app("erp", settings))),
-            "orders": stack.enter_context(serve(create_subgraph_app("orders", orders_settings))),
+            "crm": stack.enter_context(serve(create_subgraph_app("crm", settings.subgraphs))),
+            "erp": stack.enter_context(serve(create_subgraph_app("erp", settings.subgraphs))),
+            "orders": stack.enter_context(
+                serve(create_subgraph_app("orders", orders_settings.subgraphs))
+            ),
         }
         wms_app = _wms_subgraph_with_consumers(settings)
         urls["wms"] = stack.enter_context(serve_on(wms_app, sock))

@@ -9,6 +9,7 @@ def test_public_surface() -> None:
     assert sorted(events.__all__) == sorted(
         [
             "DEFAULT_PREFIX",
+            "BusSettings",
             "Consumer",
             "ConsumerStats",
             "DeadLetter",
@@ -25,6 +26,7 @@ def test_public_surface() -> None:
             "StreamEntry",
             "StreamInfo",
             "create_event_bus",
+            "create_event_bus_for",
             "idempotent",
         ]
     )

@@ -29,8 +29,8 @@ def copy_world(source: Settings, target: Path) -> Settings:
     copied = source.model_copy(update={"data_dir": target})
     for name in SYSTEM_NAMES:
         with (
-            sqlite3.connect(source.system_db_path(name)) as src,
-            sqlite3.connect(copied.system_db_path(name)) as dst,
+            sqlite3.connect(source.systems.db_path(name)) as src,
+            sqlite3.connect(copied.systems.db_path(name)) as dst,
         ):
             src.backup(dst)
         src.close()
@@ -83,14 +83,14 @@ def running_world(settings: Settings, scratch: Path) -> Iterator[OwnWorld]:
     """The systems over ``settings``' data dir, the four subgraphs and a gateway over them."""
     with ExitStack() as stack:
         systems = {
-            name: stack.enter_context(serve(create_system_app(name, settings)))
+            name: stack.enter_context(serve(create_system_app(name, settings.systems)))
             for name in SYSTEM_NAMES
         }
         settings = settings.model_copy(
             update={"crm_url": systems["crm"], "erp_url": systems["erp"], "wms_url": systems["wms"]}
         )
         urls = {
-            name: stack.enter_context(serve(create_subgraph_app(name, settings)))
+            name: stack.enter_context(serve(create_subgraph_app(name, settings.subgraphs)))
             for name in SUBGRAPH_NAMES
         }
         path = scratch / "supergraph.graphql"

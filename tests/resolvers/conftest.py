@@ -49,7 +49,7 @@ def own_systems(
     copied = copy_world(base_settings, tmp_path_factory.mktemp("resolvers-world"))
     with ExitStack() as stack:
         urls = {
-            name: stack.enter_context(serve(create_system_app(name, copied)))
+            name: stack.enter_context(serve(create_system_app(name, copied.systems)))
             for name in SYSTEM_NAMES
         }
         settings = copied.model_copy(

@@ -15,7 +15,7 @@ def _service(
     settings = base.model_copy(
         update={"redis_url": redis_url, "cache_prefix": prefix, "seed": seed, "data_dir": data_dir}
     )
-    return OrdersService.from_settings(settings)
+    return OrdersService.from_settings(settings.workflows)
 
 
 async def test_a_key_used_on_one_dataset_is_new_on_another(

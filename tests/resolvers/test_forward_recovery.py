@@ -27,7 +27,7 @@ NEWARK = ShipTo("1 Raymond Plaza", "Newark", "NJ", "07105", "US", Region.NORTHEA
 
 def service(own: OwnSystems, journal: Path, hook: StepHook | None = None) -> OrdersService:
     return OrdersService(
-        Systems.from_settings(own.settings),
+        Systems.from_settings(own.settings.workflows),
         SqliteJournal(journal),
         MemoryCache(),
         retention_seconds=600,
@@ -92,7 +92,7 @@ async def test_a_cancellation_whose_wms_answer_is_lost_is_asked_again_not_droppe
     journal = tmp_path / "journal.sqlite3"
     settings = healthy.settings.model_copy(update={"system_timeout_seconds": 0.5})
     orders = OrdersService(
-        Systems.from_settings(settings),
+        Systems.from_settings(settings.workflows),
         SqliteJournal(journal),
         MemoryCache(),
         retention_seconds=600,

@@ -69,7 +69,7 @@ async def test_replanning_that_gives_up_ends_the_workflow_and_frees_the_key(
     sku, account = picker.stocked(), picker.account()
     before = own_systems.available(sku)
     journal = tmp_path / "journal.sqlite3"
-    contended = Contended.from_settings(own_systems.settings)
+    contended = Contended.from_settings(own_systems.settings.workflows)
     orders = OrdersService(
         contended, SqliteJournal(journal), MemoryCache(), retention_seconds=600, priority=PRIORITY
     )
@@ -119,7 +119,7 @@ async def test_a_recovery_that_fails_once_is_retried_by_the_next_call(
     await seeded.save(idle)
     await seeded.aclose()
     orders = OrdersService(
-        Systems.from_settings(own_systems.settings),
+        Systems.from_settings(own_systems.settings.workflows),
         FlakyJournal(journal),
         MemoryCache(),
         retention_seconds=600,
@@ -152,7 +152,7 @@ async def test_the_orders_app_sweeps_what_failures_left_unfinished(
     await orders.journal.save(left)
     await orders.submissions.idempotency.hold(KIND, "left-1", "digest", left.id, None)
     orders.stale_after, orders.sweep_interval = 0.0, 0.05
-    app = create_app(own_systems.settings, service=orders)
+    app = create_app(own_systems.settings.subgraphs, service=orders)
     async with app.router.lifespan_context(app):
 
         async def settled() -> bool:
@@ -169,7 +169,7 @@ def redis_replica(
     own: OwnSystems, url: str, prefix: str, *, ttl: float = 30.0, hook: StepHook | None = None
 ) -> OrdersService:
     return OrdersService(
-        Systems.from_settings(own.settings),
+        Systems.from_settings(own.settings.workflows),
         RedisJournal(url, prefix=prefix),
         RedisCache(url, prefix=prefix),
         retention_seconds=600,

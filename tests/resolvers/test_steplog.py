@@ -7,8 +7,8 @@ import logging
 
 import pytest
 
+from connectors.http import SystemUnavailable
 from resolvers.steplog import STEP_TOTALS, prometheus_text, step
-from subgraphs.common.client import SystemUnavailable
 
 
 async def test_a_step_logs_its_timing_and_outcome(caplog: pytest.LogCaptureFixture) -> None:

@@ -13,13 +13,13 @@ import pytest
 
 from cache import RedisCache
 from cache.memory import MemoryCache
+from connectors.http import SystemCallError
 from crossdock.settings import Settings, SystemName
 from resolvers.journal import RedisJournal, SqliteJournal, WorkflowState
 from resolvers.records import LineRequest, OrderRequest, Outcome, ShipTo
 from resolvers.service import OrdersService
 from resolvers.submit import WorkflowFailed
 from resolvers.systems import Systems
-from subgraphs.common.client import SystemCallError
 from subgraphs.common.types import Region
 from tests.orchestration.picks import Picker
 from tests.resolvers.conftest import OwnSystems
@@ -43,7 +43,7 @@ def service(
     settings: Settings | None = None,
 ) -> OrdersService:
     return OrdersService(
-        Systems.from_settings(settings or own.settings),
+        Systems.from_settings((settings or own.settings).workflows),
         SqliteJournal(journal_path),
         cache,
         retention_seconds=600,
@@ -246,7 +246,7 @@ async def test_an_order_the_erp_entered_after_timing_out_is_cancelled(
     settings = healthy.settings.model_copy(update={"system_timeout_seconds": timeout})
     slow_create = fault_after(healthy, "reserve", "erp", latency_ms=800, routes=[CREATE])
     orders = OrdersService(
-        Systems.from_settings(settings),
+        Systems.from_settings(settings.workflows),
         SqliteJournal(tmp_path / "journal.sqlite3"),
         MemoryCache(),
         retention_seconds=600,
@@ -460,7 +460,7 @@ async def test_with_redis_a_replica_finishes_what_another_left(
 
     def replica(hook: Hook | None = None) -> OrdersService:
         return OrdersService(
-            Systems.from_settings(healthy.settings),
+            Systems.from_settings(healthy.settings.workflows),
             RedisJournal(redis_url, prefix=redis_prefix),
             RedisCache(redis_url, prefix=redis_prefix),
             retention_seconds=600,
@@ -529,7 +529,7 @@ async def test_a_compensation_cut_short_is_finished_by_recovery_never_redone(
 
     def replica(hook: Hook | None = None) -> OrdersService:
         return OrdersService(
-            Systems.from_settings(settings),
+            Systems.from_settings(settings.workflows),
             SqliteJournal(journal),
             cache,
             retention_seconds=600,

@@ -208,8 +208,8 @@ def test_wms_replicas_share_distribution_centers(
 def other_erp_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """An ERP seeded with another seed: the same SKUs, other names and prices."""
     other = Settings(data_dir=tmp_path_factory.mktemp("other-seed"), seed=OTHER_SEED)
-    seed_all(other, reset=True)
-    with serve(create_system_app("erp", other)) as url:
+    seed_all(other.systems, reset=True)
+    with serve(create_system_app("erp", other.systems)) as url:
         yield url
 
 

@@ -23,12 +23,13 @@ from websockets.typing import Subprotocol
 
 from crossdock.settings import Settings
 from events import EventBus, InProcessBus, RedisStreamBus
-from events.signing import SIGNATURE_HEADER, signature_header
+from schema.events import MILESTONE_STREAM
 from schema.events import MilestoneType as CanonicalMilestoneType
 from subgraphs.wms.app import create_app
 from subgraphs.wms.feed import MilestoneFeed
+from subgraphs.wms.intake import WEBHOOK_PATH
 from subgraphs.wms.types.milestones import MilestoneType
-from subgraphs.wms.webhooks import MILESTONE_STREAM, WEBHOOK_PATH
+from systems.wms.signing import SIGNATURE_HEADER, signature_header
 from systems.world_records import OrderRecord
 from tests.consumers.conftest import Released, Systems, systems
 from tests.support.redis import redis_url, require_redis, unique_prefix
@@ -178,7 +179,7 @@ def served(systems: Systems, kind: str, *, queue_size: int = 100) -> Iterator[tu
     settings: Settings = systems.settings.model_copy(update={"redis_url": None})
     with contextmanager_bus(kind) as bus:
         feed = MilestoneFeed(bus, queue_size=queue_size, block_seconds=0.5)
-        app = closing_bus(create_app(settings, bus=bus, feed=feed), bus)
+        app = closing_bus(create_app(settings.subgraphs, bus=bus, feed=feed), bus)
         with serve(app) as url:
             yield url, app
 
@@ -375,7 +376,7 @@ async def test_a_replayed_event_reaches_nobody_twice(systems: Systems, redis_url
     settings = systems.settings.model_copy(update={"redis_url": None})
     with unique_prefix(redis_url) as prefix:
         bus = RedisStreamBus(redis_url, prefix=prefix)
-        app = closing_bus(create_app(settings, bus=bus), bus)
+        app = closing_bus(create_app(settings.subgraphs, bus=bus), bus)
         operator = RedisStreamBus(redis_url, prefix=prefix)
         try:
             with serve(app) as url:
@@ -430,7 +431,7 @@ async def test_webhooks_go_on_while_many_unknown_afters_are_refused(
                 pipe.execute()
         finally:
             raw.close()
-        app = closing_bus(create_app(settings, bus=bus), bus)
+        app = closing_bus(create_app(settings.subgraphs, bus=bus), bus)
         with serve(app) as url:
             async with httpx.AsyncClient(base_url=url, timeout=30) as http:
                 secret = systems.settings.wms_lifecycle.webhook_secret

@@ -24,7 +24,7 @@ def own_subgraph(name: SubgraphName, settings: Settings, **changes: Any) -> Iter
     """
     own = settings.model_copy(update={"redis_url": None, **changes})
     with (
-        serve(create_subgraph_app(name, own)) as url,
+        serve(create_subgraph_app(name, own.subgraphs)) as url,
         httpx.Client(base_url=url, timeout=30) as client,
     ):
         yield client

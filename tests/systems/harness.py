@@ -28,7 +28,7 @@ def private_system(
     directory: Path,
 ) -> Iterator[httpx.Client]:
     """A client of system ``name`` running over a copy of its seeded database."""
-    source = sqlite3.connect(base_settings.system_db_path(name))
+    source = sqlite3.connect(base_settings.systems.db_path(name))
     target = sqlite3.connect(directory / f"{name}.sqlite3")
     try:
         source.backup(target)
@@ -37,7 +37,7 @@ def private_system(
         target.close()
     settings = base_settings.model_copy(update={"data_dir": directory})
     with (
-        serve(create_system_app(name, settings)) as url,
+        serve(create_system_app(name, settings.systems)) as url,
         httpx.Client(base_url=url, timeout=30) as client,
     ):
         yield client

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from crossdock.settings import Settings, WmsLifecycleSettings
+from crossdock.settings import Settings, WmsLifecycle
 from systems.world_records import World
 from tests.support.rest import ok, refused
 from tests.support.waiting import wait_until
@@ -31,7 +31,7 @@ TRACKING = {
 
 
 def lifecycle_settings(base: Settings, **fields: Any) -> Settings:
-    return base.model_copy(update={"wms_lifecycle": WmsLifecycleSettings(**fields)})
+    return base.model_copy(update={"wms_lifecycle": WmsLifecycle(**fields)})
 
 
 @pytest.fixture

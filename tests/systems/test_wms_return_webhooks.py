@@ -10,11 +10,11 @@ from typing import Any
 import httpx
 import pytest
 
+from connectors.wms.signature import verify
 from crossdock.settings import Settings
-from events.signing import verify
 from schema.events import FulfillmentMilestone, LineQuantity, MilestoneType
 from systems.world_records import ReturnAuthorizationRecord, World
-from tests.subgraphs.test_wms_webhook_intake import SECRET, entries, post, receiver, webhook
+from tests.subgraphs.wms.test_intake import SECRET, entries, post, receiver, webhook
 from tests.support.rest import ok, refused
 from tests.support.waiting import wait_until
 from tests.systems.harness import private_system

@@ -15,11 +15,11 @@ import httpx
 import orjson
 import pytest
 
+from connectors.wms.signature import verify
 from crossdock.settings import Settings
-from events.signing import verify
 from systems.wms.webhooks import backoff_seconds
 from systems.world_records import World
-from tests.subgraphs.test_wms_webhook_intake import SECRET, entries, post, receiver
+from tests.subgraphs.wms.test_intake import SECRET, entries, post, receiver
 from tests.support.rest import ok
 from tests.support.waiting import wait_until
 from tests.systems.harness import private_system

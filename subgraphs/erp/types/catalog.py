@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import strawberry
 
+from connectors.erp.records import ItemRecord, PriceLevelRecord
 from subgraphs.common.types import Money
 from subgraphs.erp.enums import UnitOfMeasure
-from subgraphs.erp.records import ItemRecord, PriceLevelRecord
 from subgraphs.erp.types.common import BASE_CURRENCY, Info, dangling, money
 
 __all__ = [

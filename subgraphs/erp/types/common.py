@@ -9,11 +9,11 @@ import strawberry
 from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
 
-from subgraphs.common.client import SystemResponseInvalid
+from connectors.erp.vendor import SYSTEM
+from connectors.http import SystemResponseInvalid
+from connectors.payloads import dangling as vendor_dangling
 from subgraphs.common.types import Money
-from subgraphs.common.vendor import dangling as vendor_dangling
 from subgraphs.erp.loaders import ErpContext
-from subgraphs.erp.vendor import SYSTEM
 
 __all__ = [
     "BASE_CURRENCY",

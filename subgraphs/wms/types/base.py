@@ -6,7 +6,7 @@ from typing import TypeAlias
 
 import strawberry
 
-from subgraphs.common.client import sendable_id
+from connectors.http import sendable_id
 from subgraphs.common.errors import BadUserInput
 from subgraphs.wms.loaders import WmsContext
 

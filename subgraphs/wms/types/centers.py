@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import strawberry
 
+from connectors.payloads import dangling
+from connectors.wms.records import FacilityRecord
+from connectors.wms.vendor import SYSTEM
 from subgraphs.common.types import Address, Region
-from subgraphs.common.vendor import dangling
-from subgraphs.wms.records import FacilityRecord
 from subgraphs.wms.types.base import Info
-from subgraphs.wms.vendor import SYSTEM
 
 __all__ = ["DistributionCenter", "load_center", "referenced_center"]
 

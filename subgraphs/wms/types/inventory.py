@@ -6,8 +6,8 @@ from datetime import date
 
 import strawberry
 
+from connectors.wms.records import PositionRecord
 from subgraphs.common.fields import described
-from subgraphs.wms.records import PositionRecord
 from subgraphs.wms.types.base import Info
 from subgraphs.wms.types.centers import DistributionCenter, referenced_center
 

@@ -19,10 +19,14 @@ from subgraphs.common.fields import described
 from subgraphs.wms.enums import Carrier
 from subgraphs.wms.types.base import Info
 from subgraphs.wms.types.centers import DistributionCenter, load_center
-from subgraphs.wms.types.fulfillment_orders import FulfillmentOrder, load_fulfillment_order
+from subgraphs.wms.types.fulfillment import (
+    FulfillmentOrder,
+    Order,
+    Shipment,
+    load_fulfillment_order,
+    shipment_of,
+)
 from subgraphs.wms.types.inventory import Product
-from subgraphs.wms.types.orders import Order
-from subgraphs.wms.types.shipments import Shipment, shipment_of
 
 __all__ = ["Account", "FulfillmentMilestone", "MilestoneQuantity", "MilestoneType"]
 

@@ -6,9 +6,9 @@ from datetime import datetime
 
 import strawberry
 
+from connectors.wms.records import ReturnReceiptRecord
 from subgraphs.common.fields import described
 from subgraphs.wms.enums import ReturnDisposition
-from subgraphs.wms.records import ReturnReceiptRecord
 from subgraphs.wms.types.base import Info
 from subgraphs.wms.types.centers import DistributionCenter, referenced_center
 from subgraphs.wms.types.inventory import Product

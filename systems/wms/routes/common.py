@@ -1,10 +1,8 @@
-"""What every WMS resource route shares: list envelopes, bulk filters and row grouping."""
+"""What every WMS resource route shares: list envelopes and bulk filters."""
 
 from __future__ import annotations
 
-import sqlite3
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any, TypedDict
 
 from starlette.requests import Request
@@ -18,7 +16,6 @@ __all__ = [
     "ListMeta",
     "bulk_envelope",
     "count_rows",
-    "grouped",
     "one_filter",
     "page_envelope",
 ]
@@ -57,14 +54,6 @@ def one_filter(request: Request, names: Sequence[str]) -> tuple[str, list[str]] 
     ids = parse_ids(request, present[0])
     assert ids is not None  # present in the query string
     return present[0], ids
-
-
-def grouped(rows: Iterable[sqlite3.Row], key: str) -> dict[str, list[sqlite3.Row]]:
-    """Rows grouped by the value of column ``key``, each group in query order."""
-    groups: dict[str, list[sqlite3.Row]] = defaultdict(list)
-    for row in rows:
-        groups[row[key]].append(row)
-    return groups
 
 
 def count_rows(db: Database, sql: str, params: Params = ()) -> int:

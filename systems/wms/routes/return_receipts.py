@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Sequence
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -14,56 +10,18 @@ from systems.common.db import Database, placeholders
 from systems.common.errors import NotFound
 from systems.common.params import parse_page
 from systems.common.responses import json_response
+from systems.wms.documents import load_return_receipts
 from systems.wms.routes.common import (
     bulk_envelope,
     count_rows,
-    grouped,
     one_filter,
     page_envelope,
 )
 
-__all__ = ["load_return_receipts", "return_receipt_routes"]
+__all__ = ["return_receipt_routes"]
 
 # Bulk filter parameter -> the column it matches.
 _FILTERS = {"ids": "receipt_no", "rma_refs": "rma_ref"}
-
-
-def _payload(row: sqlite3.Row, lines: list[sqlite3.Row]) -> dict[str, Any]:
-    return {
-        "receipt_no": row["receipt_no"],
-        "rma_ref": row["rma_ref"],
-        "order_ref": row["order_ref"],
-        "facility_id": row["facility_id"],
-        "received_ts": row["received_ts"],
-        "lines": [
-            {
-                "line_no": line["line_no"],
-                "item_number": line["item_number"],
-                "qty_received": line["qty_received"],
-                "disposition_code": line["disposition_code"],
-            }
-            for line in lines
-        ],
-    }
-
-
-def load_return_receipts(
-    db: Database, where: str = "", params: Sequence[object] = (), tail: str = ""
-) -> list[dict[str, Any]]:
-    """The return receipts matching ``where`` (by number), each with its lines."""
-    rows = db.fetch_all(f"SELECT * FROM return_receipts {where} ORDER BY receipt_no {tail}", params)
-    if not rows:
-        return []
-    numbers = [row["receipt_no"] for row in rows]
-    lines = grouped(
-        db.fetch_all(
-            "SELECT * FROM return_receipt_lines "
-            f"WHERE receipt_no IN ({placeholders(len(numbers))}) ORDER BY receipt_no, line_no",
-            numbers,
-        ),
-        "receipt_no",
-    )
-    return [_payload(row, lines.get(row["receipt_no"], [])) for row in rows]
 
 
 def return_receipt_routes(db: Database) -> list[Route]:

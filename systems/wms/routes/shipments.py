@@ -10,14 +10,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from systems.common.db import Database, placeholders
+from systems.common.db import Database, grouped, placeholders
 from systems.common.errors import NotFound
 from systems.common.params import parse_page
 from systems.common.responses import json_response
 from systems.wms.routes.common import (
     bulk_envelope,
     count_rows,
-    grouped,
     one_filter,
     page_envelope,
 )

@@ -45,7 +45,9 @@ def subgraph_urls(
     with ExitStack() as stack:
         for name in SUBGRAPH_NAMES:
             if name not in urls:
-                urls[name] = stack.enter_context(serve(create_subgraph_app(name, settings)))
+                urls[name] = stack.enter_context(
+                    serve(create_subgraph_app(name, settings.subgraphs))
+                )
         yield urls
 
 

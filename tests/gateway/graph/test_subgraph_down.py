@@ -43,7 +43,7 @@ def stoppable(
     with ExitStack() as stack:
         crm = ExitStack()
         stack.enter_context(crm)
-        crm_url = crm.enter_context(serve(create_subgraph_app("crm", settings)))
+        crm_url = crm.enter_context(serve(create_subgraph_app("crm", settings.subgraphs)))
         path = tmp_path / "supergraph.graphql"
         path.write_text(graph_supergraph(settings, {**subgraph_urls, "crm": crm_url}))
         gateway_url = stack.enter_context(serve(create_gateway_app(path, GRAPH_GATEWAY_SETTINGS)))

@@ -13,17 +13,16 @@ import strawberry
 from websockets.sync.client import connect
 from websockets.typing import Subprotocol
 
+from connectors import SystemClient, SystemUnavailable
 from subgraphs.common import (
-    SystemClient,
-    SystemUnavailable,
     create_graphql_app,
     decode_cursor,
     encode_cursor,
     federation_schema,
     subgraph_sdl,
 )
-from tests.subgraphs.common.conftest import FakeSystem, fake_system_client
 from tests.subgraphs.common.tiny import context_getter, schema
+from tests.support.fake_system import FakeSystem, fake_system_client
 from tests.support.servers import serve
 
 PROTOCOL = "graphql-transport-ws"

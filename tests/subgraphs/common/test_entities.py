@@ -11,8 +11,8 @@ import pytest
 import strawberry
 
 from subgraphs.common import create_graphql_app, federation_schema
-from tests.subgraphs.common.conftest import FakeSystem, fake_system_client
 from tests.subgraphs.common.tiny import context_getter, schema
+from tests.support.fake_system import FakeSystem, fake_system_client
 from tests.support.graphql import entities, error_codes
 from tests.support.servers import serve
 

@@ -10,13 +10,8 @@ import pytest
 import strawberry
 from strawberry.types import ExecutionResult
 
-from subgraphs.common import (
-    FEDERATION_VERSION,
-    SystemClient,
-    SystemUnavailable,
-    federation_schema,
-    subgraph_sdl,
-)
+from connectors import SystemClient, SystemUnavailable
+from subgraphs.common import FEDERATION_VERSION, federation_schema, subgraph_sdl
 from tests.subgraphs.common.tiny import context_getter, schema
 
 

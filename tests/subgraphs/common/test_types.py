@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 import strawberry
 
+from connectors.values import AddressRecord
 from subgraphs.common import Address, Money, Region, federation_schema, subgraph_sdl
-from subgraphs.common.types import AddressRecord
 
 
 @pytest.mark.parametrize(

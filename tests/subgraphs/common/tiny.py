@@ -9,6 +9,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.types import Info
 
+from connectors import SystemClient, SystemUnavailable
 from subgraphs.common import (
     Address,
     BadUserInput,
@@ -16,8 +17,6 @@ from subgraphs.common import (
     Loader,
     Money,
     Region,
-    SystemClient,
-    SystemUnavailable,
     build_connection,
     federation_schema,
     page_request,

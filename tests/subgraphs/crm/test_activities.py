@@ -42,9 +42,9 @@ def written(
 ) -> Iterator[Written]:
     own = copy_world(settings, tmp_path_factory.mktemp("crm-activities"))
     with ExitStack() as stack:
-        url = stack.enter_context(serve(create_system_app("crm", own)))
+        url = stack.enter_context(serve(create_system_app("crm", own.systems)))
         own = own.model_copy(update={"crm_url": url})
-        graph_url = stack.enter_context(serve(create_subgraph_app("crm", own)))
+        graph_url = stack.enter_context(serve(create_subgraph_app("crm", own.subgraphs)))
         rest = stack.enter_context(httpx.Client(base_url=url, timeout=30))
         graph = stack.enter_context(httpx.Client(base_url=graph_url, timeout=30))
         activities: dict[str, list[dict[str, Any]]] = {}

@@ -9,9 +9,10 @@ import httpx
 import pytest
 
 from cache.memory import MemoryCache
+from connectors.http import SystemUnavailable
+from connectors.settings import system_client
+from connectors.wms.client import WmsClient
 from crossdock.settings import Settings
-from subgraphs.common.client import SystemUnavailable, system_client
-from subgraphs.wms.client import WmsClient
 from subgraphs.wms.directory import CenterDirectory
 from systems.world_records import World
 from tests.support.graphql import SetFaults, query, route_counts
@@ -30,7 +31,7 @@ def cold_subgraph(settings: Settings) -> Iterator[httpx.Client]:
 @pytest.fixture
 async def directory(settings: Settings) -> AsyncIterator[CenterDirectory]:
     """A directory of its own over the session's WMS, with an empty cache."""
-    system = system_client("wms", settings)
+    system = system_client("wms", settings.connectors)
     try:
         yield CenterDirectory(WmsClient(system), MemoryCache(), ttl_seconds=60)
     finally:

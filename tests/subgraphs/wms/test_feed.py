@@ -14,10 +14,9 @@ from typing import Any
 import pytest
 
 from events import EventBusUnavailable, InProcessBus, StreamEntry
-from schema.events import FulfillmentMilestone
+from schema.events import MILESTONE_STREAM, FulfillmentMilestone
 from subgraphs.wms.feed import MilestoneFeed, SubscriberTooSlow
 from subgraphs.wms.subscriptions import MilestoneFilter
-from subgraphs.wms.webhooks import MILESTONE_STREAM
 from tests.events.harness import milestone
 from tests.support.waiting import wait_until_async
 

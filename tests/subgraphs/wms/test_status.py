@@ -9,14 +9,14 @@ from decimal import Decimal
 import httpx
 import pytest
 
+from connectors.wms.records import FulfillmentOrderRecord, LineRecord, ShipmentRecord
+from connectors.wms.status import fulfillment_status
 from subgraphs.wms.enums import (
     Carrier,
     FulfillmentOrderStatus,
     FulfillmentStatus,
     ShipmentStatus,
 )
-from subgraphs.wms.records import FulfillmentOrderRecord, LineRecord, ShipmentRecord
-from subgraphs.wms.status import fulfillment_status
 from systems.world_records import World
 from tests.support.graphql import entities
 

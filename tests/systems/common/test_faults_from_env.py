@@ -36,8 +36,8 @@ def test_error_rate_from_the_environment(
 ) -> None:
     variable = f"CROSSDOCK_{system.upper()}_FAULTS__ERROR_RATE"
     settings = settings_from_env(monkeypatch, data_dir, **{variable: "1.0"})
-    assert settings.faults(system).error_rate == 1.0
-    with serve(create_system_app(system, settings)) as url:
+    assert settings.systems.faults(system).error_rate == 1.0
+    with serve(create_system_app(system, settings.systems)) as url:
         response = httpx.get(f"{url}{LISTS[system]}")
         assert response.status_code == 503
         assert response.headers["content-type"].startswith("application/json")
@@ -53,7 +53,7 @@ def test_error_rate_from_the_environment(
 
 def test_latency_from_the_environment(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> None:
     settings = settings_from_env(monkeypatch, data_dir, CROSSDOCK_ERP_FAULTS__LATENCY_MS="300")
-    with serve(create_system_app("erp", settings)) as url:
+    with serve(create_system_app("erp", settings.systems)) as url:
         started = time.monotonic()
         response = httpx.get(f"{url}{LISTS['erp']}")
         elapsed = time.monotonic() - started
@@ -65,7 +65,10 @@ def test_rate_limit_from_the_environment(monkeypatch: pytest.MonkeyPatch, data_d
     settings = settings_from_env(
         monkeypatch, data_dir, CROSSDOCK_WMS_FAULTS__RATE_LIMIT_PER_SECOND="0.5"
     )
-    with serve(create_system_app("wms", settings)) as url, httpx.Client(base_url=url) as client:
+    with (
+        serve(create_system_app("wms", settings.systems)) as url,
+        httpx.Client(base_url=url) as client,
+    ):
         # The bucket holds one token: the first request passes, the next is told to come back.
         assert client.get(LISTS["wms"]).status_code == 200
         throttled = client.get(LISTS["wms"])
@@ -75,5 +78,5 @@ def test_rate_limit_from_the_environment(monkeypatch: pytest.MonkeyPatch, data_d
 
 def test_other_systems_are_left_alone(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> None:
     settings = settings_from_env(monkeypatch, data_dir, CROSSDOCK_ERP_FAULTS__ERROR_RATE="1.0")
-    with serve(create_system_app("crm", settings)) as url:
+    with serve(create_system_app("crm", settings.systems)) as url:
         assert httpx.get(f"{url}{LISTS['crm']}").status_code == 200

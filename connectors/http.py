@@ -1,0 +1,333 @@
+"""Calling a reference system (ERP, CRM, WMS) over HTTP, with bounded retries and clear failures.
+
+What a call can raise::
+
+    SystemCallError                  a system call failed; ``system`` and ``message`` say how
+    ├── SystemUnavailable            timeout, unreachable or invalid URL, 5xx, or 429 after the
+    │                                retries (or when the next one would miss the deadline)
+    └── SystemResponseInvalid        a body that is not JSON, or a 4xx the caller did not expect
+
+No httpx exception (nor an ``OSError`` or ``ExceptionGroup`` from the network stack) ever
+leaves this module. One call, its 429 retries and the waits between them included, takes at
+most the client's ``timeout``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import random
+import re
+import time
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import orjson
+
+__all__ = [
+    "SystemCallError",
+    "SystemClient",
+    "SystemResponse",
+    "SystemResponseInvalid",
+    "SystemUnavailable",
+    "sendable_id",
+]
+
+logger = logging.getLogger(__name__)
+
+Params = Mapping[str, str | int]
+
+# What an id, SKU or code may look like in a system; anything else names no record (and could
+# smuggle a comma into a bulk parameter), so it is never sent.
+_SENDABLE = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+
+# Without a Retry-After header, wait this long before the first retry, doubling after.
+_DEFAULT_BACKOFF = 0.1
+# Every wait before a retry is stretched by a random 0 to 25%, so that the callers a 429 turned
+# away together do not all come back at the same instant (and get turned away together again).
+_JITTER = 0.25
+
+
+class SystemCallError(Exception):
+    """A call to ``system`` failed; ``message`` says how, in words fit for an API client."""
+
+    def __init__(self, system: str, message: str) -> None:
+        super().__init__(message)
+        self.system = system
+        self.message = message
+
+
+class SystemUnavailable(SystemCallError):
+    """The system did not answer in time, could not be reached, failed (5xx) or kept saying 429."""
+
+
+class SystemResponseInvalid(SystemCallError):
+    """The system answered something the caller cannot use: not JSON, or an unexpected 4xx."""
+
+
+@dataclass(frozen=True, slots=True)
+class SystemResponse:
+    """A successful (or expected) answer: its status and parsed JSON body (None when empty)."""
+
+    status: int
+    body: Any
+
+
+class SystemClient:
+    """One shared ``httpx.AsyncClient`` to one system, created on first use in the running loop."""
+
+    def __init__(
+        self,
+        system: str,
+        base_url: str,
+        *,
+        timeout: float,
+        max_retries: int,
+        max_retry_after: float,
+        max_connections: int = 50,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.system = system
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.max_retry_after = max_retry_after
+        self.max_connections = max_connections
+        self.calls = 0
+        self._rng = rng or random.Random()
+        self._client: httpx.AsyncClient | None = None
+
+    def __repr__(self) -> str:
+        return f"SystemClient({self.system!r}, {self.base_url!r})"
+
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(
+                base_url=self.base_url,
+                timeout=httpx.Timeout(self.timeout),
+                limits=httpx.Limits(
+                    max_connections=self.max_connections,
+                    max_keepalive_connections=self.max_connections,
+                ),
+                headers={"accept": "application/json"},
+            )
+        return self._client
+
+    async def start(self) -> None:
+        """Create the HTTP client now (optional: it is created on first use anyway)."""
+        self._http()
+
+    async def aclose(self) -> None:
+        """Close the connections; a later call opens new ones."""
+        client, self._client = self._client, None
+        if client is not None:
+            await client.aclose()
+
+    async def get_json(
+        self, path: str, params: Params | None = None, *, not_found_ok: bool = False
+    ) -> Any:
+        """GET ``path`` and return its JSON body; ``None`` for a 404 when ``not_found_ok``."""
+        accept = (404,) if not_found_ok else ()
+        response = await self.request("GET", path, params=params, accept=accept)
+        return None if response.status == 404 else response.body
+
+    async def get_many(
+        self,
+        path: str,
+        ids: Sequence[str],
+        *,
+        items_key: str | Callable[[Any], list[Any]],
+        param: str = "ids",
+        batch_size: int = 100,
+        extra: Params | None = None,
+    ) -> list[Any]:
+        """GET ``path?ids=a,b,c`` in concurrent batches of ``batch_size``; concatenate the items.
+
+        ``items_key`` names the list in each JSON body, or extracts it. Duplicate ids are sent
+        once; ids that cannot name a record (see :func:`sendable_id`) are not sent at all.
+        """
+        unique = [id_ for id_ in dict.fromkeys(ids) if sendable_id(id_)]
+        if not unique:
+            return []
+        batches = [unique[i : i + batch_size] for i in range(0, len(unique), batch_size)]
+
+        async def one(batch: list[str]) -> list[Any]:
+            body = await self.get_json(path, {**(extra or {}), param: ",".join(batch)})
+            return self._items(body, items_key)
+
+        if len(batches) == 1:
+            return await one(batches[0])
+        try:
+            async with asyncio.TaskGroup() as group:
+                tasks = [group.create_task(one(batch)) for batch in batches]
+        except BaseExceptionGroup as failed:
+            raise _first_leaf(failed) from None
+        return [item for task in tasks for item in task.result()]
+
+    async def post_json(self, path: str, json: object, *, accept: Collection[int] = ()) -> Any:
+        """POST ``json`` to ``path``; the JSON answer of a 2xx or of a status in ``accept``."""
+        return (await self.request("POST", path, json=json, accept=accept)).body
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        json: object = None,
+        accept: Collection[int] = (),
+    ) -> SystemResponse:
+        """Send one request, retrying 429s; the answer if 2xx or its status is in ``accept``.
+
+        The whole call, retries and waits included, ends within ``timeout`` seconds.
+        """
+        content = orjson.dumps(json) if json is not None else None
+        headers = {"content-type": "application/json"} if content is not None else None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout
+        attempt = 0
+        while True:
+            response = await self._send(method, path, params, content, headers, deadline)
+            status = response.status_code
+            if status == 429 and status not in accept:
+                if attempt >= self.max_retries:
+                    raise SystemUnavailable(
+                        self.system,
+                        f"{self.system} is rate limiting (429) after {attempt + 1} attempts",
+                    )
+                attempt += 1
+                delay = self._retry_delay(response, attempt)
+                if loop.time() + delay >= deadline:
+                    # Waiting would spend the rest of the call's time for nothing.
+                    late = f"{self.system} is rate limiting (429) past the {self.timeout}s timeout"
+                    raise SystemUnavailable(self.system, late)
+                await asyncio.sleep(delay)
+                continue
+            if 200 <= status < 300 or status in accept:
+                return SystemResponse(status, self._parse(method, path, response))
+            if status >= 500:
+                raise SystemUnavailable(self.system, f"{self.system} answered {status}")
+            logger.warning(
+                "%s answered %s to %s %s: %.500s",
+                self.system,
+                status,
+                method,
+                path,
+                response.text,
+            )
+            raise SystemResponseInvalid(self.system, f"{self.system} answered {status}")
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        params: Params | None,
+        content: bytes | None,
+        headers: Mapping[str, str] | None,
+        deadline: float,
+    ) -> httpx.Response:
+        self.calls += 1
+        started = time.monotonic()
+        try:
+            client = self._http()
+            # httpx bounds each phase; this bounds the whole call, earlier attempts included.
+            async with asyncio.timeout_at(deadline):
+                return await client.request(
+                    method, path, params=params, content=content, headers=headers
+                )
+        except (httpx.TimeoutException, TimeoutError) as error:
+            logger.warning(
+                "%s %s %s timed out after %.3fs (%s)",
+                self.system,
+                method,
+                path,
+                time.monotonic() - started,
+                type(error).__name__,
+            )
+            raise SystemUnavailable(
+                self.system, f"{self.system} timed out after {self.timeout}s"
+            ) from None
+        except httpx.TransportError as error:
+            logger.warning("%s %s %s failed: %r", self.system, method, path, error)
+            raise SystemUnavailable(self.system, f"{self.system} could not be reached") from None
+        except httpx.HTTPError as error:
+            logger.warning("%s %s %s failed: %r", self.system, method, path, error)
+            raise SystemUnavailable(self.system, f"{self.system} call failed") from None
+        except httpx.InvalidURL as error:
+            # Not an httpx.HTTPError: raised building the request, from a misconfigured URL.
+            logger.warning("%s URL %r is invalid: %s", self.system, self.base_url, error)
+            raise SystemUnavailable(
+                self.system, f"{self.system} is configured with an invalid URL"
+            ) from None
+        except (OSError, ExceptionGroup) as error:
+            # What the network stack raises around httpx, e.g. for a port beyond 65535 (an
+            # ExceptionGroup of an OverflowError from the connect attempts).
+            logger.warning("%s %s %s failed: %r", self.system, method, path, error)
+            raise SystemUnavailable(self.system, f"{self.system} could not be reached") from None
+
+    def _retry_delay(self, response: httpx.Response, attempt: int) -> float:
+        """Retry-After (else an exponential backoff) capped at ``max_retry_after``, jittered:
+        never sooner than asked, up to ``_JITTER`` later."""
+        delay = _parse_retry_after(response.headers.get("retry-after"))
+        if delay is None:
+            delay = _DEFAULT_BACKOFF * 2 ** (attempt - 1)
+        delay = max(0.0, min(delay, self.max_retry_after))
+        return delay * (1.0 + self._rng.uniform(0.0, _JITTER))
+
+    def _parse(self, method: str, path: str, response: httpx.Response) -> Any:
+        if not response.content:
+            return None
+        try:
+            return orjson.loads(response.content)
+        except orjson.JSONDecodeError:
+            logger.warning(
+                "%s answered %s %s with a non-JSON body: %.200r",
+                self.system,
+                method,
+                path,
+                response.content,
+            )
+            raise SystemResponseInvalid(
+                self.system, f"{self.system} answered with a body that is not JSON"
+            ) from None
+
+    def _items(self, body: Any, items_key: str | Callable[[Any], list[Any]]) -> list[Any]:
+        try:
+            items = items_key(body) if callable(items_key) else body[items_key]
+        except (KeyError, TypeError, IndexError):
+            items = None
+        if not isinstance(items, list):
+            raise SystemResponseInvalid(
+                self.system, f"{self.system} answered without the expected list of items"
+            )
+        return items
+
+
+def sendable_id(value: str) -> bool:
+    """Whether ``value`` can name a record in a system at all: 1 to 64 letters, digits, ``-``,
+    ``_`` or ``.``."""
+    return _SENDABLE.fullmatch(value) is not None
+
+
+def _parse_retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return when.timestamp() - time.time()
+
+
+def _first_leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    first = group.exceptions[0]
+    return _first_leaf(first) if isinstance(first, BaseExceptionGroup) else first

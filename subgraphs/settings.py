@@ -1,0 +1,40 @@
+"""What configures a subgraph: its system, its reference cache, and for some one more part.
+
+``crossdock/settings.py`` composes a :class:`SubgraphSettings` from the environment and flags;
+the subgraphs read nothing else. Every subgraph takes the same record and reads what it uses:
+the wms subgraph its webhook intake and bus, the orders subgraph its workflows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cache.factory import CacheSettings
+from connectors.settings import ConnectorSettings
+from events.factory import BusSettings
+from resolvers.settings import WorkflowSettings
+
+__all__ = ["SubgraphSettings", "WebhookIntakeSettings"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WebhookIntakeSettings:
+    """The wms subgraph's intake of the WMS's webhooks: the secret they are signed with (the
+    WMS's), and how old a signed timestamp it still accepts."""
+
+    secret: str
+    tolerance_seconds: float = 300.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SubgraphSettings:
+    """Every subgraph's settings. ``cache`` holds reference data (products, accounts, centers,
+    price lists) for ``reference_ttl_seconds``; ``bus`` is where the wms subgraph publishes the
+    milestones its intake receives and where its subscriptions read them."""
+
+    connectors: ConnectorSettings
+    webhooks: WebhookIntakeSettings
+    workflows: WorkflowSettings
+    cache: CacheSettings = field(default_factory=CacheSettings)
+    reference_ttl_seconds: float = 300.0
+    bus: BusSettings = field(default_factory=BusSettings)

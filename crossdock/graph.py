@@ -8,9 +8,29 @@ from gateway.composition import SubgraphSource, compose
 from schema import SDL_DIR, SUPERGRAPH_PATH
 from subgraphs.apps import SUBGRAPH_NAMES, SubgraphName
 
-__all__ = ["SDL_DIR", "SUBGRAPHS", "SUPERGRAPH_PATH", "compose_snapshots", "snapshot_sources"]
+__all__ = [
+    "EXAMPLE_QUERY",
+    "SDL_DIR",
+    "SUBGRAPHS",
+    "SUPERGRAPH_PATH",
+    "compose_snapshots",
+    "snapshot_sources",
+]
 
 SUBGRAPHS: tuple[SubgraphName, ...] = SUBGRAPH_NAMES
+
+EXAMPLE_QUERY = """\
+{
+  orderByNumber(number: "SO-100100") {
+    number status total { amount currency }
+    account { name creditHold cases(open: true) { caseNumber subject } }
+    lines { quantity product { name availableToPromise } }
+    shipments { carrier trackingNumber status trackingEvents { status occurredAt } }
+  }
+}
+"""
+"""The README's first query, across all three systems: what the gateway's GraphiQL opens on
+under ``crossdock up``."""
 
 
 def subgraph_url(name: SubgraphName, *, host: str = "127.0.0.1", ports: Ports | None = None) -> str:

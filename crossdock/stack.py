@@ -19,12 +19,13 @@ from starlette.applications import Starlette
 
 from consumers import MilestoneConsumers
 from crossdock.files import write_atomically
+from crossdock.graph import EXAMPLE_QUERY
 from crossdock.runner import Service
 from crossdock.settings import SYSTEM_NAMES, Settings
 from events.base import EventBus
 from events.factory import create_event_bus_for
 from gateway.composition import SubgraphSource, compose
-from gateway.server import create_gateway_app
+from gateway.server import GatewaySettings, create_gateway_app
 from resolvers.journal import JOURNAL_FILE
 from subgraphs.apps import SUBGRAPH_NAMES, SubgraphName, create_subgraph_app, subgraph_schema
 from subgraphs.common import subgraph_sdl
@@ -106,6 +107,13 @@ def _subgraph_app(name: SubgraphName, settings: Settings, bus: EventBus) -> Star
     return app
 
 
+def _with_our_example(gateway: GatewaySettings) -> GatewaySettings:
+    """Unless configured otherwise, GraphiQL opens on the README's query of our graph."""
+    if gateway.graphiql_default_query is not None:
+        return gateway
+    return gateway.model_copy(update={"graphiql_default_query": EXAMPLE_QUERY})
+
+
 def build_stack(settings: Settings) -> Stack:
     """Seed the systems if needed, compose the supergraph and build every service.
 
@@ -138,7 +146,7 @@ def build_stack(settings: Settings) -> Stack:
     services.append(
         Service(
             "gateway",
-            create_gateway_app(supergraph_path, settings.gateway),
+            create_gateway_app(supergraph_path, _with_our_example(settings.gateway)),
             settings.host,
             settings.ports.gateway,
             path="/graphql",

@@ -2,6 +2,7 @@
 (graphql-transport-ws) and server-sent events, GraphiQL, health, readiness and metrics."""
 
 from gateway.server._app import create_app, create_gateway_app
+from gateway.server._graphiql import graphiql_asset_route, graphiql_html
 from gateway.server._reload import SupergraphWatcher, load_supergraph
 from gateway.server._settings import GatewaySettings
 
@@ -10,5 +11,7 @@ __all__ = [
     "SupergraphWatcher",
     "create_app",
     "create_gateway_app",
+    "graphiql_asset_route",
+    "graphiql_html",
     "load_supergraph",
 ]

@@ -19,7 +19,7 @@ from starlette.routing import Route, WebSocketRoute
 from gateway.engine import Gateway, GatewayStats, RequestOutcome
 from gateway.executor import SubgraphTransport
 from gateway.server._gauges import StreamGauges
-from gateway.server._graphiql import ASSET_PREFIX, GRAPHIQL_HTML, graphiql_asset
+from gateway.server._graphiql import graphiql_asset_route, graphiql_html
 from gateway.server._http import error_body, read_get, read_post, respond
 from gateway.server._reload import SupergraphWatcher, load_supergraph
 from gateway.server._settings import GatewaySettings
@@ -77,6 +77,7 @@ class _Handlers:
         self.settings = settings
         self.gauges = gauges
         self.event_streams = EventStreams(gateway, settings.sse_keepalive_interval, gauges)
+        self.graphiql_page = graphiql_html(default_query=settings.graphiql_default_query)
 
     async def run(self, request: Request, body: GraphQLRequest, allow_mutations: bool) -> Response:
         if wants_event_stream(request):
@@ -104,7 +105,7 @@ class _Handlers:
     async def get(self, request: Request) -> Response:
         accept = request.headers.get("accept", "")
         if "query" not in request.query_params and self.settings.graphiql and "text/html" in accept:
-            return HTMLResponse(GRAPHIQL_HTML)
+            return HTMLResponse(self.graphiql_page)
         body = read_get(request)
         if isinstance(body, Response):
             return body
@@ -171,7 +172,7 @@ def create_app(
             Route("/health", handlers.health, methods=["GET"]),
             Route("/ready", handlers.ready, methods=["GET"]),
             Route("/metrics", handlers.metrics, methods=["GET"]),
-            Route(f"{ASSET_PREFIX}/{{name}}", graphiql_asset, methods=["GET"]),
+            graphiql_asset_route(),
         ],
         lifespan=lifespan,
         exception_handlers={405: _method_not_allowed},

@@ -1,18 +1,22 @@
 """The GraphiQL page served on ``GET /graphql`` to browsers, and its vendored assets.
 
-The page loads GraphiQL, React and ReactDOM from the gateway itself (``static/``, see its
+The page loads GraphiQL, React and ReactDOM from the server itself (``static/``, see its
 README), so it works on a machine without internet access. Its fetcher runs subscriptions over
-a WebSocket on the same path with the graphql-ws client that the GraphiQL bundle includes.
+a WebSocket on the same path with the graphql-ws client that the GraphiQL bundle includes. Any
+GraphQL server speaking graphql-transport-ws on its path can serve it: the subgraphs do, with
+:func:`graphiql_html` and :func:`graphiql_asset_route`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
 
-__all__ = ["ASSET_PREFIX", "GRAPHIQL_HTML", "graphiql_asset"]
+__all__ = ["ASSET_PREFIX", "graphiql_asset", "graphiql_asset_route", "graphiql_html"]
 
 ASSET_PREFIX = "/graphiql"
 _STATIC = Path(__file__).parent / "static"
@@ -26,11 +30,21 @@ _ASSETS = {
 }
 _CACHE_CONTROL = "public, max-age=31536000, immutable"
 
-GRAPHIQL_HTML = f"""<!doctype html>
+
+def graphiql_html(*, title: str = "Crossdock GraphiQL", default_query: str | None = None) -> str:
+    """The page, titled ``title``, opening on ``default_query`` (GraphiQL's welcome text when
+    ``None``) unless the browser kept the tabs of an earlier visit."""
+    props: dict[str, object] = {"defaultEditorToolsVisibility": True}
+    if default_query is not None:
+        props["defaultQuery"] = default_query
+    # JSON inside a <script>: "</" would end the script early, so it is escaped.
+    options = orjson.dumps(props).decode().replace("</", "<\\/")
+    page_title = title.replace("&", "&amp;").replace("<", "&lt;")
+    return f"""<!doctype html>
 <html lang="en">
 <head>
   <meta charset="utf-8">
-  <title>Crossdock GraphiQL</title>
+  <title>{page_title}</title>
   <style>body {{ margin: 0; height: 100vh; }} #graphiql {{ height: 100vh; }}</style>
   <link rel="stylesheet" href="{ASSET_PREFIX}/graphiql-3.9.0.min.css">
 </head>
@@ -48,7 +62,7 @@ GRAPHIQL_HTML = f"""<!doctype html>
       subscriptionUrl: `${{socketScheme}}//${{window.location.host}}${{window.location.pathname}}`,
     }});
     ReactDOM.createRoot(document.getElementById("graphiql")).render(
-      React.createElement(GraphiQL, {{ fetcher, defaultEditorToolsVisibility: true }})
+      React.createElement(GraphiQL, {{ fetcher, ...{options} }})
     );
   </script>
 </body>
@@ -70,3 +84,8 @@ async def graphiql_asset(request: Request) -> Response:
     if body is None:
         body = _bodies[name] = (_STATIC / name).read_bytes()
     return Response(body, media_type=media_type, headers={"cache-control": _CACHE_CONTROL})
+
+
+def graphiql_asset_route() -> Route:
+    """The route serving the page's vendored files under :data:`ASSET_PREFIX`."""
+    return Route(f"{ASSET_PREFIX}/{{name}}", graphiql_asset, methods=["GET"])

@@ -39,6 +39,8 @@ class GatewaySettings(BaseModel):
     # Seconds between checks of the supergraph file; 0 turns reloading off.
     reload_interval: float = Field(default=1.0, ge=0)
     graphiql: bool = True
+    # The operation GraphiQL opens on for a first-time visitor; None: GraphiQL's welcome text.
+    graphiql_default_query: str | None = None
     ready_timeout: float = Field(default=2.0, gt=0)
     # Subscriptions over WebSocket (graphql-transport-ws) and server-sent events.
     # Seconds a new WebSocket has to send ``connection_init`` before it is closed (4408).

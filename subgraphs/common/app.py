@@ -1,4 +1,8 @@
-"""The ASGI app of a subgraph: GraphQL (and GraphiQL) on /graphql, /health and /ready."""
+"""The ASGI app of a subgraph: GraphQL (and GraphiQL) on /graphql, /health and /ready.
+
+GraphiQL is the gateway's page (``gateway.server.graphiql_html``) with its vendored assets, so
+it works without internet access, opening on the subgraph's example operation.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,12 @@ import orjson
 import strawberry.federation
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+
+from gateway.server import graphiql_asset_route, graphiql_html
 
 __all__ = ["SubgraphGraphQL", "create_graphql_app"]
 
@@ -29,12 +35,23 @@ class SubgraphGraphQL(GraphQL[object, None]):
     through it should ``clear()`` its loaders between events.
     """
 
-    def __init__(self, schema: strawberry.federation.Schema, context_getter: Callable[[], object]):
+    def __init__(
+        self,
+        schema: strawberry.federation.Schema,
+        context_getter: Callable[[], object],
+        *,
+        graphiql_page: str | None = None,
+    ):
         # The gateway multiplexes every subscription of its clients to this subgraph over one
         # connection, so Strawberry's default cap of 100 per connection would refuse the
         # 101st subscriber; the cap stays, sized for one gateway's worth of subscribers.
         super().__init__(schema, max_subscriptions_per_connection=MAX_SUBSCRIPTIONS_PER_CONNECTION)
         self._context_getter = context_getter
+        self._graphiql_page = graphiql_page or graphiql_html()
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Strawberry's own page loads GraphiQL from a CDN: blank without internet access.
+        return HTMLResponse(self._graphiql_page)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -53,9 +70,12 @@ def create_graphql_app(
     context_getter: Callable[[], object],
     on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
     ready_check: Callable[[], Awaitable[bool]] | None = None,
+    example_query: str | None = None,
 ) -> Starlette:
-    """Serve ``schema`` as subgraph ``name``; ``on_shutdown`` runs when the server stops."""
-    graphql = SubgraphGraphQL(schema, context_getter)
+    """Serve ``schema`` as subgraph ``name``; ``on_shutdown`` runs when the server stops.
+    GraphiQL opens on ``example_query`` for a first-time visitor."""
+    page = graphiql_html(title=f"{name} subgraph · Crossdock GraphiQL", default_query=example_query)
+    graphql = SubgraphGraphQL(schema, context_getter, graphiql_page=page)
 
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok", "service": name})
@@ -85,6 +105,7 @@ def create_graphql_app(
             WebSocketRoute("/graphql", graphql),
             Route("/health", health, methods=["GET"]),
             Route("/ready", ready, methods=["GET"]),
+            graphiql_asset_route(),
         ],
         lifespan=lifespan,
     )

@@ -10,7 +10,7 @@ from connectors.crm.client import CrmClient
 from connectors.settings import system_client
 from subgraphs.common.app import create_graphql_app
 from subgraphs.crm.loaders import CrmContext, CrmLoaders
-from subgraphs.crm.schema import schema
+from subgraphs.crm.schema import EXAMPLE_QUERY, schema
 from subgraphs.settings import SubgraphSettings
 
 __all__ = ["ACCOUNTS_NAMESPACE", "create_app"]
@@ -36,4 +36,5 @@ def create_app(settings: SubgraphSettings) -> Starlette:
         context_getter=context,
         on_shutdown=[system.aclose, cache.aclose],
         ready_check=client.ping,
+        example_query=EXAMPLE_QUERY,
     )

@@ -10,7 +10,7 @@ from subgraphs.common.fields import described
 from subgraphs.common.relay import Connection, build_connection, page_request
 from subgraphs.crm.types import Account, Activity, Case, Contact, Info, Order, load_account
 
-__all__ = ["MAX_SEARCH_LENGTH", "Query", "schema"]
+__all__ = ["EXAMPLE_QUERY", "MAX_SEARCH_LENGTH", "Query", "schema"]
 
 MAX_SEARCH_LENGTH = 100
 
@@ -48,3 +48,13 @@ class Query:
 
 
 schema: SubgraphSchema = federation_schema(Query, types=[Account, Activity, Case, Contact, Order])
+
+EXAMPLE_QUERY = """\
+{
+  accounts(first: 3) {
+    totalCount
+    edges { node { id name segment tier cases(open: true) { caseNumber subject status } } }
+  }
+}
+"""
+"""What GraphiQL opens on for a first-time visitor of this subgraph."""

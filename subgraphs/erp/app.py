@@ -10,7 +10,7 @@ from connectors.erp.client import ErpClient
 from connectors.settings import system_client
 from subgraphs.common.app import create_graphql_app
 from subgraphs.erp.loaders import ErpContext, ErpLoaders, ReferenceCaches
-from subgraphs.erp.schema import schema
+from subgraphs.erp.schema import EXAMPLE_QUERY, schema
 from subgraphs.settings import SubgraphSettings
 
 __all__ = [
@@ -47,4 +47,5 @@ def create_app(settings: SubgraphSettings) -> Starlette:
         context_getter=context,
         on_shutdown=[system.aclose, cache.aclose],
         ready_check=client.ping,
+        example_query=EXAMPLE_QUERY,
     )

@@ -24,7 +24,7 @@ from subgraphs.erp.types.catalog import load_product
 from subgraphs.erp.types.common import Info
 from subgraphs.erp.types.sales import load_order, order_connection
 
-__all__ = ["Query", "schema"]
+__all__ = ["EXAMPLE_QUERY", "Query", "schema"]
 
 MAX_SEARCH_LENGTH = 100
 
@@ -97,3 +97,14 @@ schema: SubgraphSchema = federation_schema(
         Shipment,
     ],
 )
+
+EXAMPLE_QUERY = """\
+{
+  orderByNumber(number: "SO-100100") {
+    number status holdReason total { amount currency }
+    lines { quantity unitPrice { amount } product { sku name } }
+    invoices { number status balanceDue { amount } }
+  }
+}
+"""
+"""What GraphiQL opens on for a first-time visitor of this subgraph."""

@@ -13,7 +13,7 @@ from starlette.responses import PlainTextResponse, Response
 from resolvers.service import OrdersService
 from resolvers.steplog import prometheus_text
 from subgraphs.common.app import create_graphql_app
-from subgraphs.orders.schema import OrdersContext, schema
+from subgraphs.orders.schema import EXAMPLE_QUERY, OrdersContext, schema
 from subgraphs.settings import SubgraphSettings
 
 __all__ = ["create_app"]
@@ -38,6 +38,7 @@ def create_app(settings: SubgraphSettings, *, service: OrdersService | None = No
         context_getter=lambda: context,
         on_shutdown=[orders.aclose],
         ready_check=ready,
+        example_query=EXAMPLE_QUERY,
     )
     app.add_route("/metrics", metrics, methods=["GET"])
     serving = app.router.lifespan_context

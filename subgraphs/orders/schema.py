@@ -30,7 +30,7 @@ from subgraphs.orders.types import (
     SubmitOrderInput,
 )
 
-__all__ = ["MAX_KEY_LENGTH", "Mutation", "OrdersContext", "Query", "schema"]
+__all__ = ["EXAMPLE_QUERY", "MAX_KEY_LENGTH", "Mutation", "OrdersContext", "Query", "schema"]
 
 MAX_KEY_LENGTH = 200
 MAX_REASON_LENGTH = 500
@@ -147,3 +147,19 @@ schema: SubgraphSchema = federation_schema(
     mutation=Mutation,
     types=[Order, DistributionCenter, Product, ReturnAuthorization, CreditMemo],
 )
+
+EXAMPLE_QUERY = """\
+{
+  promiseOrder(input: {
+    accountId: "001CD0000000348AAA"
+    lines: [{ sku: "SKU-10646", quantity: 12 }, { sku: "SKU-11293", quantity: 3 }]
+    shipTo: { street: "1 Main St", city: "Columbus", state: "OH", postalCode: "43004",
+              country: "US", region: MIDWEST }
+  }) {
+    outcome subtotal { amount }
+    lines { sku quantity backorderedQuantity earliestDeliveryDate }
+    userErrors { code field message }
+  }
+}
+"""
+"""What GraphiQL opens on for a first-time visitor of this subgraph."""

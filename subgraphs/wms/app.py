@@ -20,7 +20,7 @@ from subgraphs.wms.directory import CenterDirectory
 from subgraphs.wms.feed import MilestoneFeed
 from subgraphs.wms.intake import mount_webhook_intake
 from subgraphs.wms.loaders import WmsContext, WmsLoaders
-from subgraphs.wms.schema import schema
+from subgraphs.wms.schema import EXAMPLE_QUERY, schema
 
 __all__ = ["create_app"]
 
@@ -55,6 +55,7 @@ def create_app(
         context_getter=context,
         on_shutdown=[system.aclose, cache.aclose],
         ready_check=client.ping,
+        example_query=EXAMPLE_QUERY,
     )
     # The WMS's milestone webhooks come in here and go onto the event bus.
     mount_webhook_intake(app, settings, cache, bus=target)

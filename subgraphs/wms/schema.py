@@ -21,7 +21,7 @@ from subgraphs.wms.types import (
     shipment_of,
 )
 
-__all__ = ["Query", "schema"]
+__all__ = ["EXAMPLE_QUERY", "Query", "schema"]
 
 
 @strawberry.type
@@ -50,3 +50,10 @@ schema: SubgraphSchema = federation_schema(
     subscription=Subscription,
     types=[DistributionCenter, FulfillmentOrder, Order, Product, ReturnAuthorization, Shipment],
 )
+
+EXAMPLE_QUERY = """\
+{
+  distributionCenters { id name region timezone address { city state } }
+}
+"""
+"""What GraphiQL opens on for a first-time visitor of this subgraph."""

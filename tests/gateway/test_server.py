@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 
 from gateway.server import GatewaySettings, create_gateway_app
@@ -66,6 +67,21 @@ def test_graphiql_for_browsers(gateway_url: str) -> None:
     response = httpx.get(f"{gateway_url}/graphql", headers={"accept": "text/html"})
     assert response.status_code == 200
     assert "graphiql" in response.text.lower()
+
+
+def test_graphiql_opens_on_the_configured_operation(supergraph_file: Path) -> None:
+    example = '{ users { name } }\n# a comment with "quotes" and </script>'
+    settings = SETTINGS.model_copy(update={"graphiql_default_query": example})
+    with serve(create_gateway_app(supergraph_file, settings)) as url:
+        page = httpx.get(f"{url}/graphql", headers={"accept": "text/html"}).text
+    # As a JSON string in the page's script, "</" escaped so the script does not end early.
+    assert orjson.dumps(example).decode().replace("</", "<\\/") in page
+    assert page.count("</script>") == 4  # the three bundles and the page's own
+
+
+def test_graphiql_opens_on_its_welcome_text_unless_configured(gateway_url: str) -> None:
+    page = httpx.get(f"{gateway_url}/graphql", headers={"accept": "text/html"}).text
+    assert "defaultQuery" not in page
 
 
 def test_health_and_ready(gateway_url: str) -> None:

@@ -19,8 +19,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from connectors.http import SystemClient
 from tests.support.servers import serve
 
-# Short enough to keep the suite fast, long enough for a loopback answer.
+# Short enough to keep the timeout tests fast, long enough for a loopback answer.
 CLIENT_TIMEOUT = 0.5
+# For tests about something else: the answer of a loaded machine still comes in time.
+PATIENT_TIMEOUT = 10.0
 MAX_RETRY_AFTER = 0.05
 
 
@@ -151,12 +153,13 @@ def fake_system_client(
     max_retries: int,
     max_retry_after: float = MAX_RETRY_AFTER,
     rng: random.Random | None = None,
+    timeout: float = CLIENT_TIMEOUT,
 ) -> SystemClient:
-    """A client of the fake system, with the short timeouts of these tests."""
+    """A client of the fake system, with the short timeout of the timeout tests unless told."""
     return SystemClient(
         "erp",
         system.url,
-        timeout=CLIENT_TIMEOUT,
+        timeout=timeout,
         max_retries=max_retries,
         max_retry_after=max_retry_after,
         rng=rng,

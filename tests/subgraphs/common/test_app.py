@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncGenerator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +23,7 @@ from subgraphs.common import (
     subgraph_sdl,
 )
 from tests.subgraphs.common.tiny import context_getter, schema
-from tests.support.fake_system import FakeSystem, fake_system_client
+from tests.support.fake_system import PATIENT_TIMEOUT, FakeSystem, fake_system_client
 from tests.support.servers import serve
 
 PROTOCOL = "graphql-transport-ws"
@@ -47,7 +48,7 @@ class Served:
 
 @pytest.fixture(scope="module")
 def served(fake_system_server: FakeSystem) -> Iterator[Served]:
-    client = fake_system_client(fake_system_server, max_retries=1)
+    client = fake_system_client(fake_system_server, max_retries=1, timeout=PATIENT_TIMEOUT)
     state = Served(url="", client=client)
 
     async def ready_check() -> bool:
@@ -200,11 +201,18 @@ def test_queries_via_get(served: Served) -> None:
     assert response.json() == {"data": {"warehouse": {"region": "SOUTHEAST"}}}
 
 
-def test_graphiql_for_a_browser(served: Served) -> None:
+def test_graphiql_for_a_browser_needs_nothing_but_the_subgraph(served: Served) -> None:
     response = httpx.get(f"{served.url}/graphql", headers={"accept": "text/html"})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
-    assert "graphiql" in response.text.lower()
+    assert "<title>tiny subgraph · Crossdock GraphiQL</title>" in response.text
+    urls = re.findall(r'<(?:script|link)[^>]*(?:src|href)="([^"]+)"', response.text)
+    assert len(urls) == 4
+    for url in urls:
+        assert url.startswith("/"), f"{url} is not served by the subgraph"
+        asset = httpx.get(f"{served.url}{url}")
+        assert asset.status_code == 200, url
+        assert len(asset.content) > 1000
 
 
 def test_service_sdl_is_subgraph_sdl(served: Served) -> None:

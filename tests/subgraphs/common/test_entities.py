@@ -12,7 +12,7 @@ import strawberry
 
 from subgraphs.common import create_graphql_app, federation_schema
 from tests.subgraphs.common.tiny import context_getter, schema
-from tests.support.fake_system import FakeSystem, fake_system_client
+from tests.support.fake_system import PATIENT_TIMEOUT, FakeSystem, fake_system_client
 from tests.support.graphql import entities, error_codes
 from tests.support.servers import serve
 
@@ -22,7 +22,7 @@ ITEM = "... on Item { id name }"
 @pytest.fixture(scope="module")
 def tiny(fake_system_server: FakeSystem) -> Iterator[httpx.Client]:
     """A client of the tiny subgraph over the fake system."""
-    client = fake_system_client(fake_system_server, max_retries=1)
+    client = fake_system_client(fake_system_server, max_retries=1, timeout=PATIENT_TIMEOUT)
     app = create_graphql_app(
         schema,
         name="tiny",

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from crossdock.files import write_atomically
 from crossdock.runner import Service
 from crossdock.settings import SYSTEM_NAMES, Settings, SystemName, WmsLifecycle
+from subgraphs.apps import SUBGRAPH_NAMES
 
 __all__ = ["main"]
 
@@ -235,9 +236,9 @@ def _parser() -> argparse.ArgumentParser:
     compose.add_argument("--out", type=Path, help="where to write the supergraph (default stdout)")
     compose.set_defaults(func=_cmd_compose)
 
-    subgraph = sub.add_parser("subgraph", help="run one subgraph (crm, erp or wms)")
+    subgraph = sub.add_parser("subgraph", help="run one subgraph (crm, erp, wms or orders)")
     common(subgraph)
-    subgraph.add_argument("name", choices=["crm", "erp", "wms"])
+    subgraph.add_argument("name", choices=SUBGRAPH_NAMES)
     subgraph.add_argument("--port", type=int)
     subgraph.set_defaults(func=_cmd_subgraph)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import shutil
 import signal
 import socket
@@ -16,6 +17,7 @@ import httpx
 import orjson
 import pytest
 
+from crossdock.graph import EXAMPLE_QUERY
 from crossdock.runner import GRACEFUL_SHUTDOWN_SECONDS
 from crossdock.settings import WmsLifecycle
 from systems.wms.signing import SIGNATURE_HEADER, signature_header
@@ -139,6 +141,12 @@ def test_up_serves_every_system_and_subgraph_and_stops_on_ctrl_c(
         ).json()
         assert "errors" not in through_gateway, through_gateway
         assert_order_matches_world(through_gateway["data"]["order"], order, world)
+        # A developer's browser: GraphiQL everywhere, needing nothing but the service itself,
+        # the gateway's opening on the README's query of the whole graph.
+        gateway_page = graphiql_page(f"http://127.0.0.1:{ports['GATEWAY']}")
+        assert orjson.dumps(EXAMPLE_QUERY).decode() in gateway_page
+        for name in ("CRM_SUBGRAPH", "ERP_SUBGRAPH", "WMS_SUBGRAPH", "ORDERS_SUBGRAPH"):
+            graphiql_page(f"http://127.0.0.1:{ports[name]}")
     finally:
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=30)
@@ -146,6 +154,22 @@ def test_up_serves_every_system_and_subgraph_and_stops_on_ctrl_c(
     assert "crossdock is up" in out
     assert f"http://127.0.0.1:{ports['ERP_SUBGRAPH']}/graphql" in out
     assert "Traceback" not in err
+
+
+def graphiql_page(base: str) -> str:
+    """The GraphiQL page of the service at ``base``, after checking that every script and
+    stylesheet it loads comes from that service (a machine without internet shows it)."""
+    page = httpx.get(f"{base}/graphql", headers={"accept": "text/html"}, timeout=10)
+    assert page.status_code == 200
+    assert "GraphiQL" in page.text
+    urls = re.findall(r'<(?:script|link)[^>]*(?:src|href)="([^"]+)"', page.text)
+    assert len(urls) == 4, urls
+    for url in urls:
+        assert url.startswith("/"), f"{base}: {url} is not served by the service"
+        asset = httpx.get(f"{base}{url}", timeout=10)
+        assert asset.status_code == 200, (base, url)
+        assert len(asset.content) > 1000
+    return page.text
 
 
 def test_a_taken_port_is_a_clear_message_not_a_traceback(data_dir: Path) -> None:
@@ -190,6 +214,35 @@ def test_ctrl_c_stops_even_with_a_client_stuck_mid_request(data_dir: Path) -> No
             if proc.poll() is None:
                 proc.kill()
     assert proc.returncode == 0, err
+    assert "Traceback" not in err
+
+
+def test_the_orders_subgraph_runs_alone(data_dir: Path) -> None:
+    """``crossdock subgraph orders``, as the README lists it, serves the mutations."""
+    port = free_port()
+    env = {**os.environ, "CROSSDOCK_DATA_DIR": str(data_dir)}
+    env.pop("REDIS_URL", None)
+    proc = subprocess.Popen(
+        [*COMMAND, "subgraph", "orders", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_until(lambda: proc.poll() is not None or _accepts(port), timeout=60)
+        assert proc.poll() is None, "crossdock subgraph orders exited"
+        sdl = httpx.post(
+            f"http://127.0.0.1:{port}/graphql",
+            json={"query": "{ _service { sdl } }"},
+            timeout=10,
+        ).json()["data"]["_service"]["sdl"]
+        assert "submitOrder(" in sdl
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert f"orders subgraph on http://127.0.0.1:{port}/graphql" in out
     assert "Traceback" not in err
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, BaseModel, Field
+from pydantic import AliasChoices, BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cache.factory import CacheSettings
@@ -153,6 +153,20 @@ class Settings(BaseSettings):
         if self.events_prefix is not None:
             return self.events_prefix
         return f"{self.cache_prefix}events:seed{self.seed}:"
+
+    @model_validator(mode="after")
+    def _gateway_shares_our_redis(self) -> Settings:
+        """The gateway keeps its shared state in the graph's Redis, under ``cache_prefix``,
+        unless ``CROSSDOCK_GATEWAY__REDIS_URL`` / ``__REDIS_PREFIX`` say otherwise."""
+        chosen = self.gateway.model_fields_set
+        update: dict[str, object] = {}
+        if "redis_url" not in chosen:
+            update["redis_url"] = self.redis_url
+        if "redis_prefix" not in chosen:
+            update["redis_prefix"] = f"{self.cache_prefix}gateway:"
+        if update:
+            self.gateway = self.gateway.model_copy(update=update)
+        return self
 
     # The components' own settings, composed from the fields above.
 

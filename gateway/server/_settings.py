@@ -13,6 +13,10 @@ __all__ = ["GatewaySettings"]
 class GatewaySettings(BaseModel):
     """Everything the gateway server reads at start-up (``CROSSDOCK_GATEWAY__*`` upstream)."""
 
+    # Where several gateway processes share state (persisted queries, rate-limit buckets):
+    # Redis at this URL, every key under ``redis_prefix``; each process's memory when unset.
+    redis_url: str | None = None
+    redis_prefix: str = "crossdock:gateway:"
     max_body_bytes: int | None = Field(default=1_000_000, gt=0)
     max_depth: int | None = Field(default=32, gt=0)
     max_aliases: int | None = Field(default=64, ge=0)

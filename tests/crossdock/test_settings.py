@@ -39,3 +39,19 @@ def test_impossible_ports_are_refused(monkeypatch: pytest.MonkeyPatch, bad: str)
     monkeypatch.setenv("CROSSDOCK_PORTS__ERP_SYSTEM", bad)
     with pytest.raises(ValidationError, match="erp_system"):
         Settings()
+
+
+def test_the_gateway_shares_the_graphs_redis_unless_told_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/3")
+    monkeypatch.setenv("CROSSDOCK_CACHE_PREFIX", "mine:")
+    shared = Settings().gateway
+    assert (shared.redis_url, shared.redis_prefix) == ("redis://127.0.0.1:6379/3", "mine:gateway:")
+    monkeypatch.setenv("CROSSDOCK_GATEWAY__REDIS_URL", "redis://127.0.0.1:6380/0")
+    monkeypatch.setenv("CROSSDOCK_GATEWAY__REDIS_PREFIX", "gw:")
+    own = Settings().gateway
+    assert (own.redis_url, own.redis_prefix) == ("redis://127.0.0.1:6380/0", "gw:")
+    monkeypatch.delenv("REDIS_URL")
+    monkeypatch.delenv("CROSSDOCK_GATEWAY__REDIS_URL")
+    assert Settings().gateway.redis_url is None

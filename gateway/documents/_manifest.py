@@ -26,6 +26,7 @@ from gateway.documents._normalize import normal_form
 
 __all__ = ["Manifest", "ManifestError", "load_manifest", "text_digest"]
 
+_WHAT = "trusted-documents manifest (persisted_queries.manifest)"
 _APOLLO_FORMAT = "apollo-persisted-query-manifest"
 _OPERATION_TYPES = ("query", "mutation", "subscription")
 
@@ -122,9 +123,9 @@ def load_manifest(path: Path) -> Manifest:
     try:
         raw = orjson.loads(path.read_bytes())
     except OSError as error:
-        raise ManifestError(f"{path}: cannot read it: {error.strerror or error}") from None
+        raise ManifestError(f"{_WHAT} {path}: cannot read it: {error.strerror or error}") from None
     except orjson.JSONDecodeError as error:
-        raise ManifestError(f"{path}: not JSON: {error}") from None
+        raise ManifestError(f"{_WHAT} {path}: not JSON: {error}") from None
     try:
         if not isinstance(raw, dict):
             raise ValueError("a manifest is a JSON object")
@@ -140,6 +141,6 @@ def load_manifest(path: Path) -> Manifest:
             raise ValueError("it lists no operations")
         normal_forms = _parse_bodies(bodies)
     except ValueError as error:
-        raise ManifestError(f"{path}: {error}") from None
+        raise ManifestError(f"{_WHAT} {path}: {error}") from None
     digests = frozenset(text_digest(body) for body in bodies.values())
     return Manifest(path, format_, bodies, digests, normal_forms)

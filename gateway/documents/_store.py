@@ -79,8 +79,9 @@ class RedisApqStore:
         self.prefix = f"{prefix}apq:"
         self.ttl_ms = None if ttl is None else max(1, int(ttl * 1000))
         self.timeout = timeout
-        self._redis = aioredis.Redis(
-            connection_pool=aioredis.BlockingConnectionPool.from_url(
+        # ``from_pool``: the client owns its pool, so ``aclose`` closes its connections too.
+        self._redis = aioredis.Redis.from_pool(
+            aioredis.BlockingConnectionPool.from_url(
                 url,
                 max_connections=32,
                 timeout=timeout,

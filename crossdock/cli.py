@@ -87,7 +87,7 @@ def _cmd_seed(args: argparse.Namespace) -> int:
 def _cmd_up(args: argparse.Namespace) -> int:
     from crossdock.stack import build_stack
     from gateway.composition import CompositionFailed
-    from gateway.documents import ManifestError
+    from gateway.documents import PersistedQueriesError
 
     settings = _settings(args)
     _warn_about_default_secret(settings)
@@ -96,7 +96,7 @@ def _cmd_up(args: argparse.Namespace) -> int:
     except CompositionFailed as failure:
         print(failure, file=sys.stderr)
         return 1
-    except ManifestError as error:
+    except PersistedQueriesError as error:
         print(f"crossdock up: {error}", file=sys.stderr)
         return 1
     print(stack.seed_report, flush=True)
@@ -134,7 +134,7 @@ def _cmd_subgraph(args: argparse.Namespace) -> int:
 
 
 def _cmd_gateway(args: argparse.Namespace) -> int:
-    from gateway.documents import ManifestError
+    from gateway.documents import PersistedQueriesError
     from gateway.server import create_gateway_app
     from gateway.supergraph import SupergraphError
 
@@ -144,7 +144,7 @@ def _cmd_gateway(args: argparse.Namespace) -> int:
     except (OSError, SupergraphError) as error:
         print(f"crossdock gateway: cannot serve {args.supergraph}: {error}", file=sys.stderr)
         return 1
-    except ManifestError as error:
+    except PersistedQueriesError as error:
         print(f"crossdock gateway: {error}", file=sys.stderr)
         return 1
     port = settings.ports.gateway if args.port is None else args.port

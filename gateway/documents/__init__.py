@@ -13,7 +13,11 @@
 from gateway.documents._manifest import Manifest, ManifestError, load_manifest
 from gateway.documents._normalize import normal_form
 from gateway.documents._resolver import DocumentResolver
-from gateway.documents._settings import PersistedQuerySettings, TrustedMode
+from gateway.documents._settings import (
+    PersistedQueriesError,
+    PersistedQuerySettings,
+    TrustedMode,
+)
 from gateway.documents._stats import DocumentStats
 from gateway.documents._store import (
     ApqStore,
@@ -30,6 +34,7 @@ __all__ = [
     "Manifest",
     "ManifestError",
     "MemoryApqStore",
+    "PersistedQueriesError",
     "PersistedQuerySettings",
     "RedisApqStore",
     "StoreUnavailable",

@@ -23,6 +23,7 @@ import orjson
 from graphql import GraphQLError, parse
 
 from gateway.documents._normalize import normal_form
+from gateway.documents._settings import PersistedQueriesError
 
 __all__ = ["Manifest", "ManifestError", "load_manifest", "text_digest"]
 
@@ -31,7 +32,7 @@ _APOLLO_FORMAT = "apollo-persisted-query-manifest"
 _OPERATION_TYPES = ("query", "mutation", "subscription")
 
 
-class ManifestError(Exception):
+class ManifestError(PersistedQueriesError):
     """The manifest cannot be used; ``str()`` is one line for the start-up error."""
 
 

@@ -28,7 +28,7 @@ from gateway._lru import SizedLru
 from gateway.documents import _refusals as refuse
 from gateway.documents._manifest import Manifest, load_manifest, text_digest
 from gateway.documents._request import BadReference, DocumentRef, read_reference
-from gateway.documents._settings import PersistedQuerySettings
+from gateway.documents._settings import PersistedQueriesError, PersistedQuerySettings
 from gateway.documents._stats import DocumentStats
 from gateway.documents._store import ApqStore, MemoryApqStore, RedisApqStore, TieredApqStore
 from gateway.engine import Gateway, RequestOutcome
@@ -73,7 +73,8 @@ class DocumentResolver:
         redis_url: str | None,
         redis_prefix: str,
     ) -> DocumentResolver:
-        """The resolver ``settings`` describe; raises ``ManifestError`` for a bad manifest."""
+        """The resolver ``settings`` describe; raises ``PersistedQueriesError`` (one line) for
+        a bad manifest or Redis URL."""
         manifest = None
         if settings.trusted_documents != "off":
             assert settings.manifest is not None  # checked by the settings
@@ -84,12 +85,15 @@ class DocumentResolver:
             memory = MemoryApqStore(settings.apq_cache_bytes)
             store = memory
             if redis_url is not None:
-                shared = RedisApqStore(
-                    redis_url,
-                    prefix=redis_prefix,
-                    ttl=settings.apq_ttl,
-                    timeout=settings.apq_redis_timeout,
-                )
+                try:
+                    shared = RedisApqStore(
+                        redis_url,
+                        prefix=redis_prefix,
+                        ttl=settings.apq_ttl,
+                        timeout=settings.apq_redis_timeout,
+                    )
+                except ValueError as error:  # redis-py's word on a URL it cannot use
+                    raise PersistedQueriesError(f"redis_url: {error}") from None
                 store = TieredApqStore(
                     memory, shared, retry_interval=settings.apq_redis_retry_interval, stats=stats
                 )

@@ -8,7 +8,13 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-__all__ = ["PersistedQuerySettings", "TrustedMode"]
+__all__ = ["PersistedQueriesError", "PersistedQuerySettings", "TrustedMode"]
+
+
+class PersistedQueriesError(Exception):
+    """Persisted queries cannot start (a bad manifest, a bad Redis URL); ``str()`` is one line
+    for the start-up error."""
+
 
 # off: no manifest; log: unknown operations run and are counted; enforce: only the manifest's.
 TrustedMode = Literal["off", "log", "enforce"]

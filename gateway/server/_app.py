@@ -177,7 +177,8 @@ def create_app(
 ) -> Starlette:
     """A Starlette app serving ``gateway``; closes its subgraph clients on shutdown.
 
-    Raises ``ManifestError`` when the trusted-documents manifest cannot be used."""
+    Raises ``PersistedQueriesError`` (one line) when the trusted-documents manifest or the
+    Redis URL of persisted queries cannot be used."""
     settings = settings or GatewaySettings()
     gauges = StreamGauges()
     documents = DocumentResolver.from_settings(

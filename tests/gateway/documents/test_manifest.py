@@ -149,3 +149,19 @@ def test_crossdock_gateway_reports_a_bad_manifest_in_one_line(tmp_path: Path) ->
         f"crossdock gateway: trusted-documents manifest (persisted_queries.manifest) {manifest}: "
         'unsupported "version" None (expected 1)\n'
     )
+
+
+def test_crossdock_gateway_reports_a_bad_redis_url_in_one_line() -> None:
+    env = {**os.environ, "REDIS_URL": "notaurl"}
+    supergraph = Path(__file__).parents[3] / "schema" / "supergraph.graphql"
+    result = subprocess.run(
+        [sys.executable, "-m", "crossdock.cli", "gateway", "--supergraph", str(supergraph)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("crossdock gateway: redis_url: Redis URL must specify")
+    assert result.stderr.count("\n") == 1

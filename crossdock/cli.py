@@ -87,6 +87,7 @@ def _cmd_seed(args: argparse.Namespace) -> int:
 def _cmd_up(args: argparse.Namespace) -> int:
     from crossdock.stack import build_stack
     from gateway.composition import CompositionFailed
+    from gateway.documents import PersistedQueriesError
 
     settings = _settings(args)
     _warn_about_default_secret(settings)
@@ -94,6 +95,9 @@ def _cmd_up(args: argparse.Namespace) -> int:
         stack = build_stack(settings)
     except CompositionFailed as failure:
         print(failure, file=sys.stderr)
+        return 1
+    except PersistedQueriesError as error:
+        print(f"crossdock up: {error}", file=sys.stderr)
         return 1
     print(stack.seed_report, flush=True)
     print(f"supergraph composed into {stack.supergraph_path}", flush=True)
@@ -130,6 +134,7 @@ def _cmd_subgraph(args: argparse.Namespace) -> int:
 
 
 def _cmd_gateway(args: argparse.Namespace) -> int:
+    from gateway.documents import PersistedQueriesError
     from gateway.server import create_gateway_app
     from gateway.supergraph import SupergraphError
 
@@ -138,6 +143,9 @@ def _cmd_gateway(args: argparse.Namespace) -> int:
         app = create_gateway_app(args.supergraph, settings.gateway)
     except (OSError, SupergraphError) as error:
         print(f"crossdock gateway: cannot serve {args.supergraph}: {error}", file=sys.stderr)
+        return 1
+    except PersistedQueriesError as error:
+        print(f"crossdock gateway: {error}", file=sys.stderr)
         return 1
     port = settings.ports.gateway if args.port is None else args.port
     service = Service("gateway", app, settings.host, port, path="/graphql")

@@ -13,6 +13,8 @@ Packages, in the order a request meets them:
   and each event finished with the rest of its plan;
 - ``gateway.engine``: parse, validate, limits, variables, plan and execute for one request
   (``execute``), or a stream of responses for a subscription (``stream``);
+- ``gateway.documents``: the text a request runs when it names a persisted query (APQ) or a
+  trusted document by id, and, with a manifest, whether it may run at all;
 - ``gateway.server``: the Starlette app (``POST``/``GET /graphql``, GraphiQL, ``/health``,
   ``/ready``) with supergraph reloading.
 """

@@ -24,6 +24,9 @@ class GraphQLRequest(TypedDict):
     operationName: NotRequired[str | None]
     variables: NotRequired[dict[str, Any] | None]
     extensions: NotRequired[dict[str, Any] | None]
+    # Ids of a trusted document, in place of ``query``: GraphQL over HTTP's, and Relay's.
+    documentId: NotRequired[str | None]
+    doc_id: NotRequired[str | None]
 
 
 class GraphQLResponse(TypedDict):

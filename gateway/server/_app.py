@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
+from gateway.documents import DocumentResolver
 from gateway.engine import Gateway, GatewayStats, RequestOutcome
 from gateway.executor import SubgraphTransport
 from gateway.server._gauges import StreamGauges
@@ -71,15 +72,38 @@ async def _method_not_allowed(request: Request, exc: Exception) -> Response:
     )
 
 
+def _not_cached(response: Response) -> Response:
+    """A persisted-query refusal must not be cached on the way (a CDN before GET): the text
+    it lacks is registered a moment later, as Apollo Router marks it."""
+    response.headers["cache-control"] = "private, no-cache, must-revalidate"
+    return response
+
+
 class _Handlers:
-    def __init__(self, gateway: Gateway, settings: GatewaySettings, gauges: StreamGauges) -> None:
+    def __init__(
+        self,
+        gateway: Gateway,
+        settings: GatewaySettings,
+        gauges: StreamGauges,
+        documents: DocumentResolver,
+    ) -> None:
         self.gateway = gateway
         self.settings = settings
         self.gauges = gauges
+        self.documents = documents
         self.event_streams = EventStreams(gateway, settings.sse_keepalive_interval, gauges)
         self.graphiql_page = graphiql_html(default_query=settings.graphiql_default_query)
 
     async def run(self, request: Request, body: GraphQLRequest, allow_mutations: bool) -> Response:
+        # The text of a persisted query or trusted document, for POST, GET and SSE alike.
+        resolved = await self.documents.resolve(body)
+        if isinstance(resolved, RequestOutcome):
+            return _not_cached(
+                self.event_streams.refuse(request, resolved)
+                if wants_event_stream(request)
+                else respond(request, resolved)
+            )
+        body = resolved
         if wants_event_stream(request):
             return await self.event_streams.respond(request, body, allow_mutations=allow_mutations)
         try:
@@ -117,7 +141,9 @@ class _Handlers:
     async def metrics(self, request: Request) -> Response:
         """The engine's counters and the streaming gauges in Prometheus' text format."""
         return Response(
-            prometheus_text(self.gateway.stats, self.gauges),
+            prometheus_text(self.gateway.stats, self.gauges)
+            + "\n".join(self.documents.stats.prometheus_lines()).encode()
+            + b"\n",
             media_type="text/plain; version=0.0.4",
         )
 
@@ -149,10 +175,19 @@ def create_app(
     *,
     watcher: SupergraphWatcher | None = None,
 ) -> Starlette:
-    """A Starlette app serving ``gateway``; closes its subgraph clients on shutdown."""
+    """A Starlette app serving ``gateway``; closes its subgraph clients on shutdown.
+
+    Raises ``PersistedQueriesError`` (one line) when the trusted-documents manifest or the
+    Redis URL of persisted queries cannot be used."""
     settings = settings or GatewaySettings()
     gauges = StreamGauges()
-    handlers = _Handlers(gateway, settings, gauges)
+    documents = DocumentResolver.from_settings(
+        gateway,
+        settings.persisted_queries,
+        redis_url=settings.redis_url,
+        redis_prefix=settings.redis_prefix,
+    )
+    handlers = _Handlers(gateway, settings, gauges, documents)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -163,12 +198,13 @@ def create_app(
         finally:
             if watcher is not None:
                 await watcher.stop()
+            await documents.aclose()
             await gateway.aclose()
 
     app = Starlette(
         routes=[
             Route("/graphql", handlers.graphql, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", GraphQLWebSocket(gateway, settings, gauges)),
+            WebSocketRoute("/graphql", GraphQLWebSocket(gateway, settings, gauges, documents)),
             Route("/health", handlers.health, methods=["GET"]),
             Route("/ready", handlers.ready, methods=["GET"]),
             Route("/metrics", handlers.metrics, methods=["GET"]),

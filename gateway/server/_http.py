@@ -97,14 +97,20 @@ async def read_post(request: Request, limit: int | None) -> GraphQLRequest | Res
 def read_get(request: Request) -> GraphQLRequest | Response:
     """The GraphQL request of GET parameters, or the response refusing it."""
     params = request.query_params
-    if "query" not in params:
+    # A persisted document comes without its text: by APQ hash (in ``extensions``, as Apollo
+    # Client sends it), ``documentId`` or ``doc_id`` (gateway/documents resolves them).
+    if not any(key in params for key in ("query", "extensions", "documentId", "doc_id")):
         return plain(400, "Must provide query string.", "BAD_REQUEST")
     body: dict[str, Any] = {"query": params.get("query")}
     if "operationName" in params:
         body["operationName"] = params["operationName"] or None
-    if params.get("variables"):
-        try:
-            body["variables"] = orjson.loads(params["variables"])
-        except orjson.JSONDecodeError:
-            return plain(400, "Variables are not valid JSON.", "BAD_REQUEST")
+    for key in ("documentId", "doc_id"):
+        if params.get(key):
+            body[key] = params[key]
+    for key, what in (("variables", "Variables"), ("extensions", "Extensions")):
+        if params.get(key):
+            try:
+                body[key] = orjson.loads(params[key])
+            except orjson.JSONDecodeError:
+                return plain(400, f"{what} are not valid JSON.", "BAD_REQUEST")
     return body  # type: ignore[return-value]

@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from gateway.engine import Gateway
+from gateway.engine import Gateway, RequestOutcome
 from gateway.planner import OperationError, select_operation
 from gateway.server._gauges import StreamGauges
 from gateway.server._http import error_body, respond
@@ -226,8 +226,13 @@ class EventStreams:
             internal = {"data": None, **error_body("Internal server error.", "INTERNAL")}
             return self._stream(_one(internal))  # type: ignore[arg-type]
         if outcome.refused is not None:
-            if outcome.refused.status == "invalid":
-                return self._stream(_one(outcome.refused.response))
-            return respond(request, outcome.refused)
+            return self.refuse(request, outcome.refused)
         assert outcome.responses is not None
         return self._stream(outcome.responses)
+
+    def refuse(self, request: Request, refused: RequestOutcome) -> Response:
+        """A request that cannot run: an invalid operation's errors as one ``next`` event (the
+        protocol wants them on the stream), anything else as GraphQL over HTTP refuses it."""
+        if refused.status == "invalid":
+            return self._stream(_one(refused.response))
+        return respond(request, refused)

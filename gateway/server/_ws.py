@@ -28,7 +28,8 @@ from collections.abc import AsyncGenerator
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketDisconnected
 
-from gateway.engine import Gateway
+from gateway.documents import DocumentResolver
+from gateway.engine import Gateway, RequestOutcome
 from gateway.server._gauges import StreamGauges
 from gateway.server._settings import GatewaySettings
 from gateway.server._ws_messages import (
@@ -58,6 +59,10 @@ class _Closed(Exception):
     """The socket is closed (by the client, or by us with a close code): stop reading."""
 
 
+def _errors(refused: RequestOutcome) -> list[GraphQLError]:
+    return refused.response.get("errors") or [_INTERNAL]
+
+
 def _reason(text: str) -> str:
     return text.encode()[:_MAX_REASON_BYTES].decode(errors="ignore")
 
@@ -65,10 +70,17 @@ def _reason(text: str) -> str:
 class GraphQLWebSocket:
     """The WebSocket ASGI app: ``WebSocketRoute("/graphql", GraphQLWebSocket(...))``."""
 
-    def __init__(self, gateway: Gateway, settings: GatewaySettings, gauges: StreamGauges) -> None:
+    def __init__(
+        self,
+        gateway: Gateway,
+        settings: GatewaySettings,
+        gauges: StreamGauges,
+        documents: DocumentResolver,
+    ) -> None:
         self.gateway = gateway
         self.settings = settings
         self.gauges = gauges
+        self.documents = documents
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         websocket = WebSocket(scope, receive, send)
@@ -81,7 +93,9 @@ class GraphQLWebSocket:
         await websocket.accept(subprotocol=PROTOCOL)
         self.gauges.websocket_connections += 1
         try:
-            await _Connection(websocket, self.gateway, self.settings, self.gauges).serve()
+            await _Connection(
+                websocket, self.gateway, self.settings, self.gauges, self.documents
+            ).serve()
         finally:
             self.gauges.websocket_connections -= 1
 
@@ -95,11 +109,13 @@ class _Connection:
         gateway: Gateway,
         settings: GatewaySettings,
         gauges: StreamGauges,
+        documents: DocumentResolver,
     ) -> None:
         self.websocket = websocket
         self.gateway = gateway
         self.settings = settings
         self.gauges = gauges
+        self.documents = documents
         self.acknowledged = False
         self.operations: dict[str, asyncio.Task[None]] = {}
         self.closed = False
@@ -209,14 +225,18 @@ class _Connection:
     ) -> AsyncGenerator[GraphQLResponse, None] | None:
         """The operation's responses; ``None`` once it was refused (the client was told)."""
         try:
-            outcome = await self.gateway.stream(request)
+            # The text of a persisted query or trusted document, as for HTTP (_app.py).
+            resolved = await self.documents.resolve(request)
+            if isinstance(resolved, RequestOutcome):
+                await self._send({"id": id_, "type": "error", "payload": _errors(resolved)})
+                return None
+            outcome = await self.gateway.stream(resolved)
         except Exception:
             log.exception("operation %s failed inside the gateway", id_)
             await self._send({"id": id_, "type": "error", "payload": [_INTERNAL]})
             return None
         if outcome.refused is not None:
-            errors = outcome.refused.response.get("errors") or [_INTERNAL]
-            await self._send({"id": id_, "type": "error", "payload": errors})
+            await self._send({"id": id_, "type": "error", "payload": _errors(outcome.refused)})
             return None
         assert outcome.responses is not None
         return outcome.responses

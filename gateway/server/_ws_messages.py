@@ -110,7 +110,11 @@ def _subscribe_payload(message: dict[str, Any]) -> GraphQLRequest:
     payload = message.get("payload")
     if not isinstance(payload, dict):
         raise InvalidMessage('"subscribe" message expects the "payload" property to be an object')
-    if not isinstance(payload.get("query"), str):
+    query = payload.get("query")
+    # A persisted document may come by id alone (``documentId``, ``doc_id``); graphql-ws
+    # clients send ``query: ""`` with ``extensions.persistedQuery`` instead.
+    by_id = payload.get("documentId") is not None or payload.get("doc_id") is not None
+    if not isinstance(query, str) and not (query is None and by_id):
         raise InvalidMessage('"subscribe" message payload expects "query" to be a string')
     name = payload.get("operationName")
     if name is not None and not isinstance(name, str):
@@ -123,7 +127,11 @@ def _subscribe_payload(message: dict[str, Any]) -> GraphQLRequest:
             raise InvalidMessage(
                 f'"subscribe" message payload expects "{key}" to be an object or null'
             )
-    request: GraphQLRequest = {"query": payload["query"]}
+    request: GraphQLRequest = {"query": query or ""}
+    if payload.get("documentId") is not None:
+        request["documentId"] = payload["documentId"]
+    if payload.get("doc_id") is not None:
+        request["doc_id"] = payload["doc_id"]
     if name is not None:
         request["operationName"] = name
     if payload.get("variables") is not None:

@@ -55,6 +55,8 @@ class Feed:
     )
     opened: int = 0
     closed: int = 0
+    # Every milestone published, as (order id, seq): what a mutation changed.
+    published: list[tuple[str, int]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def active(self, order_id: str | None = None) -> int:
@@ -67,6 +69,8 @@ class Feed:
     def publish(self, order_id: str, seq: int, type_: str = "PICKED") -> None:
         """Send one milestone to every current subscriber of ``order_id``."""
         order = OrderRef(id=strawberry.ID(order_id))
+        with self.lock:
+            self.published.append((order_id, seq))
         self._put(order_id, Milestone(seq=seq, type=type_, order=order))
 
     def end(self, order_id: str) -> None:

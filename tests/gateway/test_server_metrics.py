@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from gateway.documents import DocumentStats
 from gateway.engine import GatewayStats
 from gateway.server import GatewaySettings, create_gateway_app
 from gateway.server._app import _METRICS
@@ -58,4 +59,6 @@ def test_repeats_of_a_query_over_http_parse_and_plan_once(gateway_url: str) -> N
         # Gauges of what streams now (WebSockets, subscriptions): nothing over plain HTTP.
         "websocket_connections": 0,
         "active_subscriptions": 0,
+        # Persisted queries and trusted documents (tests/gateway/documents): none sent.
+        **{f.name: 0 for f in dataclasses.fields(DocumentStats)},
     }

@@ -186,6 +186,12 @@ async def test_the_init_payload_is_accepted_and_acknowledged(ws_url: str) -> Non
         ('{"type": "subscribe", "id": "", "payload": {"query": "{ x }"}}', 'non-empty string "id"'),
         ('{"type": "subscribe", "id": 7, "payload": {"query": "{ x }"}}', 'non-empty string "id"'),
         ('{"type": "subscribe", "id": "1", "payload": {"query": 5}}', '"query" to be a string'),
+        # Without a query, only a trusted document's id will do (docs/persisted-queries.md).
+        ('{"type": "subscribe", "id": "1", "payload": {}}', '"query" to be a string'),
+        (
+            '{"type": "subscribe", "id": "1", "payload": {"documentId": "x", "query": 5}}',
+            '"query" to be a string',
+        ),
         (
             '{"type": "subscribe", "id": "1", "payload": {"query": "{ x }", "variables": [1]}}',
             '"variables" to be an object or null',

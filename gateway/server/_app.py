@@ -18,9 +18,11 @@ from starlette.routing import Route, WebSocketRoute
 
 from gateway.engine import Gateway, GatewayStats, RequestOutcome
 from gateway.executor import SubgraphTransport
+from gateway.server._browsers import Browsers
 from gateway.server._gauges import StreamGauges
 from gateway.server._graphiql import graphiql_asset_route, graphiql_html
 from gateway.server._http import error_body, read_get, read_post, respond
+from gateway.server._rate_limit import RateLimiter
 from gateway.server._reload import SupergraphWatcher, load_supergraph
 from gateway.server._settings import GatewaySettings
 from gateway.server._sse import EventStreams, wants_event_stream
@@ -72,14 +74,26 @@ async def _method_not_allowed(request: Request, exc: Exception) -> Response:
 
 
 class _Handlers:
-    def __init__(self, gateway: Gateway, settings: GatewaySettings, gauges: StreamGauges) -> None:
+    def __init__(
+        self,
+        gateway: Gateway,
+        settings: GatewaySettings,
+        gauges: StreamGauges,
+        browsers: Browsers,
+        rate_limiter: RateLimiter,
+    ) -> None:
         self.gateway = gateway
         self.settings = settings
         self.gauges = gauges
+        self.browsers = browsers
+        self.rate_limiter = rate_limiter
         self.event_streams = EventStreams(gateway, settings.sse_keepalive_interval, gauges)
         self.graphiql_page = graphiql_html(default_query=settings.graphiql_default_query)
 
     async def run(self, request: Request, body: GraphQLRequest, allow_mutations: bool) -> Response:
+        limited = await self.rate_limiter.check_http(request, body)
+        if limited is not None:
+            return limited
         if wants_event_stream(request):
             return await self.event_streams.respond(request, body, allow_mutations=allow_mutations)
         try:
@@ -92,6 +106,9 @@ class _Handlers:
         return respond(request, outcome)
 
     async def post(self, request: Request) -> Response:
+        refused = self.browsers.admit(request)
+        if refused is not None:
+            return refused
         body = await read_post(request, self.settings.max_body_bytes)
         if isinstance(body, Response):
             return body
@@ -106,6 +123,9 @@ class _Handlers:
         accept = request.headers.get("accept", "")
         if "query" not in request.query_params and self.settings.graphiql and "text/html" in accept:
             return HTMLResponse(self.graphiql_page)
+        refused = self.browsers.admit(request)
+        if refused is not None:
+            return refused
         body = read_get(request)
         if isinstance(body, Response):
             return body
@@ -152,7 +172,13 @@ def create_app(
     """A Starlette app serving ``gateway``; closes its subgraph clients on shutdown."""
     settings = settings or GatewaySettings()
     gauges = StreamGauges()
-    handlers = _Handlers(gateway, settings, gauges)
+    # Built once per app and shared by every transport: one bucket per client, whichever
+    # way its requests come.
+    browsers = Browsers(settings.browsers)
+    rate_limiter = RateLimiter(
+        settings.rate_limits, redis_url=settings.redis_url, redis_prefix=settings.redis_prefix
+    )
+    handlers = _Handlers(gateway, settings, gauges, browsers, rate_limiter)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -163,12 +189,18 @@ def create_app(
         finally:
             if watcher is not None:
                 await watcher.stop()
+            await rate_limiter.aclose()
             await gateway.aclose()
 
     app = Starlette(
         routes=[
             Route("/graphql", handlers.graphql, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", GraphQLWebSocket(gateway, settings, gauges)),
+            WebSocketRoute(
+                "/graphql",
+                GraphQLWebSocket(
+                    gateway, settings, gauges, browsers=browsers, rate_limiter=rate_limiter
+                ),
+            ),
             Route("/health", handlers.health, methods=["GET"]),
             Route("/ready", handlers.ready, methods=["GET"]),
             Route("/metrics", handlers.metrics, methods=["GET"]),
@@ -176,6 +208,7 @@ def create_app(
         ],
         lifespan=lifespan,
         exception_handlers={405: _method_not_allowed},
+        middleware=[browsers.middleware()],
     )
     app.state.gateway = gateway
     app.state.watcher = watcher

@@ -6,6 +6,8 @@ from pydantic import BaseModel, Field
 
 from gateway.executor import TransportSettings
 from gateway.limits import Limits
+from gateway.server._browsers import BrowserSettings
+from gateway.server._rate_limit import RateLimitSettings
 
 __all__ = ["GatewaySettings"]
 
@@ -67,6 +69,11 @@ class GatewaySettings(BaseModel):
     # Seconds between WebSocket pings on a quiet connection (a pong may take as long);
     # None: no pings.
     subscription_ping_interval: float | None = Field(default=20.0, gt=0)
+    # What web pages may do: CORS, the Origin check of WebSockets and event streams, CSRF
+    # (docs/browsers-and-rate-limits.md).
+    browsers: BrowserSettings = BrowserSettings()
+    # Token buckets per client and operation, in Redis when ``redis_url`` is set (same doc).
+    rate_limits: RateLimitSettings = RateLimitSettings()
 
     def limits(self) -> Limits:
         return Limits(

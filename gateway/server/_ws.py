@@ -29,7 +29,9 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketDisconnected
 
 from gateway.engine import Gateway
+from gateway.server._browsers import Browsers
 from gateway.server._gauges import StreamGauges
+from gateway.server._rate_limit import RateLimiter
 from gateway.server._settings import GatewaySettings
 from gateway.server._ws_messages import (
     PROTOCOL,
@@ -65,13 +67,26 @@ def _reason(text: str) -> str:
 class GraphQLWebSocket:
     """The WebSocket ASGI app: ``WebSocketRoute("/graphql", GraphQLWebSocket(...))``."""
 
-    def __init__(self, gateway: Gateway, settings: GatewaySettings, gauges: StreamGauges) -> None:
+    def __init__(
+        self,
+        gateway: Gateway,
+        settings: GatewaySettings,
+        gauges: StreamGauges,
+        *,
+        browsers: Browsers,
+        rate_limiter: RateLimiter,
+    ) -> None:
         self.gateway = gateway
         self.settings = settings
         self.gauges = gauges
+        self.browsers = browsers
+        self.rate_limiter = rate_limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         websocket = WebSocket(scope, receive, send)
+        # A page of a foreign origin is refused its upgrade: nothing is accepted, nothing runs.
+        if not await self.browsers.admit_websocket(websocket):
+            return
         if PROTOCOL not in websocket.scope.get("subprotocols", ()):
             # As graphql-ws does: accept, then say why, so the client sees a reason.
             with contextlib.suppress(WebSocketDisconnect, WebSocketDisconnected, OSError):
@@ -81,7 +96,9 @@ class GraphQLWebSocket:
         await websocket.accept(subprotocol=PROTOCOL)
         self.gauges.websocket_connections += 1
         try:
-            await _Connection(websocket, self.gateway, self.settings, self.gauges).serve()
+            await _Connection(
+                websocket, self.gateway, self.settings, self.gauges, self.rate_limiter
+            ).serve()
         finally:
             self.gauges.websocket_connections -= 1
 
@@ -95,11 +112,13 @@ class _Connection:
         gateway: Gateway,
         settings: GatewaySettings,
         gauges: StreamGauges,
+        rate_limiter: RateLimiter,
     ) -> None:
         self.websocket = websocket
         self.gateway = gateway
         self.settings = settings
         self.gauges = gauges
+        self.rate_limiter = rate_limiter
         self.acknowledged = False
         self.operations: dict[str, asyncio.Task[None]] = {}
         self.closed = False
@@ -208,6 +227,11 @@ class _Connection:
         self, id_: str, request: GraphQLRequest
     ) -> AsyncGenerator[GraphQLResponse, None] | None:
         """The operation's responses; ``None`` once it was refused (the client was told)."""
+        # Over its limit, this operation alone is refused; the socket stays open.
+        limited = await self.rate_limiter.check_subscribe(self.websocket.scope, request)
+        if limited is not None:
+            await self._send({"id": id_, "type": "error", "payload": limited})
+            return None
         try:
             outcome = await self.gateway.stream(request)
         except Exception:

@@ -134,6 +134,8 @@ class RedisBuckets:
 
     async def aclose(self) -> None:
         await self.client.aclose()
+        # The client does not own the pool it was given.
+        await self.client.connection_pool.disconnect()
 
 
 def retry_after_seconds(decision: Decision) -> int:

@@ -106,12 +106,27 @@ return {1, '0'}
 class RedisBuckets:
     """Buckets in Redis under ``prefix``, shared by every process using the same Redis.
 
+    Once Redis refuses a bucket, no token can come into it before the wait it gave has passed
+    (other processes only take tokens), so until then it is refused here without asking:
+    a flood of refused requests costs neither a round trip nor Redis's time. At most
+    ``max_remembered`` such buckets are remembered, the oldest forgotten first.
+
     Raises ``redis.RedisError`` (or ``OSError``) when Redis cannot answer within ``timeout``;
     the caller decides what that means.
     """
 
-    def __init__(self, url: str, prefix: str, timeout: float, max_connections: int = 64) -> None:
+    def __init__(
+        self,
+        url: str,
+        prefix: str,
+        timeout: float,
+        max_connections: int = 64,
+        max_remembered: int = 100_000,
+    ) -> None:
         self.prefix = prefix
+        self.max_remembered = max_remembered
+        # key -> monotonic time before which the bucket has no token
+        self._empty_until: OrderedDict[str, float] = OrderedDict()
         self.client = redis.Redis(
             connection_pool=redis.BlockingConnectionPool.from_url(
                 url,
@@ -127,10 +142,21 @@ class RedisBuckets:
         self._take = self.client.register_script(_TAKE)
 
     async def take(self, key: str, capacity: int, rate: float) -> Decision:
+        # Taken before the round trip: the remembered wait ends no later than Redis's.
+        now = time.monotonic()
+        until = self._empty_until.get(key)
+        if until is not None:
+            if now < until:
+                return Decision(False, until - now)
+            del self._empty_until[key]
         allowed, wait = await self._take(keys=[self.prefix + key], args=[capacity, repr(rate)])
         if int(allowed):
             return Decision(True)
-        return Decision(False, max(0.0, float(wait)))
+        seconds = max(0.0, float(wait))
+        self._empty_until[key] = now + seconds
+        if len(self._empty_until) > self.max_remembered:
+            self._empty_until.popitem(last=False)
+        return Decision(False, seconds)
 
     async def aclose(self) -> None:
         await self.client.aclose()

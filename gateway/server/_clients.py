@@ -14,6 +14,7 @@ The server must hand the gateway the real peer: uvicorn rewrites ``scope["client
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -64,6 +65,9 @@ class TrustedProxies:
         return any(address in network for network in self.networks)
 
 
+# Parsing an address costs microseconds, and a gateway sees the same few (its proxies, its
+# busiest clients) over and over; bounded, so many addresses only cost their parse.
+@functools.lru_cache(maxsize=4096)
 def _address(text: str) -> Address | None:
     """An address as proxies write it: bare, ``[v6]:port`` or ``v4:port``."""
     text = text.strip()
@@ -77,6 +81,7 @@ def _address(text: str) -> Address | None:
         return None
 
 
+@functools.lru_cache(maxsize=4096)
 def _bucketed(address: Address) -> str:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is None:
         return str(ipaddress.IPv6Network((address, _IPV6_PREFIX), strict=False))

@@ -13,6 +13,7 @@ from redis.exceptions import RedisError
 
 from gateway.server._buckets import Buckets, MemoryBuckets, RedisBuckets, retry_after_seconds
 from tests.support.redis import dead_redis_url, redis_prefix, redis_url
+from tests.support.tcp_switch import TcpSwitch
 from tests.support.waiting import wait_until_async
 
 __all__ = ["dead_redis_url", "redis_prefix", "redis_url"]
@@ -133,3 +134,23 @@ async def test_a_dead_redis_fails_at_once(dead_redis_url: str) -> None:
     finally:
         await store.aclose()
     assert time.monotonic() - started < 5
+
+
+async def test_redis_is_not_asked_again_about_an_empty_bucket(
+    redis_url: str, redis_prefix: str
+) -> None:
+    with TcpSwitch(redis_url) as switch:
+        store = RedisBuckets(switch.url, redis_prefix, timeout=5.0)
+        try:
+            assert (await store.take("a", capacity=1, rate=0.01)).allowed
+            assert not (await store.take("a", capacity=1, rate=0.01)).allowed
+            switch.off()
+            # Refused for the rest of its wait without a round trip (Redis is unreachable).
+            refused = await store.take("a", capacity=1, rate=0.01)
+            assert not refused.allowed
+            assert 99 < refused.retry_after <= 100
+            # Another bucket needs Redis.
+            with pytest.raises((RedisError, OSError)):
+                await store.take("b", capacity=1, rate=0.01)
+        finally:
+            await store.aclose()

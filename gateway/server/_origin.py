@@ -50,6 +50,8 @@ def normalize_origin(origin: str) -> str:
         port = parts.port
     except ValueError:
         raise ValueError(f"{origin!r} has an invalid port") from None
+    if not parts.hostname:
+        raise ValueError(f"{origin!r} has no host")
     if port is not None and port == _DEFAULT_PORTS.get(parts.scheme):
         return lowered.rsplit(":", 1)[0]
     return lowered

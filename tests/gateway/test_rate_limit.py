@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from crossdock.settings import Settings
 from gateway.server import GatewaySettings
 from gateway.server._rate_limit import RateLimit, RateLimitSettings
 from tests.gateway.front_door import (
@@ -295,3 +296,23 @@ def test_limits_hold_again_once_redis_is_back(
             # A bucket Redis said was empty stays refused, even while Redis is away.
             switch.off()
             assert_limited(ask(client, "post", who), per_token=600)
+
+
+def test_limits_from_the_environment(
+    federation: Federation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CROSSDOCK_GATEWAY__RATE_LIMITS__DEFAULT", '{"capacity": 1, "interval": 60}')
+    monkeypatch.setenv(
+        "CROSSDOCK_GATEWAY__RATE_LIMITS__OPERATIONS", '{"Hot": {"capacity": 2, "interval": 60}}'
+    )
+    monkeypatch.setenv("CROSSDOCK_GATEWAY__RATE_LIMITS__TRUSTED_PROXIES", '["127.0.0.0/8"]')
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.delenv("CROSSDOCK_REDIS_URL", raising=False)
+    settings = Settings().gateway.model_copy(update={"reload_interval": 0})
+    who = new_client()
+    with serving(federation, settings) as url, httpx.Client(base_url=url) as client:
+        assert ran(ask(client, "post", who))
+        assert_limited(ask(client, "post", who), per_token=60)
+        assert ran(ask(client, "post", who, HOT))
+        assert ran(ask(client, "post", who, HOT))
+        assert_limited(ask(client, "post", who, HOT), per_token=30)

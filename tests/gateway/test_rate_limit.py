@@ -7,7 +7,13 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -27,7 +33,11 @@ from tests.gateway.front_door import (
     subscribe,
     ws_connected,
 )
-from tests.gateway.subscription_federation import Federation, running_federation
+from tests.gateway.subscription_federation import (
+    Federation,
+    running_federation,
+    supergraph_sdl,
+)
 from tests.support.graphql import PREFLIGHTED
 from tests.support.redis import dead_redis_url, redis_prefix, redis_url
 from tests.support.tcp_switch import TcpSwitch
@@ -316,3 +326,47 @@ def test_limits_from_the_environment(
         assert ran(ask(client, "post", who, HOT))
         assert ran(ask(client, "post", who, HOT))
         assert_limited(ask(client, "post", who, HOT), per_token=30)
+
+
+def test_crossdock_serves_the_gateway_with_the_real_peer(
+    federation: Federation, tmp_path: Path
+) -> None:
+    # uvicorn would otherwise take the peer from X-Forwarded-For for 127.0.0.1 itself, and
+    # each request claiming a new address would get a new bucket.
+    supergraph = tmp_path / "supergraph.graphql"
+    supergraph.write_text(supergraph_sdl(federation.urls))
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {
+        **os.environ,
+        "CROSSDOCK_GATEWAY__RATE_LIMITS__DEFAULT": '{"capacity": 1, "interval": 600}',
+    }
+    env.pop("REDIS_URL", None)
+    env.pop("CROSSDOCK_REDIS_URL", None)
+    command = [sys.executable, "-m", "crossdock.cli", "gateway", "--supergraph", str(supergraph)]
+    proc = subprocess.Popen(
+        [*command, "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+
+        def up() -> bool:
+            assert proc.poll() is None, "crossdock gateway exited"
+            try:
+                return httpx.get(f"{url}/health").status_code == 200
+            except httpx.TransportError:
+                return False
+
+        wait_until(up, timeout=60, what="crossdock gateway")
+        with httpx.Client(base_url=url, timeout=SOON) as client:
+            assert ran(ask(client, "post", new_client()))
+            assert_limited(ask(client, "post", new_client()), per_token=600)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    assert "Traceback" not in err

@@ -27,6 +27,7 @@ def main(argv: list[str]) -> None:
         log_level="warning",
         access_log=False,
         ws_per_message_deflate=WS_PER_MESSAGE_DEFLATE,  # as crossdock serves it
+        proxy_headers=False,  # likewise
     )
 
 

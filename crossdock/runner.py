@@ -108,6 +108,10 @@ async def serve_all(services: list[Service], *, on_started: str | None = None) -
                 log_level="warning",
                 timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
                 ws_per_message_deflate=WS_PER_MESSAGE_DEFLATE,
+                # The app sees the real peer: uvicorn would otherwise rewrite it from
+                # X-Forwarded-For for 127.0.0.1, which the gateway's rate limits only believe
+                # from its configured trusted proxies (gateway/server/_clients.py).
+                proxy_headers=False,
             )
         )
         for s in services

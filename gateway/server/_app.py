@@ -19,9 +19,11 @@ from starlette.routing import Route, WebSocketRoute
 from gateway.documents import DocumentResolver
 from gateway.engine import Gateway, GatewayStats, RequestOutcome
 from gateway.executor import SubgraphTransport
+from gateway.server._browsers import Browsers
 from gateway.server._gauges import StreamGauges
 from gateway.server._graphiql import graphiql_asset_route, graphiql_html
 from gateway.server._http import error_body, read_get, read_post, respond
+from gateway.server._rate_limit import RateLimiter
 from gateway.server._reload import SupergraphWatcher, load_supergraph
 from gateway.server._settings import GatewaySettings
 from gateway.server._sse import EventStreams, wants_event_stream
@@ -86,15 +88,22 @@ class _Handlers:
         settings: GatewaySettings,
         gauges: StreamGauges,
         documents: DocumentResolver,
+        browsers: Browsers,
+        rate_limiter: RateLimiter,
     ) -> None:
         self.gateway = gateway
         self.settings = settings
         self.gauges = gauges
         self.documents = documents
+        self.browsers = browsers
+        self.rate_limiter = rate_limiter
         self.event_streams = EventStreams(gateway, settings.sse_keepalive_interval, gauges)
         self.graphiql_page = graphiql_html(default_query=settings.graphiql_default_query)
 
     async def run(self, request: Request, body: GraphQLRequest, allow_mutations: bool) -> Response:
+        limited = await self.rate_limiter.check_http(request, body)
+        if limited is not None:
+            return limited
         # The text of a persisted query or trusted document, for POST, GET and SSE alike.
         resolved = await self.documents.resolve(body)
         if isinstance(resolved, RequestOutcome):
@@ -116,6 +125,9 @@ class _Handlers:
         return respond(request, outcome)
 
     async def post(self, request: Request) -> Response:
+        refused = self.browsers.admit(request)
+        if refused is not None:
+            return refused
         body = await read_post(request, self.settings.max_body_bytes)
         if isinstance(body, Response):
             return body
@@ -130,6 +142,9 @@ class _Handlers:
         accept = request.headers.get("accept", "")
         if "query" not in request.query_params and self.settings.graphiql and "text/html" in accept:
             return HTMLResponse(self.graphiql_page)
+        refused = self.browsers.admit(request)
+        if refused is not None:
+            return refused
         body = read_get(request)
         if isinstance(body, Response):
             return body
@@ -187,7 +202,13 @@ def create_app(
         redis_url=settings.redis_url,
         redis_prefix=settings.redis_prefix,
     )
-    handlers = _Handlers(gateway, settings, gauges, documents)
+    # Built once per app and shared by every transport: one bucket per client, whichever
+    # way its requests come.
+    browsers = Browsers(settings.browsers)
+    rate_limiter = RateLimiter(
+        settings.rate_limits, redis_url=settings.redis_url, redis_prefix=settings.redis_prefix
+    )
+    handlers = _Handlers(gateway, settings, gauges, documents, browsers, rate_limiter)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -199,12 +220,23 @@ def create_app(
             if watcher is not None:
                 await watcher.stop()
             await documents.aclose()
+            await rate_limiter.aclose()
             await gateway.aclose()
 
     app = Starlette(
         routes=[
             Route("/graphql", handlers.graphql, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", GraphQLWebSocket(gateway, settings, gauges, documents)),
+            WebSocketRoute(
+                "/graphql",
+                GraphQLWebSocket(
+                    gateway,
+                    settings,
+                    gauges,
+                    documents,
+                    browsers=browsers,
+                    rate_limiter=rate_limiter,
+                ),
+            ),
             Route("/health", handlers.health, methods=["GET"]),
             Route("/ready", handlers.ready, methods=["GET"]),
             Route("/metrics", handlers.metrics, methods=["GET"]),
@@ -212,6 +244,7 @@ def create_app(
         ],
         lifespan=lifespan,
         exception_handlers={405: _method_not_allowed},
+        middleware=[browsers.middleware()],
     )
     app.state.gateway = gateway
     app.state.watcher = watcher

@@ -7,6 +7,8 @@ from pydantic import BaseModel, Field
 from gateway.documents import PersistedQuerySettings
 from gateway.executor import TransportSettings
 from gateway.limits import Limits
+from gateway.server._browsers import BrowserSettings
+from gateway.server._rate_limit import RateLimitSettings
 
 __all__ = ["GatewaySettings"]
 
@@ -70,6 +72,11 @@ class GatewaySettings(BaseModel):
     subscription_ping_interval: float | None = Field(default=20.0, gt=0)
     # Automatic persisted queries and trusted documents (docs/persisted-queries.md).
     persisted_queries: PersistedQuerySettings = PersistedQuerySettings()
+    # What web pages may do: CORS, the Origin check of WebSockets and event streams, CSRF
+    # (docs/browsers-and-rate-limits.md).
+    browsers: BrowserSettings = BrowserSettings()
+    # Token buckets per client and operation, in Redis when ``redis_url`` is set (same doc).
+    rate_limits: RateLimitSettings = RateLimitSettings()
 
     def limits(self) -> Limits:
         return Limits(

@@ -30,7 +30,9 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketDiscon
 
 from gateway.documents import DocumentResolver
 from gateway.engine import Gateway, RequestOutcome
+from gateway.server._browsers import Browsers
 from gateway.server._gauges import StreamGauges
+from gateway.server._rate_limit import RateLimiter
 from gateway.server._settings import GatewaySettings
 from gateway.server._ws_messages import (
     PROTOCOL,
@@ -76,14 +78,22 @@ class GraphQLWebSocket:
         settings: GatewaySettings,
         gauges: StreamGauges,
         documents: DocumentResolver,
+        *,
+        browsers: Browsers,
+        rate_limiter: RateLimiter,
     ) -> None:
         self.gateway = gateway
         self.settings = settings
         self.gauges = gauges
         self.documents = documents
+        self.browsers = browsers
+        self.rate_limiter = rate_limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         websocket = WebSocket(scope, receive, send)
+        # A page of a foreign origin is refused its upgrade: nothing is accepted, nothing runs.
+        if not await self.browsers.admit_websocket(websocket):
+            return
         if PROTOCOL not in websocket.scope.get("subprotocols", ()):
             # As graphql-ws does: accept, then say why, so the client sees a reason.
             with contextlib.suppress(WebSocketDisconnect, WebSocketDisconnected, OSError):
@@ -94,7 +104,12 @@ class GraphQLWebSocket:
         self.gauges.websocket_connections += 1
         try:
             await _Connection(
-                websocket, self.gateway, self.settings, self.gauges, self.documents
+                websocket,
+                self.gateway,
+                self.settings,
+                self.gauges,
+                self.documents,
+                self.rate_limiter,
             ).serve()
         finally:
             self.gauges.websocket_connections -= 1
@@ -110,12 +125,14 @@ class _Connection:
         settings: GatewaySettings,
         gauges: StreamGauges,
         documents: DocumentResolver,
+        rate_limiter: RateLimiter,
     ) -> None:
         self.websocket = websocket
         self.gateway = gateway
         self.settings = settings
         self.gauges = gauges
         self.documents = documents
+        self.rate_limiter = rate_limiter
         self.acknowledged = False
         self.operations: dict[str, asyncio.Task[None]] = {}
         self.closed = False
@@ -224,6 +241,11 @@ class _Connection:
         self, id_: str, request: GraphQLRequest
     ) -> AsyncGenerator[GraphQLResponse, None] | None:
         """The operation's responses; ``None`` once it was refused (the client was told)."""
+        # Over its limit, this operation alone is refused; the socket stays open.
+        limited = await self.rate_limiter.check_subscribe(self.websocket.scope, request)
+        if limited is not None:
+            await self._send({"id": id_, "type": "error", "payload": limited})
+            return None
         try:
             # The text of a persisted query or trusted document, as for HTTP (_app.py).
             resolved = await self.documents.resolve(request)

@@ -13,6 +13,7 @@ import pytest
 from gateway.server import GatewaySettings, create_gateway_app
 from tests.gateway.conformance.cases import entities
 from tests.gateway.conftest import Running, supergraph_with_urls
+from tests.support.graphql import PREFLIGHTED
 from tests.support.servers import serve, wait_until
 
 SETTINGS = GatewaySettings(max_body_bytes=4_000, max_depth=4, max_aliases=3, reload_interval=0.05)
@@ -58,7 +59,7 @@ def test_post_query(gateway_url: str) -> None:
 def test_get_query(gateway_url: str) -> None:
     params = {"query": "query Q($w: Boolean!) { users { id name @include(if: $w) } }"}
     params["variables"] = '{"w": false}'
-    response = httpx.get(f"{gateway_url}/graphql", params=params)
+    response = httpx.get(f"{gateway_url}/graphql", params=params, headers=PREFLIGHTED)
     assert response.status_code == 200
     assert response.json()["data"]["users"][0] == {"id": "u1"}
 
@@ -134,7 +135,9 @@ def test_wrong_variable_type(gateway_url: str) -> None:
         (b"{not json", {"content-type": "application/json"}, 400),
         (b"[1, 2]", {"content-type": "application/json"}, 400),
         (b'{"query": 1}', {"content-type": "application/json"}, 400),
-        (b"{}", {"content-type": "text/plain"}, 415),
+        # Preflighted, so that CSRF prevention (tested in test_browsers) lets it reach the
+        # content-type check.
+        (b"{}", {"content-type": "text/plain", **PREFLIGHTED}, 415),
         (
             b'{"query": "' + b" " * 5_000 + b'{ users { id } }"}',
             {"content-type": "application/json"},

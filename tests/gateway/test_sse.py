@@ -22,12 +22,15 @@ from crossdock.runner import GRACEFUL_SHUTDOWN_SECONDS, _Server
 from gateway.engine import Gateway
 from gateway.server import GatewaySettings, create_app
 from tests.gateway.subscription_federation import Federation, running_federation
+from tests.support.graphql import PREFLIGHTED
 from tests.support.servers import serve
 from tests.support.waiting import wait_until, wait_until_async
 
 SETTINGS = GatewaySettings(reload_interval=0, sse_keepalive_interval=0.2)
 MILESTONES = "subscription M($o: ID!) { milestones(orderId: $o) { seq type order { id total } } }"
 EVENT_STREAM = {"accept": "text/event-stream"}
+# A GET needs a header that proves a CSRF preflight, as fetch-based SSE clients can send.
+GET_EVENT_STREAM = {**EVENT_STREAM, **PREFLIGHTED}
 SOON = 5.0
 
 
@@ -142,7 +145,7 @@ def test_a_failing_source_ends_the_stream_with_its_errors(
 
 def test_get_streams_a_subscription(client: httpx.Client, federation: Federation) -> None:
     params = {"query": MILESTONES, "variables": json.dumps({"o": "o-4"})}
-    with client.stream("GET", "/graphql", params=params, headers=EVENT_STREAM) as response:
+    with client.stream("GET", "/graphql", params=params, headers=GET_EVENT_STREAM) as response:
         assert response.status_code == 200
         events = Events(response)
         subscribed(federation, "o-4")
@@ -228,7 +231,11 @@ def test_an_invalid_operation_is_reported_on_the_stream(
             400,
             "not valid JSON",
         ),
-        ({"content": b"query=x", "headers": {"content-type": "text/plain"}}, 415, "Content-Type"),
+        (
+            {"content": b"query=x", "headers": {"content-type": "text/plain", **PREFLIGHTED}},
+            415,
+            "Content-Type",
+        ),
         ({"json": {"query": MILESTONES, "variables": [1]}}, 400, "Variables must be"),
         ({"json": {"variables": {}}}, 400, "Must provide query string."),
     ],
@@ -252,7 +259,7 @@ def test_get_refuses_a_mutation_and_publishes_nothing(
         events = Events(listening)
         subscribed(federation, "o-10")
         params = {"query": 'mutation { publish(orderId: "o-10", seq: 1) { seq } }'}
-        response = client.get("/graphql", params=params, headers=EVENT_STREAM)
+        response = client.get("/graphql", params=params, headers=GET_EVENT_STREAM)
         assert response.status_code == 405
         assert response.headers["allow"] == "POST"
         assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"

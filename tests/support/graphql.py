@@ -12,6 +12,7 @@ import httpx
 from crossdock.settings import FaultSettings
 
 __all__ = [
+    "PREFLIGHTED",
     "SetFaults",
     "data",
     "entities",
@@ -21,6 +22,10 @@ __all__ = [
     "route_counts",
     "system_requests",
 ]
+
+# What a browser client sends with a GET (Apollo Client: ``apollo-require-preflight``), so
+# that the gateway's CSRF prevention lets it through, as it lets any client that sends it.
+PREFLIGHTED = {"apollo-require-preflight": "true"}
 
 SetFaults = Callable[..., None]
 """A ``*_faults`` fixture: sets fault settings (keyword arguments) on a shared system."""

@@ -34,7 +34,10 @@ def serve_on(app: ASGIApp, sock: socket.socket) -> Iterator[str]:
     """Serve ``app`` on the bound ``sock`` (for a URL that must be known before the app
     starts: another service is told it first); yield its base URL."""
     host, port = sock.getsockname()[:2]
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", ws="websockets-sansio")
+    # ``proxy_headers=False`` as crossdock.runner serves: the app sees the real peer.
+    config = uvicorn.Config(
+        app, log_level="warning", lifespan="on", ws="websockets-sansio", proxy_headers=False
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

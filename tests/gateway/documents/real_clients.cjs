@@ -47,6 +47,9 @@ async function urql(query, variables) {
     url,
     fetch: recordingFetch(requests),
     preferGetMethod: false,
+    // urql's GETs carry no content type: behind CSRF prevention (as behind Apollo Router)
+    // an app configures the preflight header.
+    fetchOptions: { headers: { "apollo-require-preflight": "true" } },
     requestPolicy: "network-only",
     exchanges: [
       persistedExchange({ preferGetForPersistedQueries: true, generateHash: async (q) => sha256(q) }),

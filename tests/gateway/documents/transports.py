@@ -17,6 +17,8 @@ import httpx
 from websockets.sync.client import connect
 from websockets.typing import Subprotocol
 
+from tests.support.graphql import PREFLIGHTED
+
 __all__ = ["TRANSPORTS", "Observed", "get_params", "over_get", "over_post", "over_sse", "over_ws"]
 
 # How long any one exchange may take on a loaded machine.
@@ -63,7 +65,9 @@ def over_post(url: str, body: dict[str, Any]) -> Observed:
 
 
 def over_get(url: str, body: dict[str, Any]) -> Observed:
-    response = httpx.get(f"{url}/graphql", params=get_params(body), timeout=SOON)
+    response = httpx.get(
+        f"{url}/graphql", params=get_params(body), headers=PREFLIGHTED, timeout=SOON
+    )
     return Observed(response.status_code, [response.json()], dict(response.headers))
 
 
@@ -73,7 +77,7 @@ def over_sse(
     """``Accept: text/event-stream``; every ``next`` until ``complete`` (or the first
     ``events`` of them, for a subscription that does not end). GET sends ``body`` as
     parameters, as an ``EventSource`` would."""
-    headers = {"accept": "text/event-stream"}
+    headers = {"accept": "text/event-stream", **PREFLIGHTED}
     options: dict[str, Any] = {"params": get_params(body)} if method == "GET" else {"json": body}
     with httpx.stream(
         method, f"{url}/graphql", headers=headers, timeout=SOON, **options

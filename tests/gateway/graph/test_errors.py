@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from tests.gateway.graph.conftest import MAX_ALIASES, MAX_BODY_BYTES, MAX_DEPTH, MAX_TOKENS
+from tests.support.graphql import PREFLIGHTED
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 ORDER = "query ($id: ID!) { order(id: $id) { number } }"
@@ -176,7 +177,12 @@ def oversize_chunks() -> Iterator[bytes]:
             415,
             id="wrong-content-type",
         ),
-        pytest.param("POST", {"content": b"query={ __typename }"}, 415, id="no-content-type"),
+        pytest.param(
+            "POST",
+            {"content": b"query={ __typename }", "headers": PREFLIGHTED},
+            415,
+            id="no-content-type",
+        ),
         pytest.param(
             "POST",
             {"json": {"query": "{ __typename }", "padding": "x" * MAX_BODY_BYTES}},
@@ -190,15 +196,18 @@ def oversize_chunks() -> Iterator[bytes]:
             id="oversize-chunked-body",
         ),
         pytest.param(
-            "GET", {"params": {"query": "mutation { __typename }"}}, 405, id="get-mutation"
+            "GET",
+            {"params": {"query": "mutation { __typename }"}, "headers": PREFLIGHTED},
+            405,
+            id="get-mutation",
         ),
         pytest.param(
             "GET",
-            {"params": {"query": ORDER, "variables": "{nope"}},
+            {"params": {"query": ORDER, "variables": "{nope"}, "headers": PREFLIGHTED},
             400,
             id="get-variables-not-json",
         ),
-        pytest.param("GET", {}, 400, id="get-without-query"),
+        pytest.param("GET", {"headers": PREFLIGHTED}, 400, id="get-without-query"),
     ],
 )
 def test_bad_http_requests(
@@ -217,6 +226,6 @@ def test_get_mutation_is_refused_for_modern_clients_too(graph_gateway_url: str) 
     response = httpx.get(
         f"{graph_gateway_url}/graphql",
         params={"query": "mutation M { __typename }", "operationName": "M"},
-        headers={"accept": GRAPHQL_RESPONSE},
+        headers={"accept": GRAPHQL_RESPONSE, **PREFLIGHTED},
     )
     assert response.status_code == 405

@@ -10,6 +10,7 @@ from tests.support.e2e import (
     assert_order_matches_world,
     shipped_order_with_open_case,
 )
+from tests.support.graphql import PREFLIGHTED
 
 
 def post(url: str, body: object) -> httpx.Response:
@@ -58,6 +59,7 @@ def test_get_serves_the_same_order(graph_gateway_url: str, world: World) -> None
     got = httpx.get(
         f"{graph_gateway_url}/graphql",
         params={"query": E2E_QUERY, "variables": f'{{"id": "{order.id}"}}'},
+        headers=PREFLIGHTED,
         timeout=30,
     )
     assert got.status_code == 200

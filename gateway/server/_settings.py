@@ -2,12 +2,35 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema
 
 from gateway.executor import TransportSettings
 from gateway.limits import Limits
 
-__all__ = ["GatewaySettings"]
+__all__ = ["GatewaySettings", "RedisUrl"]
+
+
+def _redis_url(url: str) -> str:
+    """A URL redis-py's client takes, checked by redis-py's own parser, so that a bad one is
+    refused at start rather than on the first request that needs Redis."""
+    from redis.connection import parse_url
+
+    # A ValueError says what is wrong (the scheme, the port, an option); redis-py leaves the
+    # function unannotated.
+    parsed = parse_url(url)  # type: ignore[no-untyped-call]
+    if url.startswith("unix:") and not parsed.get("path"):
+        raise ValueError("a unix:// URL needs the path of the socket, e.g. unix:///run/redis.sock")
+    return url
+
+
+RedisUrl = Annotated[
+    str,
+    AfterValidator(_redis_url),
+    WithJsonSchema({"type": "string", "pattern": "^(redis|rediss|unix)://"}),
+]
+"""A Redis URL: ``redis://``, ``rediss://`` (TLS) or ``unix://``, as redis-py reads it."""
 
 
 class GatewaySettings(BaseModel):
@@ -15,7 +38,7 @@ class GatewaySettings(BaseModel):
 
     # Where several gateway processes share state (persisted queries, rate-limit buckets):
     # Redis at this URL, every key under ``redis_prefix``; each process's memory when unset.
-    redis_url: str | None = None
+    redis_url: RedisUrl | None = None
     redis_prefix: str = "crossdock:gateway:"
     max_body_bytes: int | None = Field(default=1_000_000, gt=0)
     max_depth: int | None = Field(default=32, gt=0)

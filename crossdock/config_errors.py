@@ -1,0 +1,168 @@
+"""What is wrong with a configuration, one :class:`Problem` per bad value, file or variable.
+
+``ConfigurationError`` carries the problems; the command line prints each on one line and
+exits with status 2, never with a traceback. The problems are made here from what pydantic
+and pydantic-settings raise, generically by the path of the value, so a setting another
+component adds tomorrow is reported by its key without a line of code here.
+
+::
+
+    ConfigurationError
+     ├─ a config file that is missing, unreadable or not TOML (with its line and column)
+     ├─ a key of the file that names no setting
+     ├─ a value that does not validate (pydantic's ValidationError, by path)
+     ├─ an environment value that should be JSON and is not (pydantic-settings' SettingsError)
+     └─ a start-up check of a valid value (a data dir that cannot be created, …)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, get_origin
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from crossdock.config_keys import (
+    NOT_A_KEY,
+    KeyPath,
+    annotation_at,
+    canonical_key,
+    child_annotation,
+    dotted,
+    environment_key,
+    is_json_in_environment,
+    settings_model,
+)
+
+__all__ = [
+    "ConfigurationError",
+    "Origin",
+    "Problem",
+    "environment_problems",
+    "validation_problems",
+]
+
+Origin = Callable[[KeyPath], "str | None"]
+"""Where the value at a key came from (``--port``, ``CROSSDOCK_PORTS__GATEWAY``,
+``crossdock.toml:3``), or None for a default."""
+
+_NUMBER = re.compile(r"[-+]?\d+(\.\d*)?([eE][-+]?\d+)?")
+
+# JSON as the environment takes it, per kind of value, for the hint after a JSON error.
+_JSON_EXAMPLES = {
+    "list": """'["a", "b"]'""",
+    "dict": """'{"key": "value"}'""",
+    "model": """'{"setting": 1}'""",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong: the setting (``key``, dotted) or file it concerns, where the value
+    came from, and what is wrong with it, in words a user can act on."""
+
+    key: str
+    message: str
+    origin: str | None = None
+
+    def __str__(self) -> str:
+        if self.key and self.origin:
+            where = f"{self.key} ({self.origin})"
+        else:
+            where = self.key or self.origin or ""
+        # One line, whatever a library's message holds: a log reader sees the whole problem.
+        message = " ".join(self.message.split())
+        return f"{where}: {message}" if where else message
+
+
+class ConfigurationError(Exception):
+    """The configuration cannot be used; ``problems`` says why, one line each."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("; ".join(str(p) for p in self.problems))
+
+
+def _message(error: ErrorDetails) -> str:
+    message = error["msg"]
+    # pydantic prefixes what a validator raised; the key already says it is about a value.
+    for prefix in ("Value error, ", "Assertion failed, "):
+        message = message.removeprefix(prefix)
+    value = error.get("input")
+    # Numbers are echoed (a port of 99999 is plain to see), whether written as numbers (flags,
+    # the file) or as text (the environment); other text is not, since it may be a secret or
+    # a URL with a password in it.
+    if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+        message = f"{message}, got {value.strip()}"
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        message = f"{message}, got {json.dumps(value)}"
+    return message
+
+
+def _setting_key(model: type[BaseModel], loc: tuple[int | str, ...]) -> KeyPath:
+    """The longest start of ``loc`` that names a setting: what follows names pydantic's
+    internals (the member of a union tried, a validator), not a key a user wrote."""
+    annotation: Any = model
+    path: KeyPath = ()
+    for part in loc:
+        key = canonical_key(annotation, part)
+        annotation = child_annotation(annotation, key)
+        if annotation is NOT_A_KEY:
+            break
+        path = (*path, key)
+    return path
+
+
+def validation_problems(
+    model: type[BaseModel], error: ValidationError, origin: Origin
+) -> list[Problem]:
+    """One problem per setting ``error`` finds fault with; the messages of several members
+    of a union tried for one value are joined, as they are one problem with it."""
+    grouped: dict[KeyPath, list[str]] = {}
+    for details in error.errors():
+        messages = grouped.setdefault(_setting_key(model, details["loc"]), [])
+        message = _message(details)
+        if message not in messages:
+            messages.append(message)
+    return [
+        Problem(dotted(path) or "settings", "; or ".join(messages), origin(path))
+        for path, messages in grouped.items()
+    ]
+
+
+def environment_problems(
+    model: type[BaseModel],
+    environ: Mapping[str, str],
+    *,
+    prefix: str,
+    delimiter: str,
+) -> Iterator[Problem]:
+    """The environment variables pydantic-settings cannot read: values of lists, dictionaries
+    and tables, which it takes as JSON only, that are not JSON."""
+    for variable, value in sorted(environ.items()):
+        path = environment_key(model, prefix, delimiter, variable)
+        if path is None or not value:
+            continue
+        annotation = annotation_at(model, path)
+        if not is_json_in_environment(annotation):
+            continue
+        try:
+            json.loads(value)
+        except json.JSONDecodeError as decode_error:
+            kind = _kind(annotation)
+            yield Problem(
+                dotted(path),
+                f"not JSON ({decode_error.msg} at column {decode_error.colno}); the "
+                f"environment takes a {kind} as JSON, e.g. {variable}={_JSON_EXAMPLES[kind]}",
+                variable,
+            )
+
+
+def _kind(annotation: Any) -> str:
+    if settings_model(annotation) is not None:
+        return "model"
+    return "dict" if (get_origin(annotation) or annotation) is dict else "list"

@@ -109,7 +109,7 @@ class WmsLifecycle(WmsLifecycleSettings):
 
 
 COMPOSED_DEFAULTS: Mapping[KeyPath, str] = {
-    ("gateway", "redis_url"): "redis_url",
+    ("gateway", "redis_url"): "the graph's redis_url (REDIS_URL)",
     ("gateway", "redis_prefix"): 'cache_prefix + "gateway:"',
 }
 """Settings whose default is composed from others by :class:`Settings` (what they default

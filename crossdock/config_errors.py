@@ -52,13 +52,6 @@ Origin = Callable[[KeyPath], "str | None"]
 
 _NUMBER = re.compile(r"[-+]?\d+(\.\d*)?([eE][-+]?\d+)?")
 
-# JSON as the environment takes it, per kind of value, for the hint after a JSON error.
-_JSON_EXAMPLES = {
-    "list": """'["a", "b"]'""",
-    "dict": """'{"key": "value"}'""",
-    "model": """'{"setting": 1}'""",
-}
-
 
 @dataclass(frozen=True, slots=True)
 class Problem:
@@ -97,10 +90,12 @@ def _message(error: ErrorDetails) -> str:
     # the file) or as text (the environment); other text is not, since it may be a secret or
     # a URL with a password in it.
     if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
-        message = f"{message}, got {value.strip()}"
+        shown = value.strip()
     elif isinstance(value, int | float) and not isinstance(value, bool):
-        message = f"{message}, got {json.dumps(value)}"
-    return message
+        shown = json.dumps(value)
+    else:
+        return message
+    return f"{message}: {shown}" if " got " in message else f"{message}, got {shown}"
 
 
 def _setting_key(model: type[BaseModel], loc: tuple[int | str, ...]) -> KeyPath:
@@ -153,16 +148,26 @@ def environment_problems(
         try:
             json.loads(value)
         except json.JSONDecodeError as decode_error:
-            kind = _kind(annotation)
+            kind, example = _json_example(annotation)
             yield Problem(
                 dotted(path),
                 f"not JSON ({decode_error.msg} at column {decode_error.colno}); the "
-                f"environment takes a {kind} as JSON, e.g. {variable}={_JSON_EXAMPLES[kind]}",
+                f"environment takes {kind} as JSON, e.g. {variable}='{example}'",
                 variable,
             )
 
 
-def _kind(annotation: Any) -> str:
-    if settings_model(annotation) is not None:
-        return "model"
-    return "dict" if (get_origin(annotation) or annotation) is dict else "list"
+def _json_example(annotation: Any) -> tuple[str, str]:
+    """What kind of value a setting holds, and an example of it in JSON: for a table, its
+    first setting at its default."""
+    model = settings_model(annotation)
+    if model is not None:
+        name, field = next(iter(model.model_fields.items()))
+        default = field.get_default(call_default_factory=True)
+        try:
+            return "a table", json.dumps({name: default})
+        except TypeError:  # a default JSON cannot write; the key is what the example shows
+            return "a table", json.dumps({name: 1})
+    if (get_origin(annotation) or annotation) is dict:
+        return "a table", '{"key": "value"}'
+    return "a list", '["a", "b"]'

@@ -30,6 +30,7 @@ __all__ = [
     "environment_key",
     "environment_names",
     "is_json_in_environment",
+    "setting_keys",
     "settings_model",
     "unknown_keys",
 ]
@@ -121,6 +122,16 @@ def annotation_at(annotation: Any, path: KeyPath) -> Any:
         if annotation is NOT_A_KEY:
             break
     return annotation
+
+
+def setting_keys(model: type[BaseModel], path: KeyPath = ()) -> Iterator[KeyPath]:
+    """Every setting under ``model``, in the order the models define them: each table and
+    the settings in it."""
+    for name, field in model.model_fields.items():
+        yield (*path, name)
+        inner = settings_model(field.annotation)
+        if inner is not None:
+            yield from setting_keys(inner, (*path, name))
 
 
 @dataclass(frozen=True, slots=True)

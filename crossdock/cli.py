@@ -53,26 +53,8 @@ def _settings_with_data_dir(args: argparse.Namespace, *flags: Flag) -> Settings:
     one that cannot be created is a problem with ``data_dir`` now, not a traceback later."""
     configuration = _configuration(args, *flags)
     settings = configuration.load()
-    ensure_data_dir(configuration, settings)
+    configuration.ensure_data_dir(settings)
     return settings
-
-
-def ensure_data_dir(configuration: Configuration, settings: Settings) -> None:
-    """Create ``settings.data_dir`` if needed; raise :class:`ConfigurationError` if it cannot
-    be created or written to."""
-    path = settings.data_dir
-    if path.exists() and not path.is_dir():
-        message = f"{path} is not a directory"
-    else:
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-            probe = path / ".crossdock-write-probe"
-            probe.touch()
-            probe.unlink()
-            return
-        except OSError as error:
-            message = f"cannot create or write to {path}: {error.strerror or error}"
-    raise ConfigurationError([configuration.problem(("data_dir",), message)])
 
 
 def _is_loopback(host: str) -> bool:
@@ -169,7 +151,7 @@ def _cmd_subgraph(args: argparse.Namespace) -> int:
     configuration = _configuration(args, *flags)
     settings = configuration.load()
     if args.name == "orders" and not settings.redis_url:
-        ensure_data_dir(configuration, settings)
+        configuration.ensure_data_dir(settings)
     if args.name == "wms":  # it holds the webhook intake
         _warn_about_default_secret(settings)
     app = create_subgraph_app(args.name, settings.subgraphs)
@@ -186,16 +168,20 @@ def _cmd_gateway(args: argparse.Namespace) -> int:
     supergraph: Path = args.supergraph
     try:
         supergraph.read_text(encoding="utf-8")
-        app = create_gateway_app(supergraph, settings.gateway)
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
         raise ConfigurationError(
             [Problem("--supergraph", f"cannot read {supergraph}: {reason or error}")]
         ) from None
+    try:
+        app = create_gateway_app(supergraph, settings.gateway)
     except SupergraphError as error:
         raise ConfigurationError(
             [Problem("--supergraph", f"cannot serve {supergraph}: {error}")]
         ) from None
+    except OSError as error:  # a file the gateway reads beside the supergraph
+        print(f"crossdock gateway: cannot start: {error}", file=sys.stderr)
+        return 1
     service = Service("gateway", app, settings.host, settings.ports.gateway, path="/graphql")
     return _run([service], f"gateway on {service.url}")
 

@@ -10,6 +10,7 @@ found at once and each bad value traced to where it was written.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,3 +157,19 @@ class Configuration:
     def problem(self, key: KeyPath, message: str) -> Problem:
         """A problem with the value at ``key`` that a start-up check found."""
         return Problem(dotted(key), message, self.origin(key))
+
+    def ensure_data_dir(self, settings: Settings) -> None:
+        """Create ``settings.data_dir`` if needed, for a command that keeps files there; one
+        that cannot be created or written to is a problem of ``data_dir`` now, not a
+        traceback from deep inside later."""
+        path = settings.data_dir
+        if path.exists() and not path.is_dir():
+            raise ConfigurationError([self.problem(("data_dir",), f"{path} is not a directory")])
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            # A file of its own, so that processes starting together do not trip on each other.
+            with tempfile.TemporaryFile(dir=path):
+                pass
+        except OSError as error:
+            message = f"cannot create or write to {path}: {error.strerror or error}"
+            raise ConfigurationError([self.problem(("data_dir",), message)]) from None

@@ -50,6 +50,7 @@ Origin = Callable[[KeyPath], "str | None"]
 """Where the value at a key came from (``--port``, ``CROSSDOCK_PORTS__GATEWAY``,
 ``crossdock.toml:3``), or None for a default."""
 
+_SECRET_WORDS = {"secret", "password", "token", "key", "keys", "credentials"}
 _NUMBER = re.compile(r"[-+]?\d+(\.\d*)?([eE][-+]?\d+)?")
 
 
@@ -80,22 +81,42 @@ class ConfigurationError(Exception):
         super().__init__("; ".join(str(p) for p in self.problems))
 
 
+def _secret(key: KeyPath) -> bool:
+    """Whether a setting's name says its value is a secret."""
+    words = {w for part in key if isinstance(part, str) for w in part.lower().split("_")}
+    return not words.isdisjoint(_SECRET_WORDS)
+
+
 def _message(error: ErrorDetails) -> str:
     message = error["msg"]
     # pydantic prefixes what a validator raised; the key already says it is about a value.
     for prefix in ("Value error, ", "Assertion failed, "):
         message = message.removeprefix(prefix)
+    return message
+
+
+def _shown(error: ErrorDetails, key: KeyPath) -> str | None:
+    """The value at fault as a message may show it: numbers are (a port of 99999 is plain to
+    see), whether written as numbers (flags, the file) or as text (the environment), unless
+    the setting is a secret; other text is not, since it may be a secret or a URL with a
+    password in it."""
     value = error.get("input")
-    # Numbers are echoed (a port of 99999 is plain to see), whether written as numbers (flags,
-    # the file) or as text (the environment); other text is not, since it may be a secret or
-    # a URL with a password in it.
+    if _secret(key):
+        return None
     if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
-        shown = value.strip()
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        shown = json.dumps(value)
-    else:
-        return message
-    return f"{message}: {shown}" if " got " in message else f"{message}, got {shown}"
+        return value.strip()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return json.dumps(value)
+    return None
+
+
+def _with_value(messages: list[str], shown: str | None) -> str:
+    text = "; or ".join(messages)
+    if shown is None:
+        return text
+    if len(messages) == 1 and " got " not in text:
+        return f"{text}, got {shown}"
+    return f"{text} (value: {shown})"
 
 
 def _setting_key(model: type[BaseModel], loc: tuple[int | str, ...]) -> KeyPath:
@@ -117,15 +138,16 @@ def validation_problems(
 ) -> list[Problem]:
     """One problem per setting ``error`` finds fault with; the messages of several members
     of a union tried for one value are joined, as they are one problem with it."""
-    grouped: dict[KeyPath, list[str]] = {}
+    grouped: dict[KeyPath, tuple[list[str], str | None]] = {}
     for details in error.errors():
-        messages = grouped.setdefault(_setting_key(model, details["loc"]), [])
+        key = _setting_key(model, details["loc"])
+        messages = grouped.setdefault(key, ([], _shown(details, key)))[0]
         message = _message(details)
         if message not in messages:
             messages.append(message)
     return [
-        Problem(dotted(path) or "settings", "; or ".join(messages), origin(path))
-        for path, messages in grouped.items()
+        Problem(dotted(path) or "settings", _with_value(messages, shown), origin(path))
+        for path, (messages, shown) in grouped.items()
     ]
 
 

@@ -247,7 +247,7 @@ def test_several_problems_are_one_line_each(tmp_path: Path) -> None:
         "crossdock: invalid configuration: ports.crm_system (--port): Input should be greater "
         "than or equal to 1, got 0",
         "crossdock: invalid configuration: seed (crossdock.toml:1): Input should be a valid "
-        "integer, got a number with a fractional part: 1.5",
+        "integer, got a number with a fractional part (value: 1.5)",
         "crossdock: invalid configuration: system_max_retries (CROSSDOCK_SYSTEM_MAX_RETRIES): "
         "Input should be greater than or equal to 0, got -2",
     ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import pytest
-from pydantic import BaseModel, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from crossdock.config_errors import Problem, environment_problems, validation_problems
 from crossdock.config_keys import KeyPath, dotted
@@ -29,6 +29,7 @@ class Limit(BaseModel):
 
 class Front(BaseModel):
     cors: Cors = Cors()
+    signing_secret: str = Field(default="", min_length=16)
     per_operation: dict[str, Limit] = {}
     timeouts: list[float] = []
     size: int | list[int] = 0
@@ -69,6 +70,18 @@ def test_the_members_of_a_union_tried_are_one_problem() -> None:
     assert problems({"front": {"size": "big"}}) == [
         "front.size (from front.size): Input should be a valid integer, unable to parse string "
         "as an integer; or Input should be a valid list"
+    ]
+
+
+def test_numbers_are_shown_but_not_secrets() -> None:
+    found = problems({"front": {"size": 1.5, "signing_secret": "1234", "timeouts": ["-x"]}})
+    assert found == [
+        "front.signing_secret (from front.signing_secret): String should have at least 16 "
+        "characters",
+        "front.timeouts[0] (from front.timeouts[0]): Input should be a valid number, unable to "
+        "parse string as a number",
+        "front.size (from front.size): Input should be a valid integer, got a number with a "
+        "fractional part; or Input should be a valid list (value: 1.5)",
     ]
 
 

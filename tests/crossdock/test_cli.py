@@ -52,7 +52,9 @@ def free_port() -> int:
         return port
 
 
-@pytest.mark.parametrize("subcommand", ["up", "seed", "system", "subgraph", "gateway", "compose"])
+@pytest.mark.parametrize(
+    "subcommand", ["up", "seed", "system", "subgraph", "gateway", "compose", "config"]
+)
 def test_every_subcommand_has_help(subcommand: str) -> None:
     result = run(subcommand, "--help")
     assert result.returncode == 0, result.stderr

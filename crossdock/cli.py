@@ -9,9 +9,9 @@ import ipaddress
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
-from pydantic import ValidationError
-
+from crossdock.configuration import Configuration, ConfigurationError, Flag, Problem
 from crossdock.files import write_atomically
 from crossdock.runner import Service
 from crossdock.settings import SYSTEM_NAMES, Settings, SystemName, WmsLifecycle
@@ -20,14 +20,41 @@ from subgraphs.apps import SUBGRAPH_NAMES
 __all__ = ["main"]
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    overrides: dict[str, object] = {}
+class _Parser(argparse.ArgumentParser):
+    """Arguments that do not parse are one line (and status 2), like every other bad input;
+    the usage is one ``--help`` away."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _configuration(args: argparse.Namespace, *flags: Flag) -> Configuration:
+    """Where this command's settings come from: its flags (``--data-dir``, ``--seed`` and
+    ``flags``) over the environment over the config file."""
+    given = list(flags)
     if getattr(args, "data_dir", None):
-        overrides["data_dir"] = args.data_dir
+        given.append(Flag(("data_dir",), "--data-dir", args.data_dir))
     if getattr(args, "seed", None) is not None:
-        overrides["seed"] = args.seed
-    # Keyword arguments take precedence over the environment and are validated like it.
-    return Settings(**overrides)  # type: ignore[arg-type]
+        given.append(Flag(("seed",), "--seed", args.seed))
+    return Configuration(args.config, given)
+
+
+def _port_flag(args: argparse.Namespace, port: str) -> tuple[Flag, ...]:
+    """``--port`` as the setting it overrides, ``ports.<port>``, validated like it."""
+    return () if args.port is None else (Flag(("ports", port), "--port", args.port),)
+
+
+def _settings(args: argparse.Namespace, *flags: Flag) -> Settings:
+    return _configuration(args, *flags).load()
+
+
+def _settings_with_data_dir(args: argparse.Namespace, *flags: Flag) -> Settings:
+    """The settings of a command that keeps files in the data dir, which exists afterwards:
+    one that cannot be created is a problem with ``data_dir`` now, not a traceback later."""
+    configuration = _configuration(args, *flags)
+    settings = configuration.load()
+    configuration.ensure_data_dir(settings)
+    return settings
 
 
 def _is_loopback(host: str) -> bool:
@@ -78,7 +105,7 @@ def _run(services: list[Service], on_started: str, data_dir: Path | None = None)
 def _cmd_seed(args: argparse.Namespace) -> int:
     from crossdock.stack import seed
 
-    settings = _settings(args)
+    settings = _settings_with_data_dir(args)
     report = seed(settings, reset=args.reset)
     print(report)
     return 0
@@ -89,7 +116,7 @@ def _cmd_up(args: argparse.Namespace) -> int:
     from gateway.composition import CompositionFailed
     from gateway.documents import PersistedQueriesError
 
-    settings = _settings(args)
+    settings = _settings_with_data_dir(args)
     _warn_about_default_secret(settings)
     try:
         stack = build_stack(settings)
@@ -97,8 +124,7 @@ def _cmd_up(args: argparse.Namespace) -> int:
         print(failure, file=sys.stderr)
         return 1
     except PersistedQueriesError as error:
-        print(f"crossdock up: {error}", file=sys.stderr)
-        return 1
+        raise ConfigurationError([Problem("gateway.persisted_queries", str(error))]) from None
     print(stack.seed_report, flush=True)
     print(f"supergraph composed into {stack.supergraph_path}", flush=True)
     lines = ["crossdock is up:"] + [f"  {s.name:<16} {s.url}" for s in stack.services]
@@ -110,25 +136,29 @@ def _cmd_system(args: argparse.Namespace) -> int:
     from crossdock.stack import seed
     from systems.apps import create_system_app
 
-    settings = _settings(args)
     name: SystemName = args.name
+    settings = _settings_with_data_dir(args, *_port_flag(args, f"{name}_system"))
     if name == "wms":
         _warn_about_default_secret(settings)
     seed(settings, reset=False)
-    port = settings.system_port(name) if args.port is None else args.port
     app = create_system_app(name, settings.systems)
-    service = Service(f"{name} system", app, settings.host, port)
+    service = Service(f"{name} system", app, settings.host, settings.system_port(name))
     return _run([service], f"{service.name} on {service.url}", settings.data_dir)
 
 
 def _cmd_subgraph(args: argparse.Namespace) -> int:
     from subgraphs.apps import create_subgraph_app
 
-    settings = _settings(args)
+    flags = _port_flag(args, f"{args.name}_subgraph")
+    # The orders subgraph keeps its workflow journal in the data dir when there is no Redis.
+    configuration = _configuration(args, *flags)
+    settings = configuration.load()
+    if args.name == "orders" and not settings.redis_url:
+        configuration.ensure_data_dir(settings)
     if args.name == "wms":  # it holds the webhook intake
         _warn_about_default_secret(settings)
-    port = settings.ports.subgraph(args.name) if args.port is None else args.port
     app = create_subgraph_app(args.name, settings.subgraphs)
+    port = settings.ports.subgraph(args.name)
     service = Service(f"{args.name} subgraph", app, settings.host, port, path="/graphql")
     return _run([service], f"{service.name} on {service.url}")
 
@@ -138,17 +168,27 @@ def _cmd_gateway(args: argparse.Namespace) -> int:
     from gateway.server import create_gateway_app
     from gateway.supergraph import SupergraphError
 
-    settings = _settings(args)
+    settings = _settings(args, *_port_flag(args, "gateway"))
+    supergraph: Path = args.supergraph
     try:
-        app = create_gateway_app(args.supergraph, settings.gateway)
-    except (OSError, SupergraphError) as error:
-        print(f"crossdock gateway: cannot serve {args.supergraph}: {error}", file=sys.stderr)
+        supergraph.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+        raise ConfigurationError(
+            [Problem("--supergraph", f"cannot read {supergraph}: {reason or error}")]
+        ) from None
+    try:
+        app = create_gateway_app(supergraph, settings.gateway)
+    except SupergraphError as error:
+        raise ConfigurationError(
+            [Problem("--supergraph", f"cannot serve {supergraph}: {error}")]
+        ) from None
+    except OSError as error:  # a file the gateway reads beside the supergraph
+        print(f"crossdock gateway: cannot start: {error}", file=sys.stderr)
         return 1
     except PersistedQueriesError as error:
-        print(f"crossdock gateway: {error}", file=sys.stderr)
-        return 1
-    port = settings.ports.gateway if args.port is None else args.port
-    service = Service("gateway", app, settings.host, port, path="/graphql")
+        raise ConfigurationError([Problem("gateway.persisted_queries", str(error))]) from None
+    service = Service("gateway", app, settings.host, settings.ports.gateway, path="/graphql")
     return _run([service], f"gateway on {service.url}")
 
 
@@ -194,39 +234,55 @@ def _cmd_compose(args: argparse.Namespace) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="crossdock",
         description="One GraphQL graph over a distributor's ERP, CRM and WMS.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # Every command that reads settings reads them from a config file too.
+    config = _Parser(add_help=False)
+    config.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="the config file (TOML; default: $CROSSDOCK_CONFIG, else ./crossdock.toml if it "
+        "exists); the environment and flags override it",
+    )
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--data-dir", help="where the systems keep their SQLite files")
         p.add_argument("--seed", type=int, help="seed number of the demo data")
 
-    up = sub.add_parser("up", help="run the systems, subgraphs and gateway in one process")
+    up = sub.add_parser(
+        "up", parents=[config], help="run the systems, subgraphs and gateway in one process"
+    )
     common(up)
     up.set_defaults(func=_cmd_up)
 
-    seed = sub.add_parser("seed", help="create the demo data of the reference systems")
+    seed = sub.add_parser(
+        "seed", parents=[config], help="create the demo data of the reference systems"
+    )
     common(seed)
     seed.add_argument("--reset", action="store_true", help="drop existing data and reseed")
     seed.set_defaults(func=_cmd_seed)
 
-    system = sub.add_parser("system", help="run one reference system (crm, erp or wms)")
+    system = sub.add_parser(
+        "system", parents=[config], help="run one reference system (crm, erp or wms)"
+    )
     common(system)
     system.add_argument("name", choices=SYSTEM_NAMES)
-    system.add_argument("--port", type=int)
+    system.add_argument("--port", type=int, help="default: ports.<name>_system")
     system.set_defaults(func=_cmd_system)
 
     gateway = sub.add_parser(
         "gateway",
+        parents=[config],
         help="serve a supergraph file (Apollo format) as a federation gateway",
         description="Serve any Apollo Federation supergraph; subgraph URLs come from "
         "join__Graph, and a change of the file is picked up without a restart.",
     )
     gateway.add_argument("--supergraph", type=Path, required=True, help="the supergraph SDL file")
-    gateway.add_argument("--port", type=int, help="default 4000")
+    gateway.add_argument("--port", type=int, help="default: ports.gateway (4000)")
     gateway.set_defaults(func=_cmd_gateway)
 
     compose = sub.add_parser(
@@ -244,15 +300,19 @@ def _parser() -> argparse.ArgumentParser:
     compose.add_argument("--out", type=Path, help="where to write the supergraph (default stdout)")
     compose.set_defaults(func=_cmd_compose)
 
-    subgraph = sub.add_parser("subgraph", help="run one subgraph (crm, erp, wms or orders)")
+    subgraph = sub.add_parser(
+        "subgraph", parents=[config], help="run one subgraph (crm, erp, wms or orders)"
+    )
     common(subgraph)
     subgraph.add_argument("name", choices=SUBGRAPH_NAMES)
-    subgraph.add_argument("--port", type=int)
+    subgraph.add_argument("--port", type=int, help="default: ports.<name>_subgraph")
     subgraph.set_defaults(func=_cmd_subgraph)
 
+    from crossdock.config_cli import add_config_parser
     from events.commands import add_events_parser
 
-    add_events_parser(sub).set_defaults(func=_cmd_events)
+    add_events_parser(sub, parents=[config]).set_defaults(func=_cmd_events)
+    add_config_parser(sub)
     return parser
 
 
@@ -262,14 +322,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         code: int = args.func(args)
-    except (DataDirMismatch, DataDirBusy) as problem:
-        print(f"crossdock: {problem}", file=sys.stderr)
+    except (DataDirMismatch, DataDirBusy) as refusal:
+        print(f"crossdock: {refusal}", file=sys.stderr)
         return 1
-    except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
-        )
-        print(f"crossdock: invalid configuration: {problems}", file=sys.stderr)
+    except ConfigurationError as error:
+        for problem in error.problems:
+            print(f"crossdock: invalid configuration: {problem}", file=sys.stderr)
         return 2
     return code
 

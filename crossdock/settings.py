@@ -1,23 +1,30 @@
-"""Configuration: environment variables prefixed ``CROSSDOCK_`` (nested with ``__``) and flags.
+"""Configuration: a config file, environment variables prefixed ``CROSSDOCK_`` (nested with
+``__``) and flags, each overriding the one before (``docs/configuration.md``).
 
 Each component owns its settings record (``ConnectorSettings`` in ``connectors``,
 ``BusSettings`` in ``events``, ``SystemsSettings`` in ``systems``, ``GatewaySettings`` in
-``gateway``, …); :class:`Settings` reads the environment once and composes them. Nothing below
-this package imports it.
+``gateway``, …); :class:`Settings` reads them once and composes them. Nothing below this
+package imports it. A field's ``description`` is what ``crossdock config schema`` and the
+example file (``crossdock.example.toml``) say about it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, BaseModel, Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AfterValidator, AliasChoices, BaseModel, Field, WithJsonSchema, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from cache.factory import CacheSettings
 from connectors.settings import ConnectorSettings
 from consumers.runtime import ConsumerSettings
+from crossdock.config_file import settings_sources
+from crossdock.config_keys import KeyPath
 from events.factory import BusSettings
-from gateway.server import GatewaySettings
+from gateway.server import GatewaySettings, RedisUrl
 from resolvers.settings import OrdersSettings, WorkflowSettings
 from subgraphs.apps import SubgraphName
 from subgraphs.settings import SubgraphSettings, WebhookIntakeSettings
@@ -30,8 +37,10 @@ from systems.settings import (
 )
 
 __all__ = [
+    "COMPOSED_DEFAULTS",
     "SYSTEM_NAMES",
     "FaultSettings",
+    "HttpUrl",
     "OrdersSettings",
     "Ports",
     "Settings",
@@ -40,17 +49,35 @@ __all__ = [
 ]
 
 
+def _http_url(url: str) -> str:
+    """An absolute http(s) URL with a host, so that a typo fails at start rather than as a
+    connection error on the first request that uses it."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an http:// or https:// URL with a host")
+    parts.port  # noqa: B018 -- a ValueError for a port that is not a number or out of range
+    return url
+
+
+HttpUrl = Annotated[
+    str,
+    AfterValidator(_http_url),
+    WithJsonSchema({"type": "string", "format": "uri", "pattern": "^https?://"}),
+]
+"""An ``http://`` or ``https://`` URL with a host."""
+
+
 class Ports(BaseModel):
     """Loopback ports of every process ``crossdock up`` starts."""
 
-    gateway: int = Field(default=4000, ge=1, le=65535)
-    crm_subgraph: int = Field(default=4001, ge=1, le=65535)
-    erp_subgraph: int = Field(default=4002, ge=1, le=65535)
-    wms_subgraph: int = Field(default=4003, ge=1, le=65535)
-    orders_subgraph: int = Field(default=4004, ge=1, le=65535)
-    crm_system: int = Field(default=4101, ge=1, le=65535)
-    erp_system: int = Field(default=4102, ge=1, le=65535)
-    wms_system: int = Field(default=4103, ge=1, le=65535)
+    gateway: int = Field(default=4000, ge=1, le=65535, description="the gateway's")
+    crm_subgraph: int = Field(default=4001, ge=1, le=65535, description="the crm subgraph's")
+    erp_subgraph: int = Field(default=4002, ge=1, le=65535, description="the erp subgraph's")
+    wms_subgraph: int = Field(default=4003, ge=1, le=65535, description="the wms subgraph's")
+    orders_subgraph: int = Field(default=4004, ge=1, le=65535, description="the orders subgraph's")
+    crm_system: int = Field(default=4101, ge=1, le=65535, description="the reference CRM's")
+    erp_system: int = Field(default=4102, ge=1, le=65535, description="the reference ERP's")
+    wms_system: int = Field(default=4103, ge=1, le=65535, description="the reference WMS's")
 
     def subgraph(self, name: SubgraphName) -> int:
         """The port of subgraph ``name``."""
@@ -70,8 +97,23 @@ class WmsLifecycle(WmsLifecycleSettings):
     """The reference WMS's lifecycle and webhooks (``CROSSDOCK_WMS_LIFECYCLE__…``), plus the one
     setting of the group that the wms subgraph's intake reads beside the secret they share."""
 
-    # How old a signed timestamp the intake still accepts.
-    signature_tolerance_seconds: float = Field(default=300.0, gt=0)
+    webhook_url: HttpUrl | None = Field(
+        default=None,
+        description="where milestone webhooks go; unset: crossdock up sends them to the wms "
+        "subgraph's intake, a WMS run alone logs them and keeps them pending",
+        examples=["http://127.0.0.1:4003/webhooks/wms"],
+    )
+    signature_tolerance_seconds: float = Field(
+        default=300.0, gt=0, description="how old a signed timestamp the intake still accepts"
+    )
+
+
+COMPOSED_DEFAULTS: Mapping[KeyPath, str] = {
+    ("gateway", "redis_url"): "the graph's redis_url (REDIS_URL)",
+    ("gateway", "redis_prefix"): 'cache_prefix + "gateway:"',
+}
+"""Settings whose default is composed from others by :class:`Settings` (what they default
+to): the example file leaves them out, since a value written there would stop following."""
 
 
 class Settings(BaseSettings):
@@ -81,35 +123,94 @@ class Settings(BaseSettings):
         env_prefix="CROSSDOCK_", env_nested_delimiter="__", extra="ignore"
     )
 
-    host: str = "127.0.0.1"
+    host: str = Field(default="127.0.0.1", description="the interface every service binds")
     ports: Ports = Ports()
-    data_dir: Path = Path(".crossdock")
-    seed: int = Field(default=7, description="seed number of the deterministic demo data")
-    redis_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("CROSSDOCK_REDIS_URL", "REDIS_URL")
+    data_dir: Path = Field(
+        default=Path(".crossdock"),
+        description="where the systems keep their SQLite files, the orders subgraph its "
+        "workflow journal (without Redis) and crossdock up its composed supergraph",
     )
-    # Where the subgraphs find the systems; default: the systems' own ports on ``host``.
-    crm_url: str | None = None
-    erp_url: str | None = None
-    wms_url: str | None = None
-    crm_faults: FaultSettings = FaultSettings()
-    erp_faults: FaultSettings = FaultSettings()
-    wms_faults: FaultSettings = FaultSettings()
-    # How long a subgraph waits for its system before the field fails with SUBGRAPH_ERROR.
-    system_timeout_seconds: float = Field(default=5.0, gt=0)
-    # Bounded retries of a 429 answer; Retry-After is honoured up to this many seconds.
-    system_max_retries: int = Field(default=2, ge=0)
-    system_max_retry_after_seconds: float = Field(default=2.0, ge=0)
-    reference_cache_ttl_seconds: int = Field(default=300, gt=0)
-    # Every cache key starts with this, so several graphs (or test runs) can share one Redis.
-    cache_prefix: str = "crossdock:"
-    # Every event stream key starts with this (CROSSDOCK_EVENTS_PREFIX); unset: the dataset's
-    # own, ``event_streams_prefix``.
-    events_prefix: str | None = Field(default=None, min_length=1)
-    # Front-door limits, subgraph timeouts, caches and reloading (CROSSDOCK_GATEWAY__MAX_DEPTH…).
-    gateway: GatewaySettings = GatewaySettings()
+    seed: int = Field(default=7, description="seed number of the deterministic demo data")
+    redis_url: RedisUrl | None = Field(
+        default=None,
+        validation_alias=AliasChoices("CROSSDOCK_REDIS_URL", "REDIS_URL"),
+        description="Redis for the cache, idempotency records, workflow state, events and "
+        "the gateway's shared state (REDIS_URL in the environment); in memory when unset",
+        examples=["redis://127.0.0.1:6379/0"],
+    )
+    crm_url: HttpUrl | None = Field(
+        default=None,
+        description="where the subgraphs find the CRM; unset: its own port on host",
+        examples=["http://127.0.0.1:4101"],
+    )
+    erp_url: HttpUrl | None = Field(
+        default=None,
+        description="where the subgraphs find the ERP; unset: its own port on host",
+        examples=["http://127.0.0.1:4102"],
+    )
+    wms_url: HttpUrl | None = Field(
+        default=None,
+        description="where the subgraphs find the WMS; unset: its own port on host",
+        examples=["http://127.0.0.1:4103"],
+    )
+    crm_faults: FaultSettings = Field(
+        default=FaultSettings(), description="fault injection in the reference CRM"
+    )
+    erp_faults: FaultSettings = Field(
+        default=FaultSettings(), description="fault injection in the reference ERP"
+    )
+    wms_faults: FaultSettings = Field(
+        default=FaultSettings(), description="fault injection in the reference WMS"
+    )
+    system_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="how long a subgraph waits for its system (429 retries and their waits "
+        "included) before the field fails with SUBGRAPH_ERROR",
+    )
+    system_max_retries: int = Field(
+        default=2, ge=0, description="bounded retries of a system's 429 answer"
+    )
+    system_max_retry_after_seconds: float = Field(
+        default=2.0, ge=0, description="Retry-After is honoured up to this many seconds"
+    )
+    reference_cache_ttl_seconds: int = Field(
+        default=300,
+        gt=0,
+        description="how long reference data (products, accounts, centers, price lists) is cached",
+    )
+    cache_prefix: str = Field(
+        default="crossdock:",
+        description="every cache key starts with this, so several graphs (or test runs) can "
+        "share one Redis",
+    )
+    events_prefix: str | None = Field(
+        default=None,
+        min_length=1,
+        description='every event stream key starts with this; unset: cache_prefix + "events:'
+        "seed\" + seed, so graphs over other datasets never read each other's streams",
+        examples=["ci-run-42:events:"],
+    )
+    gateway: GatewaySettings = Field(
+        default=GatewaySettings(),
+        description="the gateway: front-door limits, subgraph timeouts, caches, reloading, "
+        "subscriptions",
+    )
     orders: OrdersSettings = OrdersSettings()
     wms_lifecycle: WmsLifecycle = WmsLifecycle()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Flags (keyword arguments) over the environment over the config file."""
+        environment = (env_settings, dotenv_settings, file_secret_settings)
+        return settings_sources(settings_cls, init_settings, environment)
 
     def system_port(self, system: SystemName) -> int:
         return self.ports.system(system)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from events.base import EventBus, EventBusUnavailable
@@ -25,15 +25,18 @@ NO_REDIS = (
 )
 
 
-def add_events_parser(sub: Any) -> argparse.ArgumentParser:
-    """Add ``events`` and its commands to the ``crossdock`` subparsers ``sub``."""
+def add_events_parser(
+    sub: Any, parents: Sequence[argparse.ArgumentParser] = ()
+) -> argparse.ArgumentParser:
+    """Add ``events`` and its commands to the ``crossdock`` subparsers ``sub``; each command
+    also takes the arguments of ``parents`` (the command line's ``--config``)."""
     parser: argparse.ArgumentParser = sub.add_parser(
         "events",
         help="inspect the event streams and replay dead letters (needs REDIS_URL)",
         description="Inspect the event backbone in Redis: streams, consumer lag, dead "
         "letters, and replay after a fix.",
     )
-    common = argparse.ArgumentParser(add_help=False)
+    common = argparse.ArgumentParser(add_help=False, parents=list(parents))
     common.add_argument(
         "--prefix",
         default=None,

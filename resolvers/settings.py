@@ -20,10 +20,14 @@ __all__ = ["OrdersSettings", "WorkflowSettings"]
 class OrdersSettings(BaseModel):
     """The workflows' policies (``CROSSDOCK_ORDERS__…``)."""
 
-    # How long an idempotency key answers its first result.
-    idempotency_retention_seconds: int = Field(default=86_400, gt=0)
-    # Centers in the order the PRIORITY allocation strategy tries them (and breaks ties).
-    center_priority: list[str] = Field(default=["ORD1", "ATL1", "EWR1", "RNO1"])
+    idempotency_retention_seconds: int = Field(
+        default=86_400, gt=0, description="how long an idempotency key answers its first result"
+    )
+    center_priority: list[str] = Field(
+        default=["ORD1", "ATL1", "EWR1", "RNO1"],
+        description="centers in the order the PRIORITY allocation strategy tries them (and "
+        "breaks ties)",
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

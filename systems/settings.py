@@ -25,12 +25,16 @@ class FaultSettings(BaseModel):
     latency_ms: int = Field(default=0, ge=0, description="added to every request")
     error_rate: float = Field(default=0.0, ge=0.0, le=1.0, description="share answered 503")
     rate_limit_per_second: float | None = Field(
-        default=None, gt=0, description="requests per second before 429 with Retry-After"
+        default=None,
+        gt=0,
+        description="requests per second before 429 with Retry-After",
+        examples=[20.0],
     )
     routes: list[str] | None = Field(
         default=None,
         description='only these routes, as /_admin/stats counts them ("POST /salesOrders"); '
         "every route when unset",
+        examples=[["POST /salesOrders"]],
     )
 
 
@@ -38,18 +42,45 @@ class WmsLifecycleSettings(BaseModel):
     """How the reference WMS moves released orders along and sends their milestone webhooks
     (``CROSSDOCK_WMS_LIFECYCLE__…``)."""
 
-    # Seconds between two steps of every released order; None: only POST /_admin/advance.
-    speed_seconds: float | None = Field(default=None, gt=0)
-    # Chance that a step which can go wrong does (delay, damage, address, short pick).
-    exception_rate: float = Field(default=0.0, ge=0.0, le=1.0)
-    # Where milestone webhooks go; None: they are logged and kept pending, never sent.
-    webhook_url: str | None = None
-    webhook_secret: str = Field(default="crossdock-dev-webhook-secret", min_length=1)
-    webhook_timeout_seconds: float = Field(default=5.0, gt=0)
-    # Exponential backoff between attempts (jittered, capped), and when to give up.
-    retry_base_seconds: float = Field(default=1.0, gt=0)
-    retry_max_seconds: float = Field(default=60.0, gt=0)
-    max_attempts: int = Field(default=12, ge=1)
+    speed_seconds: float | None = Field(
+        default=None,
+        gt=0,
+        description="seconds between two steps of every released order; unset: orders move "
+        "only on POST /_admin/advance",
+        examples=[5.0],
+    )
+    exception_rate: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=1.0,
+        description="chance that a step which can go wrong does (delay, damage, address, "
+        "short pick)",
+    )
+    webhook_url: str | None = Field(
+        default=None,
+        description="where milestone webhooks go; unset: they are logged and kept pending, "
+        "never sent",
+    )
+    webhook_secret: str = Field(
+        default="crossdock-dev-webhook-secret",
+        min_length=1,
+        description="the secret webhooks are signed with (the default is public: set your own "
+        "on anything but loopback)",
+    )
+    webhook_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="how long one webhook delivery may take"
+    )
+    retry_base_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="first wait of the exponential backoff between delivery attempts (jittered)",
+    )
+    retry_max_seconds: float = Field(
+        default=60.0, gt=0, description="longest wait between delivery attempts"
+    )
+    max_attempts: int = Field(
+        default=12, ge=1, description="delivery attempts before a webhook is given up"
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

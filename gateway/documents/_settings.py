@@ -28,23 +28,38 @@ class PersistedQuerySettings(BaseModel):
     clients registered.
     """
 
-    # Accept APQ registrations and hash-only requests; off, they are answered
-    # PERSISTED_QUERY_NOT_SUPPORTED and Apollo Client falls back to sending the text.
-    # ``trusted_documents="enforce"`` turns registration off whatever this says.
-    apq: bool = True
-    # Bytes of query text the in-memory store keeps (least recently used go first); a text
-    # over a sixteenth of it is not kept in memory (Redis still keeps it).
-    apq_cache_bytes: int = Field(default=16 << 20, gt=0)
-    # Seconds a registration lives in Redis; None: until Redis evicts it.
-    apq_ttl: float | None = Field(default=86_400.0, gt=0)
-    # Seconds Redis has to answer one command; after a failure the store uses memory only
-    # for ``apq_redis_retry_interval`` seconds, so a dead Redis costs requests nothing.
-    apq_redis_timeout: float = Field(default=0.5, gt=0)
+    apq: bool = Field(
+        default=True,
+        description="accept APQ registrations and hash-only requests; off, they are answered "
+        "PERSISTED_QUERY_NOT_SUPPORTED and Apollo Client falls back to sending the "
+        'text. trusted_documents="enforce" turns registration off whatever this says',
+    )
+    apq_cache_bytes: int = Field(
+        default=16 << 20,
+        gt=0,
+        description="bytes of query text the in-memory store keeps (least recently used go "
+        "first); a text over a sixteenth of it is not kept in memory (Redis still "
+        "keeps it)",
+    )
+    apq_ttl: float | None = Field(
+        default=86_400.0,
+        gt=0,
+        description="seconds a registration lives in Redis; None: until Redis evicts it",
+    )
+    apq_redis_timeout: float = Field(
+        default=0.5,
+        gt=0,
+        description="seconds Redis has to answer one command; after a failure the store uses "
+        "memory only for apq_redis_retry_interval seconds, so a dead Redis costs "
+        "requests nothing",
+    )
     apq_redis_retry_interval: float = Field(default=5.0, ge=0)
     trusted_documents: TrustedMode = "off"
-    # The manifest of allowed operations: Apollo's persisted query manifest or Relay's
-    # ``{"<id>": "<text>"}``; read once at start, required by ``log`` and ``enforce``.
-    manifest: Path | None = None
+    manifest: Path | None = Field(
+        default=None,
+        description="the manifest of allowed operations: Apollo's persisted query manifest or "
+        'Relay\'s {"<id>": "<text>"}; read once at start, required by log and enforce',
+    )
 
     @model_validator(mode="after")
     def _manifest_for_its_mode(self) -> PersistedQuerySettings:

@@ -4,10 +4,11 @@
 from gateway.server._app import create_app, create_gateway_app
 from gateway.server._graphiql import graphiql_asset_route, graphiql_html
 from gateway.server._reload import SupergraphWatcher, load_supergraph
-from gateway.server._settings import GatewaySettings
+from gateway.server._settings import GatewaySettings, RedisUrl
 
 __all__ = [
     "GatewaySettings",
+    "RedisUrl",
     "SupergraphWatcher",
     "create_app",
     "create_gateway_app",

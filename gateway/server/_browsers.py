@@ -34,27 +34,48 @@ class BrowserSettings(BaseModel):
     """What web pages may do (``CROSSDOCK_GATEWAY__BROWSERS__*``); see
     ``docs/browsers-and-rate-limits.md``."""
 
-    # Origins whose pages may use the graph (``https://portal.example``): CORS answers them and
-    # their WebSockets and event streams are let in. ``"*"``: every origin. The gateway's own
-    # origin (GraphiQL) needs no entry.
-    allow_origins: list[str] = Field(default_factory=list)
-    # Beside them, origins matching this regular expression in full
-    # (``https://[a-z0-9-]+\.portal\.example``).
-    allow_origin_regex: str | None = None
-    # Whether pages may send cookies and HTTP authentication (``credentials: "include"``).
-    allow_credentials: bool = False
-    # Request headers a page may send; ``"*"``: whatever its preflight asks for.
-    allow_headers: list[str] = Field(default_factory=lambda: ["*"])
-    # Response headers a page may read beyond the safelisted ones (a 429's Retry-After).
-    expose_headers: list[str] = Field(default_factory=lambda: ["Retry-After"])
+    allow_origins: list[str] = Field(
+        default_factory=list,
+        description="origins whose pages may use the graph (https://portal.example): CORS answers"
+        ' them and their WebSockets and event streams are let in. "*": every origin. '
+        "The gateway's own origin (GraphiQL) needs no entry",
+    )
+    allow_origin_regex: str | None = Field(
+        default=None,
+        description="beside them, origins matching this regular expression in full "
+        "(https://[a-z0-9-]+\\.portal\\.example)",
+    )
+    allow_credentials: bool = Field(
+        default=False,
+        description="whether pages may send cookies and HTTP authentication (credentials: "
+        '"include")',
+    )
+    allow_headers: list[str] = Field(
+        default_factory=lambda: ["*"],
+        description='request headers a page may send; "*": whatever its preflight asks for',
+    )
+    expose_headers: list[str] = Field(
+        default_factory=lambda: ["Retry-After"],
+        description="response headers a page may read beyond the safelisted ones (a 429's Retry-"
+        "After)",
+    )
     allow_methods: list[str] = Field(default_factory=lambda: ["GET", "POST"])
-    # Seconds a browser may cache a preflight's answer.
-    max_age: int = Field(default=600, ge=0)
-    # A GraphQL request over HTTP with no or a simple content type must carry one of these.
-    csrf_required_headers: list[str] = Field(default_factory=lambda: list(APOLLO_PREFLIGHT_HEADERS))
-    # True turns CSRF prevention off (Apollo Router's ``unsafe_disabled``): any page can then
-    # make a browser run queries and (with form posts, were they accepted) more.
-    csrf_unsafe_disabled: bool = False
+    max_age: int = Field(
+        default=600,
+        ge=0,
+        description="seconds a browser may cache a preflight's answer",
+    )
+    csrf_required_headers: list[str] = Field(
+        default_factory=lambda: list(APOLLO_PREFLIGHT_HEADERS),
+        description="a GraphQL request over HTTP with no or a simple content type must carry one "
+        "of these",
+    )
+    csrf_unsafe_disabled: bool = Field(
+        default=False,
+        description="true turns CSRF prevention off (Apollo Router's unsafe_disabled): any page "
+        "can then make a browser run queries and (with form posts, were they "
+        "accepted) more",
+    )
 
     @field_validator("allow_origins")
     @classmethod

@@ -64,8 +64,10 @@ class RateLimit(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    capacity: int = Field(gt=0)
-    interval: float = Field(gt=0)
+    capacity: int = Field(gt=0, description="requests in a burst", examples=[100])
+    interval: float = Field(
+        gt=0, description="seconds in which capacity requests are allowed", examples=[60.0]
+    )
 
     @property
     def rate(self) -> float:
@@ -76,15 +78,30 @@ class RateLimit(BaseModel):
 class RateLimitSettings(BaseModel):
     """``CROSSDOCK_GATEWAY__RATE_LIMITS__*``; see ``docs/browsers-and-rate-limits.md``."""
 
-    # Each client's bucket for the operations without a limit of their own; None: unlimited.
-    default: RateLimit | None = None
-    # A bucket per client for each of these operation names.
-    operations: dict[str, RateLimit] = Field(default_factory=dict)
-    # Proxies (CIDRs, "10.0.0.0/8") whose X-Forwarded-For is believed; none by default.
-    trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=list)
-    on_redis_error: Literal["open", "closed"] = "open"
-    # Seconds a bucket's round trip to Redis may take before it counts as down.
-    redis_timeout: float = Field(default=0.25, gt=0)
+    default: RateLimit | None = Field(
+        default=None,
+        description="each client's bucket for the operations without a limit of their own; "
+        "unset: unlimited",
+    )
+    operations: dict[str, RateLimit] = Field(
+        default_factory=dict,
+        description="a bucket per client for each of these operation names",
+        examples=[{"SubmitOrder": {"capacity": 10, "interval": 60.0}}],
+    )
+    trusted_proxies: list[IPvAnyNetwork] = Field(
+        default_factory=list,
+        description='proxies (CIDRs, "10.0.0.0/8") whose X-Forwarded-For is believed',
+    )
+    on_redis_error: Literal["open", "closed"] = Field(
+        default="open",
+        description="with Redis unreachable, let requests through (open) or refuse them with "
+        "503 RATE_LIMIT_UNAVAILABLE (closed)",
+    )
+    redis_timeout: float = Field(
+        default=0.25,
+        gt=0,
+        description="seconds a bucket's round trip to Redis may take before it counts as down",
+    )
 
     @property
     def enabled(self) -> bool:

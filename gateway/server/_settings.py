@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema
 
 from gateway.documents import PersistedQuerySettings
 from gateway.executor import TransportSettings
@@ -10,73 +12,166 @@ from gateway.limits import Limits
 from gateway.server._browsers import BrowserSettings
 from gateway.server._rate_limit import RateLimitSettings
 
-__all__ = ["GatewaySettings"]
+__all__ = ["GatewaySettings", "RedisUrl"]
+
+
+def _redis_url(url: str) -> str:
+    """A URL redis-py's client takes, checked by redis-py's own parser, so that a bad one is
+    refused at start rather than on the first request that needs Redis."""
+    from redis.connection import parse_url
+
+    # A ValueError says what is wrong (the scheme, the port, an option); redis-py leaves the
+    # function unannotated.
+    parsed = parse_url(url)  # type: ignore[no-untyped-call]
+    if url.startswith("unix:") and not parsed.get("path"):
+        raise ValueError("a unix:// URL needs the path of the socket, e.g. unix:///run/redis.sock")
+    return url
+
+
+RedisUrl = Annotated[
+    str,
+    AfterValidator(_redis_url),
+    WithJsonSchema({"type": "string", "pattern": "^(redis|rediss|unix)://"}),
+]
+"""A Redis URL: ``redis://``, ``rediss://`` (TLS) or ``unix://``, as redis-py reads it."""
 
 
 class GatewaySettings(BaseModel):
     """Everything the gateway server reads at start-up (``CROSSDOCK_GATEWAY__*`` upstream)."""
 
-    # Where several gateway processes share state (persisted queries, rate-limit buckets):
-    # Redis at this URL, every key under ``redis_prefix``; each process's memory when unset.
-    redis_url: str | None = None
-    redis_prefix: str = "crossdock:gateway:"
-    max_body_bytes: int | None = Field(default=1_000_000, gt=0)
-    max_depth: int | None = Field(default=32, gt=0)
-    max_aliases: int | None = Field(default=64, ge=0)
-    max_tokens: int | None = Field(default=20_000, gt=0)
-    subgraph_connect_timeout: float = Field(default=5.0, gt=0)
-    subgraph_read_timeout: float = Field(default=30.0, gt=0)
-    subgraph_max_connections: int = Field(default=100, gt=0)
-    subgraph_max_keepalive: int = Field(default=100, ge=0)
-    # A subgraph response body over this many bytes fails that fetch.
-    subgraph_max_response_bytes: int = Field(default=64 << 20, gt=0)
-    # The caches of parsed documents and of plans: entries, and the bytes they may hold.
-    # Query texts longer than ``max_cached_query_bytes`` are never cached (comments do not
-    # count as tokens, so only this bounds what one cached text costs).
-    plan_cache_size: int = Field(default=1024, gt=0)
-    document_cache_size: int = Field(default=1024, gt=0)
-    plan_cache_bytes: int = Field(default=64 << 20, gt=0)
-    document_cache_bytes: int = Field(default=64 << 20, gt=0)
-    max_cached_query_bytes: int = Field(default=64 << 10, ge=0)
-    # Progressive ``@override(label:)`` labels to turn on, e.g. ``["new-pricing"]``
-    # (``CROSSDOCK_GATEWAY__OVERRIDE_LABELS='["new-pricing"]'``). A field whose label is on is
-    # resolved by the overriding subgraph, otherwise by the one it overrides. ``percent(N)``
-    # labels are on only at N >= 100 (plans are cached, so no per-request coin toss).
-    override_labels: list[str] = Field(default_factory=list)
-    # Seconds between checks of the supergraph file; 0 turns reloading off.
-    reload_interval: float = Field(default=1.0, ge=0)
-    graphiql: bool = True
-    # The operation GraphiQL opens on for a first-time visitor; None: GraphiQL's welcome text.
-    graphiql_default_query: str | None = None
-    ready_timeout: float = Field(default=2.0, gt=0)
-    # Subscriptions over WebSocket (graphql-transport-ws) and server-sent events.
-    # Seconds a new WebSocket has to send ``connection_init`` before it is closed (4408).
-    ws_connection_init_timeout: float = Field(default=10.0, gt=0)
-    # A larger WebSocket message closes the socket (1009); operations running on one socket
-    # at once, beyond which a ``subscribe`` is answered with an ``error`` message.
-    ws_max_message_bytes: int = Field(default=1_000_000, gt=0)
-    ws_max_operations: int = Field(default=100, gt=0)
-    # Seconds between keep-alive comments on an idle event stream, so proxies keep it open
-    # and a vanished client is noticed.
-    sse_keepalive_interval: float = Field(default=15.0, gt=0)
-    # Subscriptions to subgraphs (one graphql-transport-ws connection per subgraph URL).
-    # Events one subscription may have waiting for its client; one more ends it with
-    # SUBSCRIPTION_TOO_SLOW (the gateway's own entity fetches do not count against it).
-    subscription_buffer: int = Field(default=32, gt=0)
-    # Seconds a subgraph has to answer ``connection_init`` with ``connection_ack``.
-    subscription_ack_timeout: float = Field(default=5.0, gt=0)
-    # Seconds a connection to a subgraph stays open without subscriptions; None: forever.
-    subscription_idle_timeout: float | None = Field(default=60.0, gt=0)
-    # Seconds between WebSocket pings on a quiet connection (a pong may take as long);
-    # None: no pings.
-    subscription_ping_interval: float | None = Field(default=20.0, gt=0)
-    # Automatic persisted queries and trusted documents (docs/persisted-queries.md).
-    persisted_queries: PersistedQuerySettings = PersistedQuerySettings()
-    # What web pages may do: CORS, the Origin check of WebSockets and event streams, CSRF
-    # (docs/browsers-and-rate-limits.md).
-    browsers: BrowserSettings = BrowserSettings()
-    # Token buckets per client and operation, in Redis when ``redis_url`` is set (same doc).
-    rate_limits: RateLimitSettings = RateLimitSettings()
+    redis_url: RedisUrl | None = Field(
+        default=None,
+        description="where several gateway processes share state (persisted queries, "
+        "rate-limit buckets): Redis at this URL, every key under redis_prefix; each process's "
+        "memory when unset",
+        examples=["redis://127.0.0.1:6379/0"],
+    )
+    redis_prefix: str = Field(
+        default="crossdock:gateway:", description="every shared-state key starts with this"
+    )
+    max_body_bytes: int | None = Field(
+        default=1_000_000, gt=0, description="a larger request body is refused"
+    )
+    max_depth: int | None = Field(
+        default=32, gt=0, description="a deeper operation is refused before it is planned"
+    )
+    max_aliases: int | None = Field(
+        default=64, ge=0, description="an operation with more aliases is refused"
+    )
+    max_tokens: int | None = Field(
+        default=20_000, gt=0, description="a document of more tokens is refused unparsed"
+    )
+    subgraph_connect_timeout: float = Field(
+        default=5.0, gt=0, description="seconds to connect to a subgraph"
+    )
+    subgraph_read_timeout: float = Field(
+        default=30.0, gt=0, description="seconds a subgraph has to answer a fetch"
+    )
+    subgraph_max_connections: int = Field(
+        default=100, gt=0, description="connections to one subgraph at once"
+    )
+    subgraph_max_keepalive: int = Field(
+        default=100, ge=0, description="idle connections kept open per subgraph"
+    )
+    subgraph_max_response_bytes: int = Field(
+        default=64 << 20,
+        gt=0,
+        description="a subgraph response body over this many bytes fails that fetch",
+    )
+    plan_cache_size: int = Field(default=1024, gt=0, description="query plans kept")
+    document_cache_size: int = Field(
+        default=1024, gt=0, description="parsed and validated documents kept"
+    )
+    plan_cache_bytes: int = Field(
+        default=64 << 20, gt=0, description="bytes the cached plans may hold"
+    )
+    document_cache_bytes: int = Field(
+        default=64 << 20, gt=0, description="bytes the cached documents may hold"
+    )
+    max_cached_query_bytes: int = Field(
+        default=64 << 10,
+        ge=0,
+        description="longer query texts are never cached (comments do not count as tokens, so "
+        "only this bounds what one cached text costs)",
+    )
+    override_labels: list[str] = Field(
+        default_factory=list,
+        description='progressive @override(label:) labels to turn on, e.g. ["new-pricing"]: '
+        "a field whose label is on is resolved by the overriding subgraph, otherwise by the "
+        "one it overrides; percent(N) labels are on only at N >= 100 (plans are cached, so no "
+        "per-request coin toss)",
+    )
+    reload_interval: float = Field(
+        default=1.0, ge=0, description="seconds between checks of the supergraph file; 0: off"
+    )
+    graphiql: bool = Field(default=True, description="serve GraphiQL to browsers on /graphql")
+    graphiql_default_query: str | None = Field(
+        default=None,
+        description="the operation GraphiQL opens on for a first-time visitor; unset: "
+        "GraphiQL's welcome text",
+        examples=["{ __typename }"],
+    )
+    ready_timeout: float = Field(
+        default=2.0, gt=0, description="seconds /ready waits for the subgraphs to answer"
+    )
+    ws_connection_init_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="seconds a new WebSocket has to send connection_init before it is closed "
+        "(4408)",
+    )
+    ws_max_message_bytes: int = Field(
+        default=1_000_000, gt=0, description="a larger WebSocket message closes the socket (1009)"
+    )
+    ws_max_operations: int = Field(
+        default=100,
+        gt=0,
+        description="operations running on one socket at once, beyond which a subscribe is "
+        "answered with an error message",
+    )
+    sse_keepalive_interval: float = Field(
+        default=15.0,
+        gt=0,
+        description="seconds between keep-alive comments on an idle event stream, so proxies "
+        "keep it open and a vanished client is noticed",
+    )
+    subscription_buffer: int = Field(
+        default=32,
+        gt=0,
+        description="events one subscription may have waiting for its client; one more ends "
+        "it with SUBSCRIPTION_TOO_SLOW (the gateway's own entity fetches do not count)",
+    )
+    subscription_ack_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        description="seconds a subgraph has to answer connection_init with connection_ack",
+    )
+    subscription_idle_timeout: float | None = Field(
+        default=60.0,
+        gt=0,
+        description="seconds a connection to a subgraph stays open without subscriptions "
+        "(one graphql-transport-ws connection per subgraph URL); unset: forever",
+    )
+    subscription_ping_interval: float | None = Field(
+        default=20.0,
+        gt=0,
+        description="seconds between WebSocket pings on a quiet connection to a subgraph (a "
+        "pong may take as long); unset: no pings",
+    )
+    persisted_queries: PersistedQuerySettings = Field(
+        default_factory=PersistedQuerySettings,
+        description="automatic persisted queries and trusted documents (docs/persisted-queries.md)",
+    )
+    browsers: BrowserSettings = Field(
+        default_factory=BrowserSettings,
+        description="what web pages may do: CORS, the Origin check of WebSockets and event "
+        "streams, CSRF prevention (docs/browsers-and-rate-limits.md)",
+    )
+    rate_limits: RateLimitSettings = Field(
+        default_factory=RateLimitSettings,
+        description="token buckets per client and operation, in Redis when redis_url is set "
+        "(docs/browsers-and-rate-limits.md)",
+    )
 
     def limits(self) -> Limits:
         return Limits(

@@ -144,10 +144,10 @@ def test_crossdock_gateway_reports_a_bad_manifest_in_one_line(tmp_path: Path) ->
         env=env,
         check=False,
     )
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr == (
-        f"crossdock gateway: trusted-documents manifest (persisted_queries.manifest) {manifest}: "
-        'unsupported "version" None (expected 1)\n'
+        "crossdock: invalid configuration: gateway.persisted_queries: trusted-documents manifest "
+        f'(persisted_queries.manifest) {manifest}: unsupported "version" None (expected 1)\n'
     )
 
 
@@ -162,6 +162,8 @@ def test_crossdock_gateway_reports_a_bad_redis_url_in_one_line() -> None:
         env=env,
         check=False,
     )
-    assert result.returncode == 1
-    assert result.stderr.startswith("crossdock gateway: redis_url: Redis URL must specify")
+    assert result.returncode == 2
+    assert result.stderr.startswith(
+        "crossdock: invalid configuration: redis_url (REDIS_URL): Redis URL must specify"
+    )
     assert result.stderr.count("\n") == 1

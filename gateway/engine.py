@@ -20,8 +20,9 @@ from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphql import DocumentNode, GraphQLError, parse, validate
+from graphql import DocumentNode, GraphQLError, parse, specified_rules, validate
 from graphql.execution.values import get_variable_values
+from graphql.validation import NoSchemaIntrospectionCustomRule
 
 from gateway._lru import SizedLru
 from gateway.executor import Executor, SubgraphTransport, TransportSettings
@@ -34,6 +35,7 @@ from gateway.planner import (
     QueryPlanner,
     select_operation,
 )
+from gateway.redaction import redact_response
 from gateway.supergraph import Supergraph
 from gateway.wire import GraphQLError as WireError
 from gateway.wire import GraphQLRequest, GraphQLResponse
@@ -140,6 +142,17 @@ def _planning_failed(error: PlanningError) -> RequestOutcome:
     return RequestOutcome({"errors": [_error(f"Query planning failed: {error}", "INTERNAL")]})
 
 
+async def _redacting(
+    responses: AsyncGenerator[GraphQLResponse, None],
+) -> AsyncGenerator[GraphQLResponse, None]:
+    """``responses`` with their errors redacted; closing it closes them."""
+    try:
+        async for response in responses:
+            yield redact_response(response)
+    finally:
+        await responses.aclose()
+
+
 @dataclass(frozen=True)
 class _State:
     supergraph: Supergraph
@@ -174,8 +187,14 @@ class Gateway:
         plan_cache_bytes: int = 64 << 20,
         document_cache_bytes: int = 64 << 20,
         max_cached_query_bytes: int = 64 << 10,
+        introspection: bool = True,
+        redact_errors: bool = False,
     ) -> None:
         self.limits = limits or Limits()
+        # The production switch: no introspection (``__schema``, ``__type``; ``__typename``
+        # stays), and error messages without internals (``gateway.redaction``).
+        self._rules = None if introspection else (*specified_rules, NoSchemaIntrospectionCustomRule)
+        self.redact_errors = redact_errors
         self.transport = transport or SubgraphTransport(TransportSettings())
         self.plan_cache_size = plan_cache_size
         self.document_cache_size = document_cache_size
@@ -246,7 +265,12 @@ class Gateway:
                 return _Prepared(None, (_error(message, "GRAPHQL_VALIDATION_FAILED"),))
             return _Prepared(None, (_error(error.message, "GRAPHQL_PARSE_FAILED", error),))
         self.stats.validations += 1
-        errors = validate(state.supergraph.api_schema, document, allow_empty_selection_sets=False)
+        errors = validate(
+            state.supergraph.api_schema,
+            document,
+            self._rules,
+            allow_empty_selection_sets=False,
+        )
         if errors:
             return _Prepared(
                 None,
@@ -268,8 +292,9 @@ class Gateway:
         """
         admitted = self._admit(request, allow_mutations=allow_mutations, streaming=False)
         if isinstance(admitted, RequestOutcome):
-            return admitted
-        return RequestOutcome(await self._run(admitted))
+            return self._redacted(admitted)
+        response = await self._run(admitted)
+        return RequestOutcome(redact_response(response) if self.redact_errors else response)
 
     async def stream(self, request: GraphQLRequest) -> StreamOutcome:
         """Run any operation as a stream of responses; never raises for anything a client sends.
@@ -284,16 +309,24 @@ class Gateway:
         """
         admitted = self._admit(request, allow_mutations=True, streaming=True)
         if isinstance(admitted, RequestOutcome):
-            return StreamOutcome(refused=admitted)
+            return StreamOutcome(refused=self._redacted(admitted))
         if admitted.operation.kind != "subscription":
-            return StreamOutcome(responses=self._once(admitted))
-        try:
-            responses = admitted.state.executor.subscribe(
-                admitted.plan, admitted.operation, admitted.variables, admitted.coerced
-            )
-        except PlanningError as error:
-            return StreamOutcome(refused=_planning_failed(error))
+            responses = self._once(admitted)
+        else:
+            try:
+                responses = admitted.state.executor.subscribe(
+                    admitted.plan, admitted.operation, admitted.variables, admitted.coerced
+                )
+            except PlanningError as error:
+                return StreamOutcome(refused=self._redacted(_planning_failed(error)))
+        if self.redact_errors:
+            responses = _redacting(responses)
         return StreamOutcome(responses=responses)
+
+    def _redacted(self, outcome: RequestOutcome) -> RequestOutcome:
+        if not self.redact_errors:
+            return outcome
+        return RequestOutcome(redact_response(outcome.response), outcome.status)
 
     async def _once(self, admitted: _Admitted) -> AsyncGenerator[GraphQLResponse, None]:
         yield await self._run(admitted)

@@ -195,6 +195,8 @@ def create_app(
     Raises ``PersistedQueriesError`` (one line) when the trusted-documents manifest or the
     Redis URL of persisted queries cannot be used."""
     settings = settings or GatewaySettings()
+    if settings.production and not gateway.redact_errors:
+        raise ValueError("a production app needs its Gateway built for production")
     gauges = StreamGauges()
     documents = DocumentResolver.from_settings(
         gateway,
@@ -271,6 +273,8 @@ def create_gateway_app(
         plan_cache_bytes=settings.plan_cache_bytes,
         document_cache_bytes=settings.document_cache_bytes,
         max_cached_query_bytes=settings.max_cached_query_bytes,
+        introspection=not settings.production,
+        redact_errors=settings.production,
     )
     watcher = SupergraphWatcher(
         gateway,

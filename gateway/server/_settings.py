@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema, model_validator
 
 from gateway.documents import PersistedQuerySettings
 from gateway.executor import TransportSettings
@@ -104,6 +104,12 @@ class GatewaySettings(BaseModel):
     reload_interval: float = Field(
         default=1.0, ge=0, description="seconds between checks of the supergraph file; 0: off"
     )
+    production: bool = Field(
+        default=False,
+        description="the production switch: GraphiQL and introspection off, error messages "
+        "without internals, only the operations of the trusted-documents manifest "
+        "(persisted_queries.manifest, required) run (docs/production.md)",
+    )
     graphiql: bool = Field(default=True, description="serve GraphiQL to browsers on /graphql")
     graphiql_default_query: str | None = Field(
         default=None,
@@ -172,6 +178,31 @@ class GatewaySettings(BaseModel):
         description="token buckets per client and operation, in Redis when redis_url is set "
         "(docs/browsers-and-rate-limits.md)",
     )
+
+    @model_validator(mode="after")
+    def _production_switch(self) -> GatewaySettings:
+        """``production`` sets what it stands for, and refuses to start without a manifest or
+        against a setting that says otherwise."""
+        if not self.production:
+            return self
+        documents = self.persisted_queries
+        if documents.manifest is None:
+            raise ValueError(
+                "production needs a trusted-documents manifest (persisted_queries.manifest): "
+                "only the operations it lists may run"
+            )
+        if "graphiql" in self.model_fields_set and self.graphiql:
+            raise ValueError("production turns GraphiQL off; unset graphiql")
+        if "trusted_documents" in documents.model_fields_set and (
+            documents.trusted_documents != "enforce"
+        ):
+            raise ValueError(
+                "production enforces the trusted documents; unset "
+                f"persisted_queries.trusted_documents (it says {documents.trusted_documents!r})"
+            )
+        self.graphiql = False
+        self.persisted_queries = documents.model_copy(update={"trusted_documents": "enforce"})
+        return self
 
     def limits(self) -> Limits:
         return Limits(

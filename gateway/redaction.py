@@ -1,0 +1,70 @@
+"""Error messages without internals: what the production switch lets a client read.
+
+In production a client sees no more of the graph than its trusted operations need:
+
+- an error about a subgraph (it carries ``serviceName``) keeps only its code and its path;
+  its message becomes ``Subgraph errors redacted`` (Apollo Router's words for the same), unless
+  its code is one a client must act on (:data:`PUBLIC_CODES`: bad input, authentication),
+  whose message is kept; ``serviceName`` and every other extension go, since subgraphs put
+  system names, internal ids or traces there;
+- the gateway's own errors keep their code and extensions (a cost estimate and its limit are
+  the client's business) but a planning failure no longer says what the planner met;
+- validation errors lose their "Did you mean …?" suggestions, which spell out the schema that
+  introspection, off in production, would have kept to itself.
+
+Paths and locations stay: they point into the client's own operation.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from gateway.wire import GraphQLError, GraphQLResponse
+
+__all__ = ["PUBLIC_CODES", "REDACTED_MESSAGE", "redact_error", "redact_response"]
+
+REDACTED_MESSAGE: Final = "Subgraph errors redacted"
+PLANNING_FAILED_MESSAGE: Final = "Query planning failed."
+
+PUBLIC_CODES: Final = frozenset(
+    {
+        "BAD_USER_INPUT",
+        "UNAUTHENTICATED",
+        "FORBIDDEN",
+        "UNAUTHORIZED_FIELD_OR_TYPE",
+        "PERSISTED_QUERY_NOT_FOUND",
+    }
+)
+"""Codes of subgraph errors whose message a client needs to correct what it sent."""
+
+_SUGGESTION = re.compile(r" Did you mean .*\?$", re.DOTALL)
+
+
+def redact_error(error: GraphQLError) -> GraphQLError:
+    """``error`` as a client may read it in production."""
+    extensions = error.get("extensions") or {}
+    code = extensions.get("code")
+    if "serviceName" in extensions:
+        out: GraphQLError = {
+            "message": error["message"] if code in PUBLIC_CODES else REDACTED_MESSAGE,
+            "extensions": {"code": code if isinstance(code, str) else "SUBGRAPH_ERROR"},
+        }
+        if "path" in error:
+            out["path"] = error["path"]
+        if "locations" in error:
+            out["locations"] = error["locations"]
+        return out
+    if code == "INTERNAL" and error["message"].startswith("Query planning failed"):
+        return {**error, "message": PLANNING_FAILED_MESSAGE}
+    if code == "GRAPHQL_VALIDATION_FAILED":
+        return {**error, "message": _SUGGESTION.sub("", error["message"])}
+    return error
+
+
+def redact_response(response: GraphQLResponse) -> GraphQLResponse:
+    """``response`` with every error redacted (the same object when it has none)."""
+    errors = response.get("errors")
+    if not errors:
+        return response
+    return {**response, "errors": [redact_error(error) for error in errors]}

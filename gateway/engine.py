@@ -11,6 +11,7 @@ Errors a client can get, by ``extensions.code``::
     SUBGRAPH_ERROR             a subgraph failed or reported an error (with ``serviceName``)
     SUBSCRIPTION_TOO_SLOW      a subscription's events came faster than its client read them
     INTERNAL                   the gateway could not plan the operation
+    COST_*                     refused by demand control (``gateway.demand``)
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from graphql import DocumentNode, GraphQLError, parse, validate
 from graphql.execution.values import get_variable_values
 
 from gateway._lru import SizedLru
+from gateway.demand import DemandControl
 from gateway.executor import Executor, SubgraphTransport, TransportSettings
 from gateway.limits import LimitExceeded, Limits, check_document
 from gateway.planner import (
@@ -174,8 +176,10 @@ class Gateway:
         plan_cache_bytes: int = 64 << 20,
         document_cache_bytes: int = 64 << 20,
         max_cached_query_bytes: int = 64 << 10,
+        demand: DemandControl | None = None,
     ) -> None:
         self.limits = limits or Limits()
+        self.demand = demand or DemandControl()
         self.transport = transport or SubgraphTransport(TransportSettings())
         self.plan_cache_size = plan_cache_size
         self.document_cache_size = document_cache_size
@@ -293,16 +297,43 @@ class Gateway:
             )
         except PlanningError as error:
             return StreamOutcome(refused=_planning_failed(error))
-        return StreamOutcome(responses=responses)
+        return StreamOutcome(responses=self._settled(admitted, responses))
 
     async def _once(self, admitted: _Admitted) -> AsyncGenerator[GraphQLResponse, None]:
         yield await self._run(admitted)
 
-    @staticmethod
-    async def _run(admitted: _Admitted) -> GraphQLResponse:
-        return await admitted.state.executor.execute(
+    async def _run(self, admitted: _Admitted) -> GraphQLResponse:
+        response = await admitted.state.executor.execute(
             admitted.plan, admitted.operation, admitted.variables, admitted.coerced
         )
+        return self._settle(admitted, response)[0]
+
+    # -- demand control after the fact: each response's actual cost ----------------------------
+
+    def _settle(
+        self, admitted: _Admitted, response: GraphQLResponse
+    ) -> tuple[GraphQLResponse, bool]:
+        return self.demand.settle(
+            admitted.state.supergraph, admitted.operation, admitted.coerced, response
+        )
+
+    async def _settled(
+        self, admitted: _Admitted, responses: AsyncGenerator[GraphQLResponse, None]
+    ) -> AsyncGenerator[GraphQLResponse, None]:
+        """A subscription's events, each measured; one over ``actual_max`` ends it."""
+        try:
+            while True:
+                try:
+                    response = await anext(responses)
+                except StopAsyncIteration:
+                    return
+                response, withheld = self._settle(admitted, response)
+                yield response
+                del response  # not kept alive while the next event is awaited
+                if withheld:
+                    return
+        finally:
+            await responses.aclose()
 
     def _admit(
         self, request: GraphQLRequest, *, allow_mutations: bool, streaming: bool
@@ -358,6 +389,10 @@ class Gateway:
                 {"errors": [_error(e.message, "BAD_USER_INPUT", e) for e in coerced]},
                 "invalid",
             )
+        # Demand control: an operation over its cost is refused before anything is planned.
+        cost = self.demand.check(state.supergraph, operation, coerced.coerced)
+        if cost.errors is not None:
+            return RequestOutcome({"errors": cost.errors}, "invalid")
         try:
             plan = self._plan(state, operation, coerced.coerced, key)
         except PlanningError as error:

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
+from gateway.demand import DemandControl, DemandMetrics
 from gateway.engine import Gateway, GatewayStats, RequestOutcome
 from gateway.executor import SubgraphTransport
 from gateway.server._gauges import StreamGauges
@@ -41,9 +42,13 @@ _METRICS = {
 }
 
 
-def prometheus_text(stats: GatewayStats, gauges: StreamGauges | None = None) -> bytes:
+def prometheus_text(
+    stats: GatewayStats,
+    gauges: StreamGauges | None = None,
+    demand: DemandMetrics | None = None,
+) -> bytes:
     """``stats`` as Prometheus counters named ``crossdock_gateway_<field>_total``, then
-    ``gauges`` (open WebSockets, running operations)."""
+    ``gauges`` (open WebSockets, running operations), then demand control's costs."""
     lines = []
     for field, help_text in _METRICS.items():
         name = f"crossdock_gateway_{field}_total"
@@ -54,6 +59,8 @@ def prometheus_text(stats: GatewayStats, gauges: StreamGauges | None = None) -> 
         ]
     if gauges is not None:
         lines += gauges.prometheus_lines()
+    if demand is not None:
+        lines += demand.prometheus_lines()
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -117,7 +124,7 @@ class _Handlers:
     async def metrics(self, request: Request) -> Response:
         """The engine's counters and the streaming gauges in Prometheus' text format."""
         return Response(
-            prometheus_text(self.gateway.stats, self.gauges),
+            prometheus_text(self.gateway.stats, self.gauges, self.gateway.demand.metrics),
             media_type="text/plain; version=0.0.4",
         )
 
@@ -202,6 +209,7 @@ def create_gateway_app(
         plan_cache_bytes=settings.plan_cache_bytes,
         document_cache_bytes=settings.document_cache_bytes,
         max_cached_query_bytes=settings.max_cached_query_bytes,
+        demand=DemandControl(settings.demand),
     )
     watcher = SupergraphWatcher(
         gateway,

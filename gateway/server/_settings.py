@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from gateway.demand import DemandSettings
 from gateway.executor import TransportSettings
 from gateway.limits import Limits
 
@@ -67,6 +68,8 @@ class GatewaySettings(BaseModel):
     # Seconds between WebSocket pings on a quiet connection (a pong may take as long);
     # None: no pings.
     subscription_ping_interval: float | None = Field(default=20.0, gt=0)
+    # Demand control: operations costed before any fetch (docs/demand-control.md).
+    demand: DemandSettings = DemandSettings()
 
     def limits(self) -> Limits:
         return Limits(

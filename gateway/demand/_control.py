@@ -115,6 +115,16 @@ class DemandControl:
         """The estimated cost of ``operation`` with ``variables``; raises :class:`CostError`."""
         return self.formula(supergraph, operation).evaluate(variables)
 
+    def actual(
+        self,
+        supergraph: Supergraph,
+        operation: Operation,
+        data: Mapping[str, Any] | None,
+        variables: Mapping[str, Any],
+    ) -> float:
+        """The actual cost of the ``data`` an execution of ``operation`` returned."""
+        return actual_cost(self.schema(supergraph), operation, data, variables)
+
     def check(
         self, supergraph: Supergraph, operation: Operation, variables: Mapping[str, Any]
     ) -> CostCheck:
@@ -170,7 +180,7 @@ class DemandControl:
         (enforce mode, over ``actual_max``): then a subscription must end."""
         if not self.settings.enabled or response.get("data") is None:
             return response, False
-        actual = actual_cost(self.schema(supergraph), operation, response.get("data"), variables)
+        actual = self.actual(supergraph, operation, response.get("data"), variables)
         self.metrics.actual.observe(actual)
         limit = self.settings.actual_max
         if limit is None or actual <= limit:

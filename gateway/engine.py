@@ -293,11 +293,15 @@ class Gateway:
             return StreamOutcome(responses=self._once(admitted))
         try:
             responses = admitted.state.executor.subscribe(
-                admitted.plan, admitted.operation, admitted.variables, admitted.coerced
+                admitted.plan,
+                admitted.operation,
+                admitted.variables,
+                admitted.coerced,
+                settler=self.demand,  # each event measured; one over actual_max ends it
             )
         except PlanningError as error:
             return StreamOutcome(refused=_planning_failed(error))
-        return StreamOutcome(responses=self._settled(admitted, responses))
+        return StreamOutcome(responses=responses)
 
     async def _once(self, admitted: _Admitted) -> AsyncGenerator[GraphQLResponse, None]:
         yield await self._run(admitted)
@@ -306,34 +310,11 @@ class Gateway:
         response = await admitted.state.executor.execute(
             admitted.plan, admitted.operation, admitted.variables, admitted.coerced
         )
-        return self._settle(admitted, response)[0]
-
-    # -- demand control after the fact: each response's actual cost ----------------------------
-
-    def _settle(
-        self, admitted: _Admitted, response: GraphQLResponse
-    ) -> tuple[GraphQLResponse, bool]:
-        return self.demand.settle(
+        # Demand control after the fact: its actual cost measured (withheld over the maximum).
+        settled, _ = self.demand.settle(
             admitted.state.supergraph, admitted.operation, admitted.coerced, response
         )
-
-    async def _settled(
-        self, admitted: _Admitted, responses: AsyncGenerator[GraphQLResponse, None]
-    ) -> AsyncGenerator[GraphQLResponse, None]:
-        """A subscription's events, each measured; one over ``actual_max`` ends it."""
-        try:
-            while True:
-                try:
-                    response = await anext(responses)
-                except StopAsyncIteration:
-                    return
-                response, withheld = self._settle(admitted, response)
-                yield response
-                del response  # not kept alive while the next event is awaited
-                if withheld:
-                    return
-        finally:
-            await responses.aclose()
+        return settled
 
     def _admit(
         self, request: GraphQLRequest, *, allow_mutations: bool, streaming: bool

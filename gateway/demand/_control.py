@@ -142,6 +142,7 @@ class DemandControl:
             message = f"Query could not be parsed: {failure}"
             return CostCheck(errors=[{"message": message, "extensions": {"code": PARSE_FAILURE}}])
         self.metrics.estimated.observe(estimated)
+        log.debug("operation %s: estimated cost %s", operation.name, _display(estimated))
         limit = self.settings.max
         if estimated <= limit:
             self.metrics.result(OK)

@@ -68,8 +68,11 @@ class GatewaySettings(BaseModel):
     # Seconds between WebSocket pings on a quiet connection (a pong may take as long);
     # None: no pings.
     subscription_ping_interval: float | None = Field(default=20.0, gt=0)
-    # Demand control: operations costed before any fetch (docs/demand-control.md).
-    demand: DemandSettings = DemandSettings()
+    demand: DemandSettings = Field(
+        default_factory=DemandSettings,
+        description="demand control: each operation's cost, estimated from the supergraph "
+        "before any fetch, refused over its maximum (docs/demand-control.md)",
+    )
 
     def limits(self) -> Limits:
         return Limits(

@@ -11,6 +11,8 @@ Packages, in the order a request meets them:
   one deduplicated ``_entities`` call per ``Flatten``), merged and shaped as the client asked;
   a subscription is opened on its subgraph over one shared graphql-transport-ws connection
   and each event finished with the rest of its plan;
+- ``gateway.demand``: demand control, each operation's cost estimated from the supergraph
+  before any fetch (refused over its maximum) and each response's actual cost;
 - ``gateway.engine``: parse, validate, limits, variables, plan and execute for one request
   (``execute``), or a stream of responses for a subscription (``stream``);
 - ``gateway.documents``: the text a request runs when it names a persisted query (APQ) or a

@@ -11,6 +11,7 @@ Errors a client can get, by ``extensions.code``::
     SUBGRAPH_ERROR             a subgraph failed or reported an error (with ``serviceName``)
     SUBSCRIPTION_TOO_SLOW      a subscription's events came faster than its client read them
     INTERNAL                   the gateway could not plan the operation
+    COST_*                     refused by demand control (``gateway.demand``)
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from graphql.execution.values import get_variable_values
 from graphql.validation import NoSchemaIntrospectionCustomRule
 
 from gateway._lru import SizedLru
+from gateway.demand import DemandControl
 from gateway.executor import Executor, SubgraphTransport, TransportSettings
 from gateway.limits import LimitExceeded, Limits, check_document
 from gateway.planner import (
@@ -189,8 +191,10 @@ class Gateway:
         max_cached_query_bytes: int = 64 << 10,
         introspection: bool = True,
         redact_errors: bool = False,
+        demand: DemandControl | None = None,
     ) -> None:
         self.limits = limits or Limits()
+        self.demand = demand or DemandControl()
         # The production switch: no introspection (``__schema``, ``__type``; ``__typename``
         # stays), and error messages without internals (``gateway.redaction``).
         self._rules = None if introspection else (*specified_rules, NoSchemaIntrospectionCustomRule)
@@ -315,7 +319,11 @@ class Gateway:
         else:
             try:
                 responses = admitted.state.executor.subscribe(
-                    admitted.plan, admitted.operation, admitted.variables, admitted.coerced
+                    admitted.plan,
+                    admitted.operation,
+                    admitted.variables,
+                    admitted.coerced,
+                    settler=self.demand,  # each event measured; one over actual_max ends it
                 )
             except PlanningError as error:
                 return StreamOutcome(refused=self._redacted(_planning_failed(error)))
@@ -331,11 +339,15 @@ class Gateway:
     async def _once(self, admitted: _Admitted) -> AsyncGenerator[GraphQLResponse, None]:
         yield await self._run(admitted)
 
-    @staticmethod
-    async def _run(admitted: _Admitted) -> GraphQLResponse:
-        return await admitted.state.executor.execute(
+    async def _run(self, admitted: _Admitted) -> GraphQLResponse:
+        response = await admitted.state.executor.execute(
             admitted.plan, admitted.operation, admitted.variables, admitted.coerced
         )
+        # Demand control after the fact: its actual cost measured (withheld over the maximum).
+        settled, _ = self.demand.settle(
+            admitted.state.supergraph, admitted.operation, admitted.coerced, response
+        )
+        return settled
 
     def _admit(
         self, request: GraphQLRequest, *, allow_mutations: bool, streaming: bool
@@ -391,6 +403,10 @@ class Gateway:
                 {"errors": [_error(e.message, "BAD_USER_INPUT", e) for e in coerced]},
                 "invalid",
             )
+        # Demand control: an operation over its cost is refused before anything is planned.
+        cost = self.demand.check(state.supergraph, operation, coerced.coerced)
+        if cost.errors is not None:
+            return RequestOutcome({"errors": cost.errors}, "invalid")
         try:
             plan = self._plan(state, operation, coerced.coerced, key)
         except PlanningError as error:

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from graphql import ListTypeNode, NamedTypeNode, NonNullTypeNode, TypeNode, print_ast
 
+from gateway.composition.applied import (
+    merged_cost,
+    merged_description,
+    merged_directives,
+    merged_list_size,
+)
+from gateway.composition.cost import check_demand_directives
 from gateway.composition.errors import CompositionError, CompositionFailed
 from gateway.composition.fieldsets import field_set_problem, named_type
 from gateway.composition.model import (
     ArgumentDef,
+    EnumValueDef,
     FieldDef,
     SubgraphSchema,
     TypeDef,
@@ -34,14 +43,29 @@ def merge(subgraphs: Sequence[SubgraphSchema]) -> Supergraph:
     return _Merger(subgraphs).run()
 
 
+# Join spec versions by the federation version that first needs them (Apollo's table).
+_JOIN_VERSIONS = (((2, 8), (0, 5)), ((2, 7), (0, 4)), ((2, 0), (0, 3)))
+
+
+def join_version(federation: tuple[int, int]) -> tuple[int, int]:
+    """The join spec version a supergraph of subgraphs linking ``federation`` is printed in."""
+    return next((join for since, join in _JOIN_VERSIONS if federation >= since), (0, 3))
+
+
 def graph_enum_name(subgraph: str) -> str:
-    cleaned = "".join(c if c.isalnum() else "_" for c in subgraph.upper())
-    return cleaned if cleaned and not cleaned[0].isdigit() else f"_{cleaned}"
+    """The ``join__Graph`` value of a subgraph, sanitized as Apollo does it."""
+    cleaned = re.sub(r"[^0-9A-Za-z_]", "_", subgraph)
+    if not cleaned or cleaned[0].isdigit():
+        cleaned = f"_{cleaned}"
+    if re.search(r"_\d+$", cleaned):
+        cleaned += "_"  # so that no name looks like a de-duplicated one (``A_1``)
+    return cleaned.upper()
 
 
 class _Merger:
     def __init__(self, subgraphs: Sequence[SubgraphSchema]) -> None:
-        self.subgraphs = list(subgraphs)
+        # Apollo merges subgraphs in the order of their names, whatever order they came in.
+        self.subgraphs = sorted(subgraphs, key=lambda s: s.name)
         self.errors: list[CompositionError] = []
         self.supertypes: dict[
             str, set[str]
@@ -65,6 +89,9 @@ class _Merger:
         if len(set(enum_names)) != len(enum_names):
             self.error("INVALID_SUBGRAPH_NAME", "subgraph names collide once upper-cased")
         self._check_field_sets()
+        for subgraph in self.subgraphs:
+            self.errors.extend(check_demand_directives(subgraph))
+        directive_names = self._directive_names()
         by_type: dict[str, _Defs] = {}
         for subgraph in self.subgraphs:
             for type_def in subgraph.types.values():
@@ -82,7 +109,32 @@ class _Merger:
             raise CompositionFailed(self.errors)
         roots = {op: t for s in self.subgraphs for op, t in s.root_types.items() if t in merged}
         graphs = tuple((graph_enum_name(s.name), s.name, s.url) for s in self.subgraphs)
-        return Supergraph(graphs=graphs, types=merged, root_types=dict(sorted(roots.items())))
+        return Supergraph(
+            graphs=graphs,
+            types=merged,
+            root_types=dict(sorted(roots.items())),
+            join_version=join_version(max(s.federation_version for s in self.subgraphs)),
+            directive_names=directive_names,
+        )
+
+    def _directive_names(self) -> dict[str, str]:
+        """The supergraph name of each spec directive applied, in the order first seen: the
+        name its subgraphs give it, which must be the same in all of them."""
+        names: dict[str, str] = {}
+        given: dict[str, str] = {}  # canonical name -> the subgraph that named it first
+        for subgraph in self.subgraphs:
+            for canonical, local in subgraph.directive_names.items():
+                first = names.setdefault(canonical, local)
+                given.setdefault(canonical, subgraph.name)
+                if local != first:
+                    self.error(
+                        "LINK_IMPORT_NAME_MISMATCH",
+                        f'The "@{canonical}" directive is imported with mismatched name between '
+                        f'subgraphs: it is imported as "@{local}" in subgraph "{subgraph.name}" '
+                        f'but "@{first}" in subgraph "{given[canonical]}"',
+                        subgraph.name,
+                    )
+        return names
 
     # -- checks that need one subgraph only --------------------------------------------------
 
@@ -172,8 +224,10 @@ class _Merger:
         merged = MergedType(
             name=name,
             kind=kind,
-            description=next((d.description for _, d in defs if d.description), None),
+            description=merged_description(d for _, d in defs),
             inaccessible=any(d.inaccessible for _, d in defs),
+            cost=merged_cost([d.cost for _, d in defs]),
+            directives=merged_directives(d for _, d in defs),
         )
         owners = [s.name for s, _ in defs]
         if name == "Query":
@@ -231,6 +285,8 @@ class _Merger:
         printed = print_ast(field_type)
         types_differ = any(print_ast(f.type) != printed for _, f in field_defs)
         overridden: set[str] = set()
+        # A progressive override (with a label) keeps the old subgraph, under the same label.
+        labels: dict[str, str] = {}
         for subgraph, field_def in field_defs:
             if field_def.override is None:
                 continue
@@ -240,9 +296,22 @@ class _Merger:
                     "OVERRIDE_FROM_SELF_ERROR", f'"{at}" cannot override itself', subgraph.name, at
                 )
             overridden.add(source)
+            if field_def.override.label is not None:
+                labels[source] = field_def.override.label
         joins: list[JoinField] = []
         for subgraph, field_def in field_defs:
             own_type = print_ast(field_def.type) if types_differ else None
+            if subgraph.name in labels and not field_def.external:
+                joins.append(
+                    JoinField(
+                        subgraph.name,
+                        requires=field_def.requires,
+                        provides=field_def.provides,
+                        type=own_type,
+                        override_label=labels[subgraph.name],
+                    )
+                )
+                continue
             if subgraph.name in overridden and not field_def.external:
                 if self._still_used(subgraph, merged.name, field_def.name):
                     joins.append(JoinField(subgraph.name, type=own_type, used_overridden=True))
@@ -294,11 +363,14 @@ class _Merger:
         return MergedField(
             name=field_defs[0][1].name,
             type=field_type,
-            description=next((f.description for _, f in field_defs if f.description), None),
+            description=merged_description(f for _, f in field_defs),
             arguments=self._merge_arguments([f for _, f in resolving], at),
             inaccessible=any(f.inaccessible for _, f in field_defs),
             deprecation=next((f.deprecation for _, f in field_defs if f.deprecation), None),
             joins=None if plain else joins,
+            cost=merged_cost([f.cost for _, f in field_defs]),
+            list_size=merged_list_size([f.list_size for _, f in field_defs]),
+            directives=merged_directives(f for _, f in field_defs),
         )
 
     def _still_used(self, subgraph: SubgraphSchema, type_name: str, field_name: str) -> bool:
@@ -337,8 +409,10 @@ class _Merger:
                     name=argument.name,
                     type=arg_type,
                     default=next((a.default for a in present if a.default is not None), None),
-                    description=next((a.description for a in present if a.description), None),
+                    description=merged_description(present),
                     inaccessible=any(a.inaccessible for a in present),
+                    cost=merged_cost([a.cost for a in present]),
+                    directives=merged_directives(present),
                 )
             )
         return merged
@@ -365,22 +439,26 @@ class _Merger:
             merged.fields[name] = MergedField(
                 name=name,
                 type=field_type,
-                description=next((f.description for f in present if f.description), None),
+                description=merged_description(present),
                 default=next((f.default for f in present if f.default is not None), None),
                 inaccessible=any(f.inaccessible for f in present),
+                cost=merged_cost([f.cost for f in present]),
+                directives=merged_directives(present),
             )
 
     def _merge_enum_values(self, merged: MergedType, defs: _Defs, usage: set[str]) -> None:
         values: dict[str, MergedEnumValue] = {}
+        sources: dict[str, list[EnumValueDef]] = {}
         for subgraph, type_def in defs:
             for value in type_def.values:
-                entry = values.setdefault(
-                    value.name, MergedEnumValue(value.name, value.description, [])
-                )
+                entry = values.setdefault(value.name, MergedEnumValue(value.name, None, []))
                 entry.graphs.append(subgraph.name)
-                entry.description = entry.description or value.description
                 entry.inaccessible = entry.inaccessible or value.inaccessible
                 entry.deprecation = entry.deprecation or value.deprecation
+                sources.setdefault(value.name, []).append(value)
+        for name, entry in values.items():
+            entry.description = merged_description(sources[name])
+            entry.directives = merged_directives(sources[name])
         everywhere = [v for v in values.values() if len(v.graphs) == len(defs)]
         if usage == {"input", "output"} and len(everywhere) != len(values):
             partial = sorted(v.name for v in values.values() if len(v.graphs) != len(defs))
@@ -473,6 +551,9 @@ class _Merger:
                             if source
                             else list(field_def.arguments),
                             inaccessible=field_def.inaccessible,
+                            cost=field_def.cost,
+                            list_size=field_def.list_size,
+                            directives=field_def.directives,
                             joins=[
                                 JoinField(
                                     subgraph.name,

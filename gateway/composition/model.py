@@ -12,6 +12,7 @@ __all__ = [
     "EnumValueDef",
     "FieldDef",
     "KeyDef",
+    "ListSizeDef",
     "OverrideDef",
     "SubgraphSchema",
     "TypeDef",
@@ -23,12 +24,31 @@ TypeKind = Literal["OBJECT", "INTERFACE", "UNION", "ENUM", "INPUT_OBJECT", "SCAL
 
 
 @dataclass(frozen=True)
+class ListSizeDef:
+    """``@listSize`` as one subgraph applies it: ``None`` for an argument it does not give.
+
+    ``written`` keeps the names of the arguments given, in the order given: a directive
+    merged from one application is printed as written, as Apollo prints it.
+    """
+
+    assumed_size: int | None = None
+    slicing_arguments: tuple[str, ...] | None = None
+    sized_fields: tuple[str, ...] | None = None
+    require_one_slicing_argument: bool | None = None
+    written: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ArgumentDef:
     name: str
     type: TypeNode
     default: ValueNode | None
     description: str | None
     inaccessible: bool
+    cost: int | None = None  # ``@cost(weight:)``
+    # Canonical names of the merged directives applied (inaccessible, deprecated, cost,
+    # listSize), in the order written: the supergraph prints them in first-seen order.
+    directives: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -53,6 +73,9 @@ class FieldDef:
     override: OverrideDef | None = None
     inaccessible: bool = False
     deprecation: str | None = None  # the reason, when @deprecated
+    cost: int | None = None
+    list_size: ListSizeDef | None = None
+    directives: tuple[str, ...] = ()  # as on ArgumentDef
 
 
 @dataclass(frozen=True)
@@ -67,6 +90,7 @@ class EnumValueDef:
     description: str | None
     inaccessible: bool
     deprecation: str | None
+    directives: tuple[str, ...] = ()  # as on ArgumentDef
 
 
 @dataclass(frozen=True)
@@ -85,6 +109,8 @@ class TypeDef:
     extension: bool = False  # Federation 1 `extend type` with a key (the type's owner is elsewhere)
     interface_object: bool = False
     inaccessible: bool = False
+    cost: int | None = None  # on objects, enums and scalars
+    directives: tuple[str, ...] = ()  # as on ArgumentDef
 
 
 @dataclass(frozen=True)
@@ -96,6 +122,12 @@ class SubgraphSchema:
     federation2: bool
     types: dict[str, TypeDef]
     root_types: dict[str, str]  # "query" -> the subgraph's query type name, after renaming
+    # The federation version it links (Federation 1: 2.0, as Apollo upgrades it).
+    federation_version: tuple[int, int] = (2, 0)
+    # Merged spec directives it applies (inaccessible, cost, listSize), canonical name -> the
+    # name this subgraph gives it, in the order the spec defines them: the supergraph links
+    # each spec in the order its directives are first seen.
+    directive_names: dict[str, str] = field(default_factory=dict)
 
     def is_key_field(self, type_name: str, field_name: str) -> bool:
         """Whether ``field_name`` is a top-level field of one of ``type_name``'s keys."""

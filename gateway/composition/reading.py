@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from graphql import (
     BooleanValueNode,
@@ -16,9 +17,11 @@ from graphql import (
     DefinitionNode,
     EnumTypeDefinitionNode,
     EnumTypeExtensionNode,
+    EnumValueDefinitionNode,
     GraphQLError,
     InputObjectTypeDefinitionNode,
     InputObjectTypeExtensionNode,
+    InputValueDefinitionNode,
     InterfaceTypeDefinitionNode,
     InterfaceTypeExtensionNode,
     ListValueNode,
@@ -36,6 +39,13 @@ from graphql import (
     parse,
 )
 
+from gateway.composition.cost import (
+    COST_URL,
+    DIRECTIVES,
+    MINIMUM_FEDERATION,
+    read_cost,
+    read_list_size,
+)
 from gateway.composition.errors import CompositionError
 from gateway.composition.model import (
     ArgumentDef,
@@ -71,23 +81,65 @@ def read_subgraph(name: str, url: str, sdl: str) -> SubgraphSchema:
     except GraphQLError as error:
         raise CompositionError("INVALID_GRAPHQL", error.message, subgraph=name) from None
     definitions = list(document.definitions)
-    names, federation2 = _directive_names(definitions)
+    links = _directive_names(definitions)
     roots = _root_types(definitions)
     renames = {actual: _DEFAULT_ROOTS[op] for op, actual in roots.items()}
-    builder = _TypeBuilder(name, names, federation2, renames)
+    builder = _TypeBuilder(name, links.names, links.federation2, renames)
     for definition in definitions:
         builder.add(definition)
+    used = {canonical: local for local, canonical in links.names.items() if local in builder.used}
     return SubgraphSchema(
         name=name,
         url=url,
-        federation2=federation2,
+        federation2=links.federation2,
         types=builder.finish(),
         root_types={op: _DEFAULT_ROOTS[op] for op in roots},
+        federation_version=links.version,
+        directive_names={c: used[c] for c in _MERGED_SPEC_DIRECTIVES if c in used},
     )
 
 
-def _directive_names(definitions: list[DefinitionNode]) -> tuple[dict[str, str], bool]:
-    """Map the local name of every federation directive to its canonical name."""
+@dataclass(frozen=True)
+class _Links:
+    """What a subgraph's links say: local directive name -> canonical name, and the
+    federation version (Federation 1 when nothing links federation)."""
+
+    names: dict[str, str]
+    federation2: bool
+    version: tuple[int, int]
+
+
+def _link_names(
+    args: dict[str, ValueNode],
+    prefix: str,
+    directives: Iterable[str],
+    eponymous: str | None = None,
+) -> dict[str, str]:
+    """A linked spec's directives by local name: imported ones as imported (or renamed), the
+    others under ``prefix__``, except the spec's ``eponymous`` one (``@cost``): ``@prefix``."""
+    names = {
+        (prefix if canonical == eponymous else f"{prefix}__{canonical}"): canonical
+        for canonical in directives
+    }
+    imports = args.get("import")
+    for item in imports.values if isinstance(imports, ListValueNode) else ():
+        if isinstance(item, StringValueNode):
+            imported = item.value.lstrip("@")
+            names[imported] = imported
+        elif isinstance(item, ObjectValueNode):
+            fields = {f.name.value: f.value for f in item.fields}
+            original, alias = fields.get("name"), fields.get("as")
+            if isinstance(original, StringValueNode):
+                local = alias.value if isinstance(alias, StringValueNode) else original.value
+                names[local.lstrip("@")] = original.value.lstrip("@")
+    return names
+
+
+def _directive_names(definitions: list[DefinitionNode]) -> _Links:
+    """Map the local name of every federation (and cost) directive to its canonical name."""
+    names: dict[str, str] = {}
+    version: tuple[int, int] | None = None
+    linked_cost = False
     for definition in definitions:
         if not isinstance(definition, SchemaDefinitionNode | SchemaExtensionNode):
             continue
@@ -95,28 +147,27 @@ def _directive_names(definitions: list[DefinitionNode]) -> tuple[dict[str, str],
             if directive.name.value != "link":
                 continue
             args = _arguments(directive)
-            url = args.get("url")
-            if not isinstance(url, StringValueNode) or not _FEDERATION_URL.search(url.value):
-                continue
-            prefix_node = args.get("as")
-            prefix = prefix_node.value if isinstance(prefix_node, StringValueNode) else "federation"
-            names = {f"{prefix}__{canonical}": canonical for canonical in _FEDERATION_DIRECTIVES}
-            imports = args.get("import")
-            for item in imports.values if isinstance(imports, ListValueNode) else ():
-                if isinstance(item, StringValueNode):
-                    imported = item.value.lstrip("@")
-                    names[imported] = imported
-                elif isinstance(item, ObjectValueNode):
-                    fields = {f.name.value: f.value for f in item.fields}
-                    original, alias = fields.get("name"), fields.get("as")
-                    if isinstance(original, StringValueNode):
-                        local = (
-                            alias.value if isinstance(alias, StringValueNode) else original.value
-                        )
-                        names[local.lstrip("@")] = original.value.lstrip("@")
-            return names, True
-    return {canonical: canonical for canonical in _FEDERATION_DIRECTIVES}, False
+            url = _string(args.get("url")) or ""
+            prefix = _string(args.get("as"))
+            federation = _FEDERATION_URL.search(url)
+            if federation and version is None:
+                version = (int(federation[1]), int(federation[2]))
+                names.update(
+                    _link_names(args, prefix or "federation", _FEDERATION_DIRECTIVES + DIRECTIVES)
+                )
+            elif url.rstrip("/") == COST_URL:
+                linked_cost = True
+                names.update(_link_names(args, prefix or "cost", DIRECTIVES, eponymous="cost"))
+    if version is None:
+        return _Links({c: c for c in _FEDERATION_DIRECTIVES}, False, (2, 0))
+    if linked_cost:
+        version = max(version, MINIMUM_FEDERATION)
+    return _Links(names, True, version)
 
+
+# Spec directives whose applications the supergraph keeps, in the order their specs define
+# them (federation's @inaccessible before the cost spec's).
+_MERGED_SPEC_DIRECTIVES = ("inaccessible", *DIRECTIVES)
 
 _FEDERATION_DIRECTIVES = (
     "key",
@@ -171,6 +222,8 @@ class _TypeBuilder:
         self.federation2 = federation2
         self.renames = renames
         self.types: dict[str, TypeDef] = {}
+        # Local names of the directives applied somewhere (the supergraph links what is used).
+        self.used: set[str] = set()
 
     def _directives(
         self, nodes: Iterable[ConstDirectiveNode] | None
@@ -181,6 +234,7 @@ class _TypeBuilder:
             if canonical is None and node.name.value == "deprecated":
                 canonical = "deprecated"
             if canonical is not None:
+                self.used.add(node.name.value)
                 found.append((canonical, _arguments(node)))
         return found
 
@@ -219,28 +273,19 @@ class _TypeBuilder:
                 fields[field_node.name.value] = self._field(field_node, type_shareable)
         elif isinstance(node, InputObjectTypeDefinitionNode | InputObjectTypeExtensionNode):
             for input_node in node.fields or ():
+                input_directives = self._directives(input_node.directives)
                 fields[input_node.name.value] = FieldDef(
                     name=input_node.name.value,
                     type=input_node.type,
                     description=_description(input_node),
                     default=input_node.default_value,
-                    inaccessible=any(
-                        d == "inaccessible" for d, _ in self._directives(input_node.directives)
-                    ),
+                    inaccessible=any(d == "inaccessible" for d, _ in input_directives),
+                    cost=_cost(input_directives),
+                    directives=_merged(input_directives),
                 )
         values = existing.values if existing else ()
         if isinstance(node, EnumTypeDefinitionNode | EnumTypeExtensionNode):
-            values = values + tuple(
-                EnumValueDef(
-                    name=v.name.value,
-                    description=_description(v),
-                    inaccessible=any(
-                        d == "inaccessible" for d, _ in self._directives(v.directives)
-                    ),
-                    deprecation=_deprecation(self._directives(v.directives)),
-                )
-                for v in node.values or ()
-            )
+            values = values + tuple(self._enum_value(v) for v in node.values or ())
         members = existing.members if existing else ()
         if isinstance(node, UnionTypeDefinitionNode | UnionTypeExtensionNode):
             members = members + tuple(m.name.value for m in node.types or ())
@@ -262,6 +307,20 @@ class _TypeBuilder:
             or any(d == "interfaceObject" for d, _ in directives),
             inaccessible=(existing.inaccessible if existing else False)
             or any(d == "inaccessible" for d, _ in directives),
+            cost=_cost(directives) if existing is None or existing.cost is None else existing.cost,
+            directives=tuple(
+                dict.fromkeys((existing.directives if existing else ()) + _merged(directives))
+            ),
+        )
+
+    def _enum_value(self, node: EnumValueDefinitionNode) -> EnumValueDef:
+        directives = self._directives(node.directives)
+        return EnumValueDef(
+            name=node.name.value,
+            description=_description(node),
+            inaccessible=any(d == "inaccessible" for d, _ in directives),
+            deprecation=_deprecation(directives),
+            directives=_merged(directives),
         )
 
     def _field(self, node: object, type_shareable: bool) -> FieldDef:
@@ -278,18 +337,7 @@ class _TypeBuilder:
             name=node.name.value,
             type=node.type,
             description=_description(node),
-            arguments=tuple(
-                ArgumentDef(
-                    name=arg.name.value,
-                    type=arg.type,
-                    default=arg.default_value,
-                    description=_description(arg),
-                    inaccessible=any(
-                        d == "inaccessible" for d, _ in self._directives(arg.directives)
-                    ),
-                )
-                for arg in node.arguments or ()
-            ),
+            arguments=tuple(self._argument(arg) for arg in node.arguments or ()),
             external="external" in by_name,
             # Federation 1 has no @shareable: every field may be resolved by several subgraphs.
             shareable="shareable" in by_name or type_shareable or not self.federation2,
@@ -298,6 +346,21 @@ class _TypeBuilder:
             override=override,
             inaccessible="inaccessible" in by_name,
             deprecation=_deprecation(directives),
+            cost=_cost(directives),
+            list_size=read_list_size(by_name["listSize"]) if "listSize" in by_name else None,
+            directives=_merged(directives),
+        )
+
+    def _argument(self, node: InputValueDefinitionNode) -> ArgumentDef:
+        directives = self._directives(node.directives)
+        return ArgumentDef(
+            name=node.name.value,
+            type=node.type,
+            default=node.default_value,
+            description=_description(node),
+            inaccessible=any(d == "inaccessible" for d, _ in directives),
+            cost=_cost(directives),
+            directives=_merged(directives),
         )
 
     def finish(self) -> dict[str, TypeDef]:
@@ -317,6 +380,21 @@ def _kind(node: DefinitionNode) -> TypeKind | None:
         return "INPUT_OBJECT"
     if isinstance(node, ScalarTypeDefinitionNode | ScalarTypeExtensionNode):
         return "SCALAR"
+    return None
+
+
+# Directives whose applications the supergraph keeps, merged across subgraphs.
+_MERGED = frozenset({"inaccessible", "deprecated", *DIRECTIVES})
+
+
+def _merged(directives: list[tuple[str, dict[str, ValueNode]]]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(name for name, _ in directives if name in _MERGED))
+
+
+def _cost(directives: list[tuple[str, dict[str, ValueNode]]]) -> int | None:
+    for name, args in directives:
+        if name == "cost":
+            return read_cost(args)
     return None
 
 

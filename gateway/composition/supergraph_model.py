@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from graphql import TypeNode, ValueNode
 
-from gateway.composition.model import ArgumentDef, TypeKind
+from gateway.composition.model import ArgumentDef, ListSizeDef, TypeKind
 
 __all__ = [
     "JoinField",
@@ -49,6 +49,10 @@ class MergedField:
     inaccessible: bool = False
     deprecation: str | None = None
     joins: list[JoinField] | None = None  # None: every subgraph of the type resolves it alike
+    cost: int | None = None
+    list_size: ListSizeDef | None = None
+    # Merged directives (inaccessible, deprecated, cost, listSize) in first-seen order.
+    directives: tuple[str, ...] = ()
 
 
 @dataclass
@@ -58,6 +62,7 @@ class MergedEnumValue:
     graphs: list[str]
     inaccessible: bool = False
     deprecation: str | None = None
+    directives: tuple[str, ...] = ()
 
 
 @dataclass
@@ -72,6 +77,8 @@ class MergedType:
     members: list[tuple[str, str]] = field(default_factory=list)  # (graph, member)
     values: list[MergedEnumValue] = field(default_factory=list)
     inaccessible: bool = False
+    cost: int | None = None
+    directives: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -81,3 +88,8 @@ class Supergraph:
     graphs: tuple[tuple[str, str, str], ...]
     types: dict[str, MergedType]
     root_types: dict[str, str]
+    # The join spec's version: the least that carries the newest federation version used.
+    join_version: tuple[int, int] = (0, 3)
+    # Spec directives applied in some subgraph (inaccessible, cost, listSize), canonical
+    # name -> supergraph name, in the order first seen: their specs are linked in that order.
+    directive_names: dict[str, str] = field(default_factory=dict)

@@ -6,7 +6,7 @@ from collections.abc import AsyncGenerator, Mapping
 from typing import Any
 
 from gateway.executor._run import PlanRun
-from gateway.executor._subscribe import split_subscription_plan, subscription_responses
+from gateway.executor._subscribe import Settler, split_subscription_plan, subscription_responses
 from gateway.executor._transport import SubgraphTransport
 from gateway.planner import Operation, QueryPlan
 from gateway.supergraph import Supergraph
@@ -44,6 +44,7 @@ class Executor:
         operation: Operation,
         variables: Mapping[str, Any],
         coerced: Mapping[str, Any] | None = None,
+        settler: Settler | None = None,
     ) -> AsyncGenerator[GraphQLResponse, None]:
         """One response per event of a subscription's plan; see :func:`subscription_responses`.
 
@@ -52,5 +53,5 @@ class Executor:
         """
         primary, rest = split_subscription_plan(plan)
         return subscription_responses(
-            self.supergraph, self.transport, primary, rest, operation, variables, coerced
+            self.supergraph, self.transport, primary, rest, operation, variables, coerced, settler
         )

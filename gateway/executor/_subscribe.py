@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from gateway.executor._errors import gateway_error
 from gateway.executor._run import PlanRun
@@ -27,7 +27,21 @@ from gateway.planner import Fetch, Operation, PlanningError, PlanNode, QueryPlan
 from gateway.supergraph import Supergraph
 from gateway.wire import GraphQLResponse
 
-__all__ = ["split_subscription_plan", "subscription_responses"]
+__all__ = ["Settler", "split_subscription_plan", "subscription_responses"]
+
+
+class Settler(Protocol):
+    """Sees each event's response before it is yielded (the engine's demand control): gives
+    the response to yield instead, and whether it is the last. One object serves every
+    subscription, so an idle subscription holds nothing more for it."""
+
+    def settle(
+        self,
+        supergraph: Supergraph,
+        operation: Operation,
+        variables: Mapping[str, Any],
+        response: GraphQLResponse,
+    ) -> tuple[GraphQLResponse, bool]: ...
 
 
 def split_subscription_plan(plan: QueryPlan) -> tuple[Fetch, PlanNode | None]:
@@ -51,13 +65,15 @@ async def subscription_responses(
     operation: Operation,
     variables: Mapping[str, Any],
     coerced: Mapping[str, Any] | None = None,
+    settler: Settler | None = None,
 ) -> AsyncGenerator[GraphQLResponse, None]:
     """One response per event, in order; ends when the subgraph completes the subscription.
 
     A subscription that cannot be opened, or that the subgraph ends with ``error``, or whose
     connection drops, or whose consumer falls too far behind, ends with one response that
     carries only ``errors``. Closing the generator early (``aclose()``, or cancelling the task
-    that waits on it) completes the subscription on the subgraph.
+    that waits on it) completes the subscription on the subgraph. ``settler`` sees each
+    event's response first, and may replace it and end the subscription after it.
     """
     service = primary.service
     try:
@@ -86,13 +102,21 @@ async def subscription_responses(
             del taken  # an idle subscription must not keep its last events
             responses.reverse()
             while responses:
+                response, last = responses.pop(), False
+                if settler is not None:
+                    response, last = settler.settle(
+                        supergraph, operation, variables if coerced is None else coerced, response
+                    )
                 # Only while the client has not asked for the next response are events
                 # arriving held against it (SUBSCRIPTION_TOO_SLOW).
                 upstream.holding = True
                 try:
-                    yield responses.pop()
+                    yield response
                 finally:
                     upstream.holding = False
+                del response  # an idle subscription must not keep its last response either
+                if last:
+                    return
     finally:
         upstream.close()
 

@@ -16,8 +16,10 @@ from gateway.planner._operation import (
     CollectedField,
     Operation,
     OperationError,
+    applies_to,
     collect_fields,
     included,
+    parse_fieldset,
     select_operation,
 )
 from gateway.planner._planner import QueryPlanner, build_plan
@@ -36,9 +38,11 @@ __all__ = [
     "RepField",
     "RepSelection",
     "Sequence",
+    "applies_to",
     "build_plan",
     "collect_fields",
     "included",
     "iter_fetches",
+    "parse_fieldset",
     "select_operation",
 ]

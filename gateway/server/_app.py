@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
+from gateway.demand import DemandControl, DemandMetrics
 from gateway.documents import DocumentResolver
 from gateway.engine import Gateway, GatewayStats, RequestOutcome
 from gateway.executor import SubgraphTransport
@@ -44,9 +45,13 @@ _METRICS = {
 }
 
 
-def prometheus_text(stats: GatewayStats, gauges: StreamGauges | None = None) -> bytes:
+def prometheus_text(
+    stats: GatewayStats,
+    gauges: StreamGauges | None = None,
+    demand: DemandMetrics | None = None,
+) -> bytes:
     """``stats`` as Prometheus counters named ``crossdock_gateway_<field>_total``, then
-    ``gauges`` (open WebSockets, running operations)."""
+    ``gauges`` (open WebSockets, running operations), then demand control's costs."""
     lines = []
     for field, help_text in _METRICS.items():
         name = f"crossdock_gateway_{field}_total"
@@ -57,6 +62,8 @@ def prometheus_text(stats: GatewayStats, gauges: StreamGauges | None = None) -> 
         ]
     if gauges is not None:
         lines += gauges.prometheus_lines()
+    if demand is not None:
+        lines += demand.prometheus_lines()
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -156,7 +163,7 @@ class _Handlers:
     async def metrics(self, request: Request) -> Response:
         """The engine's counters and the streaming gauges in Prometheus' text format."""
         return Response(
-            prometheus_text(self.gateway.stats, self.gauges)
+            prometheus_text(self.gateway.stats, self.gauges, self.gateway.demand.metrics)
             + "\n".join(self.documents.stats.prometheus_lines()).encode()
             + b"\n",
             media_type="text/plain; version=0.0.4",
@@ -275,6 +282,7 @@ def create_gateway_app(
         max_cached_query_bytes=settings.max_cached_query_bytes,
         introspection=not settings.production,
         redact_errors=settings.production,
+        demand=DemandControl(settings.demand),
     )
     watcher = SupergraphWatcher(
         gateway,

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema, model_validator
 
+from gateway.demand import DemandSettings
 from gateway.documents import PersistedQuerySettings
 from gateway.executor import TransportSettings
 from gateway.limits import Limits
@@ -177,6 +178,11 @@ class GatewaySettings(BaseModel):
         default_factory=RateLimitSettings,
         description="token buckets per client and operation, in Redis when redis_url is set "
         "(docs/browsers-and-rate-limits.md)",
+    )
+    demand: DemandSettings = Field(
+        default_factory=DemandSettings,
+        description="demand control: each operation's cost, estimated from the supergraph "
+        "before any fetch, refused over its maximum (docs/demand-control.md)",
     )
 
     @model_validator(mode="after")

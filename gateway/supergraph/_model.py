@@ -13,6 +13,7 @@ __all__ = [
     "EntityKey",
     "FieldInfo",
     "FieldSource",
+    "ListSize",
     "Subgraph",
     "Supergraph",
     "TypeInfo",
@@ -99,6 +100,20 @@ def label_enabled(label: str, enabled: frozenset[str]) -> bool:
 
 
 @dataclass(frozen=True)
+class ListSize:
+    """A field's ``@listSize`` (cost spec v0.1): how long its list, or its sized fields, are.
+
+    ``slicing_arguments`` are argument names (or dotted paths into input objects) whose
+    value gives the size; ``None`` when the directive names none.
+    """
+
+    assumed_size: int | None = None
+    slicing_arguments: tuple[str, ...] | None = None
+    sized_fields: tuple[str, ...] = ()
+    require_one_slicing_argument: bool = True
+
+
+@dataclass(frozen=True)
 class FieldInfo:
     """A field of an object, interface or input type, and the subgraphs that resolve it."""
 
@@ -109,6 +124,11 @@ class FieldInfo:
     # Graphs that resolve the field; ``None`` means every graph defining the parent type.
     resolvers: frozenset[str] | None
     inaccessible: bool = False
+    # The cost spec: ``@cost(weight:)`` on the field, on each argument (by name), and its
+    # ``@listSize``; all empty in a supergraph without the cost spec.
+    cost: int | None = None
+    argument_costs: Mapping[str, int] = field(default_factory=dict)
+    list_size: ListSize | None = None
 
     def source(self, graph: str) -> FieldSource | None:
         for src in self.sources:
@@ -132,6 +152,8 @@ class TypeInfo:
     # enum value -> graphs that define it (empty: all graphs of the enum)
     enum_values: Mapping[str, frozenset[str]] = field(default_factory=dict)
     inaccessible: bool = False
+    # ``@cost(weight:)`` on the type (objects, enums, scalars), if any.
+    cost: int | None = None
 
     def in_graph(self, graph: str) -> bool:
         """Whether ``graph`` knows this type; types without ``@join__type`` are everywhere."""

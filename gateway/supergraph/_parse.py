@@ -37,6 +37,7 @@ from graphql import (
 )
 
 from gateway.supergraph._api_schema import build_api_schema
+from gateway.supergraph._cost import CostReader
 from gateway.supergraph._fieldsets import field_set_problem
 from gateway.supergraph._links import LinkedSpec, SpecNames, resolve_spec_names
 from gateway.supergraph._model import (
@@ -120,6 +121,7 @@ class _Reader:
         self.join = join
         inaccessible = names.get("inaccessible")
         self.inaccessible = inaccessible.directive("inaccessible") if inaccessible else None
+        self.costs = CostReader(names)
         self.graphs: dict[str, str] = {}  # enum value -> subgraph name
 
     def directives(
@@ -174,8 +176,10 @@ class _Reader:
         enum_values: dict[str, frozenset[str]] = {}
         field_nodes: list[object] = []
         inaccessible = False
+        cost: int | None = None
         for node in nodes:
             inaccessible = inaccessible or self.is_inaccessible(node.directives)
+            cost = self.costs.weight(node.directives) if cost is None else cost
             for args in self.directives(node.directives, "type"):
                 graph = self.graph(args, f"@{self.join.directive('type')} on {name}")
                 if graph is None:
@@ -230,6 +234,7 @@ class _Reader:
             members={g: frozenset(m) for g, m in members.items()},
             enum_values=enum_values,
             inaccessible=inaccessible,
+            cost=cost,
         )
 
     def field_info(self, parent: str, node: object, owner: str | None) -> FieldInfo:
@@ -270,6 +275,9 @@ class _Reader:
             sources=tuple(sources),
             resolvers=resolvers,
             inaccessible=self.is_inaccessible(directives),
+            cost=self.costs.weight(directives),
+            argument_costs=self.costs.argument_weights(getattr(node, "arguments", None)),
+            list_size=self.costs.list_size_of(directives),
         )
 
 

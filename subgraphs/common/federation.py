@@ -22,8 +22,9 @@ from subgraphs.common.errors import BadUserInput, ErrorCodes
 
 __all__ = ["FEDERATION_VERSION", "SubgraphSchema", "federation_schema"]
 
-# One federation version for every subgraph, so the supergraph composes them alike.
-FEDERATION_VERSION: Final = "2.7"
+# One federation version for every subgraph, so the supergraph composes them alike; 2.9 brings
+# the cost spec's @cost and @listSize (subgraphs/common/cost.py).
+FEDERATION_VERSION: Final = "2.9"
 
 
 class SubgraphSchema(strawberry.federation.Schema):

@@ -17,6 +17,7 @@ import strawberry
 from subgraphs.common.errors import BadUserInput
 
 __all__ = [
+    "DEFAULT_PAGE",
     "MAX_OFFSET",
     "Connection",
     "Edge",
@@ -37,6 +38,9 @@ _CURSOR_PREFIX = "arrayconnection:"
 # system's (SUBGRAPH_ERROR). A GraphQL Int, like ``first``.
 MAX_OFFSET = 2**31 - 1
 _MAX_OFFSET_DIGITS = len(str(MAX_OFFSET))
+
+# The page a connection returns when ``first`` is left out.
+DEFAULT_PAGE = 20
 
 
 @strawberry.federation.type(shareable=True, description="Where a page sits in its list.")
@@ -90,7 +94,7 @@ def decode_cursor(cursor: str) -> int:
 
 
 def page_request(
-    first: int | None, after: str | None, *, default: int = 20, maximum: int = 100
+    first: int | None, after: str | None, *, default: int = DEFAULT_PAGE, maximum: int = 100
 ) -> PageRequest:
     """Check ``first``/``after`` arguments: ``BadUserInput`` if ``first`` is not in 0..maximum."""
     if first is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from subgraphs.common.cost import PAGE
 from subgraphs.common.errors import BadUserInput
 from subgraphs.common.federation import SubgraphSchema, federation_schema
 from subgraphs.common.fields import described
@@ -29,7 +30,7 @@ class Query:
     async def account(self, info: Info, id: strawberry.ID) -> Account | None:
         return await load_account(info, str(id))
 
-    @described("Accounts by account number; search matches name or number.")
+    @described("Accounts by account number; search matches name or number.", directives=[PAGE])
     async def accounts(
         self,
         info: Info,

@@ -11,6 +11,7 @@ import strawberry
 from connectors.crm.records import AccountRecord, ActivityRecord, CaseRecord, ContactRecord
 from connectors.crm.vendor import SYSTEM
 from connectors.payloads import dangling
+from subgraphs.common.cost import sliced_by_first
 from subgraphs.common.errors import BadUserInput
 from subgraphs.common.fields import described
 from subgraphs.common.types import Address, Region
@@ -113,7 +114,8 @@ class Account:
 
     @described(
         "The account's activity history, newest first: the `first` (1 to 100) most recent "
-        "activities, such as a fulfillment milestone of one of its orders."
+        "activities, such as a fulfillment milestone of one of its orders.",
+        directives=[sliced_by_first(DEFAULT_ACTIVITIES)],
     )
     async def activities(
         self, info: Info, first: int | None = DEFAULT_ACTIVITIES
@@ -281,7 +283,8 @@ class Order:
 
     @described(
         "The CRM's activities about this order, newest first (one per fulfillment milestone): "
-        "the `first` (1 to 100) most recent."
+        "the `first` (1 to 100) most recent.",
+        directives=[sliced_by_first(DEFAULT_ACTIVITIES)],
     )
     async def activities(
         self, info: Info, first: int | None = DEFAULT_ACTIVITIES

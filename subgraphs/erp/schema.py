@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from subgraphs.common.cost import PAGE
 from subgraphs.common.errors import BadUserInput
 from subgraphs.common.federation import SubgraphSchema, federation_schema
 from subgraphs.common.fields import described
@@ -39,7 +40,7 @@ class Query:
     async def order_by_number(self, info: Info, number: str) -> Order | None:
         return await info.context.loaders.order_by_number.load_as(number.strip(), Order.from_record)
 
-    @described("Every account's orders, newest first.")
+    @described("Every account's orders, newest first.", directives=[PAGE])
     async def orders(
         self,
         info: Info,
@@ -62,7 +63,7 @@ class Query:
     async def product(self, info: Info, sku: str) -> Product | None:
         return await load_product(info, sku.strip())
 
-    @described("Products by SKU; search matches SKU or name.")
+    @described("Products by SKU; search matches SKU or name.", directives=[PAGE])
     async def products(
         self,
         info: Info,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias, TypeVar, cast
 
@@ -12,8 +12,10 @@ from graphql import GraphQLError
 from resolvers.cancel import CancelRequest
 from resolvers.service import OrdersService
 from resolvers.submit import WorkflowFailed
+from subgraphs.common.cost import weight
 from subgraphs.common.errors import SUBGRAPH_ERROR, BadUserInput
 from subgraphs.common.federation import SubgraphSchema, federation_schema
+from subgraphs.common.fields import described
 from subgraphs.orders.payloads import CancelOrderPayload, OrderPromise, SubmitOrderPayload
 from subgraphs.orders.returns import (
     CreditMemo,
@@ -39,13 +41,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 R = TypeVar("R")
 
 
-def described(description: str) -> Callable[[F], F]:
-    """``@described(...)``: a resolver with a description, typed for mypy."""
-    return cast(Callable[[F], F], strawberry.field(description=description))
-
-
-def mutation(description: str) -> Callable[[F], F]:
-    return cast(Callable[[F], F], strawberry.mutation(description=description))
+def mutation(description: str, *, directives: Sequence[object] = ()) -> Callable[[F], F]:
+    return cast(
+        Callable[[F], F], strawberry.mutation(description=description, directives=directives)
+    )
 
 
 @dataclass(frozen=True)
@@ -75,7 +74,11 @@ async def _run(workflow: Awaitable[R]) -> R:
 
 @strawberry.type
 class Query:
-    @described("What submitting this order now would give; changes nothing.")
+    # @cost: the facts a submission gathers, one call each (account, customer, items,
+    # prices, stock, centers).
+    @described(
+        "What submitting this order now would give; changes nothing.", directives=[weight(6)]
+    )
     async def promise_order(self, info: Info, input: PromiseOrderInput) -> OrderPromise:
         request = input.request()
         promise = await info.context.service.promise(request)
@@ -85,9 +88,11 @@ class Query:
 
 @strawberry.type
 class Mutation:
+    # The promise's six facts, then reserve, create, release and read back the fulfillment.
     @mutation(
         "Submit an order once per idempotency key: check credit, price, allocate, "
-        "reserve, create it in the ERP and release it to the distribution centers."
+        "reserve, create it in the ERP and release it to the distribution centers.",
+        directives=[weight(10)],
     )
     async def submit_order(
         self, info: Info, input: SubmitOrderInput, idempotency_key: str
@@ -95,9 +100,11 @@ class Mutation:
         result = await _run(info.context.service.submit(input.request(), _key(idempotency_key)))
         return SubmitOrderPayload.of(result)
 
+    # Release the reservation, cancel the fulfillment, read and cancel the ERP order's lines.
     @mutation(
         "Cancel the whole order (lines null) or some of its lines (ERP line numbers): open "
-        "fulfillment is cancelled and its stock released; what has shipped is refused."
+        "fulfillment is cancelled and its stock released; what has shipped is refused.",
+        directives=[weight(4)],
     )
     async def cancel_order(
         self,
@@ -117,9 +124,11 @@ class Mutation:
         result = await _run(info.context.service.cancel(request, _key(idempotency_key)))
         return CancelOrderPayload.of(result)
 
+    # Read the order, authorize in the ERP, tell the WMS to expect the goods.
     @mutation(
         "Ask to return lines of a shipped order: the ERP authorizes it (RMA) or declines it "
-        "with a reason, and the distribution center is told to expect the goods."
+        "with a reason, and the distribution center is told to expect the goods.",
+        directives=[weight(3)],
     )
     async def request_return(
         self, info: Info, input: RequestReturnInput, idempotency_key: str
@@ -129,9 +138,11 @@ class Mutation:
         )
         return ReturnPayload.of(result)
 
+    # Read the RMA, book the receipt in the WMS and the ERP, issue the credit memo.
     @mutation(
         "Book what a distribution center received against a return: restock by disposition, "
-        "and credit what was received (the return ends CREDITED)."
+        "and credit what was received (the return ends CREDITED).",
+        directives=[weight(4)],
     )
     async def receive_return(
         self, info: Info, input: ReceiveReturnInput, idempotency_key: str

@@ -22,6 +22,7 @@ from connectors.erp.records import (
     OrderRecord,
     ReturnAuthorizationRecord,
 )
+from subgraphs.common.cost import PAGE
 from subgraphs.common.errors import BadUserInput
 from subgraphs.common.fields import described
 from subgraphs.common.relay import Connection, build_connection, page_request
@@ -131,7 +132,7 @@ class Account:
             return None
         return await load_price_list(info, terms.price_level_id)
 
-    @described("The account's orders, newest first.")
+    @described("The account's orders, newest first.", directives=[PAGE])
     async def orders(
         self,
         info: Info,

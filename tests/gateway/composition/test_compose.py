@@ -82,9 +82,10 @@ def test_differing_nullability_takes_the_general_type_and_records_each() -> None
         sub("b", 'type P @key(fields: "id") { id: ID! name: String @shareable }'),
     )
     block = type_block(supergraph, "type P")
-    assert "name: String\n" in block
-    assert '@join__field(graph: A, type: "String!")' in block
-    assert '@join__field(graph: B, type: "String")' in block
+    assert (
+        'name: String @join__field(graph: A, type: "String!") '
+        '@join__field(graph: B, type: "String")\n' in block
+    )
 
 
 def test_override_drops_the_old_definition_unless_it_is_still_a_key() -> None:
@@ -165,7 +166,8 @@ def test_inaccessible_elements_bring_the_inaccessible_link() -> None:
     )  # one subgraph: no join
     assert "hidden: Int @inaccessible" in supergraph
     assert "secret: Int @inaccessible" in supergraph
-    assert "GREEN @join__enumValue(graph: A) @inaccessible" in supergraph.replace("\n   ", "")
+    # Apollo applies @inaccessible before the join directives of fields and values.
+    assert "GREEN @inaccessible @join__enumValue(graph: A)" in supergraph
 
 
 def test_enum_merging_follows_its_usage() -> None:
@@ -293,3 +295,62 @@ def test_error_text_is_readable() -> None:
         'KEY_INVALID_FIELDS] on type "T", @key(fields: "nope") is invalid: '
         'field "T.nope" does not exist (subgraph a, T)' in str(failure.value)
     )
+
+
+FED29 = (
+    'extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", '
+    'import: ["@key", "@cost", "@listSize"])\n'
+)
+
+
+def sub29(name: str, sdl: str) -> SubgraphSource:
+    return SubgraphSource(name, f"http://127.0.0.1:4200/{name}", FED29 + sdl)
+
+
+def test_cost_directives_are_checked_as_apollo_checks_them() -> None:
+    # The same subgraph gives @apollo/composition 2.14 exactly these errors, in this order.
+    with pytest.raises(CompositionFailed) as failure:
+        compose(
+            [
+                sub29(
+                    "s",
+                    "type Query {\n"
+                    "  a1: A! @listSize(assumedSize: 5)\n"
+                    '  a2: A @listSize(assumedSize: 10, sizedFields: ["ints", "nope", "s"])\n'
+                    "  b: [Int] @listSize(assumedSize: -5)\n"
+                    "  c(first: String, n: Int!, m: [Int]): [String]\n"
+                    '    @listSize(slicingArguments: ["first", "missing", "n", "m"])\n'
+                    '  d: Int @listSize(assumedSize: 1, sizedFields: ["x"])\n'
+                    "  i: I\n"
+                    "}\n"
+                    "type A { ints: [Int] s: String }\n"
+                    "interface I { x: Int @cost(weight: 10) }\n"
+                    "type Impl implements I { x: Int }\n",
+                )
+            ]
+        )
+    assert [(e.code, e.message) for e in failure.value.errors] == [
+        ("COST_APPLIED_TO_INTERFACE_FIELD", '@cost cannot be applied to interface "I.x"'),
+        ("LIST_SIZE_APPLIED_TO_NON_LIST", '"Query.a1" is not a list'),
+        ("LIST_SIZE_INVALID_SIZED_FIELD", 'Sized field "nope" is not a field on type "A"'),
+        ("LIST_SIZE_APPLIED_TO_NON_LIST", 'Sized field "A.s" is not a list'),
+        ("LIST_SIZE_INVALID_ASSUMED_SIZE", 'Assumed size of "Query.b" cannot be negative'),
+        ("LIST_SIZE_INVALID_SLICING_ARGUMENT", 'Slicing argument "Query.c(first:)" must be Int or Int!'),  # noqa: E501
+        ("LIST_SIZE_INVALID_SLICING_ARGUMENT", 'Slicing argument "missing" is not an argument of "Query.c"'),  # noqa: E501
+        ("LIST_SIZE_INVALID_SLICING_ARGUMENT", 'Slicing argument "Query.c(m:)" must be Int or Int!'),  # noqa: E501
+        ("LIST_SIZE_INVALID_SIZED_FIELD", 'Sized fields cannot be used because "Int" is not a composite type'),  # noqa: E501
+    ]  # fmt: skip
+    assert {e.subgraph for e in failure.value.errors} == {"s"}
+
+
+def test_a_cost_directive_imported_under_two_names_does_not_compose() -> None:
+    renamed = SubgraphSource(
+        "renamed",
+        "http://127.0.0.1:4200/renamed",
+        'extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", '
+        'import: [{name: "@cost", as: "@weight"}])\n'
+        "type Query { f2: Int @weight(weight: 10) }",
+    )
+    assert errors_of(sub29("plain", "type Query { f1: Int @cost(weight: 5) }"), renamed) == [
+        ("LINK_IMPORT_NAME_MISMATCH", "renamed", None)
+    ]

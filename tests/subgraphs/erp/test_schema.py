@@ -17,7 +17,7 @@ def test_sdl_matches_its_snapshot() -> None:
 def test_service_publishes_the_sdl(erp_graph: httpx.Client) -> None:
     sdl = data(erp_graph, "{ _service { sdl } }")["_service"]["sdl"]
     assert sdl == subgraph_sdl(schema)
-    assert '@link(url: "https://specs.apollo.dev/federation/v2.7"' in sdl
+    assert '@link(url: "https://specs.apollo.dev/federation/v2.9"' in sdl
     for key in (
         'type Product @key(fields: "sku")',
         'type Order @key(fields: "id")',

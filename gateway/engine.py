@@ -10,6 +10,8 @@ Errors a client can get, by ``extensions.code``::
     BAD_USER_INPUT             variable values that do not fit their types
     SUBGRAPH_ERROR             a subgraph failed or reported an error (with ``serviceName``)
     SUBSCRIPTION_TOO_SLOW      a subscription's events came faster than its client read them
+    GATEWAY_TIMEOUT            the request's deadline passed: what arrived in time is kept
+                               (see ``gateway.executor._deadline``)
     INTERNAL                   the gateway could not plan the operation
 """
 
@@ -24,7 +26,7 @@ from graphql import DocumentNode, GraphQLError, parse, validate
 from graphql.execution.values import get_variable_values
 
 from gateway._lru import SizedLru
-from gateway.executor import Executor, SubgraphTransport, TransportSettings
+from gateway.executor import Deadline, Executor, SubgraphTransport, TransportSettings
 from gateway.limits import LimitExceeded, Limits, check_document
 from gateway.planner import (
     Operation,
@@ -174,8 +176,12 @@ class Gateway:
         plan_cache_bytes: int = 64 << 20,
         document_cache_bytes: int = 64 << 20,
         max_cached_query_bytes: int = 64 << 10,
+        request_timeout: float | None = 30.0,
     ) -> None:
         self.limits = limits or Limits()
+        # Seconds a query or mutation may run (each subscription event, its own fetches);
+        # None: no deadline beyond the subgraph read timeout.
+        self.request_timeout = request_timeout
         self.transport = transport or SubgraphTransport(TransportSettings())
         self.plan_cache_size = plan_cache_size
         self.document_cache_size = document_cache_size
@@ -289,7 +295,11 @@ class Gateway:
             return StreamOutcome(responses=self._once(admitted))
         try:
             responses = admitted.state.executor.subscribe(
-                admitted.plan, admitted.operation, admitted.variables, admitted.coerced
+                admitted.plan,
+                admitted.operation,
+                admitted.variables,
+                admitted.coerced,
+                timeout=self.request_timeout,
             )
         except PlanningError as error:
             return StreamOutcome(refused=_planning_failed(error))
@@ -298,10 +308,14 @@ class Gateway:
     async def _once(self, admitted: _Admitted) -> AsyncGenerator[GraphQLResponse, None]:
         yield await self._run(admitted)
 
-    @staticmethod
-    async def _run(admitted: _Admitted) -> GraphQLResponse:
+    async def _run(self, admitted: _Admitted) -> GraphQLResponse:
+        timeout = self.request_timeout
         return await admitted.state.executor.execute(
-            admitted.plan, admitted.operation, admitted.variables, admitted.coerced
+            admitted.plan,
+            admitted.operation,
+            admitted.variables,
+            admitted.coerced,
+            deadline=None if timeout is None else Deadline.after(timeout),
         )
 
     def _admit(

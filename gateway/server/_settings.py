@@ -6,6 +6,7 @@ from pydantic import BaseModel, Field
 
 from gateway.executor import TransportSettings
 from gateway.limits import Limits
+from gateway.server._requests import RequestSettings
 
 __all__ = ["GatewaySettings"]
 
@@ -18,6 +19,8 @@ class GatewaySettings(BaseModel):
     redis_url: str | None = None
     redis_prefix: str = "crossdock:gateway:"
     max_body_bytes: int | None = Field(default=1_000_000, gt=0)
+    # What one request may take: its deadline, the size of its response (docs/deadlines.md).
+    requests: RequestSettings = RequestSettings()
     max_depth: int | None = Field(default=32, gt=0)
     max_aliases: int | None = Field(default=64, ge=0)
     max_tokens: int | None = Field(default=20_000, gt=0)

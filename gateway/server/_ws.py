@@ -30,6 +30,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketDiscon
 
 from gateway.engine import Gateway
 from gateway.server._gauges import StreamGauges
+from gateway.server._requests import ResponseEncoder
 from gateway.server._settings import GatewaySettings
 from gateway.server._ws_messages import (
     PROTOCOL,
@@ -38,6 +39,7 @@ from gateway.server._ws_messages import (
     PongMessage,
     ServerMessage,
     encode,
+    encode_next,
     parse_client_message,
 )
 from gateway.wire import GraphQLError, GraphQLRequest, GraphQLResponse
@@ -69,6 +71,7 @@ class GraphQLWebSocket:
         self.gateway = gateway
         self.settings = settings
         self.gauges = gauges
+        self.encode = ResponseEncoder(settings.requests.max_response_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         websocket = WebSocket(scope, receive, send)
@@ -81,7 +84,9 @@ class GraphQLWebSocket:
         await websocket.accept(subprotocol=PROTOCOL)
         self.gauges.websocket_connections += 1
         try:
-            await _Connection(websocket, self.gateway, self.settings, self.gauges).serve()
+            await _Connection(
+                websocket, self.gateway, self.settings, self.gauges, self.encode
+            ).serve()
         finally:
             self.gauges.websocket_connections -= 1
 
@@ -95,11 +100,13 @@ class _Connection:
         gateway: Gateway,
         settings: GatewaySettings,
         gauges: StreamGauges,
+        encode: ResponseEncoder,
     ) -> None:
         self.websocket = websocket
         self.gateway = gateway
         self.settings = settings
         self.gauges = gauges
+        self.encode = encode
         self.acknowledged = False
         self.operations: dict[str, asyncio.Task[None]] = {}
         self.closed = False
@@ -242,7 +249,8 @@ class _Connection:
             response = await anext(responses)
         except StopAsyncIteration:
             return False
-        await self._send({"id": id_, "type": "next", "payload": response})
+        # Encoded by the size-holding encoder: a response over the limit is an error.
+        await self.websocket.send_text(encode_next(id_, self.encode(response)))
         return True
 
     async def _send(self, message: ServerMessage) -> None:

@@ -1,0 +1,47 @@
+"""See into the event loop of an app served in a thread of its own: how many tasks it runs.
+
+A request that keeps working for nobody shows up as tasks that do not end; a test takes the
+count before and waits (with a deadline) for it to come back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+__all__ = ["LoopProbe"]
+
+
+class LoopProbe:
+    """An ASGI wrapper that learns the loop its app runs on (at the lifespan's start)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.loop is None:
+            self.loop = asyncio.get_running_loop()
+        await self.app(scope, receive, send)
+
+    def tasks(self) -> int:
+        """The tasks the app's loop runs now (the server's own included), from any thread."""
+        loop = self.loop
+        assert loop is not None, "the app has not started"
+
+        async def count() -> int:
+            return len(asyncio.all_tasks()) - 1  # not this one
+
+        return asyncio.run_coroutine_threadsafe(count(), loop).result(timeout=10)
+
+    def task_names(self) -> list[str]:
+        """Their names and what they run, for a failure message."""
+        loop = self.loop
+        assert loop is not None, "the app has not started"
+
+        async def names() -> list[str]:
+            this = asyncio.current_task()
+            return sorted(repr(t.get_coro()) for t in asyncio.all_tasks() if t is not this)
+
+        return asyncio.run_coroutine_threadsafe(names(), loop).result(timeout=10)

@@ -19,8 +19,8 @@ from gateway.engine import Gateway
 from gateway.executor import TIMEOUT_HEADER, SubgraphTransport
 from gateway.server import GatewaySettings, RequestSettings, create_app
 from tests.gateway.subscription_federation import Federation, running_federation
-from tests.gateway.transports import PATIENCE, TRANSPORTS, ask, subscription
 from tests.support.servers import serve
+from tests.support.transports import PATIENCE, TRANSPORTS, ask, subscription
 from tests.support.waiting import wait_until
 
 # Long enough for the fetches that are not held to answer on a loaded machine.

@@ -15,9 +15,9 @@ import pytest
 from gateway.engine import Gateway
 from gateway.server import GatewaySettings, create_app
 from tests.gateway.subscription_federation import Federation, running_federation
-from tests.gateway.transports import HANGUPS, ask, hang_up, subscription
 from tests.support.loops import LoopProbe
 from tests.support.servers import serve
+from tests.support.transports import HANGUPS, ask, hang_up, subscription
 from tests.support.waiting import wait_until
 
 LATEST = '{ latest(orderId: "o-7") { seq order { id total } } }'

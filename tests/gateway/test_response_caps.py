@@ -12,8 +12,8 @@ from gateway.engine import Gateway
 from gateway.executor import SubgraphTransport
 from gateway.server import GatewaySettings, RequestSettings, create_app
 from tests.gateway.subscription_federation import Federation, running_federation
-from tests.gateway.transports import PATIENCE, TRANSPORTS, ask
 from tests.support.servers import serve
+from tests.support.transports import PATIENCE, TRANSPORTS, ask
 from tests.support.waiting import wait_until
 
 MAX_RESPONSE_BYTES = 2_000

@@ -1,4 +1,4 @@
-"""One GraphQL operation over each of the gateway's transports, as a client sees it.
+"""One GraphQL operation over each transport our GraphQL servers speak, as a client sees it.
 
 Every front-door control must act the same over HTTP POST, HTTP GET, server-sent events and a
 graphql-transport-ws ``subscribe``: a test parametrized over :data:`TRANSPORTS` asks with
@@ -19,7 +19,7 @@ import httpx
 from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
-__all__ = ["TRANSPORTS", "ask", "ask_many", "hang_up", "subscription"]
+__all__ = ["HANGUPS", "PATIENCE", "TRANSPORTS", "ask", "ask_many", "hang_up", "subscription"]
 
 TRANSPORTS = ("post", "get", "sse", "ws")
 # Besides hanging up, a WebSocket client can stop one operation and keep its socket.

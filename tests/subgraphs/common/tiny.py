@@ -77,6 +77,12 @@ class Query:
         return str(body)
 
     @strawberry.field
+    async def stalled(self, info: Info[Context, None]) -> str | None:
+        """A system call that never gets an answer: only a deadline or a hang-up ends it."""
+        body = await info.context.client.get_json("/slow")
+        return str(body)
+
+    @strawberry.field
     def offline(self) -> str | None:
         raise SystemUnavailable("wms", "wms timed out after 2.0s")
 

@@ -11,7 +11,7 @@ No httpx exception (nor an ``OSError`` or ``ExceptionGroup`` from the network st
 leaves this module. One call, its 429 retries and the waits between them included, takes at
 most the client's ``timeout``, or what is left of the deadline of the request it serves when
 that is less (``connectors.deadline``): a call started after that deadline fails at once,
-without reaching the system.
+without reaching the system, and one in flight when its request is stopped fails then.
 """
 
 from __future__ import annotations
@@ -195,14 +195,44 @@ class SystemClient:
         left = request_deadline.remaining()
         if left is not None and left < timeout:
             if left <= 0:
-                raise SystemUnavailable(
-                    self.system, f"{self.system} was not called: the request's deadline passed"
+                why = (
+                    "the request was stopped"
+                    if request_deadline.stopped()
+                    else "the request's deadline passed"
                 )
+                raise SystemUnavailable(self.system, f"{self.system} was not called: {why}")
             timeout, by_request = left, True
         content = orjson.dumps(json) if json is not None else None
         headers = {"content-type": "application/json"} if content is not None else None
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
+        # Stopping the request stops the call (which may run in a loader's task of its own):
+        # it fails as unavailable, so that whoever waits for it is answered too.
+        with request_deadline.in_flight() as call:
+            try:
+                return await self._attempts(
+                    method, path, params, content, headers, accept, deadline, by_request
+                )
+            except asyncio.CancelledError:
+                if call.was_stopped():
+                    raise SystemUnavailable(
+                        self.system, f"{self.system} call stopped: the request was stopped"
+                    ) from None
+                raise
+
+    async def _attempts(
+        self,
+        method: str,
+        path: str,
+        params: Params | None,
+        content: bytes | None,
+        headers: Mapping[str, str] | None,
+        accept: Collection[int],
+        deadline: float,
+        by_request: bool,
+    ) -> SystemResponse:
+        """The call's attempts until an answer, a failure, or no time for another 429 retry."""
+        loop = asyncio.get_running_loop()
         attempt = 0
         while True:
             response = await self._send(

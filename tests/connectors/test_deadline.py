@@ -15,10 +15,19 @@ from tests.support.fake_system import (
     FakeSystem,
     fake_system_client,
 )
-from tests.support.waiting import wait_until
+from tests.support.waiting import wait_until, wait_until_async
 
 # What a call may take beyond its deadline: scheduling and closing on a loaded machine.
 MARGIN = 0.5
+
+
+async def called(system: FakeSystem) -> None:
+    """Wait (letting the loop run the call) until the system has the call to ``/slow``."""
+
+    async def arrived() -> bool:
+        return system.hits("/slow") == 1
+
+    await wait_until_async(arrived, what="the call to reach the system")
 
 
 def test_no_deadline_unless_a_request_sets_one() -> None:
@@ -102,4 +111,55 @@ async def test_a_429_wait_past_the_deadline_is_not_waited(fake_system: FakeSyste
     assert time.monotonic() - started < 0.2 + MARGIN
     assert raised.value.message == "erp is rate limiting (429) past the request's deadline"
     assert fake_system.hits("/limited") == 1
+    await client.aclose()
+
+
+async def test_stopping_the_request_fails_its_calls_in_flight(fake_system: FakeSystem) -> None:
+    client = fake_system_client(fake_system, max_retries=0, timeout=PATIENT_TIMEOUT)
+    with request_deadline(None) as scope:
+        call = asyncio.create_task(client.get_json("/slow"))
+        await called(fake_system)
+        scope.stop()
+        # Failed, not cancelled: whoever awaits it (a loader's fields) gets an answer.
+        with pytest.raises(SystemUnavailable) as raised:
+            await call
+        assert raised.value.message == "erp call stopped: the request was stopped"
+        with pytest.raises(SystemUnavailable) as refused:
+            await client.get_json("/items/A1")
+        assert refused.value.message == "erp was not called: the request was stopped"
+    assert fake_system.hits("/items/A1") == 0
+    wait_until(lambda: fake_system.abandoned() == 1, what="the system call abandoned")
+    await client.aclose()
+
+
+async def test_no_call_outlives_its_request(fake_system: FakeSystem) -> None:
+    # A loader's batch runs in a task of its own, which the request does not await.
+    client = fake_system_client(fake_system, max_retries=0, timeout=PATIENT_TIMEOUT)
+    with request_deadline(None):
+        batch = asyncio.create_task(client.get_json("/slow"))
+        await called(fake_system)
+    with pytest.raises(SystemUnavailable, match="the request was stopped"):
+        await batch
+    wait_until(lambda: fake_system.abandoned() == 1, what="the system call abandoned")
+    await client.aclose()
+
+
+async def test_a_call_cancelled_from_elsewhere_is_cancelled(fake_system: FakeSystem) -> None:
+    client = fake_system_client(fake_system, max_retries=0, timeout=PATIENT_TIMEOUT)
+    with request_deadline(None):
+        call = asyncio.create_task(client.get_json("/slow"))
+        await called(fake_system)
+        call.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await call
+    await client.aclose()
+
+
+async def test_work_outside_any_request_is_not_stopped_with_it(fake_system: FakeSystem) -> None:
+    client = fake_system_client(fake_system, max_retries=0)
+    with request_deadline(0.0) as scope:
+        scope.stop()
+        with no_deadline():
+            assert remaining() is None
+            assert await client.get_json("/items/A1") == {"id": "A1", "name": "Item A1"}
     await client.aclose()

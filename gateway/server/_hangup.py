@@ -7,7 +7,8 @@ answer comes: every await in it raises ``CancelledError``, so subgraph fetches i
 their connections (their subgraphs see their requests abandoned) and fetches not started never
 start. The body must have been read before (the watcher takes every message after it).
 
-Shared with the subgraphs (``subgraphs.common.app``), whose systems calls stop the same way.
+:func:`disconnected` is shared with the subgraphs (``subgraphs.common.deadline``), which stop
+their requests (and their system calls) when the gateway hangs up on them.
 """
 
 from __future__ import annotations

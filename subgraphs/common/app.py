@@ -27,7 +27,7 @@ from strawberry.http import GraphQLRequestData
 from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 
 from gateway.server import graphiql_asset_route, graphiql_html
-from subgraphs.common.deadline import bounded
+from subgraphs.common.deadline import DEADLINE_EXCEEDED, Stopped, bounded
 
 __all__ = ["SubgraphGraphQL", "create_graphql_app"]
 
@@ -78,9 +78,13 @@ class SubgraphGraphQL(GraphQL[object, None]):
                 request, request_adapter, request_data, context, root_value, sub_response
             ),
         )
-        if result is None:
+        if result is Stopped.HUNG_UP:
             # Nobody will read it; the server drops what is sent on a closed connection.
             return ExecutionResult(data=None, errors=[GraphQLError("The caller hung up.")])
+        if result is Stopped.DEADLINE:
+            message = "The request was still running past its deadline and was stopped."
+            error = GraphQLError(message, extensions={"code": DEADLINE_EXCEEDED})
+            return ExecutionResult(data=None, errors=[error])
         return result
 
     async def render_graphql_ide(self, request: Request) -> Response:

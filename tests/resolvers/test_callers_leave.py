@@ -16,10 +16,10 @@ from cache.memory import MemoryCache
 from resolvers.journal import WorkflowState
 from subgraphs.common.deadline import TIMEOUT_HEADER
 from subgraphs.orders.app import create_app
-from subgraphs.orders.schema import _ORPHANS as ORPHANS
 from tests.orchestration.picks import Picker, line, order_input
 from tests.resolvers.conftest import OwnSystems
 from tests.resolvers.test_submit import Hook, service
+from tests.support.loops import LoopProbe
 from tests.support.servers import serve
 from tests.support.transports import PATIENCE, hang_up
 from tests.support.waiting import wait_until
@@ -50,16 +50,19 @@ def go_on() -> threading.Event:
     return threading.Event()
 
 
-def orders_subgraph(own_systems: OwnSystems, tmp_path: Path, hook: Hook) -> Iterator[str]:
+def orders_subgraph(
+    own_systems: OwnSystems, tmp_path: Path, hook: Hook
+) -> Iterator[tuple[str, LoopProbe]]:
     orders = service(own_systems, tmp_path / "journal.sqlite3", MemoryCache(), hook)
-    with serve(create_app(own_systems.settings.subgraphs, service=orders)) as url:
-        yield url
+    probe = LoopProbe(create_app(own_systems.settings.subgraphs, service=orders))
+    with serve(probe) as url:
+        yield url, probe
 
 
 @pytest.fixture
 def paused(
     own_systems: OwnSystems, tmp_path: Path, reserved: threading.Event, go_on: threading.Event
-) -> Iterator[str]:
+) -> Iterator[tuple[str, LoopProbe]]:
     """The orders subgraph, its submissions held after their stock is reserved until
     ``go_on`` (the hook runs in the server's thread: it polls the event)."""
 
@@ -73,26 +76,27 @@ def paused(
 
 
 def test_a_submission_whose_caller_hangs_up_is_finished(
-    paused: str,
+    paused: tuple[str, LoopProbe],
     own_systems: OwnSystems,
     picker: Picker,
     reserved: threading.Event,
     go_on: threading.Event,
 ) -> None:
+    url, probe = paused
     sku, account = picker.stocked(), picker.account()
     before = own_systems.available(sku)
     variables = {"input": order_input(account, line(sku, 2)), "key": "left-1"}
     try:
-        with hang_up("post", paused, SUBMIT, variables) as leave:
+        with hang_up("post", url, SUBMIT, variables) as leave:
             assert reserved.wait(PATIENCE), "the submission did not reach its first step"
             leave()
-        # The request is cancelled: the workflow goes on alone.
-        wait_until(lambda: len(ORPHANS) == 1, what="the caller's request ended")
+        # The subgraph knows its caller left (and stops the request) mid-workflow.
+        wait_until(lambda: probe.told_gone() == 1, what="the subgraph told of the hang-up")
     finally:
         go_on.set()
-    wait_until(lambda: not ORPHANS, what="the workflow finished")
+    wait_until(lambda: probe.serving() == 0, what="the workflow finished")
     # The order was placed once: the same key answers it, and the stock moved once.
-    payload = submit(paused, variables)["data"]["submitOrder"]
+    payload = submit(url, variables)["data"]["submitOrder"]
     assert payload["outcome"] == "CONFIRMED"
     assert payload["order"]["id"]
     assert sum(own_systems.available(sku).values()) == sum(before.values()) - 2
@@ -107,7 +111,7 @@ def test_a_submission_past_its_deadline_is_finished(
 
     sku, account = picker.stocked(), picker.account()
     variables = {"input": order_input(account, line(sku, 1)), "key": "late-1"}
-    for url in orders_subgraph(own_systems, tmp_path, slow_reservation):
+    for url, _ in orders_subgraph(own_systems, tmp_path, slow_reservation):
         body = submit(url, variables, **{TIMEOUT_HEADER: "200"})
         assert "errors" not in body, body
         assert body["data"]["submitOrder"]["outcome"] == "CONFIRMED"

@@ -12,7 +12,7 @@ import pytest
 
 from gateway.executor import TIMEOUT_HEADER as GATEWAY_TIMEOUT_HEADER
 from subgraphs.common import create_graphql_app
-from subgraphs.common.deadline import TIMEOUT_HEADER, request_timeout
+from subgraphs.common.deadline import GRACE, TIMEOUT_HEADER, request_timeout
 from tests.subgraphs.common.tiny import context_getter, schema
 from tests.support.fake_system import PATIENT_TIMEOUT, FakeSystem, fake_system_client
 from tests.support.loops import LoopProbe
@@ -151,3 +151,44 @@ def test_a_caller_that_hangs_up_stops_the_system_calls(
             lambda: fake_system.abandoned() == 1, timeout=SOON, what="the system call abandoned"
         )
         wait_until(lambda: probe.tasks() == baseline[0], what="the subgraph's tasks ended")
+
+
+# 8^6 items, all from memory: no system call that a deadline could end, half a minute of
+# work (more than that: the garbage collector's pauses grow with the heap, a second or more).
+FAN_OUT = '{ item(id: "A") { ' + "twins { " * 6 + "id" + " }" * 6 + " } }"
+# What a small request may take while another fans out.
+MEANWHILE = 10.0
+
+
+def test_a_request_still_running_past_its_deadline_is_stopped(
+    hasty: tuple[str, LoopProbe], fake_system: FakeSystem
+) -> None:
+    url, probe = hasty
+    started = time.monotonic()
+    body = post(url, FAN_OUT)
+    took = time.monotonic() - started
+    assert body == {
+        "data": None,
+        "errors": [
+            {
+                "message": "The request was still running past its deadline and was stopped.",
+                "extensions": {"code": "DEADLINE_EXCEEDED"},
+            }
+        ],
+    }
+    assert 0.3 + GRACE <= took < 0.3 + GRACE + MARGIN
+    wait_until(lambda: probe.serving() == 0, timeout=SOON, what="the subgraph idle")
+
+
+def test_other_requests_are_answered_while_one_fans_out(
+    patient: tuple[str, LoopProbe], fake_system: FakeSystem
+) -> None:
+    url, probe = patient
+    with hang_up("post", url, FAN_OUT) as leave:
+        wait_until(lambda: probe.started() > 0 and probe.serving() == 1, what="fanning out")
+        started = time.monotonic()
+        assert post(url, '{ item(id: "B") { name } }') == {"data": {"item": {"name": "Item B"}}}
+        assert time.monotonic() - started < MEANWHILE
+        leave()
+        # Most of its work left: the caller's leaving ends it now.
+        wait_until(lambda: probe.serving() == 0, timeout=SOON, what="the subgraph idle")

@@ -54,6 +54,11 @@ class Item:
     def price(self) -> Money:
         return Money.of("19.5")
 
+    @strawberry.field
+    def twins(self) -> list[Item]:
+        """Eight of itself, from memory: a few levels make as much work as a test wants."""
+        return [self] * 8
+
 
 @strawberry.type
 class Query:

@@ -97,9 +97,12 @@ class Settings(BaseSettings):
     wms_faults: FaultSettings = FaultSettings()
     # How long a subgraph waits for its system before the field fails with SUBGRAPH_ERROR.
     system_timeout_seconds: float = Field(default=5.0, gt=0)
-    # How long one subgraph request may spend on its system calls, all told (shortened to the
-    # gateway's time left when it forwards a shorter one: docs/deadlines.md).
-    subgraph_request_timeout_seconds: float = Field(default=30.0, gt=0)
+    subgraph_request_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="seconds one subgraph request may spend on its system calls, all told "
+        "(shortened to the gateway's time left when it forwards less: docs/deadlines.md)",
+    )
     # Bounded retries of a 429 answer; Retry-After is honoured up to this many seconds.
     system_max_retries: int = Field(default=2, ge=0)
     system_max_retry_after_seconds: float = Field(default=2.0, ge=0)

@@ -27,15 +27,21 @@ RESPONSE_TOO_LARGE = "RESPONSE_TOO_LARGE"
 class RequestSettings(BaseModel):
     """What one client request may take (``CROSSDOCK_GATEWAY__REQUESTS__<KEY>``)."""
 
-    # Seconds a query or mutation may run, from the start of its plan to its response; each
-    # event of a subscription gets as long for its own fetches. Every subgraph fetch gets
-    # only what is left (and is told so in the ``x-request-timeout-ms`` header); at the
-    # deadline the fetches in flight are cancelled and the client gets what arrived, with
-    # GATEWAY_TIMEOUT errors. None: no deadline (only the subgraph read timeout).
-    timeout: float | None = Field(default=30.0, gt=0)
-    # A response over this many bytes of JSON is replaced by a RESPONSE_TOO_LARGE error.
-    # None: no limit.
-    max_response_bytes: int | None = Field(default=16 << 20, gt=0)
+    # Every subgraph fetch gets only what is left of the deadline (and is told so in the
+    # ``x-request-timeout-ms`` header); at the deadline the fetches in flight are cancelled.
+    timeout: float | None = Field(
+        default=30.0,
+        gt=0,
+        description="seconds a query or mutation may run, from the start of its plan to its "
+        "response (each subscription event, for its own fetches); then the client gets what "
+        "arrived, with GATEWAY_TIMEOUT errors; unset: no deadline (docs/deadlines.md)",
+    )
+    max_response_bytes: int | None = Field(
+        default=16 << 20,
+        gt=0,
+        description="a response to a client over this many bytes of JSON is replaced by a "
+        "RESPONSE_TOO_LARGE error; unset: no limit",
+    )
 
 
 class ResponseEncoder:

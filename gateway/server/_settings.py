@@ -19,8 +19,11 @@ class GatewaySettings(BaseModel):
     redis_url: str | None = None
     redis_prefix: str = "crossdock:gateway:"
     max_body_bytes: int | None = Field(default=1_000_000, gt=0)
-    # What one request may take: its deadline, the size of its response (docs/deadlines.md).
-    requests: RequestSettings = RequestSettings()
+    requests: RequestSettings = Field(
+        default_factory=RequestSettings,
+        description="what one request may take: its deadline, the size of its response "
+        "(docs/deadlines.md)",
+    )
     max_depth: int | None = Field(default=32, gt=0)
     max_aliases: int | None = Field(default=64, ge=0)
     max_tokens: int | None = Field(default=20_000, gt=0)

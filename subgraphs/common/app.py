@@ -3,8 +3,8 @@
 GraphiQL is the gateway's page (``gateway.server.graphiql_html``) with its vendored assets, so
 it works without internet access, opening on the subgraph's example operation. Every HTTP
 request runs within its time (``subgraphs.common.deadline``): its own timeout, or the
-gateway's time left when shorter, bounds its system calls, and a gateway that hangs up
-cancels it.
+gateway's time left when shorter, bounds its system calls, and a gateway that hangs up (or
+the deadline, a second past) stops it.
 """
 
 from __future__ import annotations

@@ -9,7 +9,9 @@ What a call can raise::
 
 No httpx exception (nor an ``OSError`` or ``ExceptionGroup`` from the network stack) ever
 leaves this module. One call, its 429 retries and the waits between them included, takes at
-most the client's ``timeout``.
+most the client's ``timeout``, or what is left of the deadline of the request it serves when
+that is less (``connectors.deadline``): a call started after that deadline fails at once,
+without reaching the system, and one in flight when its request is stopped fails then.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from typing import Any
 
 import httpx
 import orjson
+
+from connectors import deadline as request_deadline
 
 __all__ = [
     "SystemCallError",
@@ -182,15 +186,58 @@ class SystemClient:
     ) -> SystemResponse:
         """Send one request, retrying 429s; the answer if 2xx or its status is in ``accept``.
 
-        The whole call, retries and waits included, ends within ``timeout`` seconds.
+        The whole call, retries and waits included, ends within ``timeout`` seconds, or by
+        the deadline of the request it serves if that comes first.
         """
+        timeout = self.timeout
+        # Whether the request's deadline, not this client's timeout, ends the call.
+        by_request = False
+        left = request_deadline.remaining()
+        if left is not None and left < timeout:
+            if left <= 0:
+                why = (
+                    "the request was stopped"
+                    if request_deadline.stopped()
+                    else "the request's deadline passed"
+                )
+                raise SystemUnavailable(self.system, f"{self.system} was not called: {why}")
+            timeout, by_request = left, True
         content = orjson.dumps(json) if json is not None else None
         headers = {"content-type": "application/json"} if content is not None else None
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.timeout
+        deadline = loop.time() + timeout
+        # Stopping the request stops the call (which may run in a loader's task of its own):
+        # it fails as unavailable, so that whoever waits for it is answered too.
+        with request_deadline.in_flight() as call:
+            try:
+                return await self._attempts(
+                    method, path, params, content, headers, accept, deadline, by_request
+                )
+            except asyncio.CancelledError:
+                if call.was_stopped():
+                    raise SystemUnavailable(
+                        self.system, f"{self.system} call stopped: the request was stopped"
+                    ) from None
+                raise
+
+    async def _attempts(
+        self,
+        method: str,
+        path: str,
+        params: Params | None,
+        content: bytes | None,
+        headers: Mapping[str, str] | None,
+        accept: Collection[int],
+        deadline: float,
+        by_request: bool,
+    ) -> SystemResponse:
+        """The call's attempts until an answer, a failure, or no time for another 429 retry."""
+        loop = asyncio.get_running_loop()
         attempt = 0
         while True:
-            response = await self._send(method, path, params, content, headers, deadline)
+            response = await self._send(
+                method, path, params, content, headers, deadline, by_request
+            )
             status = response.status_code
             if status == 429 and status not in accept:
                 if attempt >= self.max_retries:
@@ -202,7 +249,8 @@ class SystemClient:
                 delay = self._retry_delay(response, attempt)
                 if loop.time() + delay >= deadline:
                     # Waiting would spend the rest of the call's time for nothing.
-                    late = f"{self.system} is rate limiting (429) past the {self.timeout}s timeout"
+                    end = "the request's deadline" if by_request else f"the {self.timeout}s timeout"
+                    late = f"{self.system} is rate limiting (429) past {end}"
                     raise SystemUnavailable(self.system, late)
                 await asyncio.sleep(delay)
                 continue
@@ -228,6 +276,7 @@ class SystemClient:
         content: bytes | None,
         headers: Mapping[str, str] | None,
         deadline: float,
+        by_request: bool,
     ) -> httpx.Response:
         self.calls += 1
         started = time.monotonic()
@@ -247,9 +296,8 @@ class SystemClient:
                 time.monotonic() - started,
                 type(error).__name__,
             )
-            raise SystemUnavailable(
-                self.system, f"{self.system} timed out after {self.timeout}s"
-            ) from None
+            limit = "at the request's deadline" if by_request else f"after {self.timeout}s"
+            raise SystemUnavailable(self.system, f"{self.system} timed out {limit}") from None
         except httpx.TransportError as error:
             logger.warning("%s %s %s failed: %r", self.system, method, path, error)
             raise SystemUnavailable(self.system, f"{self.system} could not be reached") from None

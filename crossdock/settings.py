@@ -168,6 +168,12 @@ class Settings(BaseSettings):
         description="how long a subgraph waits for its system (429 retries and their waits "
         "included) before the field fails with SUBGRAPH_ERROR",
     )
+    subgraph_request_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="seconds one subgraph request may spend on its system calls, all told "
+        "(shortened to the gateway's time left when it forwards less: docs/deadlines.md)",
+    )
     system_max_retries: int = Field(
         default=2, ge=0, description="bounded retries of a system's 429 answer"
     )
@@ -331,6 +337,7 @@ class Settings(BaseSettings):
             cache=self.reference_cache,
             reference_ttl_seconds=self.reference_cache_ttl_seconds,
             bus=self.bus,
+            request_timeout_seconds=self.subgraph_request_timeout_seconds,
         )
 
     @property

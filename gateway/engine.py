@@ -10,6 +10,8 @@ Errors a client can get, by ``extensions.code``::
     BAD_USER_INPUT             variable values that do not fit their types
     SUBGRAPH_ERROR             a subgraph failed or reported an error (with ``serviceName``)
     SUBSCRIPTION_TOO_SLOW      a subscription's events came faster than its client read them
+    GATEWAY_TIMEOUT            the request's deadline passed: what arrived in time is kept
+                               (see ``gateway.executor._deadline``)
     INTERNAL                   the gateway could not plan the operation
     COST_*                     refused by demand control (``gateway.demand``)
 """
@@ -27,7 +29,7 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 
 from gateway._lru import SizedLru
 from gateway.demand import DemandControl
-from gateway.executor import Executor, SubgraphTransport, TransportSettings
+from gateway.executor import Deadline, Executor, SubgraphTransport, TransportSettings
 from gateway.limits import LimitExceeded, Limits, check_document
 from gateway.planner import (
     Operation,
@@ -192,8 +194,12 @@ class Gateway:
         introspection: bool = True,
         redact_errors: bool = False,
         demand: DemandControl | None = None,
+        request_timeout: float | None = 30.0,
     ) -> None:
         self.limits = limits or Limits()
+        # Seconds a query or mutation may run (each subscription event, its own fetches);
+        # None: no deadline beyond the subgraph read timeout.
+        self.request_timeout = request_timeout
         self.demand = demand or DemandControl()
         # The production switch: no introspection (``__schema``, ``__type``; ``__typename``
         # stays), and error messages without internals (``gateway.redaction``).
@@ -324,6 +330,7 @@ class Gateway:
                     admitted.variables,
                     admitted.coerced,
                     settler=self.demand,  # each event measured; one over actual_max ends it
+                    timeout=self.request_timeout,
                 )
             except PlanningError as error:
                 return StreamOutcome(refused=self._redacted(_planning_failed(error)))
@@ -340,8 +347,13 @@ class Gateway:
         yield await self._run(admitted)
 
     async def _run(self, admitted: _Admitted) -> GraphQLResponse:
+        timeout = self.request_timeout
         response = await admitted.state.executor.execute(
-            admitted.plan, admitted.operation, admitted.variables, admitted.coerced
+            admitted.plan,
+            admitted.operation,
+            admitted.variables,
+            admitted.coerced,
+            deadline=None if timeout is None else Deadline.after(timeout),
         )
         # Demand control after the fact: its actual cost measured (withheld over the maximum).
         settled, _ = self.demand.settle(

@@ -30,7 +30,9 @@ class WebhookIntakeSettings:
 class SubgraphSettings:
     """Every subgraph's settings. ``cache`` holds reference data (products, accounts, centers,
     price lists) for ``reference_ttl_seconds``; ``bus`` is where the wms subgraph publishes the
-    milestones its intake receives and where its subscriptions read them."""
+    milestones its intake receives and where its subscriptions read them. A request's system
+    calls end within ``request_timeout_seconds`` (or the gateway's time left, if shorter;
+    ``None``: only the gateway's, and each call's own timeout)."""
 
     connectors: ConnectorSettings
     webhooks: WebhookIntakeSettings
@@ -38,3 +40,4 @@ class SubgraphSettings:
     cache: CacheSettings = field(default_factory=CacheSettings)
     reference_ttl_seconds: float = 300.0
     bus: BusSettings = field(default_factory=BusSettings)
+    request_timeout_seconds: float | None = 30.0

@@ -1,5 +1,6 @@
 """The executor: runs a query plan against the subgraphs, merges and shapes the response."""
 
+from gateway.executor._deadline import TIMEOUT_CODE, TIMEOUT_HEADER, Deadline
 from gateway.executor._executor import Executor
 from gateway.executor._merge import deep_merge, objects_at, representation, restore_keys
 from gateway.executor._run import PlanRun
@@ -7,6 +8,9 @@ from gateway.executor._shape import shape_response
 from gateway.executor._transport import SubgraphFetchError, SubgraphTransport, TransportSettings
 
 __all__ = [
+    "TIMEOUT_CODE",
+    "TIMEOUT_HEADER",
+    "Deadline",
     "Executor",
     "PlanRun",
     "SubgraphFetchError",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Mapping
 from typing import Any
 
+from gateway.executor._deadline import Deadline
 from gateway.executor._run import PlanRun
 from gateway.executor._subscribe import Settler, split_subscription_plan, subscription_responses
 from gateway.executor._transport import SubgraphTransport
@@ -28,14 +29,18 @@ class Executor:
         operation: Operation,
         variables: Mapping[str, Any],
         coerced: Mapping[str, Any] | None = None,
+        *,
+        deadline: Deadline | None = None,
     ) -> GraphQLResponse:
         """Fetch, merge and shape; subgraph failures become errors next to partial data.
 
         ``variables`` are forwarded to subgraphs as the client sent them (they apply their
-        own defaults); ``coerced`` (defaults applied) decide ``@skip``/``@include``.
+        own defaults); ``coerced`` (defaults applied) decide ``@skip``/``@include``. At the
+        ``deadline`` the fetches still running are cancelled and the response is what
+        arrived, with ``GATEWAY_TIMEOUT`` errors (see :mod:`gateway.executor._deadline`).
         """
-        run = PlanRun(self.supergraph, self.transport, variables)
-        await run.run(plan.node)
+        run = PlanRun(self.supergraph, self.transport, variables, deadline)
+        await run.run_plan(plan.node)
         return run.response(operation, coerced)
 
     def subscribe(
@@ -45,13 +50,26 @@ class Executor:
         variables: Mapping[str, Any],
         coerced: Mapping[str, Any] | None = None,
         settler: Settler | None = None,
+        *,
+        timeout: float | None = None,
     ) -> AsyncGenerator[GraphQLResponse, None]:
         """One response per event of a subscription's plan; see :func:`subscription_responses`.
+
+        The subscription lasts as long as it lasts; each event's own fetches must be done
+        within ``timeout`` seconds of its arrival, as a query's within its deadline.
 
         Raises :class:`PlanningError` (before anything is opened) for a plan that does not
         start with the subscription's own fetch.
         """
         primary, rest = split_subscription_plan(plan)
         return subscription_responses(
-            self.supergraph, self.transport, primary, rest, operation, variables, coerced, settler
+            self.supergraph,
+            self.transport,
+            primary,
+            rest,
+            operation,
+            variables,
+            coerced,
+            settler,
+            timeout=timeout,
         )

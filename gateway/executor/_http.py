@@ -13,13 +13,19 @@ is awaited, and a connection is closed, never reused, when bytes arrive while no
 waiting on it (say a server's ``408`` on an idle connection) or when anything follows the
 response it owes. Otherwise those bytes would be read as the answer to the next request.
 
+A request may carry a deadline (event-loop time) that a timer of the caller's enforces, one
+for all the fetches of a client request: the time left goes to the server in a header, and
+the request gets no read timer of its own unless the read timeout would end it first. The
+size limit holds for every framing (length, chunks, end of connection) as the body arrives,
+and a declared length over it fails the request before its body is read.
+
 Errors, all raised as :class:`HttpError` subclasses with the cause chained::
 
     HttpError
-    ├── BadUrl        the URL cannot be used (scheme, host, port)
-    ├── ConnectFailed no connection could be opened (refused, unknown host, timeout)
-    └── ReadFailed    the connection broke, timed out, sent something that is not HTTP or a
-                      response body over the size limit
+    ├── BadUrl               the URL cannot be used (scheme, host, port)
+    ├── ConnectFailed        no connection could be opened (refused, unknown host, timeout)
+    └── ReadFailed           the connection broke, timed out or sent something that is not HTTP
+        └── ResponseTooLarge a response body over the size limit
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ __all__ = [
     "HttpError",
     "HttpResponse",
     "ReadFailed",
+    "ResponseTooLarge",
 ]
 
 # Response bodies larger than this fail the request (and close the connection).
@@ -62,6 +69,10 @@ class ConnectFailed(HttpError):
 
 class ReadFailed(HttpError):
     pass
+
+
+class ResponseTooLarge(ReadFailed):
+    """A response body over the endpoint's ``max_response_bytes``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +155,12 @@ class _Connection(asyncio.Protocol):
 
     def on_header(self, name: bytes, value: bytes) -> None:
         name = name.lower()
-        if name == b"content-length" or (name == b"transfer-encoding" and b"chunked" in value):
+        if name == b"content-length":
+            self.framed = True
+            if value.strip().isdigit() and int(value) > self.max_response_bytes:
+                # Said up front: no need to read (and drop) the body to know.
+                self._too_large()
+        elif name == b"transfer-encoding" and b"chunked" in value:
             self.framed = True
 
     def on_headers_complete(self) -> None:
@@ -153,12 +169,15 @@ class _Connection(asyncio.Protocol):
     def on_body(self, body: bytes) -> None:
         self.size += len(body)
         if self.size > self.max_response_bytes:
-            self.chunks = []
-            self.stop_reason = ReadFailed(
-                f"response body over the limit of {self.max_response_bytes} bytes"
-            )
-            raise _Stop
+            self._too_large()
         self.chunks.append(body)
+
+    def _too_large(self) -> None:
+        self.chunks = []
+        self.stop_reason = ResponseTooLarge(
+            f"response body over the limit of {self.max_response_bytes} bytes"
+        )
+        raise _Stop
 
     def on_message_complete(self) -> None:
         self.in_message = False
@@ -209,7 +228,8 @@ class Endpoint:
 
     At most ``max_connections`` requests are in flight (the others wait for a connection);
     at most ``max_keepalive`` idle connections are kept for reuse. A response body over
-    ``max_response_bytes`` fails the request with :class:`ReadFailed`.
+    ``max_response_bytes`` fails the request with :class:`ResponseTooLarge`. A request with
+    a deadline tells the server its time left in the ``deadline_header``, in milliseconds.
     """
 
     def __init__(
@@ -222,6 +242,7 @@ class Endpoint:
         max_connections: int,
         max_keepalive: int,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        deadline_header: str | None = None,
     ) -> None:
         try:
             parts = urlsplit(url)
@@ -249,14 +270,31 @@ class Endpoint:
         self.max_connections = max_connections
         self.max_keepalive = max_keepalive
         self.max_response_bytes = max_response_bytes
+        self._deadline_line = b"%s: " % deadline_header.encode("ascii") if deadline_header else b""
         self._slots = asyncio.Semaphore(max_connections)
         self._idle: list[_Connection] = []
         self._loop: asyncio.AbstractEventLoop | None = None
 
-    async def post(self, body: bytes, *, retry: bool = True) -> HttpResponse:
-        """POST ``body``; ``retry`` once when a kept-alive connection turns out to be closed."""
-        head = b"%s%d\r\n\r\n" % (self._head, len(body))
+    async def post(
+        self, body: bytes, *, retry: bool = True, deadline: float | None = None
+    ) -> HttpResponse:
+        """POST ``body``; ``retry`` once when a kept-alive connection turns out to be closed.
+
+        With a ``deadline`` (in the running loop's time) the server is told the time left,
+        and the caller's timer is trusted to end the request then: a read timer of its own
+        is set only when the read timeout would come first (so one timer per client request
+        bounds all its fetches, rather than one per fetch).
+        """
         loop = asyncio.get_running_loop()
+        read_timeout: float | None = self.read_timeout
+        head = b"%s%d\r\n" % (self._head, len(body))
+        if deadline is not None:
+            left = deadline - loop.time()
+            if self._deadline_line:
+                head += b"%s%d\r\n" % (self._deadline_line, max(1, int(left * 1000)))
+            if left <= self.read_timeout:
+                read_timeout = None
+        head += b"\r\n"
         if loop is not self._loop:
             # Connections and the semaphore belong to the loop they were made on (a test or
             # a CLI may run several loops one after another): start afresh on a new one.
@@ -269,8 +307,11 @@ class Endpoint:
                 if connection is None:
                     connection = await self._connect()
                 try:
-                    async with asyncio.timeout(self.read_timeout):
+                    if read_timeout is None:
                         response = await connection.send(head, body)
+                    else:
+                        async with asyncio.timeout(read_timeout):
+                            response = await connection.send(head, body)
                 except ReadFailed:
                     # A kept-alive connection the server closed while it sat idle: the request
                     # never reached it, so it can go again on a new connection.

@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from gateway.executor._deadline import TIMEOUT_CODE, Deadline, cut_fetch_error, timeout_error
 from gateway.executor._errors import subgraph_error
 from gateway.executor._merge import (
     ResponsePath,
@@ -34,15 +35,37 @@ class PlanRun:
         supergraph: Supergraph,
         transport: SubgraphTransport,
         variables: Mapping[str, Any],
+        deadline: Deadline | None = None,
     ) -> None:
         self.supergraph = supergraph
         self.transport = transport
         self.variables = variables
+        self.deadline = deadline
         self.data: dict[str, Any] = {}
         self.errors: list[GraphQLError] = []
         # Response paths under which data is missing because a fetch failed.
         self.failed: list[ResponsePath] = []
         self.fetches = 0
+
+    async def run_plan(self, node: PlanNode | None) -> None:
+        """Run the plan from ``node`` before the deadline, if there is one.
+
+        One timer for the whole run: when it fires, every fetch still in flight is cancelled
+        (and reports itself at its fields, see :meth:`send`), fetches not started never
+        start, and a ``GATEWAY_TIMEOUT`` error for the whole request joins the errors.
+        """
+        deadline = self.deadline
+        if deadline is None:
+            await self.run(node)
+            return
+        timer = asyncio.timeout_at(deadline.at)
+        try:
+            async with timer:
+                await self.run(node)
+        except TimeoutError:
+            if not timer.expired():
+                raise
+            self.errors.append(timeout_error(deadline))
 
     async def run(self, node: PlanNode | None) -> None:
         if node is None:
@@ -93,6 +116,11 @@ class PlanRun:
     ) -> GraphQLResponse | None:
         """The subgraph's answer, or ``None`` after a failed fetch was reported.
 
+        The fetch gets what is left of the request's deadline (the timer of
+        :meth:`run_plan` cancels it at the deadline, and the subgraph is told the time left);
+        a fetch cancelled that way reports ``GATEWAY_TIMEOUT`` where a failed one reports
+        ``SUBGRAPH_ERROR``.
+
         ``paths()`` are the response paths the fetch was to fill; they are marked failed (no
         null errors are added under them) and locate the errors: a root fetch gets one error
         per root field, like a failed field in graphql-js; an entity fetch gets one error at
@@ -108,18 +136,27 @@ class PlanRun:
                 self.supergraph.url(fetch.service),
                 request,
                 idempotent=fetch.operation_kind != "mutation",
+                deadline=None if self.deadline is None else self.deadline.at,
             )
         except SubgraphFetchError as error:
-            failed = paths()
-            self.failed.extend(failed)
-            located = [_common_prefix(failed)] if fetch.is_entity_fetch else failed
-            for path in located or [[]]:
-                out: GraphQLError = {"message": str(error)}
-                if path:
-                    out["path"] = path
-                out["extensions"] = {"code": "SUBGRAPH_ERROR", "serviceName": fetch.service}
-                self.errors.append(out)
+            self.fail(fetch, paths(), str(error), "SUBGRAPH_ERROR")
             return None
+        except asyncio.CancelledError:
+            # The deadline passed (or the client left, and then nobody reads this): the
+            # fields this fetch was to fill say so, and the data that did arrive is kept.
+            self.fail(fetch, paths(), cut_fetch_error(fetch.service, self.deadline), TIMEOUT_CODE)
+            raise
+
+    def fail(self, fetch: Fetch, failed: list[ResponsePath], message: str, code: str) -> None:
+        """Report a fetch that got no answer at the paths it was to fill (see :meth:`send`)."""
+        self.failed.extend(failed)
+        located = [_common_prefix(failed)] if fetch.is_entity_fetch else failed
+        for path in located or [[]]:
+            out: GraphQLError = {"message": message}
+            if path:
+                out["path"] = path
+            out["extensions"] = {"code": code, "serviceName": fetch.service}
+            self.errors.append(out)
 
     async def root_fetch(self, fetch: Fetch) -> None:
         response = await self.send(

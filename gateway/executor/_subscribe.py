@@ -19,6 +19,7 @@ import asyncio
 from collections.abc import AsyncGenerator, Mapping
 from typing import Any, Protocol
 
+from gateway.executor._deadline import Deadline
 from gateway.executor._errors import gateway_error
 from gateway.executor._run import PlanRun
 from gateway.executor._transport import SubgraphTransport
@@ -66,8 +67,13 @@ async def subscription_responses(
     variables: Mapping[str, Any],
     coerced: Mapping[str, Any] | None = None,
     settler: Settler | None = None,
+    *,
+    timeout: float | None = None,
 ) -> AsyncGenerator[GraphQLResponse, None]:
     """One response per event, in order; ends when the subgraph completes the subscription.
+
+    The entity fetches that finish a batch of events must be done ``timeout`` seconds after
+    the batch is taken up, as a query's fetches within its deadline.
 
     A subscription that cannot be opened, or that the subgraph ends with ``error``, or whose
     connection drops, or whose consumer falls too far behind, ends with one response that
@@ -96,8 +102,9 @@ async def subscription_responses(
                 if taken.errors:
                     yield {"errors": list(taken.errors)}
                 return
+            deadline = None if timeout is None or rest is None else Deadline.after(timeout)
             responses = await _finish_all(
-                supergraph, transport, primary, taken, rest, operation, variables, coerced
+                supergraph, transport, primary, taken, rest, operation, variables, coerced, deadline
             )
             del taken  # an idle subscription must not keep its last events
             responses.reverse()
@@ -130,17 +137,22 @@ async def _finish_all(
     operation: Operation,
     variables: Mapping[str, Any],
     coerced: Mapping[str, Any] | None,
+    deadline: Deadline | None,
 ) -> list[GraphQLResponse]:
     """The responses of ``events``, in their order; their entity fetches run concurrently."""
     if len(events) == 1 or rest is None:
         return [
-            await _finish(supergraph, transport, primary, e, rest, operation, variables, coerced)
+            await _finish(
+                supergraph, transport, primary, e, rest, operation, variables, coerced, deadline
+            )
             for e in events
         ]
     return list(
         await asyncio.gather(
             *(
-                _finish(supergraph, transport, primary, e, rest, operation, variables, coerced)
+                _finish(
+                    supergraph, transport, primary, e, rest, operation, variables, coerced, deadline
+                )
                 for e in events
             )
         )
@@ -156,9 +168,10 @@ async def _finish(
     operation: Operation,
     variables: Mapping[str, Any],
     coerced: Mapping[str, Any] | None,
+    deadline: Deadline | None,
 ) -> GraphQLResponse:
     """One event's response: its payload seeds the run as the root fetch's answer would."""
-    run = PlanRun(supergraph, transport, variables)
+    run = PlanRun(supergraph, transport, variables, deadline)
     run.merge_root(primary, event)
-    await run.run(rest)
+    await run.run_plan(rest)
     return run.response(operation, coerced)

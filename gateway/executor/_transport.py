@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 
+from gateway.executor._deadline import TIMEOUT_HEADER
 from gateway.executor._http import DEFAULT_MAX_RESPONSE_BYTES, BadUrl, Endpoint, HttpError
 from gateway.executor._ws_client import SubscriptionClient, SubscriptionSettings
 from gateway.wire import GraphQLRequest, GraphQLResponse
@@ -91,20 +92,31 @@ class SubgraphTransport:
                 max_connections=s.max_connections,
                 max_keepalive=s.max_keepalive_connections,
                 max_response_bytes=s.max_response_bytes,
+                deadline_header=TIMEOUT_HEADER,
             )
             self._endpoints[url] = endpoint
         return endpoint
 
     async def send(
-        self, service: str, url: str, request: GraphQLRequest, *, idempotent: bool = True
+        self,
+        service: str,
+        url: str,
+        request: GraphQLRequest,
+        *,
+        idempotent: bool = True,
+        deadline: float | None = None,
     ) -> GraphQLResponse:
         """POST one request; raise :class:`SubgraphFetchError` unless a GraphQL body comes back.
 
         An ``idempotent`` request (not a mutation) is sent again, once, when a kept-alive
-        connection turns out to have been closed by the subgraph before it was used.
+        connection turns out to have been closed by the subgraph before it was used. With a
+        ``deadline`` (loop time; the caller's timer enforces it) the subgraph is told the
+        milliseconds left in the ``x-request-timeout-ms`` header.
         """
         try:
-            response = await self.endpoint(url).post(orjson.dumps(request), retry=idempotent)
+            response = await self.endpoint(url).post(
+                orjson.dumps(request), retry=idempotent, deadline=deadline
+            )
         except BadUrl as error:
             raise SubgraphFetchError(service, "invalid subgraph URL") from error
         except HttpError as error:

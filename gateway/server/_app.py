@@ -23,9 +23,11 @@ from gateway.executor import SubgraphTransport
 from gateway.server._browsers import Browsers
 from gateway.server._gauges import StreamGauges
 from gateway.server._graphiql import graphiql_asset_route, graphiql_html
+from gateway.server._hangup import unless_hung_up
 from gateway.server._http import error_body, read_get, read_post, respond
 from gateway.server._rate_limit import RateLimiter
 from gateway.server._reload import SupergraphWatcher, load_supergraph
+from gateway.server._requests import ResponseEncoder
 from gateway.server._settings import GatewaySettings
 from gateway.server._sse import EventStreams, wants_event_stream
 from gateway.server._ws import GraphQLWebSocket
@@ -104,7 +106,10 @@ class _Handlers:
         self.documents = documents
         self.browsers = browsers
         self.rate_limiter = rate_limiter
-        self.event_streams = EventStreams(gateway, settings.sse_keepalive_interval, gauges)
+        self.encode = ResponseEncoder(settings.requests.max_response_bytes)
+        self.event_streams = EventStreams(
+            gateway, settings.sse_keepalive_interval, gauges, self.encode
+        )
         self.graphiql_page = graphiql_html(default_query=settings.graphiql_default_query)
 
     async def run(self, request: Request, body: GraphQLRequest, allow_mutations: bool) -> Response:
@@ -123,13 +128,18 @@ class _Handlers:
         if wants_event_stream(request):
             return await self.event_streams.respond(request, body, allow_mutations=allow_mutations)
         try:
-            outcome = await self.gateway.execute(body, allow_mutations=allow_mutations)
+            # A client that hangs up meanwhile cancels the request (its subgraph fetches too).
+            outcome = await unless_hung_up(
+                request.receive, self.gateway.execute(body, allow_mutations=allow_mutations)
+            )
         except Exception:
             log.exception("request failed inside the gateway")
             outcome = RequestOutcome(
                 {"data": None, **error_body("Internal server error.", "INTERNAL")}
             )
-        return respond(request, outcome)
+        if outcome is None:
+            return Response(status_code=499)  # nginx's "client closed request"; nobody reads it
+        return respond(request, outcome, self.encode)
 
     async def post(self, request: Request) -> Response:
         refused = self.browsers.admit(request)
@@ -273,6 +283,7 @@ def create_gateway_app(
     settings = settings or GatewaySettings()
     gateway = Gateway(
         load_supergraph(supergraph_path, override_labels=settings.override_labels),
+        request_timeout=settings.requests.timeout,
         limits=settings.limits(),
         transport=SubgraphTransport(settings.transport()),
         plan_cache_size=settings.plan_cache_size,

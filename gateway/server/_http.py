@@ -4,6 +4,7 @@ a POST body or GET parameters, and answering a refusal with its status and JSON 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -39,9 +40,14 @@ def _wants_graphql_response(request: Request) -> bool:
     return _GRAPHQL_RESPONSE in request.headers.get("accept", "")
 
 
-def respond(request: Request, outcome: RequestOutcome) -> Response:
+def respond(
+    request: Request,
+    outcome: RequestOutcome,
+    encode: Callable[[GraphQLResponse], bytes] = orjson.dumps,
+) -> Response:
     """Status codes per GraphQL-over-HTTP: ``application/json`` keeps 200 for invalid
-    operations; ``application/graphql-response+json`` answers them 400."""
+    operations; ``application/graphql-response+json`` answers them 400. ``encode`` makes
+    the body (the server's holds the response size limit)."""
     modern = _wants_graphql_response(request)
     status = 200
     if outcome.status == "bad_request" or (outcome.status == "invalid" and modern):
@@ -50,7 +56,7 @@ def respond(request: Request, outcome: RequestOutcome) -> Response:
         status = 405
     headers = {"allow": "POST"} if status == 405 else None
     return Response(
-        orjson.dumps(outcome.response),
+        encode(outcome.response),
         status_code=status,
         media_type=_GRAPHQL_RESPONSE if modern else "application/json",
         headers=headers,

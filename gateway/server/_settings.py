@@ -12,6 +12,7 @@ from gateway.executor import TransportSettings
 from gateway.limits import Limits
 from gateway.server._browsers import BrowserSettings
 from gateway.server._rate_limit import RateLimitSettings
+from gateway.server._requests import RequestSettings
 
 __all__ = ["GatewaySettings", "RedisUrl"]
 
@@ -52,6 +53,11 @@ class GatewaySettings(BaseModel):
     )
     max_body_bytes: int | None = Field(
         default=1_000_000, gt=0, description="a larger request body is refused"
+    )
+    requests: RequestSettings = Field(
+        default_factory=RequestSettings,
+        description="what one request may take: its deadline, the size of its response "
+        "(docs/deadlines.md)",
     )
     max_depth: int | None = Field(
         default=32, gt=0, description="a deeper operation is refused before it is planned"

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 
 import orjson
 from starlette.requests import Request
@@ -31,6 +31,7 @@ from starlette.types import Receive, Scope, Send
 from gateway.engine import Gateway, RequestOutcome
 from gateway.planner import OperationError, select_operation
 from gateway.server._gauges import StreamGauges
+from gateway.server._hangup import disconnected
 from gateway.server._http import error_body, respond
 from gateway.wire import GraphQLRequest, GraphQLResponse
 
@@ -60,9 +61,12 @@ def wants_event_stream(request: Request) -> bool:
     return _EVENT_STREAM in request.headers.get("accept", "")
 
 
-def _next(response: GraphQLResponse) -> bytes:
+Encode = Callable[[GraphQLResponse], bytes]
+
+
+def _next(response: GraphQLResponse, encode: Encode = orjson.dumps) -> bytes:
     # orjson never writes a raw newline, so one ``data:`` line carries the whole result.
-    return b"event: next\ndata: " + orjson.dumps(response) + b"\n\n"
+    return b"event: next\ndata: " + encode(response) + b"\n\n"
 
 
 async def _one(response: GraphQLResponse) -> AsyncGenerator[GraphQLResponse, None]:
@@ -80,10 +84,12 @@ class _EventStream(Response):
         keepalive: float,
         gauges: StreamGauges,
         live: set[_EventStream] | None = None,
+        encode: Encode = orjson.dumps,
     ) -> None:
         self.responses = responses
         self.keepalive = keepalive
         self.gauges = gauges
+        self.encode = encode
         # The registry of open streams this one joins while it runs (for shutdown).
         self.live = live if live is not None else set()
         self.stopping = asyncio.Event()
@@ -99,7 +105,7 @@ class _EventStream(Response):
         try:
             await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
             events = asyncio.create_task(self._events(send, lock))
-            hangup = asyncio.create_task(_disconnect(receive))
+            hangup = asyncio.create_task(disconnected(receive))
             stop = asyncio.create_task(self.stopping.wait())
             tasks = (events, hangup, stop, asyncio.create_task(self._keepalives(send, lock)))
             try:
@@ -127,7 +133,7 @@ class _EventStream(Response):
         responses = self.responses
         try:
             # Not ``async for``: its variable would keep the last event alive while idle.
-            while await self._forward(send, lock, responses):
+            while await self._forward(send, lock, responses, self.encode):
                 pass
         except (asyncio.CancelledError, OSError):
             raise
@@ -141,14 +147,18 @@ class _EventStream(Response):
 
     @classmethod
     async def _forward(
-        cls, send: Send, lock: asyncio.Lock, responses: AsyncGenerator[GraphQLResponse, None]
+        cls,
+        send: Send,
+        lock: asyncio.Lock,
+        responses: AsyncGenerator[GraphQLResponse, None],
+        encode: Encode,
     ) -> bool:
         """Write the next response as an event; False once there are no more."""
         try:
             response = await anext(responses)
         except StopAsyncIteration:
             return False
-        await cls._write(send, lock, _next(response))
+        await cls._write(send, lock, _next(response, encode))
         return True
 
     async def _keepalives(self, send: Send, lock: asyncio.Lock) -> None:
@@ -160,11 +170,6 @@ class _EventStream(Response):
     async def _write(send: Send, lock: asyncio.Lock, chunk: bytes) -> None:
         async with lock:
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
-
-
-async def _disconnect(receive: Receive) -> None:
-    while (await receive())["type"] != "http.disconnect":
-        pass
 
 
 def _is_mutation(gateway: Gateway, request: GraphQLRequest) -> bool:
@@ -187,10 +192,17 @@ def _is_mutation(gateway: Gateway, request: GraphQLRequest) -> bool:
 class EventStreams:
     """Answers the GraphQL requests that accept ``text/event-stream``."""
 
-    def __init__(self, gateway: Gateway, keepalive: float, gauges: StreamGauges) -> None:
+    def __init__(
+        self,
+        gateway: Gateway,
+        keepalive: float,
+        gauges: StreamGauges,
+        encode: Encode = orjson.dumps,
+    ) -> None:
         self.gateway = gateway
         self.keepalive = keepalive
         self.gauges = gauges
+        self.encode = encode
         self.live: set[_EventStream] = set()
         self.shutting_down = False
 
@@ -201,7 +213,7 @@ class EventStreams:
             stream.stopping.set()
 
     def _stream(self, responses: AsyncGenerator[GraphQLResponse, None]) -> _EventStream:
-        stream = _EventStream(responses, self.keepalive, self.gauges, self.live)
+        stream = _EventStream(responses, self.keepalive, self.gauges, self.live, self.encode)
         if self.shutting_down:
             stream.stopping.set()
         return stream

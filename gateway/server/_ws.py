@@ -33,6 +33,7 @@ from gateway.engine import Gateway, RequestOutcome
 from gateway.server._browsers import Browsers
 from gateway.server._gauges import StreamGauges
 from gateway.server._rate_limit import RateLimiter
+from gateway.server._requests import ResponseEncoder
 from gateway.server._settings import GatewaySettings
 from gateway.server._ws_messages import (
     PROTOCOL,
@@ -41,6 +42,7 @@ from gateway.server._ws_messages import (
     PongMessage,
     ServerMessage,
     encode,
+    encode_next,
     parse_client_message,
 )
 from gateway.wire import GraphQLError, GraphQLRequest, GraphQLResponse
@@ -88,6 +90,7 @@ class GraphQLWebSocket:
         self.documents = documents
         self.browsers = browsers
         self.rate_limiter = rate_limiter
+        self.encode = ResponseEncoder(settings.requests.max_response_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         websocket = WebSocket(scope, receive, send)
@@ -110,6 +113,7 @@ class GraphQLWebSocket:
                 self.gauges,
                 self.documents,
                 self.rate_limiter,
+                self.encode,
             ).serve()
         finally:
             self.gauges.websocket_connections -= 1
@@ -126,6 +130,7 @@ class _Connection:
         gauges: StreamGauges,
         documents: DocumentResolver,
         rate_limiter: RateLimiter,
+        encode: ResponseEncoder,
     ) -> None:
         self.websocket = websocket
         self.gateway = gateway
@@ -133,6 +138,7 @@ class _Connection:
         self.gauges = gauges
         self.documents = documents
         self.rate_limiter = rate_limiter
+        self.encode = encode
         self.acknowledged = False
         self.operations: dict[str, asyncio.Task[None]] = {}
         self.closed = False
@@ -284,7 +290,8 @@ class _Connection:
             response = await anext(responses)
         except StopAsyncIteration:
             return False
-        await self._send({"id": id_, "type": "next", "payload": response})
+        # Encoded by the size-holding encoder: a response over the limit is an error.
+        await self.websocket.send_text(encode_next(id_, self.encode(response)))
         return True
 
     async def _send(self, message: ServerMessage) -> None:

@@ -27,6 +27,7 @@ __all__ = [
     "ServerMessage",
     "SubscribeMessage",
     "encode",
+    "encode_next",
     "parse_client_message",
 ]
 
@@ -91,6 +92,11 @@ class InvalidMessage(Exception):
 def encode(message: ServerMessage) -> str:
     """JSON text: graphql-transport-ws messages travel as text frames."""
     return orjson.dumps(message).decode()
+
+
+def encode_next(id_: str, payload: bytes) -> str:
+    """A ``next`` message around a response already encoded (by the size-holding encoder)."""
+    return (b'{"id":%s,"type":"next","payload":%s}' % (orjson.dumps(id_), payload)).decode()
 
 
 def _optional_object(message: dict[str, Any], key: str, what: str) -> None:

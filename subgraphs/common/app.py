@@ -1,7 +1,10 @@
 """The ASGI app of a subgraph: GraphQL (and GraphiQL) on /graphql, /health and /ready.
 
 GraphiQL is the gateway's page (``gateway.server.graphiql_html``) with its vendored assets, so
-it works without internet access, opening on the subgraph's example operation.
+it works without internet access, opening on the subgraph's example operation. Every HTTP
+request runs within its time (``subgraphs.common.deadline``): its own timeout, or the
+gateway's time left when shorter, bounds its system calls, and a gateway that hangs up (or
+the deadline, a second past) stops it.
 """
 
 from __future__ import annotations
@@ -12,14 +15,19 @@ from contextlib import asynccontextmanager
 
 import orjson
 import strawberry.federation
+from cross_web import AsyncHTTPRequestAdapter
+from graphql import GraphQLError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
+from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 
 from gateway.server import graphiql_asset_route, graphiql_html
+from subgraphs.common.deadline import DEADLINE_EXCEEDED, Stopped, bounded
 
 __all__ = ["SubgraphGraphQL", "create_graphql_app"]
 
@@ -32,7 +40,9 @@ class SubgraphGraphQL(GraphQL[object, None]):
     """Strawberry's ASGI view with a fresh context (fresh loaders) per request.
 
     Over a WebSocket the context lives as long as the connection; a subscription that loads
-    through it should ``clear()`` its loaders between events.
+    through it should ``clear()`` its loaders between events. An HTTP request runs within
+    ``request_timeout`` seconds (or its caller's time left, if shorter) and stops when its
+    caller hangs up.
     """
 
     def __init__(
@@ -41,6 +51,7 @@ class SubgraphGraphQL(GraphQL[object, None]):
         context_getter: Callable[[], object],
         *,
         graphiql_page: str | None = None,
+        request_timeout: float | None = None,
     ):
         # The gateway multiplexes every subscription of its clients to this subgraph over one
         # connection, so Strawberry's default cap of 100 per connection would refuse the
@@ -48,6 +59,33 @@ class SubgraphGraphQL(GraphQL[object, None]):
         super().__init__(schema, max_subscriptions_per_connection=MAX_SUBSCRIPTIONS_PER_CONNECTION)
         self._context_getter = context_getter
         self._graphiql_page = graphiql_page or graphiql_html()
+        self.request_timeout = request_timeout
+
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: object,
+        root_value: None,
+        sub_response: Response,
+    ) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
+        # Here the body has been read: from now on a hang-up can only mean the caller left.
+        result = await bounded(
+            request,
+            self.request_timeout,
+            super().execute_operation(
+                request, request_adapter, request_data, context, root_value, sub_response
+            ),
+        )
+        if result is Stopped.HUNG_UP:
+            # Nobody will read it; the server drops what is sent on a closed connection.
+            return ExecutionResult(data=None, errors=[GraphQLError("The caller hung up.")])
+        if result is Stopped.DEADLINE:
+            message = "The request was still running past its deadline and was stopped."
+            error = GraphQLError(message, extensions={"code": DEADLINE_EXCEEDED})
+            return ExecutionResult(data=None, errors=[error])
+        return result
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # Strawberry's own page loads GraphiQL from a CDN: blank without internet access.
@@ -71,11 +109,15 @@ def create_graphql_app(
     on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
     ready_check: Callable[[], Awaitable[bool]] | None = None,
     example_query: str | None = None,
+    request_timeout: float | None = None,
 ) -> Starlette:
     """Serve ``schema`` as subgraph ``name``; ``on_shutdown`` runs when the server stops.
-    GraphiQL opens on ``example_query`` for a first-time visitor."""
+    GraphiQL opens on ``example_query`` for a first-time visitor. A request's system calls
+    end within ``request_timeout`` seconds (or the gateway's time left, if shorter)."""
     page = graphiql_html(title=f"{name} subgraph · Crossdock GraphiQL", default_query=example_query)
-    graphql = SubgraphGraphQL(schema, context_getter, graphiql_page=page)
+    graphql = SubgraphGraphQL(
+        schema, context_getter, graphiql_page=page, request_timeout=request_timeout
+    )
 
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok", "service": name})

@@ -1,8 +1,9 @@
 """The federation-2 schema every subgraph is built with: coded errors, checked entities.
 
 :func:`federation_schema` builds a :class:`SubgraphSchema` with :class:`ErrorCodes` outermost
-(every error gets its ``extensions.code``), each operation text parsed and validated once, and
-``_entities`` representations checked before a ``resolve_reference`` sees them.
+(every error gets its ``extensions.code``), each operation text parsed and validated once,
+``_entities`` representations checked before a ``resolve_reference`` sees them, and the event
+loop given a turn every few hundred fields (:class:`TakeTurns`), so that no request holds it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from strawberry.federation.schema import FederationAny
 from strawberry.federation.schema_directives import Link
 from strawberry.types import ExecutionContext, Info
 
+from subgraphs.common.deadline import TakeTurns
 from subgraphs.common.entities import Representations
 from subgraphs.common.errors import BadUserInput, ErrorCodes
 
@@ -106,6 +108,7 @@ def federation_schema(
             ErrorCodes,
             lambda: _ParseOnce(maxsize=_DOCUMENT_CACHE_SIZE),
             lambda: ValidationCache(maxsize=_DOCUMENT_CACHE_SIZE),
+            TakeTurns,
             *extensions,
         ],
         federation_version=FEDERATION_VERSION,

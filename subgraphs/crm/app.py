@@ -37,4 +37,5 @@ def create_app(settings: SubgraphSettings) -> Starlette:
         on_shutdown=[system.aclose, cache.aclose],
         ready_check=client.ping,
         example_query=EXAMPLE_QUERY,
+        request_timeout=settings.request_timeout_seconds,
     )

@@ -39,6 +39,7 @@ def create_app(settings: SubgraphSettings, *, service: OrdersService | None = No
         on_shutdown=[orders.aclose],
         ready_check=ready,
         example_query=EXAMPLE_QUERY,
+        request_timeout=settings.request_timeout_seconds,
     )
     app.add_route("/metrics", metrics, methods=["GET"])
     serving = app.router.lifespan_context

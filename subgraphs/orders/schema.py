@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias, TypeVar, cast
@@ -9,6 +11,7 @@ from typing import Any, TypeAlias, TypeVar, cast
 import strawberry
 from graphql import GraphQLError
 
+from connectors.deadline import no_deadline
 from resolvers.cancel import CancelRequest
 from resolvers.service import OrdersService
 from resolvers.submit import WorkflowFailed
@@ -40,6 +43,11 @@ MAX_REASON_LENGTH = 500
 F = TypeVar("F", bound=Callable[..., Any])
 R = TypeVar("R")
 
+log = logging.getLogger(__name__)
+
+# Workflows whose caller has gone: held here until they end (the loop keeps weak references).
+_ORPHANS: set[asyncio.Future[Any]] = set()
+
 
 def mutation(description: str, *, directives: Sequence[object] = ()) -> Callable[[F], F]:
     return cast(
@@ -63,13 +71,32 @@ def _key(value: str) -> str:
 
 
 async def _run(workflow: Awaitable[R]) -> R:
-    """Await a workflow; a system failing mid-way is a SUBGRAPH_ERROR naming what was undone."""
+    """Await a workflow; a system failing mid-way is a SUBGRAPH_ERROR naming what was undone.
+
+    A workflow, once started, runs to its end: neither the request's deadline nor a gateway
+    that hangs up stops it, since it writes to the systems step by step and may have to undo
+    the steps done. Its steps keep their own timeouts, and the same idempotency key later
+    answers its result.
+    """
+    with no_deadline():
+        running = asyncio.ensure_future(workflow)
     try:
-        return await workflow
+        return await asyncio.shield(running)
+    except asyncio.CancelledError:
+        if not running.done():
+            _ORPHANS.add(running)
+            running.add_done_callback(_orphan_ended)
+        raise
     except WorkflowFailed as error:
         raise GraphQLError(
             error.message, extensions={"code": SUBGRAPH_ERROR, "system": error.system}
         ) from None
+
+
+def _orphan_ended(workflow: asyncio.Future[Any]) -> None:
+    _ORPHANS.discard(workflow)
+    if not workflow.cancelled() and workflow.exception() is not None:
+        log.warning("a workflow whose caller had left failed", exc_info=workflow.exception())
 
 
 @strawberry.type

@@ -56,6 +56,7 @@ def create_app(
         on_shutdown=[system.aclose, cache.aclose],
         ready_check=client.ping,
         example_query=EXAMPLE_QUERY,
+        request_timeout=settings.request_timeout_seconds,
     )
     # The WMS's milestone webhooks come in here and go onto the event bus.
     mount_webhook_intake(app, settings, cache, bus=target)

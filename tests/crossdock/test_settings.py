@@ -55,3 +55,32 @@ def test_the_gateway_shares_the_graphs_redis_unless_told_otherwise(
     monkeypatch.delenv("REDIS_URL")
     monkeypatch.delenv("CROSSDOCK_GATEWAY__REDIS_URL")
     assert Settings().gateway.redis_url is None
+
+
+def test_deadlines_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().gateway.requests.timeout == 30.0
+    assert Settings().subgraphs.request_timeout_seconds == 30.0
+    monkeypatch.setenv("CROSSDOCK_GATEWAY__REQUESTS__TIMEOUT", "2.5")
+    monkeypatch.setenv("CROSSDOCK_GATEWAY__REQUESTS__MAX_RESPONSE_BYTES", "1000")
+    monkeypatch.setenv("CROSSDOCK_SUBGRAPH_REQUEST_TIMEOUT_SECONDS", "4")
+    settings = Settings()
+    assert settings.gateway.requests.timeout == 2.5
+    assert settings.gateway.requests.max_response_bytes == 1000
+    assert settings.subgraphs.request_timeout_seconds == 4.0
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("CROSSDOCK_GATEWAY__REQUESTS__TIMEOUT", "0"),
+        ("CROSSDOCK_GATEWAY__REQUESTS__TIMEOUT", "soon"),
+        ("CROSSDOCK_GATEWAY__REQUESTS__MAX_RESPONSE_BYTES", "-1"),
+        ("CROSSDOCK_SUBGRAPH_REQUEST_TIMEOUT_SECONDS", "0"),
+    ],
+)
+def test_impossible_deadlines_are_refused(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError):
+        Settings()

@@ -4,8 +4,9 @@
 own asyncio queue, filled by :meth:`Feed.publish` from the test's thread (the servers run in
 threads of their own). ``Milestone.order`` is an ``Order`` entity whose ``total`` only the
 ``ledger`` subgraph resolves, so every event needs an entity fetch. Each server is wrapped in
-a :class:`Door` that counts WebSocket connections, can close them from the server side, and
-can answer every HTTP request with a 503, so tests observe what the subgraphs saw.
+a :class:`Door` that counts WebSocket connections, can close them from the server side, can
+answer every HTTP request with a 503, hold it (until its client hangs up, or for a while) or
+answer it with a body that never ends, so tests observe what the subgraphs saw.
 
 Reusable by the gateway's server tests: ``with running_federation() as fed: ...``.
 """
@@ -13,6 +14,7 @@ Reusable by the gateway's server tests: ``with running_federation() as fed: ...`
 from __future__ import annotations
 
 import asyncio
+import math
 import threading
 from collections.abc import AsyncGenerator, Iterator
 from contextlib import ExitStack, contextmanager
@@ -23,7 +25,7 @@ import strawberry
 import strawberry.federation
 from starlette.applications import Starlette
 from starlette.routing import Route, WebSocketRoute
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.composition import SubgraphSource, compose
 from gateway.supergraph import Supergraph, parse_supergraph
@@ -121,6 +123,11 @@ class EventsQuery:
     def last_seq(self) -> int:
         return 0
 
+    @strawberry.field
+    def latest(self, order_id: strawberry.ID) -> Milestone:
+        """A query through both subgraphs: this one's milestone, then the ledger's total."""
+        return Milestone(seq=0, type="NONE", order=OrderRef(id=order_id))
+
 
 @strawberry.type(name="Mutation")
 class EventsMutation:
@@ -181,20 +188,59 @@ LEDGER_SCHEMA = strawberry.federation.Schema(query=LedgerQuery, types=[LedgerOrd
 
 
 class Door:
-    """An ASGI wrapper: counts WebSocket connections, closes them, or fails HTTP on demand."""
+    """An ASGI wrapper: counts WebSocket connections, closes them; fails, holds or floods HTTP
+    on demand, and records the headers of every HTTP request and which were abandoned."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self.websockets_total = 0
         self.websockets_open = 0
         self.http_down = False
+        # Seconds an HTTP request waits (body read) before the app sees it; ``math.inf``:
+        # until its client hangs up.
+        self.http_delay = 0.0
+        # Answer HTTP with 200 and a chunked body that never ends (until the client leaves).
+        self.http_flood = False
+        # The headers of each HTTP request, and how many clients hung up while one was held
+        # or flooded (the subgraph's view of an abandoned request).
+        self.http_seen: list[dict[str, str]] = []
+        self.http_abandoned = 0
         self._sends: dict[int, tuple[asyncio.AbstractEventLoop, Send]] = {}
         self._lock = threading.Lock()
 
+    def reset(self) -> None:
+        """Back to passing every request on, with nothing recorded."""
+        with self._lock:
+            self.http_down = self.http_flood = False
+            self.http_delay = 0.0
+            self.http_seen = []
+            self.http_abandoned = 0
+
+    def seen(self) -> int:
+        """HTTP requests received so far."""
+        with self._lock:
+            return len(self.http_seen)
+
+    def abandoned(self) -> int:
+        """HTTP requests whose client hung up while the door held or flooded them."""
+        with self._lock:
+            return self.http_abandoned
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/graphql":
+            with self._lock:
+                self.http_seen.append({k.decode(): v.decode() for k, v in scope["headers"]})
         if scope["type"] == "http" and self.http_down:
             await send({"type": "http.response.start", "status": 503, "headers": []})
             await send({"type": "http.response.body", "body": b"down"})
+            return
+        if scope["type"] == "http" and self.http_flood:
+            await self._flood(receive, send)
+            return
+        if scope["type"] == "http" and self.http_delay:
+            held = await self._hold(receive, self.http_delay)
+            if held is not None:
+                await self.app(scope, held, send)
             return
         if scope["type"] != "websocket":
             await self.app(scope, receive, send)
@@ -211,6 +257,46 @@ class Door:
                 self.websockets_open -= 1
                 del self._sends[key]
 
+    async def _hold(self, receive: Receive, delay: float) -> Receive | None:
+        """Read the body, then wait ``delay`` seconds: a ``receive`` that replays the body,
+        or ``None`` if the client hung up meanwhile (counted as abandoned)."""
+        body: list[Message] = []
+        while not body or body[-1].get("more_body", False):
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                self._abandon()
+                return None
+            body.append(message)
+        try:
+            await asyncio.wait_for(_disconnected(receive), None if math.isinf(delay) else delay)
+        except TimeoutError:
+
+            async def replay() -> Message:
+                return body.pop(0) if body else await receive()
+
+            return replay
+        self._abandon()
+        return None
+
+    async def _flood(self, receive: Receive, send: Send) -> None:
+        """200 with a chunked body of spaces that never ends: until the client hangs up."""
+        gone = asyncio.ensure_future(_disconnected(receive))
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        chunk = b" " * 65536
+        try:
+            while not gone.done():
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                await asyncio.sleep(0)
+        except OSError:
+            pass
+        finally:
+            gone.cancel()
+        self._abandon()
+
+    def _abandon(self) -> None:
+        with self._lock:
+            self.http_abandoned += 1
+
     def kill_websockets(self) -> None:
         """Close every open WebSocket from the server's side (code 1011), as a crash would."""
         with self._lock:
@@ -222,6 +308,11 @@ class Door:
 
         for loop, send in sends:
             asyncio.run_coroutine_threadsafe(close(send), loop)
+
+
+async def _disconnected(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
 
 
 @dataclass

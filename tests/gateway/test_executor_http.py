@@ -488,7 +488,7 @@ async def test_a_switch_of_protocols_is_the_last_answer_on_its_connection() -> N
 async def test_the_transport_passes_on_the_response_size_limit() -> None:
     async with upstream(lambda _: plain()) as (_, url):
         transport = SubgraphTransport(TransportSettings(max_response_bytes=len(OK_BODY) - 1))
-        with pytest.raises(SubgraphFetchError, match="'users': ReadFailed"):
+        with pytest.raises(SubgraphFetchError, match="'users': ResponseTooLarge"):
             await transport.send("users", url, {"query": "{ok}"})
         await transport.aclose()
     assert GatewaySettings(subgraph_max_response_bytes=7).transport().max_response_bytes == 7

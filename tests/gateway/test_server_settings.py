@@ -100,3 +100,22 @@ def test_override_labels_from_the_environment(
     assert app.state.watcher.check() is True
     plan = app.state.gateway.plan("{ products { name tax } }")
     assert [fetch.service for fetch in plan.fetches()] == services
+
+
+def test_the_request_deadline_from_the_environment(
+    supergraph_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CROSSDOCK_GATEWAY__REQUESTS__TIMEOUT", "2.5")
+    app = create_gateway_app(supergraph_file, Settings().gateway)
+    assert app.state.gateway.request_timeout == 2.5
+
+
+def test_the_response_size_limit_from_the_environment(
+    supergraph_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CROSSDOCK_GATEWAY__REQUESTS__MAX_RESPONSE_BYTES", "40")
+    answer = ask(supergraph_file, {"query": "{ users { id } }"})
+    assert answer.json()["errors"][0]["extensions"] == {
+        "code": "RESPONSE_TOO_LARGE",
+        "maxBytes": 40,
+    }

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 import threading
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 
 import pytest
@@ -32,6 +32,8 @@ class FakeSystem:
 
     url: str = ""
     requests: list[tuple[str, str]] = field(default_factory=list)
+    # Requests to ``/slow`` (which never answers) whose client gave up and hung up.
+    hung_up: int = 0
     _seen_keys: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -47,6 +49,16 @@ class FakeSystem:
         with self._lock:
             self.requests.clear()
             self._seen_keys.clear()
+            self.hung_up = 0
+
+    def abandoned(self) -> int:
+        """Requests to ``/slow`` whose client hung up."""
+        with self._lock:
+            return self.hung_up
+
+    def _hung_up(self) -> None:
+        with self._lock:
+            self.hung_up += 1
 
     def first_time(self, key: str) -> bool:
         with self._lock:
@@ -112,7 +124,7 @@ class FakeSystem:
             Route("/echo", echo, methods=["POST"]),
             Route("/conflict", conflict, methods=["POST"]),
             Route("/empty", empty),
-            Route("/slow", _NeverAnswers()),
+            Route("/slow", _NeverAnswers(self._hung_up)),
         ]
         starlette = Starlette(routes=routes)
 
@@ -128,9 +140,13 @@ class FakeSystem:
 class _NeverAnswers:
     """An ASGI app that waits until the client gives up and hangs up, so shutdown never waits."""
 
+    def __init__(self, hung_up: Callable[[], None]) -> None:
+        self.hung_up = hung_up
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         while (await receive())["type"] != "http.disconnect":
             pass
+        self.hung_up()
 
 
 @pytest.fixture(scope="session")

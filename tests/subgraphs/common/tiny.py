@@ -54,6 +54,11 @@ class Item:
     def price(self) -> Money:
         return Money.of("19.5")
 
+    @strawberry.field
+    def twins(self) -> list[Item]:
+        """Eight of itself, from memory: a few levels make as much work as a test wants."""
+        return [self] * 8
+
 
 @strawberry.type
 class Query:
@@ -74,6 +79,12 @@ class Query:
     @strawberry.field
     async def unavailable(self, info: Info[Context, None]) -> str | None:
         body = await info.context.client.get_json("/unavailable")
+        return str(body)
+
+    @strawberry.field
+    async def stalled(self, info: Info[Context, None]) -> str | None:
+        """A system call that never gets an answer: only a deadline or a hang-up ends it."""
+        body = await info.context.client.get_json("/slow")
         return str(body)
 
     @strawberry.field

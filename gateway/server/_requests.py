@@ -1,0 +1,75 @@
+"""What one client request may take: its time (the deadline) and the size of its response.
+
+The deadline itself is the engine's (``Gateway(request_timeout=...)``, see
+``gateway.executor._deadline``); the response size is held here, where every transport turns
+a response into bytes anyway: :class:`ResponseEncoder` encodes it once and, when it is over
+the limit, answers a small ``RESPONSE_TOO_LARGE`` error instead, so the cap costs one length
+comparison. HTTP, server-sent events and each WebSocket ``next`` use the same encoder.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import orjson
+from pydantic import BaseModel, Field
+
+from gateway.wire import GraphQLResponse
+
+__all__ = ["RESPONSE_TOO_LARGE", "RequestSettings", "ResponseEncoder"]
+
+log = logging.getLogger("gateway.server")
+
+RESPONSE_TOO_LARGE = "RESPONSE_TOO_LARGE"
+"""``extensions.code`` of the error that replaces a response over the size limit."""
+
+
+class RequestSettings(BaseModel):
+    """What one client request may take (``CROSSDOCK_GATEWAY__REQUESTS__<KEY>``)."""
+
+    # Every subgraph fetch gets only what is left of the deadline (and is told so in the
+    # ``x-request-timeout-ms`` header); at the deadline the fetches in flight are cancelled.
+    timeout: float | None = Field(
+        default=30.0,
+        gt=0,
+        description="seconds a query or mutation may run, from the start of its plan to its "
+        "response (each subscription event, for its own fetches); then the client gets what "
+        "arrived, with GATEWAY_TIMEOUT errors; unset: no deadline (docs/deadlines.md)",
+    )
+    max_response_bytes: int | None = Field(
+        default=16 << 20,
+        gt=0,
+        description="a response to a client over this many bytes of JSON is replaced by a "
+        "RESPONSE_TOO_LARGE error; unset: no limit",
+    )
+
+
+class ResponseEncoder:
+    """Responses as JSON bytes; one over ``max_bytes`` becomes a ``RESPONSE_TOO_LARGE`` error."""
+
+    def __init__(self, max_bytes: int | None) -> None:
+        self.max_bytes = max_bytes
+        # Made once: answering a refused response must cost nothing more.
+        self.too_large = orjson.dumps(
+            {
+                "data": None,
+                "errors": [
+                    {
+                        "message": (
+                            f"The response is larger than the gateway's limit of {max_bytes} "
+                            "bytes; ask for fewer fields or a smaller page."
+                        ),
+                        "extensions": {"code": RESPONSE_TOO_LARGE, "maxBytes": max_bytes},
+                    }
+                ],
+            }
+        )
+
+    def __call__(self, response: GraphQLResponse) -> bytes:
+        body = orjson.dumps(response)
+        if self.max_bytes is not None and len(body) > self.max_bytes:
+            log.warning(
+                "a response of %d bytes was over the limit of %d bytes", len(body), self.max_bytes
+            )
+            return self.too_large
+        return body

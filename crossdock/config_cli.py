@@ -15,10 +15,11 @@ from typing import Any
 
 from crossdock.config_example import render_example
 from crossdock.config_schema import config_file_schema
-from crossdock.configuration import Configuration, ConfigurationError
+from crossdock.configuration import Configuration, ConfigurationError, Problem
 from crossdock.settings import COMPOSED_DEFAULTS, Settings
+from gateway.documents import ManifestError, load_manifest
 
-__all__ = ["EXAMPLE_HEADER", "add_config_parser", "example_file", "schema"]
+__all__ = ["EXAMPLE_HEADER", "add_config_parser", "example_file", "files_named", "schema"]
 
 TITLE = "Crossdock configuration"
 EXAMPLE_HEADER = """\
@@ -49,13 +50,31 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 def _cmd_check(args: argparse.Namespace) -> int:
     file: Path = args.file
     try:
-        Configuration(file, environment=False).load()
+        settings = Configuration(file, environment=False).load()
     except ConfigurationError as error:
         for problem in error.problems:
             print(problem)
         return 2
+    problems = files_named(settings)
+    for problem in problems:
+        print(problem)
+    if problems:
+        return 2
     print("ok")
     return 0
+
+
+def files_named(settings: Settings) -> list[Problem]:
+    """What is wrong with the files the settings name and the services read at start (the
+    trusted-documents manifest), so a file ``check`` passes does not fail at start."""
+    problems: list[Problem] = []
+    manifest = settings.gateway.persisted_queries.manifest
+    if manifest is not None:
+        try:
+            load_manifest(manifest)
+        except ManifestError as error:
+            problems.append(Problem("gateway.persisted_queries.manifest", str(error)))
+    return problems
 
 
 def _cmd_example(args: argparse.Namespace) -> int:

@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, AliasChoices, BaseModel, Field, WithJsonSchema, model_validator
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from cache.factory import CacheSettings
@@ -70,6 +78,9 @@ HttpUrl = Annotated[
 class Ports(BaseModel):
     """Loopback ports of every process ``crossdock up`` starts."""
 
+    # Durations, rates and sizes must be finite: ``inf`` would pass and break requests.
+    model_config = ConfigDict(allow_inf_nan=False)
+
     gateway: int = Field(default=4000, ge=1, le=65535, description="the gateway's")
     crm_subgraph: int = Field(default=4001, ge=1, le=65535, description="the crm subgraph's")
     erp_subgraph: int = Field(default=4002, ge=1, le=65535, description="the erp subgraph's")
@@ -120,7 +131,7 @@ class Settings(BaseSettings):
     """Everything configurable, read once at start-up."""
 
     model_config = SettingsConfigDict(
-        env_prefix="CROSSDOCK_", env_nested_delimiter="__", extra="ignore"
+        env_prefix="CROSSDOCK_", env_nested_delimiter="__", extra="ignore", allow_inf_nan=False
     )
 
     host: str = Field(default="127.0.0.1", description="the interface every service binds")

@@ -204,6 +204,7 @@ class Gateway:
         # The production switch: no introspection (``__schema``, ``__type``; ``__typename``
         # stays), and error messages without internals (``gateway.redaction``).
         self._rules = None if introspection else (*specified_rules, NoSchemaIntrospectionCustomRule)
+        self.introspection = introspection
         self.redact_errors = redact_errors
         self.transport = transport or SubgraphTransport(TransportSettings())
         self.plan_cache_size = plan_cache_size

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from cache.factory import CacheSettings
 from connectors.settings import ConnectorSettings
@@ -19,6 +19,9 @@ __all__ = ["OrdersSettings", "WorkflowSettings"]
 
 class OrdersSettings(BaseModel):
     """The workflows' policies (``CROSSDOCK_ORDERS__…``)."""
+
+    # Durations, rates and sizes must be finite: ``inf`` would pass and break requests.
+    model_config = ConfigDict(allow_inf_nan=False)
 
     idempotency_retention_seconds: int = Field(
         default=86_400, gt=0, description="how long an idempotency key answers its first result"

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["SYSTEM_NAMES", "FaultSettings", "SystemName", "SystemsSettings", "WmsLifecycleSettings"]
 
@@ -21,6 +21,9 @@ SYSTEM_NAMES: tuple[SystemName, ...] = ("crm", "erp", "wms")
 
 class FaultSettings(BaseModel):
     """Fault injection for one reference system: what a flaky real backend would do."""
+
+    # Durations, rates and sizes must be finite: ``inf`` would pass and break requests.
+    model_config = ConfigDict(allow_inf_nan=False)
 
     latency_ms: int = Field(default=0, ge=0, description="added to every request")
     error_rate: float = Field(default=0.0, ge=0.0, le=1.0, description="share answered 503")
@@ -41,6 +44,9 @@ class FaultSettings(BaseModel):
 class WmsLifecycleSettings(BaseModel):
     """How the reference WMS moves released orders along and sends their milestone webhooks
     (``CROSSDOCK_WMS_LIFECYCLE__…``)."""
+
+    # Durations, rates and sizes must be finite: ``inf`` would pass and break requests.
+    model_config = ConfigDict(allow_inf_nan=False)
 
     speed_seconds: float | None = Field(
         default=None,

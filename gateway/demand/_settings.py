@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["DemandSettings"]
 
@@ -18,6 +18,9 @@ class DemandSettings(BaseModel):
     ``docs/``, ``bench/`` and the tests send, with room to spare (the largest, fedbench's
     four nested lists, estimates 24,420; ``tests/gateway/demand/test_examples.py`` checks).
     """
+
+    # Durations, rates and sizes must be finite: ``inf`` would pass and break requests.
+    model_config = ConfigDict(allow_inf_nan=False)
 
     enabled: bool = Field(
         default=True, description="off: no operation is costed, measured or refused"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = ["PersistedQueriesError", "PersistedQuerySettings", "TrustedMode"]
 
@@ -27,6 +27,9 @@ class PersistedQuerySettings(BaseModel):
     is set (keys ``<redis_prefix>apq:<sha256>``), so gateways sharing the Redis share what
     clients registered.
     """
+
+    # Durations, rates and sizes must be finite: ``inf`` would pass and break requests.
+    model_config = ConfigDict(allow_inf_nan=False)
 
     apq: bool = Field(
         default=True,

@@ -51,6 +51,8 @@ __all__ = [
     "ResponseTooLarge",
 ]
 
+_FOREVER_SECONDS = 1e9
+
 # Response bodies larger than this fail the request (and close the connection).
 DEFAULT_MAX_RESPONSE_BYTES = 64 << 20
 
@@ -291,7 +293,10 @@ class Endpoint:
         if deadline is not None:
             left = deadline - loop.time()
             if self._deadline_line:
-                head += b"%s%d\r\n" % (self._deadline_line, max(1, int(left * 1000)))
+                # Whole milliseconds, at least 1, at most a billion seconds' worth (a deadline
+                # that far away would overflow the conversion, and means none).
+                milliseconds = max(1, int(min(left, _FOREVER_SECONDS) * 1000))
+                head += b"%s%d\r\n" % (self._deadline_line, milliseconds)
             if left <= self.read_timeout:
                 read_timeout = None
         head += b"\r\n"

@@ -113,6 +113,18 @@ class _Handlers:
         self.graphiql_page = graphiql_html(default_query=settings.graphiql_default_query)
 
     async def run(self, request: Request, body: GraphQLRequest, allow_mutations: bool) -> Response:
+        """Answer a GraphQL request of POST, GET or an event stream; whatever fails inside is
+        ``INTERNAL`` (logged), never a bare 500."""
+        try:
+            return await self._run(request, body, allow_mutations)
+        except Exception:
+            log.exception("request failed inside the gateway")
+            internal = RequestOutcome(
+                {"data": None, **error_body("Internal server error.", "INTERNAL")}
+            )
+            return respond(request, internal, self.encode)
+
+    async def _run(self, request: Request, body: GraphQLRequest, allow_mutations: bool) -> Response:
         limited = await self.rate_limiter.check_http(request, body)
         if limited is not None:
             return limited
@@ -127,16 +139,10 @@ class _Handlers:
         body = resolved
         if wants_event_stream(request):
             return await self.event_streams.respond(request, body, allow_mutations=allow_mutations)
-        try:
-            # A client that hangs up meanwhile cancels the request (its subgraph fetches too).
-            outcome = await unless_hung_up(
-                request.receive, self.gateway.execute(body, allow_mutations=allow_mutations)
-            )
-        except Exception:
-            log.exception("request failed inside the gateway")
-            outcome = RequestOutcome(
-                {"data": None, **error_body("Internal server error.", "INTERNAL")}
-            )
+        # A client that hangs up meanwhile cancels the request (its subgraph fetches too).
+        outcome = await unless_hung_up(
+            request.receive, self.gateway.execute(body, allow_mutations=allow_mutations)
+        )
         if outcome is None:
             return Response(status_code=499)  # nginx's "client closed request"; nobody reads it
         return respond(request, outcome, self.encode)
@@ -209,11 +215,18 @@ def create_app(
 ) -> Starlette:
     """A Starlette app serving ``gateway``; closes its subgraph clients on shutdown.
 
-    Raises ``PersistedQueriesError`` (one line) when the trusted-documents manifest or the
-    Redis URL of persisted queries cannot be used."""
+    ``settings`` configure the server around the engine (transports, browsers, rate limits,
+    persisted queries); the engine's own options (limits, demand control, the deadline) are
+    those ``gateway`` was built with (``create_gateway_app`` builds both from one settings
+    record). Raises ``PersistedQueriesError`` (one line) when the trusted-documents manifest
+    or the Redis URL of persisted queries cannot be used, and ``ValueError`` when ``settings``
+    are production's and ``gateway`` was not built for it."""
     settings = settings or GatewaySettings()
-    if settings.production and not gateway.redact_errors:
-        raise ValueError("a production app needs its Gateway built for production")
+    if settings.production and (gateway.introspection or not gateway.redact_errors):
+        raise ValueError(
+            "a production app needs its Gateway built for production "
+            "(introspection=False, redact_errors=True)"
+        )
     gauges = StreamGauges()
     documents = DocumentResolver.from_settings(
         gateway,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
@@ -33,6 +33,9 @@ __all__ = ["BrowserSettings", "Browsers"]
 class BrowserSettings(BaseModel):
     """What web pages may do (``CROSSDOCK_GATEWAY__BROWSERS__*``); see
     ``docs/browsers-and-rate-limits.md``."""
+
+    # Durations, rates and sizes must be finite: ``inf`` would pass and break requests.
+    model_config = ConfigDict(allow_inf_nan=False)
 
     allow_origins: list[str] = Field(
         default_factory=list,

@@ -62,7 +62,7 @@ _REDIS_BACKOFF = 1.0
 class RateLimit(BaseModel):
     """``capacity`` requests per ``interval`` seconds, in bursts of up to ``capacity``."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, allow_inf_nan=False)
 
     capacity: int = Field(gt=0, description="requests in a burst", examples=[100])
     interval: float = Field(
@@ -77,6 +77,9 @@ class RateLimit(BaseModel):
 
 class RateLimitSettings(BaseModel):
     """``CROSSDOCK_GATEWAY__RATE_LIMITS__*``; see ``docs/browsers-and-rate-limits.md``."""
+
+    # Durations, rates and sizes must be finite: ``inf`` would pass and break requests.
+    model_config = ConfigDict(allow_inf_nan=False)
 
     default: RateLimit | None = Field(
         default=None,

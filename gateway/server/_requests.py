@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 
 import orjson
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.wire import GraphQLResponse
 
@@ -26,6 +26,9 @@ RESPONSE_TOO_LARGE = "RESPONSE_TOO_LARGE"
 
 class RequestSettings(BaseModel):
     """What one client request may take (``CROSSDOCK_GATEWAY__REQUESTS__<KEY>``)."""
+
+    # Durations, rates and sizes must be finite: ``inf`` would pass and break requests.
+    model_config = ConfigDict(allow_inf_nan=False)
 
     # Every subgraph fetch gets only what is left of the deadline (and is told so in the
     # ``x-request-timeout-ms`` header); at the deadline the fetches in flight are cancelled.

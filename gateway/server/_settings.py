@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
 from gateway.demand import DemandSettings
 from gateway.documents import PersistedQuerySettings
@@ -40,6 +40,9 @@ RedisUrl = Annotated[
 
 class GatewaySettings(BaseModel):
     """Everything the gateway server reads at start-up (``CROSSDOCK_GATEWAY__*`` upstream)."""
+
+    # Durations, rates and sizes must be finite: ``inf`` would pass and break requests.
+    model_config = ConfigDict(allow_inf_nan=False)
 
     redis_url: RedisUrl | None = Field(
         default=None,

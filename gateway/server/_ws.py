@@ -247,12 +247,12 @@ class _Connection:
         self, id_: str, request: GraphQLRequest
     ) -> AsyncGenerator[GraphQLResponse, None] | None:
         """The operation's responses; ``None`` once it was refused (the client was told)."""
-        # Over its limit, this operation alone is refused; the socket stays open.
-        limited = await self.rate_limiter.check_subscribe(self.websocket.scope, request)
-        if limited is not None:
-            await self._send({"id": id_, "type": "error", "payload": limited})
-            return None
         try:
+            # Over its limit, this operation alone is refused; the socket stays open.
+            limited = await self.rate_limiter.check_subscribe(self.websocket.scope, request)
+            if limited is not None:
+                await self._send({"id": id_, "type": "error", "payload": limited})
+                return None
             # The text of a persisted query or trusted document, as for HTTP (_app.py).
             resolved = await self.documents.resolve(request)
             if isinstance(resolved, RequestOutcome):

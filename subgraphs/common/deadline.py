@@ -70,6 +70,7 @@ def _cpu_clock() -> float:
     calls it makes to its system (the same request must cost the same calls, loaded or not)."""
     return time.thread_time()
 
+
 TURN_TARGET: Final = 0.02
 """How long a turn of the event loop should take: while a request has fields waiting and the
 turns take longer (everyone's work and the garbage collector's included), it lets fewer of

@@ -400,3 +400,23 @@ def test_config_check_of_a_file_it_cannot_read(tmp_path: Path, file: str, expect
     (tmp_path / "bad.toml").write_text("seed = 7 7\n")
     result = crossdock("config", "check", file, cwd=tmp_path)
     assert (result.returncode, result.stdout) == (2, f"{expected}\n"), result.stderr
+
+
+def test_config_check_reads_the_manifest_the_file_names(tmp_path: Path) -> None:
+    """A file ``check`` passes starts: the manifest it names is read as the gateway would."""
+    config = tmp_path / "prod.toml"
+    missing = tmp_path / "missing.json"
+    config.write_text(
+        f'[gateway]\nproduction = true\n[gateway.persisted_queries]\nmanifest = "{missing}"\n'
+    )
+    refused = crossdock("config", "check", str(config), cwd=tmp_path)
+    assert refused.returncode == 2
+    assert refused.stdout.count("\n") == 1
+    assert refused.stdout.startswith("gateway.persisted_queries.manifest: ")
+    assert "cannot read it" in refused.stdout
+    missing.write_text(
+        '{"format": "apollo-persisted-query-manifest", "version": 1, "operations": ['
+        '{"id": "a", "name": "A", "type": "query", "body": "query A { __typename }"}]}'
+    )
+    accepted = crossdock("config", "check", str(config), cwd=tmp_path)
+    assert (accepted.returncode, accepted.stdout) == (0, "ok\n")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from pydantic import ValidationError
 
 from crossdock.settings import Settings
 from gateway.server import create_gateway_app
@@ -119,3 +120,40 @@ def test_the_response_size_limit_from_the_environment(
         "code": "RESPONSE_TOO_LARGE",
         "maxBytes": 40,
     }
+
+
+@pytest.mark.parametrize(
+    "variable",
+    [
+        "CROSSDOCK_GATEWAY__REQUESTS__TIMEOUT",
+        "CROSSDOCK_GATEWAY__PERSISTED_QUERIES__APQ_TTL",
+        "CROSSDOCK_GATEWAY__DEMAND__MAX",
+        "CROSSDOCK_GATEWAY__SUBGRAPH_READ_TIMEOUT",
+    ],
+)
+@pytest.mark.parametrize("value", ["inf", "-inf", "nan"])
+def test_durations_and_sizes_must_be_finite(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    # ``inf`` passed every check, then broke requests (a deadline header) or the start.
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ValidationError, match="finite number"):
+        Settings()
+
+
+def test_a_rate_limits_interval_must_be_finite(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(
+        "CROSSDOCK_GATEWAY__RATE_LIMITS__DEFAULT", '{"capacity": 5, "interval": "Infinity"}'
+    )
+    with pytest.raises(ValidationError, match="finite number"):
+        Settings()
+
+
+def test_a_deadline_beyond_any_clock_still_answers(
+    supergraph_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 1e308 seconds is finite, but not in milliseconds: the header it sends is clamped.
+    monkeypatch.setenv("CROSSDOCK_GATEWAY__REQUESTS__TIMEOUT", "1e308")
+    answer = ask(supergraph_file, {"query": "{ users { id } }"})
+    assert answer.status_code == 200
+    assert "errors" not in answer.json(), answer.json()

@@ -5,7 +5,8 @@ What a call can raise::
     SystemCallError                  a system call failed; ``system`` and ``message`` say how
     ├── SystemUnavailable            timeout, unreachable or invalid URL, 5xx, or 429 after the
     │                                retries (or when the next one would miss the deadline)
-    └── SystemResponseInvalid        a body that is not JSON, or a 4xx the caller did not expect
+    └── SystemResponseInvalid        a body that is not JSON or is over ``max_response_bytes``,
+                                     or a 4xx the caller did not expect
 
 No httpx exception (nor an ``OSError`` or ``ExceptionGroup`` from the network stack) ever
 leaves this module. One call, its 429 retries and the waits between them included, takes at
@@ -92,6 +93,7 @@ class SystemClient:
         max_retries: int,
         max_retry_after: float,
         max_connections: int = 50,
+        max_response_bytes: int = 16 << 20,
         rng: random.Random | None = None,
     ) -> None:
         self.system = system
@@ -100,6 +102,7 @@ class SystemClient:
         self.max_retries = max_retries
         self.max_retry_after = max_retry_after
         self.max_connections = max_connections
+        self.max_response_bytes = max_response_bytes
         self.calls = 0
         self._rng = rng or random.Random()
         self._client: httpx.AsyncClient | None = None
@@ -284,9 +287,10 @@ class SystemClient:
             client = self._http()
             # httpx bounds each phase; this bounds the whole call, earlier attempts included.
             async with asyncio.timeout_at(deadline):
-                return await client.request(
+                request = client.build_request(
                     method, path, params=params, content=content, headers=headers
                 )
+                return await self._bounded(await client.send(request, stream=True))
         except (httpx.TimeoutException, TimeoutError) as error:
             logger.warning(
                 "%s %s %s timed out after %.3fs (%s)",
@@ -315,6 +319,46 @@ class SystemClient:
             # ExceptionGroup of an OverflowError from the connect attempts).
             logger.warning("%s %s %s failed: %r", self.system, method, path, error)
             raise SystemUnavailable(self.system, f"{self.system} could not be reached") from None
+
+    async def _bounded(self, response: httpx.Response) -> httpx.Response:
+        """``response`` read whole, unless its body is over ``max_response_bytes``: then
+        ``SystemResponseInvalid`` as soon as that is known (declared, or read that far), so a
+        system that answers without end costs a bounded amount of memory."""
+        limit = self.max_response_bytes
+        try:
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > limit:
+                raise self._too_large(response)
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > limit:
+                    raise self._too_large(response)
+                chunks.append(chunk)
+        finally:
+            await response.aclose()
+        headers = [
+            (k, v) for k, v in response.headers.multi_items() if k.lower() != "content-encoding"
+        ]
+        return httpx.Response(
+            response.status_code,
+            headers=headers,
+            content=b"".join(chunks),
+            request=response.request,
+        )
+
+    def _too_large(self, response: httpx.Response) -> SystemResponseInvalid:
+        logger.warning(
+            "%s answered %s %s with a body over %d bytes",
+            self.system,
+            response.request.method,
+            response.request.url.path,
+            self.max_response_bytes,
+        )
+        return SystemResponseInvalid(
+            self.system, f"{self.system} answered with a body over {self.max_response_bytes} bytes"
+        )
 
     def _retry_delay(self, response: httpx.Response, attempt: int) -> float:
         """Retry-After (else an exponential backoff) capped at ``max_retry_after``, jittered:

@@ -18,7 +18,7 @@ SYSTEM_NAMES: tuple[SystemName, ...] = ("crm", "erp", "wms")
 class ConnectorSettings:
     """The base URL of each system, and the policy every call to one follows: one deadline for
     the whole call (429 retries and their waits included), bounded 429 retries honouring
-    ``Retry-After`` up to a cap."""
+    ``Retry-After`` up to a cap, and the largest answer read."""
 
     crm_url: str
     erp_url: str
@@ -26,6 +26,7 @@ class ConnectorSettings:
     timeout_seconds: float = 5.0
     max_retries: int = 2
     max_retry_after_seconds: float = 2.0
+    max_response_bytes: int = 16 << 20
 
     def url(self, system: SystemName) -> str:
         """The base URL of ``system``."""
@@ -40,4 +41,5 @@ def system_client(system: SystemName, settings: ConnectorSettings) -> SystemClie
         timeout=settings.timeout_seconds,
         max_retries=settings.max_retries,
         max_retry_after=settings.max_retry_after_seconds,
+        max_response_bytes=settings.max_response_bytes,
     )

@@ -191,6 +191,12 @@ class Settings(BaseSettings):
     system_max_retry_after_seconds: float = Field(
         default=2.0, ge=0, description="Retry-After is honoured up to this many seconds"
     )
+    system_max_response_bytes: int = Field(
+        default=16 << 20,
+        gt=0,
+        description="a system's answer over this many bytes fails the call (SUBGRAPH_ERROR): "
+        "a system that answers without end costs a bounded amount of memory",
+    )
     reference_cache_ttl_seconds: int = Field(
         default=300,
         gt=0,
@@ -298,6 +304,7 @@ class Settings(BaseSettings):
             timeout_seconds=self.system_timeout_seconds,
             max_retries=self.system_max_retries,
             max_retry_after_seconds=self.system_max_retry_after_seconds,
+            max_response_bytes=self.system_max_response_bytes,
         )
 
     @property

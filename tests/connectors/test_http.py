@@ -21,6 +21,7 @@ from crossdock.settings import Settings
 from tests.support.fake_system import (
     CLIENT_TIMEOUT,
     MAX_RETRY_AFTER,
+    PATIENT_TIMEOUT,
     FakeSystem,
     fake_system_client,
 )
@@ -345,3 +346,21 @@ def test_system_client_follows_the_settings() -> None:
     assert client.base_url == "http://127.0.0.1:9"
     assert (client.timeout, client.max_retries, client.max_retry_after) == (2.5, 4, 0.25)
     assert client.calls == 0
+
+
+async def test_an_answer_over_the_size_limit_fails_the_call(fake_system: FakeSystem) -> None:
+    client = fake_system_client(fake_system, max_retries=0, timeout=PATIENT_TIMEOUT)
+    client.max_response_bytes = 1024
+    try:
+        assert (await client.get_json("/items/I1"))["id"] == "I1"  # small answers pass
+        with pytest.raises(SystemResponseInvalid) as declared:
+            await client.get_json("/big")  # 2 KiB, its length declared
+        started = time.monotonic()
+        with pytest.raises(SystemResponseInvalid) as endless:
+            await client.get_json("/endless")  # never ends
+    finally:
+        await client.aclose()
+    assert declared.value.message == "erp answered with a body over 1024 bytes"
+    assert endless.value.message == "erp answered with a body over 1024 bytes"
+    # Refused once 1 KiB had come, not after the (patient) timeout.
+    assert time.monotonic() - started < PATIENT_TIMEOUT / 2

@@ -3,6 +3,7 @@ the fixtures that serve it (re-exported by the conftest of each test package tha
 
 from __future__ import annotations
 
+import asyncio
 import random
 import threading
 from collections import Counter
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -112,6 +113,20 @@ class FakeSystem:
         async def empty(request: Request) -> Response:
             return Response(status_code=204)
 
+        async def big(request: Request) -> Response:
+            # 2 KiB of JSON, its length declared.
+            return JSONResponse({"items": ["x" * 100] * 20})
+
+        async def endless(request: Request) -> Response:
+            # A JSON list that never ends, sent in chunks without a declared length.
+            async def chunks() -> AsyncIterator[bytes]:
+                yield b'{"items": ['
+                while True:
+                    yield b'"' + b"x" * 1000 + b'",'
+                    await asyncio.sleep(0)
+
+            return StreamingResponse(chunks(), media_type="application/json")
+
         routes = [
             Route("/items/{item_id}", item),
             Route("/items", items),
@@ -124,6 +139,8 @@ class FakeSystem:
             Route("/echo", echo, methods=["POST"]),
             Route("/conflict", conflict, methods=["POST"]),
             Route("/empty", empty),
+            Route("/big", big),
+            Route("/endless", endless),
             Route("/slow", _NeverAnswers(self._hung_up)),
         ]
         starlette = Starlette(routes=routes)

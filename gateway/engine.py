@@ -28,6 +28,7 @@ from graphql.execution.values import get_variable_values
 from graphql.validation import NoSchemaIntrospectionCustomRule
 
 from gateway._lru import SizedLru
+from gateway.auth import ANONYMOUS, Identity
 from gateway.demand import DemandControl
 from gateway.executor import Deadline, Executor, SubgraphTransport, TransportSettings
 from gateway.limits import LimitExceeded, Limits, check_document
@@ -175,6 +176,8 @@ class _Admitted:
     # As the client sent them (forwarded to subgraphs), and coerced (for @skip/@include).
     variables: dict[str, Any]
     coerced: dict[str, Any]
+    # Who asked (``ANONYMOUS`` without a token or with auth off).
+    identity: Identity = ANONYMOUS
 
 
 class Gateway:
@@ -295,19 +298,27 @@ class Gateway:
         return _Prepared(document, (), document)
 
     async def execute(
-        self, request: GraphQLRequest, *, allow_mutations: bool = True
+        self,
+        request: GraphQLRequest,
+        *,
+        allow_mutations: bool = True,
+        identity: Identity = ANONYMOUS,
     ) -> RequestOutcome:
         """Run one request; never raises for anything a client sends.
 
         A subscription is refused: it needs a connection that stays open (see :meth:`stream`).
         """
-        admitted = self._admit(request, allow_mutations=allow_mutations, streaming=False)
+        admitted = self._admit(
+            request, allow_mutations=allow_mutations, streaming=False, identity=identity
+        )
         if isinstance(admitted, RequestOutcome):
             return self._redacted(admitted)
         response = await self._run(admitted)
         return RequestOutcome(redact_response(response) if self.redact_errors else response)
 
-    async def stream(self, request: GraphQLRequest) -> StreamOutcome:
+    async def stream(
+        self, request: GraphQLRequest, *, identity: Identity = ANONYMOUS
+    ) -> StreamOutcome:
         """Run any operation as a stream of responses; never raises for anything a client sends.
 
         A query or mutation streams its one response; a subscription one response per event,
@@ -318,7 +329,7 @@ class Gateway:
         ``__anext__``; ``await responses.aclose()`` (or cancelling the task iterating it)
         stops it and completes the subscription on the subgraph.
         """
-        admitted = self._admit(request, allow_mutations=True, streaming=True)
+        admitted = self._admit(request, allow_mutations=True, streaming=True, identity=identity)
         if isinstance(admitted, RequestOutcome):
             return StreamOutcome(refused=self._redacted(admitted))
         if admitted.operation.kind != "subscription":
@@ -363,7 +374,12 @@ class Gateway:
         return settled
 
     def _admit(
-        self, request: GraphQLRequest, *, allow_mutations: bool, streaming: bool
+        self,
+        request: GraphQLRequest,
+        *,
+        allow_mutations: bool,
+        streaming: bool,
+        identity: Identity = ANONYMOUS,
     ) -> RequestOutcome | _Admitted:
         """The request ready to run, planned; or the outcome that refuses it."""
         state = self.state
@@ -424,7 +440,7 @@ class Gateway:
             plan = self._plan(state, operation, coerced.coerced, key)
         except PlanningError as error:
             return _planning_failed(error)
-        return _Admitted(state, operation, plan, raw_variables, coerced.coerced)
+        return _Admitted(state, operation, plan, raw_variables, coerced.coerced, identity)
 
     @staticmethod
     def _operation(prepared: _Prepared, operation_name: str | None) -> Operation:

@@ -1,0 +1,113 @@
+"""Bearer tokens checked against a JWKS: signature, algorithm, issuer, audience, times."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import jwt
+
+from gateway.auth._identity import Identity
+from gateway.auth._jwks import JwksSource, KeyNotFound, jwks_source
+from gateway.auth._settings import AuthSettings
+
+__all__ = ["TokenVerifier", "Unauthenticated", "bearer_token"]
+
+
+class Unauthenticated(Exception):
+    """A token that cannot be trusted; the message says why, in words fit for its sender."""
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` value; None without one.
+
+    Raises :class:`Unauthenticated` for an ``Authorization`` value of another scheme or
+    without a token: a client that sends credentials must not be served as anonymous.
+    """
+    if authorization is None:
+        return None
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("Authorization must be 'Bearer <token>'.")
+    return token.strip()
+
+
+def _scopes(claims: dict[str, Any]) -> frozenset[str]:
+    scope = claims.get("scope")
+    if isinstance(scope, str):
+        return frozenset(scope.split())
+    scp = claims.get("scp")
+    if isinstance(scp, list) and all(isinstance(s, str) for s in scp):
+        return frozenset(scp)
+    if isinstance(scp, str):
+        return frozenset(scp.split())
+    return frozenset()
+
+
+class TokenVerifier:
+    """Verifies bearer tokens with the keys of ``settings.jwks``; one per process (it caches
+    the keys)."""
+
+    def __init__(
+        self,
+        settings: AuthSettings,
+        *,
+        source: JwksSource | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if settings.jwks is None and source is None:
+            raise ValueError("a TokenVerifier needs settings.jwks")
+        self.settings = settings
+        self.source = source or jwks_source(settings)
+        self.clock = clock
+
+    async def verify(self, token: str) -> Identity:
+        """The identity ``token`` proves; raises :class:`Unauthenticated` otherwise."""
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as error:
+            raise Unauthenticated("The token is not a JWT.") from error
+        algorithm = header.get("alg")
+        if algorithm not in self.settings.algorithms:
+            raise Unauthenticated("The token's algorithm is not allowed.")
+        kid = header.get("kid")
+        try:
+            key = await self.source.key(kid if isinstance(kid, str) else None, algorithm)
+        except KeyNotFound as error:
+            raise Unauthenticated("The token is not signed by a known key.") from error
+        s = self.settings
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key,
+                algorithms=[algorithm],
+                issuer=s.issuer,
+                audience=s.audience,
+                leeway=s.leeway,
+                options={
+                    "require": ["exp"],
+                    "verify_aud": s.audience is not None,
+                    "verify_iss": s.issuer is not None,
+                },
+            )
+        except jwt.ExpiredSignatureError as error:
+            raise Unauthenticated("The token has expired.") from error
+        except jwt.ImmatureSignatureError as error:
+            raise Unauthenticated("The token is not valid yet.") from error
+        except (jwt.InvalidAudienceError, jwt.InvalidIssuerError) as error:
+            raise Unauthenticated("The token is not for this graph.") from error
+        except jwt.PyJWTError as error:
+            raise Unauthenticated("The token is invalid.") from error
+        subject = claims.get("sub")
+        expires = claims.get("exp")
+        return Identity(
+            token=token,
+            subject=subject if isinstance(subject, str) else None,
+            scopes=_scopes(claims),
+            claims=claims,
+            expires_at=float(expires) if isinstance(expires, int | float) else None,
+        )
+
+    async def aclose(self) -> None:
+        await self.source.aclose()

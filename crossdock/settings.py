@@ -32,6 +32,7 @@ from consumers.runtime import ConsumerSettings
 from crossdock.config_file import settings_sources
 from crossdock.config_keys import KeyPath
 from events.factory import BusSettings
+from gateway.auth import AuthSettings
 from gateway.server import GatewaySettings, RedisUrl
 from resolvers.settings import OrdersSettings, WorkflowSettings
 from subgraphs.apps import SubgraphName
@@ -122,6 +123,7 @@ class WmsLifecycle(WmsLifecycleSettings):
 COMPOSED_DEFAULTS: Mapping[KeyPath, str] = {
     ("gateway", "redis_url"): "the graph's redis_url (REDIS_URL)",
     ("gateway", "redis_prefix"): 'cache_prefix + "gateway:"',
+    ("gateway", "auth"): "the graph's auth (CROSSDOCK_AUTH__*)",
 }
 """Settings whose default is composed from others by :class:`Settings` (what they default
 to): the example file leaves them out, since a value written there would stop following."""
@@ -221,6 +223,11 @@ class Settings(BaseSettings):
     )
     orders: OrdersSettings = OrdersSettings()
     wms_lifecycle: WmsLifecycle = WmsLifecycle()
+    auth: AuthSettings = Field(
+        default=AuthSettings(),
+        description="identity: bearer tokens verified at the gateway and again by every "
+        "subgraph, the auth directives enforced (docs/auth.md); off while jwks is unset",
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -288,6 +295,8 @@ class Settings(BaseSettings):
             update["redis_url"] = self.redis_url
         if "redis_prefix" not in chosen:
             update["redis_prefix"] = f"{self.cache_prefix}gateway:"
+        if "auth" not in chosen:
+            update["auth"] = self.auth
         if update:
             self.gateway = self.gateway.model_copy(update=update)
         return self
@@ -356,6 +365,7 @@ class Settings(BaseSettings):
             reference_ttl_seconds=self.reference_cache_ttl_seconds,
             bus=self.bus,
             request_timeout_seconds=self.subgraph_request_timeout_seconds,
+            auth=self.auth,
         )
 
     @property

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from cache.factory import CacheSettings
 from connectors.settings import ConnectorSettings
 from events.factory import BusSettings
+from gateway.auth import AuthSettings
 from resolvers.settings import WorkflowSettings
 
 __all__ = ["SubgraphSettings", "WebhookIntakeSettings"]
@@ -41,3 +42,6 @@ class SubgraphSettings:
     reference_ttl_seconds: float = 300.0
     bus: BusSettings = field(default_factory=BusSettings)
     request_timeout_seconds: float | None = 30.0
+    # How a subgraph verifies the token the gateway forwards (the gateway's own settings);
+    # auth off while ``auth.jwks`` is unset.
+    auth: AuthSettings = field(default_factory=AuthSettings)

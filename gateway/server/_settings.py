@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
+from gateway.auth import AuthSettings
 from gateway.demand import DemandSettings
 from gateway.documents import PersistedQuerySettings
 from gateway.executor import TransportSettings
@@ -187,6 +188,11 @@ class GatewaySettings(BaseModel):
         default_factory=RateLimitSettings,
         description="token buckets per client and operation, in Redis when redis_url is set "
         "(docs/browsers-and-rate-limits.md)",
+    )
+    auth: AuthSettings = Field(
+        default_factory=AuthSettings,
+        description="bearer tokens verified against a JWKS, the auth directives enforced "
+        "(docs/auth.md); off while jwks is unset",
     )
     demand: DemandSettings = Field(
         default_factory=DemandSettings,

@@ -19,6 +19,7 @@ from cache.reference import ReferenceCache
 from connectors.crm.client import ActivitiesOf, CrmClient
 from connectors.crm.records import AccountRecord, ActivityRecord, CaseRecord, ContactRecord
 from connectors.crm.vendor import AccountPayload, parse_record
+from subgraphs.common.identity import CallerContext
 from subgraphs.common.loaders import GroupLoader, Loader, grouped, reference_loader
 
 __all__ = ["ActivityKey", "CrmContext", "CrmLoaders"]
@@ -82,9 +83,9 @@ class CrmLoaders:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class CrmContext:
-    """What every resolver of the CRM subgraph gets as ``info.context``."""
+@dataclass(slots=True)
+class CrmContext(CallerContext):
+    """What every resolver of the CRM subgraph gets as ``info.context``, for its ``actor``."""
 
     client: CrmClient
     loaders: CrmLoaders

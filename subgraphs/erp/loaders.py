@@ -33,6 +33,7 @@ from connectors.erp.vendor import (
     PriceLevelPayload,
     parse_record,
 )
+from subgraphs.common.identity import CallerContext
 from subgraphs.common.loaders import GroupLoader, Loader, keyed, reference_loader
 
 __all__ = ["AccountOrdersKey", "ErpContext", "ErpLoaders", "ReferenceCaches"]
@@ -144,9 +145,9 @@ class ErpLoaders:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class ErpContext:
-    """What every resolver of the ERP subgraph gets as ``info.context``."""
+@dataclass(slots=True)
+class ErpContext(CallerContext):
+    """What every resolver of the ERP subgraph gets as ``info.context``, for its ``actor``."""
 
     client: ErpClient
     loaders: ErpLoaders

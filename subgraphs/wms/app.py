@@ -14,6 +14,7 @@ from connectors.settings import system_client
 from connectors.wms.client import WmsClient
 from events.base import EventBus
 from events.factory import create_event_bus_for
+from schema.actor import Actor
 from subgraphs.common.app import create_graphql_app
 from subgraphs.settings import SubgraphSettings
 from subgraphs.wms.directory import CenterDirectory
@@ -41,8 +42,9 @@ def create_app(
     target = create_event_bus_for(settings.bus) if bus is None else bus
     milestones = MilestoneFeed(target) if feed is None else feed
 
-    def context() -> WmsContext:
+    def context(actor: Actor) -> WmsContext:
         return WmsContext(
+            actor=actor,
             client=client,
             centers=centers,
             loaders=WmsLoaders.create(client, centers),
@@ -57,6 +59,7 @@ def create_app(
         ready_check=client.ping,
         example_query=EXAMPLE_QUERY,
         request_timeout=settings.request_timeout_seconds,
+        auth=settings.auth,
     )
     # The WMS's milestone webhooks come in here and go onto the event bus.
     mount_webhook_intake(app, settings, cache, bus=target)

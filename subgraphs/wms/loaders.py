@@ -19,6 +19,7 @@ from connectors.wms.records import (
     ReturnReceiptRecord,
     ShipmentRecord,
 )
+from subgraphs.common.identity import CallerContext
 from subgraphs.common.loaders import GroupLoader, Loader, grouped
 from subgraphs.wms.directory import CenterDirectory
 from subgraphs.wms.feed import MilestoneFeed
@@ -87,9 +88,10 @@ class WmsLoaders:
             loader.clear()
 
 
-@dataclass(frozen=True, slots=True)
-class WmsContext:
-    """What every resolver of the WMS subgraph gets as ``info.context``; ``feed`` serves the
+@dataclass(slots=True)
+class WmsContext(CallerContext):
+    """What every resolver of the WMS subgraph gets as ``info.context``, for its ``actor``;
+    ``feed`` serves the
     subscriptions (``None``: the app serves none)."""
 
     client: WmsClient

@@ -29,7 +29,9 @@ def create_app(settings: SubgraphSettings) -> Starlette:
     )
 
     def context(actor: Actor) -> CrmContext:
-        return CrmContext(actor=actor, client=client, loaders=CrmLoaders.create(client, accounts))
+        return CrmContext(
+            actor=actor, client=client, loaders=CrmLoaders.create(client, accounts, actor)
+        )
 
     return create_graphql_app(
         schema,

@@ -40,7 +40,9 @@ def create_app(settings: SubgraphSettings) -> Starlette:
     )
 
     def context(actor: Actor) -> ErpContext:
-        return ErpContext(actor=actor, client=client, loaders=ErpLoaders.create(client, caches))
+        return ErpContext(
+            actor=actor, client=client, loaders=ErpLoaders.create(client, caches, actor)
+        )
 
     return create_graphql_app(
         schema,

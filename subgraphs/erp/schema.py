@@ -42,10 +42,8 @@ class Query:
     async def order_by_number(self, info: Info, number: str) -> Order | None:
         return await info.context.loaders.order_by_number.load_as(number.strip(), Order.from_record)
 
-    @described(
-        "Every account's orders (a customer's: its own account's), newest first.",
-        directives=[PAGE, *ORDERS],
-    )
+    # A customer's list holds its own account's orders only (docs/auth.md).
+    @described("Every account's orders, newest first.", directives=[PAGE, *ORDERS])
     async def orders(
         self,
         info: Info,

@@ -18,10 +18,26 @@ from systems.world_records import (
 )
 from tests.support.tokens import TestIssuer
 
-__all__ = ["CUSTOMER_SCOPES", "STAFF_SCOPES", "Customer", "Roles", "ask", "customers"]
+__all__ = [
+    "CUSTOMER_SCOPES",
+    "NO_TOKEN",
+    "STAFF_SCOPES",
+    "Customer",
+    "Roles",
+    "ask",
+    "customers",
+]
 
 CUSTOMER_SCOPES = "orders:read accounts:read"
 STAFF_SCOPES = "staff"
+
+NO_TOKEN: dict[str, Any] = {
+    "data": None,
+    "errors": [
+        {"message": "A bearer token is required.", "extensions": {"code": "UNAUTHENTICATED"}}
+    ],
+}
+"""What a subgraph with auth on answers an operation sent without a token."""
 
 
 @dataclass(frozen=True)

@@ -126,11 +126,22 @@ def test_a_verified_token_is_its_actor(guarded: str, issuer: TestIssuer) -> None
     }
 
 
-def test_no_token_is_nobody(guarded: str) -> None:
+def test_no_token_gets_no_data_but_the_subgraphs_own_description(guarded: str) -> None:
     response = post(guarded, None)
     assert response.status_code == 200
-    who: dict[str, Any] = {"subject": None, "scopes": [], "accountId": None, "restricted": True}
-    assert response.json() == {"data": {"who": who}}
+    assert response.json() == {
+        "data": None,
+        "errors": [
+            {"message": "A bearer token is required.", "extensions": {"code": "UNAUTHENTICATED"}}
+        ],
+    }
+    for hidden in ("{ __typename who { subject } }", "{ ... on Query { who { subject } } }"):
+        assert post(guarded, None, hidden).json()["data"] is None
+    # What composition and tools read stays open.
+    described = post(guarded, None, "{ _service { sdl } __schema { queryType { name } } }")
+    answer = described.json()["data"]
+    assert "type Query" in answer["_service"]["sdl"]
+    assert answer["__schema"] == {"queryType": {"name": "Query"}}
 
 
 @pytest.mark.parametrize(
@@ -219,6 +230,7 @@ def test_a_socket_with_a_token_that_does_not_verify_is_closed_4403(
 
 
 def test_a_socket_without_a_token_is_nobody(guarded: str) -> None:
+    # Its subscriptions run for NOBODY: limited to no account, they find no records.
     with _socket(guarded) as ws:
         ws.send(json.dumps({"type": "connection_init"}))
         assert json.loads(ws.recv(timeout=5)) == {"type": "connection_ack"}

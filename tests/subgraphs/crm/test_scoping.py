@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.subgraphs.identity import Customer, Roles, ask
+from tests.subgraphs.identity import NO_TOKEN, Customer, Roles, ask
 
 ACCOUNT = """
 query($id: ID!) {
@@ -130,10 +130,17 @@ def test_staff_reads_every_account(
     assert page["totalCount"] > 2
 
 
-def test_without_a_token_no_account(
-    crm_guarded: httpx.Client, xy: tuple[Customer, Customer]
+def test_without_a_token_no_data(crm_guarded: httpx.Client, xy: tuple[Customer, Customer]) -> None:
+    x, _ = xy
+    assert ask(crm_guarded, None, ACCOUNT, {"id": x.account.id}) == NO_TOKEN
+    assert ask(crm_guarded, None, ACCOUNTS, {"first": 5}) == NO_TOKEN
+
+
+def test_a_token_bound_to_no_account_sees_no_account(
+    crm_guarded: httpx.Client, roles: Roles, xy: tuple[Customer, Customer]
 ) -> None:
     x, _ = xy
-    assert ask(crm_guarded, None, ACCOUNT, {"id": x.account.id}) == {"data": {"account": None}}
-    page = ask(crm_guarded, None, ACCOUNTS, {"first": 5})["data"]["accounts"]
+    token = roles.issuer.token(scope="accounts:read")
+    assert ask(crm_guarded, token, ACCOUNT, {"id": x.account.id}) == {"data": {"account": None}}
+    page = ask(crm_guarded, token, ACCOUNTS, {"first": 5})["data"]["accounts"]
     assert page["totalCount"] == 0 and page["edges"] == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.subgraphs.identity import Customer, Roles, ask
+from tests.subgraphs.identity import NO_TOKEN, Customer, Roles, ask
 
 ORDER = "query($id: ID!) { order(id: $id) { id number account { id } } }"
 BY_NUMBER = "query($n: String!) { orderByNumber(number: $n) { id number } }"
@@ -114,9 +114,10 @@ def test_without_a_token_nothing_of_any_account(
     erp_guarded: httpx.Client, xy: tuple[Customer, Customer]
 ) -> None:
     x, _ = xy
-    assert ask(erp_guarded, None, ORDER, {"id": x.order.id}) == {"data": {"order": None}}
-    page = ask(erp_guarded, None, ORDERS, {"first": 5})["data"]["orders"]
-    assert page == {"totalCount": 0, "edges": []}
+    assert ask(erp_guarded, None, ORDER, {"id": x.order.id}) == NO_TOKEN
+    assert ask(erp_guarded, None, ORDERS, {"first": 5}) == NO_TOKEN
+    # Reference data too: a direct call without a token gets no data at all.
+    assert ask(erp_guarded, None, '{ product(sku: "SKU-10001") { sku } }') == NO_TOKEN
 
 
 def test_a_token_bound_to_no_account_sees_no_order(
@@ -125,6 +126,8 @@ def test_a_token_bound_to_no_account_sees_no_order(
     x, _ = xy
     token = roles.issuer.token(scope="orders:read")
     assert ask(erp_guarded, token, ORDER, {"id": x.order.id}) == {"data": {"order": None}}
+    page = ask(erp_guarded, token, ORDERS, {"first": 5})["data"]["orders"]
+    assert page == {"totalCount": 0, "edges": []}
 
 
 def test_auth_off_reads_every_account_as_before(

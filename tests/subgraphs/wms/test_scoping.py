@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from systems.world_records import World
-from tests.subgraphs.identity import Customer, Roles, ask
+from tests.subgraphs.identity import NO_TOKEN, Customer, Roles, ask
 from tests.support.graphql import route_counts
 
 SHIPMENT = "query($id: ID!) { shipment(id: $id) { id trackingNumber order { id } } }"
@@ -139,7 +139,18 @@ def test_without_a_token_no_shipment(
     wms_guarded: httpx.Client, xy: tuple[Customer, Customer]
 ) -> None:
     x, _ = xy
-    assert ask(wms_guarded, None, SHIPMENT, {"id": x.shipment.id}) == {"data": {"shipment": None}}
+    assert ask(wms_guarded, None, SHIPMENT, {"id": x.shipment.id}) == NO_TOKEN
+
+
+def test_a_token_bound_to_no_account_sees_no_shipment(
+    wms_guarded: httpx.Client, roles: Roles, xy: tuple[Customer, Customer], erp_admin: httpx.Client
+) -> None:
+    x, _ = xy
+    token = roles.issuer.token(scope="orders:read")
+    before = route_counts(erp_admin)
+    body = ask(wms_guarded, token, SHIPMENT, {"id": x.shipment.id})
+    assert body == {"data": {"shipment": None}}
+    assert route_counts(erp_admin) - before == {}  # no account to look up
 
 
 def test_auth_off_reads_every_shipment_as_before(

@@ -249,6 +249,21 @@ def test_a_socket_with_a_token_that_does_not_verify_is_closed_4403(
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
 
 
+def test_a_socket_is_closed_4403_when_its_token_expires(jwks: Path, issuer: TestIssuer) -> None:
+    auth = AuthSettings(jwks=str(jwks), issuer=TEST_ISSUER, audience=TEST_AUDIENCE, leeway=0)
+    for url in _serve(auth):
+        token = issuer.token(ttl=2)
+        with _socket(url) as ws:
+            init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
+            ws.send(json.dumps(init))
+            assert json.loads(ws.recv(timeout=5)) == {"type": "connection_ack"}
+            # Nothing more comes until the token's exp (2 s at most), then the close.
+            with pytest.raises(ConnectionClosed) as closed:
+                ws.recv(timeout=10)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+        assert closed.value.rcvd.reason == "The token has expired."
+
+
 def test_a_socket_without_a_token_is_nobody(guarded: str) -> None:
     # Its subscriptions run for NOBODY: limited to no account, they find no records.
     with _socket(guarded) as ws:

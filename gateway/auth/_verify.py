@@ -1,4 +1,11 @@
-"""Bearer tokens checked against a JWKS: signature, algorithm, issuer, audience, times."""
+"""Bearer tokens checked against a JWKS: signature, algorithm, issuer, audience, times.
+
+The algorithm is read from the token's header only to choose among the allow-listed ones
+(``none`` and HS* never are), and the key must be of that algorithm's type: a token "signed"
+with HS256 using a published public key as the secret, or claiming RS256 for an EC key, is
+refused before any signature check. ``exp`` is required; ``exp`` and ``nbf`` get ``leeway``
+seconds of clock skew.
+"""
 
 from __future__ import annotations
 
@@ -47,7 +54,9 @@ def _scopes(claims: dict[str, Any]) -> frozenset[str]:
 
 class TokenVerifier:
     """Verifies bearer tokens with the keys of ``settings.jwks``; one per process (it caches
-    the keys)."""
+    the keys). Raises :class:`~gateway.auth.JwksError` when ``settings.jwks`` is a file that
+    does not exist or is not a JWKS; :meth:`start` once the loop runs, :meth:`aclose` at the
+    end."""
 
     def __init__(
         self,
@@ -62,6 +71,10 @@ class TokenVerifier:
         self.source = source or jwks_source(settings)
         self.clock = clock
 
+    async def start(self) -> None:
+        """Fetch a JWKS URL's keys now (a warning, not a failure, if it does not answer)."""
+        await self.source.start()
+
     async def verify(self, token: str) -> Identity:
         """The identity ``token`` proves; raises :class:`Unauthenticated` otherwise."""
         try:
@@ -69,7 +82,7 @@ class TokenVerifier:
         except jwt.PyJWTError as error:
             raise Unauthenticated("The token is not a JWT.") from error
         algorithm = header.get("alg")
-        if algorithm not in self.settings.algorithms:
+        if not isinstance(algorithm, str) or algorithm not in self.settings.algorithms:
             raise Unauthenticated("The token's algorithm is not allowed.")
         kid = header.get("kid")
         try:
@@ -87,6 +100,7 @@ class TokenVerifier:
                 leeway=s.leeway,
                 options={
                     "require": ["exp"],
+                    "verify_signature": True,
                     "verify_aud": s.audience is not None,
                     "verify_iss": s.issuer is not None,
                 },
@@ -97,7 +111,9 @@ class TokenVerifier:
             raise Unauthenticated("The token is not valid yet.") from error
         except (jwt.InvalidAudienceError, jwt.InvalidIssuerError) as error:
             raise Unauthenticated("The token is not for this graph.") from error
-        except jwt.PyJWTError as error:
+        except (jwt.PyJWTError, ValueError, TypeError) as error:
+            # A key that does not fit the algorithm after all is a ValueError/TypeError in
+            # cryptography: the token is no better than a bad signature.
             raise Unauthenticated("The token is invalid.") from error
         subject = claims.get("sub")
         expires = claims.get("exp")

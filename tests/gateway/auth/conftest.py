@@ -34,7 +34,7 @@ def jwks_url(issuer: TestIssuer) -> Iterator[str]:
 
 def auth_settings(jwks: str, **overrides: object) -> GatewaySettings:
     values: dict[str, object] = {"leeway": 1.0, "jwks_min_refresh_interval": 0, **overrides}
-    auth = AuthSettings(jwks=jwks, issuer=TEST_ISSUER, audience=TEST_AUDIENCE, **values)  # type: ignore[arg-type]
+    auth = AuthSettings(jwks=jwks, issuer=TEST_ISSUER, audience=TEST_AUDIENCE, **values)
     return GatewaySettings(reload_interval=0, sse_keepalive_interval=0.2, auth=auth)
 
 

@@ -22,7 +22,7 @@ from tests.support.waiting import wait_until_async
 
 def settings(jwks: str, **overrides: object) -> AuthSettings:
     values: dict[str, object] = {"leeway": 1.0, **overrides}
-    return AuthSettings(jwks=jwks, issuer=TEST_ISSUER, audience=TEST_AUDIENCE, **values)  # type: ignore[arg-type]
+    return AuthSettings(jwks=jwks, issuer=TEST_ISSUER, audience=TEST_AUDIENCE, **values)
 
 
 @pytest.mark.parametrize("algorithm", ["RS256", "ES256", "EdDSA"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket as pysocket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -136,6 +137,24 @@ def test_a_rotated_key_verifies_without_restart(
     assert [answer(r) for r in responses] == [ANSWER] * 20
     # Twenty requests with an unknown kid, one fetch of the JWKS.
     assert issuer.fetches == fetched + 1
+
+
+def test_an_idp_down_at_start_means_401_until_it_answers(
+    federation: Federation, issuer: TestIssuer
+) -> None:
+    sock = pysocket.socket(pysocket.AF_INET, pysocket.SOCK_STREAM)
+    sock.setsockopt(pysocket.SOL_SOCKET, pysocket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))  # bound, not listening: connections are refused
+    port = sock.getsockname()[1]
+    jwks = f"http://127.0.0.1:{port}/.well-known/jwks.json"
+    token = issuer.token()
+    try:
+        with serve(create_app(Gateway(federation.supergraph), auth_settings(jwks))) as url:
+            assert_unauthenticated(post(url, token))
+            with issuer.serve_jwks(sock):
+                assert answer(post(url, token)) == ANSWER
+    finally:
+        sock.close()
 
 
 def test_rate_limits_key_on_the_token_subject(

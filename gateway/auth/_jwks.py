@@ -45,6 +45,11 @@ class JwksError(Exception):
 class JwksSource(Protocol):
     """The keys a verifier checks signatures with."""
 
+    def generation(self) -> int:
+        """A number that changes whenever the keys may have (a file is checked for changes
+        first): a verifier's memory of verified tokens holds only within one generation."""
+        ...
+
     async def start(self) -> None:
         """Called once the server's loop runs (a URL is fetched first then)."""
 
@@ -128,6 +133,7 @@ class _FileSource:
         self.path = path
         self._stamp: tuple[int, int] | None = None
         self._keys: Keys = {}
+        self._generation = 0
         try:
             self._load()
         except (OSError, ValueError) as error:
@@ -139,16 +145,21 @@ class _FileSource:
         if stamp != self._stamp:
             self._keys = parse_jwks(json.loads(self.path.read_text(encoding="utf-8")))
             self._stamp = stamp
+            self._generation += 1
 
     async def start(self) -> None:
         return None
 
-    async def key(self, kid: str | None, algorithm: str) -> Any:
+    def generation(self) -> int:
         try:
             self._load()
         except (OSError, ValueError) as error:
             # Mid-rewrite or broken: the keys read last still hold.
             log.warning("JWKS file %s unreadable, keeping its last keys: %s", self.path, error)
+        return self._generation
+
+    async def key(self, kid: str | None, algorithm: str) -> Any:
+        self.generation()  # read again if it changed
         return pick(self._keys, kid, algorithm)
 
     async def aclose(self) -> None:
@@ -177,10 +188,12 @@ class _UrlSource:
         self.settings = settings
         self.clock = clock
         self._keys: Keys = {}
+        self._generation = 0
         # Last successful fetch (the schedule) and last attempt (the unknown-kid throttle).
         self._fetched_at: float | None = None
         self._attempted_at: float | None = None
         self._fetching: asyncio.Task[None] | None = None
+        self._schedule: asyncio.Task[None] | None = None
         self._client: httpx.AsyncClient | None = None
         self._client_loop: asyncio.AbstractEventLoop | None = None
 
@@ -192,13 +205,24 @@ class _UrlSource:
             self._client_loop = loop
         return self._client
 
+    def generation(self) -> int:
+        return self._generation
+
     async def start(self) -> None:
-        """The first fetch; an identity provider that does not answer is only a warning."""
+        """The first fetch (an identity provider that does not answer is only a warning),
+        then a fetch every ``jwks_refresh_interval`` in the background."""
         await self._refresh()
         if self._fetched_at is None:
             log.warning(
                 "JWKS %s did not answer at start: tokens are refused until it does", self.url
             )
+        self._schedule = asyncio.ensure_future(self._every_interval())
+
+    async def _every_interval(self) -> None:
+        # A schedule of its own: a verifier answers known tokens without asking for keys.
+        while True:
+            await asyncio.sleep(self.settings.jwks_refresh_interval)
+            await asyncio.shield(self._refresh())
 
     def _refresh(self) -> asyncio.Task[None]:
         """The fetch in flight, or a new one: concurrent callers share it."""
@@ -219,6 +243,7 @@ class _UrlSource:
             return
         self._keys = keys
         self._fetched_at = self.clock()
+        self._generation += 1
 
     async def key(self, kid: str | None, algorithm: str) -> Any:
         now = self.clock()
@@ -226,8 +251,9 @@ class _UrlSource:
         if self._fetched_at is None:
             if self._may_fetch(now):
                 await asyncio.shield(self._refresh())
-        elif now - self._fetched_at >= s.jwks_refresh_interval:
-            self._refresh()  # in the background: the current keys serve meanwhile
+        elif self._schedule is None and now - self._fetched_at >= s.jwks_refresh_interval:
+            # Not started (no schedule): refreshed in the background, the current keys serve.
+            self._refresh()
         try:
             return pick(self._keys, kid, algorithm)
         except KeyNotFound:
@@ -248,10 +274,13 @@ class _UrlSource:
         )
 
     async def aclose(self) -> None:
-        task, self._fetching = self._fetching, None
-        if task is not None and not task.done() and task.get_loop() is asyncio.get_running_loop():
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        loop = asyncio.get_running_loop()
+        tasks = [self._schedule, self._fetching]
+        self._schedule = self._fetching = None
+        for task in tasks:
+            if task is not None and not task.done() and task.get_loop() is loop:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         client, self._client = self._client, None
         if client is not None and self._client_loop is asyncio.get_running_loop():
             await client.aclose()

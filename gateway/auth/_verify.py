@@ -5,6 +5,11 @@ The algorithm is read from the token's header only to choose among the allow-lis
 with HS256 using a published public key as the secret, or claiming RS256 for an EC key, is
 refused before any signature check. ``exp`` is required; ``exp`` and ``nbf`` get ``leeway``
 seconds of clock skew.
+
+A client sends the same token with every request until it expires, so a verified token is
+remembered (bounded, least recently used first) and answered again without its signature
+check, for as long as it has not expired and the keys have not changed since: a key retired
+from the JWKS stops its tokens at the next refresh, cached or not.
 """
 
 from __future__ import annotations
@@ -15,11 +20,16 @@ from typing import Any
 
 import jwt
 
+from gateway._lru import SizedLru
 from gateway.auth._identity import Identity
 from gateway.auth._jwks import JwksSource, KeyNotFound, jwks_source
 from gateway.auth._settings import AuthSettings
 
 __all__ = ["TokenVerifier", "Unauthenticated", "bearer_token"]
+
+# Tokens remembered once verified: a few thousand clients' worth, a few megabytes.
+_CACHED_TOKENS = 4096
+_CACHED_BYTES = 16 << 20
 
 
 class Unauthenticated(Exception):
@@ -70,6 +80,10 @@ class TokenVerifier:
         self.settings = settings
         self.source = source or jwks_source(settings)
         self.clock = clock
+        # Verified tokens: the key generation they were checked under, and their identity.
+        self._verified: SizedLru[str, tuple[int, Identity]] = SizedLru(
+            _CACHED_TOKENS, _CACHED_BYTES
+        )
 
     async def start(self) -> None:
         """Fetch a JWKS URL's keys now (a warning, not a failure, if it does not answer)."""
@@ -77,6 +91,20 @@ class TokenVerifier:
 
     async def verify(self, token: str) -> Identity:
         """The identity ``token`` proves; raises :class:`Unauthenticated` otherwise."""
+        cached = self._verified.get(token)
+        if cached is not None:
+            generation, known = cached
+            expires = known.expires_at
+            if generation == self.source.generation() and (
+                expires is None or self.clock() < expires + self.settings.leeway
+            ):
+                return known
+        identity = await self._verify(token)
+        # Weighed as the token text (twice: the key and the identity's copy) and its claims.
+        self._verified.put(token, (self.source.generation(), identity), 3 * len(token) + 1024)
+        return identity
+
+    async def _verify(self, token: str) -> Identity:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as error:

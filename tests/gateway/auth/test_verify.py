@@ -210,3 +210,32 @@ def test_symmetric_keys_in_a_jwks_are_never_used(tmp_path: Path) -> None:
     token = unsigned({"alg": "HS256", "kid": "s"}, {"exp": time.time() + 60})
     with pytest.raises(Unauthenticated):
         asyncio.run(verifier.verify(token))
+
+
+async def test_a_remembered_token_is_refused_once_its_key_is_retired(tmp_path: Path) -> None:
+    issuer = TestIssuer()
+    verifier = TokenVerifier(settings(str(issuer.jwks_file(tmp_path))))
+    old = issuer.current
+    token = issuer.token()
+    assert (await verifier.verify(token)).authenticated
+    assert (await verifier.verify(token)).authenticated  # answered from memory
+    issuer.rotate()
+    issuer.retire(old.kid)
+    with pytest.raises(Unauthenticated, match="known key"):
+        await verifier.verify(token)
+
+
+async def test_a_remembered_token_still_expires(tmp_path: Path) -> None:
+    issuer = TestIssuer()
+    verifier = TokenVerifier(settings(str(issuer.jwks_file(tmp_path)), leeway=0))
+    token = issuer.token(ttl=1)
+    assert (await verifier.verify(token)).authenticated
+
+    async def refused() -> bool:
+        try:
+            await verifier.verify(token)
+        except Unauthenticated as error:
+            return "expired" in str(error)
+        return False
+
+    await wait_until_async(refused, timeout=10, what="the token to expire")

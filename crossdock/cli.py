@@ -141,6 +141,20 @@ def _jwks_problem(args: argparse.Namespace, error: Exception, *flags: Flag) -> C
     return ConfigurationError([_configuration(args, *flags).problem(("auth", "jwks"), str(error))])
 
 
+def _shared_state(redis_url: str | None) -> bool:
+    """Say where shared state lives; False (after one line saying why) when it is a Redis
+    that does not answer: nothing should start that would fail on it."""
+    from crossdock.shared_state import redis_problem, state_line
+
+    if redis_url is not None:
+        problem = redis_problem(redis_url)
+        if problem is not None:
+            print(f"crossdock: {problem}", file=sys.stderr)
+            return False
+    print(state_line(redis_url), flush=True)
+    return True
+
+
 def _cmd_up(args: argparse.Namespace) -> int:
     from crossdock.stack import build_stack
     from gateway.auth import JwksError
@@ -151,6 +165,8 @@ def _cmd_up(args: argparse.Namespace) -> int:
     if args.auth == "dev":
         settings = _with_dev_auth(args, settings)
     _warn_about_default_secret(settings)
+    if not _shared_state(settings.redis_url):
+        return 1
     try:
         stack = build_stack(settings)
     except CompositionFailed as failure:
@@ -194,6 +210,8 @@ def _cmd_subgraph(args: argparse.Namespace) -> int:
         configuration.ensure_data_dir(settings)
     if args.name == "wms":  # it holds the webhook intake
         _warn_about_default_secret(settings)
+    if not _shared_state(settings.redis_url):
+        return 1
     app = create_subgraph_app(args.name, settings.subgraphs)
     port = settings.ports.subgraph(args.name)
     service = Service(f"{args.name} subgraph", app, settings.host, port, path="/graphql")

@@ -54,7 +54,7 @@ def gateway(
     auth = AuthSettings(jwks=str(jwks), issuer=TEST_ISSUER, audience=TEST_AUDIENCE)
     guarded = settings.model_copy(update={"redis_url": None, "auth": auth})
     with ExitStack() as stack:
-        urls = {
+        urls: dict[str, str] = {
             name: stack.enter_context(serve(create_subgraph_app(name, guarded.subgraphs)))
             for name in SUBGRAPH_NAMES
         }

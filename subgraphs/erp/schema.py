@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
+from connectors.erp.records import OrderPage
+from subgraphs.common.access import ORDERS, REFERENCE
 from subgraphs.common.cost import PAGE
 from subgraphs.common.errors import BadUserInput
 from subgraphs.common.federation import SubgraphSchema, federation_schema
@@ -32,15 +34,16 @@ MAX_SEARCH_LENGTH = 100
 
 @strawberry.type
 class Query:
-    @described("The order with this ERP internal id, or null if there is none.")
+    @described("The order with this ERP internal id, or null if there is none.", directives=ORDERS)
     async def order(self, info: Info, id: strawberry.ID) -> Order | None:
         return await load_order(info, str(id))
 
-    @described("The order with this number (SO-…), or null if there is none.")
+    @described("The order with this number (SO-…), or null if there is none.", directives=ORDERS)
     async def order_by_number(self, info: Info, number: str) -> Order | None:
         return await info.context.loaders.order_by_number.load_as(number.strip(), Order.from_record)
 
-    @described("Every account's orders, newest first.", directives=[PAGE])
+    # A customer's list holds its own account's orders only (docs/auth.md).
+    @described("Every account's orders, newest first.", directives=[PAGE, *ORDERS])
     async def orders(
         self,
         info: Info,
@@ -52,6 +55,12 @@ class Query:
         selection = (filter or OrderFilter()).selection()
         if selection is None:
             return build_connection([], offset=page.offset, total=0)
+        scope = info.context.actor.account_scope
+        if scope is not None:
+            # A customer's list is its own account's orders, which the ERP pages itself.
+            key = (scope, page.offset, page.limit, selection)
+            own = await info.context.loaders.orders_of_account.load(key) if scope else None
+            return order_connection(own or OrderPage(orders=[], total=0), page.offset)
         result = await info.context.client.order_page(
             offset=page.offset, limit=page.limit, selection=selection
         )
@@ -59,11 +68,11 @@ class Query:
             info.context.loaders.order.prime(record.id, record)
         return order_connection(result, page.offset)
 
-    @described("The product with this SKU, or null if there is none.")
+    @described("The product with this SKU, or null if there is none.", directives=REFERENCE)
     async def product(self, info: Info, sku: str) -> Product | None:
         return await load_product(info, sku.strip())
 
-    @described("Products by SKU; search matches SKU or name.", directives=[PAGE])
+    @described("Products by SKU; search matches SKU or name.", directives=[PAGE, *REFERENCE])
     async def products(
         self,
         info: Info,

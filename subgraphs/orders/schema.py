@@ -19,6 +19,7 @@ from subgraphs.common.cost import weight
 from subgraphs.common.errors import SUBGRAPH_ERROR, BadUserInput
 from subgraphs.common.federation import SubgraphSchema, federation_schema
 from subgraphs.common.fields import described
+from subgraphs.common.identity import CallerContext
 from subgraphs.orders.payloads import CancelOrderPayload, OrderPromise, SubmitOrderPayload
 from subgraphs.orders.returns import (
     CreditMemo,
@@ -55,8 +56,8 @@ def mutation(description: str, *, directives: Sequence[object] = ()) -> Callable
     )
 
 
-@dataclass(frozen=True)
-class OrdersContext:
+@dataclass(slots=True)
+class OrdersContext(CallerContext):
     service: OrdersService
 
 

@@ -7,6 +7,14 @@ from collections.abc import Sequence
 
 from graphql import ListTypeNode, NamedTypeNode, NonNullTypeNode, TypeNode, print_ast
 
+from gateway.composition.access import DIRECTIVES as ACCESS_DIRECTIVES
+from gateway.composition.access import (
+    check_access_directives,
+    check_transitive_requirements,
+    external_problems,
+    interface_additions,
+    merge_requirements,
+)
 from gateway.composition.applied import (
     merged_cost,
     merged_description,
@@ -20,6 +28,7 @@ from gateway.composition.model import (
     ArgumentDef,
     EnumValueDef,
     FieldDef,
+    Requirement,
     SubgraphSchema,
     TypeDef,
     top_level_fields,
@@ -91,6 +100,8 @@ class _Merger:
         self._check_field_sets()
         for subgraph in self.subgraphs:
             self.errors.extend(check_demand_directives(subgraph))
+            self.errors.extend(check_access_directives(subgraph))
+        self.additions = interface_additions(self.subgraphs)
         directive_names = self._directive_names()
         by_type: dict[str, _Defs] = {}
         for subgraph in self.subgraphs:
@@ -105,6 +116,8 @@ class _Merger:
             if result is not None:
                 merged[name] = result
         self._propagate_interface_objects(merged, by_type)
+        if not self.errors and any(d in directive_names for d in ACCESS_DIRECTIVES):
+            self.errors.extend(check_transitive_requirements(merged))
         if self.errors:
             raise CompositionFailed(self.errors)
         roots = {op: t for s in self.subgraphs for op, t in s.root_types.items() if t in merged}
@@ -135,6 +148,29 @@ class _Merger:
                         subgraph.name,
                     )
         return names
+
+    def _access(
+        self, at: str, sources: Sequence[Sequence[Requirement]], interface: bool = False
+    ) -> dict[str, Requirement]:
+        """The merged access directives of the element at ``at``: its subgraphs' and, for an
+        interface or its fields (or a field an @interfaceObject brings), those it takes
+        from elsewhere."""
+        merged: dict[str, Requirement] = {}
+        for directive in ACCESS_DIRECTIVES:
+            applications = [r for source in sources for r in source if r.directive == directive]
+            if interface:
+                applications += self.additions.get((at, directive), [])
+            if not applications:
+                continue
+            try:
+                merged[directive] = merge_requirements(applications)
+            except ValueError as problem:
+                self.error(
+                    "AUTH_REQUIREMENTS_NOT_MERGEABLE",
+                    f'@{directive} is applied to "{at}" with different arguments, but {problem}',
+                    at=at,
+                )
+        return merged
 
     # -- checks that need one subgraph only --------------------------------------------------
 
@@ -228,6 +264,7 @@ class _Merger:
             inaccessible=any(d.inaccessible for _, d in defs),
             cost=merged_cost([d.cost for _, d in defs]),
             directives=merged_directives(d for _, d in defs),
+            access=self._access(name, [d.access for _, d in defs], kind == "INTERFACE"),
         )
         owners = [s.name for s, _ in defs]
         if name == "Query":
@@ -327,6 +364,9 @@ class _Merger:
                     override_label=field_def.override.label if field_def.override else None,
                 )
             )
+        for subgraph, field_def in field_defs:
+            if field_def.external:
+                self.errors.extend(external_problems(subgraph, at, field_def))
         resolving = [(s, f) for s, f in field_defs if not f.external and s.name not in overridden]
         if not resolving:
             self.error(
@@ -371,6 +411,7 @@ class _Merger:
             cost=merged_cost([f.cost for _, f in field_defs]),
             list_size=merged_list_size([f.list_size for _, f in field_defs]),
             directives=merged_directives(f for _, f in field_defs),
+            access=self._access(at, [f.access for _, f in field_defs if not f.external], True),
         )
 
     def _still_used(self, subgraph: SubgraphSchema, type_name: str, field_name: str) -> bool:
@@ -532,7 +573,7 @@ class _Merger:
             interface = merged.get(name)
             if interface is None or interface.kind != "INTERFACE":
                 continue
-            for subgraph, type_def in defs:
+            for _, type_def in defs:
                 if not type_def.interface_object:
                     continue
                 keyed = set().union(*(top_level_fields(k.fields) for k in type_def.keys))
@@ -554,11 +595,9 @@ class _Merger:
                             cost=field_def.cost,
                             list_size=field_def.list_size,
                             directives=field_def.directives,
-                            joins=[
-                                JoinField(
-                                    subgraph.name,
-                                    requires=field_def.requires,
-                                    provides=field_def.provides,
-                                )
-                            ],
+                            joins=[JoinField(None)],
+                            access=self._access(
+                                f"{implementation.name}.{field_name}", [], interface=True
+                            ),
+                            propagated=True,
                         )

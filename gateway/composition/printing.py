@@ -12,20 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import orjson
-from graphql import (
-    BooleanValueNode,
-    EnumValueNode,
-    FloatValueNode,
-    IntValueNode,
-    ListValueNode,
-    NullValueNode,
-    ObjectValueNode,
-    StringValueNode,
-    ValueNode,
-    print_ast,
-)
+from graphql import print_ast
 
+from gateway.composition.access import DIRECTIVES as ACCESS_DIRECTIVES
+from gateway.composition.access import SPECS as ACCESS_SPECS
+from gateway.composition.access import access_definition, print_requirement
 from gateway.composition.cost import (
     COST_URL,
     cost_definition,
@@ -33,7 +24,7 @@ from gateway.composition.cost import (
     print_cost,
     print_list_size,
 )
-from gateway.composition.model import ArgumentDef
+from gateway.composition.model import ArgumentDef, Requirement
 from gateway.composition.supergraph_model import (
     JoinField,
     JoinType,
@@ -42,6 +33,7 @@ from gateway.composition.supergraph_model import (
     MergedType,
     Supergraph,
 )
+from gateway.composition.values import print_string, print_value
 
 __all__ = ["locale_key", "print_supergraph"]
 
@@ -68,6 +60,7 @@ _INACCESSIBLE_URL = "https://specs.apollo.dev/inaccessible/v0.2"
 # The specs whose directives a supergraph keeps: (url, purpose, spec name, directives).
 _SPECS = (
     (_INACCESSIBLE_URL, "SECURITY", "inaccessible", ("inaccessible",)),
+    *((spec.url, "SECURITY", name, (name,)) for name, spec in ACCESS_SPECS.items()),
     (COST_URL, None, "cost", ("cost", "listSize")),
 )
 
@@ -83,23 +76,8 @@ def locale_key(name: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
     return primary, tuple(1 if c.isupper() else 0 for c in name)
 
 
-def _string(value: str) -> str:
-    return orjson.dumps(value).decode()
-
-
-def _value(node: ValueNode) -> str:
-    """A literal as Apollo's ``valueToString`` writes it (strings as JSON, never blocks)."""
-    if isinstance(node, StringValueNode):
-        return _string(node.value)
-    if isinstance(node, ListValueNode):
-        return "[" + ", ".join(_value(v) for v in node.values) + "]"
-    if isinstance(node, ObjectValueNode):
-        return "{" + ", ".join(f"{f.name.value}: {_value(f.value)}" for f in node.fields) + "}"
-    assert isinstance(
-        node,
-        IntValueNode | FloatValueNode | BooleanValueNode | EnumValueNode | NullValueNode,
-    ), node
-    return print_ast(node)
+_string = print_string
+_value = print_value
 
 
 def _block_string(text: str, prefer_multiple_lines: bool) -> str:
@@ -146,6 +124,9 @@ class _Printer:
         for _, _, spec, directives in self._linked_specs():
             for directive in directives:
                 self.names.setdefault(directive, _default_name(spec, directive))
+        # Fields and interfaces apply the access directives before any other, in the order
+        # their specs are linked.
+        self.access_order = [d for d in supergraph.directive_names if d in ACCESS_DIRECTIVES]
 
     def _linked_specs(self) -> list[tuple[str, str | None, str, tuple[str, ...]]]:
         """The specs some subgraph applies a directive of, in the order first applied."""
@@ -207,6 +188,8 @@ class _Printer:
             return cost_definition(name)
         if directive == "listSize":
             return list_size_definition(name)
+        if directive in ACCESS_SPECS:
+            return access_definition(directive, name)
         return (
             f"directive @{name} on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | "
             "ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | "
@@ -261,6 +244,12 @@ class _Printer:
         if self.supergraph.join_version >= (0, 5):
             types.append(("join__FieldValue", "scalar join__FieldValue"))
             types.append(("join__ContextArgument", _CONTEXT_ARGUMENT))
+        for directive in self.access_order:
+            scalar = ACCESS_SPECS[directive].scalar
+            name = f"{directive}__{scalar}"
+            # A subgraph that links the spec itself has the scalar as its own type.
+            if scalar is not None and name not in self.supergraph.types:
+                types.append((name, f"scalar {name}"))
         return types
 
     # -- directive applications --------------------------------------------------------------
@@ -272,17 +261,28 @@ class _Printer:
         deprecation: str | None = None,
         cost: int | None = None,
         list_size: object = None,
+        access: dict[str, Requirement] | None = None,
     ) -> list[str]:
-        """The merged directives other than ``@inaccessible``, in the order first seen."""
+        """The merged directives other than ``@inaccessible``, in the order first seen; the
+        access directives too when ``access`` is given (else they are printed apart)."""
         printed = []
         for directive in order:
-            if directive == "deprecated" and deprecation is not None:
+            if access is not None and directive in access:
+                printed.append(print_requirement(self.names[directive], access[directive]))
+            elif directive == "deprecated" and deprecation is not None:
                 printed.append(f"@deprecated(reason: {_string(deprecation)})")
             elif directive == "cost" and cost is not None:
                 printed.append(print_cost(self.names["cost"], cost))
             elif directive == "listSize" and list_size is not None:
                 printed.append(print_list_size(self.names["listSize"], list_size))  # type: ignore[arg-type]
         return printed
+
+    def _access(self, access: dict[str, Requirement]) -> list[str]:
+        return [
+            print_requirement(self.names[directive], access[directive])
+            for directive in self.access_order
+            if directive in access
+        ]
 
     def _inaccessible(self, inaccessible: bool) -> list[str]:
         # Apollo applies @inaccessible as soon as it merges an element, before the rest.
@@ -301,7 +301,7 @@ class _Printer:
         return f"@join__type({', '.join(args)})"
 
     def _join_field(self, join: JoinField) -> str:
-        args = [f"graph: {self.graph_enum[join.graph]}"]
+        args = [] if join.graph is None else [f"graph: {self.graph_enum[join.graph]}"]
         if join.requires is not None:
             args.append(f"requires: {_string(join.requires)}")
         if join.provides is not None:
@@ -316,7 +316,7 @@ class _Printer:
             args.append("usedOverridden: true")
         if join.override_label is not None:
             args.append(f"overrideLabel: {_string(join.override_label)}")
-        return f"@join__field({', '.join(args)})"
+        return f"@join__field({', '.join(args)})" if args else "@join__field"
 
     # -- types -------------------------------------------------------------------------------
 
@@ -344,14 +344,19 @@ class _Printer:
         head = f"  {field.name}{self._arguments(field.arguments)}: {print_ast(field.type)}"
         if input_field and field.default is not None:
             head += f" = {_value(field.default)}"
-        directives = self._inaccessible(field.inaccessible)
-        directives += [self._join_field(j) for j in field.joins or ()]
-        directives += self._applied(
+        joins = [self._join_field(j) for j in field.joins or ()]
+        applied = self._applied(
             field.directives,
             deprecation=field.deprecation,
             cost=field.cost,
             list_size=field.list_size,
         )
+        if field.propagated:  # Apollo copies the interface's directives, then joins it
+            directives = self._access(field.access) + self._inaccessible(field.inaccessible)
+            directives += applied + joins
+        else:
+            directives = self._inaccessible(field.inaccessible) + joins
+            directives += self._access(field.access) + applied
         return _description(field.description, "  ", first) + head + _inline(directives)
 
     def _enum_value(self, value: MergedEnumValue, first: bool) -> str:
@@ -388,7 +393,11 @@ class _Printer:
             for g, member in merged.members
             if member == m
         ]
-        directives += self._applied(merged.directives, cost=merged.cost)
+        if merged.kind == "INTERFACE":
+            directives += self._access(merged.access)
+            directives += self._applied(merged.directives, cost=merged.cost)
+        else:
+            directives += self._applied(merged.directives, cost=merged.cost, access=merged.access)
         if merged.kind == "UNION":
             text = head + ("\n  " + "\n  ".join(directives) if directives else "")
             if members:

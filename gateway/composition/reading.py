@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from graphql import (
     BooleanValueNode,
@@ -39,6 +39,9 @@ from graphql import (
     parse,
 )
 
+from gateway.composition.access import DIRECTIVES as ACCESS_DIRECTIVES
+from gateway.composition.access import SPECS as ACCESS_SPECS
+from gateway.composition.access import read_requirement
 from gateway.composition.cost import (
     COST_URL,
     DIRECTIVES,
@@ -53,6 +56,7 @@ from gateway.composition.model import (
     FieldDef,
     KeyDef,
     OverrideDef,
+    Requirement,
     SubgraphSchema,
     TypeDef,
     TypeKind,
@@ -81,12 +85,14 @@ def read_subgraph(name: str, url: str, sdl: str) -> SubgraphSchema:
     except GraphQLError as error:
         raise CompositionError("INVALID_GRAPHQL", error.message, subgraph=name) from None
     definitions = list(document.definitions)
-    links = _directive_names(definitions)
+    links = _directive_names(name, definitions)
     roots = _root_types(definitions)
     renames = {actual: _DEFAULT_ROOTS[op] for op, actual in roots.items()}
-    builder = _TypeBuilder(name, links.names, links.federation2, renames)
+    builder = _TypeBuilder(name, links, renames)
     for definition in definitions:
         builder.add(definition)
+    for scalar in links.own_scalars:
+        builder.types.setdefault(scalar, TypeDef(scalar, "SCALAR", None))
     used = {canonical: local for local, canonical in links.names.items() if local in builder.used}
     return SubgraphSchema(
         name=name,
@@ -96,6 +102,7 @@ def read_subgraph(name: str, url: str, sdl: str) -> SubgraphSchema:
         root_types={op: _DEFAULT_ROOTS[op] for op in roots},
         federation_version=links.version,
         directive_names={c: used[c] for c in _MERGED_SPEC_DIRECTIVES if c in used},
+        type_order=tuple(builder.types),
     )
 
 
@@ -107,6 +114,11 @@ class _Links:
     names: dict[str, str]
     federation2: bool
     version: tuple[int, int]
+    # The subgraph's name of an access directive's argument scalar (``federation__Scope``).
+    scalars: dict[str, str] = field(default_factory=dict)
+    # Scalars a spec linked directly adds to the subgraph (``requiresScopes__Scope``): they
+    # are the subgraph's own types, and the supergraph joins them as such.
+    own_scalars: tuple[str, ...] = ()
 
 
 def _link_names(
@@ -135,9 +147,11 @@ def _link_names(
     return names
 
 
-def _directive_names(definitions: list[DefinitionNode]) -> _Links:
-    """Map the local name of every federation (and cost) directive to its canonical name."""
+def _directive_names(subgraph: str, definitions: list[DefinitionNode]) -> _Links:
+    """Map the local name of every federation (cost, access) directive to its canonical name."""
     names: dict[str, str] = {}
+    scalars: dict[str, str] = {}
+    own_scalars: list[str] = []
     version: tuple[int, int] | None = None
     linked_cost = False
     for definition in definitions:
@@ -147,27 +161,62 @@ def _directive_names(definitions: list[DefinitionNode]) -> _Links:
             if directive.name.value != "link":
                 continue
             args = _arguments(directive)
-            url = _string(args.get("url")) or ""
+            url = (_string(args.get("url")) or "").rstrip("/")
             prefix = _string(args.get("as"))
             federation = _FEDERATION_URL.search(url)
+            access = next((d for d, spec in ACCESS_SPECS.items() if spec.url == url), None)
             if federation and version is None:
                 version = (int(federation[1]), int(federation[2]))
+                _check_imports(subgraph, args, version)
+                known = tuple(d for d, since in _SINCE.items() if version >= since)
                 names.update(
-                    _link_names(args, prefix or "federation", _FEDERATION_DIRECTIVES + DIRECTIVES)
+                    _link_names(args, prefix or "federation", _FEDERATION_DIRECTIVES + known)
                 )
-            elif url.rstrip("/") == COST_URL:
+                for canonical in ACCESS_DIRECTIVES:
+                    scalars[canonical] = f"{prefix or 'federation'}__"
+            elif url == COST_URL:
                 linked_cost = True
                 names.update(_link_names(args, prefix or "cost", DIRECTIVES, eponymous="cost"))
+            elif access is not None:
+                names.update(_link_names(args, prefix or access, (access,), eponymous=access))
+                scalars[access] = f"{prefix or access}__"
+                scalar = ACCESS_SPECS[access].scalar
+                if scalar is not None:
+                    own_scalars.append(f"{prefix or access}__{scalar}")
     if version is None:
         return _Links({c: c for c in _FEDERATION_DIRECTIVES}, False, (2, 0))
     if linked_cost:
         version = max(version, MINIMUM_FEDERATION)
-    return _Links(names, True, version)
+    return _Links(names, True, version, scalars, tuple(own_scalars))
 
 
-# Spec directives whose applications the supergraph keeps, in the order their specs define
-# them (federation's @inaccessible before the cost spec's).
-_MERGED_SPEC_DIRECTIVES = ("inaccessible", *DIRECTIVES)
+# The federation version that brought each directive newer than v2.0.
+_SINCE = {
+    **{directive: spec.since for directive, spec in ACCESS_SPECS.items()},
+    **{directive: MINIMUM_FEDERATION for directive in DIRECTIVES},
+}
+
+
+def _check_imports(subgraph: str, args: dict[str, ValueNode], version: tuple[int, int]) -> None:
+    """Apollo refuses to import a directive the linked federation version does not have."""
+    imports = args.get("import")
+    for item in imports.values if isinstance(imports, ListValueNode) else ():
+        imported = item
+        if isinstance(item, ObjectValueNode):
+            imported = next((f.value for f in item.fields if f.name.value == "name"), item)
+        name = _string(imported) or ""
+        since = _SINCE.get(name.lstrip("@"))
+        if since is not None and version < since:
+            raise CompositionError(
+                "INVALID_LINK_DIRECTIVE_USAGE",
+                f'Cannot import unknown element "{name}".',
+                subgraph=subgraph,
+            )
+
+
+# Spec directives whose applications the supergraph keeps, in the order the federation spec
+# registers them (@inaccessible, then the access-control specs, then the cost spec).
+_MERGED_SPEC_DIRECTIVES = ("inaccessible", *ACCESS_DIRECTIVES, *DIRECTIVES)
 
 _FEDERATION_DIRECTIVES = (
     "key",
@@ -214,12 +263,11 @@ def _is_machinery(type_name: str) -> bool:
 class _TypeBuilder:
     """Folds definitions and extensions of each type into one :class:`TypeDef`."""
 
-    def __init__(
-        self, subgraph: str, names: dict[str, str], federation2: bool, renames: dict[str, str]
-    ) -> None:
+    def __init__(self, subgraph: str, links: _Links, renames: dict[str, str]) -> None:
         self.subgraph = subgraph
-        self.names = names
-        self.federation2 = federation2
+        self.names = links.names
+        self.scalars = links.scalars
+        self.federation2 = links.federation2
         self.renames = renames
         self.types: dict[str, TypeDef] = {}
         # Local names of the directives applied somewhere (the supergraph links what is used).
@@ -238,6 +286,36 @@ class _TypeBuilder:
                 found.append((canonical, _arguments(node)))
         return found
 
+    def _access(
+        self, nodes: Iterable[ConstDirectiveNode] | None, location: str
+    ) -> tuple[Requirement, ...]:
+        """The access-control directives applied to an element at ``location``, with the
+        errors Apollo's GraphQL validation gives for misuse."""
+        found: list[Requirement] = []
+        for node in nodes or ():
+            local = node.name.value
+            canonical = self.names.get(local)
+            if canonical not in ACCESS_SPECS:
+                continue
+            if location not in _ACCESS_LOCATIONS:
+                self._invalid(f'Directive "@{local}" may not be used on {location}.')
+            if any(r.directive == canonical for r in found):
+                self._invalid(f'The directive "@{local}" can only be used once at this location.')
+            requirement = read_requirement(canonical, _arguments(node))
+            if requirement is None:
+                spec = ACCESS_SPECS[canonical]
+                scalar = f"{self.scalars.get(canonical, '')}{spec.scalar}"
+                self._invalid(
+                    f'Directive "@{local}" argument "{spec.argument}" of type '
+                    f'"[[{scalar}!]!]!" is required, but it was not provided.'
+                )
+            else:
+                found.append(requirement)
+        return tuple(found)
+
+    def _invalid(self, message: str) -> None:
+        raise CompositionError("INVALID_GRAPHQL", message, subgraph=self.subgraph)
+
     def add(self, node: DefinitionNode) -> None:
         name_node = getattr(node, "name", None)
         if name_node is None or _is_machinery(name_node.value):
@@ -255,6 +333,15 @@ class _TypeBuilder:
                 coordinate=name,
             )
         directives = self._directives(node.directives)  # type: ignore[attr-defined]
+        access = self._access(node.directives, kind)  # type: ignore[attr-defined]
+        if existing is not None:
+            for requirement in existing.access:
+                if any(r.directive == requirement.directive for r in access):
+                    self._invalid(
+                        f'The directive "@{requirement.directive}" can only be used once at '
+                        "this location."
+                    )
+            access = existing.access + access
         keys = tuple(
             KeyDef(_string(args.get("fields")) or "", _bool(args.get("resolvable"), True))
             for directive, args in directives
@@ -274,6 +361,7 @@ class _TypeBuilder:
         elif isinstance(node, InputObjectTypeDefinitionNode | InputObjectTypeExtensionNode):
             for input_node in node.fields or ():
                 input_directives = self._directives(input_node.directives)
+                self._access(input_node.directives, "INPUT_FIELD_DEFINITION")
                 fields[input_node.name.value] = FieldDef(
                     name=input_node.name.value,
                     type=input_node.type,
@@ -311,10 +399,12 @@ class _TypeBuilder:
             directives=tuple(
                 dict.fromkeys((existing.directives if existing else ()) + _merged(directives))
             ),
+            access=access,
         )
 
     def _enum_value(self, node: EnumValueDefinitionNode) -> EnumValueDef:
         directives = self._directives(node.directives)
+        self._access(node.directives, "ENUM_VALUE")
         return EnumValueDef(
             name=node.name.value,
             description=_description(node),
@@ -349,10 +439,12 @@ class _TypeBuilder:
             cost=_cost(directives),
             list_size=read_list_size(by_name["listSize"]) if "listSize" in by_name else None,
             directives=_merged(directives),
+            access=self._access(node.directives, "FIELD_DEFINITION"),
         )
 
     def _argument(self, node: InputValueDefinitionNode) -> ArgumentDef:
         directives = self._directives(node.directives)
+        self._access(node.directives, "ARGUMENT_DEFINITION")
         return ArgumentDef(
             name=node.name.value,
             type=node.type,
@@ -384,7 +476,9 @@ def _kind(node: DefinitionNode) -> TypeKind | None:
 
 
 # Directives whose applications the supergraph keeps, merged across subgraphs.
-_MERGED = frozenset({"inaccessible", "deprecated", *DIRECTIVES})
+_MERGED = frozenset({"inaccessible", "deprecated", *ACCESS_DIRECTIVES, *DIRECTIVES})
+# Where the access-control directives may be applied (type kinds and field definitions).
+_ACCESS_LOCATIONS = frozenset({"FIELD_DEFINITION", "OBJECT", "INTERFACE", "SCALAR", "ENUM"})
 
 
 def _merged(directives: list[tuple[str, dict[str, ValueNode]]]) -> tuple[str, ...]:

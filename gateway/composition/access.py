@@ -1,0 +1,430 @@
+"""The access-control specs in composition: ``@authenticated``, ``@requiresScopes`` and
+``@policy`` read, merged, checked and printed as ``@apollo/composition`` (2.14) does.
+
+Subgraphs import them from ``https://specs.apollo.dev/federation/v2.5`` (``@policy`` from
+v2.6) or link their specs themselves; the supergraph links each spec ``for: SECURITY`` and
+applies them under the names the subgraphs gave them:
+
+- an application written alike in every subgraph is printed as its first subgraph wrote it;
+- different ones are merged by Apollo's ``DNF_CONJUNCTION``: every subgraph's requirement
+  must hold, so the OR-of-AND-lists are multiplied out, each AND-list sorted and the
+  AND-lists that another one implies dropped;
+- an interface (and an interface field) gets the requirements of every object that
+  implements it (and of their fields), since a caller reaching an object through its
+  interface must meet the object's requirements; subgraphs may not write them on
+  interfaces themselves.
+
+The checks are Apollo's, with its codes and messages.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from graphql import (
+    FieldNode,
+    GraphQLError,
+    InlineFragmentNode,
+    ListValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    StringValueNode,
+    ValueNode,
+    parse,
+)
+
+from gateway.composition.errors import CompositionError
+from gateway.composition.fieldsets import named_type
+from gateway.composition.model import FieldDef, Requirement, SubgraphSchema
+from gateway.composition.supergraph_model import MergedType
+from gateway.composition.values import print_string, print_value
+
+__all__ = [
+    "DIRECTIVES",
+    "SPECS",
+    "AccessSpec",
+    "access_definition",
+    "check_access_directives",
+    "check_transitive_requirements",
+    "dnf_conjunction",
+    "external_problems",
+    "interface_additions",
+    "merge_requirements",
+    "print_requirement",
+    "read_requirement",
+]
+
+Terms = tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class AccessSpec:
+    """One access-control spec: its URL, its directive's argument and that argument's scalar
+    (``requiresScopes__Scope``), and the federation version that brought it."""
+
+    url: str
+    argument: str | None
+    scalar: str | None
+    since: tuple[int, int]
+
+
+# In the order the federation spec registers them: a subgraph's applications are gathered,
+# and the supergraph's specs linked, in this order.
+DIRECTIVES = ("authenticated", "requiresScopes", "policy")
+SPECS = {
+    "authenticated": AccessSpec("https://specs.apollo.dev/authenticated/v0.1", None, None, (2, 5)),
+    "requiresScopes": AccessSpec(
+        "https://specs.apollo.dev/requiresScopes/v0.1", "scopes", "Scope", (2, 5)
+    ),
+    "policy": AccessSpec("https://specs.apollo.dev/policy/v0.1", "policies", "Policy", (2, 6)),
+}
+_LOCATIONS = "FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM"
+
+
+def read_requirement(directive: str, args: Mapping[str, ValueNode]) -> Requirement | None:
+    """The application of ``directive`` with ``args``; ``None`` when its argument is missing."""
+    argument = SPECS[directive].argument
+    if argument is None:
+        return Requirement(directive)
+    value = args.get(argument)
+    if value is None:
+        return None
+    return Requirement(directive, print_value(value), _terms(value))
+
+
+def _terms(value: ValueNode) -> Terms | None:
+    """``[[String]]`` with GraphQL's list coercion (``"a"`` is ``[["a"]]``)."""
+    outer = value.values if isinstance(value, ListValueNode) else (value,)
+    terms = []
+    for item in outer:
+        inner = item.values if isinstance(item, ListValueNode) else (item,)
+        if not all(isinstance(v, StringValueNode) for v in inner):
+            return None
+        terms.append(tuple(v.value for v in inner if isinstance(v, StringValueNode)))
+    return tuple(terms)
+
+
+# -- merging --------------------------------------------------------------------------------
+
+
+def _code_units(text: str) -> bytes:
+    """JavaScript's default sort compares UTF-16 code units."""
+    return text.encode("utf-16-be", "surrogatepass")
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def dnf_conjunction(values: Sequence[Terms]) -> list[list[str]]:
+    """The AND of several OR-of-AND-lists, step for step as Apollo's ``dnfConjunction``: the
+    order of its result is what the supergraph prints."""
+    if not values:
+        return []
+    copies = [[list(term) for term in value] or [[]] for value in values]
+    filtered: list[list[list[str]]] = []
+    seen: set[str] = set()
+    for value in copies:
+        for term in value:
+            term.sort(key=_code_units)
+        value.sort(key=lambda term: _code_units(_json(term)))
+        key = _json(value)
+        if key not in seen:
+            seen.add(key)
+            filtered.append(value)
+    result = filtered[0]
+    for current in filtered[1:]:
+        products: list[list[str]] = []
+        keys: set[str] = set()
+        for left in result:
+            for right in current:
+                candidate = sorted([*left, *(e for e in right if e not in left)], key=_code_units)
+                key = _json(candidate)
+                if key not in keys:
+                    keys.add(key)
+                    products.append(candidate)
+        result = _without_implied(products)
+    return result
+
+
+def _without_implied(terms: list[list[str]]) -> list[list[str]]:
+    kept: list[list[str]] = []
+    for candidate in sorted(terms, key=len):  # stable, as Array.prototype.sort is
+        if not any(set(term) <= set(candidate) for term in kept):
+            kept.append(candidate)
+    return kept
+
+
+def _print_terms(terms: Iterable[Iterable[str]]) -> str:
+    return "[" + ", ".join("[" + ", ".join(map(print_string, t)) + "]" for t in terms) + "]"
+
+
+def merge_requirements(applications: Sequence[Requirement]) -> Requirement:
+    """One application from every subgraph's (all of one directive), in subgraph order.
+
+    Raises ValueError when different applications cannot be merged because one is not
+    made of strings (Apollo's composition throws a TypeError there).
+    """
+    distinct: list[Requirement] = []
+    for application in applications:
+        if all(application.value != seen.value for seen in distinct):
+            distinct.append(application)
+    if len(distinct) == 1:
+        return distinct[0]
+    terms = [application.terms for application in distinct]
+    if any(t is None for t in terms):
+        raise ValueError("its lists are not all lists of strings, which cannot be merged")
+    merged = dnf_conjunction([t for t in terms if t is not None])
+    return Requirement(distinct[0].directive, _print_terms(merged), tuple(tuple(t) for t in merged))
+
+
+# -- printing -------------------------------------------------------------------------------
+
+
+def print_requirement(name: str, requirement: Requirement) -> str:
+    argument = SPECS[requirement.directive].argument
+    if argument is None or requirement.value is None:
+        return f"@{name}"
+    return f"@{name}({argument}: {requirement.value})"
+
+
+def access_definition(directive: str, name: str) -> str:
+    spec = SPECS[directive]
+    if spec.argument is None:
+        return f"directive @{name} on {_LOCATIONS}"
+    return f"directive @{name}({spec.argument}: [[{directive}__{spec.scalar}!]!]!) on {_LOCATIONS}"
+
+
+# -- the transitive check of @requires --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Needs:
+    """What an element of the supergraph asks of a caller."""
+
+    authenticated: bool = False
+    scopes: Terms | None = None
+    policies: Terms | None = None
+
+    def satisfies(self, other: _Needs | None) -> bool:
+        if other is None:
+            return True
+        return (
+            (self.authenticated or not other.authenticated)
+            and _implies(self.scopes, other.scopes)
+            and _implies(self.policies, other.policies)
+        )
+
+
+def _implies(first: Terms | None, second: Terms | None) -> bool:
+    """Whether every AND-list of ``first`` contains one of ``second``'s."""
+    firsts = first or ((),)
+    seconds = second or ((),)
+    return all(
+        any(len(set(f)) >= len(set(s)) and set(s) <= set(f) for s in seconds) for f in firsts
+    )
+
+
+def _needs(access: Mapping[str, Requirement]) -> _Needs | None:
+    if not access:
+        return None
+    scopes, policies = access.get("requiresScopes"), access.get("policy")
+    return _Needs(
+        "authenticated" in access,
+        (scopes.terms or ()) if scopes else None,
+        (policies.terms or ()) if policies else None,
+    )
+
+
+def _both(first: Terms | None, second: Terms | None) -> Terms | None:
+    given = [t for t in (first, second) if t is not None]
+    if not given:
+        return None
+    return tuple(tuple(t) for t in dnf_conjunction(given))
+
+
+def check_transitive_requirements(types: Mapping[str, MergedType]) -> list[CompositionError]:
+    """Apollo's ``MISSING_TRANSITIVE_AUTH_REQUIREMENTS``: a field that ``@requires`` others
+    must ask at least what they ask, or the gateway would fetch data for a caller who may
+    not read it."""
+    errors: list[CompositionError] = []
+    for type_def in types.values():
+        for field in type_def.fields.values():
+            requiring = [j for j in field.joins or () if j.requires is not None]
+            if not requiring:
+                continue
+            at = f"{type_def.name}.{field.name}"
+            own = _needs(type_def.access) or _Needs()
+            on_field = _needs(field.access) or _Needs()
+            needs = _Needs(
+                own.authenticated or on_field.authenticated,
+                _both(own.scopes, on_field.scopes),
+                _both(own.policies, on_field.policies),
+            )
+            for join in requiring:
+                assert join.requires is not None
+                problem = _selection_problem(types, type_def.name, join.requires, needs)
+                if problem is not None:
+                    errors.append(
+                        CompositionError(
+                            "MISSING_TRANSITIVE_AUTH_REQUIREMENTS",
+                            f'Field "{at}" does not specify necessary @authenticated, '
+                            "@requiresScopes and/or @policy auth requirements to access the "
+                            f"{problem} from @requires selection set.",
+                            subgraph=join.graph,
+                            coordinate=at,
+                        )
+                    )
+    return errors
+
+
+def _selection_problem(
+    types: Mapping[str, MergedType], type_name: str, field_set: str, needs: _Needs
+) -> str | None:
+    try:
+        document = parse("{" + field_set + "}")
+    except GraphQLError:
+        return None  # an invalid field set is reported by the @requires checks
+    operation = document.definitions[0]
+    assert isinstance(operation, OperationDefinitionNode)
+    return _walk(types, type_name, operation.selection_set, needs)
+
+
+def _walk(
+    types: Mapping[str, MergedType], type_name: str, selections: SelectionSetNode, needs: _Needs
+) -> str | None:
+    parent = types.get(type_name)
+    if parent is None:
+        return None
+    for selection in selections.selections:
+        if isinstance(selection, FieldNode):
+            field = parent.fields.get(selection.name.value)
+            if field is None:
+                continue
+            target = named_type(field.type)
+            returned = types.get(target)
+            if not needs.satisfies(_needs(field.access)) or not needs.satisfies(
+                _needs(returned.access) if returned else None
+            ):
+                return f'transitive field "{type_name}.{field.name}" data'
+            if selection.selection_set is not None:
+                problem = _walk(types, target, selection.selection_set, needs)
+                if problem is not None:
+                    return problem
+        elif isinstance(selection, InlineFragmentNode):
+            typed = selection.type_condition.name.value if selection.type_condition else None
+            condition = types.get(typed) if typed else None
+            if condition is not None and not needs.satisfies(_needs(condition.access)):
+                return f'transitive data in inline fragment type condition "{typed}"'
+            problem = _walk(types, typed or type_name, selection.selection_set, needs)
+            if problem is not None:
+                return problem
+    return None
+
+
+# -- checks of one subgraph -------------------------------------------------------------------
+
+
+def check_access_directives(subgraph: SubgraphSchema) -> list[CompositionError]:
+    """Apollo's ``AUTH_REQUIREMENTS_APPLIED_ON_INTERFACE``: requirements go on the objects,
+    and composition gives each interface those of its implementations."""
+    errors: list[CompositionError] = []
+    for directive in DIRECTIVES:
+        local = subgraph.directive_names.get(directive)
+        if local is None:
+            continue
+        for type_name in subgraph.type_order:
+            type_def = subgraph.types[type_name]
+            misplaced: list[tuple[str, str]] = []
+            on_interface = type_def.kind == "INTERFACE" or type_def.interface_object
+            if on_interface and any(r.directive == directive for r in type_def.access):
+                kind = "interface" if type_def.kind == "INTERFACE" else "interface object"
+                misplaced.append((kind, type_name))
+            if type_def.kind == "INTERFACE":
+                misplaced += [
+                    ("field", f"{type_name}.{field.name}")
+                    for field in type_def.fields.values()
+                    if any(r.directive == directive for r in field.access)
+                ]
+            errors += [
+                CompositionError(
+                    "AUTH_REQUIREMENTS_APPLIED_ON_INTERFACE",
+                    f'Invalid use of @{local} on {kind} "{at}": @{local} cannot be applied on '
+                    "interfaces, interface fields and interface objects",
+                    subgraph=subgraph.name,
+                    coordinate=at,
+                )
+                for kind, at in misplaced
+            ]
+    return errors
+
+
+def external_problems(subgraph: SubgraphSchema, at: str, field: FieldDef) -> list[CompositionError]:
+    """Apollo's ``MERGED_DIRECTIVE_APPLICATION_ON_EXTERNAL`` for the access directives: an
+    external field is resolved elsewhere, where its requirements belong."""
+    return [
+        CompositionError(
+            "MERGED_DIRECTIVE_APPLICATION_ON_EXTERNAL",
+            "Cannot apply merged directive "
+            f"{print_requirement(subgraph.directive_names.get(r.directive, r.directive), r)} "
+            f'to external field "{at}"',
+            subgraph=subgraph.name,
+            coordinate=at,
+        )
+        for r in field.access
+    ]
+
+
+def interface_additions(
+    subgraphs: Sequence[SubgraphSchema],
+) -> dict[tuple[str, str], list[Requirement]]:
+    """The requirements an interface, or an interface's field, takes from its
+    implementations, and an implementation's field from an @interfaceObject: (coordinate,
+    directive) -> applications, in the order Apollo gathers them (subgraph by subgraph,
+    directive by directive, in SDL order)."""
+    interfaces_of: dict[str, list[str]] = {}
+    implementations: dict[str, list[str]] = {}
+    for subgraph in subgraphs:
+        for type_def in subgraph.types.values():
+            if type_def.kind != "OBJECT" or type_def.interface_object:
+                continue
+            for interface in type_def.interfaces:
+                if interface not in interfaces_of.setdefault(type_def.name, []):
+                    interfaces_of[type_def.name].append(interface)
+                if type_def.name not in implementations.setdefault(interface, []):
+                    implementations[interface].append(type_def.name)
+    found: dict[tuple[str, str], list[Requirement]] = {}
+
+    def add(at: str, requirement: Requirement) -> None:
+        found.setdefault((at, requirement.directive), []).append(requirement)
+
+    for subgraph in subgraphs:
+        for directive in DIRECTIVES:
+            for type_name in subgraph.type_order:
+                type_def = subgraph.types[type_name]
+                if type_def.kind != "OBJECT":
+                    continue
+                for requirement in type_def.access:
+                    if requirement.directive == directive:
+                        for interface in interfaces_of.get(type_name, ()):
+                            add(interface, requirement)
+                for field in type_def.fields.values():
+                    if field.external:
+                        continue
+                    for requirement in field.access:
+                        if requirement.directive != directive:
+                            continue
+                        if type_def.interface_object:
+                            impls = implementations.get(type_name, [])
+                            others = dict.fromkeys(
+                                i for impl in impls for i in interfaces_of.get(impl, ())
+                            )
+                            others.pop(type_name, None)
+                            for target in [*impls, *others]:
+                                add(f"{target}.{field.name}", requirement)
+                        else:
+                            for interface in interfaces_of.get(type_name, ()):
+                                add(f"{interface}.{field.name}", requirement)
+    return found

@@ -245,38 +245,44 @@ def _both(first: Terms | None, second: Terms | None) -> Terms | None:
     return tuple(tuple(t) for t in dnf_conjunction(given))
 
 
-def check_transitive_requirements(types: Mapping[str, MergedType]) -> list[CompositionError]:
+def check_transitive_requirements(
+    types: Mapping[str, MergedType], requiring_fields: Iterable[str]
+) -> list[CompositionError]:
     """Apollo's ``MISSING_TRANSITIVE_AUTH_REQUIREMENTS``: a field that ``@requires`` others
     must ask at least what they ask, or the gateway would fetch data for a caller who may
-    not read it."""
+    not read it. ``requiring_fields`` are the coordinates of the fields with ``@requires``
+    in the order Apollo checks them (subgraph by subgraph, in SDL order)."""
     errors: list[CompositionError] = []
-    for type_def in types.values():
-        for field in type_def.fields.values():
-            requiring = [j for j in field.joins or () if j.requires is not None]
-            if not requiring:
-                continue
-            at = f"{type_def.name}.{field.name}"
-            own = _needs(type_def.access) or _Needs()
-            on_field = _needs(field.access) or _Needs()
-            needs = _Needs(
-                own.authenticated or on_field.authenticated,
-                _both(own.scopes, on_field.scopes),
-                _both(own.policies, on_field.policies),
-            )
-            for join in requiring:
-                assert join.requires is not None
-                problem = _selection_problem(types, type_def.name, join.requires, needs)
-                if problem is not None:
-                    errors.append(
-                        CompositionError(
-                            "MISSING_TRANSITIVE_AUTH_REQUIREMENTS",
-                            f'Field "{at}" does not specify necessary @authenticated, '
-                            "@requiresScopes and/or @policy auth requirements to access the "
-                            f"{problem} from @requires selection set.",
-                            subgraph=join.graph,
-                            coordinate=at,
-                        )
+    for at in requiring_fields:
+        type_name, _, field_name = at.partition(".")
+        type_def = types.get(type_name)
+        field = type_def.fields.get(field_name) if type_def else None
+        if type_def is None or field is None:
+            continue
+        requiring = [j for j in field.joins or () if j.requires is not None]
+        if not requiring:
+            continue
+        own = _needs(type_def.access) or _Needs()
+        on_field = _needs(field.access) or _Needs()
+        needs = _Needs(
+            own.authenticated or on_field.authenticated,
+            _both(own.scopes, on_field.scopes),
+            _both(own.policies, on_field.policies),
+        )
+        for join in requiring:
+            assert join.requires is not None
+            problem = _selection_problem(types, type_def.name, join.requires, needs)
+            if problem is not None:
+                errors.append(
+                    CompositionError(
+                        "MISSING_TRANSITIVE_AUTH_REQUIREMENTS",
+                        f'Field "{at}" does not specify necessary @authenticated, '
+                        "@requiresScopes and/or @policy auth requirements to access the "
+                        f"{problem} from @requires selection set.",
+                        subgraph=join.graph,
+                        coordinate=at,
                     )
+                )
     return errors
 
 

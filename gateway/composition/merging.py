@@ -45,6 +45,7 @@ from gateway.composition.supergraph_model import (
 __all__ = ["merge"]
 
 _Defs = list[tuple[SubgraphSchema, TypeDef]]
+_MERGE_KINDS = ("UNION", "SCALAR", "INPUT_OBJECT", "INTERFACE", "OBJECT", "ENUM")
 
 
 def merge(subgraphs: Sequence[SubgraphSchema]) -> Supergraph:
@@ -101,8 +102,13 @@ class _Merger:
         for subgraph in self.subgraphs:
             self.errors.extend(check_demand_directives(subgraph))
             self.errors.extend(check_access_directives(subgraph))
-        self.additions = interface_additions(self.subgraphs)
+        # Apollo validates each subgraph, and links the specs, before it merges anything.
+        if self.errors:
+            raise CompositionFailed(self.errors)
         directive_names = self._directive_names()
+        if self.errors:
+            raise CompositionFailed(self.errors)
+        self.additions = interface_additions(self.subgraphs)
         by_type: dict[str, _Defs] = {}
         for subgraph in self.subgraphs:
             for type_def in subgraph.types.values():
@@ -111,13 +117,20 @@ class _Merger:
             self.error("NO_QUERIES", "no subgraph defines a query root type with fields")
         usage = self._enum_usage()
         merged: dict[str, MergedType] = {}
-        for name in sorted(by_type):
+        for name in self._merge_order(by_type):
             result = self._merge_type(name, by_type[name], usage)
             if result is not None:
                 merged[name] = result
         self._propagate_interface_objects(merged, by_type)
         if not self.errors and any(d in directive_names for d in ACCESS_DIRECTIVES):
-            self.errors.extend(check_transitive_requirements(merged))
+            requiring = dict.fromkeys(
+                f"{name}.{field.name}"
+                for subgraph in self.subgraphs
+                for name in subgraph.type_order or subgraph.types
+                for field in subgraph.types[name].fields.values()
+                if field.requires is not None
+            )
+            self.errors.extend(check_transitive_requirements(merged, requiring))
         if self.errors:
             raise CompositionFailed(self.errors)
         roots = {op: t for s in self.subgraphs for op, t in s.root_types.items() if t in merged}
@@ -129,6 +142,21 @@ class _Merger:
             join_version=join_version(max(s.federation_version for s in self.subgraphs)),
             directive_names=directive_names,
         )
+
+    def _merge_order(self, by_type: dict[str, _Defs]) -> list[str]:
+        """Types in the order Apollo merges them, which is the order of its errors: unions,
+        scalars, input types, interfaces, objects, enums, each kind in the order the
+        subgraphs (by name) first define them."""
+        seen: dict[str, None] = {}
+        for subgraph in self.subgraphs:
+            seen.update(dict.fromkeys(subgraph.type_order or subgraph.types))
+        seen.update(dict.fromkeys(sorted(by_type)))
+
+        def kind(name: str) -> int:
+            kinds = {"INTERFACE" if d.interface_object else d.kind for _, d in by_type[name]}
+            return min(_MERGE_KINDS.index(k) for k in kinds)
+
+        return sorted((name for name in seen if name in by_type), key=kind)
 
     def _directive_names(self) -> dict[str, str]:
         """The supergraph name of each spec directive applied, in the order first seen: the
@@ -364,9 +392,11 @@ class _Merger:
                     override_label=field_def.override.label if field_def.override else None,
                 )
             )
-        for subgraph, field_def in field_defs:
-            if field_def.external:
-                self.errors.extend(external_problems(subgraph, at, field_def))
+        # Where every subgraph's is external, that is the only error (below).
+        if not all(f.external for _, f in field_defs):
+            for subgraph, field_def in field_defs:
+                if field_def.external:
+                    self.errors.extend(external_problems(subgraph, at, field_def))
         resolving = [(s, f) for s, f in field_defs if not f.external and s.name not in overridden]
         if not resolving:
             self.error(

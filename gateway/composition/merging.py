@@ -622,6 +622,7 @@ class _Merger:
                             if source
                             else list(field_def.arguments),
                             inaccessible=field_def.inaccessible,
+                            deprecation=source.deprecation if source else field_def.deprecation,
                             cost=field_def.cost,
                             list_size=field_def.list_size,
                             directives=field_def.directives,

@@ -15,6 +15,7 @@ from graphql import (
     BooleanValueNode,
     ConstDirectiveNode,
     DefinitionNode,
+    DirectiveDefinitionNode,
     EnumTypeDefinitionNode,
     EnumTypeExtensionNode,
     EnumValueDefinitionNode,
@@ -88,7 +89,8 @@ def read_subgraph(name: str, url: str, sdl: str) -> SubgraphSchema:
     links = _directive_names(name, definitions)
     roots = _root_types(definitions)
     renames = {actual: _DEFAULT_ROOTS[op] for op, actual in roots.items()}
-    builder = _TypeBuilder(name, links, renames)
+    defined = {d.name.value for d in definitions if isinstance(d, DirectiveDefinitionNode)}
+    builder = _TypeBuilder(name, links, renames, defined)
     for definition in definitions:
         builder.add(definition)
     for scalar in links.own_scalars:
@@ -119,6 +121,8 @@ class _Links:
     # Scalars a spec linked directly adds to the subgraph (``requiresScopes__Scope``): they
     # are the subgraph's own types, and the supergraph joins them as such.
     own_scalars: tuple[str, ...] = ()
+    # The prefix of unimported federation directives (``federation``); None in Federation 1.
+    prefix: str | None = None
 
 
 def _link_names(
@@ -152,6 +156,7 @@ def _directive_names(subgraph: str, definitions: list[DefinitionNode]) -> _Links
     names: dict[str, str] = {}
     scalars: dict[str, str] = {}
     own_scalars: list[str] = []
+    federation_prefix = "federation"
     version: tuple[int, int] | None = None
     linked_cost = False
     for definition in definitions:
@@ -167,6 +172,7 @@ def _directive_names(subgraph: str, definitions: list[DefinitionNode]) -> _Links
             access = next((d for d, spec in ACCESS_SPECS.items() if spec.url == url), None)
             if federation and version is None:
                 version = (int(federation[1]), int(federation[2]))
+                federation_prefix = prefix or "federation"
                 _check_imports(subgraph, args, version)
                 known = tuple(d for d, since in _SINCE.items() if version >= since)
                 names.update(
@@ -187,7 +193,7 @@ def _directive_names(subgraph: str, definitions: list[DefinitionNode]) -> _Links
         return _Links({c: c for c in _FEDERATION_DIRECTIVES}, False, (2, 0))
     if linked_cost:
         version = max(version, MINIMUM_FEDERATION)
-    return _Links(names, True, version, scalars, tuple(own_scalars))
+    return _Links(names, True, version, scalars, tuple(own_scalars), federation_prefix)
 
 
 # The federation version that brought each directive newer than v2.0.
@@ -263,8 +269,12 @@ def _is_machinery(type_name: str) -> bool:
 class _TypeBuilder:
     """Folds definitions and extensions of each type into one :class:`TypeDef`."""
 
-    def __init__(self, subgraph: str, links: _Links, renames: dict[str, str]) -> None:
+    def __init__(
+        self, subgraph: str, links: _Links, renames: dict[str, str], defined: set[str]
+    ) -> None:
         self.subgraph = subgraph
+        self.links = links
+        self.defined = defined
         self.names = links.names
         self.scalars = links.scalars
         self.federation2 = links.federation2
@@ -281,6 +291,8 @@ class _TypeBuilder:
             canonical = self.names.get(node.name.value)
             if canonical is None and node.name.value == "deprecated":
                 canonical = "deprecated"
+            if canonical is None and node.name.value in ACCESS_SPECS:
+                self._unknown(node.name.value)
             if canonical is not None:
                 self.used.add(node.name.value)
                 found.append((canonical, _arguments(node)))
@@ -312,6 +324,37 @@ class _TypeBuilder:
             else:
                 found.append(requirement)
         return tuple(found)
+
+    def _unknown(self, name: str) -> None:
+        """An access directive applied under a name the subgraph does not give it would be
+        composed as no requirement at all: refused, as Apollo refuses it."""
+        if name in self.defined:
+            return  # the subgraph's own directive of that name, which composition drops
+        message = f'Unknown directive "@{name}".'
+        prefix = self.links.prefix
+        imported = [local for local, canonical in self.names.items() if canonical == name]
+        renamed = [local for local in imported if local != f"{prefix}__{name}"]
+        if prefix is None:
+            message += (
+                f' If you meant the "@{name}" federation 2 directive, note that this schema is '
+                "a federation 1 schema. To be a federation 2 schema, it needs to @link to the "
+                "federation specifcation v2."
+            )
+        elif renamed:
+            message += (
+                f' If you meant the "@{name}" federation directive, you should use '
+                f'"@{renamed[0]}" as it is imported under that name in the @link to the '
+                "federation specification of this schema."
+            )
+        elif prefix == "federation":
+            message += (
+                f' If you meant the "@{name}" federation directive, you should use '
+                f'fully-qualified name "@{prefix}__{name}" or add "@{name}" to the `import` '
+                "argument of the @link to the federation specification."
+            )
+        else:
+            message += f' Did you mean "@{prefix}__{name}"?'
+        self._invalid(message)
 
     def _invalid(self, message: str) -> None:
         raise CompositionError("INVALID_GRAPHQL", message, subgraph=self.subgraph)

@@ -46,6 +46,24 @@ __all__ = ["merge"]
 
 _Defs = list[tuple[SubgraphSchema, TypeDef]]
 _MERGE_KINDS = ("UNION", "SCALAR", "INPUT_OBJECT", "INTERFACE", "OBJECT", "ENUM")
+_FEDERATION_VERSION = re.compile(r"specs\.apollo\.dev/federation/v(\d+)\.(\d+)")
+
+
+def _subgraph_names(names: list[str]) -> str:
+    """Apollo's ``printSubgraphNames``: ``subgraph "a"``, ``subgraphs "a", "b" and "c"``
+    (cut with ``...`` past 100 characters)."""
+    quoted = [f'"{name}"' for name in names]
+    if len(quoted) == 1:
+        return f"subgraph {quoted[0]}"
+    shown, length = 0, 0
+    for name in quoted:
+        length += len(name)
+        if length <= 100:
+            shown += 1
+    shown = max(1, shown)
+    if shown == len(quoted):
+        return "subgraphs " + ", ".join(quoted[:-1]) + " and " + quoted[-1]
+    return "subgraphs " + ", ".join(quoted[:shown]) + ", ..."
 
 
 def merge(subgraphs: Sequence[SubgraphSchema]) -> Supergraph:
@@ -160,22 +178,38 @@ class _Merger:
 
     def _directive_names(self) -> dict[str, str]:
         """The supergraph name of each spec directive applied, in the order first seen: the
-        name its subgraphs give it, which must be the same in all of them."""
+        name its subgraphs give it, which must be the same in all of them (Apollo reports
+        the first directive that is not, and stops)."""
         names: dict[str, str] = {}
-        given: dict[str, str] = {}  # canonical name -> the subgraph that named it first
         for subgraph in self.subgraphs:
             for canonical, local in subgraph.directive_names.items():
                 first = names.setdefault(canonical, local)
-                given.setdefault(canonical, subgraph.name)
                 if local != first:
-                    self.error(
-                        "LINK_IMPORT_NAME_MISMATCH",
-                        f'The "@{canonical}" directive is imported with mismatched name between '
-                        f'subgraphs: it is imported as "@{local}" in subgraph "{subgraph.name}" '
-                        f'but "@{first}" in subgraph "{given[canonical]}"',
-                        subgraph.name,
-                    )
+                    self._name_mismatch(canonical, local)
+                    return names
         return names
+
+    def _name_mismatch(self, canonical: str, local: str) -> None:
+        """Apollo's error names every subgraph, by the name each gives the directive."""
+        using = [s for s in self.subgraphs if canonical in s.directive_names]
+        by_name: dict[str, list[str]] = {local: []}
+        for s in using:
+            by_name.setdefault(s.directive_names[canonical], []).append(s.name)
+        parts = [f'"@{name}" in {_subgraph_names(graphs)}' for name, graphs in by_name.items()]
+        urls = [s.directive_urls.get(canonical, "") for s in using]
+        versions = [_FEDERATION_VERSION.search(u) for u in urls]
+        if all(versions):
+            newest = max((int(v[1]), int(v[2])) for v in versions if v)
+            url = f"https://specs.apollo.dev/federation/v{newest[0]}.{newest[1]}"
+        else:
+            url = urls[0]
+        self.error(
+            "LINK_IMPORT_NAME_MISMATCH",
+            f'The "@{canonical}" directive (from {url}) is imported with mismatched name between '
+            "subgraphs: it is imported as "
+            + parts[0]
+            + (" but " + " and ".join(parts[1:]) if len(parts) > 1 else ""),
+        )
 
     def _access(
         self, at: str, sources: Sequence[Sequence[Requirement]], interface: bool = False

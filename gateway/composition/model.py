@@ -147,6 +147,8 @@ class SubgraphSchema:
     # name this subgraph gives it, in the order the spec defines them: the supergraph links
     # each spec in the order its directives are first seen.
     directive_names: dict[str, str] = field(default_factory=dict)
+    # The URL of the link each of those comes from (a federation or a spec URL).
+    directive_urls: dict[str, str] = field(default_factory=dict)
     # Its type names in the order its SDL defines them (``types`` is sorted by name): Apollo
     # gathers access-control applications for interfaces in that order.
     type_order: tuple[str, ...] = ()

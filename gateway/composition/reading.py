@@ -104,6 +104,7 @@ def read_subgraph(name: str, url: str, sdl: str) -> SubgraphSchema:
         root_types={op: _DEFAULT_ROOTS[op] for op in roots},
         federation_version=links.version,
         directive_names={c: used[c] for c in _MERGED_SPEC_DIRECTIVES if c in used},
+        directive_urls={c: links.urls.get(used[c], "") for c in used},
         type_order=tuple(builder.types),
     )
 
@@ -123,6 +124,8 @@ class _Links:
     own_scalars: tuple[str, ...] = ()
     # The prefix of unimported federation directives (``federation``); None in Federation 1.
     prefix: str | None = None
+    # Local directive name -> the URL of the link that brought it (errors name it).
+    urls: dict[str, str] = field(default_factory=dict)
 
 
 def _link_names(
@@ -157,6 +160,7 @@ def _directive_names(subgraph: str, definitions: list[DefinitionNode]) -> _Links
     scalars: dict[str, str] = {}
     own_scalars: list[str] = []
     federation_prefix = "federation"
+    urls: dict[str, str] = {}
     version: tuple[int, int] | None = None
     linked_cost = False
     for definition in definitions:
@@ -170,30 +174,31 @@ def _directive_names(subgraph: str, definitions: list[DefinitionNode]) -> _Links
             prefix = _string(args.get("as"))
             federation = _FEDERATION_URL.search(url)
             access = next((d for d, spec in ACCESS_SPECS.items() if spec.url == url), None)
+            linked: dict[str, str] = {}
             if federation and version is None:
                 version = (int(federation[1]), int(federation[2]))
                 federation_prefix = prefix or "federation"
                 _check_imports(subgraph, args, version)
                 known = tuple(d for d, since in _SINCE.items() if version >= since)
-                names.update(
-                    _link_names(args, prefix or "federation", _FEDERATION_DIRECTIVES + known)
-                )
+                linked = _link_names(args, prefix or "federation", _FEDERATION_DIRECTIVES + known)
                 for canonical in ACCESS_DIRECTIVES:
                     scalars[canonical] = f"{prefix or 'federation'}__"
             elif url == COST_URL:
                 linked_cost = True
-                names.update(_link_names(args, prefix or "cost", DIRECTIVES, eponymous="cost"))
+                linked = _link_names(args, prefix or "cost", DIRECTIVES, eponymous="cost")
             elif access is not None:
-                names.update(_link_names(args, prefix or access, (access,), eponymous=access))
+                linked = _link_names(args, prefix or access, (access,), eponymous=access)
                 scalars[access] = f"{prefix or access}__"
                 scalar = ACCESS_SPECS[access].scalar
                 if scalar is not None:
                     own_scalars.append(f"{prefix or access}__{scalar}")
+            names.update(linked)
+            urls.update(dict.fromkeys(linked, url))
     if version is None:
         return _Links({c: c for c in _FEDERATION_DIRECTIVES}, False, (2, 0))
     if linked_cost:
         version = max(version, MINIMUM_FEDERATION)
-    return _Links(names, True, version, scalars, tuple(own_scalars), federation_prefix)
+    return _Links(names, True, version, scalars, tuple(own_scalars), federation_prefix, urls)
 
 
 # The federation version that brought each directive newer than v2.0.

@@ -72,7 +72,10 @@ def test_fixtures_apollo_refuses_are_refused_with_its_errors(fixture: str) -> No
     folder = FIXTURES / fixture
     with pytest.raises(CompositionFailed) as failure:
         compose(_sources(folder))
-    ours = "".join(f"{e.code} [{e.subgraph}] {e.message}\n" for e in failure.value.errors)
+    ours = "".join(
+        f"{e.code} [{e.subgraph}] {e.message}\n" if e.subgraph else f"{e.code} {e.message}\n"
+        for e in failure.value.errors
+    )
     _same(ours, (folder / "errors.txt").read_text())
 
 

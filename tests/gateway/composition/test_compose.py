@@ -353,5 +353,5 @@ def test_a_cost_directive_imported_under_two_names_does_not_compose() -> None:
         "type Query { f2: Int @weight(weight: 10) }",
     )
     assert errors_of(sub29("plain", "type Query { f1: Int @cost(weight: 5) }"), renamed) == [
-        ("LINK_IMPORT_NAME_MISMATCH", "renamed", None)
+        ("LINK_IMPORT_NAME_MISMATCH", None, None)
     ]

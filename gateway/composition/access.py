@@ -24,10 +24,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from graphql import (
+    EnumValueNode,
     FieldNode,
     GraphQLError,
     InlineFragmentNode,
     ListValueNode,
+    NullValueNode,
+    ObjectFieldNode,
+    ObjectValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     StringValueNode,
@@ -84,14 +88,38 @@ _LOCATIONS = "FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM"
 
 
 def read_requirement(directive: str, args: Mapping[str, ValueNode]) -> Requirement | None:
-    """The application of ``directive`` with ``args``; ``None`` when its argument is missing."""
+    """The application of ``directive`` with ``args``; ``None`` when its argument is missing.
+
+    Raises ValueError for a null where the lists need a value (``[null]``), which Apollo
+    refuses. Enum values read as the strings they spell, as Apollo reads a custom scalar.
+    """
     argument = SPECS[directive].argument
     if argument is None:
         return Requirement(directive)
     value = args.get(argument)
     if value is None:
         return None
+    value = _enums_as_strings(value)
+    outer = value.values if isinstance(value, ListValueNode) else ()
+    for item in outer:
+        inner = item.values if isinstance(item, ListValueNode) else (item,)
+        if any(isinstance(v, NullValueNode) for v in inner):
+            raise ValueError("a null in a list of non-null values")
     return Requirement(directive, print_value(value), _terms(value))
+
+
+def _enums_as_strings(value: ValueNode) -> ValueNode:
+    if isinstance(value, EnumValueNode):
+        return StringValueNode(value=value.value)
+    if isinstance(value, ListValueNode):
+        return ListValueNode(values=tuple(_enums_as_strings(v) for v in value.values))
+    if isinstance(value, ObjectValueNode):
+        return ObjectValueNode(
+            fields=tuple(
+                ObjectFieldNode(name=f.name, value=_enums_as_strings(f.value)) for f in value.fields
+            )
+        )
+    return value
 
 
 def _terms(value: ValueNode) -> Terms | None:

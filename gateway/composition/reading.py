@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 from graphql import (
     BooleanValueNode,
@@ -304,7 +305,7 @@ class _TypeBuilder:
         return found
 
     def _access(
-        self, nodes: Iterable[ConstDirectiveNode] | None, location: str
+        self, nodes: Iterable[ConstDirectiveNode] | None, location: str, at: str = ""
     ) -> tuple[Requirement, ...]:
         """The access-control directives applied to an element at ``location``, with the
         errors Apollo's GraphQL validation gives for misuse."""
@@ -318,10 +319,16 @@ class _TypeBuilder:
                 self._invalid(f'Directive "@{local}" may not be used on {location}.')
             if any(r.directive == canonical for r in found):
                 self._invalid(f'The directive "@{local}" can only be used once at this location.')
-            requirement = read_requirement(canonical, _arguments(node))
+            spec = ACCESS_SPECS[canonical]
+            scalar = f"{self.scalars.get(canonical, '')}{spec.scalar}"
+            try:
+                requirement = read_requirement(canonical, _arguments(node))
+            except ValueError:
+                self._invalid(
+                    f'Invalid value for "@{local}({spec.argument}:)" of type "[[{scalar}!]!]!" '
+                    f'in application of "@{local}" to "{at}".'
+                )
             if requirement is None:
-                spec = ACCESS_SPECS[canonical]
-                scalar = f"{self.scalars.get(canonical, '')}{spec.scalar}"
                 self._invalid(
                     f'Directive "@{local}" argument "{spec.argument}" of type '
                     f'"[[{scalar}!]!]!" is required, but it was not provided.'
@@ -361,7 +368,7 @@ class _TypeBuilder:
             message += f' Did you mean "@{prefix}__{name}"?'
         self._invalid(message)
 
-    def _invalid(self, message: str) -> None:
+    def _invalid(self, message: str) -> NoReturn:
         raise CompositionError("INVALID_GRAPHQL", message, subgraph=self.subgraph)
 
     def add(self, node: DefinitionNode) -> None:
@@ -381,7 +388,7 @@ class _TypeBuilder:
                 coordinate=name,
             )
         directives = self._directives(node.directives)  # type: ignore[attr-defined]
-        access = self._access(node.directives, kind)  # type: ignore[attr-defined]
+        access = self._access(node.directives, kind, name)  # type: ignore[attr-defined]
         if existing is not None:
             for requirement in existing.access:
                 if any(r.directive == requirement.directive for r in access):
@@ -405,7 +412,7 @@ class _TypeBuilder:
             for field_node in node.fields or ():
                 if name == "Query" and field_node.name.value in _MACHINERY_ROOT_FIELDS:
                     continue
-                fields[field_node.name.value] = self._field(field_node, type_shareable)
+                fields[field_node.name.value] = self._field(field_node, type_shareable, name)
         elif isinstance(node, InputObjectTypeDefinitionNode | InputObjectTypeExtensionNode):
             for input_node in node.fields or ():
                 input_directives = self._directives(input_node.directives)
@@ -461,7 +468,7 @@ class _TypeBuilder:
             directives=_merged(directives),
         )
 
-    def _field(self, node: object, type_shareable: bool) -> FieldDef:
+    def _field(self, node: object, type_shareable: bool, type_name: str) -> FieldDef:
         from graphql import FieldDefinitionNode
 
         assert isinstance(node, FieldDefinitionNode)
@@ -487,7 +494,9 @@ class _TypeBuilder:
             cost=_cost(directives),
             list_size=read_list_size(by_name["listSize"]) if "listSize" in by_name else None,
             directives=_merged(directives),
-            access=self._access(node.directives, "FIELD_DEFINITION"),
+            access=self._access(
+                node.directives, "FIELD_DEFINITION", f"{type_name}.{node.name.value}"
+            ),
         )
 
     def _argument(self, node: InputValueDefinitionNode) -> ArgumentDef:

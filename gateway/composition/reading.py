@@ -390,11 +390,11 @@ class _TypeBuilder:
         directives = self._directives(node.directives)  # type: ignore[attr-defined]
         access = self._access(node.directives, kind, name)  # type: ignore[attr-defined]
         if existing is not None:
-            for requirement in existing.access:
-                if any(r.directive == requirement.directive for r in access):
+            for node_directive in node.directives or ():  # type: ignore[attr-defined]
+                local = node_directive.name.value
+                if any(r.directive == self.names.get(local) for r in existing.access):
                     self._invalid(
-                        f'The directive "@{requirement.directive}" can only be used once at '
-                        "this location."
+                        f'The directive "@{local}" can only be used once at this location.'
                     )
             access = existing.access + access
         keys = tuple(

@@ -76,10 +76,6 @@ def locale_key(name: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
     return primary, tuple(1 if c.isupper() else 0 for c in name)
 
 
-_string = print_string
-_value = print_value
-
-
 def _block_string(text: str, prefer_multiple_lines: bool) -> str:
     single_line = "\n" not in text
     leading_space = text[:1] in (" ", "\t")
@@ -158,14 +154,14 @@ class _Printer:
             f'@link(url: "https://specs.apollo.dev/join/v{major}.{minor}", for: EXECUTION)',
         ]
         for url, purpose, spec, spec_directives in self._linked_specs():
-            args = [f"url: {_string(url)}"]
+            args = [f"url: {print_string(url)}"]
             imports = []
             for directive in spec_directives:
                 name = self.names[directive]
                 if name == _default_name(spec, directive):
                     continue
                 imports.append(
-                    _string(f"@{directive}")
+                    print_string(f"@{directive}")
                     if name == directive
                     else f'{{name: "@{directive}", as: "@{name}"}}'
                 )
@@ -230,7 +226,7 @@ class _Printer:
 
     def _machinery_types(self) -> list[tuple[str, str]]:
         graphs = "\n".join(
-            f"  {enum} @join__graph(name: {_string(name)}, url: {_string(url)})"
+            f"  {enum} @join__graph(name: {print_string(name)}, url: {print_string(url)})"
             for enum, name, url in self.supergraph.graphs
         )
         types = [
@@ -270,7 +266,7 @@ class _Printer:
             if access is not None and directive in access:
                 printed.append(print_requirement(self.names[directive], access[directive]))
             elif directive == "deprecated" and deprecation is not None:
-                printed.append(f"@deprecated(reason: {_string(deprecation)})")
+                printed.append(f"@deprecated(reason: {print_string(deprecation)})")
             elif directive == "cost" and cost is not None:
                 printed.append(print_cost(self.names["cost"], cost))
             elif directive == "listSize" and list_size is not None:
@@ -291,7 +287,7 @@ class _Printer:
     def _join_type(self, join: JoinType) -> str:
         args = [f"graph: {self.graph_enum[join.graph]}"]
         if join.key is not None:
-            args.append(f"key: {_string(join.key)}")
+            args.append(f"key: {print_string(join.key)}")
         if join.extension:
             args.append("extension: true")
         if not join.resolvable:
@@ -303,19 +299,19 @@ class _Printer:
     def _join_field(self, join: JoinField) -> str:
         args = [] if join.graph is None else [f"graph: {self.graph_enum[join.graph]}"]
         if join.requires is not None:
-            args.append(f"requires: {_string(join.requires)}")
+            args.append(f"requires: {print_string(join.requires)}")
         if join.provides is not None:
-            args.append(f"provides: {_string(join.provides)}")
+            args.append(f"provides: {print_string(join.provides)}")
         if join.type is not None:
-            args.append(f"type: {_string(join.type)}")
+            args.append(f"type: {print_string(join.type)}")
         if join.external:
             args.append("external: true")
         if join.override is not None:
-            args.append(f"override: {_string(join.override)}")
+            args.append(f"override: {print_string(join.override)}")
         if join.used_overridden:
             args.append("usedOverridden: true")
         if join.override_label is not None:
-            args.append(f"overrideLabel: {_string(join.override_label)}")
+            args.append(f"overrideLabel: {print_string(join.override_label)}")
         return f"@join__field({', '.join(args)})" if args else "@join__field"
 
     # -- types -------------------------------------------------------------------------------
@@ -327,7 +323,7 @@ class _Printer:
         for arg in arguments:
             text = f"{arg.name}: {print_ast(arg.type)}"
             if arg.default is not None:
-                text += f" = {_value(arg.default)}"
+                text += f" = {print_value(arg.default)}"
             directives = self._inaccessible(arg.inaccessible) + self._applied(
                 arg.directives, cost=arg.cost
             )
@@ -343,7 +339,7 @@ class _Printer:
     def _field(self, field: MergedField, first: bool, input_field: bool) -> str:
         head = f"  {field.name}{self._arguments(field.arguments)}: {print_ast(field.type)}"
         if input_field and field.default is not None:
-            head += f" = {_value(field.default)}"
+            head += f" = {print_value(field.default)}"
         joins = [self._join_field(j) for j in field.joins or ()]
         applied = self._applied(
             field.directives,
@@ -381,14 +377,14 @@ class _Printer:
             head += " implements " + " & ".join(merged.interfaces)
         # Apollo merges implementations before anything else of a type.
         directives = [
-            f"@join__implements(graph: {self.graph_enum[g]}, interface: {_string(i)})"
+            f"@join__implements(graph: {self.graph_enum[g]}, interface: {print_string(i)})"
             for g, i in merged.implements
         ]
         directives += [self._join_type(j) for j in merged.joins]
         directives += self._inaccessible(merged.inaccessible)
         members = list(dict.fromkeys(m for _, m in merged.members))
         directives += [
-            f"@join__unionMember(graph: {self.graph_enum[g]}, member: {_string(m)})"
+            f"@join__unionMember(graph: {self.graph_enum[g]}, member: {print_string(m)})"
             for m in members
             for g, member in merged.members
             if member == m

@@ -8,12 +8,11 @@ from collections.abc import Sequence
 from graphql import ListTypeNode, NamedTypeNode, NonNullTypeNode, TypeNode, print_ast
 
 from gateway.composition.access import DIRECTIVES as ACCESS_DIRECTIVES
-from gateway.composition.access import (
+from gateway.composition.access import interface_additions, merge_requirements
+from gateway.composition.access_checks import (
     check_access_directives,
     check_transitive_requirements,
     external_problems,
-    interface_additions,
-    merge_requirements,
 )
 from gateway.composition.applied import (
     merged_cost,

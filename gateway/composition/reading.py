@@ -63,6 +63,7 @@ from gateway.composition.model import (
     TypeDef,
     TypeKind,
 )
+from gateway.composition.printing import locale_key
 
 __all__ = ["read_subgraph"]
 
@@ -221,9 +222,62 @@ def _check_imports(subgraph: str, args: dict[str, ValueNode], version: tuple[int
         if since is not None and version < since:
             raise CompositionError(
                 "INVALID_LINK_DIRECTIVE_USAGE",
-                f'Cannot import unknown element "{name}".',
+                f'Cannot import unknown element "{name}".'
+                + _did_you_mean(name, _federation_elements(version)),
                 subgraph=subgraph,
             )
+
+
+def _federation_elements(version: tuple[int, int]) -> list[str]:
+    """What a federation version lets a subgraph import (Apollo's ``allElementNames``)."""
+    directives = ["key", "requires", "provides", "external", "tag", "extends", "shareable"]
+    directives += ["inaccessible", "override"]
+    types = ["FieldSet"]
+    for since, more, more_types in _FEDERATION_ELEMENTS:
+        if version >= since:
+            directives += more
+            types += more_types
+    return [f"@{d}" for d in directives] + types
+
+
+_FEDERATION_ELEMENTS: tuple[tuple[tuple[int, int], tuple[str, ...], tuple[str, ...]], ...] = (
+    ((2, 1), ("composeDirective",), ()),
+    ((2, 3), ("interfaceObject",), ()),
+    ((2, 5), ("authenticated", "requiresScopes"), ("Scope",)),
+    ((2, 6), ("policy",), ("Policy",)),
+    ((2, 8), ("context", "fromContext"), ("ContextFieldValue",)),
+    ((2, 9), ("cost", "listSize"), ()),
+)
+
+
+def _did_you_mean(name: str, options: list[str]) -> str:
+    """Apollo's suggestions: options within a Levenshtein distance of 40% of the name, the
+    closest first, at most five."""
+    threshold = len(name) * 4 // 10 + 1
+    close: dict[str, int] = {}
+    for option in options:
+        distance = 1 if name.lower() == option.lower() else _levenshtein(name, option)
+        if distance <= threshold:
+            close[option] = distance
+    ranked = [f'"{o}"' for o in sorted(close, key=lambda o: (close[o], locale_key(o)))]
+    if not ranked:
+        return ""
+    if len(ranked) <= 2:
+        return " Did you mean " + " or ".join(ranked) + "?"
+    shown = ranked[:5]
+    return " Did you mean " + ", ".join(shown[:-1]) + ", or " + shown[-1] + "?"
+
+
+def _levenshtein(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i]
+        for j, char_b in enumerate(b, 1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
+            )
+        previous = current
+    return previous[-1]
 
 
 # Spec directives whose applications the supergraph keeps, in the order the federation spec

@@ -351,7 +351,7 @@ class _TypeBuilder:
             canonical = self.names.get(node.name.value)
             if canonical is None and node.name.value == "deprecated":
                 canonical = "deprecated"
-            if canonical is None and node.name.value in ACCESS_SPECS:
+            if canonical is None and node.name.value in _KNOWN_DIRECTIVES:
                 self._unknown(node.name.value)
             if canonical is not None:
                 self.used.add(node.name.value)
@@ -392,8 +392,9 @@ class _TypeBuilder:
         return tuple(found)
 
     def _unknown(self, name: str) -> None:
-        """An access directive applied under a name the subgraph does not give it would be
-        composed as no requirement at all: refused, as Apollo refuses it."""
+        """A federation directive applied under a name the subgraph does not give it would be
+        composed as if absent (an access directive as no requirement at all): refused, as
+        Apollo refuses it."""
         if name in self.defined:
             return  # the subgraph's own directive of that name, which composition drops
         message = f'Unknown directive "@{name}".'
@@ -585,6 +586,10 @@ def _kind(node: DefinitionNode) -> TypeKind | None:
         return "SCALAR"
     return None
 
+
+# Federation directives composition reads: applied under their own name without being
+# imported, they are refused rather than ignored.
+_KNOWN_DIRECTIVES = frozenset({*_FEDERATION_DIRECTIVES, *ACCESS_DIRECTIVES, *DIRECTIVES})
 
 # Directives whose applications the supergraph keeps, merged across subgraphs.
 _MERGED = frozenset({"inaccessible", "deprecated", *ACCESS_DIRECTIVES, *DIRECTIVES})

@@ -431,7 +431,7 @@ class _Merger:
                 if field_def.external:
                     self.errors.extend(external_problems(subgraph, at, field_def))
         resolving = [(s, f) for s, f in field_defs if not f.external and s.name not in overridden]
-        if not resolving:
+        if not resolving and not self._through_interface_object(merged.name, field_defs):
             self.error(
                 "EXTERNAL_MISSING_ON_BASE",
                 f'"{at}" is marked @external in every subgraph that defines it '
@@ -476,6 +476,23 @@ class _Merger:
             directives=merged_directives(f for _, f in field_defs),
             access=self._access(at, [f.access for _, f in field_defs if not f.external], True),
         )
+
+    def _through_interface_object(
+        self, type_name: str, field_defs: list[tuple[SubgraphSchema, FieldDef]]
+    ) -> bool:
+        """Whether a subgraph that does not define the field resolves it for every
+        implementation, through an @interfaceObject of an interface the type implements."""
+        field_name = field_defs[0][1].name
+        defining = {s.name for s, _ in field_defs}
+        for subgraph in self.subgraphs:
+            if subgraph.name in defining:
+                continue
+            for interface in self.supertypes.get(type_name, ()):
+                type_def = subgraph.types.get(interface)
+                field = type_def.fields.get(field_name) if type_def else None
+                if type_def and type_def.interface_object and field and not field.external:
+                    return True
+        return False
 
     def _still_used(self, subgraph: SubgraphSchema, type_name: str, field_name: str) -> bool:
         """Whether an overridden field is still needed by its old subgraph (a key or @requires)."""

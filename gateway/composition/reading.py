@@ -462,12 +462,16 @@ class _TypeBuilder:
             ObjectTypeExtensionNode | InterfaceTypeExtensionNode | UnionTypeExtensionNode,
         ) or any(d == "extends" for d, _ in directives)
         type_shareable = any(d == "shareable" for d, _ in directives)
+        # Federation 2's @external on a type marks every field it defines there external.
+        type_external = self.federation2 and any(d == "external" for d, _ in directives)
         fields = dict(existing.fields) if existing else {}
         if isinstance(node, _ObjectLike):
             for field_node in node.fields or ():
                 if name == "Query" and field_node.name.value in _MACHINERY_ROOT_FIELDS:
                     continue
-                fields[field_node.name.value] = self._field(field_node, type_shareable, name)
+                fields[field_node.name.value] = self._field(
+                    field_node, type_shareable, name, type_external
+                )
         elif isinstance(node, InputObjectTypeDefinitionNode | InputObjectTypeExtensionNode):
             for input_node in node.fields or ():
                 input_directives = self._directives(input_node.directives)
@@ -523,7 +527,9 @@ class _TypeBuilder:
             directives=_merged(directives),
         )
 
-    def _field(self, node: object, type_shareable: bool, type_name: str) -> FieldDef:
+    def _field(
+        self, node: object, type_shareable: bool, type_name: str, type_external: bool = False
+    ) -> FieldDef:
         from graphql import FieldDefinitionNode
 
         assert isinstance(node, FieldDefinitionNode)
@@ -538,7 +544,7 @@ class _TypeBuilder:
             type=node.type,
             description=_description(node),
             arguments=tuple(self._argument(arg) for arg in node.arguments or ()),
-            external="external" in by_name,
+            external="external" in by_name or type_external,
             # Federation 1 has no @shareable: every field may be resolved by several subgraphs.
             shareable="shareable" in by_name or type_shareable or not self.federation2,
             requires=_string(by_name.get("requires", {}).get("fields")),

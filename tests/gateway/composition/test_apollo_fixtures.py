@@ -21,11 +21,6 @@ from tests.gateway.conformance.case import Case
 
 FIXTURES = Path(__file__).parent / "apollo"
 
-# Conformance cases our composition still refuses (known gaps, not about formatting):
-# an @interfaceObject providing a field every implementation marks @external, and a
-# non-shareable field required in two subgraphs.
-_NOT_YET_COMPOSED = {"interface_object", "requires_conflict"}
-
 
 def _cases() -> list[Case]:
     found = []
@@ -92,9 +87,7 @@ def test_strawberry_prints_the_sdl_the_strawberry_fixture_composes() -> None:
         assert (STRAWBERRY_FIXTURE / "subgraphs" / f"{name}.graphql").read_text() == sdl
 
 
-@pytest.mark.parametrize(
-    "case", [c for c in _cases() if c.name not in _NOT_YET_COMPOSED], ids=lambda c: c.name
-)
+@pytest.mark.parametrize("case", _cases(), ids=lambda c: c.name)
 def test_conformance_supergraphs_compose_to_apollos_bytes(case: Case) -> None:
     apollos = case.supergraph_path.read_text()
     urls = dict(re.findall(r'@join__graph\(name: "([^"]+)", url: "([^"]+)"\)', apollos))

@@ -1,8 +1,9 @@
 """Composition: subgraph SDLs in, an Apollo-format supergraph SDL out (``crossdock compose``).
 
 Reads Federation 1 and 2 subgraphs, merges them with Apollo's rules (shareable fields, key,
-requires and provides field sets, overrides, interface objects, enum and input intersections)
-and reports every problem with its subgraph and schema coordinate.
+requires and provides field sets, overrides, interface objects, enum and input intersections,
+the cost directives and the access-control ones) and reports every problem with its subgraph
+and schema coordinate.
 """
 
 from __future__ import annotations

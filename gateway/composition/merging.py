@@ -7,6 +7,13 @@ from collections.abc import Sequence
 
 from graphql import ListTypeNode, NamedTypeNode, NonNullTypeNode, TypeNode, print_ast
 
+from gateway.composition.access import DIRECTIVES as ACCESS_DIRECTIVES
+from gateway.composition.access import interface_additions, merge_requirements
+from gateway.composition.access_checks import (
+    check_access_directives,
+    check_transitive_requirements,
+    external_problems,
+)
 from gateway.composition.applied import (
     merged_cost,
     merged_description,
@@ -20,6 +27,7 @@ from gateway.composition.model import (
     ArgumentDef,
     EnumValueDef,
     FieldDef,
+    Requirement,
     SubgraphSchema,
     TypeDef,
     top_level_fields,
@@ -36,6 +44,25 @@ from gateway.composition.supergraph_model import (
 __all__ = ["merge"]
 
 _Defs = list[tuple[SubgraphSchema, TypeDef]]
+_MERGE_KINDS = ("UNION", "SCALAR", "INPUT_OBJECT", "INTERFACE", "OBJECT", "ENUM")
+_FEDERATION_VERSION = re.compile(r"specs\.apollo\.dev/federation/v(\d+)\.(\d+)")
+
+
+def _subgraph_names(names: list[str]) -> str:
+    """Apollo's ``printSubgraphNames``: ``subgraph "a"``, ``subgraphs "a", "b" and "c"``
+    (cut with ``...`` past 100 characters)."""
+    quoted = [f'"{name}"' for name in names]
+    if len(quoted) == 1:
+        return f"subgraph {quoted[0]}"
+    shown, length = 0, 0
+    for name in quoted:
+        length += len(name)
+        if length <= 100:
+            shown += 1
+    shown = max(1, shown)
+    if shown == len(quoted):
+        return "subgraphs " + ", ".join(quoted[:-1]) + " and " + quoted[-1]
+    return "subgraphs " + ", ".join(quoted[:shown]) + ", ..."
 
 
 def merge(subgraphs: Sequence[SubgraphSchema]) -> Supergraph:
@@ -91,7 +118,14 @@ class _Merger:
         self._check_field_sets()
         for subgraph in self.subgraphs:
             self.errors.extend(check_demand_directives(subgraph))
+            self.errors.extend(check_access_directives(subgraph))
+        # Apollo validates each subgraph, and links the specs, before it merges anything.
+        if self.errors:
+            raise CompositionFailed(self.errors)
         directive_names = self._directive_names()
+        if self.errors:
+            raise CompositionFailed(self.errors)
+        self.additions = interface_additions(self.subgraphs)
         by_type: dict[str, _Defs] = {}
         for subgraph in self.subgraphs:
             for type_def in subgraph.types.values():
@@ -100,11 +134,20 @@ class _Merger:
             self.error("NO_QUERIES", "no subgraph defines a query root type with fields")
         usage = self._enum_usage()
         merged: dict[str, MergedType] = {}
-        for name in sorted(by_type):
+        for name in self._merge_order(by_type):
             result = self._merge_type(name, by_type[name], usage)
             if result is not None:
                 merged[name] = result
         self._propagate_interface_objects(merged, by_type)
+        if not self.errors and any(d in directive_names for d in ACCESS_DIRECTIVES):
+            requiring = dict.fromkeys(
+                f"{name}.{field.name}"
+                for subgraph in self.subgraphs
+                for name in subgraph.type_order or subgraph.types
+                for field in subgraph.types[name].fields.values()
+                if field.requires is not None
+            )
+            self.errors.extend(check_transitive_requirements(merged, requiring))
         if self.errors:
             raise CompositionFailed(self.errors)
         roots = {op: t for s in self.subgraphs for op, t in s.root_types.items() if t in merged}
@@ -117,24 +160,78 @@ class _Merger:
             directive_names=directive_names,
         )
 
+    def _merge_order(self, by_type: dict[str, _Defs]) -> list[str]:
+        """Types in the order Apollo merges them, which is the order of its errors: unions,
+        scalars, input types, interfaces, objects, enums, each kind in the order the
+        subgraphs (by name) first define them."""
+        seen: dict[str, None] = {}
+        for subgraph in self.subgraphs:
+            seen.update(dict.fromkeys(subgraph.type_order or subgraph.types))
+        seen.update(dict.fromkeys(sorted(by_type)))
+
+        def kind(name: str) -> int:
+            kinds = {"INTERFACE" if d.interface_object else d.kind for _, d in by_type[name]}
+            return min(_MERGE_KINDS.index(k) for k in kinds)
+
+        return sorted((name for name in seen if name in by_type), key=kind)
+
     def _directive_names(self) -> dict[str, str]:
         """The supergraph name of each spec directive applied, in the order first seen: the
-        name its subgraphs give it, which must be the same in all of them."""
+        name its subgraphs give it, which must be the same in all of them (Apollo reports
+        the first directive that is not, and stops)."""
         names: dict[str, str] = {}
-        given: dict[str, str] = {}  # canonical name -> the subgraph that named it first
         for subgraph in self.subgraphs:
             for canonical, local in subgraph.directive_names.items():
                 first = names.setdefault(canonical, local)
-                given.setdefault(canonical, subgraph.name)
                 if local != first:
-                    self.error(
-                        "LINK_IMPORT_NAME_MISMATCH",
-                        f'The "@{canonical}" directive is imported with mismatched name between '
-                        f'subgraphs: it is imported as "@{local}" in subgraph "{subgraph.name}" '
-                        f'but "@{first}" in subgraph "{given[canonical]}"',
-                        subgraph.name,
-                    )
+                    self._name_mismatch(canonical, local)
+                    return names
         return names
+
+    def _name_mismatch(self, canonical: str, local: str) -> None:
+        """Apollo's error names every subgraph, by the name each gives the directive."""
+        using = [s for s in self.subgraphs if canonical in s.directive_names]
+        by_name: dict[str, list[str]] = {local: []}
+        for s in using:
+            by_name.setdefault(s.directive_names[canonical], []).append(s.name)
+        parts = [f'"@{name}" in {_subgraph_names(graphs)}' for name, graphs in by_name.items()]
+        urls = [s.directive_urls.get(canonical, "") for s in using]
+        versions = [_FEDERATION_VERSION.search(u) for u in urls]
+        if all(versions):
+            newest = max((int(v[1]), int(v[2])) for v in versions if v)
+            url = f"https://specs.apollo.dev/federation/v{newest[0]}.{newest[1]}"
+        else:
+            url = urls[0]
+        self.error(
+            "LINK_IMPORT_NAME_MISMATCH",
+            f'The "@{canonical}" directive (from {url}) is imported with mismatched name between '
+            "subgraphs: it is imported as "
+            + parts[0]
+            + (" but " + " and ".join(parts[1:]) if len(parts) > 1 else ""),
+        )
+
+    def _access(
+        self, at: str, sources: Sequence[Sequence[Requirement]], interface: bool = False
+    ) -> dict[str, Requirement]:
+        """The merged access directives of the element at ``at``: its subgraphs' and, for an
+        interface or its fields (or a field an @interfaceObject brings), those it takes
+        from elsewhere."""
+        merged: dict[str, Requirement] = {}
+        for directive in ACCESS_DIRECTIVES:
+            applications = [r for source in sources for r in source if r.directive == directive]
+            if interface:
+                applications += self.additions.get((at, directive), [])
+            if not applications:
+                continue
+            try:
+                merged[directive] = merge_requirements(applications)
+            except ValueError as problem:
+                self.error(
+                    "AUTH_REQUIREMENTS_NOT_MERGEABLE",
+                    f'@{directive} is applied to "{at}" with different arguments, but {problem}',
+                    at=at,
+                )
+        return merged
 
     # -- checks that need one subgraph only --------------------------------------------------
 
@@ -228,6 +325,7 @@ class _Merger:
             inaccessible=any(d.inaccessible for _, d in defs),
             cost=merged_cost([d.cost for _, d in defs]),
             directives=merged_directives(d for _, d in defs),
+            access=self._access(name, [d.access for _, d in defs], kind == "INTERFACE"),
         )
         owners = [s.name for s, _ in defs]
         if name == "Query":
@@ -327,8 +425,13 @@ class _Merger:
                     override_label=field_def.override.label if field_def.override else None,
                 )
             )
+        # Where every subgraph's is external, that is the only error (below).
+        if not all(f.external for _, f in field_defs):
+            for subgraph, field_def in field_defs:
+                if field_def.external:
+                    self.errors.extend(external_problems(subgraph, at, field_def))
         resolving = [(s, f) for s, f in field_defs if not f.external and s.name not in overridden]
-        if not resolving:
+        if not resolving and not self._through_interface_object(merged.name, field_defs):
             self.error(
                 "EXTERNAL_MISSING_ON_BASE",
                 f'"{at}" is marked @external in every subgraph that defines it '
@@ -371,7 +474,25 @@ class _Merger:
             cost=merged_cost([f.cost for _, f in field_defs]),
             list_size=merged_list_size([f.list_size for _, f in field_defs]),
             directives=merged_directives(f for _, f in field_defs),
+            access=self._access(at, [f.access for _, f in field_defs if not f.external], True),
         )
+
+    def _through_interface_object(
+        self, type_name: str, field_defs: list[tuple[SubgraphSchema, FieldDef]]
+    ) -> bool:
+        """Whether a subgraph that does not define the field resolves it for every
+        implementation, through an @interfaceObject of an interface the type implements."""
+        field_name = field_defs[0][1].name
+        defining = {s.name for s, _ in field_defs}
+        for subgraph in self.subgraphs:
+            if subgraph.name in defining:
+                continue
+            for interface in self.supertypes.get(type_name, ()):
+                type_def = subgraph.types.get(interface)
+                field = type_def.fields.get(field_name) if type_def else None
+                if type_def and type_def.interface_object and field and not field.external:
+                    return True
+        return False
 
     def _still_used(self, subgraph: SubgraphSchema, type_name: str, field_name: str) -> bool:
         """Whether an overridden field is still needed by its old subgraph (a key or @requires)."""
@@ -532,7 +653,7 @@ class _Merger:
             interface = merged.get(name)
             if interface is None or interface.kind != "INTERFACE":
                 continue
-            for subgraph, type_def in defs:
+            for _, type_def in defs:
                 if not type_def.interface_object:
                     continue
                 keyed = set().union(*(top_level_fields(k.fields) for k in type_def.keys))
@@ -551,14 +672,13 @@ class _Merger:
                             if source
                             else list(field_def.arguments),
                             inaccessible=field_def.inaccessible,
+                            deprecation=source.deprecation if source else field_def.deprecation,
                             cost=field_def.cost,
                             list_size=field_def.list_size,
                             directives=field_def.directives,
-                            joins=[
-                                JoinField(
-                                    subgraph.name,
-                                    requires=field_def.requires,
-                                    provides=field_def.provides,
-                                )
-                            ],
+                            joins=[JoinField(None)],
+                            access=self._access(
+                                f"{implementation.name}.{field_name}", [], interface=True
+                            ),
+                            propagated=True,
                         )

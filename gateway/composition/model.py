@@ -14,6 +14,7 @@ __all__ = [
     "KeyDef",
     "ListSizeDef",
     "OverrideDef",
+    "Requirement",
     "SubgraphSchema",
     "TypeDef",
     "TypeKind",
@@ -36,6 +37,22 @@ class ListSizeDef:
     sized_fields: tuple[str, ...] | None = None
     require_one_slicing_argument: bool | None = None
     written: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One application of an access-control directive (``@authenticated``,
+    ``@requiresScopes``, ``@policy``), by its canonical name.
+
+    ``value`` is its one argument as Apollo prints it (``None`` for ``@authenticated``):
+    an application is printed as written when every subgraph writes it alike. ``terms`` is
+    that argument read as an OR of AND-lists, coerced as GraphQL coerces a lone value to a
+    list; ``None`` when it is not made of strings, and then it cannot be merged.
+    """
+
+    directive: str
+    value: str | None = None
+    terms: tuple[tuple[str, ...], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +93,7 @@ class FieldDef:
     cost: int | None = None
     list_size: ListSizeDef | None = None
     directives: tuple[str, ...] = ()  # as on ArgumentDef
+    access: tuple[Requirement, ...] = ()  # its access-control directives, as written
 
 
 @dataclass(frozen=True)
@@ -111,6 +129,7 @@ class TypeDef:
     inaccessible: bool = False
     cost: int | None = None  # on objects, enums and scalars
     directives: tuple[str, ...] = ()  # as on ArgumentDef
+    access: tuple[Requirement, ...] = ()  # as on FieldDef
 
 
 @dataclass(frozen=True)
@@ -128,6 +147,11 @@ class SubgraphSchema:
     # name this subgraph gives it, in the order the spec defines them: the supergraph links
     # each spec in the order its directives are first seen.
     directive_names: dict[str, str] = field(default_factory=dict)
+    # The URL of the link each of those comes from (a federation or a spec URL).
+    directive_urls: dict[str, str] = field(default_factory=dict)
+    # Its type names in the order its SDL defines them (``types`` is sorted by name): Apollo
+    # gathers access-control applications for interfaces in that order.
+    type_order: tuple[str, ...] = ()
 
     def is_key_field(self, type_name: str, field_name: str) -> bool:
         """Whether ``field_name`` is a top-level field of one of ``type_name``'s keys."""

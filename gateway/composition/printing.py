@@ -12,20 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import orjson
-from graphql import (
-    BooleanValueNode,
-    EnumValueNode,
-    FloatValueNode,
-    IntValueNode,
-    ListValueNode,
-    NullValueNode,
-    ObjectValueNode,
-    StringValueNode,
-    ValueNode,
-    print_ast,
-)
+from graphql import print_ast
 
+from gateway.composition.access import DIRECTIVES as ACCESS_DIRECTIVES
+from gateway.composition.access import SPECS as ACCESS_SPECS
+from gateway.composition.access import access_definition, print_requirement
 from gateway.composition.cost import (
     COST_URL,
     cost_definition,
@@ -33,7 +24,7 @@ from gateway.composition.cost import (
     print_cost,
     print_list_size,
 )
-from gateway.composition.model import ArgumentDef
+from gateway.composition.model import ArgumentDef, Requirement
 from gateway.composition.supergraph_model import (
     JoinField,
     JoinType,
@@ -42,6 +33,7 @@ from gateway.composition.supergraph_model import (
     MergedType,
     Supergraph,
 )
+from gateway.composition.values import print_string, print_value
 
 __all__ = ["locale_key", "print_supergraph"]
 
@@ -68,6 +60,7 @@ _INACCESSIBLE_URL = "https://specs.apollo.dev/inaccessible/v0.2"
 # The specs whose directives a supergraph keeps: (url, purpose, spec name, directives).
 _SPECS = (
     (_INACCESSIBLE_URL, "SECURITY", "inaccessible", ("inaccessible",)),
+    *((spec.url, "SECURITY", name, (name,)) for name, spec in ACCESS_SPECS.items()),
     (COST_URL, None, "cost", ("cost", "listSize")),
 )
 
@@ -81,25 +74,6 @@ def locale_key(name: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
         for c in name
     )
     return primary, tuple(1 if c.isupper() else 0 for c in name)
-
-
-def _string(value: str) -> str:
-    return orjson.dumps(value).decode()
-
-
-def _value(node: ValueNode) -> str:
-    """A literal as Apollo's ``valueToString`` writes it (strings as JSON, never blocks)."""
-    if isinstance(node, StringValueNode):
-        return _string(node.value)
-    if isinstance(node, ListValueNode):
-        return "[" + ", ".join(_value(v) for v in node.values) + "]"
-    if isinstance(node, ObjectValueNode):
-        return "{" + ", ".join(f"{f.name.value}: {_value(f.value)}" for f in node.fields) + "}"
-    assert isinstance(
-        node,
-        IntValueNode | FloatValueNode | BooleanValueNode | EnumValueNode | NullValueNode,
-    ), node
-    return print_ast(node)
 
 
 def _block_string(text: str, prefer_multiple_lines: bool) -> str:
@@ -146,6 +120,9 @@ class _Printer:
         for _, _, spec, directives in self._linked_specs():
             for directive in directives:
                 self.names.setdefault(directive, _default_name(spec, directive))
+        # Fields and interfaces apply the access directives before any other, in the order
+        # their specs are linked.
+        self.access_order = [d for d in supergraph.directive_names if d in ACCESS_DIRECTIVES]
 
     def _linked_specs(self) -> list[tuple[str, str | None, str, tuple[str, ...]]]:
         """The specs some subgraph applies a directive of, in the order first applied."""
@@ -177,14 +154,14 @@ class _Printer:
             f'@link(url: "https://specs.apollo.dev/join/v{major}.{minor}", for: EXECUTION)',
         ]
         for url, purpose, spec, spec_directives in self._linked_specs():
-            args = [f"url: {_string(url)}"]
+            args = [f"url: {print_string(url)}"]
             imports = []
             for directive in spec_directives:
                 name = self.names[directive]
                 if name == _default_name(spec, directive):
                     continue
                 imports.append(
-                    _string(f"@{directive}")
+                    print_string(f"@{directive}")
                     if name == directive
                     else f'{{name: "@{directive}", as: "@{name}"}}'
                 )
@@ -207,6 +184,8 @@ class _Printer:
             return cost_definition(name)
         if directive == "listSize":
             return list_size_definition(name)
+        if directive in ACCESS_SPECS:
+            return access_definition(directive, name)
         return (
             f"directive @{name} on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | "
             "ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | "
@@ -247,7 +226,7 @@ class _Printer:
 
     def _machinery_types(self) -> list[tuple[str, str]]:
         graphs = "\n".join(
-            f"  {enum} @join__graph(name: {_string(name)}, url: {_string(url)})"
+            f"  {enum} @join__graph(name: {print_string(name)}, url: {print_string(url)})"
             for enum, name, url in self.supergraph.graphs
         )
         types = [
@@ -261,6 +240,12 @@ class _Printer:
         if self.supergraph.join_version >= (0, 5):
             types.append(("join__FieldValue", "scalar join__FieldValue"))
             types.append(("join__ContextArgument", _CONTEXT_ARGUMENT))
+        for directive in self.access_order:
+            scalar = ACCESS_SPECS[directive].scalar
+            name = f"{directive}__{scalar}"
+            # A subgraph that links the spec itself has the scalar as its own type.
+            if scalar is not None and name not in self.supergraph.types:
+                types.append((name, f"scalar {name}"))
         return types
 
     # -- directive applications --------------------------------------------------------------
@@ -272,17 +257,28 @@ class _Printer:
         deprecation: str | None = None,
         cost: int | None = None,
         list_size: object = None,
+        access: dict[str, Requirement] | None = None,
     ) -> list[str]:
-        """The merged directives other than ``@inaccessible``, in the order first seen."""
+        """The merged directives other than ``@inaccessible``, in the order first seen; the
+        access directives too when ``access`` is given (else they are printed apart)."""
         printed = []
         for directive in order:
-            if directive == "deprecated" and deprecation is not None:
-                printed.append(f"@deprecated(reason: {_string(deprecation)})")
+            if access is not None and directive in access:
+                printed.append(print_requirement(self.names[directive], access[directive]))
+            elif directive == "deprecated" and deprecation is not None:
+                printed.append(f"@deprecated(reason: {print_string(deprecation)})")
             elif directive == "cost" and cost is not None:
                 printed.append(print_cost(self.names["cost"], cost))
             elif directive == "listSize" and list_size is not None:
                 printed.append(print_list_size(self.names["listSize"], list_size))  # type: ignore[arg-type]
         return printed
+
+    def _access(self, access: dict[str, Requirement]) -> list[str]:
+        return [
+            print_requirement(self.names[directive], access[directive])
+            for directive in self.access_order
+            if directive in access
+        ]
 
     def _inaccessible(self, inaccessible: bool) -> list[str]:
         # Apollo applies @inaccessible as soon as it merges an element, before the rest.
@@ -291,7 +287,7 @@ class _Printer:
     def _join_type(self, join: JoinType) -> str:
         args = [f"graph: {self.graph_enum[join.graph]}"]
         if join.key is not None:
-            args.append(f"key: {_string(join.key)}")
+            args.append(f"key: {print_string(join.key)}")
         if join.extension:
             args.append("extension: true")
         if not join.resolvable:
@@ -301,22 +297,22 @@ class _Printer:
         return f"@join__type({', '.join(args)})"
 
     def _join_field(self, join: JoinField) -> str:
-        args = [f"graph: {self.graph_enum[join.graph]}"]
+        args = [] if join.graph is None else [f"graph: {self.graph_enum[join.graph]}"]
         if join.requires is not None:
-            args.append(f"requires: {_string(join.requires)}")
+            args.append(f"requires: {print_string(join.requires)}")
         if join.provides is not None:
-            args.append(f"provides: {_string(join.provides)}")
+            args.append(f"provides: {print_string(join.provides)}")
         if join.type is not None:
-            args.append(f"type: {_string(join.type)}")
+            args.append(f"type: {print_string(join.type)}")
         if join.external:
             args.append("external: true")
         if join.override is not None:
-            args.append(f"override: {_string(join.override)}")
+            args.append(f"override: {print_string(join.override)}")
         if join.used_overridden:
             args.append("usedOverridden: true")
         if join.override_label is not None:
-            args.append(f"overrideLabel: {_string(join.override_label)}")
-        return f"@join__field({', '.join(args)})"
+            args.append(f"overrideLabel: {print_string(join.override_label)}")
+        return f"@join__field({', '.join(args)})" if args else "@join__field"
 
     # -- types -------------------------------------------------------------------------------
 
@@ -327,7 +323,7 @@ class _Printer:
         for arg in arguments:
             text = f"{arg.name}: {print_ast(arg.type)}"
             if arg.default is not None:
-                text += f" = {_value(arg.default)}"
+                text += f" = {print_value(arg.default)}"
             directives = self._inaccessible(arg.inaccessible) + self._applied(
                 arg.directives, cost=arg.cost
             )
@@ -343,15 +339,20 @@ class _Printer:
     def _field(self, field: MergedField, first: bool, input_field: bool) -> str:
         head = f"  {field.name}{self._arguments(field.arguments)}: {print_ast(field.type)}"
         if input_field and field.default is not None:
-            head += f" = {_value(field.default)}"
-        directives = self._inaccessible(field.inaccessible)
-        directives += [self._join_field(j) for j in field.joins or ()]
-        directives += self._applied(
+            head += f" = {print_value(field.default)}"
+        joins = [self._join_field(j) for j in field.joins or ()]
+        applied = self._applied(
             field.directives,
             deprecation=field.deprecation,
             cost=field.cost,
             list_size=field.list_size,
         )
+        if field.propagated:  # Apollo copies the interface's directives, then joins it
+            directives = self._access(field.access) + self._inaccessible(field.inaccessible)
+            directives += applied + joins
+        else:
+            directives = self._inaccessible(field.inaccessible) + joins
+            directives += self._access(field.access) + applied
         return _description(field.description, "  ", first) + head + _inline(directives)
 
     def _enum_value(self, value: MergedEnumValue, first: bool) -> str:
@@ -376,19 +377,23 @@ class _Printer:
             head += " implements " + " & ".join(merged.interfaces)
         # Apollo merges implementations before anything else of a type.
         directives = [
-            f"@join__implements(graph: {self.graph_enum[g]}, interface: {_string(i)})"
+            f"@join__implements(graph: {self.graph_enum[g]}, interface: {print_string(i)})"
             for g, i in merged.implements
         ]
         directives += [self._join_type(j) for j in merged.joins]
         directives += self._inaccessible(merged.inaccessible)
         members = list(dict.fromkeys(m for _, m in merged.members))
         directives += [
-            f"@join__unionMember(graph: {self.graph_enum[g]}, member: {_string(m)})"
+            f"@join__unionMember(graph: {self.graph_enum[g]}, member: {print_string(m)})"
             for m in members
             for g, member in merged.members
             if member == m
         ]
-        directives += self._applied(merged.directives, cost=merged.cost)
+        if merged.kind == "INTERFACE":
+            directives += self._access(merged.access)
+            directives += self._applied(merged.directives, cost=merged.cost)
+        else:
+            directives += self._applied(merged.directives, cost=merged.cost, access=merged.access)
         if merged.kind == "UNION":
             text = head + ("\n  " + "\n  ".join(directives) if directives else "")
             if members:

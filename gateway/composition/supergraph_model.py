@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from graphql import TypeNode, ValueNode
 
-from gateway.composition.model import ArgumentDef, ListSizeDef, TypeKind
+from gateway.composition.model import ArgumentDef, ListSizeDef, Requirement, TypeKind
 
 __all__ = [
     "JoinField",
@@ -29,7 +29,7 @@ class JoinType:
 
 @dataclass(frozen=True)
 class JoinField:
-    graph: str
+    graph: str | None  # None: a bare ``@join__field`` (a field an @interfaceObject brings)
     external: bool = False
     requires: str | None = None
     provides: str | None = None
@@ -53,6 +53,10 @@ class MergedField:
     list_size: ListSizeDef | None = None
     # Merged directives (inaccessible, deprecated, cost, listSize) in first-seen order.
     directives: tuple[str, ...] = ()
+    # Merged access-control directives by canonical name (printed in the specs' order).
+    access: dict[str, Requirement] = field(default_factory=dict)
+    # Added to an implementation by an @interfaceObject: its directives precede its join.
+    propagated: bool = False
 
 
 @dataclass
@@ -79,6 +83,7 @@ class MergedType:
     inaccessible: bool = False
     cost: int | None = None
     directives: tuple[str, ...] = ()
+    access: dict[str, Requirement] = field(default_factory=dict)  # as on MergedField
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
-"""Composition equals ``@apollo/composition`` byte for byte: the cost fixtures and every
-conformance case's supergraph (``apollo/README.md``)."""
+"""Composition equals ``@apollo/composition`` byte for byte: the cost and auth fixtures, the
+errors Apollo refuses its ``errors_*`` fixtures with, and every conformance case's supergraph
+(``apollo/README.md``)."""
 
 from __future__ import annotations
 
@@ -12,15 +13,13 @@ from pathlib import Path
 import pytest
 
 import tests.gateway.conformance.cases as conformance_cases
-from gateway.composition import SubgraphSource, compose
+from gateway.composition import CompositionFailed, SubgraphSource, compose
+from gateway.supergraph import parse_supergraph
+from tests.gateway.composition.strawberry_auth import FIXTURE as STRAWBERRY_FIXTURE
+from tests.gateway.composition.strawberry_auth import service_sdls
 from tests.gateway.conformance.case import Case
 
 FIXTURES = Path(__file__).parent / "apollo"
-
-# Conformance cases our composition still refuses (known gaps, not about formatting):
-# an @interfaceObject providing a field every implementation marks @external, and a
-# non-shareable field required in two subgraphs.
-_NOT_YET_COMPOSED = {"interface_object", "requires_conflict"}
 
 
 def _cases() -> list[Case]:
@@ -44,19 +43,51 @@ def _same(ours: str, apollos: str) -> None:
         raise AssertionError(f"composition differs from Apollo's:\n{diff}")
 
 
-@pytest.mark.parametrize("fixture", sorted(p.name for p in FIXTURES.iterdir() if p.is_dir()))
-def test_cost_fixtures_compose_to_apollos_bytes(fixture: str) -> None:
-    folder = FIXTURES / fixture
-    sources = [
+def _fixtures(*, failing: bool) -> list[str]:
+    return sorted(
+        p.name for p in FIXTURES.iterdir() if p.is_dir() and p.name.startswith("errors_") == failing
+    )
+
+
+def _sources(folder: Path) -> list[SubgraphSource]:
+    return [
         SubgraphSource(p.stem, f"http://127.0.0.1:4000/{p.stem}", p.read_text())
         for p in sorted((folder / "subgraphs").glob("*.graphql"))
     ]
-    _same(compose(sources), (folder / "supergraph.graphql").read_text())
 
 
-@pytest.mark.parametrize(
-    "case", [c for c in _cases() if c.name not in _NOT_YET_COMPOSED], ids=lambda c: c.name
-)
+@pytest.mark.parametrize("fixture", _fixtures(failing=False))
+def test_fixtures_compose_to_apollos_bytes(fixture: str) -> None:
+    folder = FIXTURES / fixture
+    _same(compose(_sources(folder)), (folder / "supergraph.graphql").read_text())
+
+
+@pytest.mark.parametrize("fixture", _fixtures(failing=True))
+def test_fixtures_apollo_refuses_are_refused_with_its_errors(fixture: str) -> None:
+    folder = FIXTURES / fixture
+    with pytest.raises(CompositionFailed) as failure:
+        compose(_sources(folder))
+    ours = "".join(
+        f"{e.code} [{e.subgraph}] {e.message}\n" if e.subgraph else f"{e.code} {e.message}\n"
+        for e in failure.value.errors
+    )
+    _same(ours, (folder / "errors.txt").read_text())
+
+
+@pytest.mark.parametrize("fixture", _fixtures(failing=False))
+def test_the_gateway_loads_every_fixture_supergraph(fixture: str) -> None:
+    supergraph = parse_supergraph((FIXTURES / fixture / "supergraph.graphql").read_text())
+    assert supergraph.subgraphs
+
+
+def test_strawberry_prints_the_sdl_the_strawberry_fixture_composes() -> None:
+    """Our subgraphs annotate with Strawberry's directives; what it prints for them is the
+    SDL ``auth_strawberry`` composes, as Apollo composes it."""
+    for name, sdl in service_sdls().items():
+        assert (STRAWBERRY_FIXTURE / "subgraphs" / f"{name}.graphql").read_text() == sdl
+
+
+@pytest.mark.parametrize("case", _cases(), ids=lambda c: c.name)
 def test_conformance_supergraphs_compose_to_apollos_bytes(case: Case) -> None:
     apollos = case.supergraph_path.read_text()
     urls = dict(re.findall(r'@join__graph\(name: "([^"]+)", url: "([^"]+)"\)', apollos))

@@ -5,6 +5,8 @@
 //
 // Each FIXTURE_DIR holds subgraphs/NAME.graphql; the supergraph goes to
 // FIXTURE_DIR/supergraph.graphql, every subgraph routed at http://127.0.0.1:4000/NAME.
+// A FIXTURE_DIR named errors_* must fail: its errors go to FIXTURE_DIR/errors.txt, one
+// "CODE message" a line.
 // APOLLO_REF_DIR is a folder outside the repository where `npm install @apollo/composition
 // graphql` was run, so that no Node tooling lives in the repository.
 import { createRequire } from "node:module";
@@ -27,6 +29,17 @@ for (const fixture of process.argv.slice(2)) {
       return { name, url: `http://127.0.0.1:4000/${name}`, typeDefs };
     });
   const result = composeServices(services);
+  if (basename(fixture).startsWith("errors_")) {
+    if (!result.errors) {
+      failed = true;
+      console.error(`${fixture}: composed, but was meant to fail`);
+      continue;
+    }
+    const lines = result.errors.map((error) => `${error.extensions?.code} ${error.message}\n`);
+    writeFileSync(join(fixture, "errors.txt"), lines.join(""));
+    console.log(`${fixture}: refused`);
+    continue;
+  }
   if (result.errors) {
     failed = true;
     for (const error of result.errors) console.error(`${fixture}: ${error.extensions?.code} ${error.message}`);

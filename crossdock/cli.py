@@ -164,6 +164,7 @@ def _cmd_subgraph(args: argparse.Namespace) -> int:
 
 
 def _cmd_gateway(args: argparse.Namespace) -> int:
+    from gateway.authorization import AuthorizationSetupError
     from gateway.documents import PersistedQueriesError
     from gateway.server import create_gateway_app
     from gateway.supergraph import SupergraphError
@@ -188,6 +189,8 @@ def _cmd_gateway(args: argparse.Namespace) -> int:
         return 1
     except PersistedQueriesError as error:
         raise ConfigurationError([Problem("gateway.persisted_queries", str(error))]) from None
+    except AuthorizationSetupError as error:
+        raise ConfigurationError([Problem("auth", str(error))]) from None
     service = Service("gateway", app, settings.host, settings.ports.gateway, path="/graphql")
     return _run([service], f"gateway on {service.url}")
 

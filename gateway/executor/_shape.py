@@ -38,7 +38,8 @@ _INVALID = _Invalid()
 
 # What an entry of an object's shape does with its response key: copy a leaf value (the
 # bulk of a response, so it has its own kinds), shape a list or object, or answer itself.
-_LEAF, _NON_NULL_LEAF, _FIELD, _TYPENAME, _INTROSPECT = range(5)
+# A field authorization withheld is answered null, whatever the subgraphs sent.
+_LEAF, _NON_NULL_LEAF, _FIELD, _TYPENAME, _INTROSPECT, _WITHHELD = range(6)
 
 
 class _Entry(NamedTuple):
@@ -153,16 +154,23 @@ class _Shaper:
         else:
             selections = owner.sub_selections()
         entries: list[_Entry] = []
+        withheld = self.operation.withheld
         for cf in collect_fields(
             self.schema, selections, runtime.name, self.operation.fragments, self.variables
         ):
+            if withheld:
+                cf = _unwithheld(cf, withheld, runtime.name)
             if cf.name == "__typename":
                 entries.append(_Entry(_TYPENAME, cf.key, cf.data_key, None, cf))
             elif owner is None and cf.name in ("__schema", "__type"):
                 entries.append(_Entry(_INTROSPECT, cf.key, cf.data_key, None, cf))
             else:
                 field = runtime.fields.get(cf.name)
-                if field is not None:
+                if field is None:
+                    continue
+                if not cf.nodes:
+                    entries.append(_Entry(_WITHHELD, cf.key, cf.data_key, field.type, cf))
+                else:
                     entries.append(_entry(cf, field.type))
         return _Shape(runtime.name, tuple(entries))
 
@@ -197,6 +205,12 @@ class _Shaper:
                 out[key] = value
             elif kind == _TYPENAME:
                 out[key] = shape.runtime
+            elif kind == _WITHHELD:
+                if isinstance(type_, GraphQLNonNull):
+                    # Its error is authorization's; null propagates without one of its own.
+                    self.quiet.append((*path, key))
+                    return _INVALID
+                out[key] = None
             else:
                 out[key] = self.introspect(cf)
         return out
@@ -240,6 +254,21 @@ class _Shaper:
         document = DocumentNode(definitions=(definition, *self.operation.fragments.values()))
         result = execute_sync(self.schema, document, variable_values=dict(self.variables))
         return (result.data or {}).get(cf.key)
+
+
+def _unwithheld(
+    cf: CollectedField, withheld: Mapping[int, frozenset[str] | None], runtime: str
+) -> CollectedField:
+    """``cf`` less the nodes authorization withheld on ``runtime`` objects: none left means
+    the field is answered null; the rest keep their sub-selections from the withheld ones."""
+    kept = []
+    for node in cf.nodes:
+        types = withheld.get(id(node), frozenset())
+        if types is not None and runtime not in types:
+            kept.append(node)
+    if len(kept) == len(cf.nodes):
+        return cf
+    return CollectedField(cf.key, cf.name, tuple(kept))
 
 
 def shape_response(

@@ -50,6 +50,12 @@ class Operation:
     # (the executor's collected fields per object type); the operation is cached with its
     # parsed document, so this lives as long as the document does.
     derived: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    # The fields authorization took out (``gateway.authorization``), which the response
+    # answers null: field node id -> the runtime types it does so on (None: every type).
+    # Empty for an operation its caller may see whole.
+    withheld: Mapping[int, frozenset[str] | None] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @property
     def kind(self) -> str:

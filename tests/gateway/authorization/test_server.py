@@ -104,7 +104,7 @@ def test_a_policy_hook_that_does_not_load_fails_at_start(
     settings = GatewaySettings(
         reload_interval=0, auth=auth(jwks_path, policy_hook="tests.gateway.nowhere:decide")
     )
-    with pytest.raises(AuthorizationSetupError, match="cannot import tests.gateway.nowhere"):
+    with pytest.raises(AuthorizationSetupError, match=r"cannot import tests\.gateway\.nowhere"):
         create_gateway_app(supergraph_path, settings)
 
 

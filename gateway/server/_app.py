@@ -319,5 +319,6 @@ def create_gateway_app(
         supergraph_path,
         settings.reload_interval,
         override_labels=settings.override_labels,
+        accept=lambda new: check_startup(new, settings.auth, production=settings.production),
     )
     return create_app(gateway, settings, watcher=watcher)

@@ -20,6 +20,7 @@ from tests.gateway.documents.conftest import apollo_manifest
 from tests.support.servers import serve
 from tests.support.tokens import TEST_AUDIENCE, TEST_ISSUER
 
+ROOT = Path(__file__).resolve().parents[3]
 QUERY = '{ public me { name } user(id: "u1") { name secret } }'
 
 
@@ -118,3 +119,27 @@ def test_a_policy_hook_named_in_settings_decides(supergraph_path: Path, jwks_pat
             f"{url}/graphql", json={"query": '{ user(id: "u2") { tier } }'}, timeout=30
         ).json()
     assert body == {"data": {"user": {"tier": "SILVER"}}}
+
+
+def test_a_reload_bringing_the_directives_into_production_with_auth_off_is_refused(
+    graph: Running, tmp_path: Path
+) -> None:
+    _, urls = graph
+    plain = (ROOT / "tests/gateway/conformance/supergraphs/entities.graphql").read_text()
+    path = tmp_path / "supergraph.graphql"
+    path.write_text(plain)
+    manifest = apollo_manifest(tmp_path / "manifest.json", {"Q": "query Q { __typename }"})
+    settings = GatewaySettings(
+        reload_interval=0,
+        production=True,
+        persisted_queries=PersistedQuerySettings(manifest=manifest),
+    )
+    app = create_gateway_app(path, settings)
+    watcher = app.state.watcher
+    served = app.state.gateway.supergraph
+    path.write_text(
+        supergraph_with_urls((APOLLO / "directives/supergraph.graphql").read_text(), urls)
+    )
+    assert watcher.check() is False
+    assert watcher.failures == 1
+    assert app.state.gateway.supergraph is served

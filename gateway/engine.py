@@ -31,7 +31,12 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 
 from gateway._lru import SizedLru
 from gateway.auth import ANONYMOUS, Identity
-from gateway.authorization import Authorizer, PolicyQuestion
+from gateway.authorization import (
+    Authorizer,
+    PolicyQuestion,
+    each_with_unauthorized,
+    with_unauthorized,
+)
 from gateway.demand import DemandControl
 from gateway.executor import Deadline, Executor, SubgraphTransport, TransportSettings
 from gateway.limits import LimitExceeded, Limits, check_document
@@ -144,26 +149,6 @@ _SUBSCRIPTION_OVER_HTTP = (
     "Subscriptions are not served over plain HTTP: use a WebSocket (graphql-transport-ws) or "
     "server-sent events (Accept: text/event-stream)."
 )
-
-
-def _joined(errors: tuple[WireError, ...], response: GraphQLResponse) -> GraphQLResponse:
-    """``response`` with authorization's ``errors`` first."""
-    fresh: list[WireError] = [
-        {**e, "path": list(e.get("path", ())), "extensions": dict(e.get("extensions", {}))}
-        for e in errors
-    ]
-    return {**response, "errors": [*fresh, *response.get("errors", [])]}
-
-
-async def _with_errors(
-    responses: AsyncGenerator[GraphQLResponse, None], errors: tuple[WireError, ...]
-) -> AsyncGenerator[GraphQLResponse, None]:
-    """Each event's response with authorization's ``errors``; closing it closes them."""
-    try:
-        async for response in responses:
-            yield _joined(errors, response)
-    finally:
-        await responses.aclose()
 
 
 def _planning_failed(error: PlanningError) -> RequestOutcome:
@@ -392,7 +377,7 @@ class Gateway:
             except PlanningError as error:
                 return StreamOutcome(refused=self._redacted(_planning_failed(error)))
             if admitted.unauthorized:
-                responses = _with_errors(responses, admitted.unauthorized)
+                responses = each_with_unauthorized(responses, admitted.unauthorized)
         if self.redact_errors:
             responses = _redacting(responses)
         return StreamOutcome(responses=responses)
@@ -415,7 +400,7 @@ class Gateway:
             deadline=None if timeout is None else Deadline.after(timeout),
         )
         if admitted.unauthorized:
-            response = _joined(admitted.unauthorized, response)
+            response = with_unauthorized(admitted.unauthorized, response)
         # Demand control after the fact: its actual cost measured (withheld over the maximum).
         settled, _ = self.demand.settle(
             admitted.state.supergraph, admitted.operation, admitted.coerced, response

@@ -10,6 +10,7 @@ plans what is left and shapes the response to the client's operation with those 
 from gateway.authorization._authorizer import Authorizer, PolicyQuestion, check_startup
 from gateway.authorization._filter import MAX_ERRORS, UNAUTHORIZED, Filtered, filter_operation
 from gateway.authorization._policy import AuthorizationSetupError, PolicyHook, PolicyHookError
+from gateway.authorization._responses import each_with_unauthorized, with_unauthorized
 
 __all__ = [
     "MAX_ERRORS",
@@ -21,5 +22,7 @@ __all__ = [
     "PolicyHookError",
     "PolicyQuestion",
     "check_startup",
+    "each_with_unauthorized",
     "filter_operation",
+    "with_unauthorized",
 ]

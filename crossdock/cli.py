@@ -113,6 +113,7 @@ def _cmd_seed(args: argparse.Namespace) -> int:
 
 def _cmd_up(args: argparse.Namespace) -> int:
     from crossdock.stack import build_stack
+    from gateway.authorization import AuthorizationSetupError
     from gateway.composition import CompositionFailed
     from gateway.documents import PersistedQueriesError
 
@@ -125,6 +126,8 @@ def _cmd_up(args: argparse.Namespace) -> int:
         return 1
     except PersistedQueriesError as error:
         raise ConfigurationError([Problem("gateway.persisted_queries", str(error))]) from None
+    except AuthorizationSetupError as error:
+        raise ConfigurationError([Problem("auth", str(error))]) from None
     print(stack.seed_report, flush=True)
     print(f"supergraph composed into {stack.supergraph_path}", flush=True)
     lines = ["crossdock is up:"] + [f"  {s.name:<16} {s.url}" for s in stack.services]

@@ -18,7 +18,7 @@ from tests.gateway.authorization.conftest import APOLLO
 from tests.gateway.conftest import Running, supergraph_with_urls
 from tests.gateway.documents.conftest import apollo_manifest
 from tests.support.servers import serve
-from tests.support.tokens import TEST_AUDIENCE, TEST_ISSUER
+from tests.support.tokens import TEST_AUDIENCE, TEST_ISSUER, TestIssuer
 
 ROOT = Path(__file__).resolve().parents[3]
 QUERY = '{ public me { name } user(id: "u1") { name secret } }'
@@ -54,6 +54,28 @@ def test_the_gateway_enforces_the_directives_over_http(
             for path in (["me"], ["user", "secret"])
         ],
         "data": {"public": "hello", "me": None, "user": {"name": "Ada", "secret": None}},
+    }
+
+
+def test_a_bearer_token_sees_what_its_scopes_allow_over_http(
+    supergraph_path: Path, jwks_path: Path, issuer: TestIssuer
+) -> None:
+    settings = GatewaySettings(reload_interval=0, auth=auth(jwks_path))
+    token = issuer.token(scope="secret")
+    with serve(create_gateway_app(supergraph_path, settings)) as url:
+        response = httpx.post(
+            f"{url}/graphql",
+            json={"query": QUERY},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
+    assert response.status_code == 200
+    assert response.json() == {
+        "data": {
+            "public": "hello",
+            "me": {"name": "Ada"},
+            "user": {"name": "Ada", "secret": "s3cr3t"},
+        }
     }
 
 

@@ -82,6 +82,7 @@ type Query { hello: String @join__field(graph: A) }
 SERVED = sorted(
     [
         ROOT / "schema/supergraph.graphql",
+        ROOT / "bench/fedbench/supergraph.graphql",
         *ROOT.glob("tests/gateway/conformance/supergraphs/*.graphql"),
         *ROOT.glob("tests/gateway/composition/apollo/*/supergraph.graphql"),
         *ROOT.glob("tests/gateway/authorization/apollo/*/supergraph.graphql"),

@@ -58,8 +58,8 @@ class Filtered:
 
     # What is planned and costed: the client's operation less the removed selections.
     operation: Operation
-    # What the response is shaped to: the client's operation, the removed fields withheld
-    # (answered null, so null propagates as for any field).
+    # What the response is shaped to: the client's operation, the removed selections
+    # withheld (what they alone answer is null, so null propagates as for any field).
     shaping: Operation
     errors: tuple[GraphQLError, ...]
     # The removed selections, by their place in the document: part of the plan cache key.
@@ -160,8 +160,6 @@ class _Walk:
         self.roots = _root_names(schema)
         # ids of the removed selection nodes (fields, fragments, spreads).
         self.removed: set[int] = set()
-        # ids of field nodes answered null -> for which runtime types (None: all).
-        self.withheld: dict[int, frozenset[str] | None] = {}
         self.fragments: dict[str, _Walked] = {}
 
     def ok(self, requirement: Requirement | None) -> bool:
@@ -219,7 +217,6 @@ class _Walk:
             target = self.schema.type_map.get(node.type_condition.name.value, parent)
             if not self.ok(self.authorization.of_type(target.name)):
                 self.removed.add(id(node))
-                self.withhold(node.selection_set.selections, target, set())
                 return False, [[f"... on {target.name}"]]
         left, errors = self.selections(node.selection_set.selections, target)
         if not left:
@@ -234,7 +231,6 @@ class _Walk:
         target = self.schema.type_map.get(fragment.type_condition.name.value, parent)
         if not self.ok(self.authorization.of_type(target.name)):
             self.removed.add(id(node))
-            self.withhold(fragment.selection_set.selections, target, {name})
             return False, [[f"... on {target.name}"]]
         walked = self.fragments.get(name)
         if walked is None:
@@ -247,37 +243,6 @@ class _Walk:
 
     def remove(self, node: FieldNode) -> None:
         self.removed.add(id(node))
-        self.withheld[id(node)] = None
-
-    def withhold(
-        self, selections: Sequence[SelectionNode], condition: GraphQLNamedType, seen: set[str]
-    ) -> None:
-        """The fields of a removed fragment answer null on objects of its condition's types."""
-        types = frozenset(t.name for t in self._possible(condition))
-        for selection in selections:
-            if isinstance(selection, FieldNode):
-                current = self.withheld.get(id(selection), frozenset())
-                if current is not None:
-                    self.withheld[id(selection)] = current | types
-            elif isinstance(selection, InlineFragmentNode):
-                self.withhold(selection.selection_set.selections, condition, seen)
-            elif isinstance(selection, FragmentSpreadNode):
-                fragment = self.operation.fragments.get(selection.name.value)
-                if fragment is not None and selection.name.value not in seen:
-                    self.withhold(
-                        fragment.selection_set.selections, condition, seen | {selection.name.value}
-                    )
-
-    def _possible(self, type_: GraphQLNamedType) -> Sequence[GraphQLNamedType]:
-        if isinstance(type_, GraphQLObjectType):
-            return (type_,)
-        if isinstance(type_, GraphQLInterfaceType):
-            # An @interfaceObject answers as the interface itself.
-            return (type_, *self.schema.get_possible_types(type_))
-        try:
-            return self.schema.get_possible_types(type_)  # type: ignore[arg-type]
-        except (TypeError, AttributeError):
-            return ()
 
 
 def _ordinals(operation: Operation) -> dict[int, int]:
@@ -367,7 +332,7 @@ def filter_operation(
             operation.document,
             operation.definition,
             operation.fragments,
-            withheld=dict(walk.withheld),
+            withheld=frozenset(walk.removed),
         ),
         errors=tuple(errors),
         signature=tuple(sorted(ordinals[i] for i in walk.removed if i in ordinals)),

@@ -7,6 +7,7 @@ from typing import Any, NamedTuple
 
 from graphql import (
     DocumentNode,
+    FieldNode,
     GraphQLAbstractType,
     GraphQLEnumType,
     GraphQLInterfaceType,
@@ -98,6 +99,11 @@ class _Shaper:
         if shapes is None:
             shapes = operation.derived[key] = {}
         self.shapes: _Shapes = shapes
+        # With authorization's removals (``Operation.withheld``): each field's nodes that are
+        # left, by the id of its collected field; only their sub-selections may answer.
+        self.left: dict[int, tuple[FieldNode, ...]] = {}
+        if operation.withheld:
+            self.left = operation.derived.setdefault((key, "left"), {})
 
     def null_error(self, parent: str, cf: CollectedField) -> None:
         here = tuple(self.path)
@@ -154,12 +160,27 @@ class _Shaper:
         else:
             selections = owner.sub_selections()
         entries: list[_Entry] = []
+        fragments, variables = self.operation.fragments, self.variables
         withheld = self.operation.withheld
-        for cf in collect_fields(
-            self.schema, selections, runtime.name, self.operation.fragments, self.variables
-        ):
-            if withheld:
-                cf = _unwithheld(cf, withheld, runtime.name)
+        left: dict[str, CollectedField] | None = None
+        if withheld:
+            # What is left once authorization's removals are left out, under what was left
+            # above: a response key with nothing left is answered null.
+            kept: Sequence[SelectionNode] = selections
+            if owner is not None:
+                kept = [
+                    selection
+                    for node in self.left.get(id(owner), ())
+                    if node.selection_set is not None
+                    for selection in node.selection_set.selections
+                ]
+            left = {
+                cf.key: cf
+                for cf in collect_fields(
+                    self.schema, kept, runtime.name, fragments, variables, withheld
+                )
+            }
+        for cf in collect_fields(self.schema, selections, runtime.name, fragments, variables):
             if cf.name == "__typename":
                 entries.append(_Entry(_TYPENAME, cf.key, cf.data_key, None, cf))
             elif owner is None and cf.name in ("__schema", "__type"):
@@ -168,10 +189,13 @@ class _Shaper:
                 field = runtime.fields.get(cf.name)
                 if field is None:
                     continue
-                if not cf.nodes:
-                    entries.append(_Entry(_WITHHELD, cf.key, cf.data_key, field.type, cf))
-                else:
-                    entries.append(_entry(cf, field.type))
+                if left is not None:
+                    remaining = left.get(cf.key)
+                    if remaining is None:
+                        entries.append(_Entry(_WITHHELD, cf.key, cf.data_key, field.type, cf))
+                        continue
+                    self.left[id(cf)] = remaining.nodes
+                entries.append(_entry(cf, field.type))
         return _Shape(runtime.name, tuple(entries))
 
     def object(
@@ -254,21 +278,6 @@ class _Shaper:
         document = DocumentNode(definitions=(definition, *self.operation.fragments.values()))
         result = execute_sync(self.schema, document, variable_values=dict(self.variables))
         return (result.data or {}).get(cf.key)
-
-
-def _unwithheld(
-    cf: CollectedField, withheld: Mapping[int, frozenset[str] | None], runtime: str
-) -> CollectedField:
-    """``cf`` less the nodes authorization withheld on ``runtime`` objects: none left means
-    the field is answered null; the rest keep their sub-selections from the withheld ones."""
-    kept = []
-    for node in cf.nodes:
-        types = withheld.get(id(node), frozenset())
-        if types is not None and runtime not in types:
-            kept.append(node)
-    if len(kept) == len(cf.nodes):
-        return cf
-    return CollectedField(cf.key, cf.name, tuple(kept))
 
 
 def shape_response(

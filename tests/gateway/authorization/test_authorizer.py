@@ -127,13 +127,14 @@ async def test_a_stream_is_filtered_as_a_request(gateway: Gateway) -> None:
 HANDWRITTEN = (HERE / "handwritten.graphql").read_text()
 
 ONLY_SDL = """
-type Query { public: String shape: Shape things: [Thing] }
+type Query { public: String shape: Shape things: [Thing] anything: [Any] }
 type Mutation { reset: Boolean }
 interface Shape { name: String area: Int }
 type Square implements Shape { name: String area: Int }
 interface Thing { id: ID }
 type Open implements Thing { id: ID }
 type Guarded implements Thing { id: ID }
+union Any = Open | Guarded
 """
 
 
@@ -147,6 +148,10 @@ def _only() -> dict[str, Subgraph]:
                     "public": lambda *_: "hello",
                     "shape": lambda *_: {"__typename": "Square", "name": "sq", "area": 4},
                     "things": lambda *_: [
+                        {"__typename": "Open", "id": "o"},
+                        {"__typename": "Guarded", "id": "g"},
+                    ],
+                    "anything": lambda *_: [
                         {"__typename": "Open", "id": "o"},
                         {"__typename": "Guarded", "id": "g"},
                     ],
@@ -212,6 +217,26 @@ async def test_an_implementation_guards_its_interface_even_unpropagated(
             "errors": unauthorized(["things", "@"]),
         }
     assert guarded.response == {"data": {"things": [{"id": "o"}, {"id": "g"}]}}
+
+
+async def test_a_fragment_removed_in_one_place_answers_where_it_is_also_allowed(
+    run_subgraphs: Callable[[str, Callable[[], dict[str, Subgraph]]], Running],
+) -> None:
+    # G is spread under "... on Thing" (Thing asks Guarded's scope: removed) and under
+    # "... on Open" (allowed): an Open answers its id all the same.
+    gateway, _ = await _handwritten(run_subgraphs)
+    query = """
+      { anything { ... on Thing { ...G } ... on Open { ...G } } }
+      fragment G on Open { id }
+    """
+    try:
+        outcome = await gateway.execute({"query": query})
+    finally:
+        await gateway.aclose()
+    assert outcome.response == {
+        "data": {"anything": [{"id": "o"}, {}]},
+        "errors": unauthorized(["anything", "@", "... on Thing"]),
+    }
 
 
 async def test_a_root_type_requirement_applies_to_its_fields(

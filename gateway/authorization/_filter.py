@@ -181,7 +181,10 @@ class _Walk:
             else:  # pragma: no cover - no other selection kind exists
                 continue
             left = left or kept
-            errors.extend(found)
+            # Bounded as it goes: a fragment spread under fragments spread under … would
+            # otherwise multiply its paths at every level.
+            if found and len(errors) < MAX_ERRORS:
+                errors.extend(found[: MAX_ERRORS - len(errors)])
         return left, errors
 
     def field(self, node: FieldNode, parent: GraphQLNamedType) -> _Walked:

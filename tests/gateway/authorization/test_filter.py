@@ -5,13 +5,18 @@ removed fields ever reaching a subgraph."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from graphql import build_schema, parse
+
 from gateway import Gateway
 from gateway.auth import ANONYMOUS, Identity
-from gateway.authorization import MAX_ERRORS
+from gateway.authorization import MAX_ERRORS, filter_operation
 from gateway.limits import Limits
+from gateway.planner import select_operation
+from gateway.supergraph import Authorization, Requirement
 
 Prove = Callable[..., Awaitable[Identity]]
 Queries = Callable[[str], list[str]]
@@ -249,3 +254,22 @@ async def test_errors_are_capped(gateway_for: Callable[..., Gateway]) -> None:
     assert len(response["errors"]) == MAX_ERRORS
     assert response["data"]["u0"] == {"name": "Ada", "secret": None}
     assert response["data"][f"u{MAX_ERRORS + 19}"] == {"name": "Ada", "secret": None}
+
+
+def test_fragments_nested_to_multiply_their_paths_stay_cheap() -> None:
+    # Each fragment spreads the next under two fields: 2^24 paths if nothing bounded them.
+    schema = build_schema("type Query { node: N } type N { a: N b: N name: String secret: String }")
+    authorization = Authorization(fields={"N": {"secret": Requirement(authenticated=True)}})
+    levels = 24
+    fragments = [f"fragment F{levels} on N {{ name secret }}"]
+    for level in range(levels - 1, -1, -1):
+        fragments.append(
+            f"fragment F{level} on N {{ a {{ ...F{level + 1} }} b {{ ...F{level + 1} }} }}"
+        )
+    operation = select_operation(parse("{ node { ...F0 } } " + " ".join(fragments)), None)
+    started = time.perf_counter()
+    filtered = filter_operation(schema, authorization, operation, {}, lambda r: False)
+    assert time.perf_counter() - started < 2
+    assert filtered is not None
+    assert len(filtered.errors) == MAX_ERRORS
+    assert filtered.errors[0]["path"] == ["node", *(["a"] * levels), "secret"]

@@ -5,15 +5,23 @@ refused before anything is opened upstream."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
+from websockets.asyncio.client import connect
+from websockets.typing import Subprotocol
 
 from gateway import Gateway
-from gateway.auth import Identity
+from gateway.auth import AuthSettings, Identity
 from gateway.authorization import Authorizer
-from gateway.supergraph import parse_supergraph
+from gateway.server import GatewaySettings, create_app
+from gateway.supergraph import Supergraph, parse_supergraph
 from tests.gateway.subscription_federation import Federation, running_federation, supergraph_sdl
+from tests.support.servers import serve
+from tests.support.tokens import TEST_AUDIENCE, TEST_ISSUER, TestIssuer
 from tests.support.waiting import wait_until_async
 
 Prove = Callable[..., Awaitable[Identity]]
@@ -40,16 +48,20 @@ def federation() -> Iterator[Federation]:
         yield fed
 
 
-@pytest.fixture
-async def gateway(federation: Federation) -> AsyncIterator[Gateway]:
-    """The federation with Order.total asking the "totals" scope."""
+def guarded(federation: Federation) -> Supergraph:
+    """The federation's supergraph with Order.total asking the "totals" scope."""
     source = supergraph_sdl(federation.urls)
     assert LINKS in source and TOTAL in source
     source = source.replace(LINKS, LINKS + AUTH_LINKS) + DEFINITIONS
     source = source.replace(
         TOTAL, '  total: Int @join__field(graph: LEDGER) @requiresScopes(scopes: [["totals"]])\n'
     )
-    gateway = Gateway(parse_supergraph(source), authorization=Authorizer())
+    return parse_supergraph(source)
+
+
+@pytest.fixture
+async def gateway(federation: Federation) -> AsyncIterator[Gateway]:
+    gateway = Gateway(guarded(federation), authorization=Authorizer())
     yield gateway
     await gateway.aclose()
 
@@ -118,3 +130,53 @@ async def test_an_unauthorized_subscription_opens_nothing(
         ],
     }
     assert federation.feed.active("SO-42") == 0
+
+
+async def test_over_a_websocket_the_token_of_connection_init_decides(
+    federation: Federation, issuer: TestIssuer, jwks_path: Path
+) -> None:
+    auth = AuthSettings(jwks=str(jwks_path), issuer=TEST_ISSUER, audience=TEST_AUDIENCE)
+    settings = GatewaySettings(reload_interval=0, auth=auth)
+    engine = Gateway(guarded(federation), authorization=Authorizer.from_settings(auth))
+    protocol = Subprotocol("graphql-transport-ws")
+
+    async def first_event(scope: str, order_id: str) -> Any:
+        init = {
+            "type": "connection_init",
+            "payload": {"Authorization": f"Bearer {issuer.token(scope=scope)}"},
+        }
+        payload = {"query": MILESTONES, "variables": {"o": order_id}}
+        async with connect(ws_url, subprotocols=[protocol], proxy=None) as connection:
+            await connection.send(json.dumps(init))
+            assert (
+                json.loads(await asyncio.wait_for(connection.recv(), 10))["type"]
+                == "connection_ack"
+            )
+            await connection.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+
+            async def upstream() -> bool:
+                return federation.feed.active(order_id) == 1
+
+            await wait_until_async(upstream, timeout=10, what="the subscription upstream")
+            federation.feed.publish(order_id, 1)
+            message = json.loads(await asyncio.wait_for(connection.recv(), 10))
+            assert message["type"] == "next", message
+            return message["payload"]
+
+    with serve(create_app(engine, settings)) as url:
+        ws_url = url.replace("http://", "ws://") + "/graphql"
+        with_scope = await first_event("totals", "SO-43")
+        without = await first_event("other", "SO-44")
+    assert with_scope == {
+        "data": {"milestones": {"seq": 1, "order": {"id": "SO-43", "total": 4300}}}
+    }
+    assert without == {
+        "data": {"milestones": {"seq": 1, "order": {"id": "SO-44", "total": None}}},
+        "errors": [
+            {
+                "message": "Unauthorized field or type",
+                "path": ["milestones", "order", "total"],
+                "extensions": {"code": "UNAUTHORIZED_FIELD_OR_TYPE"},
+            }
+        ],
+    }

@@ -158,6 +158,7 @@ def _shared_state(redis_url: str | None) -> bool:
 def _cmd_up(args: argparse.Namespace) -> int:
     from crossdock.stack import build_stack
     from gateway.auth import JwksError
+    from gateway.authorization import AuthorizationSetupError
     from gateway.composition import CompositionFailed
     from gateway.documents import PersistedQueriesError
 
@@ -176,6 +177,8 @@ def _cmd_up(args: argparse.Namespace) -> int:
         raise ConfigurationError([Problem("gateway.persisted_queries", str(error))]) from None
     except JwksError as error:
         raise _jwks_problem(args, error) from None
+    except AuthorizationSetupError as error:
+        raise ConfigurationError([Problem("auth", str(error))]) from None
     print(stack.seed_report, flush=True)
     print(f"supergraph composed into {stack.supergraph_path}", flush=True)
     if args.auth == "dev":
@@ -238,6 +241,7 @@ def _positive_seconds(text: str) -> float:
 
 def _cmd_gateway(args: argparse.Namespace) -> int:
     from gateway.auth import JwksError
+    from gateway.authorization import AuthorizationSetupError
     from gateway.documents import PersistedQueriesError
     from gateway.server import create_gateway_app
     from gateway.supergraph import SupergraphError
@@ -264,6 +268,8 @@ def _cmd_gateway(args: argparse.Namespace) -> int:
         raise ConfigurationError([Problem("gateway.persisted_queries", str(error))]) from None
     except JwksError as error:
         raise _jwks_problem(args, error, *_port_flag(args, "gateway")) from None
+    except AuthorizationSetupError as error:
+        raise ConfigurationError([Problem("auth", str(error))]) from None
     service = Service("gateway", app, settings.host, settings.ports.gateway, path="/graphql")
     return _run([service], f"gateway on {service.url}")
 

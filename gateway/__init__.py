@@ -11,6 +11,9 @@ Packages, in the order a request meets them:
   one deduplicated ``_entities`` call per ``Flatten``), merged and shaped as the client asked;
   a subscription is opened on its subgraph over one shared graphql-transport-ws connection
   and each event finished with the rest of its plan;
+- ``gateway.authorization``: the auth directives (``@authenticated``, ``@requiresScopes``,
+  ``@policy``) enforced before planning: the fields a request's identity may not see taken
+  out, answered null with ``UNAUTHORIZED_FIELD_OR_TYPE`` errors;
 - ``gateway.demand``: demand control, each operation's cost estimated from the supergraph
   before any fetch (refused over its maximum) and each response's actual cost;
 - ``gateway.engine``: parse, validate, limits, variables, plan and execute for one request

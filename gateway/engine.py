@@ -14,12 +14,14 @@ Errors a client can get, by ``extensions.code``::
                                (see ``gateway.executor._deadline``)
     INTERNAL                   the gateway could not plan the operation
     COST_*                     refused by demand control (``gateway.demand``)
+    UNAUTHORIZED_FIELD_OR_TYPE a field the identity may not see, taken out (``null``) or, in
+                               reject mode, refusing the request (``gateway.authorization``)
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +31,12 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 
 from gateway._lru import SizedLru
 from gateway.auth import ANONYMOUS, Identity
+from gateway.authorization import (
+    Authorizer,
+    PolicyQuestion,
+    each_with_unauthorized,
+    with_unauthorized,
+)
 from gateway.demand import DemandControl
 from gateway.executor import Deadline, Executor, SubgraphTransport, TransportSettings
 from gateway.limits import LimitExceeded, Limits, check_document
@@ -178,6 +186,21 @@ class _Admitted:
     coerced: dict[str, Any]
     # Who asked (``ANONYMOUS`` without a token or with auth off).
     identity: Identity = ANONYMOUS
+    # The fields authorization took out (``operation`` withholds them): one error each.
+    unauthorized: tuple[WireError, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A request whose ``@policy`` policies the hook must decide before it is admitted."""
+
+    state: _State
+    operation: Operation
+    variables: dict[str, Any]
+    coerced: dict[str, Any]
+    key: bytes | None
+    identity: Identity
+    question: PolicyQuestion
 
 
 class Gateway:
@@ -198,12 +221,15 @@ class Gateway:
         redact_errors: bool = False,
         demand: DemandControl | None = None,
         request_timeout: float | None = 30.0,
+        authorization: Authorizer | None = None,
     ) -> None:
         self.limits = limits or Limits()
         # Seconds a query or mutation may run (each subscription event, its own fetches);
         # None: no deadline beyond the subgraph read timeout.
         self.request_timeout = request_timeout
         self.demand = demand or DemandControl()
+        # The auth directives enforced (None: auth off, nothing is).
+        self.authorization = authorization
         # The production switch: no introspection (``__schema``, ``__type``; ``__typename``
         # stays), and error messages without internals (``gateway.redaction``).
         self._rules = None if introspection else (*specified_rules, NoSchemaIntrospectionCustomRule)
@@ -311,6 +337,8 @@ class Gateway:
         admitted = self._admit(
             request, allow_mutations=allow_mutations, streaming=False, identity=identity
         )
+        if isinstance(admitted, _Pending):
+            admitted = await self._decided(admitted)
         if isinstance(admitted, RequestOutcome):
             return self._redacted(admitted)
         response = await self._run(admitted)
@@ -330,6 +358,8 @@ class Gateway:
         stops it and completes the subscription on the subgraph.
         """
         admitted = self._admit(request, allow_mutations=True, streaming=True, identity=identity)
+        if isinstance(admitted, _Pending):
+            admitted = await self._decided(admitted)
         if isinstance(admitted, RequestOutcome):
             return StreamOutcome(refused=self._redacted(admitted))
         if admitted.operation.kind != "subscription":
@@ -347,6 +377,8 @@ class Gateway:
                 )
             except PlanningError as error:
                 return StreamOutcome(refused=self._redacted(_planning_failed(error)))
+            if admitted.unauthorized:
+                responses = each_with_unauthorized(responses, admitted.unauthorized)
         if self.redact_errors:
             responses = _redacting(responses)
         return StreamOutcome(responses=responses)
@@ -369,6 +401,8 @@ class Gateway:
             deadline=None if timeout is None else Deadline.after(timeout),
             identity=admitted.identity,  # its token forwarded to every subgraph fetch
         )
+        if admitted.unauthorized:
+            response = with_unauthorized(admitted.unauthorized, response)
         # Demand control after the fact: its actual cost measured (withheld over the maximum).
         settled, _ = self.demand.settle(
             admitted.state.supergraph, admitted.operation, admitted.coerced, response
@@ -382,8 +416,9 @@ class Gateway:
         allow_mutations: bool,
         streaming: bool,
         identity: Identity = ANONYMOUS,
-    ) -> RequestOutcome | _Admitted:
-        """The request ready to run, planned; or the outcome that refuses it."""
+    ) -> RequestOutcome | _Admitted | _Pending:
+        """The request ready to run, planned; or the outcome that refuses it; or, when its
+        ``@policy`` policies must be decided first (awaited), what to resume."""
         state = self.state
         self.stats.requests += 1
         query = request.get("query")
@@ -434,15 +469,62 @@ class Gateway:
                 {"errors": [_error(e.message, "BAD_USER_INPUT", e) for e in coerced]},
                 "invalid",
             )
+        return self._admit_operation(
+            state, operation, raw_variables, coerced.coerced, key, identity, None
+        )
+
+    def _admit_operation(
+        self,
+        state: _State,
+        operation: Operation,
+        variables: dict[str, Any],
+        coerced: dict[str, Any],
+        key: bytes | None,
+        identity: Identity,
+        granted: frozenset[str] | None,
+    ) -> RequestOutcome | _Admitted | _Pending:
+        """Authorize, cost and plan a coerced operation (``granted``: its policies decided)."""
+        shaping = operation
+        unauthorized: tuple[WireError, ...] = ()
+        plan_key: Hashable | None = key
+        # Authorization before cost and plan: both are of what may run (its own cache key).
+        if self.authorization is not None and state.supergraph.authorization:
+            checked = self.authorization.check(
+                state.supergraph, operation, coerced, identity, granted
+            )
+            if isinstance(checked, PolicyQuestion):
+                return _Pending(state, operation, variables, coerced, key, identity, checked)
+            if checked is not None:
+                if checked.empty or self.authorization.reject:
+                    return RequestOutcome({"errors": checked.error_list(), "data": None})
+                operation, shaping = checked.operation, checked.shaping
+                unauthorized = checked.errors
+                plan_key = None if key is None else (key, checked.signature)
         # Demand control: an operation over its cost is refused before anything is planned.
-        cost = self.demand.check(state.supergraph, operation, coerced.coerced)
+        cost = self.demand.check(state.supergraph, operation, coerced)
         if cost.errors is not None:
             return RequestOutcome({"errors": cost.errors}, "invalid")
         try:
-            plan = self._plan(state, operation, coerced.coerced, key)
+            plan = self._plan(state, operation, coerced, plan_key)
         except PlanningError as error:
             return _planning_failed(error)
-        return _Admitted(state, operation, plan, raw_variables, coerced.coerced, identity)
+        return _Admitted(state, shaping, plan, variables, coerced, identity, unauthorized)
+
+    async def _decided(self, pending: _Pending) -> RequestOutcome | _Admitted:
+        """``pending`` admitted (or refused) once the policy hook decided its policies."""
+        assert self.authorization is not None
+        granted = await self.authorization.decide(pending.identity, pending.question)
+        admitted = self._admit_operation(
+            pending.state,
+            pending.operation,
+            pending.variables,
+            pending.coerced,
+            pending.key,
+            pending.identity,
+            granted,
+        )
+        assert not isinstance(admitted, _Pending)
+        return admitted
 
     @staticmethod
     def _operation(prepared: _Prepared, operation_name: str | None) -> Operation:
@@ -454,7 +536,7 @@ class Gateway:
         return operation
 
     def _plan(
-        self, state: _State, operation: Operation, variables: dict[str, Any], key: bytes | None
+        self, state: _State, operation: Operation, variables: dict[str, Any], key: Hashable | None
     ) -> QueryPlan:
         built = state.planner.misses
         plan = state.planner.plan(operation, variables, key)

@@ -71,6 +71,13 @@ class AuthSettings(BaseModel):
         "every @policy is denied",
         examples=["mypackage.policies:decide"],
     )
+    policy_timeout: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="seconds the policy hook may take; past them (or when it fails) every "
+        "policy it was asked is denied",
+    )
 
     @field_validator("algorithms")
     @classmethod

@@ -7,6 +7,7 @@ from typing import Any, NamedTuple
 
 from graphql import (
     DocumentNode,
+    FieldNode,
     GraphQLAbstractType,
     GraphQLEnumType,
     GraphQLInterfaceType,
@@ -38,7 +39,8 @@ _INVALID = _Invalid()
 
 # What an entry of an object's shape does with its response key: copy a leaf value (the
 # bulk of a response, so it has its own kinds), shape a list or object, or answer itself.
-_LEAF, _NON_NULL_LEAF, _FIELD, _TYPENAME, _INTROSPECT = range(5)
+# A field authorization withheld is answered null, whatever the subgraphs sent.
+_LEAF, _NON_NULL_LEAF, _FIELD, _TYPENAME, _INTROSPECT, _WITHHELD = range(6)
 
 
 class _Entry(NamedTuple):
@@ -97,6 +99,11 @@ class _Shaper:
         if shapes is None:
             shapes = operation.derived[key] = {}
         self.shapes: _Shapes = shapes
+        # With authorization's removals (``Operation.withheld``): each field's nodes that are
+        # left, by the id of its collected field; only their sub-selections may answer.
+        self.left: dict[int, tuple[FieldNode, ...]] = {}
+        if operation.withheld:
+            self.left = operation.derived.setdefault((key, "left"), {})
 
     def null_error(self, parent: str, cf: CollectedField) -> None:
         here = tuple(self.path)
@@ -153,17 +160,42 @@ class _Shaper:
         else:
             selections = owner.sub_selections()
         entries: list[_Entry] = []
-        for cf in collect_fields(
-            self.schema, selections, runtime.name, self.operation.fragments, self.variables
-        ):
+        fragments, variables = self.operation.fragments, self.variables
+        withheld = self.operation.withheld
+        left: dict[str, CollectedField] | None = None
+        if withheld:
+            # What is left once authorization's removals are left out, under what was left
+            # above: a response key with nothing left is answered null.
+            kept: Sequence[SelectionNode] = selections
+            if owner is not None:
+                kept = [
+                    selection
+                    for node in self.left.get(id(owner), ())
+                    if node.selection_set is not None
+                    for selection in node.selection_set.selections
+                ]
+            left = {
+                cf.key: cf
+                for cf in collect_fields(
+                    self.schema, kept, runtime.name, fragments, variables, withheld
+                )
+            }
+        for cf in collect_fields(self.schema, selections, runtime.name, fragments, variables):
             if cf.name == "__typename":
                 entries.append(_Entry(_TYPENAME, cf.key, cf.data_key, None, cf))
             elif owner is None and cf.name in ("__schema", "__type"):
                 entries.append(_Entry(_INTROSPECT, cf.key, cf.data_key, None, cf))
             else:
                 field = runtime.fields.get(cf.name)
-                if field is not None:
-                    entries.append(_entry(cf, field.type))
+                if field is None:
+                    continue
+                if left is not None:
+                    remaining = left.get(cf.key)
+                    if remaining is None:
+                        entries.append(_Entry(_WITHHELD, cf.key, cf.data_key, field.type, cf))
+                        continue
+                    self.left[id(cf)] = remaining.nodes
+                entries.append(_entry(cf, field.type))
         return _Shape(runtime.name, tuple(entries))
 
     def object(
@@ -197,6 +229,12 @@ class _Shaper:
                 out[key] = value
             elif kind == _TYPENAME:
                 out[key] = shape.runtime
+            elif kind == _WITHHELD:
+                if isinstance(type_, GraphQLNonNull):
+                    # Its error is authorization's; null propagates without one of its own.
+                    self.quiet.append((*path, key))
+                    return _INVALID
+                out[key] = None
             else:
                 out[key] = self.introspect(cf)
         return out

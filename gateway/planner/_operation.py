@@ -50,6 +50,10 @@ class Operation:
     # (the executor's collected fields per object type); the operation is cached with its
     # parsed document, so this lives as long as the document does.
     derived: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    # The selections authorization took out (``gateway.authorization``), by node id: the
+    # fields they alone would answer are answered null. Empty for an operation its caller
+    # may see whole.
+    withheld: frozenset[int] = field(default=frozenset(), compare=False, repr=False)
 
     @property
     def kind(self) -> str:
@@ -208,10 +212,12 @@ def collect_fields(
     type_name: str,
     fragments: Mapping[str, FragmentDefinitionNode],
     variables: Mapping[str, Any],
+    exclude: frozenset[int] = frozenset(),
 ) -> list[CollectedField]:
-    """CollectFields of the GraphQL spec for an object of (concrete) type ``type_name``."""
+    """CollectFields of the GraphQL spec for an object of (concrete) type ``type_name``;
+    without the selections whose node ids are in ``exclude`` (and what is under them)."""
     grouped: dict[str, list[FieldNode]] = {}
-    _collect(schema, selections, type_name, fragments, variables, grouped, set())
+    _collect(schema, selections, type_name, fragments, variables, grouped, set(), exclude)
     return [
         CollectedField(key, nodes[0].name.value, tuple(nodes)) for key, nodes in grouped.items()
     ]
@@ -225,9 +231,10 @@ def _collect(
     variables: Mapping[str, Any],
     grouped: dict[str, list[FieldNode]],
     visited: set[str],
+    exclude: frozenset[int] = frozenset(),
 ) -> None:
     for selection in selections:
-        if not included(selection, variables):
+        if not included(selection, variables) or (exclude and id(selection) in exclude):
             continue
         if isinstance(selection, FieldNode):
             key = selection.alias.value if selection.alias else selection.name.value
@@ -243,6 +250,7 @@ def _collect(
                     variables,
                     grouped,
                     visited,
+                    exclude,
                 )
         elif isinstance(selection, FragmentSpreadNode):
             name = selection.name.value
@@ -259,6 +267,7 @@ def _collect(
                     variables,
                     grouped,
                     visited,
+                    exclude,
                 )
 
 

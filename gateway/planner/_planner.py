@@ -38,8 +38,10 @@ class QueryPlanner:
     """Plans operations against one supergraph, caching plans by document and operation.
 
     The cache key is the caller's document key (a hash of the query text, never the text
-    itself), the operation name, and the truth values of the variables ``@skip``/``@include``
-    read. The cache is bounded by entries and by the bytes its plans hold.
+    itself; with what authorization removed from it when it removed anything, so a plan is
+    never shared across callers who may see different fields), the operation name, and the
+    truth values of the variables ``@skip``/``@include`` read. The cache is bounded by
+    entries and by the bytes its plans hold.
     """
 
     def __init__(

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
+from gateway.authorization import Authorizer, check_startup
 from gateway.demand import DemandControl, DemandMetrics
 from gateway.documents import DocumentResolver
 from gateway.engine import Gateway, GatewayStats, RequestOutcome
@@ -310,10 +311,14 @@ def create_gateway_app(
     settings: GatewaySettings | None = None,
 ) -> Starlette:
     """The gateway app for ``crossdock gateway --supergraph PATH``: serves the file and
-    reloads it when it changes. Raises ``SupergraphError``/``OSError`` if it cannot be read."""
+    reloads it when it changes. Raises ``SupergraphError``/``OSError`` if it cannot be read,
+    ``AuthorizationSetupError`` (one line) when its auth directives cannot be enforced as
+    configured (auth off in production, a policy hook that does not load)."""
     settings = settings or GatewaySettings()
+    supergraph = load_supergraph(supergraph_path, override_labels=settings.override_labels)
+    check_startup(supergraph, settings.auth, production=settings.production)
     gateway = Gateway(
-        load_supergraph(supergraph_path, override_labels=settings.override_labels),
+        supergraph,
         request_timeout=settings.requests.timeout,
         limits=settings.limits(),
         transport=SubgraphTransport(settings.transport()),
@@ -325,11 +330,13 @@ def create_gateway_app(
         introspection=not settings.production,
         redact_errors=settings.production,
         demand=DemandControl(settings.demand),
+        authorization=Authorizer.from_settings(settings.auth),
     )
     watcher = SupergraphWatcher(
         gateway,
         supergraph_path,
         settings.reload_interval,
         override_labels=settings.override_labels,
+        accept=lambda new: check_startup(new, settings.auth, production=settings.production),
     )
     return create_app(gateway, settings, watcher=watcher)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from gateway.engine import Gateway
@@ -37,8 +37,11 @@ class SupergraphWatcher:
         interval: float,
         *,
         override_labels: Iterable[str] = (),
+        accept: Callable[[Supergraph], None] | None = None,
     ) -> None:
         self.gateway = gateway
+        # Raises to refuse a supergraph that loads but may not be served as configured.
+        self.accept = accept
         self.path = path
         self.interval = interval
         self.override_labels = frozenset(override_labels)
@@ -62,6 +65,8 @@ class SupergraphWatcher:
         self.stamp = stamp
         try:
             supergraph = load_supergraph(self.path, override_labels=self.override_labels)
+            if self.accept is not None:
+                self.accept(supergraph)
         except Exception as error:
             # Anything at all: a reload must never take down the supergraph being served.
             self.failures += 1

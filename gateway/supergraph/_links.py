@@ -1,4 +1,7 @@
-"""Resolve ``@link`` / ``@core`` declarations into the names a supergraph really uses."""
+"""Resolve ``@link`` / ``@core`` declarations into the names a supergraph really uses, and
+find the features linked ``for: SECURITY`` or ``for: EXECUTION`` the gateway does not implement
+(the link spec requires refusing those: served without them, a supergraph is served unsafely or
+wrongly)."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from dataclasses import dataclass
 from graphql import (
     ConstDirectiveNode,
     DocumentNode,
+    EnumValueNode,
     ListValueNode,
     ObjectValueNode,
     SchemaDefinitionNode,
@@ -23,6 +27,22 @@ _URL = re.compile(r"/(?P<name>[A-Za-z_][A-Za-z0-9_-]*)/v(?P<version>\d+\.\d+)/?$
 # Specs whose elements are gateway machinery: stripped from the API schema.
 _MACHINERY_HOST = "specs.apollo.dev"
 
+# The purposes a reader must understand a feature for, or refuse the document.
+_PURPOSES = ("SECURITY", "EXECUTION")
+
+# The features of specs.apollo.dev the gateway implements, and the versions it reads.
+_IMPLEMENTED: dict[str, frozenset[tuple[int, int]]] = {
+    "link": frozenset({(1, 0)}),
+    "core": frozenset({(0, 1), (0, 2)}),
+    "join": frozenset({(0, 1), (0, 2), (0, 3), (0, 4), (0, 5)}),
+    "inaccessible": frozenset({(0, 1), (0, 2)}),
+    "tag": frozenset({(0, 1), (0, 2), (0, 3)}),
+    "cost": frozenset({(0, 1)}),
+    "authenticated": frozenset({(0, 1)}),
+    "requiresScopes": frozenset({(0, 1)}),
+    "policy": frozenset({(0, 1)}),
+}
+
 
 @dataclass(frozen=True)
 class LinkedSpec:
@@ -34,6 +54,8 @@ class LinkedSpec:
     prefix: str
     # imported element name in the spec (``@inaccessible``, ``FieldSet``) -> local name
     imports: tuple[tuple[str, str], ...]
+    # ``for:`` (``SECURITY``, ``EXECUTION``), if given.
+    purpose: str | None = None
 
     def directive(self, element: str) -> str:
         """Local name of the spec's directive ``element`` (``type`` for ``@join__type``)."""
@@ -54,6 +76,11 @@ class LinkedSpec:
     def is_machinery(self) -> bool:
         return _MACHINERY_HOST in self.url
 
+    @property
+    def implemented(self) -> bool:
+        """Whether the gateway implements this feature at this version."""
+        return self.is_machinery and self.version in _IMPLEMENTED.get(self.name, frozenset())
+
 
 @dataclass(frozen=True)
 class SpecNames:
@@ -61,11 +88,33 @@ class SpecNames:
 
     specs: tuple[LinkedSpec, ...]
     link_directive: str
+    # (url, purpose) of links with a purpose whose URL names no feature and version.
+    opaque: tuple[tuple[str, str], ...] = ()
 
     def get(self, name: str) -> LinkedSpec | None:
         for spec in self.specs:
             if spec.name == name:
                 return spec
+        return None
+
+    def feature(self, name: str) -> LinkedSpec | None:
+        """The specs.apollo.dev feature ``name`` (``authenticated``), if linked."""
+        for spec in self.specs:
+            if spec.name == name and spec.is_machinery:
+                return spec
+        return None
+
+    def unimplemented(self) -> str | None:
+        """Why the document must be refused: the first feature linked for SECURITY or
+        EXECUTION that the gateway does not implement; ``None`` when there is none."""
+        for url, purpose in self.opaque:
+            return f"supergraph links {url} for {purpose}, which this gateway does not implement"
+        for spec in self.specs:
+            if spec.purpose in _PURPOSES and not spec.implemented:
+                return (
+                    f"supergraph links {spec.url} for {spec.purpose}, "
+                    "which this gateway does not implement"
+                )
         return None
 
     def machinery_directives(self) -> frozenset[str]:
@@ -94,6 +143,13 @@ class SpecNames:
 
 def _string(value: ValueNode | None) -> str | None:
     return value.value if isinstance(value, StringValueNode) else None
+
+
+def _purpose(value: ValueNode | None) -> str | None:
+    """``for:``: an enum value, or a string as hand-written documents sometimes have it."""
+    if isinstance(value, EnumValueNode | StringValueNode):
+        return value.value
+    return None
 
 
 def _args(directive: ConstDirectiveNode) -> dict[str, ValueNode]:
@@ -138,13 +194,17 @@ def resolve_spec_names(document: DocumentNode) -> SpecNames:
                 url_arg = arg_name
                 break
     specs: list[LinkedSpec] = []
+    opaque: list[tuple[str, str]] = []
     for directive in directives:
         if directive.name.value != link_name:
             continue
         args = _args(directive)
         url = _string(args.get(url_arg)) or ""
+        purpose = _purpose(args.get("for"))
         match = _URL.search(url)
         if not match:
+            if purpose in _PURPOSES:
+                opaque.append((url, purpose))
             continue
         major, minor = match["version"].split(".")
         specs.append(
@@ -154,6 +214,7 @@ def resolve_spec_names(document: DocumentNode) -> SpecNames:
                 version=(int(major), int(minor)),
                 prefix=_string(args.get("as")) or match["name"],
                 imports=_imports(args.get("import")),
+                purpose=purpose,
             )
         )
-    return SpecNames(specs=tuple(specs), link_directive=link_name)
+    return SpecNames(specs=tuple(specs), link_directive=link_name, opaque=tuple(opaque))

@@ -9,6 +9,8 @@ from typing import Literal
 
 from graphql import GraphQLSchema
 
+from gateway.supergraph._auth import NO_AUTHORIZATION, Authorization
+
 __all__ = [
     "EntityKey",
     "FieldInfo",
@@ -185,6 +187,8 @@ class Supergraph:
     mutation_type: str | None
     subscription_type: str | None
     join_version: tuple[int, int]
+    # ``@authenticated``, ``@requiresScopes``, ``@policy`` (empty without them).
+    authorization: Authorization = NO_AUTHORIZATION
 
     def type(self, name: str) -> TypeInfo:
         return self.types[name]
@@ -211,4 +215,5 @@ class Supergraph:
             mutation_type=self.mutation_type,
             subscription_type=self.subscription_type,
             join_version=self.join_version,
+            authorization=self.authorization,
         )

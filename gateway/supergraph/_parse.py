@@ -37,6 +37,7 @@ from graphql import (
 )
 
 from gateway.supergraph._api_schema import build_api_schema
+from gateway.supergraph._auth import read_authorization
 from gateway.supergraph._cost import CostReader
 from gateway.supergraph._fieldsets import field_set_problem
 from gateway.supergraph._links import LinkedSpec, SpecNames, resolve_spec_names
@@ -291,6 +292,9 @@ def parse_supergraph(sdl: str | DocumentNode, *, override_labels: Iterable[str] 
     except GraphQLError as error:
         raise SupergraphError(f"supergraph does not parse: {error.message}") from error
     names = resolve_spec_names(document)
+    refused = names.unimplemented()
+    if refused is not None:
+        raise SupergraphError(refused)
     join = names.get("join")
     if join is None:
         raise SupergraphError("not a supergraph: no join spec is linked")
@@ -322,6 +326,7 @@ def parse_supergraph(sdl: str | DocumentNode, *, override_labels: Iterable[str] 
         mutation_type=schema.mutation_type.name if schema.mutation_type else None,
         subscription_type=schema.subscription_type.name if schema.subscription_type else None,
         join_version=join.version,
+        authorization=read_authorization(document, names, schema),
     )
 
 

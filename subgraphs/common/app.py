@@ -5,6 +5,11 @@ it works without internet access, opening on the subgraph's example operation. E
 request runs within its time (``subgraphs.common.deadline``): its own timeout, or the
 gateway's time left when shorter, bounds its system calls, and a gateway that hangs up (or
 the deadline, a second past) stops it.
+
+Every request is someone's (``subgraphs.common.identity``): the app verifies the token the
+gateway forwards before anything else, answers one that does not verify with 401
+``UNAUTHENTICATED`` (a WebSocket's ``connection_init`` with 4403), and gives the context
+getter the ``Actor`` it proves.
 """
 
 from __future__ import annotations
@@ -21,37 +26,58 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLRequestData
 from strawberry.types import ExecutionResult, SubscriptionExecutionResult
+from strawberry.types.unset import UNSET, UnsetType
 
+from gateway.auth import AuthSettings, Unauthenticated
 from gateway.server import graphiql_asset_route, graphiql_html
+from schema.actor import Actor
 from subgraphs.common.deadline import DEADLINE_EXCEEDED, Stopped, bounded
+from subgraphs.common.identity import UNAUTHENTICATED, Identification
 
-__all__ = ["SubgraphGraphQL", "create_graphql_app"]
+__all__ = ["ContextGetter", "SubgraphGraphQL", "create_graphql_app"]
 
 logger = logging.getLogger(__name__)
 
 MAX_SUBSCRIPTIONS_PER_CONNECTION = 50_000
 
 
-class SubgraphGraphQL(GraphQL[object, None]):
-    """Strawberry's ASGI view with a fresh context (fresh loaders) per request.
+# A plain connection_ack, without a payload.
+_ACK: UnsetType = UNSET
 
-    Over a WebSocket the context lives as long as the connection; a subscription that loads
-    through it should ``clear()`` its loaders between events. An HTTP request runs within
-    ``request_timeout`` seconds (or its caller's time left, if shorter) and stops when its
-    caller hangs up.
+ContextGetter = Callable[[Actor], object]
+"""Makes the context of one request (or one WebSocket) for the actor it serves."""
+
+
+def _unauthenticated(error: Unauthenticated) -> Response:
+    error_body = {"message": str(error), "extensions": {"code": UNAUTHENTICATED}}
+    body = {"data": None, "errors": [error_body]}
+    return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+
+
+class SubgraphGraphQL(GraphQL[object, None]):
+    """Strawberry's ASGI view with a fresh context (fresh loaders) per request, made for the
+    actor ``identification`` finds (``SYSTEM`` for everyone when it is left out).
+
+    Over a WebSocket the context lives as long as the connection, and its ``actor`` is set
+    at ``connection_init``; a subscription that loads through it should ``clear()`` its
+    loaders between events. An HTTP request runs within ``request_timeout`` seconds (or its
+    caller's time left, if shorter) and stops when its caller hangs up.
     """
 
     def __init__(
         self,
         schema: strawberry.federation.Schema,
-        context_getter: Callable[[], object],
+        context_getter: ContextGetter,
         *,
         graphiql_page: str | None = None,
         request_timeout: float | None = None,
+        identification: Identification | None = None,
     ):
         # The gateway multiplexes every subscription of its clients to this subgraph over one
         # connection, so Strawberry's default cap of 100 per connection would refuse the
@@ -60,6 +86,41 @@ class SubgraphGraphQL(GraphQL[object, None]):
         self._context_getter = context_getter
         self._graphiql_page = graphiql_page or graphiql_html()
         self.request_timeout = request_timeout
+        self.identification = identification or Identification(AuthSettings())
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # An HTTP request's token is checked before Strawberry reads the request: one that
+        # does not verify gets no data, not even GraphiQL's page.
+        if scope["type"] == "http":
+            request = Request(scope, receive)
+            try:
+                actor = await self.identification.of_authorization(
+                    request.headers.get("authorization")
+                )
+            except Unauthenticated as error:
+                await _unauthenticated(error)(scope, receive, send)
+                return
+            request.state.actor = actor
+        await super().__call__(scope, receive, send)
+
+    async def on_ws_connect(self, context: object) -> UnsetType | dict[str, object] | None:
+        if not self.identification.enabled:
+            return _ACK
+        params = (
+            context.get("connection_params")
+            if isinstance(context, dict)
+            else getattr(context, "connection_params", None)
+        )
+        try:
+            actor = await self.identification.of_connection(params)
+        except Unauthenticated as error:
+            raise ConnectionRejectionError() from error
+        if isinstance(context, dict):
+            context["actor"] = actor
+        else:
+            # Set once, before the connection is acknowledged and any subscription starts.
+            context.actor = actor  # type: ignore[attr-defined]
+        return _ACK
 
     async def execute_operation(
         self,
@@ -94,7 +155,10 @@ class SubgraphGraphQL(GraphQL[object, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> object:
-        return self._context_getter()
+        if isinstance(request, WebSocket):
+            return self._context_getter(self.identification.unidentified)
+        actor: Actor = request.state.actor
+        return self._context_getter(actor)
 
     def encode_json(self, data: object) -> str:
         # Text, not bytes: graphql-transport-ws messages must travel as text frames.
@@ -105,19 +169,28 @@ def create_graphql_app(
     schema: strawberry.federation.Schema,
     *,
     name: str,
-    context_getter: Callable[[], object],
+    context_getter: ContextGetter,
     on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
     ready_check: Callable[[], Awaitable[bool]] | None = None,
     example_query: str | None = None,
     request_timeout: float | None = None,
+    auth: AuthSettings | None = None,
 ) -> Starlette:
     """Serve ``schema`` as subgraph ``name``; ``on_shutdown`` runs when the server stops.
     GraphiQL opens on ``example_query`` for a first-time visitor. A request's system calls
-    end within ``request_timeout`` seconds (or the gateway's time left, if shorter)."""
+    end within ``request_timeout`` seconds (or the gateway's time left, if shorter). Callers
+    are verified with ``auth`` (off when it is left out or has no ``jwks``), and each
+    context made for the actor found."""
     page = graphiql_html(title=f"{name} subgraph · Crossdock GraphiQL", default_query=example_query)
+    identification = Identification(auth or AuthSettings())
     graphql = SubgraphGraphQL(
-        schema, context_getter, graphiql_page=page, request_timeout=request_timeout
+        schema,
+        context_getter,
+        graphiql_page=page,
+        request_timeout=request_timeout,
+        identification=identification,
     )
+    on_shutdown = [*on_shutdown, identification.aclose]
 
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok", "service": name})

@@ -82,6 +82,17 @@ class Loader(Generic[K, V]):
         value = await self.load(key)
         return None if value is None else convert(value)
 
+    def only(self, allowed: Callable[[K], bool]) -> Loader[K, V]:
+        """This loader's fetch as a new loader that answers ``None`` for a key not
+        ``allowed``, without asking for it (an account the caller may not see, say)."""
+        fetch = self._fetch
+
+        async def load_allowed(keys: list[K]) -> Mapping[K, V]:
+            wanted = [key for key in keys if allowed(key)]
+            return await fetch(wanted) if wanted else {}
+
+        return Loader(load_allowed, max_batch_size=self.max_batch_size)
+
     def prime(self, key: K, value: V) -> None:
         """Remember ``value`` for ``key`` (e.g. one fetched by a list query) to spare a load."""
         self._dataloader().prime(key, value)
@@ -115,6 +126,17 @@ class GroupLoader(Generic[K, V]):
             return grouped(await fetch(keys), group)
 
         return cls(load_many)
+
+    def only(self, allowed: Callable[[K], bool]) -> GroupLoader[K, V]:
+        """This loader's fetch as a new loader that answers ``[]`` for a key not ``allowed``,
+        without asking for it."""
+        fetch = self._fetch
+
+        async def load_allowed(keys: list[K]) -> Mapping[K, list[V]]:
+            wanted = [key for key in keys if allowed(key)]
+            return await fetch(wanted) if wanted else {}
+
+        return GroupLoader(load_allowed, max_batch_size=self._loader.max_batch_size)
 
     async def _groups(self, keys: list[K]) -> Mapping[K, list[V]]:
         return await self._fetch(keys)

@@ -8,6 +8,7 @@ from cache.factory import create_cache_for
 from cache.reference import ReferenceCache
 from connectors.crm.client import CrmClient
 from connectors.settings import system_client
+from schema.actor import Actor
 from subgraphs.common.app import create_graphql_app
 from subgraphs.crm.loaders import CrmContext, CrmLoaders
 from subgraphs.crm.schema import EXAMPLE_QUERY, schema
@@ -27,8 +28,10 @@ def create_app(settings: SubgraphSettings) -> Starlette:
         cache, namespace=ACCOUNTS_NAMESPACE, ttl_seconds=settings.reference_ttl_seconds
     )
 
-    def context() -> CrmContext:
-        return CrmContext(client=client, loaders=CrmLoaders.create(client, accounts))
+    def context(actor: Actor) -> CrmContext:
+        return CrmContext(
+            actor=actor, client=client, loaders=CrmLoaders.create(client, accounts, actor)
+        )
 
     return create_graphql_app(
         schema,
@@ -38,4 +41,5 @@ def create_app(settings: SubgraphSettings) -> Starlette:
         ready_check=client.ping,
         example_query=EXAMPLE_QUERY,
         request_timeout=settings.request_timeout_seconds,
+        auth=settings.auth,
     )

@@ -8,6 +8,7 @@ from cache.factory import create_cache_for
 from cache.reference import ReferenceCache
 from connectors.erp.client import ErpClient
 from connectors.settings import system_client
+from schema.actor import Actor
 from subgraphs.common.app import create_graphql_app
 from subgraphs.erp.loaders import ErpContext, ErpLoaders, ReferenceCaches
 from subgraphs.erp.schema import EXAMPLE_QUERY, schema
@@ -38,8 +39,10 @@ def create_app(settings: SubgraphSettings) -> Starlette:
         customer_terms=ReferenceCache(cache, namespace=CUSTOMER_TERMS_NAMESPACE, ttl_seconds=ttl),
     )
 
-    def context() -> ErpContext:
-        return ErpContext(client=client, loaders=ErpLoaders.create(client, caches))
+    def context(actor: Actor) -> ErpContext:
+        return ErpContext(
+            actor=actor, client=client, loaders=ErpLoaders.create(client, caches, actor)
+        )
 
     return create_graphql_app(
         schema,
@@ -49,4 +52,5 @@ def create_app(settings: SubgraphSettings) -> Starlette:
         ready_check=client.ping,
         example_query=EXAMPLE_QUERY,
         request_timeout=settings.request_timeout_seconds,
+        auth=settings.auth,
     )

@@ -2,7 +2,9 @@
 
 Every lookup of one tick becomes one bulk ERP call (``?ids=``, ``?skus=``, ``?externalIds=``,
 ``?orderIds=``). Items, price levels and customers' terms are read through the shared
-reference caches first; credit, orders and what follows them are always live.
+reference caches first; credit, orders and what follows them are always live. Every loader
+of an account's records answers only the accounts the request's actor may see
+(``subgraphs.common.scoping``); items and price levels are reference data, for everyone.
 """
 
 from __future__ import annotations
@@ -33,7 +35,10 @@ from connectors.erp.vendor import (
     PriceLevelPayload,
     parse_record,
 )
+from schema.actor import Actor
+from subgraphs.common.identity import CallerContext
 from subgraphs.common.loaders import GroupLoader, Loader, keyed, reference_loader
+from subgraphs.common.scoping import scoped, visible
 
 __all__ = ["AccountOrdersKey", "ErpContext", "ErpLoaders", "ReferenceCaches"]
 
@@ -64,7 +69,8 @@ class ReferenceCaches:
 
 @dataclass(frozen=True, slots=True)
 class ErpLoaders:
-    """Fresh for every request, so nothing but the reference caches outlives one."""
+    """Fresh for every request, so nothing but the reference caches outlives one; each
+    answers only the records of the accounts ``actor`` may see."""
 
     product: Loader[str, ItemRecord]
     price_level: Loader[str, PriceLevelRecord]
@@ -81,11 +87,21 @@ class ErpLoaders:
     return_authorizations_of_order: GroupLoader[str, ReturnAuthorizationRecord]
 
     @classmethod
-    def create(cls, client: ErpClient, caches: ReferenceCaches) -> ErpLoaders:
-        order: Loader[str, OrderRecord] = Loader.of_records(client.orders, lambda o: o.id)
+    def create(cls, client: ErpClient, caches: ReferenceCaches, actor: Actor) -> ErpLoaders:
+        may_see = actor.may_see
+
+        def account_of(
+            record: OrderRecord | InvoiceRecord | CreditMemoRecord | ReturnAuthorizationRecord,
+        ) -> str:
+            return record.account_id
+
+        order: Loader[str, OrderRecord] = Loader.of_records(
+            scoped(actor, client.orders, account_of), lambda o: o.id
+        )
 
         async def load_orders_by_number(numbers: list[str]) -> Mapping[str, OrderRecord]:
-            found = keyed(await client.orders(numbers, by_number=True), lambda o: o.number)
+            records = visible(actor, await client.orders(numbers, by_number=True), account_of)
+            found = keyed(records, lambda o: o.number)
             for record in found.values():
                 order.prime(record.id, record)
             return found
@@ -124,29 +140,38 @@ class ErpLoaders:
             ),
             customer_terms=reference_loader(
                 caches.customer_terms, client.customer_terms_payloads, _terms
+            ).only(may_see),
+            customer_credit=Loader.of_records(client.customer_credit, lambda c: c.account_id).only(
+                may_see
             ),
-            customer_credit=Loader.of_records(client.customer_credit, lambda c: c.account_id),
             order=order,
             order_by_number=Loader(load_orders_by_number),
-            orders_of_account=Loader(load_account_orders),
-            invoice=Loader.of_records(client.invoices, lambda r: r.id),
+            orders_of_account=Loader(load_account_orders).only(lambda key: may_see(key[0])),
+            invoice=Loader.of_records(scoped(actor, client.invoices, account_of), lambda r: r.id),
             invoices_of_order=GroupLoader.of_records(
-                partial(client.invoices, of_orders=True), lambda r: r.order_id
+                scoped(actor, partial(client.invoices, of_orders=True), account_of),
+                lambda r: r.order_id,
             ),
-            credit_memo=Loader.of_records(client.credit_memos, lambda r: r.id),
+            credit_memo=Loader.of_records(
+                scoped(actor, client.credit_memos, account_of), lambda r: r.id
+            ),
             credit_memos_of_order=GroupLoader.of_records(
-                partial(client.credit_memos, of_orders=True), lambda r: r.order_id
+                scoped(actor, partial(client.credit_memos, of_orders=True), account_of),
+                lambda r: r.order_id,
             ),
-            return_authorization=Loader.of_records(client.return_authorizations, lambda r: r.id),
+            return_authorization=Loader.of_records(
+                scoped(actor, client.return_authorizations, account_of), lambda r: r.id
+            ),
             return_authorizations_of_order=GroupLoader.of_records(
-                partial(client.return_authorizations, of_orders=True), lambda r: r.order_id
+                scoped(actor, partial(client.return_authorizations, of_orders=True), account_of),
+                lambda r: r.order_id,
             ),
         )
 
 
-@dataclass(frozen=True, slots=True)
-class ErpContext:
-    """What every resolver of the ERP subgraph gets as ``info.context``."""
+@dataclass(slots=True)
+class ErpContext(CallerContext):
+    """What every resolver of the ERP subgraph gets as ``info.context``, for its ``actor``."""
 
     client: ErpClient
     loaders: ErpLoaders

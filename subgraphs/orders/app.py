@@ -23,7 +23,6 @@ def create_app(settings: SubgraphSettings, *, service: OrdersService | None = No
     """Serve the orders subgraph: its workflows as ``settings.workflows`` configure them (or
     ``service``)."""
     orders = service or OrdersService.from_settings(settings.workflows)
-    context = OrdersContext(service=orders)
 
     async def ready() -> bool:
         await orders.recovered()
@@ -35,11 +34,12 @@ def create_app(settings: SubgraphSettings, *, service: OrdersService | None = No
     app = create_graphql_app(
         schema,
         name="orders",
-        context_getter=lambda: context,
+        context_getter=lambda actor: OrdersContext(actor=actor, service=orders),
         on_shutdown=[orders.aclose],
         ready_check=ready,
         example_query=EXAMPLE_QUERY,
         request_timeout=settings.request_timeout_seconds,
+        auth=settings.auth,
     )
     app.add_route("/metrics", metrics, methods=["GET"])
     serving = app.router.lifespan_context

@@ -24,11 +24,11 @@ from resolvers.authority import REQUIRED_SCOPES, Forbidden
 from resolvers.cancel import CancelRequest
 from resolvers.service import OrdersService
 from resolvers.submit import WorkflowFailed
-from schema.actor import SYSTEM, Actor
 from subgraphs.common.cost import weight
 from subgraphs.common.errors import SUBGRAPH_ERROR, BadUserInput
 from subgraphs.common.federation import SubgraphSchema, federation_schema
 from subgraphs.common.fields import described
+from subgraphs.common.identity import CallerContext
 from subgraphs.orders.payloads import CancelOrderPayload, OrderPromise, SubmitOrderPayload
 from subgraphs.orders.returns import (
     CreditMemo,
@@ -80,12 +80,11 @@ def guarded(operation: str) -> list[object]:
     return [Authenticated(), RequiresScopes(scopes=scopes)]
 
 
-@dataclass(frozen=True)
-class OrdersContext:
-    """The orchestration, and who asks (``SYSTEM`` while auth is off)."""
+@dataclass(slots=True)
+class OrdersContext(CallerContext):
+    """The orchestration, for the request's ``actor`` (``SYSTEM`` while auth is off)."""
 
     service: OrdersService
-    actor: Actor = SYSTEM
 
 
 Info: TypeAlias = strawberry.Info[OrdersContext, None]

@@ -10,10 +10,12 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 
 from cache.factory import create_cache_for
+from connectors.erp.client import ErpClient
 from connectors.settings import system_client
 from connectors.wms.client import WmsClient
 from events.base import EventBus
 from events.factory import create_event_bus_for
+from schema.actor import Actor
 from subgraphs.common.app import create_graphql_app
 from subgraphs.settings import SubgraphSettings
 from subgraphs.wms.directory import CenterDirectory
@@ -41,11 +43,17 @@ def create_app(
     target = create_event_bus_for(settings.bus) if bus is None else bus
     milestones = MilestoneFeed(target) if feed is None else feed
 
-    def context() -> WmsContext:
+    # The WMS does not know whose an order is; with auth on, the ERP tells a customer's
+    # request which of the orders its records belong to are its account's.
+    erp_system = system_client("erp", settings.connectors) if settings.auth.enabled else None
+    erp = None if erp_system is None else ErpClient(erp_system)
+
+    def context(actor: Actor) -> WmsContext:
         return WmsContext(
+            actor=actor,
             client=client,
             centers=centers,
-            loaders=WmsLoaders.create(client, centers),
+            loaders=WmsLoaders.create(client, centers, actor, erp),
             feed=milestones,
         )
 
@@ -53,10 +61,15 @@ def create_app(
         schema,
         name="wms",
         context_getter=context,
-        on_shutdown=[system.aclose, cache.aclose],
+        on_shutdown=[
+            system.aclose,
+            cache.aclose,
+            *([] if erp_system is None else [erp_system.aclose]),
+        ],
         ready_check=client.ping,
         example_query=EXAMPLE_QUERY,
         request_timeout=settings.request_timeout_seconds,
+        auth=settings.auth,
     )
     # The WMS's milestone webhooks come in here and go onto the event bus.
     mount_webhook_intake(app, settings, cache, bus=target)

@@ -62,7 +62,7 @@ def served(fake_system_server: FakeSystem) -> Iterator[Served]:
     app = create_graphql_app(
         schema,
         name="tiny",
-        context_getter=lambda: context_getter(client),
+        context_getter=lambda actor: context_getter(client),
         on_shutdown=[client.aclose, closed],
         ready_check=ready_check,
     )
@@ -241,7 +241,7 @@ def test_ready_follows_the_check(served: Served) -> None:
 
 
 def test_ready_without_a_check() -> None:
-    app = create_graphql_app(schema, name="bare", context_getter=dict)
+    app = create_graphql_app(schema, name="bare", context_getter=lambda actor: {})
     with serve(app) as url:
         response = httpx.get(f"{url}/ready")
     assert (response.status_code, response.json()) == (200, {"status": "ready", "service": "bare"})
@@ -269,7 +269,9 @@ def test_subscriptions_over_graphql_transport_ws() -> None:
         hello: str = "world"
 
     app = create_graphql_app(
-        federation_schema(Query, subscription=Subscription), name="ws", context_getter=dict
+        federation_schema(Query, subscription=Subscription),
+        name="ws",
+        context_getter=lambda actor: {},
     )
     protocols = [Subprotocol(PROTOCOL)]
     with serve(app) as url, connect(f"ws{url[4:]}/graphql", subprotocols=protocols) as ws:

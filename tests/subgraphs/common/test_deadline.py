@@ -61,7 +61,7 @@ def serve_tiny(system: FakeSystem, own: float | None) -> Iterator[tuple[str, Loo
     app = create_graphql_app(
         schema,
         name="tiny",
-        context_getter=lambda: context_getter(client),
+        context_getter=lambda actor: context_getter(client),
         on_shutdown=[client.aclose],
         request_timeout=own,
     )

@@ -26,7 +26,7 @@ def tiny(fake_system_server: FakeSystem) -> Iterator[httpx.Client]:
     app = create_graphql_app(
         schema,
         name="tiny",
-        context_getter=lambda: context_getter(client),
+        context_getter=lambda actor: context_getter(client),
         on_shutdown=[client.aclose],
     )
     with serve(app) as url, httpx.Client(base_url=url, timeout=5) as http:
@@ -139,7 +139,7 @@ class SlotQuery:
 def slots() -> Iterator[httpx.Client]:
     """A subgraph whose entity has a compound key and no resolve_reference."""
     app = create_graphql_app(
-        federation_schema(SlotQuery, types=[Slot]), name="slots", context_getter=lambda: None
+        federation_schema(SlotQuery, types=[Slot]), name="slots", context_getter=lambda actor: None
     )
     with serve(app) as url, httpx.Client(base_url=url, timeout=5) as http:
         yield http

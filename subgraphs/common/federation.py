@@ -2,8 +2,9 @@
 
 :func:`federation_schema` builds a :class:`SubgraphSchema` with :class:`ErrorCodes` outermost
 (every error gets its ``extensions.code``), each operation text parsed and validated once,
-``_entities`` representations checked before a ``resolve_reference`` sees them, and the event
-loop given a turn every few hundred fields (:class:`TakeTurns`), so that no request holds it.
+``_entities`` representations checked before a ``resolve_reference`` sees them, the event
+loop given a turn every few hundred fields (:class:`TakeTurns`), so that no request holds it,
+and, with auth on, no data for a caller without a token (:class:`CallerRequired`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from strawberry.types import ExecutionContext, Info
 from subgraphs.common.deadline import TakeTurns
 from subgraphs.common.entities import Representations
 from subgraphs.common.errors import BadUserInput, ErrorCodes
+from subgraphs.common.identity import CallerRequired
 
 __all__ = ["FEDERATION_VERSION", "SubgraphSchema", "federation_schema"]
 
@@ -109,6 +111,7 @@ def federation_schema(
             lambda: _ParseOnce(maxsize=_DOCUMENT_CACHE_SIZE),
             lambda: ValidationCache(maxsize=_DOCUMENT_CACHE_SIZE),
             TakeTurns,
+            CallerRequired,
             *extensions,
         ],
         federation_version=FEDERATION_VERSION,

@@ -8,17 +8,24 @@ puts the :class:`schema.actor.Actor` it proves on the request's context, where t
 resolvers read its account scope (docs/auth.md, "Our graph's scopes and accounts").
 
 - Auth off (``AuthSettings.jwks`` unset): every caller is ``SYSTEM``, as before identity.
-- No token: :data:`NOBODY`, restricted to no account and no scope, so it sees no account's
-  records (the gateway, whose root fields all require ``@authenticated``, never sends one).
+- No token: :data:`NOBODY`, restricted to no account and no scope. :class:`CallerRequired`
+  answers its operations with an ``UNAUTHENTICATED`` error and no data, but for the
+  subgraph's own ``_service`` and introspection (the gateway, whose root fields all require
+  ``@authenticated``, never sends such a call, and composition reads ``_service``); and its
+  loaders would find no account's records anyway.
 - A token that does not verify: no data at all. HTTP answers 401 with an ``UNAUTHENTICATED``
   error; a WebSocket's ``connection_init`` is refused (4403 on graphql-transport-ws).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
+
+from graphql import FieldNode, GraphQLError, get_operation_ast
+from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionResult
 
 from gateway.auth import AuthSettings, Identity, TokenVerifier, Unauthenticated, bearer_token
 from schema.actor import SYSTEM, Actor
@@ -28,6 +35,7 @@ __all__ = [
     "NOBODY",
     "UNAUTHENTICATED",
     "CallerContext",
+    "CallerRequired",
     "Identification",
     "actor_of",
     "authorization_of",
@@ -125,3 +133,39 @@ class Identification:
     async def aclose(self) -> None:
         if self._verifier is not None:
             await self._verifier.aclose()
+
+
+# Root fields a caller without a token may still ask for: the subgraph's own description.
+_OPEN_FIELDS = frozenset({"_service", "__typename", "__schema", "__type"})
+
+
+class CallerRequired(SchemaExtension):
+    """With auth on, an operation of a caller without a token (:data:`NOBODY`) gets no data:
+    one ``UNAUTHENTICATED`` error, unless it asks only for ``_service`` or introspection.
+
+    The subgraphs declare ``@authenticated`` on every root field for the gateway to enforce;
+    this is the same rule kept by the subgraph itself, for a direct call. A request with
+    auth off (``SYSTEM``) or a verified token goes on untouched.
+    """
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context.context
+        if getattr(context, "actor", None) is NOBODY and not self._only_open_fields():
+            error = GraphQLError(
+                "A bearer token is required.", extensions={"code": UNAUTHENTICATED}
+            )
+            self.execution_context.result = ExecutionResult(data=None, errors=[error])
+        yield
+
+    def _only_open_fields(self) -> bool:
+        document = self.execution_context.graphql_document
+        if document is None:
+            return True  # nothing runs: the parse error is the answer
+        operation = get_operation_ast(document, self.execution_context.operation_name)
+        if operation is None:
+            return True  # nothing runs: GraphQL reports the unknown operation
+        # A fragment at the root could select anything: only plain open fields pass.
+        return all(
+            isinstance(selection, FieldNode) and selection.name.value in _OPEN_FIELDS
+            for selection in operation.selection_set.selections
+        )

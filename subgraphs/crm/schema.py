@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from connectors.crm.records import AccountRecord
+from subgraphs.common.access import ACCOUNTS
 from subgraphs.common.cost import PAGE
 from subgraphs.common.errors import BadUserInput
 from subgraphs.common.federation import SubgraphSchema, federation_schema
@@ -45,11 +46,13 @@ async def _own_account(
 
 @strawberry.type
 class Query:
-    @described("The account with this CRM Id, or null if there is none.")
+    @described("The account with this CRM Id, or null if there is none.", directives=ACCOUNTS)
     async def account(self, info: Info, id: strawberry.ID) -> Account | None:
         return await load_account(info, str(id))
 
-    @described("Accounts by account number; search matches name or number.", directives=[PAGE])
+    @described(
+        "Accounts by account number; search matches name or number.", directives=[PAGE, *ACCOUNTS]
+    )
     async def accounts(
         self,
         info: Info,

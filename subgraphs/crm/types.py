@@ -11,6 +11,7 @@ import strawberry
 from connectors.crm.records import AccountRecord, ActivityRecord, CaseRecord, ContactRecord
 from connectors.crm.vendor import SYSTEM
 from connectors.payloads import dangling
+from subgraphs.common.access import ACCOUNTS, AUTHENTICATED_TYPE, ORDERS
 from subgraphs.common.cost import sliced_by_first
 from subgraphs.common.errors import BadUserInput
 from subgraphs.common.fields import described
@@ -64,7 +65,11 @@ async def _referenced_account(info: Info, account_id: str, referrer: str) -> Acc
     return account
 
 
-@strawberry.federation.type(keys=["id"], description="A customer account, as the CRM keeps it.")
+@strawberry.federation.type(
+    keys=["id"],
+    description="A customer account, as the CRM keeps it.",
+    directives=AUTHENTICATED_TYPE,
+)
 class Account:
     id: strawberry.ID = strawberry.field(description="The CRM Id (18 characters, 001…).")
     name: str = strawberry.field(description="The customer's company name.")
@@ -125,7 +130,9 @@ class Account:
         return [Activity.from_record(record) for record in records]
 
 
-@strawberry.federation.type(keys=["id"], description="A person at a customer account.")
+@strawberry.federation.type(
+    keys=["id"], description="A person at a customer account.", directives=ACCOUNTS
+)
 class Contact:
     id: strawberry.ID = strawberry.field(description="The CRM Id (003…).")
     first_name: str | None = strawberry.field(description="Given name, if known.")
@@ -162,7 +169,9 @@ class Contact:
         return await _referenced_account(info, self.account_id, f"Contact {self.id}")
 
 
-@strawberry.federation.type(keys=["id"], description="A customer support case.")
+@strawberry.federation.type(
+    keys=["id"], description="A customer support case.", directives=ACCOUNTS
+)
 class Case:
     id: strawberry.ID = strawberry.field(description="The CRM Id (500…).")
     case_number: str = strawberry.field(description="Case number, e.g. 00001001.")
@@ -267,7 +276,7 @@ class Activity:
 
 
 @strawberry.federation.type(
-    keys=["id"], description="An order; the CRM adds its cases and activities."
+    keys=["id"], description="An order; the CRM adds its cases and activities.", directives=ORDERS
 )
 class Order:
     id: strawberry.ID

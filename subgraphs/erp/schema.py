@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from connectors.erp.records import OrderPage
+from subgraphs.common.access import ORDERS, REFERENCE
 from subgraphs.common.cost import PAGE
 from subgraphs.common.errors import BadUserInput
 from subgraphs.common.federation import SubgraphSchema, federation_schema
@@ -33,18 +34,16 @@ MAX_SEARCH_LENGTH = 100
 
 @strawberry.type
 class Query:
-    @described("The order with this ERP internal id, or null if there is none.")
+    @described("The order with this ERP internal id, or null if there is none.", directives=ORDERS)
     async def order(self, info: Info, id: strawberry.ID) -> Order | None:
         return await load_order(info, str(id))
 
-    @described("The order with this number (SO-…), or null if there is none.")
+    @described("The order with this number (SO-…), or null if there is none.", directives=ORDERS)
     async def order_by_number(self, info: Info, number: str) -> Order | None:
         return await info.context.loaders.order_by_number.load_as(number.strip(), Order.from_record)
 
-    @described(
-        "Every account's orders (a customer's: its own account's), newest first.",
-        directives=[PAGE],
-    )
+    # A customer's list holds its own account's orders only (docs/auth.md).
+    @described("Every account's orders, newest first.", directives=[PAGE, *ORDERS])
     async def orders(
         self,
         info: Info,
@@ -69,11 +68,11 @@ class Query:
             info.context.loaders.order.prime(record.id, record)
         return order_connection(result, page.offset)
 
-    @described("The product with this SKU, or null if there is none.")
+    @described("The product with this SKU, or null if there is none.", directives=REFERENCE)
     async def product(self, info: Info, sku: str) -> Product | None:
         return await load_product(info, sku.strip())
 
-    @described("Products by SKU; search matches SKU or name.", directives=[PAGE])
+    @described("Products by SKU; search matches SKU or name.", directives=[PAGE, *REFERENCE])
     async def products(
         self,
         info: Info,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import strawberry
 
+from subgraphs.common.access import ORDERS, REFERENCE
 from subgraphs.common.federation import SubgraphSchema, federation_schema
 from subgraphs.common.fields import described
 from subgraphs.wms.subscriptions import Subscription
@@ -26,20 +27,26 @@ __all__ = ["EXAMPLE_QUERY", "Query", "schema"]
 
 @strawberry.type
 class Query:
-    @described("Every distribution center, by facility code.")
+    @described("Every distribution center, by facility code.", directives=REFERENCE)
     async def distribution_centers(self, info: Info) -> list[DistributionCenter] | None:
         records = await info.context.centers.every()
         return [DistributionCenter.from_record(record) for record in records]
 
-    @described("The distribution center with this facility code, or null if there is none.")
+    @described(
+        "The distribution center with this facility code, or null if there is none.",
+        directives=REFERENCE,
+    )
     async def distribution_center(self, info: Info, id: strawberry.ID) -> DistributionCenter | None:
         return await load_center(info, checked_id(str(id), "id"))
 
-    @described("The shipment with this WMS number, or null if there is none.")
+    @described("The shipment with this WMS number, or null if there is none.", directives=ORDERS)
     async def shipment(self, info: Info, id: strawberry.ID) -> Shipment | None:
         return shipment_of(await info.context.loaders.shipment.load(checked_id(str(id), "id")))
 
-    @described("The shipment with this carrier tracking number, or null if there is none.")
+    @described(
+        "The shipment with this carrier tracking number, or null if there is none.",
+        directives=ORDERS,
+    )
     async def shipment_by_tracking(self, info: Info, tracking_number: str) -> Shipment | None:
         number = checked_id(tracking_number.strip(), "trackingNumber")
         return shipment_of(await info.context.loaders.shipment_by_tracking.load(number))

@@ -11,7 +11,14 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
+from crossdock.settings import Settings
+from gateway.auth import AuthSettings
+from subgraphs.apps import SubgraphName
+from systems.world_records import World
+from tests.subgraphs.identity import Customer, Roles, customers
 from tests.support.graphql import SetFaults, fault_setter
+from tests.support.subgraphs import own_subgraph
+from tests.support.tokens import TEST_AUDIENCE, TEST_ISSUER, TestIssuer
 
 
 def _session_client(url_fixture: str, what: str) -> Callable[..., Iterator[httpx.Client]]:
@@ -44,3 +51,55 @@ wms_admin = _session_client("wms_system_url", "WMS")
 crm_faults = _faults("crm_admin", "CRM")
 erp_faults = _faults("erp_admin", "ERP")
 wms_faults = _faults("wms_admin", "WMS")
+
+
+# Identity: the session's subgraphs run with auth off, as `crossdock up` does; these run
+# apart with auth on, verifying the tokens of one test issuer (its JWKS as a file).
+
+
+@pytest.fixture(scope="session")
+def issuer() -> TestIssuer:
+    """The identity provider of the subgraphs' identity tests."""
+    return TestIssuer()
+
+
+@pytest.fixture(scope="session")
+def auth(issuer: TestIssuer, tmp_path_factory: pytest.TempPathFactory) -> AuthSettings:
+    """Auth on, with ``issuer``'s keys."""
+    jwks = issuer.jwks_file(tmp_path_factory.mktemp("jwks"))
+    return AuthSettings(jwks=str(jwks), issuer=TEST_ISSUER, audience=TEST_AUDIENCE)
+
+
+@pytest.fixture(scope="session")
+def xy(world: World) -> tuple[Customer, Customer]:
+    """Customers X (the caller, in the identity tests) and Y (the one it probes)."""
+    return customers(world)
+
+
+@pytest.fixture(scope="session")
+def roles(issuer: TestIssuer, xy: tuple[Customer, Customer]) -> Roles:
+    """Tokens of customer X and of staff."""
+    return Roles(issuer, xy[0])
+
+
+def _guarded(name: SubgraphName) -> Callable[..., Iterator[httpx.Client]]:
+    def guarded(settings: Settings, auth: AuthSettings) -> Iterator[httpx.Client]:
+        with own_subgraph(name, settings, auth=auth) as client:
+            yield client
+
+    guarded.__doc__ = f"A client of a {name} subgraph of its own, with auth on."
+    return pytest.fixture(scope="session")(guarded)
+
+
+crm_guarded = _guarded("crm")
+erp_guarded = _guarded("erp")
+wms_guarded = _guarded("wms")
+
+
+@pytest.fixture(scope="session")
+def world_orders_of(world: World) -> dict[str, list[str]]:
+    """Every account's order ids, by account id."""
+    orders: dict[str, list[str]] = {}
+    for order in world.orders:
+        orders.setdefault(order.account_id, []).append(order.id)
+    return orders

@@ -12,6 +12,7 @@ from strawberry.federation.types import FieldSet
 from connectors.erp.vendor import SYSTEM
 from connectors.http import SystemResponseInvalid
 from connectors.payloads import dangling as vendor_dangling
+from subgraphs.common.access import ORDERS
 from subgraphs.common.types import Money
 from subgraphs.erp.loaders import ErpContext
 
@@ -50,6 +51,7 @@ class DistributionCenter:
 @strawberry.federation.type(
     keys=[Key(fields=FieldSet("id"), resolvable=False)],
     description="A shipment; the WMS subgraph resolves it.",
+    directives=ORDERS,
 )
 class Shipment:
     id: strawberry.ID

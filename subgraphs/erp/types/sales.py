@@ -22,6 +22,7 @@ from connectors.erp.records import (
     OrderRecord,
     ReturnAuthorizationRecord,
 )
+from subgraphs.common.access import AUTHENTICATED_TYPE, ORDERS
 from subgraphs.common.cost import PAGE
 from subgraphs.common.errors import BadUserInput
 from subgraphs.common.fields import described
@@ -86,7 +87,11 @@ def order_connection(page: OrderPage, offset: int) -> Connection[Order]:
     return build_connection(nodes, offset=offset, total=page.total)
 
 
-@strawberry.federation.type(keys=["id"], description="A customer account; the ERP adds credit.")
+@strawberry.federation.type(
+    keys=["id"],
+    description="A customer account; the ERP adds credit.",
+    directives=AUTHENTICATED_TYPE,
+)
 class Account:
     id: strawberry.ID = strawberry.field(description="The CRM Id; the ERP's external id.")
 
@@ -149,7 +154,7 @@ class Account:
         return order_connection(result or OrderPage(orders=[], total=0), page.offset)
 
 
-@strawberry.federation.type(keys=["id"], description="A customer's sales order.")
+@strawberry.federation.type(keys=["id"], description="A customer's sales order.", directives=ORDERS)
 class Order:
     id: strawberry.ID = strawberry.field(description="The ERP internal id.")
     number: str = strawberry.field(description="The ERP transaction id, e.g. SO-100001.")
@@ -232,7 +237,9 @@ async def referenced_order(info: Info, order_id: str, referrer: str) -> Order:
     return order
 
 
-@strawberry.federation.type(keys=["id"], description="A bill for (part of) an order.")
+@strawberry.federation.type(
+    keys=["id"], description="A bill for (part of) an order.", directives=ORDERS
+)
 class Invoice:
     id: strawberry.ID
     number: str = strawberry.field(description="The ERP transaction id, e.g. INV-100001.")
@@ -285,7 +292,9 @@ class Invoice:
         return None if self.shipment_id is None else Shipment(id=strawberry.ID(self.shipment_id))
 
 
-@strawberry.federation.type(keys=["id"], description="A credit against an order, for a return.")
+@strawberry.federation.type(
+    keys=["id"], description="A credit against an order, for a return.", directives=ORDERS
+)
 class CreditMemo:
     id: strawberry.ID
     number: str = strawberry.field(description="The ERP transaction id, e.g. CM-100001.")
@@ -339,7 +348,9 @@ class CreditMemo:
         return ReturnAuthorization.from_record(record)
 
 
-@strawberry.federation.type(keys=["id"], description="Permission to send goods of an order back.")
+@strawberry.federation.type(
+    keys=["id"], description="Permission to send goods of an order back.", directives=ORDERS
+)
 class ReturnAuthorization:
     id: strawberry.ID
     number: str = strawberry.field(description="The ERP transaction id, e.g. RMA-100001.")

@@ -18,6 +18,7 @@ from connectors.payloads import dangling
 from connectors.wms.records import FulfillmentOrderRecord, ShipmentRecord
 from connectors.wms.status import fulfillment_status
 from connectors.wms.vendor import SYSTEM
+from subgraphs.common.access import ORDERS
 from subgraphs.common.fields import described
 from subgraphs.wms.enums import Carrier, FulfillmentOrderStatus, FulfillmentStatus, ShipmentStatus
 from subgraphs.wms.types.base import Info
@@ -50,6 +51,7 @@ class FulfillmentOrderLine:
     keys=["id"],
     description="Work released to one distribution center to pick, pack and ship (part of) "
     "an order.",
+    directives=ORDERS,
 )
 class FulfillmentOrder:
     id: strawberry.ID = strawberry.field(description="The WMS number, e.g. FO-1000001.")
@@ -121,7 +123,9 @@ class ShipmentLine:
 
 
 @strawberry.federation.type(
-    keys=["id"], description="Packages that left a distribution center with a carrier."
+    keys=["id"],
+    description="Packages that left a distribution center with a carrier.",
+    directives=ORDERS,
 )
 class Shipment:
     id: strawberry.ID = strawberry.field(description="The WMS number, e.g. SH-1000001.")
@@ -198,7 +202,7 @@ def shipment_of(record: ShipmentRecord | None) -> Shipment | None:
     return None if record is None else Shipment.from_record(record)
 
 
-@strawberry.federation.type(keys=["id"])
+@strawberry.federation.type(keys=["id"], directives=ORDERS)
 class Order:
     id: strawberry.ID
 

@@ -15,6 +15,7 @@ from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
 
 from schema import events
+from subgraphs.common.access import AUTHENTICATED_TYPE
 from subgraphs.common.fields import described
 from subgraphs.wms.enums import Carrier
 from subgraphs.wms.types.base import Info
@@ -54,6 +55,7 @@ class MilestoneType(Enum):
 @strawberry.federation.type(
     keys=[Key(fields=FieldSet("id"), resolvable=False)],
     description="A customer account; the CRM subgraph resolves it.",
+    directives=AUTHENTICATED_TYPE,
 )
 class Account:
     id: strawberry.ID = strawberry.field(description="The CRM account id.")

@@ -7,6 +7,7 @@ from datetime import datetime
 import strawberry
 
 from connectors.wms.records import ReturnReceiptRecord
+from subgraphs.common.access import ORDERS
 from subgraphs.common.fields import described
 from subgraphs.wms.enums import ReturnDisposition
 from subgraphs.wms.types.base import Info
@@ -55,7 +56,7 @@ class ReturnReceipt:
         return await referenced_center(info, self.center_id, f"return receipt {self.id}")
 
 
-@strawberry.federation.type(keys=["id"])
+@strawberry.federation.type(keys=["id"], directives=ORDERS)
 class ReturnAuthorization:
     id: strawberry.ID
 

@@ -22,11 +22,11 @@ from typing import Annotated, Any, Final, TypeVar, cast
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.federation.schema_directives import Authenticated, RequiresScopes
 
 from events.base import EventBusUnavailable
 from schema.actor import Actor
 from schema.events import FulfillmentMilestone as Event
+from subgraphs.common.access import ORDERS, READ_ORDERS
 from subgraphs.common.errors import SUBGRAPH_ERROR, BadUserInput
 from subgraphs.wms.feed import Match, MilestoneFeed, SubscriberTooSlow
 from subgraphs.wms.types import Info, checked_id
@@ -40,8 +40,9 @@ SUBSCRIBER_TOO_SLOW: Final = "SUBSCRIBER_TOO_SLOW"
 FORBIDDEN: Final = "FORBIDDEN"
 """The code of a subscription refused for the caller's scopes."""
 
-READ_SCOPES: Final = (("orders:read",), ("staff",))
-"""What a subscriber needs: any one of the lists, in full (``@requiresScopes``)."""
+READ_SCOPES: Final = tuple(tuple(scopes) for scopes in READ_ORDERS.scopes)
+"""What a subscriber needs: any one of the lists, in full (the ``@requiresScopes`` of order
+data, ``subgraphs.common.access.ORDERS``)."""
 
 _MAX_EVENT_ID = 200  # as long as a canonical event id may be
 
@@ -49,11 +50,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _subscription(description: str) -> Callable[[F], F]:
-    """``@strawberry.subscription(description=...)`` with ``@authenticated`` and the
-    ``@requiresScopes`` of :data:`READ_SCOPES`, keeping the resolver's type for mypy."""
-    guards = [Authenticated(), RequiresScopes(scopes=[list(x) for x in READ_SCOPES])]
+    """``@strawberry.subscription(description=...)`` with the directives of order data
+    (``@authenticated``, ``@requiresScopes``), keeping the resolver's type for mypy."""
     return cast(
-        Callable[[F], F], strawberry.subscription(description=description, directives=guards)
+        Callable[[F], F],
+        strawberry.subscription(description=description, directives=list(ORDERS)),
     )
 
 

@@ -300,3 +300,24 @@ def test_with_auth_off_the_erp_records_the_system(own_world: OwnWorld, picker: P
     order_id = body["data"]["submitOrder"]["order"]["id"]  # type: ignore[index]
     response = httpx.get(f"{own_world.systems['erp']}/salesOrders/{order_id}", timeout=10)
     assert ok(response)["custbody_submitted_by"] == "system"
+
+
+PROMISE = """
+query($input: PromiseOrderInput!) {
+  promiseOrder(input: $input) { outcome subtotal { amount } userErrors { code } }
+}
+"""
+
+
+def test_a_customer_promises_for_its_own_account_only(guarded: Guarded, picker: Picker) -> None:
+    sku = picker.stocked()
+    x = guarded.customer(guarded.x, scope="orders:read")
+    own = guarded.call(x, PROMISE, {"input": order_input(guarded.x, line(sku, 1))})
+    assert payload_of(own, "promiseOrder")["outcome"] == "CONFIRMED"
+    # Another account's prices and credit are not the customer's to see.
+    theirs = guarded.call(x, PROMISE, {"input": order_input(guarded.y, line(sku, 1))})
+    assert "account" in forbidden(theirs)
+    writer = guarded.customer(guarded.x, scope="orders:write")
+    assert "orders:read" in forbidden(
+        guarded.call(writer, PROMISE, {"input": order_input(guarded.x, line(sku, 1))})
+    )

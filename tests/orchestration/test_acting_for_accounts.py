@@ -238,6 +238,18 @@ def test_a_return_on_another_accounts_order_is_refused_as_unknown(
     ra = ok(httpx.get(f"{guarded.erp}/returnAuthorizations/{asked['returnAuthorization']['id']}",
                       timeout=10))  # fmt: skip
     assert ra["custbody_requested_by"] == f"customer-of-{order.account_id}"
+    # The warehouse (staff) books the receipt: the ERP records who received it.
+    receipt = {"returnAuthorizationId": ra["internalId"],
+               "lines": [{"sku": order.lines[0].sku, "quantity": 1,
+                          "disposition": "RESTOCKED"}]}  # fmt: skip
+    booked = payload_of(guarded.call(guarded.staff(), RECEIVE, {"input": receipt, "key": "rcv"}),
+                        "receiveReturn")  # fmt: skip
+    assert (booked["status"], booked["userErrors"]) == ("CREDITED", [])
+    ra = ok(httpx.get(f"{guarded.erp}/returnAuthorizations/{ra['internalId']}", timeout=10))
+    assert (ra["custbody_requested_by"], ra["custbody_received_by"]) == (
+        f"customer-of-{order.account_id}",
+        "staff-ann",
+    )
 
 
 def test_one_accounts_idempotency_key_never_answers_another_accounts_order(

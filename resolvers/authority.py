@@ -21,6 +21,7 @@ from schema.actor import SYSTEM, Actor
 __all__ = [
     "REQUIRED_SCOPES",
     "SYSTEM_NAME",
+    "UNNAMED",
     "Forbidden",
     "actor_from_json",
     "actor_json",
@@ -62,9 +63,16 @@ def require(actor: Actor, operation: str) -> None:
     raise Forbidden(f"{operation} needs the scope {wanted}")
 
 
+UNNAMED = "unnamed"
+"""What the systems record for a verified caller whose token names no subject."""
+
+
 def audit_name(actor: Actor) -> str:
-    """Who the systems record as having acted: the token's subject, or ``"system"``."""
-    return actor.subject or SYSTEM_NAME
+    """Who the systems record as having acted: the token's subject, ``"system"`` for the
+    graph itself (auth off), never ``"system"`` for a token without a subject."""
+    if actor.subject:
+        return actor.subject
+    return UNNAMED if actor.restricted else SYSTEM_NAME
 
 
 def scoped_key(actor: Actor, key: str) -> str:

@@ -103,8 +103,9 @@ AUDIT_FIELDS = frozenset(
 )
 """The body fields that say who asked (``custbody_submitted_by`` …), not what was asked."""
 
-Actor = Annotated[str, Field(min_length=1, max_length=200)]
-"""Who asks for a write, in the caller's words (a token's subject, or ``"system"``)."""
+Actor = Annotated[str, Field(min_length=1, max_length=255)]
+"""Who asks for a write, in the caller's words: a token's subject (at most 255 characters in
+OpenID Connect), or ``"system"``."""
 
 
 def fingerprint(body: BaseModel, *context: str) -> str:

@@ -9,7 +9,13 @@ import httpx
 import pytest
 
 from cache.memory import MemoryCache
-from resolvers.authority import Forbidden, actor_from_json, actor_json, scoped_key
+from resolvers.authority import (
+    Forbidden,
+    actor_from_json,
+    actor_json,
+    audit_name,
+    scoped_key,
+)
 from resolvers.cancel import CancelRequest
 from resolvers.journal import WorkflowState
 from resolvers.records import Outcome
@@ -150,3 +156,10 @@ def test_keys_are_namespaced_so_no_namespace_can_spell_another() -> None:
     assert scoped_key(a, "k") != scoped_key(b, "1:k")
     assert scoped_key(customer("A"), "k") == scoped_key(customer("A", "staff:no"), "k")
     assert scoped_key(STAFF, "k") != scoped_key(SYSTEM, "k")
+
+
+def test_the_systems_record_a_subject_or_the_system_never_a_guess() -> None:
+    assert audit_name(customer("001X")) == "customer-of-001X"
+    assert audit_name(SYSTEM) == "system"
+    nameless = Actor(subject=None, scopes=frozenset({"staff"}), account_id=None)
+    assert audit_name(nameless) == "unnamed"

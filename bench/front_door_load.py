@@ -118,7 +118,7 @@ def _manifest(directory: Path, body: bytes) -> Path:
     return path
 
 
-def _gateway(
+def start_gateway(
     stack: ExitStack, supergraph: Path, cpu: int | None, env: dict[str, str]
 ) -> tuple[str, int]:
     port = free_port()
@@ -131,9 +131,23 @@ def _gateway(
     return url + "/graphql", proc.pid
 
 
-def _measure(url: str, pid: int, body: bytes, args: argparse.Namespace) -> Sample:
+def measure(
+    url: str,
+    pid: int,
+    body: bytes,
+    args: argparse.Namespace,
+    headers: dict[str, str] | None = None,
+) -> Sample:
+    """Warm up, then load ``url`` for ``args.duration`` and count the gateway's CPU time."""
     asyncio.run(
-        run_load(url, body, concurrency=args.concurrency, seconds=args.warmup, max_requests=10**9)
+        run_load(
+            url,
+            body,
+            concurrency=args.concurrency,
+            seconds=args.warmup,
+            max_requests=10**9,
+            headers=headers,
+        )
     )
     before = cpu_seconds(pid)
     result = asyncio.run(
@@ -143,6 +157,7 @@ def _measure(url: str, pid: int, body: bytes, args: argparse.Namespace) -> Sampl
             concurrency=args.concurrency,
             seconds=args.duration,
             max_requests=args.max_requests,
+            headers=headers,
         )
     )
     return Sample(result, cpu_seconds(pid) - before)
@@ -157,7 +172,7 @@ def _row(name: str, samples: list[Sample]) -> str:
     return f"  {name:<24}{rps:>12.1f}{p50:>10.1f}{p99:>10.1f}{per_cpu:>16.1f}{failures:>10}"
 
 
-def _table(title: str, rows: dict[str, list[Sample]]) -> str:
+def table(title: str, rows: dict[str, list[Sample]]) -> str:
     header = f"  {'gateway':<24}{'requests/s':>12}{'p50 ms':>10}{'p99 ms':>10}"
     header += f"{'req/CPU-second':>16}{'failures':>10}"
     return "\n".join([title, header, *(_row(name, s) for name, s in rows.items())])
@@ -179,8 +194,10 @@ def overhead(args: argparse.Namespace) -> int:
         supergraph.write_text(supergraph_for("fedbench", urls))
         manifest = _manifest(folder, body)
         gateways = {
-            "controls off": _gateway(stack, supergraph, gateway_cpu, controls_off()),
-            "every control on": _gateway(stack, supergraph, gateway_cpu, controls_on(manifest)),
+            "controls off": start_gateway(stack, supergraph, gateway_cpu, controls_off()),
+            "every control on": start_gateway(
+                stack, supergraph, gateway_cpu, controls_on(manifest)
+            ),
         }
         answers = {
             name: httpx.post(url, content=body, headers={"content-type": "application/json"})
@@ -200,9 +217,9 @@ def overhead(args: argparse.Namespace) -> int:
             order = list(gateways) if run % 2 == 0 else list(gateways)[::-1]
             for name in order:
                 url, pid = gateways[name]
-                samples[name].append(_measure(url, pid, body, args))
-            print(_table(f"run {run + 1}/{args.runs}", {n: [s[-1]] for n, s in samples.items()}))
-        print(_table(f"median of {args.runs} runs", samples))
+                samples[name].append(measure(url, pid, body, args))
+            print(table(f"run {run + 1}/{args.runs}", {n: [s[-1]] for n, s in samples.items()}))
+        print(table(f"median of {args.runs} runs", samples))
         off = statistics.median(s.per_cpu_second for s in samples["controls off"])
         on = statistics.median(s.per_cpu_second for s in samples["every control on"])
         print(f"requests per gateway CPU-second, on / off: {on / off:.3f} ({on / off - 1:+.1%})")
@@ -253,7 +270,7 @@ def attack(args: argparse.Namespace) -> int:
         supergraph = folder / "supergraph.graphql"
         supergraph.write_text(supergraph_for("distribution", urls))
         gateway_env = {} if args.demand == "on" else {"CROSSDOCK_GATEWAY__DEMAND__ENABLED": "false"}
-        url, _ = _gateway(stack, supergraph, None, gateway_env)
+        url, _ = start_gateway(stack, supergraph, None, gateway_env)
         warm = httpx.post(url, json=ORDER_QUERY_BODY, timeout=60).json()
         if "errors" in warm:
             raise SystemExit(f"the order query fails: {warm}")

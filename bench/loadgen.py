@@ -35,14 +35,21 @@ def _percentile(sorted_values: list[float], share: float) -> float:
 
 
 async def run_load(
-    url: str, body: bytes, *, concurrency: int, seconds: float, max_requests: int
+    url: str,
+    body: bytes,
+    *,
+    concurrency: int,
+    seconds: float,
+    max_requests: int,
+    headers: dict[str, str] | None = None,
 ) -> LoadResult:
     """Post ``body`` to ``url`` from ``concurrency`` clients for ``seconds`` (or
-    ``max_requests`` in all); a non-200 answer counts as a failure, not as a request."""
+    ``max_requests`` in all), with ``headers`` besides the content type; a non-200 answer
+    counts as a failure, not as a request."""
     latencies: list[float] = []
     failures = 0
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    headers = {"content-type": "application/json"}
+    headers = {"content-type": "application/json", **(headers or {})}
     started = time.perf_counter()
     deadline = started + seconds
 

@@ -9,8 +9,14 @@ What a call can raise::
                                      or a 4xx the caller did not expect
 
 No httpx exception (nor an ``OSError`` or ``ExceptionGroup`` from the network stack) ever
-leaves this module. One call, its 429 retries and the waits between them included, takes at
-most the client's ``timeout``, or what is left of the deadline of the request it serves when
+leaves this module. An idempotent call (GET, HEAD) that fails on the way, before any answer
+(a pooled connection the system closed as it was reused, a reset), is sent once more within
+its time: a system closing an idle keep-alive connection at the very moment it is reused is
+ordinary, and no reason to fail the field. Writes are never re-sent here (their callers have
+idempotency keys and their own recovery).
+
+One call, its retries and the waits between them included, takes at most the client's
+``timeout``, or what is left of the deadline of the request it serves when
 that is less (``connectors.deadline``): a call started after that deadline fails at once,
 without reaching the system, and one in flight when its request is stopped fails then.
 """
@@ -51,6 +57,12 @@ _SENDABLE = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 
 # Without a Retry-After header, wait this long before the first retry, doubling after.
 _DEFAULT_BACKOFF = 0.1
+# Idle connections are closed by the client this soon, before the systems' server (uvicorn:
+# 5 s) closes them, so that a connection is rarely reused just as the server drops it.
+KEEPALIVE_EXPIRY = 2.0
+# Methods a transport failure may send again: they change nothing.
+_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
+
 # Every wait before a retry is stretched by a random 0 to 25%, so that the callers a 429 turned
 # away together do not all come back at the same instant (and get turned away together again).
 _JITTER = 0.25
@@ -71,6 +83,15 @@ class SystemUnavailable(SystemCallError):
 
 class SystemResponseInvalid(SystemCallError):
     """The system answered something the caller cannot use: not JSON, or an unexpected 4xx."""
+
+
+class _Unanswered(Exception):
+    """A request that failed on the way, before any answer: sending it again is safe when it
+    changes nothing."""
+
+    def __init__(self, error: SystemUnavailable) -> None:
+        super().__init__(error.message)
+        self.error = error
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +139,7 @@ class SystemClient:
                 limits=httpx.Limits(
                     max_connections=self.max_connections,
                     max_keepalive_connections=self.max_connections,
+                    keepalive_expiry=KEEPALIVE_EXPIRY,
                 ),
                 headers={"accept": "application/json"},
             )
@@ -237,10 +259,18 @@ class SystemClient:
         """The call's attempts until an answer, a failure, or no time for another 429 retry."""
         loop = asyncio.get_running_loop()
         attempt = 0
+        resent = False
         while True:
-            response = await self._send(
-                method, path, params, content, headers, deadline, by_request
-            )
+            try:
+                response = await self._send(
+                    method, path, params, content, headers, deadline, by_request
+                )
+            except _Unanswered as failed:
+                if method in _IDEMPOTENT and not resent and loop.time() < deadline:
+                    resent = True
+                    logger.info("%s %s %s sent again after: %s", self.system, method, path, failed)
+                    continue
+                raise failed.error from None
             status = response.status_code
             if status == 429 and status not in accept:
                 if attempt >= self.max_retries:
@@ -304,7 +334,8 @@ class SystemClient:
             raise SystemUnavailable(self.system, f"{self.system} timed out {limit}") from None
         except httpx.TransportError as error:
             logger.warning("%s %s %s failed: %r", self.system, method, path, error)
-            raise SystemUnavailable(self.system, f"{self.system} could not be reached") from None
+            unreachable = SystemUnavailable(self.system, f"{self.system} could not be reached")
+            raise _Unanswered(unreachable) from None
         except httpx.HTTPError as error:
             logger.warning("%s %s %s failed: %r", self.system, method, path, error)
             raise SystemUnavailable(self.system, f"{self.system} call failed") from None

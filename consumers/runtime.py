@@ -13,12 +13,12 @@ from connectors.settings import ConnectorSettings, system_client
 from consumers.crm import CRM_GROUP, CrmActivity
 from consumers.erp import ERP_GROUP, ErpInvoicing
 from consumers.returns import RETURNS_GROUP, ReturnCredits
-from events.base import EventBus
-from events.consumer import Consumer
+from events.base import EventBus, EventBusUnavailable
+from events.consumer import Consumer, ConsumerState
 from events.idempotency import SeenEvents, idempotent
 from schema.events import MILESTONE_STREAM
 
-__all__ = ["ConsumerSettings", "MilestoneConsumers"]
+__all__ = ["ConsumerSettings", "ConsumerStatus", "MilestoneConsumers"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +27,30 @@ class ConsumerSettings:
 
     connectors: ConnectorSettings
     cache: CacheSettings = field(default_factory=CacheSettings)
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumerStatus:
+    """One consumer as ``/ready`` and ``/metrics`` show it. ``pending`` and ``lag`` are its
+    group's (entries delivered and not yet acknowledged, entries not yet delivered); ``None``
+    when the bus cannot say (down, or the group gone)."""
+
+    group: str
+    stream: str
+    state: ConsumerState
+    last_error: str | None
+    handled: int
+    failed: int
+    dead_lettered: int
+    restarts: int
+    groups_recreated: int
+    pending: int | None
+    lag: int | None
+
+    @property
+    def alive(self) -> bool:
+        """Whether it consumes: running, or between reads (not broken, not stopped)."""
+        return self.state == "running"
 
 
 class MilestoneConsumers:
@@ -70,6 +94,37 @@ class MilestoneConsumers:
             crm=system_client("crm", settings.connectors),
             cache=create_cache_for(settings.cache),
         )
+
+    async def status(self) -> list[ConsumerStatus]:
+        """Each consumer's state, counts and its group's lag (one read of the bus)."""
+        bus = self.consumers[0].bus
+        groups: dict[tuple[str, str], tuple[int, int | None]] = {}
+        try:
+            for info in await bus.streams():
+                for group in info.groups:
+                    groups[info.name, group.name] = (group.pending, group.lag)
+        except EventBusUnavailable:
+            pass
+        out = []
+        for consumer in self.consumers:
+            pending, lag = groups.get((consumer.stream, consumer.group), (None, None))
+            stats = consumer.stats
+            out.append(
+                ConsumerStatus(
+                    group=consumer.group,
+                    stream=consumer.stream,
+                    state=consumer.state,
+                    last_error=consumer.last_error,
+                    handled=stats.handled,
+                    failed=stats.failed,
+                    dead_lettered=stats.dead_lettered,
+                    restarts=stats.restarts,
+                    groups_recreated=stats.groups_recreated,
+                    pending=pending,
+                    lag=lag,
+                )
+            )
+        return out
 
     async def __aenter__(self) -> MilestoneConsumers:
         started: list[Consumer] = []

@@ -111,13 +111,62 @@ def _cmd_seed(args: argparse.Namespace) -> int:
     return 0
 
 
+_DEV_AUTH_HINT = (
+    "auth: development tokens; mint one with "
+    'crossdock token --scope "orders:read" --account <CRM account id> and send it as '
+    '"Authorization: Bearer <token>" (GraphiQL: the Headers tab)'
+)
+
+
+def _with_dev_auth(args: argparse.Namespace, settings: Settings) -> Settings:
+    """``--auth dev``: auth on with the development issuer's JWKS, for the gateway and every
+    subgraph (as flags, so the settings compose it as they would the user's own)."""
+    from crossdock.dev_auth import DEV_AUDIENCE, DEV_ISSUER, DevIssuer
+
+    if settings.gateway.production:
+        raise ConfigurationError(
+            [Problem("--auth", "dev tokens are refused with gateway.production on")]
+        )
+    jwks = DevIssuer(settings.data_dir).write_jwks()
+    flags = (
+        Flag(("auth", "jwks"), "--auth dev", str(jwks)),
+        Flag(("auth", "issuer"), "--auth dev", DEV_ISSUER),
+        Flag(("auth", "audience"), "--auth dev", DEV_AUDIENCE),
+    )
+    return _settings(args, *flags)
+
+
+def _jwks_problem(args: argparse.Namespace, error: Exception, *flags: Flag) -> ConfigurationError:
+    """A JWKS file that cannot be used, as the one line naming ``auth.jwks`` and its origin."""
+    return ConfigurationError([_configuration(args, *flags).problem(("auth", "jwks"), str(error))])
+
+
+def _shared_state(redis_url: str | None) -> bool:
+    """Say where shared state lives; False (after one line saying why) when it is a Redis
+    that does not answer: nothing should start that would fail on it."""
+    from crossdock.shared_state import redis_problem, state_line
+
+    if redis_url is not None:
+        problem = redis_problem(redis_url)
+        if problem is not None:
+            print(f"crossdock: {problem}", file=sys.stderr)
+            return False
+    print(state_line(redis_url), flush=True)
+    return True
+
+
 def _cmd_up(args: argparse.Namespace) -> int:
     from crossdock.stack import build_stack
+    from gateway.auth import JwksError
     from gateway.composition import CompositionFailed
     from gateway.documents import PersistedQueriesError
 
     settings = _settings_with_data_dir(args)
+    if args.auth == "dev":
+        settings = _with_dev_auth(args, settings)
     _warn_about_default_secret(settings)
+    if not _shared_state(settings.redis_url):
+        return 1
     try:
         stack = build_stack(settings)
     except CompositionFailed as failure:
@@ -125,8 +174,12 @@ def _cmd_up(args: argparse.Namespace) -> int:
         return 1
     except PersistedQueriesError as error:
         raise ConfigurationError([Problem("gateway.persisted_queries", str(error))]) from None
+    except JwksError as error:
+        raise _jwks_problem(args, error) from None
     print(stack.seed_report, flush=True)
     print(f"supergraph composed into {stack.supergraph_path}", flush=True)
+    if args.auth == "dev":
+        print(_DEV_AUTH_HINT, flush=True)
     lines = ["crossdock is up:"] + [f"  {s.name:<16} {s.url}" for s in stack.services]
     lines.append("Ctrl-C stops everything.")
     return _run(stack.services, "\n".join(lines), settings.data_dir)
@@ -157,13 +210,34 @@ def _cmd_subgraph(args: argparse.Namespace) -> int:
         configuration.ensure_data_dir(settings)
     if args.name == "wms":  # it holds the webhook intake
         _warn_about_default_secret(settings)
+    if not _shared_state(settings.redis_url):
+        return 1
     app = create_subgraph_app(args.name, settings.subgraphs)
     port = settings.ports.subgraph(args.name)
     service = Service(f"{args.name} subgraph", app, settings.host, port, path="/graphql")
     return _run([service], f"{service.name} on {service.url}")
 
 
+def _cmd_token(args: argparse.Namespace) -> int:
+    from crossdock.dev_auth import DevIssuer
+
+    settings = _settings_with_data_dir(args)
+    issuer = DevIssuer(settings.data_dir)
+    # The JWKS is kept in step with the key, so a gateway started by hand can point at it.
+    issuer.write_jwks()
+    print(issuer.token(scope=args.scope, account=args.account, subject=args.subject, ttl=args.ttl))
+    return 0
+
+
+def _positive_seconds(text: str) -> float:
+    value = float(text)
+    if not value > 0 or value != value or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds: {text}")
+    return value
+
+
 def _cmd_gateway(args: argparse.Namespace) -> int:
+    from gateway.auth import JwksError
     from gateway.documents import PersistedQueriesError
     from gateway.server import create_gateway_app
     from gateway.supergraph import SupergraphError
@@ -188,6 +262,8 @@ def _cmd_gateway(args: argparse.Namespace) -> int:
         return 1
     except PersistedQueriesError as error:
         raise ConfigurationError([Problem("gateway.persisted_queries", str(error))]) from None
+    except JwksError as error:
+        raise _jwks_problem(args, error, *_port_flag(args, "gateway")) from None
     service = Service("gateway", app, settings.host, settings.ports.gateway, path="/graphql")
     return _run([service], f"gateway on {service.url}")
 
@@ -257,7 +333,36 @@ def _parser() -> argparse.ArgumentParser:
         "up", parents=[config], help="run the systems, subgraphs and gateway in one process"
     )
     common(up)
+    up.add_argument(
+        "--auth",
+        choices=["dev"],
+        help="dev: verify tokens of the local development issuer (crossdock token); "
+        "refused with the production switch on",
+    )
     up.set_defaults(func=_cmd_up)
+
+    token = sub.add_parser(
+        "token",
+        parents=[config],
+        help="mint a token of the development issuer (for crossdock up --auth dev)",
+        description="Print a bearer token signed by the local development key (kept in "
+        "<data_dir>/dev-auth/, made on first use) that crossdock up --auth dev accepts.",
+    )
+    token.add_argument("--data-dir", help="where the development key is kept (dev-auth/)")
+    token.add_argument(
+        "--scope",
+        default="",
+        help='space-separated scopes, e.g. "orders:read orders:write" or "staff"',
+    )
+    token.add_argument("--account", help="the CRM account id the token is bound to")
+    token.add_argument("--subject", default="developer", help="the sub claim (default developer)")
+    token.add_argument(
+        "--ttl",
+        type=_positive_seconds,
+        default=3600.0,
+        help="seconds until it expires (default 3600)",
+    )
+    token.set_defaults(func=_cmd_token)
 
     seed = sub.add_parser(
         "seed", parents=[config], help="create the demo data of the reference systems"

@@ -4,7 +4,9 @@ Rendered from the models (``crossdock config example``), so the committed
 ``crossdock.example.toml`` is checked against it and cannot drift. Scalars come before the
 tables of a table, as TOML wants; a setting that is unset by default (TOML has no null) or
 whose default is composed from other settings is written commented out, so that copying the
-file changes nothing.
+file changes nothing. A composed table (``[gateway.auth]``, from ``[auth]``) is only named,
+commented out, without its keys: any key written under it would pin the whole table, and it
+would stop following the settings it is composed from.
 """
 
 from __future__ import annotations
@@ -94,6 +96,9 @@ def _table(
         about = field.description or inspect.cleandoc(sub.__doc__ or "")
         if about:
             lines.append(_comment(_sentence(about)))
+        if key in composed:
+            lines.append(f"# [{header}]  (default: {composed[key]})")
+            continue
         if value is None:
             lines.append(f"# [{header}]  (unset by default)")
             for sub_name, sub_field in sub.model_fields.items():

@@ -297,6 +297,16 @@ class Settings(BaseSettings):
             update["redis_prefix"] = f"{self.cache_prefix}gateway:"
         if "auth" not in chosen:
             update["auth"] = self.auth
+        browsers = self.gateway.browsers
+        own = self.host.strip("[]").lower()
+        if (
+            "own_hosts" not in browsers.model_fields_set
+            and own not in ("", "0.0.0.0", "::")
+            and own not in browsers.own_hosts
+        ):
+            # Served on a specific address, its GraphiQL is a page of that address.
+            own_hosts = [*browsers.own_hosts, own]
+            update["browsers"] = browsers.model_copy(update={"own_hosts": own_hosts})
         if update:
             self.gateway = self.gateway.model_copy(update=update)
         return self

@@ -6,6 +6,11 @@ entry left pending by a consumer that died is reclaimed once it has been idle lo
 entry that failed ``max_attempts`` deliveries goes to the dead letters with its last error.
 Delivery is at least once: handlers make themselves idempotent by event id
 (``events.idempotency``).
+
+A consumer heals: its group gone (Redis restarted empty, ``NOGROUP``) is created again, reading
+the stream from its start; the bus out of reach is waited out; anything else that breaks its
+loop is logged with its traceback and the loop restarted after a backoff. ``state`` and
+``stats`` say which, for ``/ready`` and ``/metrics``.
 """
 
 from __future__ import annotations
@@ -19,10 +24,11 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from events.base import Delivery, EventBus, EventBusUnavailable, RetryLater
 
-__all__ = ["Consumer", "ConsumerStats", "Handler"]
+__all__ = ["Consumer", "ConsumerState", "ConsumerStats", "Handler"]
 
 Handler = Callable[[Delivery], Awaitable[None]]
 """Processes one delivery; returning acknowledges it, raising asks for a retry."""
@@ -38,6 +44,17 @@ class ConsumerStats:
     failed: int = 0
     dead_lettered: int = 0
     reclaimed: int = 0
+    # The loop broke on something unexpected and was started again.
+    restarts: int = 0
+    # The group was found missing and created again.
+    groups_recreated: int = 0
+
+
+ConsumerState = Literal["starting", "running", "waiting for the bus", "restarting", "stopped"]
+
+# Backoff of a loop that broke: doubling from the first, up to the last.
+_RESTART_DELAY = 0.5
+_MAX_RESTART_DELAY = 30.0
 
 
 class Consumer:
@@ -77,6 +94,9 @@ class Consumer:
             start_id,
         )
         self.stats = ConsumerStats()
+        self.state: ConsumerState = "starting"
+        # The last thing that broke the loop (or kept the bus away), for /ready.
+        self.last_error: str | None = None
         self._limit = asyncio.Semaphore(concurrency)
         self._concurrency = concurrency
         self._stopping = asyncio.Event()
@@ -107,20 +127,63 @@ class Consumer:
             await self._task
 
     async def run(self) -> None:
-        """Consume until ``stop()``; survives the bus being briefly unavailable."""
-        await self.bus.ensure_group(self.stream, self.group, start_id=self.start_id)
+        """Consume until ``stop()``, healing from what breaks the loop (see the module)."""
+        restarts = 0
+        start_id = self.start_id
+        try:
+            while not self._stopping.is_set():
+                running_since = time.monotonic()
+                try:
+                    await self.bus.ensure_group(self.stream, self.group, start_id=start_id)
+                    self.state, self.last_error = "running", None
+                    await self._consume()
+                except EventBusUnavailable as exc:
+                    # Whatever was not acknowledged stays pending and is reclaimed later.
+                    self.state, self.last_error = "waiting for the bus", str(exc)
+                    log.warning("consumer %s: %s", self.name, exc)
+                    await self._pause(min(1.0, self.block_seconds))
+                except LookupError:
+                    # Its group is gone with the stream's state: what the stream holds now
+                    # came after the loss (or is replayed), so it is all read again.
+                    self.stats.groups_recreated += 1
+                    log.warning(
+                        "consumer %s: group %r of %r is gone (Redis restarted empty?); "
+                        "creating it again from the start of the stream",
+                        self.name,
+                        self.group,
+                        self.stream,
+                    )
+                    self._retries.clear()
+                    self._deferred.clear()
+                    start_id = "0"
+                except Exception as exc:
+                    # A loop that ran a good while before breaking starts its backoff anew.
+                    ran_long = time.monotonic() - running_since > _MAX_RESTART_DELAY
+                    restarts = 1 if ran_long else restarts + 1
+                    self.stats.restarts += 1
+                    delay = min(_RESTART_DELAY * 2 ** (restarts - 1), _MAX_RESTART_DELAY)
+                    self.state = "restarting"
+                    self.last_error = f"{type(exc).__name__}: {exc}"
+                    log.exception(
+                        "consumer %s of %r on %r broke; restarting in %.1fs",
+                        self.name,
+                        self.group,
+                        self.stream,
+                        delay,
+                    )
+                    await self._pause(delay)
+        finally:
+            self.state = "stopped"
+
+    async def _consume(self) -> None:
+        """Batches until ``stop()``; returns then, raises what breaks it."""
         while not self._stopping.is_set():
-            try:
-                batch = await self._next_batch()
-                if self._concurrency == 1:
-                    for delivery in batch:
-                        await self._handle(delivery)
-                else:
-                    await asyncio.gather(*(self._handle(delivery) for delivery in batch))
-            except EventBusUnavailable as exc:
-                # Whatever was not acknowledged stays pending and is reclaimed later.
-                log.warning("consumer %s: %s", self.name, exc)
-                await self._pause(min(1.0, self.block_seconds))
+            batch = await self._next_batch()
+            if self._concurrency == 1:
+                for delivery in batch:
+                    await self._handle(delivery)
+            else:
+                await asyncio.gather(*(self._handle(delivery) for delivery in batch))
 
     async def _next_batch(self) -> list[Delivery]:
         now = time.monotonic()

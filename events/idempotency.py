@@ -6,6 +6,10 @@ a handler so that it runs once per event id: it takes a short *lease* on the id 
 (``set_if_absent``), marks the id done for ``retention_seconds`` after, and releases the lease
 if the handler fails. A consumer that dies mid-handler leaves only its lease, which expires, so
 the reclaimed entry is processed rather than wrongly skipped.
+
+A caller that can say what an event *is* (the webhook intake: a digest of the normalized
+event) passes it as ``fingerprint``: an id seen before with another fingerprint is then a
+``CONFLICT`` (an id reused for another event), not a duplicate to drop silently.
 """
 
 from __future__ import annotations
@@ -30,6 +34,19 @@ class SeenState(Enum):
     NEW = "new"
     DONE = "done"
     BUSY = "busy"
+    # Seen before (done or in progress) with another fingerprint.
+    CONFLICT = "conflict"
+
+
+def _stamped(state: bytes, fingerprint: str | None) -> bytes:
+    return state if fingerprint is None else state + b":" + fingerprint.encode()
+
+
+def _conflicts(stored: bytes, fingerprint: str | None) -> bool:
+    """Whether ``stored`` names another event than ``fingerprint`` (records without one, or
+    callers without one, never conflict)."""
+    _, sep, theirs = stored.partition(b":")
+    return fingerprint is not None and bool(sep) and theirs != fingerprint.encode()
 
 
 class SeenEvents:
@@ -53,18 +70,28 @@ class SeenEvents:
 
     async def seen(self, event_id: str) -> bool:
         """Whether ``event_id`` was processed to the end (within the retention)."""
-        return await self._cache.get(self.key(event_id)) == _DONE
+        stored = await self._cache.get(self.key(event_id))
+        return stored is not None and stored.partition(b":")[0] == _DONE
 
-    async def begin(self, event_id: str) -> SeenState:
-        """Take the lease on ``event_id`` (``NEW``), or say it is ``DONE`` or ``BUSY``."""
+    async def begin(self, event_id: str, fingerprint: str | None = None) -> SeenState:
+        """Take the lease on ``event_id`` (``NEW``), or say it is ``DONE`` or ``BUSY`` (or,
+        with a ``fingerprint``, a ``CONFLICT``: the id was seen with another)."""
         key = self.key(event_id)
-        if await self._cache.set_if_absent(key, _LEASE, ttl_seconds=self._lease):
+        lease = _stamped(_LEASE, fingerprint)
+        if await self._cache.set_if_absent(key, lease, ttl_seconds=self._lease):
             return SeenState.NEW
-        return SeenState.DONE if await self._cache.get(key) == _DONE else SeenState.BUSY
+        stored = await self._cache.get(key)
+        if stored is None:
+            # The lease ran out between the two calls: the id is free again.
+            return await self.begin(event_id, fingerprint)
+        if _conflicts(stored, fingerprint):
+            return SeenState.CONFLICT
+        return SeenState.DONE if stored.partition(b":")[0] == _DONE else SeenState.BUSY
 
-    async def done(self, event_id: str) -> None:
+    async def done(self, event_id: str, fingerprint: str | None = None) -> None:
         """Record ``event_id`` as processed, for the retention."""
-        await self._cache.set(self.key(event_id), _DONE, ttl_seconds=self._retention)
+        value = _stamped(_DONE, fingerprint)
+        await self._cache.set(self.key(event_id), value, ttl_seconds=self._retention)
 
     async def lease_left(self, event_id: str) -> float:
         """Seconds until the lease on ``event_id`` runs out (0 when there is none)."""
@@ -84,7 +111,7 @@ def idempotent(handler: Handler, record: SeenEvents) -> Handler:
 
     async def once(delivery: Delivery) -> None:
         claim = await record.begin(delivery.event_id)
-        if claim is SeenState.DONE:
+        if claim is SeenState.DONE or claim is SeenState.CONFLICT:
             return
         if claim is SeenState.BUSY:
             remaining = await record.lease_left(delivery.event_id)

@@ -323,7 +323,9 @@ class RedisStreamBus:
         except (RedisConnectionError, RedisTimeoutError, InvalidResponse) as exc:
             raise EventBusUnavailable(f"Redis at {self._address} is unavailable: {exc}") from exc
         except ResponseError as exc:
-            if str(exc).startswith("NOGROUP"):
+            # NOGROUP: no such group; UNBLOCKED: the stream (and its groups) went away while a
+            # read waited on it.
+            if str(exc).startswith(("NOGROUP", "UNBLOCKED")):
                 raise LookupError(f"no consumer group {group!r} on stream {stream!r}") from exc
             raise
 

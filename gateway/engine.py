@@ -343,6 +343,7 @@ class Gateway:
                     admitted.coerced,
                     settler=self.demand,  # each event measured; one over actual_max ends it
                     timeout=self.request_timeout,
+                    identity=admitted.identity,
                 )
             except PlanningError as error:
                 return StreamOutcome(refused=self._redacted(_planning_failed(error)))
@@ -366,6 +367,7 @@ class Gateway:
             admitted.variables,
             admitted.coerced,
             deadline=None if timeout is None else Deadline.after(timeout),
+            identity=admitted.identity,  # its token forwarded to every subgraph fetch
         )
         # Demand control after the fact: its actual cost measured (withheld over the maximum).
         settled, _ = self.demand.settle(

@@ -9,8 +9,9 @@ In production a client sees no more of the graph than its trusted operations nee
   system names, internal ids or traces there;
 - the gateway's own errors keep their code and extensions (a cost estimate and its limit are
   the client's business) but a planning failure no longer says what the planner met;
-- validation errors lose their "Did you mean …?" suggestions, which spell out the schema that
-  introspection, off in production, would have kept to itself.
+- every message kept loses its "Did you mean …?" suggestions (validation, variable values,
+  a subgraph's bad-input errors), which spell out the schema that introspection, off in
+  production, would have kept to itself.
 
 Paths and locations stay: they point into the client's own operation.
 """
@@ -47,7 +48,7 @@ def redact_error(error: GraphQLError) -> GraphQLError:
     code = extensions.get("code")
     if "serviceName" in extensions:
         out: GraphQLError = {
-            "message": error["message"] if code in PUBLIC_CODES else REDACTED_MESSAGE,
+            "message": _unsuggested(error["message"]) if code in PUBLIC_CODES else REDACTED_MESSAGE,
             "extensions": {"code": code if isinstance(code, str) else "SUBGRAPH_ERROR"},
         }
         if "path" in error:
@@ -57,9 +58,12 @@ def redact_error(error: GraphQLError) -> GraphQLError:
         return out
     if code == "INTERNAL" and error["message"].startswith("Query planning failed"):
         return {**error, "message": PLANNING_FAILED_MESSAGE}
-    if code == "GRAPHQL_VALIDATION_FAILED":
-        return {**error, "message": _SUGGESTION.sub("", error["message"])}
-    return error
+    message = _unsuggested(error["message"])
+    return error if message == error["message"] else {**error, "message": message}
+
+
+def _unsuggested(message: str) -> str:
+    return _SUGGESTION.sub("", message)
 
 
 def redact_response(response: GraphQLResponse) -> GraphQLResponse:

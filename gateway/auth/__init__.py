@@ -5,7 +5,7 @@ subgraphs use the same verifier on the token the gateway forwards to them.
 """
 
 from gateway.auth._identity import ANONYMOUS, Identity
-from gateway.auth._jwks import JwksSource, KeyNotFound
+from gateway.auth._jwks import JwksError, JwksSource, KeyNotFound
 from gateway.auth._settings import ALLOWED_ALGORITHMS, AuthSettings
 from gateway.auth._verify import TokenVerifier, Unauthenticated, bearer_token
 
@@ -14,6 +14,7 @@ __all__ = [
     "ANONYMOUS",
     "AuthSettings",
     "Identity",
+    "JwksError",
     "JwksSource",
     "KeyNotFound",
     "TokenVerifier",

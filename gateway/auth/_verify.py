@@ -1,4 +1,16 @@
-"""Bearer tokens checked against a JWKS: signature, algorithm, issuer, audience, times."""
+"""Bearer tokens checked against a JWKS: signature, algorithm, issuer, audience, times.
+
+The algorithm is read from the token's header only to choose among the allow-listed ones
+(``none`` and HS* never are), and the key must be of that algorithm's type: a token "signed"
+with HS256 using a published public key as the secret, or claiming RS256 for an EC key, is
+refused before any signature check. ``exp`` is required; ``exp`` and ``nbf`` get ``leeway``
+seconds of clock skew.
+
+A client sends the same token with every request until it expires, so a verified token is
+remembered (bounded, least recently used first) and answered again without its signature
+check, for as long as it has not expired and the keys have not changed since: a key retired
+from the JWKS stops its tokens at the next refresh, cached or not.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +20,16 @@ from typing import Any
 
 import jwt
 
+from gateway._lru import SizedLru
 from gateway.auth._identity import Identity
 from gateway.auth._jwks import JwksSource, KeyNotFound, jwks_source
 from gateway.auth._settings import AuthSettings
 
 __all__ = ["TokenVerifier", "Unauthenticated", "bearer_token"]
+
+# Tokens remembered once verified: a few thousand clients' worth, a few megabytes.
+_CACHED_TOKENS = 4096
+_CACHED_BYTES = 16 << 20
 
 
 class Unauthenticated(Exception):
@@ -47,7 +64,9 @@ def _scopes(claims: dict[str, Any]) -> frozenset[str]:
 
 class TokenVerifier:
     """Verifies bearer tokens with the keys of ``settings.jwks``; one per process (it caches
-    the keys)."""
+    the keys). Raises :class:`~gateway.auth.JwksError` when ``settings.jwks`` is a file that
+    does not exist or is not a JWKS; :meth:`start` once the loop runs, :meth:`aclose` at the
+    end."""
 
     def __init__(
         self,
@@ -61,15 +80,37 @@ class TokenVerifier:
         self.settings = settings
         self.source = source or jwks_source(settings)
         self.clock = clock
+        # Verified tokens: the key generation they were checked under, and their identity.
+        self._verified: SizedLru[str, tuple[int, Identity]] = SizedLru(
+            _CACHED_TOKENS, _CACHED_BYTES
+        )
+
+    async def start(self) -> None:
+        """Fetch a JWKS URL's keys now (a warning, not a failure, if it does not answer)."""
+        await self.source.start()
 
     async def verify(self, token: str) -> Identity:
         """The identity ``token`` proves; raises :class:`Unauthenticated` otherwise."""
+        cached = self._verified.get(token)
+        if cached is not None:
+            generation, known = cached
+            expires = known.expires_at
+            if generation == self.source.generation() and (
+                expires is None or self.clock() < expires + self.settings.leeway
+            ):
+                return known
+        identity = await self._verify(token)
+        # Weighed as the token text (twice: the key and the identity's copy) and its claims.
+        self._verified.put(token, (self.source.generation(), identity), 3 * len(token) + 1024)
+        return identity
+
+    async def _verify(self, token: str) -> Identity:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as error:
             raise Unauthenticated("The token is not a JWT.") from error
         algorithm = header.get("alg")
-        if algorithm not in self.settings.algorithms:
+        if not isinstance(algorithm, str) or algorithm not in self.settings.algorithms:
             raise Unauthenticated("The token's algorithm is not allowed.")
         kid = header.get("kid")
         try:
@@ -87,6 +128,7 @@ class TokenVerifier:
                 leeway=s.leeway,
                 options={
                     "require": ["exp"],
+                    "verify_signature": True,
                     "verify_aud": s.audience is not None,
                     "verify_iss": s.issuer is not None,
                 },
@@ -97,7 +139,9 @@ class TokenVerifier:
             raise Unauthenticated("The token is not valid yet.") from error
         except (jwt.InvalidAudienceError, jwt.InvalidIssuerError) as error:
             raise Unauthenticated("The token is not for this graph.") from error
-        except jwt.PyJWTError as error:
+        except (jwt.PyJWTError, ValueError, TypeError) as error:
+            # A key that does not fit the algorithm after all is a ValueError/TypeError in
+            # cryptography: the token is no better than a bad signature.
             raise Unauthenticated("The token is invalid.") from error
         subject = claims.get("sub")
         expires = claims.get("exp")

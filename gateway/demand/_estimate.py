@@ -245,7 +245,15 @@ class _Compiler:
         return tuple(nodes)
 
     def fragment(self, name: str, own: _Scoped, inherited: _Scoped) -> _Group:
-        key = (name, *(id(s) for s, _ in own), None, *(id(s) for s, _ in inherited))
+        # A fragment's cost depends on where it is spread: which list sizes reach it, and
+        # for each the level of its sizedFields paths reached there. Both are kept alive by
+        # the formula (slices) and the supergraph (scopes), so their ids stay theirs.
+        key = (
+            name,
+            *((id(s), id(scope)) for s, scope in own),
+            None,
+            *((id(s), id(scope)) for s, scope in inherited),
+        )
         if key not in self.fragments:
             definition = self.operation.fragments.get(name)
             if definition is None:

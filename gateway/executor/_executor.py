@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Mapping
 from typing import Any
 
+from gateway.auth import ANONYMOUS, Identity
 from gateway.executor._deadline import Deadline
 from gateway.executor._run import PlanRun
 from gateway.executor._subscribe import Settler, split_subscription_plan, subscription_responses
@@ -31,6 +32,7 @@ class Executor:
         coerced: Mapping[str, Any] | None = None,
         *,
         deadline: Deadline | None = None,
+        identity: Identity = ANONYMOUS,
     ) -> GraphQLResponse:
         """Fetch, merge and shape; subgraph failures become errors next to partial data.
 
@@ -38,8 +40,9 @@ class Executor:
         own defaults); ``coerced`` (defaults applied) decide ``@skip``/``@include``. At the
         ``deadline`` the fetches still running are cancelled and the response is what
         arrived, with ``GATEWAY_TIMEOUT`` errors (see :mod:`gateway.executor._deadline`).
+        Every fetch forwards ``identity``'s token.
         """
-        run = PlanRun(self.supergraph, self.transport, variables, deadline)
+        run = PlanRun(self.supergraph, self.transport, variables, deadline, identity)
         await run.run_plan(plan.node)
         return run.response(operation, coerced)
 
@@ -52,6 +55,7 @@ class Executor:
         settler: Settler | None = None,
         *,
         timeout: float | None = None,
+        identity: Identity = ANONYMOUS,
     ) -> AsyncGenerator[GraphQLResponse, None]:
         """One response per event of a subscription's plan; see :func:`subscription_responses`.
 
@@ -72,4 +76,5 @@ class Executor:
             coerced,
             settler,
             timeout=timeout,
+            identity=identity,
         )

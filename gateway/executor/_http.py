@@ -49,12 +49,25 @@ __all__ = [
     "HttpResponse",
     "ReadFailed",
     "ResponseTooLarge",
+    "header_lines",
 ]
 
 _FOREVER_SECONDS = 1e9
 
 # Response bodies larger than this fail the request (and close the connection).
 DEFAULT_MAX_RESPONSE_BYTES = 64 << 20
+
+
+def header_lines(headers: Mapping[str, str]) -> bytes:
+    """``headers`` as HTTP/1.1 header lines; ``ValueError`` for a name or value that is not
+    printable ASCII on one line (a CR or LF would let a value inject headers of its own)."""
+    out = b""
+    for name, value in headers.items():
+        line = f"{name}: {value}"
+        if not line.isascii() or not line.isprintable():
+            raise ValueError(f"header {name!r} cannot be sent")
+        out += line.encode("ascii") + b"\r\n"
+    return out
 
 
 class HttpError(Exception):
@@ -278,9 +291,17 @@ class Endpoint:
         self._loop: asyncio.AbstractEventLoop | None = None
 
     async def post(
-        self, body: bytes, *, retry: bool = True, deadline: float | None = None
+        self,
+        body: bytes,
+        *,
+        retry: bool = True,
+        deadline: float | None = None,
+        headers: bytes = b"",
     ) -> HttpResponse:
         """POST ``body``; ``retry`` once when a kept-alive connection turns out to be closed.
+
+        ``headers`` are this request's own header lines (``b"name: value\r\n"`` each, made
+        with :func:`header_lines`), after the endpoint's.
 
         With a ``deadline`` (in the running loop's time) the server is told the time left,
         and the caller's timer is trusted to end the request then: a read timer of its own
@@ -289,7 +310,7 @@ class Endpoint:
         """
         loop = asyncio.get_running_loop()
         read_timeout: float | None = self.read_timeout
-        head = b"%s%d\r\n" % (self._head, len(body))
+        head = b"%s%d\r\n%s" % (self._head, len(body), headers)
         if deadline is not None:
             left = deadline - loop.time()
             if self._deadline_line:

@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from gateway.auth import ANONYMOUS, Identity
 from gateway.executor._deadline import TIMEOUT_CODE, Deadline, cut_fetch_error, timeout_error
 from gateway.executor._errors import subgraph_error
 from gateway.executor._merge import (
@@ -28,7 +29,10 @@ __all__ = ["PlanRun"]
 
 
 class PlanRun:
-    """The state of one plan execution: merged data, errors, and where fetches failed."""
+    """The state of one plan execution: merged data, errors, and where fetches failed.
+
+    ``identity`` is who the request is for: every fetch forwards its token.
+    """
 
     def __init__(
         self,
@@ -36,11 +40,13 @@ class PlanRun:
         transport: SubgraphTransport,
         variables: Mapping[str, Any],
         deadline: Deadline | None = None,
+        identity: Identity = ANONYMOUS,
     ) -> None:
         self.supergraph = supergraph
         self.transport = transport
         self.variables = variables
         self.deadline = deadline
+        self.identity = identity
         self.data: dict[str, Any] = {}
         self.errors: list[GraphQLError] = []
         # Response paths under which data is missing because a fetch failed.
@@ -137,6 +143,7 @@ class PlanRun:
                 request,
                 idempotent=fetch.operation_kind != "mutation",
                 deadline=None if self.deadline is None else self.deadline.at,
+                identity=self.identity,
             )
         except SubgraphFetchError as error:
             self.fail(fetch, paths(), str(error), "SUBGRAPH_ERROR")

@@ -16,9 +16,10 @@ events arriving while a response waits for the client to ask for it are (see
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator, Coroutine, Mapping
 from typing import Any, Protocol
 
+from gateway.auth import ANONYMOUS, Identity
 from gateway.executor._deadline import Deadline
 from gateway.executor._errors import gateway_error
 from gateway.executor._run import PlanRun
@@ -69,8 +70,12 @@ async def subscription_responses(
     settler: Settler | None = None,
     *,
     timeout: float | None = None,
+    identity: Identity = ANONYMOUS,
 ) -> AsyncGenerator[GraphQLResponse, None]:
     """One response per event, in order; ends when the subgraph completes the subscription.
+
+    The subscription runs on the subgraph connection of ``identity``'s token, and each
+    event's entity fetches forward it too.
 
     The entity fetches that finish a batch of events must be done ``timeout`` seconds after
     the batch is taken up, as a query's fetches within its deadline.
@@ -87,6 +92,7 @@ async def subscription_responses(
             service,
             supergraph.url(service),
             PlanRun(supergraph, transport, variables).request(primary),
+            token=identity.token,
         )
     except SubscriptionFailed as error:
         yield {"errors": [gateway_error(str(error), "SUBGRAPH_ERROR", service)]}
@@ -104,7 +110,16 @@ async def subscription_responses(
                 return
             deadline = None if timeout is None or rest is None else Deadline.after(timeout)
             responses = await _finish_all(
-                supergraph, transport, primary, taken, rest, operation, variables, coerced, deadline
+                supergraph,
+                transport,
+                primary,
+                taken,
+                rest,
+                operation,
+                variables,
+                coerced,
+                deadline,
+                identity,
             )
             del taken  # an idle subscription must not keep its last events
             responses.reverse()
@@ -138,25 +153,27 @@ async def _finish_all(
     variables: Mapping[str, Any],
     coerced: Mapping[str, Any] | None,
     deadline: Deadline | None,
+    identity: Identity,
 ) -> list[GraphQLResponse]:
     """The responses of ``events``, in their order; their entity fetches run concurrently."""
-    if len(events) == 1 or rest is None:
-        return [
-            await _finish(
-                supergraph, transport, primary, e, rest, operation, variables, coerced, deadline
-            )
-            for e in events
-        ]
-    return list(
-        await asyncio.gather(
-            *(
-                _finish(
-                    supergraph, transport, primary, e, rest, operation, variables, coerced, deadline
-                )
-                for e in events
-            )
+
+    def finish(event: dict[str, Any]) -> Coroutine[Any, Any, GraphQLResponse]:
+        return _finish(
+            supergraph,
+            transport,
+            primary,
+            event,
+            rest,
+            operation,
+            variables,
+            coerced,
+            deadline,
+            identity,
         )
-    )
+
+    if len(events) == 1 or rest is None:
+        return [await finish(e) for e in events]
+    return list(await asyncio.gather(*(finish(e) for e in events)))
 
 
 async def _finish(
@@ -169,9 +186,10 @@ async def _finish(
     variables: Mapping[str, Any],
     coerced: Mapping[str, Any] | None,
     deadline: Deadline | None,
+    identity: Identity,
 ) -> GraphQLResponse:
     """One event's response: its payload seeds the run as the root fetch's answer would."""
-    run = PlanRun(supergraph, transport, variables, deadline)
+    run = PlanRun(supergraph, transport, variables, deadline, identity)
     run.merge_root(primary, event)
     await run.run_plan(rest)
     return run.response(operation, coerced)

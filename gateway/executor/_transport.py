@@ -1,5 +1,11 @@
 """To subgraphs: HTTP over a pool of keep-alive connections per subgraph URL, and subscriptions
-over one graphql-transport-ws connection per subgraph URL."""
+over one graphql-transport-ws connection per subgraph URL and client token.
+
+A request made for a verified identity carries its token to the subgraph (``Authorization:
+Bearer <token>`` on the fetch, or in the subscription connection's ``connection_init``), so
+each subgraph can verify it and scope its answer itself (docs/auth.md, "Forwarding to
+subgraphs"); an anonymous request carries none.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +15,15 @@ from typing import Any
 
 import orjson
 
+from gateway.auth import ANONYMOUS, Identity
 from gateway.executor._deadline import TIMEOUT_HEADER
-from gateway.executor._http import DEFAULT_MAX_RESPONSE_BYTES, BadUrl, Endpoint, HttpError
+from gateway.executor._http import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    BadUrl,
+    Endpoint,
+    HttpError,
+    header_lines,
+)
 from gateway.executor._ws_client import SubscriptionClient, SubscriptionSettings
 from gateway.wire import GraphQLRequest, GraphQLResponse
 
@@ -52,6 +65,14 @@ _HEADERS = {
     "content-type": "application/json",
     "accept": "application/graphql-response+json, application/json",
 }
+
+
+def authorization_lines(identity: Identity) -> bytes:
+    """The header line forwarding ``identity``'s token; nothing for an anonymous one."""
+    if identity.token is None:
+        return b""
+    # A verified JWT is base64url and dots: header_lines refuses anything else anyway.
+    return header_lines({"authorization": f"Bearer {identity.token}"})
 
 
 def _status_line(status: int) -> str:
@@ -105,17 +126,22 @@ class SubgraphTransport:
         *,
         idempotent: bool = True,
         deadline: float | None = None,
+        identity: Identity = ANONYMOUS,
     ) -> GraphQLResponse:
         """POST one request; raise :class:`SubgraphFetchError` unless a GraphQL body comes back.
 
         An ``idempotent`` request (not a mutation) is sent again, once, when a kept-alive
         connection turns out to have been closed by the subgraph before it was used. With a
         ``deadline`` (loop time; the caller's timer enforces it) the subgraph is told the
-        milliseconds left in the ``x-request-timeout-ms`` header.
+        milliseconds left in the ``x-request-timeout-ms`` header. An authenticated
+        ``identity``'s token goes along as ``Authorization: Bearer <token>``.
         """
         try:
             response = await self.endpoint(url).post(
-                orjson.dumps(request), retry=idempotent, deadline=deadline
+                orjson.dumps(request),
+                retry=idempotent,
+                deadline=deadline,
+                headers=authorization_lines(identity),
             )
         except BadUrl as error:
             raise SubgraphFetchError(service, "invalid subgraph URL") from error

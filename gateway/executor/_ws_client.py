@@ -1,11 +1,15 @@
-"""graphql-transport-ws to subgraphs: one multiplexed WebSocket per subgraph URL.
+"""graphql-transport-ws to subgraphs: one multiplexed WebSocket per subgraph URL and token.
 
 A gateway holding thousands of client subscriptions must not hold thousands of sockets to a
-subgraph, nor a task for each of them: every subscription to one subgraph URL shares one
-connection (distinct ids), opened on first use (``connection_init``, then ``connection_ack``
-within a deadline) and opened again on the next subscribe after it drops. Per connection, one
-task reads and one writes; per subscription there is only an :class:`Upstream`: a small
-bounded buffer its consumer takes events from.
+subgraph, nor a task for each of them: every subscription to one subgraph URL for one client
+token shares one connection (distinct ids), anonymous ones the tokenless connection. The
+token goes in ``connection_init``'s payload (``{"Authorization": "Bearer …"}``), which is
+where a graphql-transport-ws server reads who a connection is from; since that is once per
+connection, connections are never shared across tokens. Each is opened on first use
+(``connection_init``, then ``connection_ack`` within a deadline) and opened again on the
+next subscribe after it drops. Per connection, one task reads and one writes; per
+subscription there is only an :class:`Upstream`: a small bounded buffer its consumer takes
+events from.
 
 The reader never waits for a consumer. A subscription whose buffer is full when an event
 arrives is ended: its consumer gets the events already buffered, then a
@@ -208,9 +212,12 @@ _PONG = orjson.dumps({"type": "pong"})
 class _Connection:
     """One graphql-transport-ws connection to one subgraph URL, shared by its subscriptions."""
 
-    def __init__(self, client: SubscriptionClient, service: str, url: str) -> None:
+    def __init__(
+        self, client: SubscriptionClient, service: str, url: str, token: str | None = None
+    ) -> None:
         self.service = service
         self.url = url
+        self.token = token
         self.settings = client.settings
         self.loop = asyncio.get_running_loop()
         self.closed = False
@@ -305,7 +312,7 @@ class _Connection:
         s = self.settings
         try:
             async with asyncio.timeout(s.ack_timeout):
-                await ws.send(_INIT, text=True)
+                await ws.send(_init(self.token), text=True)
                 while True:
                     message = _message(await ws.recv())
                     if message["type"] == "connection_ack":
@@ -463,6 +470,15 @@ class _Connection:
         self._teardown(reason)
 
 
+def _init(token: str | None) -> bytes:
+    """The ``connection_init`` of a connection for ``token`` (none: an empty payload)."""
+    if token is None:
+        return _INIT
+    return orjson.dumps(
+        {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
+    )
+
+
 def _close_code(error: ConnectionClosed) -> str:
     frame = error.rcvd or error.sent
     return f"close code {frame.code}" if frame is not None else "no close frame"
@@ -481,19 +497,24 @@ class SubscriptionClient:
 
     def __init__(self, settings: SubscriptionSettings | None = None) -> None:
         self.settings = settings or SubscriptionSettings()
-        self._connections: dict[str, _Connection] = {}
+        self._connections: dict[tuple[str, str | None], _Connection] = {}
         # Closings of idle connections, kept referenced until they finish.
         self._background: set[asyncio.Task[None]] = set()
 
-    async def subscribe(self, service: str, url: str, request: GraphQLRequest) -> Upstream:
-        """Start ``request`` on the subgraph; raise :class:`SubscriptionFailed` if it cannot."""
+    async def subscribe(
+        self, service: str, url: str, request: GraphQLRequest, *, token: str | None = None
+    ) -> Upstream:
+        """Start ``request`` on the subgraph, on the connection of ``token`` (the client's
+        verified bearer token; None: the anonymous one); raise :class:`SubscriptionFailed`
+        if it cannot."""
         loop = asyncio.get_running_loop()
-        connection = self._connections.get(url)
+        key = (url, token)
+        connection = self._connections.get(key)
         if connection is None or connection.closed or connection.loop is not loop:
             # A connection of another event loop (a test or CLI may run several in turn) is
             # unusable here: left to that loop, which closed it or will.
-            connection = _Connection(self, service, url)
-            self._connections[url] = connection
+            connection = _Connection(self, service, url, token)
+            self._connections[key] = connection
         await connection.ready()
         return connection.subscribe(request)
 
@@ -503,8 +524,9 @@ class SubscriptionClient:
 
     def forget(self, connection: _Connection) -> None:
         """Stop handing out ``connection`` (it closed or is closing)."""
-        if self._connections.get(connection.url) is connection:
-            del self._connections[connection.url]
+        key = (connection.url, connection.token)
+        if self._connections.get(key) is connection:
+            del self._connections[key]
 
     def in_background(self, closing: Coroutine[Any, Any, None]) -> None:
         task = asyncio.ensure_future(closing)

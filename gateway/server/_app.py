@@ -20,6 +20,7 @@ from gateway.demand import DemandControl, DemandMetrics
 from gateway.documents import DocumentResolver
 from gateway.engine import Gateway, GatewayStats, RequestOutcome
 from gateway.executor import SubgraphTransport
+from gateway.server._auth import Authenticator
 from gateway.server._browsers import Browsers
 from gateway.server._gauges import StreamGauges
 from gateway.server._graphiql import graphiql_asset_route, graphiql_html
@@ -99,8 +100,10 @@ class _Handlers:
         documents: DocumentResolver,
         browsers: Browsers,
         rate_limiter: RateLimiter,
+        authenticator: Authenticator,
     ) -> None:
         self.gateway = gateway
+        self.authenticator = authenticator
         self.settings = settings
         self.gauges = gauges
         self.documents = documents
@@ -125,6 +128,10 @@ class _Handlers:
             return respond(request, internal, self.encode)
 
     async def _run(self, request: Request, body: GraphQLRequest, allow_mutations: bool) -> Response:
+        # Before anything runs (and before rate limits, which then key on the token's subject).
+        identity = await self.authenticator.http(request)
+        if isinstance(identity, Response):
+            return identity
         limited = await self.rate_limiter.check_http(request, body)
         if limited is not None:
             return limited
@@ -138,10 +145,13 @@ class _Handlers:
             )
         body = resolved
         if wants_event_stream(request):
-            return await self.event_streams.respond(request, body, allow_mutations=allow_mutations)
+            return await self.event_streams.respond(
+                request, body, allow_mutations=allow_mutations, identity=identity
+            )
         # A client that hangs up meanwhile cancels the request (its subgraph fetches too).
         outcome = await unless_hung_up(
-            request.receive, self.gateway.execute(body, allow_mutations=allow_mutations)
+            request.receive,
+            self.gateway.execute(body, allow_mutations=allow_mutations, identity=identity),
         )
         if outcome is None:
             return Response(status_code=499)  # nginx's "client closed request"; nobody reads it
@@ -220,7 +230,8 @@ def create_app(
     those ``gateway`` was built with (``create_gateway_app`` builds both from one settings
     record). Raises ``PersistedQueriesError`` (one line) when the trusted-documents manifest
     or the Redis URL of persisted queries cannot be used, and ``ValueError`` when ``settings``
-    are production's and ``gateway`` was not built for it."""
+    are production's and ``gateway`` was not built for it, and ``JwksError`` (one line) when
+    ``settings.auth.jwks`` is a file that does not exist or is not a JWKS."""
     settings = settings or GatewaySettings()
     if settings.production and (gateway.introspection or not gateway.redact_errors):
         raise ValueError(
@@ -240,17 +251,23 @@ def create_app(
     rate_limiter = RateLimiter(
         settings.rate_limits, redis_url=settings.redis_url, redis_prefix=settings.redis_prefix
     )
-    handlers = _Handlers(gateway, settings, gauges, documents, browsers, rate_limiter)
+    # One verifier per app, shared by every transport: one key cache, one JWKS fetch at a time.
+    authenticator = Authenticator(settings.auth)
+    handlers = _Handlers(
+        gateway, settings, gauges, documents, browsers, rate_limiter, authenticator
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if watcher is not None:
             watcher.start()
+        await authenticator.start()
         try:
             yield
         finally:
             if watcher is not None:
                 await watcher.stop()
+            await authenticator.aclose()
             await documents.aclose()
             await rate_limiter.aclose()
             await gateway.aclose()
@@ -267,6 +284,7 @@ def create_app(
                     documents,
                     browsers=browsers,
                     rate_limiter=rate_limiter,
+                    authenticator=authenticator,
                 ),
             ),
             Route("/health", handlers.health, methods=["GET"]),

@@ -24,8 +24,7 @@ from starlette.websockets import WebSocket
 
 from gateway.server._cors import GatewayCORSMiddleware
 from gateway.server._csrf import APOLLO_PREFLIGHT_HEADERS, Csrf
-from gateway.server._origin import OriginPolicy, normalize_origin
-from gateway.server._sse import wants_event_stream
+from gateway.server._origin import LOOPBACK_HOSTS, OriginPolicy, normalize_origin
 
 __all__ = ["BrowserSettings", "Browsers"]
 
@@ -47,6 +46,13 @@ class BrowserSettings(BaseModel):
         default=None,
         description="beside them, origins matching this regular expression in full "
         "(https://[a-z0-9-]+\\.portal\\.example)",
+    )
+    own_hosts: list[str] = Field(
+        default_factory=lambda: list(LOOPBACK_HOSTS),
+        description="the host names the gateway is reached by, under which a page of its own "
+        "origin (GraphiQL) is its own: a page of another name pointing at this address (DNS "
+        'rebinding) is foreign. Add the name behind which it is served; "*": any',
+        examples=[["graph.example.com"]],
     )
     allow_credentials: bool = Field(
         default=False,
@@ -117,7 +123,9 @@ class Browsers:
 
     def __init__(self, settings: BrowserSettings) -> None:
         self.settings = settings
-        self.origins = OriginPolicy(settings.allow_origins, settings.allow_origin_regex)
+        self.origins = OriginPolicy(
+            settings.allow_origins, settings.allow_origin_regex, settings.own_hosts
+        )
         self.csrf = None if settings.csrf_unsafe_disabled else Csrf(settings.csrf_required_headers)
 
     def middleware(self) -> Middleware:
@@ -136,11 +144,12 @@ class Browsers:
     def admit(self, request: Request) -> Response | None:
         """``None`` when a GraphQL request over HTTP may go on; else the answer refusing it."""
         headers = request.headers
-        if wants_event_stream(request):
-            origin = headers.get("origin")
-            if not self.origins.allows(origin, headers.get("host")):
-                assert origin is not None
-                return self.origins.refusal(origin)
+        # Every transport: after DNS rebinding a foreign page's requests look same-origin to
+        # the browser, which then sends JSON without asking CORS first (gateway.server._origin).
+        origin = headers.get("origin")
+        if not self.origins.allows(origin, headers.get("host")):
+            assert origin is not None
+            return self.origins.refusal(origin)
         if self.csrf is not None and not self.csrf.preflighted(headers):
             return self.csrf.refusal()
         return None

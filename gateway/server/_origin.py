@@ -7,7 +7,14 @@ and run mutations over one. A request without ``Origin`` did not come from a pag
 apps, ``gql``, curl send none) and is let through: such a client could send any ``Origin``
 it likes, so the check guards browsers' users, not the graph from other clients.
 
-Refused, both are answered 403 before any operation runs::
+The gateway's own origin (its GraphiQL) is the one of the request's ``Host``, but only under
+the host names it is known by (``own_hosts``): a page of ``http://evil.example:4000`` whose
+name an attacker re-points at 127.0.0.1 (DNS rebinding) sends ``Host: evil.example:4000``
+and an ``Origin`` to match, and must not count as the gateway's own. Every request that
+carries an ``Origin`` is checked, plain JSON included: after rebinding, the browser sees a
+same-origin request and asks no preflight.
+
+Refused, every kind is answered 403 before any operation runs::
 
     ORIGIN_NOT_ALLOWED   the page's origin is neither the gateway's own nor an allowed one
 """
@@ -24,7 +31,13 @@ from starlette.websockets import WebSocket
 
 from gateway.server._http import error_body
 
-__all__ = ["ORIGIN_NOT_ALLOWED", "OriginPolicy", "normalize_origin", "same_origin"]
+__all__ = [
+    "LOOPBACK_HOSTS",
+    "ORIGIN_NOT_ALLOWED",
+    "OriginPolicy",
+    "normalize_origin",
+    "same_origin",
+]
 
 ORIGIN_NOT_ALLOWED = "ORIGIN_NOT_ALLOWED"
 
@@ -68,9 +81,14 @@ def _host_and_port(netloc: str, default_port: int) -> tuple[str, int] | None:
     return parts.hostname, default_port if port is None else port
 
 
-def same_origin(origin: str, host: str | None) -> bool:
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+"""The names the gateway is known by unless configured: this machine's."""
+
+
+def same_origin(origin: str, host: str | None, own_hosts: Iterable[str] = LOOPBACK_HOSTS) -> bool:
     """Whether the page's ``origin`` is the gateway itself: its host and port are those of the
-    request's ``Host`` (a ``Host`` without a port has the origin scheme's default one)."""
+    request's ``Host`` (a ``Host`` without a port has the origin scheme's default one), and
+    that host is one of ``own_hosts`` (``*``: any)."""
     if not host:
         return False
     try:
@@ -81,15 +99,24 @@ def same_origin(origin: str, host: str | None) -> bool:
     if default_port is None or parts.path or parts.query or parts.fragment:
         return False
     page = _host_and_port(parts.netloc, default_port)
-    return page is not None and page == _host_and_port(host.lower(), default_port)
+    if page is None or page != _host_and_port(host.lower(), default_port):
+        return False
+    hosts = set(own_hosts)
+    return "*" in hosts or page[0] in hosts
 
 
 class OriginPolicy:
     """The configured origins (exact, a full-match regex, or ``*`` for any) and the gateway's
     own; ``null`` (sandboxed frames, files) is allowed only when listed or under ``*``."""
 
-    def __init__(self, origins: Iterable[str] = (), regex: str | None = None) -> None:
+    def __init__(
+        self,
+        origins: Iterable[str] = (),
+        regex: str | None = None,
+        own_hosts: Iterable[str] = LOOPBACK_HOSTS,
+    ) -> None:
         self.origins = frozenset(origins)
+        self.own_hosts = frozenset(host.lower().strip("[]") for host in own_hosts)
         self.any = "*" in self.origins
         self.regex = re.compile(regex) if regex is not None else None
 
@@ -104,14 +131,14 @@ class OriginPolicy:
         request without ``Origin`` did not come from a page and may."""
         if origin is None:
             return True
-        return self.allows_configured(origin) or same_origin(origin, host)
+        return self.allows_configured(origin) or same_origin(origin, host, self.own_hosts)
 
     def refusal(self, origin: str) -> Response:
         """The 403 answer to a request from ``origin``, a GraphQL error in JSON."""
         shown = origin[:_ECHO_CHARS]
         body = error_body(
             f"Origin {shown} may not use this gateway: it is neither the gateway's own origin "
-            "nor an allowed one.",
+            "(under one of browsers.own_hosts) nor an allowed one (browsers.allow_origins).",
             ORIGIN_NOT_ALLOWED,
         )
         return Response(orjson.dumps(body), status_code=403, media_type="application/json")

@@ -28,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from gateway.auth import ANONYMOUS, Identity
 from gateway.engine import Gateway, RequestOutcome
 from gateway.planner import OperationError, select_operation
 from gateway.server._gauges import StreamGauges
@@ -219,7 +220,12 @@ class EventStreams:
         return stream
 
     async def respond(
-        self, request: Request, body: GraphQLRequest, *, allow_mutations: bool
+        self,
+        request: Request,
+        body: GraphQLRequest,
+        *,
+        allow_mutations: bool,
+        identity: Identity = ANONYMOUS,
     ) -> Response:
         if not allow_mutations and _is_mutation(self.gateway, body):
             refused = error_body(
@@ -232,7 +238,7 @@ class EventStreams:
                 headers={"allow": "POST"},
             )
         try:
-            outcome = await self.gateway.stream(body)
+            outcome = await self.gateway.stream(body, identity=identity)
         except Exception:
             log.exception("event stream failed inside the gateway")
             internal = {"data": None, **error_body("Internal server error.", "INTERNAL")}

@@ -10,6 +10,8 @@ Close codes, as graphql-ws sends them::
 
     4400  <reason>                              a message the protocol does not define
     4401  Unauthorized                          ``subscribe`` before ``connection_ack``
+    4403  Forbidden                             a ``connection_init`` token that does not
+                                                verify, or the socket's token expired
     4406  Subprotocol not acceptable            the client did not offer graphql-transport-ws
     4408  Connection initialisation timeout     no ``connection_init`` in time
     4409  Subscriber for <id> already exists    an id still running
@@ -24,12 +26,15 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncGenerator
+from typing import Any
 
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketDisconnected
 
+from gateway.auth import ANONYMOUS, Unauthenticated
 from gateway.documents import DocumentResolver
 from gateway.engine import Gateway, RequestOutcome
+from gateway.server._auth import Authenticator, init_authorization
 from gateway.server._browsers import Browsers
 from gateway.server._gauges import StreamGauges
 from gateway.server._rate_limit import RateLimiter
@@ -83,6 +88,7 @@ class GraphQLWebSocket:
         *,
         browsers: Browsers,
         rate_limiter: RateLimiter,
+        authenticator: Authenticator | None = None,
     ) -> None:
         self.gateway = gateway
         self.settings = settings
@@ -90,6 +96,7 @@ class GraphQLWebSocket:
         self.documents = documents
         self.browsers = browsers
         self.rate_limiter = rate_limiter
+        self.authenticator = authenticator or Authenticator(settings.auth)
         self.encode = ResponseEncoder(settings.requests.max_response_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -114,6 +121,7 @@ class GraphQLWebSocket:
                 self.documents,
                 self.rate_limiter,
                 self.encode,
+                self.authenticator,
             ).serve()
         finally:
             self.gauges.websocket_connections -= 1
@@ -131,6 +139,7 @@ class _Connection:
         documents: DocumentResolver,
         rate_limiter: RateLimiter,
         encode: ResponseEncoder,
+        authenticator: Authenticator,
     ) -> None:
         self.websocket = websocket
         self.gateway = gateway
@@ -139,9 +148,14 @@ class _Connection:
         self.documents = documents
         self.rate_limiter = rate_limiter
         self.encode = encode
+        self.authenticator = authenticator
+        # Who the socket is from, set at ``connection_init``; every operation runs as it.
+        self.identity = ANONYMOUS
+        self._expiry: asyncio.TimerHandle | None = None
         self.acknowledged = False
         self.operations: dict[str, asyncio.Task[None]] = {}
         self.closed = False
+        self._closing: asyncio.Future[None] | None = None
 
     async def serve(self) -> None:
         deadline = time.monotonic() + self.settings.ws_connection_init_timeout
@@ -154,6 +168,8 @@ class _Connection:
         except (_Closed, WebSocketDisconnect, WebSocketDisconnected, OSError):
             pass  # closed by us, or the client left while we answered it
         finally:
+            if self._expiry is not None:
+                self._expiry.cancel()
             await self._stop_all()
 
     async def _receive(self, deadline: float | None) -> str | None:
@@ -191,6 +207,7 @@ class _Connection:
             if self.acknowledged:
                 await self._close(4429, "Too many initialisation requests")
                 raise _Closed
+            await self._authenticate(message.get("payload"))
             self.acknowledged = True
             await self._send({"type": "connection_ack"})
         elif message["type"] == "ping":
@@ -205,6 +222,30 @@ class _Connection:
             if task is not None:
                 task.cancel()
         # A ``pong`` needs no answer.
+
+    async def _authenticate(self, payload: dict[str, Any] | None) -> None:
+        """The socket's identity from the ``connection_init`` payload; 4403 for a token
+        that does not verify. A token that will expire closes the socket with 4403 then
+        (after the same clock-skew leeway HTTP grants), so a socket never outlives it."""
+        try:
+            identity = await self.authenticator.identify(
+                init_authorization(payload), self.websocket.scope
+            )
+        except Unauthenticated:
+            await self._close(4403, "Forbidden")
+            raise _Closed from None
+        self.identity = identity
+        verifier = self.authenticator.verifier
+        if identity.expires_at is not None and verifier is not None:
+            left = identity.expires_at + verifier.settings.leeway - time.time()
+            loop = asyncio.get_running_loop()
+            self._expiry = loop.call_later(max(0.0, left), self._expired)
+
+    def _expired(self) -> None:
+        self._expiry = None
+        log.info("closing a WebSocket whose token expired")
+        # Kept referenced until it is done (a bare task may be collected mid-close).
+        self._closing = asyncio.ensure_future(self._close(4403, "Forbidden"))
 
     async def _subscribe(self, id_: str, request: GraphQLRequest) -> None:
         if not self.acknowledged:
@@ -258,7 +299,7 @@ class _Connection:
             if isinstance(resolved, RequestOutcome):
                 await self._send({"id": id_, "type": "error", "payload": _errors(resolved)})
                 return None
-            outcome = await self.gateway.stream(resolved)
+            outcome = await self.gateway.stream(resolved, identity=self.identity)
         except Exception:
             log.exception("operation %s failed inside the gateway", id_)
             await self._send({"id": id_, "type": "error", "payload": [_INTERNAL]})

@@ -14,7 +14,9 @@ getter the ``Actor`` it proves.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
@@ -31,6 +33,10 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLRequestData
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
 from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
@@ -38,7 +44,7 @@ from gateway.auth import AuthSettings, Unauthenticated
 from gateway.server import graphiql_asset_route, graphiql_html
 from schema.actor import Actor
 from subgraphs.common.deadline import DEADLINE_EXCEEDED, Stopped, bounded
-from subgraphs.common.identity import UNAUTHENTICATED, Identification
+from subgraphs.common.identity import UNAUTHENTICATED, Identification, authorization_of
 
 __all__ = ["ContextGetter", "SubgraphGraphQL", "create_graphql_app"]
 
@@ -60,6 +66,35 @@ def _unauthenticated(error: Unauthenticated) -> Response:
     return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": "Bearer"})
 
 
+class _ExpiringSockets(BaseGraphQLTransportWSHandler[object, None]):
+    """graphql-transport-ws, where a socket is closed with 4403 when the token it was
+    opened with expires (``expires_at`` on its context), as the gateway closes its own."""
+
+    _expiry: asyncio.Task[None] | None = None
+
+    async def handle(self) -> None:
+        try:
+            await super().handle()
+        finally:
+            if self._expiry is not None:
+                self._expiry.cancel()
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        await super().handle_connection_init(message)
+        context = self.context
+        expires_at = (
+            context.get("expires_at")
+            if isinstance(context, dict)
+            else getattr(context, "expires_at", None)
+        )
+        if self.connection_acknowledged and isinstance(expires_at, float | int):
+            self._expiry = asyncio.create_task(self._close_at(float(expires_at)))
+
+    async def _close_at(self, expires_at: float) -> None:
+        await asyncio.sleep(max(0.0, expires_at - time.time()))
+        await self.websocket.close(code=4403, reason="The token has expired.")
+
+
 class SubgraphGraphQL(GraphQL[object, None]):
     """Strawberry's ASGI view with a fresh context (fresh loaders) per request, made for the
     actor ``identification`` finds (``SYSTEM`` for everyone when it is left out).
@@ -69,6 +104,8 @@ class SubgraphGraphQL(GraphQL[object, None]):
     loaders between events. An HTTP request runs within ``request_timeout`` seconds (or its
     caller's time left, if shorter) and stops when its caller hangs up.
     """
+
+    graphql_transport_ws_handler_class = _ExpiringSockets
 
     def __init__(
         self,
@@ -112,14 +149,16 @@ class SubgraphGraphQL(GraphQL[object, None]):
             else getattr(context, "connection_params", None)
         )
         try:
-            actor = await self.identification.of_connection(params)
+            caller = await self.identification.caller(authorization_of(params))
         except Unauthenticated as error:
             raise ConnectionRejectionError() from error
         if isinstance(context, dict):
-            context["actor"] = actor
+            context["actor"] = caller.actor
+            context["expires_at"] = caller.expires_at
         else:
             # Set once, before the connection is acknowledged and any subscription starts.
-            context.actor = actor  # type: ignore[attr-defined]
+            context.actor = caller.actor  # type: ignore[attr-defined]
+            context.expires_at = caller.expires_at  # type: ignore[attr-defined]
         return _ACK
 
     async def execute_operation(

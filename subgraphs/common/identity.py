@@ -14,7 +14,8 @@ resolvers read its account scope (docs/auth.md, "Our graph's scopes and accounts
   ``@authenticated``, never sends such a call, and composition reads ``_service``); and its
   loaders would find no account's records anyway.
 - A token that does not verify: no data at all. HTTP answers 401 with an ``UNAUTHENTICATED``
-  error; a WebSocket's ``connection_init`` is refused (4403 on graphql-transport-ws).
+  error; a WebSocket's ``connection_init`` is refused (4403 on graphql-transport-ws), and a socket
+  whose token expires later is closed with 4403 then (``subgraphs.common.app``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ __all__ = [
     "ACCOUNT_CLAIM",
     "NOBODY",
     "UNAUTHENTICATED",
+    "Caller",
     "CallerContext",
     "CallerRequired",
     "Identification",
@@ -79,6 +81,15 @@ def authorization_of(payload: Mapping[str, Any] | None) -> str | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who a request or a socket is from: its actor, and until when its token is accepted
+    (Unix seconds: its ``exp`` and the clock skew allowed; None: no token, or auth off)."""
+
+    actor: Actor
+    expires_at: float | None = None
+
+
 @dataclass(slots=True, kw_only=True)
 class CallerContext:
     """What every subgraph's context has: the ``actor`` it serves.
@@ -91,6 +102,8 @@ class CallerContext:
 
     actor: Actor
     connection_params: dict[str, Any] | None = field(default=None, repr=False)
+    # When the socket's token expires (Unix seconds); None over HTTP or without a token.
+    expires_at: float | None = None
 
 
 class Identification:
@@ -113,22 +126,29 @@ class Identification:
         """The actor of a caller that has sent nothing yet: ``SYSTEM`` with auth off."""
         return NOBODY if self.enabled else SYSTEM
 
+    async def caller(self, authorization: str | None) -> Caller:
+        """Who an ``Authorization`` value (None: no header) is from; raises
+        :class:`gateway.auth.Unauthenticated` for one that does not verify."""
+        if self._verifier is None:
+            return Caller(SYSTEM)
+        token = bearer_token(authorization)
+        if token is None:
+            return Caller(NOBODY)
+        identity = await self._verifier.verify(token)
+        expires = identity.expires_at
+        return Caller(
+            actor_of(identity), None if expires is None else expires + self.settings.leeway
+        )
+
     async def of_authorization(self, authorization: str | None) -> Actor:
         """The actor of an ``Authorization`` value (None: no header); raises
         :class:`gateway.auth.Unauthenticated` for one that does not verify."""
-        if self._verifier is None:
-            return SYSTEM
-        token = bearer_token(authorization)
-        if token is None:
-            return NOBODY
-        return actor_of(await self._verifier.verify(token))
+        return (await self.caller(authorization)).actor
 
     async def of_connection(self, payload: Mapping[str, Any] | None) -> Actor:
         """The actor of a WebSocket's ``connection_init`` payload; raises
         :class:`gateway.auth.Unauthenticated` for a token that does not verify."""
-        if self._verifier is None:
-            return SYSTEM
-        return await self.of_authorization(authorization_of(payload))
+        return (await self.caller(authorization_of(payload))).actor
 
     async def aclose(self) -> None:
         if self._verifier is not None:

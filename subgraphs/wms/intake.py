@@ -3,22 +3,24 @@
 A request is checked in this order, and nothing is published unless it passes all of it:
 its signature (``connectors.wms.signature``; unsigned, badly signed or stale: 401), its body
 (``connectors.wms.webhooks``: not JSON, missing or mistyped fields, unknown codes, or not a
-valid ``FulfillmentMilestone`` once normalized: 400), then its vendor event id (seen before:
-200, not published again). A new event is appended to the bus and answered 2xx only once the
-bus has accepted it; if the bus or the record of seen ids cannot be reached the answer is 503
-and the WMS retries.
+valid ``FulfillmentMilestone`` once normalized: 400), then its vendor event id (seen before
+with the same event: 200, not published again; seen with another event: 409, logged, since
+an id reused for other content is a fault in the sender that dropping it would hide). A new
+event is appended to the bus and answered 2xx only once the bus has accepted it; if the bus
+or the record of seen ids cannot be reached the answer is 503 and the WMS retries.
 
 ``mount_webhook_intake(app, settings, cache, bus=None)`` adds the route to the subgraph's app.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -113,6 +115,10 @@ def webhook_route(
             body = await _bounded_body(request)
         except _TooLarge:
             return _answer(413, "PAYLOAD_TOO_LARGE", f"body over {MAX_BODY_BYTES} bytes")
+        except ClientDisconnect:
+            # The WMS hung up mid-body: nothing to verify or publish, and it will send again.
+            logger.info("wms webhook abandoned: the sender disconnected before the whole body")
+            return Response(status_code=400)
         try:
             verify(secret, request.headers.get(SIGNATURE_HEADER), body,
                    tolerance_seconds=tolerance_seconds)  # fmt: skip
@@ -124,10 +130,23 @@ def webhook_route(
         except ValueError as exc:
             logger.warning("wms webhook malformed: %s", exc)
             return _answer(400, "BAD_REQUEST", str(exc))
+        # What the event is, as normalized (before the account is added): the same webhook
+        # sent again has it, another one reusing its id does not.
+        fingerprint = hashlib.sha256(event.to_json()).hexdigest()
         try:
-            state = await seen.begin(event.event_id)
+            state = await seen.begin(event.event_id, fingerprint)
         except CacheUnavailable:
             return _answer(503, "UNAVAILABLE", "cannot check for duplicates now; retry")
+        if state is SeenState.CONFLICT:
+            logger.warning(
+                "wms webhook refused: event id %s was already received with another body",
+                event.event_id,
+            )
+            return _answer(
+                409,
+                "EVENT_ID_REUSED",
+                "this event id was already received with another body",
+            )
         if state is SeenState.DONE:
             return _answer(200, "duplicate", "already received", event_id=event.event_id)
         if state is SeenState.BUSY:
@@ -141,7 +160,7 @@ def webhook_route(
             if isinstance(exc, EventBusUnavailable):
                 return _answer(503, "UNAVAILABLE", "the event bus is unavailable; retry")
             raise
-        await seen.done(event.event_id)
+        await seen.done(event.event_id, fingerprint)
         return _answer(202, "accepted", "published", event_id=event.event_id, entry_id=entry)
 
     return Route(path, receive, methods=["POST"])

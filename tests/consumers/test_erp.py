@@ -142,3 +142,31 @@ async def test_a_poison_event_is_dead_lettered_and_replays_after_the_fix(
     assert invoiced(systems, order) == [(order.sku, order.units)]
     left = [x.event_id for x in await subject.bus.dead_letters(stream) if x.group == ERP_GROUP]
     assert left == ["not-an-event"]
+
+
+async def test_the_status_says_each_consumer_runs_and_what_is_left_to_read(
+    systems: Systems, subject: BusSubject, stream: str
+) -> None:
+    order = systems.release(f"status-{subject.kind}")
+    events = milestones(systems.advance(order, "SHIPPED"))
+    async with consumers(systems, subject, stream) as running:
+        consumer = consumer_of(running, ERP_GROUP)
+        await wait_until_async(
+            lambda: asyncio.sleep(0, consumer.state == "running"), what="the consumer runs"
+        )
+        await publish(subject, stream, events)
+        await wait_until_async(
+            lambda: asyncio.sleep(0, consumer.stats.handled == len(events)),
+            what="every milestone handled",
+        )
+
+        async def settled() -> bool:
+            return all(s.pending == 0 and s.lag == 0 for s in await running.status())
+
+        await wait_until_async(settled, what="nothing pending or unread")
+        status = {s.group: s for s in await running.status()}
+    assert set(status) == {c.group for c in running.consumers}
+    erp = status[ERP_GROUP]
+    assert erp.alive and erp.last_error is None and erp.restarts == 0
+    assert erp.handled == len(events) and erp.stream == stream
+    assert [s.state for s in await running.status()] == ["stopped"] * len(status)

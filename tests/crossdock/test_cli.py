@@ -154,8 +154,24 @@ def test_up_serves_every_system_and_subgraph_and_stops_on_ctrl_c(
         out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert "crossdock is up" in out
+    assert "state: in memory (REDIS_URL unset)" in out
     assert f"http://127.0.0.1:{ports['ERP_SUBGRAPH']}/graphql" in out
     assert "Traceback" not in err
+
+
+def test_up_with_a_redis_that_does_not_answer_is_one_line(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))  # bound, so no one else's, and not listening
+        port = sock.getsockname()[1]
+        env = {**os.environ, "CROSSDOCK_DATA_DIR": str(tmp_path)}
+        env["REDIS_URL"] = f"redis://app:hunter2@127.0.0.1:{port}/0"
+        for command in (["up"], ["subgraph", "wms"]):
+            result = run(*command, env=env)
+            assert result.returncode == 1, result.stderr
+            [line] = result.stderr.strip().splitlines()
+            assert line.startswith(f"crossdock: Redis at redis://app:***@127.0.0.1:{port}/0: ")
+            assert "does not answer" in line and "hunter2" not in line
+            assert not list(tmp_path.glob("*.sqlite3")), "nothing is seeded or started"
 
 
 def graphiql_page(base: str) -> str:

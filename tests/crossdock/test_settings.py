@@ -57,6 +57,18 @@ def test_the_gateway_shares_the_graphs_redis_unless_told_otherwise(
     assert Settings().gateway.redis_url is None
 
 
+def test_the_gateway_knows_itself_by_the_address_it_is_served_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Its GraphiQL is then a page of that address, not a foreign (or rebound) one.
+    loopback = ["localhost", "127.0.0.1", "::1"]
+    assert Settings().gateway.browsers.own_hosts == loopback
+    assert Settings(host="0.0.0.0").gateway.browsers.own_hosts == loopback
+    assert Settings(host="10.1.2.3").gateway.browsers.own_hosts == [*loopback, "10.1.2.3"]
+    monkeypatch.setenv("CROSSDOCK_GATEWAY__BROWSERS__OWN_HOSTS", '["graph.example"]')
+    assert Settings(host="10.1.2.3").gateway.browsers.own_hosts == ["graph.example"]
+
+
 def test_deadlines_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert Settings().gateway.requests.timeout == 30.0
     assert Settings().subgraphs.request_timeout_seconds == 30.0

@@ -69,3 +69,18 @@ async def test_scopes_are_independent_and_done_is_kept_for_the_retention() -> No
     ttl = await cache.ttl(erp.key("e1"))
     assert ttl is not None and 0 < ttl <= 60
     assert await erp.begin("e1") is SeenState.DONE
+
+
+async def test_an_id_seen_with_another_fingerprint_is_a_conflict() -> None:
+    seen = SeenEvents(MemoryCache(), "wms-webhooks")
+    assert await seen.begin("e1", "aaa") is SeenState.NEW
+    assert await seen.begin("e1", "bbb") is SeenState.CONFLICT  # while in progress
+    assert await seen.begin("e1", "aaa") is SeenState.BUSY
+    await seen.done("e1", "aaa")
+    assert await seen.seen("e1")
+    assert await seen.begin("e1", "aaa") is SeenState.DONE
+    assert await seen.begin("e1", "bbb") is SeenState.CONFLICT
+    # Callers that do not say what an event is, and records made without, never conflict.
+    assert await seen.begin("e1") is SeenState.DONE
+    await seen.done("e2")
+    assert await seen.begin("e2", "ccc") is SeenState.DONE

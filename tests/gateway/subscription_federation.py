@@ -14,6 +14,7 @@ Reusable by the gateway's server tests: ``with running_federation() as fed: ...`
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import threading
 from collections.abc import AsyncGenerator, Iterator
@@ -205,6 +206,8 @@ class Door:
         # or flooded (the subgraph's view of an abandoned request).
         self.http_seen: list[dict[str, str]] = []
         self.http_abandoned = 0
+        # The payload of every WebSocket's ``connection_init`` (who the gateway said it was).
+        self.ws_inits: list[Any] = []
         self._sends: dict[int, tuple[asyncio.AbstractEventLoop, Send]] = {}
         self._lock = threading.Lock()
 
@@ -215,6 +218,7 @@ class Door:
             self.http_delay = 0.0
             self.http_seen = []
             self.http_abandoned = 0
+            self.ws_inits = []
 
     def seen(self) -> int:
         """HTTP requests received so far."""
@@ -251,11 +255,24 @@ class Door:
             self.websockets_open += 1
             self._sends[key] = (asyncio.get_running_loop(), send)
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, self._recording_init(receive), send)
         finally:
             with self._lock:
                 self.websockets_open -= 1
                 del self._sends[key]
+
+    def _recording_init(self, receive: Receive) -> Receive:
+        async def recording() -> Message:
+            message = await receive()
+            text = message.get("text") if message["type"] == "websocket.receive" else None
+            if text and '"connection_init"' in text:
+                parsed = json.loads(text)
+                if isinstance(parsed, dict) and parsed.get("type") == "connection_init":
+                    with self._lock:
+                        self.ws_inits.append(parsed.get("payload"))
+            return message
+
+        return recording
 
     async def _hold(self, receive: Receive, delay: float) -> Receive | None:
         """Read the body, then wait ``delay`` seconds: a ``receive`` that replays the body,

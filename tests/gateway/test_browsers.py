@@ -180,11 +180,28 @@ def test_allowed_origins_open_event_streams(
     assert 'data: {"data":{"lastSeq":0}}' in response.text
 
 
-def test_plain_json_requests_are_left_to_cors(client: httpx.Client) -> None:
-    # A foreign page cannot send this without a preflight, which CORS refuses (test_cors).
+def test_plain_json_requests_of_a_foreign_page_are_refused(client: httpx.Client) -> None:
+    # A foreign page cannot send this without a preflight, which CORS refuses (test_cors):
+    # unless DNS rebinding made it look same-origin to the browser. Either way, 403.
     response = client.post("/graphql", json={"query": QUERY}, headers={"origin": EVIL})
-    assert response.status_code == 200
+    assert response.status_code == 403
+    assert codes(response) == ["ORIGIN_NOT_ALLOWED"]
     assert "access-control-allow-origin" not in response.headers
+
+
+def test_a_page_under_a_rebound_name_is_foreign(base: str) -> None:
+    # evil.example re-pointed at the gateway's address: the browser sends the page's own name
+    # as Host and Origin alike, so only the names the gateway is known by count as its own.
+    port = base.rsplit(":", 1)[1]
+    rebound = {"host": f"evil.example:{port}", "origin": f"http://evil.example:{port}"}
+    with httpx.Client(base_url=base) as client:
+        response = client.post(
+            "/graphql", json={"query": QUERY}, headers={**rebound, **PREFLIGHTED}
+        )
+        assert response.status_code == 403
+        assert codes(response) == ["ORIGIN_NOT_ALLOWED"]
+        own = {"origin": base, **PREFLIGHTED}
+        assert client.post("/graphql", json={"query": QUERY}, headers=own).status_code == 200
 
 
 # --- CSRF ------------------------------------------------------------------------------------
@@ -243,7 +260,10 @@ def test_a_forged_form_post_runs_no_mutation(client: httpx.Client, federation: F
         response = client.post(
             "/graphql", content=forged, headers={"content-type": "text/plain", "origin": EVIL}
         )
-        assert codes(response) == ["CSRF_ERROR"]
+        assert codes(response) == ["ORIGIN_NOT_ALLOWED"]
+        # Without an Origin (a browser that leaves it out), CSRF prevention still stops it.
+        unnamed = client.post("/graphql", content=forged, headers={"content-type": "text/plain"})
+        assert codes(unnamed) == ["CSRF_ERROR"]
         client.post("/graphql", json={"query": publish("CSRF-FORM", 2)})
         assert next(events) == {"data": {"milestones": {"seq": 2}}}
 

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.server._origin import normalize_origin, same_origin
+from gateway.server._origin import LOOPBACK_HOSTS, normalize_origin, same_origin
 
 
 @pytest.mark.parametrize(
     ("origin", "host", "same"),
     [
         ("http://127.0.0.1:4000", "127.0.0.1:4000", True),
+        ("http://localhost:4000", "localhost:4000", True),
         ("http://gateway.example", "gateway.example", True),
         ("https://gateway.example", "gateway.example", True),
         # A Host without a port has the origin scheme's default one.
         ("https://gateway.example", "gateway.example:443", True),
         ("http://gateway.example:8080", "gateway.example", False),
         ("http://Gateway.Example:4000", "gateway.example:4000", True),
+        # DNS rebinding: a name the gateway is not known by, pointed at its address.
+        ("http://rebound.example:4000", "rebound.example:4000", False),
         ("http://[::1]:4000", "[::1]:4000", True),
         ("http://127.0.0.1:4001", "127.0.0.1:4000", False),
         ("http://evil.example:4000", "127.0.0.1:4000", False),
@@ -28,7 +31,13 @@ from gateway.server._origin import normalize_origin, same_origin
     ],
 )
 def test_same_origin(origin: str, host: str | None, same: bool) -> None:
-    assert same_origin(origin, host) is same
+    assert same_origin(origin, host, (*LOOPBACK_HOSTS, "gateway.example")) is same
+
+
+def test_the_own_hosts_are_this_machines_unless_configured() -> None:
+    assert same_origin("http://[::1]:4000", "[::1]:4000")
+    assert not same_origin("http://gateway.example", "gateway.example")
+    assert same_origin("http://anything.example", "anything.example", ["*"])
 
 
 @pytest.mark.parametrize(

@@ -64,3 +64,21 @@ def test_the_gateways_own_errors_keep_their_extensions_but_not_the_planners_word
 def test_a_response_without_errors_is_left_as_it_is() -> None:
     response: GraphQLResponse = {"data": {"a": 1}}
     assert redact_response(response) is response
+
+
+def test_no_message_kept_suggests_what_the_schema_holds() -> None:
+    variable = {
+        "message": "Variable '$s' got invalid value 'SHIPED'; Value 'SHIPED' does not exist in "
+        "'OrderStatus' enum. Did you mean the enum value 'SHIPPED'?",
+        "extensions": {"code": "BAD_USER_INPUT"},
+    }
+    subgraph = {
+        "message": "Unknown argument 'frist'. Did you mean 'first'?",
+        "extensions": {"code": "BAD_USER_INPUT", "serviceName": "erp"},
+    }
+    redacted = redact_response({"errors": [variable, subgraph]})  # type: ignore[list-item]
+    assert [e["message"] for e in redacted["errors"]] == [
+        "Variable '$s' got invalid value 'SHIPED'; Value 'SHIPED' does not exist in "
+        "'OrderStatus' enum.",
+        "Unknown argument 'frist'.",
+    ]

@@ -4,6 +4,7 @@ served over HTTP on loopback (real keys, real signatures: nothing about tokens i
 from __future__ import annotations
 
 import json
+import socket
 import time
 import uuid
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from tests.support.servers import serve
+from tests.support.servers import serve, serve_on
 
 __all__ = ["TEST_AUDIENCE", "TEST_ISSUER", "SigningKey", "TestIssuer"]
 
@@ -152,13 +153,14 @@ class TestIssuer:
             temporary.replace(path)
 
     @contextmanager
-    def serve_jwks(self) -> Iterator[str]:
-        """Serve the JWKS on loopback; yield its URL."""
+    def serve_jwks(self, sock: socket.socket | None = None) -> Iterator[str]:
+        """Serve the JWKS on loopback (on ``sock`` if given: a URL known before it answers);
+        yield its URL."""
 
         async def jwks(request: Request) -> JSONResponse:
             self.fetches += 1
             return JSONResponse(self.jwks())
 
         app = Starlette(routes=[Route("/.well-known/jwks.json", jwks)])
-        with serve(app) as base:
+        with serve(app) if sock is None else serve_on(app, sock) as base:
             yield f"{base}/.well-known/jwks.json"

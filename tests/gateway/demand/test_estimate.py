@@ -7,9 +7,10 @@ import time
 
 import pytest
 
+from gateway.composition import SubgraphSource, compose
 from gateway.demand import CostError
-from gateway.supergraph import parse_supergraph
-from tests.gateway.demand.costing import APOLLO, books, cost_fixture, estimate, shapes
+from gateway.supergraph import Supergraph, parse_supergraph
+from tests.gateway.demand.costing import APOLLO, FED29, books, cost_fixture, estimate, shapes
 
 BOOK_QUERY = """query BookQuery {
   book(id: 1) { title author { name } publisher { name address { zipCode } } }
@@ -205,3 +206,32 @@ def test_apollo_composed_cost_directives(
 def test_a_required_slicing_argument_left_out_cannot_be_costed() -> None:
     with pytest.raises(CostError, match="Exactly one slicing argument is required, but found 0"):
         estimate(cost_fixture(), '{ search(input: {text: "x"}) { id } }')
+
+
+# Two boxes of one type under one connection, each sized by it through a different path.
+_BOXES = """
+type Item { id: ID }
+type Box { items: [Item] other: [Item] }
+type Conn { a: Box b: Box list: [Item] }
+type Query {
+  conn(first: Int = 3): Conn @listSize(slicingArguments: ["first"], sizedFields: ["list"])
+}
+"""
+
+
+def _boxes() -> Supergraph:
+    sdl = compose([SubgraphSource("boxes", "http://127.0.0.1:4000/boxes", FED29 + _BOXES)])
+    composed = 'sizedFields: ["list"]'
+    assert composed in sdl
+    # Paths in sizedFields are Router-only (see costing._ROUTER_ONLY).
+    return parse_supergraph(sdl.replace(composed, 'sizedFields: ["a { items }", "b { other }"]'))
+
+
+@pytest.mark.parametrize("order", ["a b", "b a"])
+def test_a_fragment_is_sized_where_it_is_spread(order: str) -> None:
+    # Under a, items is sized by first (2) and other takes the default (10); under b the
+    # other way round. A fragment compiled at one place must not be reused at the other:
+    # that let `b { ...F }` with F = `items` be costed as 2 instead of 10.
+    spreads = " ".join(f"{box} {{ ...F }}" for box in order.split())
+    query = f"{{ conn(first: 2) {{ {spreads} }} }} fragment F on Box {{ items {{ id }} }}"
+    assert estimate(_boxes(), query) == 1 + (1 + 2) + (1 + 10)

@@ -175,6 +175,26 @@ def test_a_token_that_does_not_verify_gets_401_and_no_data(
     }
 
 
+def test_keys_from_a_jwks_url_fetched_once_and_a_rotated_key_without_a_restart() -> None:
+    issuer = TestIssuer()
+    with issuer.serve_jwks() as jwks:
+        auth = AuthSettings(
+            jwks=jwks,
+            issuer=TEST_ISSUER,
+            audience=TEST_AUDIENCE,
+            jwks_min_refresh_interval=0,  # an unknown kid is fetched at once
+        )
+        for url in _serve(auth):
+            for _ in range(3):
+                response = post(url, f"Bearer {issuer.token(account_id='001X')}")
+                assert response.json()["data"]["who"]["accountId"] == "001X"
+            assert issuer.fetches == 1  # cached
+            issuer.rotate()
+            response = post(url, f"Bearer {issuer.token(account_id='001Y')}")
+            assert response.json()["data"]["who"]["accountId"] == "001Y"
+            assert issuer.fetches == 2  # the unknown kid made it fetch again
+
+
 def test_auth_off_serves_everyone_as_system(open_app: str, issuer: TestIssuer) -> None:
     system: dict[str, Any] = {"subject": None, "scopes": [], "accountId": None, "restricted": False}
     for authorization in (None, "Bearer not-a-token"):
@@ -227,6 +247,21 @@ def test_a_socket_with_a_token_that_does_not_verify_is_closed_4403(
         with pytest.raises(ConnectionClosed) as closed:
             ws.recv(timeout=5)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+
+
+def test_a_socket_is_closed_4403_when_its_token_expires(jwks: Path, issuer: TestIssuer) -> None:
+    auth = AuthSettings(jwks=str(jwks), issuer=TEST_ISSUER, audience=TEST_AUDIENCE, leeway=0)
+    for url in _serve(auth):
+        token = issuer.token(ttl=2)
+        with _socket(url) as ws:
+            init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
+            ws.send(json.dumps(init))
+            assert json.loads(ws.recv(timeout=5)) == {"type": "connection_ack"}
+            # Nothing more comes until the token's exp (2 s at most), then the close.
+            with pytest.raises(ConnectionClosed) as closed:
+                ws.recv(timeout=10)
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+        assert closed.value.rcvd.reason == "The token has expired."
 
 
 def test_a_socket_without_a_token_is_nobody(guarded: str) -> None:

@@ -7,14 +7,17 @@ import importlib
 import subgraphs.common
 
 MODULES = [
+    "access",
     "app",
     "entities",
     "enums",
     "errors",
     "federation",
     "fields",
+    "identity",
     "loaders",
     "relay",
+    "scoping",
     "sdl",
     "types",
 ]
@@ -39,6 +42,7 @@ def test_the_interface_the_subgraphs_build_on() -> None:
     expected = {
         "Address",
         "BadUserInput",
+        "CallerContext",
         "Connection",
         "Edge",
         "ErrorCodes",

@@ -191,3 +191,20 @@ async def test_load_as_converts_what_was_found() -> None:
     loader = Loader(Backend().names)
     assert await loader.load_as("a", len) == 1
     assert await loader.load_as("missing", len) is None
+
+
+async def test_only_asks_for_the_allowed_keys_and_answers_none_for_the_rest() -> None:
+    backend = Backend()
+    loader = Loader(backend.names).only(lambda key: key != "b")
+    assert await loader.load_many(["a", "b", "c"]) == ["A", None, "C"]
+    assert backend.batches == [["a", "c"]]
+    nothing = Loader(backend.names).only(lambda key: False)
+    assert await nothing.load("a") is None
+    assert backend.batches == [["a", "c"]]  # no call at all
+
+
+async def test_a_group_loaders_only_answers_empty_lists_for_the_rest() -> None:
+    backend = Backend()
+    loader = GroupLoader(backend.lines).only(lambda key: key == "a")
+    assert await loader.load_many(["a", "b"]) == [[1, 2], []]
+    assert backend.batches == [["a"]]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import httpx
 
+from systems.world_records import World
 from tests.subgraphs.identity import NO_TOKEN, Customer, Roles, ask
 
 ORDER = "query($id: ID!) { order(id: $id) { id number account { id } } }"
@@ -136,3 +137,34 @@ def test_auth_off_reads_every_account_as_before(
     _, y = xy
     order = ask(erp_graph, None, ORDER, {"id": y.order.id})["data"]["order"]
     assert order["id"] == y.order.id
+
+
+def test_credit_memos_and_returns_of_another_account_are_null(
+    erp_guarded: httpx.Client, roles: Roles, world: World
+) -> None:
+    memo = world.credit_memos[0]
+    authorization = world.return_authorizations[0]
+    document = """
+    query($representations: [_Any!]!) {
+      _entities(representations: $representations) {
+        ... on CreditMemo { id } ... on ReturnAuthorization { id }
+      }
+    }
+    """
+    reps = [
+        {"__typename": "CreditMemo", "id": memo.id},
+        {"__typename": "ReturnAuthorization", "id": authorization.id},
+    ]
+    other = roles.customer(account_id="001NOBODYSACCOUNT")
+    assert ask(erp_guarded, other, document, {"representations": reps}) == {
+        "data": {"_entities": [None, None]}
+    }
+    own = ask(
+        erp_guarded,
+        roles.customer(account_id=memo.account_id),
+        document,
+        {"representations": reps[:1]},
+    )
+    assert own == {"data": {"_entities": [{"id": memo.id}]}}
+    staff = ask(erp_guarded, roles.staff(), document, {"representations": reps})
+    assert staff == {"data": {"_entities": [{"id": memo.id}, {"id": authorization.id}]}}

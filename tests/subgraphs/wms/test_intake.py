@@ -5,6 +5,8 @@ signed milestones are normalized and published once; bad ones are refused and pu
 from __future__ import annotations
 
 import asyncio
+import logging
+import socket
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -37,6 +39,7 @@ from systems.wms.signing import SIGNATURE_HEADER, signature_header
 from systems.world_records import World
 from tests.support.redis import require_redis, unique_prefix
 from tests.support.servers import serve
+from tests.support.waiting import wait_until
 
 SECRET = "test-webhook-secret"
 
@@ -454,3 +457,45 @@ def test_an_oversized_body_is_refused_before_it_is_read_whole() -> None:
         unsigned = client.post(WEBHOOK_PATH, content=b"{}")
         assert unsigned.status_code == 401
         assert entries(client) == []
+
+
+def test_an_id_reused_for_another_event_is_refused_and_logged(
+    intake: httpx.Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = webhook()
+    assert post(intake, body).status_code == 202
+    other = webhook(**{"event_id": body["event_id"], "lines": [{"item_number": "SKU-2", "qty": 9}]})
+    answer = post(intake, other)
+    assert answer.status_code == 409
+    assert answer.json()["error"]["code"] == "EVENT_ID_REUSED"
+    assert any("already received with another body" in r.getMessage() for r in caplog.records)
+    # Still only the first event, and the first body is still a plain duplicate.
+    assert [e["detail"]["quantities"] for e in entries(intake)] == [
+        [{"sku": "SKU-1", "quantity": 3}]
+    ]
+    assert post(intake, body).json()["status"] == "duplicate"
+
+
+def test_a_sender_that_hangs_up_mid_body_leaves_one_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    raw = orjson.dumps(webhook())
+    head = (
+        f"POST {WEBHOOK_PATH} HTTP/1.1\r\nhost: wms\r\ncontent-type: application/json\r\n"
+        f"{SIGNATURE_HEADER}: {signature_header(SECRET, raw)}\r\n"
+        f"content-length: {len(raw)}\r\n\r\n"
+    ).encode()
+    with receiver("memory") as (url, _):
+        host, port = url.removeprefix("http://").split(":")
+        with caplog.at_level(logging.INFO):
+            with socket.create_connection((host, int(port))) as sock:
+                sock.sendall(head + raw[: len(raw) // 2])
+            wait_until(
+                lambda: any(
+                    "disconnected before the whole body" in r.getMessage() for r in caplog.records
+                ),
+                what="the hang-up logged",
+            )
+        with httpx.Client(base_url=url, timeout=10) as client:
+            assert entries(client) == []
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

@@ -1,0 +1,165 @@
+"""What identity costs a request: fedbench with a verified token on every request, and the
+auth directives enforced on every field, against the same gateway with auth off.
+
+    .venv/bin/python -m bench.auth_load --runs 5 --duration 10 --concurrency 50
+
+Two of our gateways pinned to the same core, runs interleaved, each measured alone:
+
+- ``auth off``: fedbench's supergraph as it is, no token sent;
+- ``token + directives``: the same supergraph with ``@authenticated`` on every root field and
+  ``@requiresScopes`` on ``Review`` and ``Product`` (so the filter reads every field of the
+  operation), a JWKS file of a key made for the run, and an RS256 token granting those scopes
+  on every request (the same token throughout: verified keys and tokens are cached as in
+  production, where a client keeps its token for its lifetime).
+
+Prints requests/s, p50/p99 and requests per gateway CPU-second per run and the medians, and
+the ratio; the goal is a cost under 5%. Subgraphs replay known answers, so the gateways are
+what is measured. A benchmark, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+import httpx
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from bench.fedbench_subgraphs import FEDBENCH
+from bench.front_door_load import Sample, measure, start_gateway, table
+from bench.gateway_vs_apollo import pinned, process, supergraph_for, wait_for_line
+
+ROOT = Path(__file__).resolve().parents[1]
+ISSUER = "https://idp.bench.crossdock"
+AUDIENCE = "crossdock-bench"
+SCOPES = "reviews:read products:read"
+
+_LINKS = (
+    '  @link(url: "https://specs.apollo.dev/authenticated/v0.1", for: SECURITY)\n'
+    '  @link(url: "https://specs.apollo.dev/requiresScopes/v0.1", for: SECURITY) {\n'
+)
+_LOCATIONS = "FIELD_DEFINITION | OBJECT | INTERFACE | SCALAR | ENUM"
+_DEFINITIONS = f"""
+directive @authenticated on {_LOCATIONS}
+
+directive @requiresScopes(scopes: [[requiresScopes__Scope!]!]!) on {_LOCATIONS}
+
+scalar requiresScopes__Scope
+"""
+
+
+def with_directives(supergraph: str) -> str:
+    """fedbench's supergraph with the auth directives of the module docstring."""
+    head = '  @link(url: "https://specs.apollo.dev/join/v0.3", for: EXECUTION) {\n'
+    assert head in supergraph
+    out = supergraph.replace(head, head.replace(" {\n", "\n") + _LINKS, 1)
+    out = out.replace("\nscalar join__FieldSet", _DEFINITIONS + "\nscalar join__FieldSet", 1)
+    for field in ("me: User", "user(id: ID!): User", "users: [User]", "topProducts("):
+        start = out.index(f"  {field}")
+        end = out.index("\n", start)
+        out = out[:end] + " @authenticated" + out[end:]
+    for kind in ("Review", "Product"):
+        marker = f"\ntype {kind}\n" if f"\ntype {kind}\n" in out else f"\ntype {kind} "
+        start = out.index(marker) + 1
+        brace = out.index("{", start)
+        scope = kind.lower() + "s:read"
+        out = out[:brace] + f'@requiresScopes(scopes: [["{scope}"]]) ' + out[brace:]
+    return out
+
+
+def _issuer(folder: Path) -> tuple[Path, str]:
+    """A JWKS file and a token signed by its one key, valid for the run."""
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(private.public_key()))
+    path = folder / "jwks.json"
+    path.write_text(json.dumps({"keys": [{**jwk, "kid": "bench", "alg": "RS256", "use": "sig"}]}))
+    now = int(time.time())
+    claims: dict[str, object] = {"iss": ISSUER, "aud": AUDIENCE, "sub": "bench", "scope": SCOPES}
+    claims.update(iat=now, exp=now + 3600)
+    token = jwt.encode(claims, private, algorithm="RS256", headers={"kid": "bench"})
+    return path, token
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.auth_load", description=__doc__)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--duration", type=float, default=10.0)
+    parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--max-requests", type=int, default=1_000_000)
+    parser.add_argument("--gateway-cpu", type=int, default=1)
+    parser.add_argument("--load-cpu", type=int, default=0)
+    parser.add_argument("--no-pin", action="store_true")
+    args = parser.parse_args(argv)
+    body = (FEDBENCH / "body.json").read_bytes()
+    gateway_cpu = None if args.no_pin else args.gateway_cpu
+    load_cpu = None if args.no_pin else args.load_cpu
+    if load_cpu is not None:
+        os.sched_setaffinity(0, {load_cpu})
+    with ExitStack() as stack:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        serving = [sys.executable, "-m", "bench.serving", "fedbench", "--memoize"]
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        upstream = stack.enter_context(process(pinned(load_cpu, serving), cwd=ROOT, env=env))
+        urls = json.loads(wait_for_line(upstream, "{", timeout=300))["subgraphs"]
+        plain = folder / "plain.graphql"
+        plain.write_text(supergraph_for("fedbench", urls))
+        guarded = folder / "guarded.graphql"
+        guarded.write_text(with_directives(plain.read_text()))
+        jwks, token = _issuer(folder)
+        auth_env = {
+            "CROSSDOCK_AUTH__JWKS": str(jwks),
+            "CROSSDOCK_AUTH__ISSUER": ISSUER,
+            "CROSSDOCK_AUTH__AUDIENCE": AUDIENCE,
+        }
+        gateways = {
+            "auth off": (start_gateway(stack, plain, gateway_cpu, {}), None),
+            "token + directives": (
+                start_gateway(stack, guarded, gateway_cpu, auth_env),
+                {"authorization": f"Bearer {token}"},
+            ),
+        }
+        answers = {}
+        for name, ((url, _), headers) in gateways.items():
+            answer = httpx.post(
+                url, content=body, headers={"content-type": "application/json", **(headers or {})}
+            )
+            if answer.status_code != 200 or "errors" in answer.json():
+                raise SystemExit(f"{name} failed the benchmark query: {answer.text[:500]}")
+            answers[name] = answer.content
+        if len(set(answers.values())) != 1:
+            raise SystemExit("the two gateways answer differently")
+        anonymous = httpx.post(url, content=body, headers={"content-type": "application/json"})
+        refused = anonymous.json()
+        if refused.get("data") is not None or not refused.get("errors"):
+            raise SystemExit(
+                f"without a token the guarded gateway answered: {anonymous.text[:300]}"
+            )
+        print(
+            f"fedbench; {args.runs} runs x {args.duration:g} s at concurrency {args.concurrency}; "
+            f"gateways on cpu {gateway_cpu}, load and subgraphs on cpu {load_cpu}"
+        )
+        samples: dict[str, list[Sample]] = {name: [] for name in gateways}
+        for run in range(args.runs):
+            order = list(gateways) if run % 2 == 0 else list(gateways)[::-1]
+            for name in order:
+                (url, pid), headers = gateways[name]
+                samples[name].append(measure(url, pid, body, args, headers))
+            print(table(f"run {run + 1}/{args.runs}", {n: [s[-1]] for n, s in samples.items()}))
+        print(table(f"median of {args.runs} runs", samples))
+        off = statistics.median(s.per_cpu_second for s in samples["auth off"])
+        on = statistics.median(s.per_cpu_second for s in samples["token + directives"])
+        print(f"requests per gateway CPU-second, auth / off: {on / off:.3f} ({on / off - 1:+.1%})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,241 @@
+"""TokenVerifier over real JWKS sources: a file and a URL served on loopback, real keys.
+
+Rotation without restart, one fetch for many concurrent unknown kids, the last keys kept
+through a failing identity provider, a file re-read when it changes, and every forgery
+refused."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from gateway.auth import AuthSettings, JwksError, TokenVerifier, Unauthenticated, bearer_token
+from tests.gateway.auth.hostile import hostile_tokens, unsigned
+from tests.support.tokens import TEST_AUDIENCE, TEST_ISSUER, TestIssuer
+from tests.support.waiting import wait_until_async
+
+
+def settings(jwks: str, **overrides: object) -> AuthSettings:
+    values: dict[str, object] = {"leeway": 1.0, **overrides}
+    return AuthSettings(jwks=jwks, issuer=TEST_ISSUER, audience=TEST_AUDIENCE, **values)
+
+
+@pytest.mark.parametrize("algorithm", ["RS256", "ES256", "EdDSA"])
+async def test_a_good_token_gives_its_identity(tmp_path: Path, algorithm: str) -> None:
+    issuer = TestIssuer(algorithm=algorithm)
+    verifier = TokenVerifier(settings(str(issuer.jwks_file(tmp_path))))
+    identity = await verifier.verify(issuer.token(subject="ann", scope="orders:read staff"))
+    assert identity.authenticated
+    assert identity.subject == "ann"
+    assert identity.scopes == {"orders:read", "staff"}
+    assert identity.expires_at is not None and identity.expires_at > time.time()
+    await verifier.aclose()
+
+
+@pytest.mark.parametrize("kind", list(hostile_tokens(TestIssuer())))
+async def test_hostile_tokens_are_refused(tmp_path: Path, kind: str) -> None:
+    issuer = TestIssuer()
+    verifier = TokenVerifier(settings(str(issuer.jwks_file(tmp_path))))
+    with pytest.raises(Unauthenticated):
+        await verifier.verify(hostile_tokens(issuer)[kind])
+
+
+async def test_a_header_naming_another_key_type_is_refused(tmp_path: Path) -> None:
+    """RS256 claimed for an EC key's kid: the key does not fit the algorithm, so no signature
+    check is even tried with it."""
+    issuer = TestIssuer(algorithm="ES256")
+    verifier = TokenVerifier(settings(str(issuer.jwks_file(tmp_path))))
+    genuine = issuer.token()
+    _, body, signature = genuine.split(".")
+    forged = unsigned({"alg": "RS256", "kid": issuer.current.kid}, {}, b"x").split(".")
+    with pytest.raises(Unauthenticated, match="not signed by a known key"):
+        await verifier.verify(f"{forged[0]}.{body}.{signature}")
+
+
+async def test_the_leeway_allows_a_little_clock_skew(tmp_path: Path) -> None:
+    issuer = TestIssuer()
+    verifier = TokenVerifier(settings(str(issuer.jwks_file(tmp_path)), leeway=30.0))
+    identity = await verifier.verify(issuer.token(ttl=-10))
+    assert identity.subject == "user-1"
+    with pytest.raises(Unauthenticated, match="expired"):
+        await verifier.verify(issuer.token(ttl=-60))
+
+
+def test_a_missing_jwks_file_fails_at_start(tmp_path: Path) -> None:
+    with pytest.raises(JwksError, match="No such file"):
+        TokenVerifier(settings(str(tmp_path / "nowhere.json")))
+
+
+@pytest.mark.parametrize("text", ["{not json", '{"kays": []}', "[1, 2]"])
+def test_a_file_that_is_not_a_jwks_fails_at_start(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "jwks.json"
+    path.write_text(text)
+    with pytest.raises(JwksError, match="cannot use"):
+        TokenVerifier(settings(str(path)))
+
+
+async def test_a_rotated_file_is_read_again_without_restart(tmp_path: Path) -> None:
+    issuer = TestIssuer()
+    verifier = TokenVerifier(settings(str(issuer.jwks_file(tmp_path))))
+    old = issuer.current
+    assert (await verifier.verify(issuer.token())).authenticated
+    issuer.rotate()
+    assert (await verifier.verify(issuer.token(subject="new-key"))).subject == "new-key"
+    issuer.retire(old.kid)
+    with pytest.raises(Unauthenticated, match="known key"):
+        await verifier.verify(issuer.token(key=old))
+
+
+async def test_a_broken_rewrite_keeps_the_files_last_keys(tmp_path: Path) -> None:
+    issuer = TestIssuer()
+    path = issuer.jwks_file(tmp_path)
+    verifier = TokenVerifier(settings(str(path)))
+    path.write_text("{ half a file")
+    assert (await verifier.verify(issuer.token())).authenticated
+
+
+async def test_a_url_is_fetched_once_and_cached() -> None:
+    issuer = TestIssuer()
+    with issuer.serve_jwks() as url:
+        verifier = TokenVerifier(settings(url))
+        await verifier.start()
+        for _ in range(5):
+            assert (await verifier.verify(issuer.token())).authenticated
+        assert issuer.fetches == 1
+        await verifier.aclose()
+
+
+async def test_rotation_many_concurrent_unknown_kids_share_one_fetch() -> None:
+    issuer = TestIssuer()
+    with issuer.serve_jwks() as url:
+        verifier = TokenVerifier(settings(url, jwks_min_refresh_interval=0))
+        await verifier.start()
+        assert issuer.fetches == 1
+        issuer.rotate()
+        tokens = [issuer.token(subject=f"u{i}") for i in range(50)]
+        identities = await asyncio.gather(*(verifier.verify(t) for t in tokens))
+        assert [i.subject for i in identities] == [f"u{i}" for i in range(50)]
+        assert issuer.fetches == 2
+        await verifier.aclose()
+
+
+async def test_forged_kids_cannot_make_the_gateway_hammer_the_idp() -> None:
+    issuer = TestIssuer()
+    stranger = TestIssuer()
+    with issuer.serve_jwks() as url:
+        verifier = TokenVerifier(settings(url, jwks_min_refresh_interval=60))
+        await verifier.start()
+        for _ in range(20):
+            with pytest.raises(Unauthenticated, match="known key"):
+                await verifier.verify(stranger.token())
+        # The start's fetch only: the unknown kid came within the minimum interval.
+        assert issuer.fetches == 1
+        await verifier.aclose()
+
+
+async def test_the_schedule_refreshes_in_the_background() -> None:
+    issuer = TestIssuer()
+    with issuer.serve_jwks() as url:
+        verifier = TokenVerifier(settings(url, jwks_refresh_interval=0.2))
+        await verifier.start()
+        token = issuer.token()
+
+        async def refreshed() -> bool:
+            await verifier.verify(token)
+            return issuer.fetches >= 2
+
+        await wait_until_async(refreshed, timeout=10, what="a scheduled JWKS refresh")
+        await verifier.aclose()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+async def test_an_unreachable_url_at_start_is_a_warning_then_401_until_it_answers(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    issuer = TestIssuer()
+    dead = f"http://127.0.0.1:{_free_port()}/jwks.json"
+    verifier = TokenVerifier(settings(dead, jwks_min_refresh_interval=0, jwks_timeout=1))
+    await verifier.start()
+    assert "did not answer at start" in caplog.text
+    with pytest.raises(Unauthenticated, match="known key"):
+        await verifier.verify(issuer.token())
+    await verifier.aclose()
+
+
+async def test_a_failing_idp_keeps_the_last_keys(caplog: pytest.LogCaptureFixture) -> None:
+    issuer = TestIssuer()
+    with issuer.serve_jwks() as url:
+        verifier = TokenVerifier(settings(url, jwks_refresh_interval=0.05))
+        await verifier.start()
+    token = issuer.token()
+
+    async def refresh_failed() -> bool:
+        # Each verification past the interval tries a refresh, which cannot connect now.
+        assert (await verifier.verify(token)).authenticated
+        return "fetch failed, keeping the last keys" in caplog.text
+
+    await wait_until_async(refresh_failed, timeout=10, what="a failed JWKS refresh")
+    assert (await verifier.verify(token)).authenticated
+    await verifier.aclose()
+
+
+@pytest.mark.parametrize(
+    ("header", "token"), [(None, None), ("Bearer abc", "abc"), ("bearer  abc ", "abc")]
+)
+def test_bearer_token(header: str | None, token: str | None) -> None:
+    assert bearer_token(header) == token
+
+
+@pytest.mark.parametrize("header", ["Basic dXNlcjpwYXNz", "Bearer", "Bearer   ", "abc"])
+def test_other_schemes_are_refused(header: str) -> None:
+    with pytest.raises(Unauthenticated):
+        bearer_token(header)
+
+
+def test_symmetric_keys_in_a_jwks_are_never_used(tmp_path: Path) -> None:
+    path = tmp_path / "jwks.json"
+    path.write_text(json.dumps({"keys": [{"kty": "oct", "k": "c2VjcmV0", "kid": "s"}]}))
+    verifier = TokenVerifier(settings(str(path)))
+    token = unsigned({"alg": "HS256", "kid": "s"}, {"exp": time.time() + 60})
+    with pytest.raises(Unauthenticated):
+        asyncio.run(verifier.verify(token))
+
+
+async def test_a_remembered_token_is_refused_once_its_key_is_retired(tmp_path: Path) -> None:
+    issuer = TestIssuer()
+    verifier = TokenVerifier(settings(str(issuer.jwks_file(tmp_path))))
+    old = issuer.current
+    token = issuer.token()
+    assert (await verifier.verify(token)).authenticated
+    assert (await verifier.verify(token)).authenticated  # answered from memory
+    issuer.rotate()
+    issuer.retire(old.kid)
+    with pytest.raises(Unauthenticated, match="known key"):
+        await verifier.verify(token)
+
+
+async def test_a_remembered_token_still_expires(tmp_path: Path) -> None:
+    issuer = TestIssuer()
+    verifier = TokenVerifier(settings(str(issuer.jwks_file(tmp_path)), leeway=0))
+    token = issuer.token(ttl=1)
+    assert (await verifier.verify(token)).authenticated
+
+    async def refused() -> bool:
+        try:
+            await verifier.verify(token)
+        except Unauthenticated as error:
+            return "expired" in str(error)
+        return False
+
+    await wait_until_async(refused, timeout=10, what="the token to expire")

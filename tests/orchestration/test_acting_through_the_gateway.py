@@ -76,7 +76,7 @@ def gateway(own_world: OwnWorld, tmp_path_factory: pytest.TempPathFactory) -> It
         update={"auth": auth, "redis_url": None, "data_dir": scratch}
     )
     with ExitStack() as stack:
-        urls = {
+        urls: dict[str, str] = {
             name: stack.enter_context(serve(create_subgraph_app(name, guarded.subgraphs)))
             for name in SUBGRAPH_NAMES
         }

@@ -17,13 +17,14 @@ from typing import Any, TypeAlias, TypeVar, cast
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.federation.schema_directives import Authenticated, RequiresScopes
+from strawberry.federation.schema_directives import RequiresScopes
 
 from connectors.deadline import no_deadline
 from resolvers.authority import REQUIRED_SCOPES, Forbidden
 from resolvers.cancel import CancelRequest
 from resolvers.service import OrdersService
 from resolvers.submit import WorkflowFailed
+from subgraphs.common.access import AUTHENTICATED
 from subgraphs.common.cost import weight
 from subgraphs.common.errors import SUBGRAPH_ERROR, BadUserInput
 from subgraphs.common.federation import SubgraphSchema, federation_schema
@@ -77,7 +78,7 @@ def mutation(description: str, *, directives: Sequence[object] = ()) -> Callable
 def guarded(operation: str) -> list[object]:
     """``@authenticated`` and ``@requiresScopes`` of ``operation`` (``REQUIRED_SCOPES``)."""
     scopes = [list(both) for both in REQUIRED_SCOPES[operation]]
-    return [Authenticated(), RequiresScopes(scopes=scopes)]
+    return [AUTHENTICATED, RequiresScopes(scopes=scopes)]
 
 
 @dataclass(slots=True)

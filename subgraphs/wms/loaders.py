@@ -97,13 +97,13 @@ class WmsLoaders:
         async def load_orders_fulfillment(
             ids: list[str],
         ) -> Mapping[str, list[FulfillmentOrderRecord]]:
-            records = await fulfillment_of_orders(ids)
+            records = list(await fulfillment_of_orders(ids))
             for record in records:
                 loaders.fulfillment_order.prime(record.id, record)
             return grouped(records, lambda f: f.order_id)
 
         async def load_order_shipments(ids: list[str]) -> Mapping[str, list[ShipmentRecord]]:
-            records = await shipments_of_orders(ids)
+            records = list(await shipments_of_orders(ids))
             for record in records:
                 loaders.shipment.prime(record.id, record)
             return grouped(records, lambda s: s.order_id)

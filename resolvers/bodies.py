@@ -21,9 +21,10 @@ def reservation_lines(plan: Plan) -> list[tuple[str, str, int]]:
 
 
 def sales_order_body(
-    workflow_id: str, request: OrderRequest, plan: Plan, today: date
+    workflow_id: str, request: OrderRequest, plan: Plan, today: date, *, submitted_by: str
 ) -> dict[str, Any]:
-    """``POST /salesOrders``: one line per SKU and center, backorders without a center."""
+    """``POST /salesOrders``: one line per SKU and center, backorders without a center;
+    ``submitted_by`` is who the ERP records as the submitter (``resolvers.authority``)."""
     lines = [
         {
             "item": {"refName": sku},
@@ -62,6 +63,7 @@ def sales_order_body(
         "custbody_promised_date": promised.isoformat() if promised else None,
         "custbody_status": "ON_HOLD" if plan.hold_reason else "CONFIRMED",
         "custbody_hold_reason": plan.hold_reason,
+        "custbody_submitted_by": submitted_by,
         "item": {"items": lines},
     }
 

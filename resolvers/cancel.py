@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.http import SystemCallError, SystemUnavailable
+from resolvers.authority import audit_name
 from resolvers.idempotency import IdempotencyStore, KeyInProgress, KeyReused
 from resolvers.journal import WorkflowJournal, WorkflowState, WorkflowStatus
 from resolvers.leases import Leases
@@ -24,10 +25,12 @@ from resolvers.steplog import step
 from resolvers.submit import StepHook, WorkflowFailed
 from resolvers.systems import Systems
 from resolvers.workflow import IN_PROGRESS, KEY_REUSED, begin, end
+from schema.actor import SYSTEM, Actor
 
-__all__ = ["KIND", "CancelRequest", "CancelResult", "CancelWorkflow"]
+__all__ = ["KIND", "ORDER_NOT_FOUND", "CancelRequest", "CancelResult", "CancelWorkflow"]
 
 KIND = "cancelOrder"
+ORDER_NOT_FOUND = UserError("ORDER_NOT_FOUND", ("orderId",), "no such order")
 NOTHING_TO_CANCEL = UserError("NOTHING_TO_CANCEL", ("orderId",), "nothing asked is still open")
 
 
@@ -85,10 +88,19 @@ class CancelWorkflow:
         # Held while a request runs a workflow, so recovery leaves it alone (the service's).
         self.leases = Leases()
 
-    async def cancel(self, request: CancelRequest, idempotency_key: str) -> CancelResult:
+    async def cancel(
+        self, request: CancelRequest, idempotency_key: str, actor: Actor = SYSTEM
+    ) -> CancelResult:
+        """Cancel once per key of ``actor``, whom the ERP records as the canceller."""
         try:
             begun = await begin(
-                self.idempotency, self.journal, KIND, request.json(), idempotency_key, self.leases
+                self.idempotency,
+                self.journal,
+                KIND,
+                request.json(),
+                idempotency_key,
+                self.leases,
+                actor=actor,
             )
         except KeyReused:
             return CancelResult(request.order_id, user_errors=(KEY_REUSED,))
@@ -180,11 +192,7 @@ class CancelWorkflow:
                 await self._end(state, "FAILED", None)
                 raise
             if order is None:
-                return await self._refuse(
-                    state,
-                    UserError("ORDER_NOT_FOUND", ("orderId",), "no such order"),
-                    known=False,
-                )
+                return await self._refuse(state, ORDER_NOT_FOUND, known=False)
             by_line = {line.line_number: line.sku for line in order.lines}
             for n, number in enumerate(request.lines or ()):
                 if number not in by_line:
@@ -250,6 +258,7 @@ class CancelWorkflow:
                         f"{state.id}-E",
                         None if whole else erp_lines,
                         request.reason,
+                        by=audit_name(state.actor),
                     )
             except SystemCallError as error:
                 raise WorkflowFailed(

@@ -18,6 +18,9 @@ from typing import Any, Literal, Protocol
 import orjson
 import redis.asyncio as aioredis
 
+from resolvers.authority import actor_from_json, actor_json
+from schema.actor import SYSTEM, Actor
+
 __all__ = [
     "JOURNAL_FILE",
     "RedisJournal",
@@ -33,7 +36,8 @@ WorkflowStatus = Literal["RUNNING", "COMPLETED", "COMPENSATED", "FAILED"]
 
 @dataclass(frozen=True, slots=True)
 class WorkflowState:
-    """Where one workflow is: the steps it finished and what they produced (``data``)."""
+    """Where one workflow is: the steps it finished and what they produced (``data``),
+    and who started it (``actor``): recovery carries it forward in that name."""
 
     id: str
     kind: str
@@ -45,6 +49,7 @@ class WorkflowState:
     data: dict[str, Any] = field(default_factory=dict)
     result: dict[str, Any] | None = None
     updated_at: str = ""
+    actor: Actor = SYSTEM
 
     @property
     def order_id(self) -> str | None:
@@ -76,6 +81,7 @@ class WorkflowState:
                 "data": self.data,
                 "result": self.result,
                 "updatedAt": datetime.now(UTC).isoformat(),
+                "actor": actor_json(self.actor),
             }
         )
 
@@ -93,6 +99,7 @@ class WorkflowState:
             data=data["data"],
             result=data["result"],
             updated_at=data["updatedAt"],
+            actor=actor_from_json(data.get("actor")),
         )
 
 

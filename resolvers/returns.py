@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.http import SystemCallError
+from resolvers.authority import audit_name
 from resolvers.idempotency import IdempotencyStore, KeyInProgress, KeyReused
 from resolvers.journal import WorkflowJournal, WorkflowState
 from resolvers.leases import Leases
@@ -29,9 +30,11 @@ from resolvers.steplog import step
 from resolvers.submit import StepHook, WorkflowFailed
 from resolvers.systems import Systems
 from resolvers.workflow import IN_PROGRESS, KEY_REUSED, begin, end
+from schema.actor import SYSTEM, Actor
 
 __all__ = [
     "NOT_CREDITED",
+    "ORDER_NOT_FOUND",
     "RECEIVE",
     "REQUEST",
     "ReceivedLine",
@@ -45,6 +48,7 @@ REQUEST = "requestReturn"
 RECEIVE = "receiveReturn"
 # What is credited on receipt: everything but goods still to be inspected.
 NOT_CREDITED = frozenset({"INSPECTION_REQUIRED"})
+ORDER_NOT_FOUND = UserError("ORDER_NOT_FOUND", ("orderId",), "no such order")
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,17 +146,21 @@ class ReturnWorkflows:
         # Held while a request runs a workflow, so recovery leaves it alone (the service's).
         self.leases = Leases()
 
-    async def request(self, body: dict[str, Any], key: str) -> ReturnResult:
-        """``body``: ``orderId`` and ``lines`` of ``{sku, quantity, reason}``."""
-        return await self._start(REQUEST, body, key)
+    async def request(self, body: dict[str, Any], key: str, actor: Actor = SYSTEM) -> ReturnResult:
+        """``body``: ``orderId`` and ``lines`` of ``{sku, quantity, reason}``; the ERP records
+        ``actor`` as who asked."""
+        return await self._start(REQUEST, body, key, actor)
 
-    async def receive(self, body: dict[str, Any], key: str) -> ReturnResult:
-        """``body``: ``returnAuthorizationId`` and ``lines`` of ``{sku, quantity, disposition}``."""
-        return await self._start(RECEIVE, body, key)
+    async def receive(self, body: dict[str, Any], key: str, actor: Actor = SYSTEM) -> ReturnResult:
+        """``body``: ``returnAuthorizationId`` and ``lines`` of ``{sku, quantity, disposition}``;
+        the ERP records ``actor`` as who received it."""
+        return await self._start(RECEIVE, body, key, actor)
 
-    async def _start(self, kind: str, body: dict[str, Any], key: str) -> ReturnResult:
+    async def _start(self, kind: str, body: dict[str, Any], key: str, actor: Actor) -> ReturnResult:
         try:
-            begun = await begin(self.idempotency, self.journal, kind, body, key, self.leases)
+            begun = await begin(
+                self.idempotency, self.journal, kind, body, key, self.leases, actor=actor
+            )
         except KeyReused:
             return ReturnResult(None, user_errors=(KEY_REUSED,))
         except KeyInProgress:
@@ -212,7 +220,7 @@ class ReturnWorkflows:
             refused = _lines_error(body["lines"], "quantity", 1)
             order = None if refused else await self.systems.order(body["orderId"])
             if refused is None and order is None:
-                refused = UserError("ORDER_NOT_FOUND", ("orderId",), "no such order")
+                refused = ORDER_NOT_FOUND
             on_order = {line.sku for line in order.lines} if order else set()
             for n, line in enumerate(body["lines"]):
                 if refused is None and line["sku"] not in on_order:
@@ -227,6 +235,7 @@ class ReturnWorkflows:
                     {
                         "externalId": state.id,
                         "createdFrom": {"internalId": body["orderId"]},
+                        "custbody_requested_by": audit_name(state.actor),
                         "items": [
                             {
                                 "item": {"refName": x["sku"]},
@@ -327,7 +336,13 @@ class ReturnWorkflows:
         ]
         if not state.done("record"):
             async with step(RECEIVE, state.id, "record", "erp"):
-                await self.systems.receive_return_erp(ra_id, receipt_record_body(receipt, lines))
+                # Who received it is recorded, not fingerprinted: the returns consumer sends
+                # the same receipt without it, and the ERP answers whichever came second.
+                recorded = {
+                    **receipt_record_body(receipt, lines),
+                    "receivedBy": audit_name(state.actor),
+                }
+                await self.systems.receive_return_erp(ra_id, recorded)
             state = await self._save(state.after("record"), "record")
         credit = credit_memo_body(receipt, ra_id, lines)
         if credit is not None and not state.done("credit"):

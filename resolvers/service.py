@@ -1,7 +1,11 @@
 """The orchestration as one object the orders subgraph holds: orders and their returns.
 
 It owns the system clients, the journal and the idempotency records, and recovers the
-journal's unfinished workflows once, before the first mutation it serves.
+journal's unfinished workflows once, before the first mutation it serves. Every operation
+is asked by an ``Actor`` and checked here before anything else (``resolvers.authority``): the
+scopes it needs, and, for a customer, its own account. A customer naming another account's
+order is answered as if the order did not exist, and so is one naming an unknown order: the
+two cannot be told apart, and neither claims the key or journals a workflow.
 """
 
 from __future__ import annotations
@@ -16,13 +20,16 @@ from typing import Any
 from cache.base import Cache
 from cache.factory import create_cache_for
 from resolvers.allocation import Stock
+from resolvers.authority import Forbidden, require
 from resolvers.cancel import KIND as CANCEL
+from resolvers.cancel import ORDER_NOT_FOUND as NO_ORDER_TO_CANCEL
 from resolvers.cancel import CancelRequest, CancelResult, CancelWorkflow
 from resolvers.idempotency import CLAIM_WAIT_SECONDS, IdempotencyStore
 from resolvers.journal import WorkflowJournal, WorkflowState, create_journal
 from resolvers.leases import Leases, create_leases
 from resolvers.planning import Plan, gather_facts, plan_from
 from resolvers.records import OrderRequest, SubmitResult, UserError
+from resolvers.returns import ORDER_NOT_FOUND as NO_ORDER_TO_RETURN
 from resolvers.returns import RECEIVE as RECEIVE_RETURN
 from resolvers.returns import REQUEST as REQUEST_RETURN
 from resolvers.returns import ReturnResult, ReturnWorkflows
@@ -30,6 +37,7 @@ from resolvers.settings import WorkflowSettings
 from resolvers.submit import KIND as SUBMIT
 from resolvers.submit import StepHook, SubmitWorkflow
 from resolvers.systems import Systems
+from schema.actor import SYSTEM, Actor
 
 __all__ = ["SWEEP_SECONDS", "OrdersService", "Promise"]
 
@@ -199,24 +207,57 @@ class OrdersService:
                 await self.leases.release(state.id)
         return ended
 
-    async def submit(self, request: OrderRequest, idempotency_key: str) -> SubmitResult:
-        await self.recovered()
-        return await self.submissions.submit(request, idempotency_key)
+    async def _owns_order(self, actor: Actor, order_id: str) -> bool:
+        """Whether ``actor`` may act on ERP order ``order_id``: always for staff and the
+        graph itself; for a customer, only an order that exists and is of its account."""
+        if actor.account_scope is None:
+            return True
+        order = await self.systems.order(order_id)
+        return order is not None and actor.may_see(order.account_id)
 
-    async def cancel(self, request: CancelRequest, idempotency_key: str) -> CancelResult:
-        await self.recovered()
-        return await self.cancellations.cancel(request, idempotency_key)
+    @staticmethod
+    def _for_account(actor: Actor, account_id: str, operation: str) -> None:
+        require(actor, operation)
+        if not actor.may_see(account_id):
+            raise Forbidden(f"{operation} may act only for the account of your token")
 
-    async def request_return(self, body: dict[str, Any], idempotency_key: str) -> ReturnResult:
+    async def submit(
+        self, request: OrderRequest, idempotency_key: str, actor: Actor = SYSTEM
+    ) -> SubmitResult:
+        """Submit for ``actor``; ``Forbidden`` before anything else if it may not."""
+        self._for_account(actor, request.account_id, "submitOrder")
         await self.recovered()
-        return await self.returns.request(body, idempotency_key)
+        return await self.submissions.submit(request, idempotency_key, actor)
 
-    async def receive_return(self, body: dict[str, Any], idempotency_key: str) -> ReturnResult:
+    async def cancel(
+        self, request: CancelRequest, idempotency_key: str, actor: Actor = SYSTEM
+    ) -> CancelResult:
+        require(actor, "cancelOrder")
+        if not await self._owns_order(actor, request.order_id):
+            return CancelResult(None, user_errors=(NO_ORDER_TO_CANCEL,))
         await self.recovered()
-        return await self.returns.receive(body, idempotency_key)
+        return await self.cancellations.cancel(request, idempotency_key, actor)
 
-    async def promise(self, request: OrderRequest) -> Promise:
-        """The same plan a submission would make now, with no side effect."""
+    async def request_return(
+        self, body: dict[str, Any], idempotency_key: str, actor: Actor = SYSTEM
+    ) -> ReturnResult:
+        require(actor, "requestReturn")
+        if not await self._owns_order(actor, str(body["orderId"])):
+            return ReturnResult(None, user_errors=(NO_ORDER_TO_RETURN,))
+        await self.recovered()
+        return await self.returns.request(body, idempotency_key, actor)
+
+    async def receive_return(
+        self, body: dict[str, Any], idempotency_key: str, actor: Actor = SYSTEM
+    ) -> ReturnResult:
+        require(actor, "receiveReturn")  # the warehouse's act: staff, for every account
+        await self.recovered()
+        return await self.returns.receive(body, idempotency_key, actor)
+
+    async def promise(self, request: OrderRequest, actor: Actor = SYSTEM) -> Promise:
+        """The same plan a submission would make now, with no side effect. It shows the
+        account's prices and credit, so a customer may promise for its own account only."""
+        self._for_account(actor, request.account_id, "promiseOrder")
         facts = await gather_facts(self.systems, request)
         if isinstance(facts, list):
             return Promise(None, (), tuple(facts))

@@ -38,6 +38,7 @@ from datetime import date
 from typing import Any
 
 from connectors.http import SystemCallError, SystemUnavailable
+from resolvers.authority import audit_name
 from resolvers.bodies import release_body, reservation_lines, sales_order_body
 from resolvers.idempotency import IdempotencyStore, KeyInProgress, KeyReused
 from resolvers.journal import WorkflowJournal, WorkflowState, WorkflowStatus
@@ -47,6 +48,7 @@ from resolvers.records import OrderRequest, Outcome, SubmitResult, UserError
 from resolvers.steplog import step
 from resolvers.systems import Systems
 from resolvers.workflow import IN_PROGRESS, KEY_REUSED, begin, end
+from schema.actor import SYSTEM, Actor
 
 __all__ = ["KIND", "StepHook", "SubmitWorkflow", "WorkflowFailed"]
 
@@ -90,11 +92,20 @@ class SubmitWorkflow:
         # Held while a request runs a workflow, so recovery leaves it alone (the service's).
         self.leases = Leases()
 
-    async def submit(self, request: OrderRequest, idempotency_key: str) -> SubmitResult:
-        """Submit ``request`` once per key (see the idempotency module)."""
+    async def submit(
+        self, request: OrderRequest, idempotency_key: str, actor: Actor = SYSTEM
+    ) -> SubmitResult:
+        """Submit ``request`` once per key of ``actor`` (see the idempotency module); the ERP
+        records ``actor`` as its submitter. Whether the actor may is the caller's to check."""
         try:
             begun = await begin(
-                self.idempotency, self.journal, KIND, request.json(), idempotency_key, self.leases
+                self.idempotency,
+                self.journal,
+                KIND,
+                request.json(),
+                idempotency_key,
+                self.leases,
+                actor=actor,
             )
         except KeyReused:
             return SubmitResult.rejected(KEY_REUSED)
@@ -251,7 +262,9 @@ class SubmitWorkflow:
         try:
             async with step(KIND, state.id, "create_order", "erp"):
                 order = await self.systems.create_order(
-                    sales_order_body(state.id, request, plan, self.today())
+                    sales_order_body(
+                        state.id, request, plan, self.today(), submitted_by=audit_name(state.actor)
+                    )
                 )
         except SystemUnavailable as error:
             timed_out = time.monotonic() - started >= self.systems.erp.timeout
@@ -320,7 +333,11 @@ class SubmitWorkflow:
         if found.status != "CANCELLED":
             async with step(KIND, state.id, "cancel_order", "erp"):
                 await self.systems.cancel_order_lines(
-                    found.id, f"{state.id}-X", None, "the submission failed"
+                    found.id,
+                    f"{state.id}-X",
+                    None,
+                    "the submission failed",
+                    by=audit_name(state.actor),
                 )
         return True
 

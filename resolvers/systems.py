@@ -221,11 +221,20 @@ class Systems:
         return found[0] if found else None
 
     async def cancel_order_lines(
-        self, order_id: str, request_id: str, lines: Sequence[int] | None, reason: str
+        self,
+        order_id: str,
+        request_id: str,
+        lines: Sequence[int] | None,
+        reason: str,
+        *,
+        by: str | None = None,
     ) -> bool:
-        """Cancel the open (unbilled) quantity of ``lines`` (all when None); False if none was."""
+        """Cancel the open (unbilled) quantity of ``lines`` (all when None); False if none was.
+        The ERP records ``by`` as who cancelled."""
         body = {"requestId": request_id, "lines": None if lines is None else list(lines)}
         body["reason"] = reason
+        if by is not None:
+            body["cancelledBy"] = by
         answer = await self.erp.request(
             "POST", f"/salesOrders/{order_id}/cancel", json=body, accept=(409,)
         )

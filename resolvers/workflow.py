@@ -5,10 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from resolvers.authority import scoped_key
 from resolvers.idempotency import IdempotencyStore, KeyInProgress, KeyReused, fingerprint
 from resolvers.journal import WorkflowJournal, WorkflowState, WorkflowStatus
 from resolvers.leases import Leases
 from resolvers.records import UserError
+from schema.actor import SYSTEM, Actor
 
 __all__ = ["IN_PROGRESS", "KEY_REUSED", "begin", "end"]
 
@@ -32,12 +34,18 @@ async def begin(
     body: dict[str, Any],
     key: str,
     leases: Leases | None = None,
+    actor: Actor = SYSTEM,
 ) -> WorkflowState | dict[str, Any]:
-    """A new journaled workflow that owns ``key``, or the result of the first request under it.
+    """A new journaled workflow of ``actor`` that owns ``key``, or the result of the first
+    request under it.
 
-    Raises ``KeyReused`` when the key was first used with another input. A new workflow's
-    lease is held in ``leases`` (the caller releases it when it returns).
+    The key counts within the actor's namespace (``resolvers.authority.scoped_key``): the
+    records, the journal and the new workflow's state all hold it scoped, so another account's
+    request under the same words is another key. Raises ``KeyReused`` when the key was first
+    used with another input. A new workflow's lease is held in ``leases`` (the caller releases
+    it when it returns).
     """
+    key = scoped_key(actor, key)
     digest = fingerprint(kind, body)
     workflow_id = f"WF-{uuid.uuid4().hex[:20].upper()}"
     claim = await idempotency.claim(kind, key, digest, workflow_id)
@@ -60,7 +68,12 @@ async def begin(
                 raise KeyReused(key)
             return earlier.result
     state = WorkflowState(
-        id=workflow_id, kind=kind, request=body, idempotency_key=key, fingerprint=digest
+        id=workflow_id,
+        kind=kind,
+        request=body,
+        idempotency_key=key,
+        fingerprint=digest,
+        actor=actor,
     )
     if leases is not None:
         # Held before the journal shows it, so recovery never takes up a workflow starting.

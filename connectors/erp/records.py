@@ -115,6 +115,10 @@ class OrderRecord:
     subtotal: Decimal
     tax: Decimal
     total: Decimal
+    # Who entered the order and who last cancelled lines of it, as the ERP recorded them (a
+    # token's subject, or "system"); None where no one was named (docs/auth.md).
+    submitted_by: str | None = None
+    cancelled_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,3 +181,5 @@ class ReturnAuthorizationRecord:
     center_id: str | None
     created_at: datetime
     lines: tuple[ReturnLine, ...]
+    requested_by: str | None = None  # who asked for the return (as on OrderRecord)
+    received_by: str | None = None  # who recorded its receipt

@@ -1,4 +1,11 @@
-"""The orders subgraph's schema: ``promiseOrder`` and the order workflows' mutations."""
+"""The orders subgraph's schema: ``promiseOrder`` and the order workflows' mutations.
+
+Each operation carries ``@authenticated`` and the ``@requiresScopes`` of
+``resolvers.authority.REQUIRED_SCOPES``, which the gateway enforces; the orchestration checks
+the same scopes again, and the caller's account, for the request's ``context.actor`` (a
+caller reaching the subgraph directly gets no further). What it may not do is a ``FORBIDDEN``
+error and changes nothing; another account's order is answered as an unknown one.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +17,14 @@ from typing import Any, TypeAlias, TypeVar, cast
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.federation.schema_directives import RequiresScopes
 
 from connectors.deadline import no_deadline
+from resolvers.authority import REQUIRED_SCOPES, Forbidden
 from resolvers.cancel import CancelRequest
 from resolvers.service import OrdersService
 from resolvers.submit import WorkflowFailed
+from subgraphs.common.access import AUTHENTICATED
 from subgraphs.common.cost import weight
 from subgraphs.common.errors import SUBGRAPH_ERROR, BadUserInput
 from subgraphs.common.federation import SubgraphSchema, federation_schema
@@ -36,10 +46,19 @@ from subgraphs.orders.types import (
     SubmitOrderInput,
 )
 
-__all__ = ["EXAMPLE_QUERY", "MAX_KEY_LENGTH", "Mutation", "OrdersContext", "Query", "schema"]
+__all__ = [
+    "EXAMPLE_QUERY",
+    "FORBIDDEN",
+    "MAX_KEY_LENGTH",
+    "Mutation",
+    "OrdersContext",
+    "Query",
+    "schema",
+]
 
 MAX_KEY_LENGTH = 200
 MAX_REASON_LENGTH = 500
+FORBIDDEN = "FORBIDDEN"
 
 F = TypeVar("F", bound=Callable[..., Any])
 R = TypeVar("R")
@@ -56,8 +75,16 @@ def mutation(description: str, *, directives: Sequence[object] = ()) -> Callable
     )
 
 
+def guarded(operation: str) -> list[object]:
+    """``@authenticated`` and ``@requiresScopes`` of ``operation`` (``REQUIRED_SCOPES``)."""
+    scopes = [list(both) for both in REQUIRED_SCOPES[operation]]
+    return [AUTHENTICATED, RequiresScopes(scopes=scopes)]
+
+
 @dataclass(slots=True)
 class OrdersContext(CallerContext):
+    """The orchestration, for the request's ``actor`` (``SYSTEM`` while auth is off)."""
+
     service: OrdersService
 
 
@@ -92,6 +119,12 @@ async def _run(workflow: Awaitable[R]) -> R:
         raise GraphQLError(
             error.message, extensions={"code": SUBGRAPH_ERROR, "system": error.system}
         ) from None
+    except Forbidden as error:
+        raise _forbidden(error) from None
+
+
+def _forbidden(error: Forbidden) -> GraphQLError:
+    return GraphQLError(error.message, extensions={"code": FORBIDDEN})
 
 
 def _orphan_ended(workflow: asyncio.Future[Any]) -> None:
@@ -105,11 +138,15 @@ class Query:
     # @cost: the facts a submission gathers, one call each (account, customer, items,
     # prices, stock, centers).
     @described(
-        "What submitting this order now would give; changes nothing.", directives=[weight(6)]
+        "What submitting this order now would give; changes nothing.",
+        directives=[weight(6), *guarded("promiseOrder")],
     )
     async def promise_order(self, info: Info, input: PromiseOrderInput) -> OrderPromise:
         request = input.request()
-        promise = await info.context.service.promise(request)
+        try:
+            promise = await info.context.service.promise(request, info.context.actor)
+        except Forbidden as error:
+            raise _forbidden(error) from None
         quantities = {line.sku: line.quantity for line in request.lines}
         return OrderPromise.of(promise, quantities)
 
@@ -120,19 +157,22 @@ class Mutation:
     @mutation(
         "Submit an order once per idempotency key: check credit, price, allocate, "
         "reserve, create it in the ERP and release it to the distribution centers.",
-        directives=[weight(10)],
+        directives=[weight(10), *guarded("submitOrder")],
     )
     async def submit_order(
         self, info: Info, input: SubmitOrderInput, idempotency_key: str
     ) -> SubmitOrderPayload:
-        result = await _run(info.context.service.submit(input.request(), _key(idempotency_key)))
+        context = info.context
+        result = await _run(
+            context.service.submit(input.request(), _key(idempotency_key), context.actor)
+        )
         return SubmitOrderPayload.of(result)
 
     # Release the reservation, cancel the fulfillment, read and cancel the ERP order's lines.
     @mutation(
         "Cancel the whole order (lines null) or some of its lines (ERP line numbers): open "
         "fulfillment is cancelled and its stock released; what has shipped is refused.",
-        directives=[weight(4)],
+        directives=[weight(4), *guarded("cancelOrder")],
     )
     async def cancel_order(
         self,
@@ -149,20 +189,24 @@ class Mutation:
         request = CancelRequest(
             str(order_id).strip(), None if lines is None else tuple(lines), reason.strip()
         )
-        result = await _run(info.context.service.cancel(request, _key(idempotency_key)))
+        result = await _run(
+            info.context.service.cancel(request, _key(idempotency_key), info.context.actor)
+        )
         return CancelOrderPayload.of(result)
 
     # Read the order, authorize in the ERP, tell the WMS to expect the goods.
     @mutation(
         "Ask to return lines of a shipped order: the ERP authorizes it (RMA) or declines it "
         "with a reason, and the distribution center is told to expect the goods.",
-        directives=[weight(3)],
+        directives=[weight(3), *guarded("requestReturn")],
     )
     async def request_return(
         self, info: Info, input: RequestReturnInput, idempotency_key: str
     ) -> ReturnPayload:
         result = await _run(
-            info.context.service.request_return(input.body(), _key(idempotency_key))
+            info.context.service.request_return(
+                input.body(), _key(idempotency_key), info.context.actor
+            )
         )
         return ReturnPayload.of(result)
 
@@ -170,13 +214,15 @@ class Mutation:
     @mutation(
         "Book what a distribution center received against a return: restock by disposition, "
         "and credit what was received (the return ends CREDITED).",
-        directives=[weight(4)],
+        directives=[weight(4), *guarded("receiveReturn")],
     )
     async def receive_return(
         self, info: Info, input: ReceiveReturnInput, idempotency_key: str
     ) -> ReturnPayload:
         result = await _run(
-            info.context.service.receive_return(input.body(), _key(idempotency_key))
+            info.context.service.receive_return(
+                input.body(), _key(idempotency_key), info.context.actor
+            )
         )
         return ReturnPayload.of(result)
 

@@ -4,6 +4,14 @@ Each is a filter over the process's ``MilestoneFeed`` (``info.context.feed``). T
 are checked when the client subscribes, so a bad one is the protocol's ``error`` message (a
 ``BAD_USER_INPUT``) and no subscription starts: an id that cannot name a record, neither an
 order nor an account, an unknown tracking number, an ``after`` no longer retained.
+
+Both need ``@authenticated`` and ``orders:read`` or ``staff`` (checked again here: ``FORBIDDEN``).
+A customer (an actor limited to one account, docs/auth.md) follows only its own account: an
+order, a shipment or an account of another is refused at subscribe time exactly as one that
+does not exist, and an unknown order is refused too. The check is made once, when it
+subscribes (the order's account asked of the ERP, through the request's loaders), so the feed
+matches each event by its order, shipment or account alone: no call per event or subscriber.
+An account's subscription matches the account the intake stamped on each event.
 """
 
 from __future__ import annotations
@@ -16,16 +24,25 @@ import strawberry
 from graphql import GraphQLError
 
 from events.base import EventBusUnavailable
+from schema.actor import Actor
 from schema.events import FulfillmentMilestone as Event
+from subgraphs.common.access import ORDERS, READ_ORDERS
 from subgraphs.common.errors import SUBGRAPH_ERROR, BadUserInput
 from subgraphs.wms.feed import Match, MilestoneFeed, SubscriberTooSlow
 from subgraphs.wms.types import Info, checked_id
 from subgraphs.wms.types.milestones import FulfillmentMilestone
 
-__all__ = ["SUBSCRIBER_TOO_SLOW", "MilestoneFilter", "Subscription"]
+__all__ = ["FORBIDDEN", "READ_SCOPES", "SUBSCRIBER_TOO_SLOW", "MilestoneFilter", "Subscription"]
 
 SUBSCRIBER_TOO_SLOW: Final = "SUBSCRIBER_TOO_SLOW"
 """The code of the error that ends a subscription whose client fell behind."""
+
+FORBIDDEN: Final = "FORBIDDEN"
+"""The code of a subscription refused for the caller's scopes."""
+
+READ_SCOPES: Final = tuple(tuple(scopes) for scopes in READ_ORDERS.scopes)
+"""What a subscriber needs: any one of the lists, in full (the ``@requiresScopes`` of order
+data, ``subgraphs.common.access.ORDERS``)."""
 
 _MAX_EVENT_ID = 200  # as long as a canonical event id may be
 
@@ -33,8 +50,33 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _subscription(description: str) -> Callable[[F], F]:
-    """``@strawberry.subscription(description=...)``, keeping the resolver's type for mypy."""
-    return cast(Callable[[F], F], strawberry.subscription(description=description))
+    """``@strawberry.subscription(description=...)`` with the directives of order data
+    (``@authenticated``, ``@requiresScopes``), keeping the resolver's type for mypy."""
+    return cast(
+        Callable[[F], F],
+        strawberry.subscription(description=description, directives=list(ORDERS)),
+    )
+
+
+def _check_scopes(info: Info) -> Actor:
+    """The subscriber, once it is known to hold :data:`READ_SCOPES` (else ``FORBIDDEN``)."""
+    actor = info.context.actor
+    if actor.restricted and not any(actor.scopes.issuperset(x) for x in READ_SCOPES):
+        raise GraphQLError(
+            "milestones need the scope orders:read or staff", extensions={"code": FORBIDDEN}
+        )
+    return actor
+
+
+async def _is_theirs(info: Info, actor: Actor, order_id: str) -> bool:
+    """Whether ``actor`` may follow ERP order ``order_id``: always for staff and auth off; for
+    a customer only an order of its account (an unknown one is not)."""
+    if actor.account_scope is None:
+        return True
+    accounts = info.context.loaders.order_account
+    if accounts is None:  # no way to tell whose the order is: refuse rather than guess
+        return False
+    return actor.may_see(await accounts.load(order_id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,12 +129,17 @@ class Subscription:
         ] = None,
         after: AfterArgument = None,
     ) -> AsyncIterator[FulfillmentMilestone]:
+        actor = _check_scopes(info)
         if order_id is None and account_id is None:
             raise BadUserInput("give orderId, accountId or both")
         wanted = MilestoneFilter(
             order_id=None if order_id is None else checked_id(str(order_id), "orderId"),
             account_id=None if account_id is None else checked_id(str(account_id), "accountId"),
         )
+        if wanted.account_id is not None and not actor.may_see(wanted.account_id):
+            raise BadUserInput(f"no account has id {wanted.account_id!r}")
+        if wanted.order_id is not None and not await _is_theirs(info, actor, wanted.order_id):
+            raise BadUserInput(f"no order has id {wanted.order_id!r}")
         return await _subscribe(info, wanted, after)
 
     @_subscription("Milestones of the shipment with this carrier tracking number, live.")
@@ -104,12 +151,13 @@ class Subscription:
         ],
         after: AfterArgument = None,
     ) -> AsyncIterator[FulfillmentMilestone]:
+        actor = _check_scopes(info)
         number = checked_id(tracking_number.strip(), "trackingNumber")
         # Asked of the WMS each time, not through the connection's loaders: a number unknown
         # a minute ago may be a shipment now.
         found = await info.context.client.shipments([number], by="tracking_nos")
         shipment = next((s for s in found if s.tracking_number == number), None)
-        if shipment is None:
+        if shipment is None or not await _is_theirs(info, actor, shipment.order_id):
             raise BadUserInput(f"no shipment has tracking number {number!r}")
         wanted = MilestoneFilter(shipment_id=shipment.id, tracking_number=number)
         return await _subscribe(info, wanted, after)

@@ -18,7 +18,7 @@ from systems.common.errors import ApiError, NotFound, Unprocessable
 from systems.erp.formats import Payload
 from systems.erp.sales_orders import orders_by
 from systems.erp.vocabulary import HoldReason
-from systems.erp.writes import Body, Written, fingerprint, remember, replay, tax_cents
+from systems.erp.writes import Actor, Body, Written, fingerprint, remember, replay, tax_cents
 
 __all__ = ["CancelIn", "StatusChangeIn", "billed_lines", "cancel_lines", "change_status"]
 
@@ -47,6 +47,7 @@ class CancelIn(Body):
     request_id: str = Field(alias="requestId", min_length=1, max_length=128)
     lines: list[StrictInt] | None = Field(default=None, min_length=1, max_length=100)
     reason: str = Field(default="", max_length=500)
+    cancelled_by: Actor | None = Field(default=None, alias="cancelledBy")
 
 
 def _order_row(conn: sqlite3.Connection, internal_id: str) -> sqlite3.Row:
@@ -153,13 +154,15 @@ def cancel_lines(db: Database, internal_id: str, body: CancelIn) -> Written:
         status = "CANCELLED" if left == 0 else order["custbody_status"]
         conn.execute(
             "UPDATE sales_orders SET subtotal_cents = ?, tax_cents = ?, total_cents = ?, "
-            "custbody_status = ?, custbody_hold_reason = ? WHERE internal_id = ?",
+            "custbody_status = ?, custbody_hold_reason = ?, "
+            "cancelled_by = COALESCE(?, cancelled_by) WHERE internal_id = ?",
             (
                 subtotal,
                 tax,
                 subtotal + tax,
                 status,
                 None if status == "CANCELLED" else order["custbody_hold_reason"],
+                body.cancelled_by,
                 internal_id,
             ),
         )

@@ -24,6 +24,7 @@ from systems.erp.vocabulary import HoldReason, Region
 from systems.erp.writes import (
     MAX_LINES,
     MAX_QUANTITY,
+    Actor,
     Body,
     ItemRef,
     Rate,
@@ -85,6 +86,7 @@ class SalesOrderIn(Body):
     custbody_promised_date: date | None = None
     custbody_status: Literal["CONFIRMED", "ON_HOLD"] = "CONFIRMED"
     custbody_hold_reason: HoldReason | None = None
+    custbody_submitted_by: Actor | None = None  # who submitted it; kept, never fingerprinted
     item: _Lines
 
     @model_validator(mode="after")
@@ -163,7 +165,7 @@ def enter_order(db: Database, body: SalesOrderIn) -> Written:
         tran_id = f"SO-{next_number(conn, 'sales_orders', 'tran_id', 'SO-', 100001)}"
         address = body.ship_address
         conn.execute(
-            f"INSERT INTO sales_orders VALUES ({placeholders(22)})",
+            f"INSERT INTO sales_orders VALUES ({placeholders(24)})",
             (
                 internal_id,
                 tran_id,
@@ -189,6 +191,8 @@ def enter_order(db: Database, body: SalesOrderIn) -> Written:
                 subtotal,
                 tax,
                 subtotal + tax,
+                body.custbody_submitted_by,
+                None,  # cancelled_by
             ),
         )
         conn.executemany(

@@ -24,6 +24,7 @@ from systems.erp.vocabulary import RETURN_STATUSES
 from systems.erp.writes import (
     MAX_LINES,
     MAX_QUANTITY,
+    Actor,
     Body,
     ItemRef,
     RecordRef,
@@ -62,6 +63,7 @@ class ReturnAuthorizationIn(Body):
     external_id: str = Field(alias="externalId", min_length=1, max_length=128)
     created_from: RecordRef = Field(alias="createdFrom")
     items: list[_ReturnLineIn] = Field(min_length=1, max_length=MAX_LINES)
+    custbody_requested_by: Actor | None = None  # who asked for it; kept, never fingerprinted
 
 
 class _ReceivedLineIn(Body):
@@ -74,6 +76,7 @@ class ReceiveIn(Body):
 
     request_id: str = Field(alias="requestId", min_length=1, max_length=128)
     items: list[_ReceivedLineIn] = Field(min_length=1, max_length=MAX_LINES)
+    received_by: Actor | None = Field(default=None, alias="receivedBy")
 
 
 def return_authorization(db: Database, internal_id: str) -> Payload:
@@ -164,7 +167,7 @@ def authorize_return(db: Database, body: ReturnAuthorizationIn) -> Written:
         tran_id = f"RMA-{next_number(conn, 'return_authorizations', 'tran_id', 'RMA-', 100001)}"
         status = RETURN_STATUSES["DECLINED" if decline else "AUTHORIZED"]
         conn.execute(
-            "INSERT INTO return_authorizations VALUES (?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO return_authorizations VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 internal_id,
                 tran_id,
@@ -176,6 +179,8 @@ def authorize_return(db: Database, body: ReturnAuthorizationIn) -> Written:
                 location or "",
                 now(),
                 today().isoformat(),
+                body.custbody_requested_by,
+                None,  # received_by
             ),
         )
         conn.executemany(
@@ -227,8 +232,8 @@ def receive_return(db: Database, internal_id: str, body: ReceiveIn) -> Written:
             )
         conn.executemany("INSERT INTO return_authorization_receipts VALUES (?,?,?)", rows)
         conn.execute(
-            "UPDATE return_authorizations SET status = ? WHERE internal_id = ?",
-            (RETURN_STATUSES["RECEIVED"], internal_id),
+            "UPDATE return_authorizations SET status = ?, received_by = ? WHERE internal_id = ?",
+            (RETURN_STATUSES["RECEIVED"], body.received_by, internal_id),
         )
         answer = return_authorization(db, internal_id)
         return remember(conn, RECEIVE_SCOPE, body.request_id, digest, answer)

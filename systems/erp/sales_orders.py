@@ -148,6 +148,8 @@ def _payloads(db: Database, rows: list[sqlite3.Row]) -> list[Payload]:
                 "tranDate": row["tran_date"],
                 "custbody_requested_delivery": row["requested_delivery"],
                 "custbody_promised_date": row["promised_date"],
+                "custbody_submitted_by": row["submitted_by"],
+                "custbody_cancelled_by": row["cancelled_by"],
                 "taxRate": row["tax_rate"],
                 "subtotal": money(row["subtotal_cents"]),
                 "taxTotal": money(row["tax_cents"]),

@@ -149,6 +149,8 @@ def seed_database(conn: sqlite3.Connection, world: World) -> None:
                 subtotal,
                 tax,
                 subtotal + tax,
+                None,  # submitted_by: the seeded history recorded no one
+                None,  # cancelled_by
             )
         )
         line_rows.extend(lines)
@@ -197,6 +199,8 @@ def seed_database(conn: sqlite3.Connection, world: World) -> None:
                 ra.center_id,
                 _timestamp(ra.created_at),
                 _day(ra.created_at.date()),
+                None,  # requested_by
+                None,  # received_by
             )
             for ra in world.return_authorizations
         ],

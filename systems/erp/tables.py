@@ -95,7 +95,11 @@ CREATE TABLE sales_orders (
     tax_rate TEXT NOT NULL,
     subtotal_cents INTEGER NOT NULL,
     tax_cents INTEGER NOT NULL,
-    total_cents INTEGER NOT NULL
+    total_cents INTEGER NOT NULL,
+    -- Who entered the order and who last cancelled lines of it (the caller's word: a
+    -- token's subject, or "system"); null on the seeded history, which recorded no one.
+    submitted_by TEXT,
+    cancelled_by TEXT
 );
 CREATE INDEX sales_orders_customer ON sales_orders (customer_external_id, created_date);
 CREATE INDEX sales_orders_created ON sales_orders (created_date);
@@ -141,7 +145,10 @@ CREATE TABLE return_authorizations (
     custbody_decline_reason TEXT,
     location TEXT NOT NULL,
     created_date TEXT NOT NULL,
-    tran_date TEXT NOT NULL
+    tran_date TEXT NOT NULL,
+    -- Who asked for the return and who recorded its receipt (as on sales orders).
+    requested_by TEXT,
+    received_by TEXT
 );
 CREATE INDEX return_authorizations_order ON return_authorizations (order_id);
 

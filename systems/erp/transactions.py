@@ -62,6 +62,8 @@ def _return_authorization(row: sqlite3.Row) -> Payload:
         "custbody_status": RETURN_CODES[row["status"]],
         "custbody_decline_reason": row["custbody_decline_reason"],
         "location": location(row["location"]),
+        "custbody_requested_by": row["requested_by"],
+        "custbody_received_by": row["received_by"],
     }
 
 

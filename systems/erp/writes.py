@@ -18,8 +18,10 @@ from systems.common.idempotency import WriteLog, Written, digest, next_number
 from systems.world import DEFAULT_ANCHOR
 
 __all__ = [
+    "AUDIT_FIELDS",
     "MAX_LINES",
     "MAX_QUANTITY",
+    "Actor",
     "Body",
     "ItemRef",
     "Rate",
@@ -96,9 +98,25 @@ class RecordRef(Body):
     ref_name: str | None = Field(default=None, alias="refName", max_length=128)
 
 
+AUDIT_FIELDS = frozenset(
+    {"custbody_submitted_by", "cancelled_by", "custbody_requested_by", "received_by"}
+)
+"""The body fields that say who asked (``custbody_submitted_by`` …), not what was asked."""
+
+Actor = Annotated[str, Field(min_length=1, max_length=255)]
+"""Who asks for a write, in the caller's words: a token's subject (at most 255 characters in
+OpenID Connect), or ``"system"``."""
+
+
 def fingerprint(body: BaseModel, *context: str) -> str:
-    """A digest of what was asked: the validated body, plus the record it was asked of."""
-    return digest({"body": body.model_dump(mode="json", by_alias=True), "context": list(context)})
+    """A digest of what was asked: the validated body, plus the record it was asked of.
+
+    Who asked (``AUDIT_FIELDS``) is left out: a retry answered with the first write is the
+    same write, and its record keeps the name the first call gave; two callers sending the
+    same write (the returns workflow and the returns consumer) are not a conflict.
+    """
+    asked = body.model_dump(mode="json", by_alias=True, exclude=set(AUDIT_FIELDS))
+    return digest({"body": asked, "context": list(context)})
 
 
 def conflict(scope: str, key: str) -> ApiError:

@@ -108,6 +108,8 @@ class SalesOrderPayload(Payload):
     created_date: Timestamp | None = Field(default=None, alias="createdDate")
     custbody_requested_delivery: date | None = None
     custbody_promised_date: date | None = None
+    custbody_submitted_by: StrictStr | None = None
+    custbody_cancelled_by: StrictStr | None = None
     subtotal: Amount
     tax_total: Amount = Field(alias="taxTotal")
     total: Amount
@@ -153,4 +155,6 @@ class SalesOrderPayload(Payload):
             subtotal=self.subtotal,
             tax=self.tax_total,
             total=self.total,
+            submitted_by=self.custbody_submitted_by or None,
+            cancelled_by=self.custbody_cancelled_by or None,
         )

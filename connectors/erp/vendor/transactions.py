@@ -135,6 +135,8 @@ class ReturnAuthorizationPayload(_Transaction):
     created_from: RecordRef = Field(alias="createdFrom")
     custbody_decline_reason: StrictStr | None = None
     location: NamedRef | None = None
+    custbody_requested_by: StrictStr | None = None
+    custbody_received_by: StrictStr | None = None
     item: _ReturnLines
 
     def record(self) -> ReturnAuthorizationRecord:
@@ -148,4 +150,6 @@ class ReturnAuthorizationPayload(_Transaction):
             center_id=self.location.ref_name if self.location else None,
             created_at=self.created_date,
             lines=tuple(line.record() for line in self.item.items),
+            requested_by=self.custbody_requested_by or None,
+            received_by=self.custbody_received_by or None,
         )

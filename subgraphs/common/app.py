@@ -15,6 +15,7 @@ getter the ``Actor`` it proves.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -156,8 +157,9 @@ class SubgraphGraphQL(GraphQL[object, None]):
             context["actor"] = caller.actor
             context["expires_at"] = caller.expires_at
         else:
-            # Set once, before the connection is acknowledged and any subscription starts.
-            context.actor = caller.actor  # type: ignore[attr-defined]
+            # Set once, before the connection is acknowledged and any subscription starts:
+            # the whole context made again for the actor, since its loaders are scoped by it.
+            _adopt(context, self._context_getter(caller.actor))
             context.expires_at = caller.expires_at  # type: ignore[attr-defined]
         return _ACK
 
@@ -202,6 +204,17 @@ class SubgraphGraphQL(GraphQL[object, None]):
     def encode_json(self, data: object) -> str:
         # Text, not bytes: graphql-transport-ws messages must travel as text frames.
         return orjson.dumps(data).decode()
+
+
+def _adopt(context: object, fresh: object) -> None:
+    """Give ``context`` (the connection's, which Strawberry keeps) every field of ``fresh``
+    but what Strawberry put there itself (``connection_params``)."""
+    if not dataclasses.is_dataclass(context) or type(context) is not type(fresh):
+        context.actor = fresh.actor  # type: ignore[attr-defined]
+        return
+    for found in dataclasses.fields(context):
+        if found.name != "connection_params":
+            setattr(context, found.name, getattr(fresh, found.name))
 
 
 def create_graphql_app(

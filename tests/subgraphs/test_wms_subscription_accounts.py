@@ -195,11 +195,6 @@ async def test_staff_follow_every_account_and_scopes_are_checked(
             assert [m["eventId"] for m in await ws.milestones(id, 1)] == [body["event_id"]]
 
 
-@pytest.mark.xfail(
-    reason="subgraphs.common.app makes a WebSocket's context (and its loaders) for the "
-    "unidentified actor, before connection_init names the real one: the loaders then scope "
-    "every record of an event to no account, even for staff (C1's part to fix)"
-)
 async def test_a_subscribers_events_carry_the_records_it_may_see(
     systems: Systems, guarded: Guarded
 ) -> None:

@@ -26,11 +26,25 @@ from graphql import (
     TypeDefinitionNode,
     TypeExtensionNode,
     ValueNode,
+    print_ast,
 )
 
 from gateway.supergraph._links import SpecNames
 
-__all__ = ["NO_AUTHORIZATION", "AnyOf", "Authorization", "Requirement", "read_authorization"]
+__all__ = [
+    "NO_AUTHORIZATION",
+    "AnyOf",
+    "Authorization",
+    "Requirement",
+    "UnreadableRequirement",
+    "read_authorization",
+]
+
+
+class UnreadableRequirement(ValueError):
+    """A directive's argument that is not lists of strings (``[[1]]``, ``null``, an object):
+    read as asking nothing it would let everyone through, so the supergraph is refused."""
+
 
 # One ``scopes:`` or ``policies:`` argument: met when every name of one of its sets is held.
 AnyOf = tuple[frozenset[str], ...]
@@ -123,15 +137,18 @@ def _strings(value: ValueNode) -> frozenset[str]:
     """An inner list, coerced as GraphQL input: a lone string is a list of one."""
     if isinstance(value, StringValueNode):
         return frozenset({value.value})
-    if isinstance(value, ListValueNode):
+    if isinstance(value, ListValueNode) and all(
+        isinstance(v, StringValueNode) for v in value.values
+    ):
         return frozenset(v.value for v in value.values if isinstance(v, StringValueNode))
-    return frozenset()
+    raise UnreadableRequirement(print_ast(value))
 
 
 def _any_of(value: ValueNode | None) -> AnyOf:
-    """``[[String!]!]!`` as GraphQL input coercion reads it: ``"a"`` is ``[["a"]]``."""
+    """``[[String!]!]!`` as GraphQL input coercion reads it: ``"a"`` is ``[["a"]]``.
+    Anything else (a number, ``null``, an object) raises :class:`UnreadableRequirement`."""
     if value is None:
-        return ()
+        raise UnreadableRequirement("no value")
     if isinstance(value, ListValueNode):
         return tuple(_strings(v) for v in value.values)
     return (_strings(value),)
@@ -147,26 +164,36 @@ class _Reader:
         self.policy = policy.directive("policy") if policy else None
         self.applied: set[str] = set()
 
-    def requirement(self, directives: Iterable[ConstDirectiveNode] | None) -> Requirement:
-        authenticated = False
-        scopes: tuple[AnyOf, ...] = ()
-        policies: tuple[AnyOf, ...] = ()
+    def requirement(
+        self, directives: Iterable[ConstDirectiveNode] | None, where: str
+    ) -> Requirement:
+        """What ``directives`` (of the element ``where`` names) ask, together."""
+        required = Requirement()
         for directive in directives or ():
             name = directive.name.value
             if name not in (self.authenticated, self.scopes, self.policy):
                 continue
             self.applied.add(f"@{name}")
-            args = {a.name.value: a.value for a in directive.arguments or ()}
-            if name == self.authenticated:
-                authenticated = True
-            elif name == self.scopes:
-                # An empty list asks nothing, as Apollo Router reads it.
-                any_of = _any_of(args.get("scopes"))
-                scopes = _union(scopes, (any_of,) if any_of else ())
-            else:
-                any_of = _any_of(args.get("policies"))
-                policies = _union(policies, (any_of,) if any_of else ())
-        return Requirement(authenticated, scopes, policies)
+            try:
+                required = required & self._one(directive, name)
+            except UnreadableRequirement as error:
+                raise UnreadableRequirement(
+                    f"@{name} on {where}: its argument must be lists of strings, not {error}"
+                ) from None
+        return required
+
+    def _one(self, directive: ConstDirectiveNode, name: str) -> Requirement:
+        if name == self.authenticated:
+            return Requirement(authenticated=True)
+        args = {a.name.value: a.value for a in directive.arguments or ()}
+        argument = "scopes" if name == self.scopes else "policies"
+        # An empty list asks nothing, as Apollo Router reads it.
+        any_of = _any_of(args.get(argument))
+        if not any_of:
+            return Requirement()
+        if argument == "scopes":
+            return Requirement(scopes=(any_of,))
+        return Requirement(policies=(any_of,))
 
 
 def read_authorization(
@@ -182,11 +209,11 @@ def read_authorization(
         if not isinstance(definition, TypeDefinitionNode | TypeExtensionNode):
             continue
         name = definition.name.value
-        own = reader.requirement(definition.directives)
+        own = reader.requirement(definition.directives, name)
         if own:
             types[name] = types.get(name, Requirement()) & own
         for field_node in getattr(definition, "fields", None) or ():
-            required = reader.requirement(field_node.directives)
+            required = reader.requirement(field_node.directives, f"{name}.{field_node.name.value}")
             if required:
                 fields[name][field_node.name.value] = required
     _fold_interfaces(schema, types, fields)

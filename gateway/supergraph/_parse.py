@@ -37,7 +37,7 @@ from graphql import (
 )
 
 from gateway.supergraph._api_schema import build_api_schema
-from gateway.supergraph._auth import read_authorization
+from gateway.supergraph._auth import UnreadableRequirement, read_authorization
 from gateway.supergraph._cost import CostReader
 from gateway.supergraph._fieldsets import field_set_problem
 from gateway.supergraph._links import LinkedSpec, SpecNames, resolve_spec_names
@@ -317,6 +317,10 @@ def parse_supergraph(sdl: str | DocumentNode, *, override_labels: Iterable[str] 
     if schema.query_type is None:
         raise SupergraphError("supergraph has no query type")
     _check_field_sets(schema, types)
+    try:
+        authorization = read_authorization(document, names, schema)
+    except UnreadableRequirement as error:
+        raise SupergraphError(f"cannot enforce: {error}") from None
     return Supergraph(
         subgraphs=subgraphs,
         types=types,
@@ -326,7 +330,7 @@ def parse_supergraph(sdl: str | DocumentNode, *, override_labels: Iterable[str] 
         mutation_type=schema.mutation_type.name if schema.mutation_type else None,
         subscription_type=schema.subscription_type.name if schema.subscription_type else None,
         join_version=join.version,
-        authorization=read_authorization(document, names, schema),
+        authorization=authorization,
     )
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gateway.supergraph import NO_AUTHORIZATION, Requirement, parse_supergraph
+import pytest
+
+from gateway.supergraph import NO_AUTHORIZATION, Requirement, SupergraphError, parse_supergraph
 
 ROOT = Path(__file__).resolve().parents[3]
 APOLLO = ROOT / "tests/gateway/authorization/apollo"
@@ -83,3 +85,13 @@ def test_a_requirement_is_an_and_of_or_lists() -> None:
     policy = Requirement(policies=((frozenset({"p"}),),))
     assert policy.met(False, frozenset(), frozenset({"p"}))
     assert not policy.met(True, frozenset({"p"}), frozenset())
+
+
+@pytest.mark.parametrize("value", ["[[1]]", "null", '{a: "FOO"}', '[["a", 2]]', "[null]"])
+def test_a_requirement_that_is_not_strings_is_refused_not_read_as_none(value: str) -> None:
+    # Read leniently, each would be an empty AND-list: met by every caller, the field open.
+    sdl = (APOLLO / "directives/supergraph.graphql").read_text()
+    written = '[["users:read", "users:list"], ["staff"]]'
+    assert written in sdl
+    with pytest.raises(SupergraphError, match="its argument must be lists of strings"):
+        parse_supergraph(sdl.replace(written, value))

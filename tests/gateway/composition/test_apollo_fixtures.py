@@ -17,6 +17,7 @@ from gateway.composition import CompositionFailed, SubgraphSource, compose
 from gateway.supergraph import SupergraphError, parse_supergraph
 from tests.gateway.composition.strawberry_auth import FIXTURE as STRAWBERRY_FIXTURE
 from tests.gateway.composition.strawberry_auth import service_sdls
+from tests.gateway.composition.unservable import UNSERVABLE
 from tests.gateway.conformance.case import Case
 
 FIXTURES = Path(__file__).parent / "apollo"
@@ -72,12 +73,6 @@ def test_fixtures_apollo_refuses_are_refused_with_its_errors(fixture: str) -> No
         for e in failure.value.errors
     )
     _same(ours, (folder / "errors.txt").read_text())
-
-
-# Apollo composes these as written, but their auth directives hold values that are not lists
-# of strings (``scopes: [[1]]``, an object): read as asking nothing they would open the fields
-# to everyone, so the gateway refuses to serve them (tests/gateway/supergraph/test_auth.py).
-UNSERVABLE = frozenset({"auth_coerced"})
 
 
 @pytest.mark.parametrize("fixture", sorted(set(_fixtures(failing=False)) - UNSERVABLE))

@@ -29,6 +29,7 @@ from gateway.demand import DemandControl, DemandSettings
 from gateway.engine import Gateway
 from gateway.planner import select_operation
 from gateway.supergraph import Supergraph, parse_supergraph
+from tests.gateway.composition.unservable import UNSERVABLE
 
 ROOT = Path(__file__).resolve().parents[3]
 HERE = Path(__file__).resolve().parent
@@ -53,7 +54,13 @@ def supergraphs() -> dict[str, Supergraph]:
         ROOT / "schema" / "supergraph.graphql",
         ROOT / "bench" / "fedbench" / "supergraph.graphql",
         *sorted((ROOT / "tests" / "gateway" / "conformance" / "supergraphs").glob("*.graphql")),
-        *sorted((ROOT / "tests" / "gateway" / "composition" / "apollo").glob("*/supergraph.*")),
+        *sorted(
+            path
+            for path in (ROOT / "tests" / "gateway" / "composition" / "apollo").glob(
+                "*/supergraph.*"
+            )
+            if path.parent.name not in UNSERVABLE
+        ),
     ]
     return {str(p.relative_to(ROOT)): parse_supergraph(p.read_text()) for p in paths}
 

@@ -187,11 +187,18 @@ def subscribe(id: str, order_id: str) -> str:
     return orjson.dumps({"id": id, "type": "subscribe", "payload": payload}).decode()
 
 
-async def first_message(ws: ClientConnection, id: str) -> dict[str, Any]:
-    while True:
+async def first_messages(ws: ClientConnection, *ids: str) -> list[dict[str, Any]]:
+    """The first message of each subscription ``ids``, whichever order they come in."""
+    found: dict[str, dict[str, Any]] = {}
+    while not set(ids) <= set(found):
         message: dict[str, Any] = orjson.loads(await asyncio.wait_for(ws.recv(), 10))
-        if message.get("id") == id:
-            return message
+        found.setdefault(str(message.get("id")), message)
+    return [found[id] for id in ids]
+
+
+async def first_message(ws: ClientConnection, id: str) -> dict[str, Any]:
+    [message] = await first_messages(ws, id)
+    return message
 
 
 async def test_through_the_gateway_a_customer_follows_only_its_own_orders(
@@ -203,7 +210,7 @@ async def test_through_the_gateway_a_customer_follows_only_its_own_orders(
     async with gateway.socket(gateway.customer(x)) as ws:
         for id, order_id in (("theirs", theirs.id), ("unknown", "999999999")):
             await ws.send(subscribe(id, order_id))
-        refused, unknown = await first_message(ws, "theirs"), await first_message(ws, "unknown")
+        refused, unknown = await first_messages(ws, "theirs", "unknown")
         assert refused["type"] == unknown["type"], (refused, unknown)
         codes = [
             [e.get("extensions", {}).get("code") for e in _errors(m)] for m in (refused, unknown)

@@ -1,0 +1,229 @@
+"""``OutboxRelay``: the task that copies an ``Outbox``'s rows to the bus, at least once.
+
+Rows are published in the order they were added, with their event ids, then marked relayed
+with their entry ids, a batch at a time. A crash between a publish and its mark publishes the
+row again on the next run: at least once, and harmless, since every consumer is idempotent by
+event id. While the bus is unavailable the relay retries with a capped backoff and logs one
+warning per outage (and one line when it is back), however many tries it takes; the intake
+keeps acknowledging meanwhile, since its events are durable in the outbox.
+
+The relay also watches for the bus losing what it was given (Redis restarted empty, or from an
+older file): before each batch and every ``check_interval_seconds`` it asks the bus for the last
+event it relayed to each stream (``EventBus.find``). Gone, with the stream now ending *before*
+that event's entry, means lost: every row relayed within ``replay_window_seconds`` whose entry
+the stream no longer reaches is queued again and relayed as new, so consumers whose pending work
+vanished get it back (one log line says how many). Gone while the stream reaches past it is the
+stream's ordinary trim (``max_length``: oldest first), not a loss. This reading assumes the relay
+is its streams' publisher (replays of the stream's own entries aside): see ``docs/events.md``.
+
+What ``/ready`` and ``/metrics`` need is on the relay as plain attributes: ``unrelayed``,
+``oldest_unrelayed_age``, ``last_error``, ``state``, and the counters ``relayed``, ``losses``,
+``requeued``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from typing import Literal
+
+from events.base import EventBus, EventBusUnavailable
+from events.ids import StreamId
+from events.outbox import Outbox, OutboxRow, OutboxUnavailable
+
+__all__ = ["OutboxRelay", "RelayState"]
+
+log = logging.getLogger("crossdock.events")
+
+RelayState = Literal["starting", "running", "waiting for the bus", "failing", "stopped"]
+
+
+class OutboxRelay:
+    """Relays ``outbox`` to ``bus`` from ``start()`` until ``aclose()``; ``wake()`` after an add.
+
+    ``replay_window_seconds`` (default: the outbox's retention) bounds how far back a loss is
+    replayed. ``clock`` gives wall-clock seconds, as the outbox's does.
+    """
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        bus: EventBus,
+        *,
+        batch_size: int = 100,
+        check_interval_seconds: float = 1.0,
+        retry_delay_seconds: float = 0.05,
+        max_retry_delay_seconds: float = 2.0,
+        replay_window_seconds: float | None = None,
+        prune_interval_seconds: float = 3600.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        self.outbox, self.bus = outbox, bus
+        self.batch_size = batch_size
+        self.check_interval = check_interval_seconds
+        self.retry_delay, self.max_retry_delay = retry_delay_seconds, max_retry_delay_seconds
+        self.replay_window = (
+            outbox.retention_seconds if replay_window_seconds is None else replay_window_seconds
+        )
+        self.prune_interval = prune_interval_seconds
+        self._clock = clock
+        # For /ready and /metrics.
+        self.state: RelayState = "starting"
+        self.unrelayed = 0
+        self.oldest_unrelayed_since: float | None = None
+        self.last_error: str | None = None
+        self.relayed = 0  # publishes, republishes included
+        self.losses = 0  # times the bus was found to have lost relayed events
+        self.requeued = 0  # rows queued again after those losses
+        self._wakeup = asyncio.Event()
+        self._stopping = False
+        self._outage_since: float | None = None
+        self._next_prune = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def oldest_unrelayed_age(self) -> float | None:
+        """Seconds the oldest waiting row has waited (``None``: nothing waits)."""
+        since = self.oldest_unrelayed_since
+        return None if since is None else max(0.0, self._clock() - since)
+
+    def wake(self) -> None:
+        """Relay now rather than at the next check (the intake has just added a row)."""
+        self._wakeup.set()
+
+    def start(self) -> asyncio.Task[None]:
+        """Run in a task of the current loop until ``aclose()``."""
+        if self._task is None:
+            self._stopping = False
+            self._task = asyncio.create_task(self.run(), name="outbox relay")
+        return self._task
+
+    async def aclose(self, *, timeout_seconds: float = 5.0) -> None:
+        """Stop after the batch in hand (or cut it short after ``timeout_seconds``: a row
+        published and not yet marked is published again by the next run)."""
+        self._stopping = True
+        self._wakeup.set()
+        task, self._task = self._task, None
+        if task is not None:
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(task, timeout_seconds)
+        self.state = "stopped"
+
+    async def run(self) -> None:
+        """Relay until stopped, waiting out whatever keeps the bus or the outbox away."""
+        delay = self.retry_delay
+        while not self._stopping:
+            self._wakeup.clear()
+            try:
+                await self.relay_pending()
+            except (EventBusUnavailable, OutboxUnavailable) as exc:
+                self._outage(exc)
+            except Exception as exc:
+                log.exception("outbox relay: relaying failed; retrying")
+                self.state, self.last_error = "failing", f"{type(exc).__name__}: {exc}"
+            else:
+                delay = self.retry_delay
+                await self._wait(self.check_interval)
+                continue
+            with contextlib.suppress(OutboxUnavailable):
+                await self._refresh_status()
+            await self._wait(delay, wakeable=False)
+            delay = min(delay * 2, self.max_retry_delay)
+        self.state = "stopped"
+
+    async def relay_pending(self) -> int:
+        """One pass: look for a loss, then relay batches until no row waits; returns how many
+        rows were published. Raises ``EventBusUnavailable`` or ``OutboxUnavailable``."""
+        published = 0
+        while True:
+            await self.check_losses()
+            batch = await self.outbox.unrelayed(limit=self.batch_size)
+            if batch:
+                published += await self._publish(batch)
+            if len(batch) < self.batch_size:
+                break
+        if self._clock() >= self._next_prune:
+            await self.outbox.prune()
+            self._next_prune = self._clock() + self.prune_interval
+        await self._refresh_status()
+        if self._outage_since is not None:
+            log.info(
+                "outbox relay: the event bus is back after %.1fs; relaying again",
+                self._clock() - self._outage_since,
+            )
+            self._outage_since = None
+        self.state, self.last_error = "running", None
+        return published
+
+    async def check_losses(self) -> int:
+        """Queue again what each stream lost of what was relayed to it; returns how many."""
+        requeued = 0
+        # Only what was relayed within the window is checked: older rows would not be
+        # replayed anyway, and once a loss is queued again nothing of it is checked twice.
+        since = self._clock() - self.replay_window
+        for last in await self.outbox.last_relayed(since=since):
+            if await self.bus.find(last.stream, last.event_id) is not None:
+                continue
+            assert last.entry_id is not None
+            end = StreamId.parse(await self.bus.last_id(last.stream))
+            if end >= StreamId.parse(last.entry_id):
+                continue  # trimmed: the stream goes on past it
+            count = await self.outbox.requeue(last.stream, since=since, after=end)
+            self.losses += 1
+            self.requeued += count
+            requeued += count
+            log.warning(
+                "outbox relay: stream %r lost the events relayed to it (it ends at %s, before "
+                "event %s at %s): relaying %d events of the last %.0fs again",
+                last.stream, end, last.event_id, last.entry_id, count, self.replay_window,
+            )  # fmt: skip
+        return requeued
+
+    async def _publish(self, batch: list[OutboxRow]) -> int:
+        done: list[tuple[int, str]] = []
+        try:
+            for row in batch:
+                entry_id = await self.bus.publish(row.stream, row.event_id, row.data)
+                done.append((row.seq, entry_id))
+                self.relayed += 1
+        finally:
+            # What was published is marked even when the rest of the batch failed; a crash
+            # before this line publishes those rows again, which their event ids make harmless.
+            if done:
+                await self.outbox.mark_relayed(done)
+        return len(done)
+
+    async def _refresh_status(self) -> None:
+        status = await self.outbox.status()
+        self.unrelayed, self.oldest_unrelayed_since = status.unrelayed, status.oldest_pending_since
+
+    def _outage(self, exc: Exception) -> None:
+        self.last_error = str(exc)
+        self.state = "waiting for the bus" if isinstance(exc, EventBusUnavailable) else "failing"
+        if self._outage_since is None:
+            self._outage_since = self._clock()
+            log.warning(
+                "outbox relay: cannot relay now (%s); the events stay in the outbox and are "
+                "relayed when it is back",
+                exc,
+            )
+
+    async def _wait(self, seconds: float, *, wakeable: bool = True) -> None:
+        if self._stopping:
+            return
+        if not wakeable:
+            # During an outage an add must not turn the backoff into a busy loop; only a stop
+            # cuts the wait short.
+            deadline = time.monotonic() + seconds
+            while not self._stopping and (left := deadline - time.monotonic()) > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wakeup.wait(), left)
+                self._wakeup.clear()
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wakeup.wait(), seconds)

@@ -27,6 +27,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Literal
 
@@ -37,6 +38,8 @@ from events.outbox import Outbox, OutboxRow, OutboxUnavailable
 __all__ = ["OutboxRelay", "RelayState"]
 
 log = logging.getLogger("crossdock.events")
+
+_RECENT = 1024  # published events remembered for ``published``
 
 RelayState = Literal["starting", "running", "waiting for the bus", "failing", "stopped"]
 
@@ -80,6 +83,10 @@ class OutboxRelay:
         self.relayed = 0  # publishes, republishes included
         self.losses = 0  # times the bus was found to have lost relayed events
         self.requeued = 0  # rows queued again after those losses
+        # Who waits to hear that an event was published (``published``), and the events
+        # published lately, for a waiter that comes just after its event went.
+        self._waiters: dict[tuple[str, str], list[asyncio.Future[str]]] = {}
+        self._recent: OrderedDict[tuple[str, str], str] = OrderedDict()
         self._wakeup = asyncio.Event()
         self._stopping = False
         self._outage_since: float | None = None
@@ -95,6 +102,30 @@ class OutboxRelay:
     def wake(self) -> None:
         """Relay now rather than at the next check (the intake has just added a row)."""
         self._wakeup.set()
+
+    async def published(self, stream: str, event_id: str, *, timeout_seconds: float) -> str | None:
+        """Wake the relay and wait up to ``timeout_seconds`` for it to publish ``event_id``
+        (just added to the outbox); its entry id, or ``None`` if it has not been published by
+        then. While the bus is known to be down it does not wait: the event will be relayed
+        when the bus is back."""
+        key = (stream, event_id)
+        if key in self._recent:
+            return self._recent[key]
+        self.wake()
+        if self.state in ("waiting for the bus", "failing") or self._task is None:
+            return None
+        waiter: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self._waiters.setdefault(key, []).append(waiter)
+        try:
+            return await asyncio.wait_for(asyncio.shield(waiter), timeout_seconds)
+        except TimeoutError:
+            return None
+        finally:
+            waiting = self._waiters.get(key, [])
+            if waiter in waiting:
+                waiting.remove(waiter)
+            if not waiting:
+                self._waiters.pop(key, None)
 
     def start(self) -> asyncio.Task[None]:
         """Run in a task of the current loop until ``aclose()``."""
@@ -191,12 +222,21 @@ class OutboxRelay:
                 entry_id = await self.bus.publish(row.stream, row.event_id, row.data)
                 done.append((row.seq, entry_id))
                 self.relayed += 1
+                self._tell((row.stream, row.event_id), entry_id)
         finally:
             # What was published is marked even when the rest of the batch failed; a crash
             # before this line publishes those rows again, which their event ids make harmless.
             if done:
                 await self.outbox.mark_relayed(done)
         return len(done)
+
+    def _tell(self, key: tuple[str, str], entry_id: str) -> None:
+        self._recent[key] = entry_id
+        while len(self._recent) > _RECENT:
+            self._recent.popitem(last=False)
+        for waiter in self._waiters.pop(key, []):
+            if not waiter.done():
+                waiter.set_result(entry_id)
 
     async def _refresh_status(self) -> None:
         status = await self.outbox.status()

@@ -1,0 +1,183 @@
+"""The intake over a Redis of the test's own, killed (-9) and started again empty: no webhook
+answered 2xx is lost, a consumer handles each once, and duplicates and reused ids are still
+told apart, since the record of them is the outbox and not Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from cache import MemoryCache
+from crossdock.settings import Settings, WmsLifecycle
+from events import Consumer, RedisStreamBus, SeenEvents, idempotent
+from events.relay import OutboxRelay
+from schema.events import MILESTONE_STREAM
+from subgraphs.wms.intake import mount_webhook_intake
+from tests.events.harness import FAST, Recorder
+from tests.subgraphs.wms.test_intake import SECRET, post, webhook
+from tests.support.private_redis import PrivateRedis, private_redis
+from tests.support.servers import serve
+from tests.support.waiting import wait_until_async
+
+
+@dataclass
+class Served:
+    url: str
+    app: Starlette
+    settings: Settings
+
+    @property
+    def relay(self) -> OutboxRelay:
+        relay: OutboxRelay = self.app.state.wms_intake_relay
+        return relay
+
+    def bus(self) -> RedisStreamBus:
+        """A bus of the test's own onto the intake's streams."""
+        assert self.settings.redis_url is not None
+        return RedisStreamBus(
+            self.settings.redis_url, prefix=self.settings.event_streams_prefix, timeout_seconds=0.5
+        )
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[PrivateRedis]:
+    with private_redis(tmp_path) as server:
+        yield server
+
+
+@pytest.fixture
+def intake(settings: Settings, redis_server: PrivateRedis, tmp_path: Path) -> Iterator[Served]:
+    """The intake as the wms subgraph mounts it, on the private Redis, its outbox in tmp_path
+    and its account lookups against the running ERP."""
+    settings = settings.model_copy(
+        update={
+            "redis_url": redis_server.url,
+            "events_prefix": f"durability-{uuid.uuid4().hex[:8]}:",
+            "data_dir": tmp_path,
+            "wms_lifecycle": WmsLifecycle(webhook_secret=SECRET),
+        }
+    )
+    app = Starlette()
+    mount_webhook_intake(app, settings.subgraphs, MemoryCache())
+    with serve(app) as url:
+        yield Served(url, app, settings)
+    outbox = settings.wms_intake_outbox_path
+    assert outbox is not None and outbox.exists()
+
+
+@dataclass
+class Load:
+    """Sends ``count`` webhooks, one every ``interval`` seconds, from a thread; records each
+    event id with the status it was answered (``None``: no answer)."""
+
+    url: str
+    count: int = 200
+    interval: float = 0.02
+    answered: list[tuple[str, int | None]] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def run(self) -> None:
+        with httpx.Client(base_url=self.url, timeout=10) as client:
+            start = time.monotonic()
+            for n in range(self.count):
+                body = webhook(order_ref=str(900_000 + n % 7))
+                try:
+                    status: int | None = post(client, body).status_code
+                except httpx.HTTPError:
+                    status = None
+                with self._lock:
+                    self.answered.append((body["event_id"], status))
+                # A steady rate, whatever each answer took.
+                time.sleep(max(0.0, start + (n + 1) * self.interval - time.monotonic()))
+
+    def sent(self) -> int:
+        with self._lock:
+            return len(self.answered)
+
+
+async def test_redis_killed_under_load_and_restarted_empty_loses_no_acknowledged_event(
+    intake: Served, redis_server: PrivateRedis, caplog: pytest.LogCaptureFixture
+) -> None:
+    bus = intake.bus()
+    recorder = Recorder()
+    handler = idempotent(recorder, SeenEvents(MemoryCache(), "durability"))
+    load = Load(intake.url)
+    with caplog.at_level(logging.INFO, logger="crossdock.events"):
+        async with Consumer(bus, MILESTONE_STREAM, "recorder", handler, **FAST):
+            sending = asyncio.create_task(asyncio.to_thread(load.run))
+
+            async def sent(n: int) -> bool:
+                return load.sent() >= n
+
+            await wait_until_async(lambda: sent(60), timeout=30, what="60 webhooks sent")
+            redis_server.kill()
+            await wait_until_async(lambda: sent(120), timeout=30, what="120 webhooks sent")
+            await asyncio.to_thread(redis_server.start)
+            await sending
+
+            acknowledged = {event_id for event_id, status in load.answered if status == 202}
+
+            async def all_handled() -> bool:
+                return acknowledged <= set(recorder.processed)
+
+            await wait_until_async(all_handled, timeout=60, what="every acknowledged event")
+    try:
+        # Redis being down was no reason to refuse a webhook: every one was accepted.
+        assert [s for _, s in load.answered] == [202] * load.count
+        assert len(acknowledged) == load.count
+        assert recorder.duplicates() == []
+        assert set(recorder.processed) == acknowledged
+        in_stream = {e.event_id for e in await bus.entries(MILESTONE_STREAM, after_id="0-0",
+                                                            count=10_000)}  # fmt: skip
+        assert acknowledged <= in_stream
+        messages = [r.getMessage() for r in caplog.records]
+        assert len([m for m in messages if "cannot relay now" in m]) == 1
+        [lost] = [m for m in messages if "lost the events relayed" in m]
+        assert "relaying" in lost
+        assert intake.relay.losses == 1
+        assert (intake.relay.unrelayed, intake.relay.last_error) == (0, None)
+    finally:
+        await bus.aclose()
+
+
+async def test_duplicates_and_reused_ids_are_told_apart_after_redis_lost_everything(
+    intake: Served, redis_server: PrivateRedis
+) -> None:
+    bus = intake.bus()
+    body = webhook()
+    other = webhook(event_id=body["event_id"], lines=[{"item_number": "SKU-2", "qty": 9}])
+    try:
+        with httpx.Client(base_url=intake.url, timeout=10) as client:
+            first = post(client, body)
+            assert first.status_code == 202
+            assert first.json()["message"] == "published"
+            assert await bus.find(MILESTONE_STREAM, body["event_id"]) == first.json()["entry_id"]
+            redis_server.kill()
+            redis_server.start()
+            assert await bus.find(MILESTONE_STREAM, body["event_id"]) is None
+
+            # Nobody sends anything: the relay sees the loss on its own and relays again.
+            async def republished() -> bool:
+                return await bus.find(MILESTONE_STREAM, body["event_id"]) is not None
+
+            await wait_until_async(republished, timeout=20, what="the lost event relayed again")
+            again = post(client, body)
+            assert again.status_code == 200
+            assert again.json()["status"] == "duplicate"
+            reused = post(client, other)
+            assert reused.status_code == 409
+            assert reused.json()["error"]["code"] == "EVENT_ID_REUSED"
+        entries = await bus.entries(MILESTONE_STREAM, after_id="0-0", count=100)
+        assert [e.event_id for e in entries] == [body["event_id"]]
+    finally:
+        await bus.aclose()

@@ -8,13 +8,15 @@ warning per outage (and one line when it is back), however many tries it takes; 
 keeps acknowledging meanwhile, since its events are durable in the outbox.
 
 The relay also watches for the bus losing what it was given (Redis restarted empty, or from an
-older file): before each batch and every ``check_interval_seconds`` it asks the bus for the last
-event it relayed to each stream (``EventBus.find``). Gone, with the stream now ending *before*
-that event's entry, means lost: every row relayed within ``replay_window_seconds`` whose entry
-the stream no longer reaches is queued again and relayed as new, so consumers whose pending work
-vanished get it back (one log line says how many). Gone while the stream reaches past it is the
-stream's ordinary trim (``max_length``: oldest first), not a loss. This reading assumes the relay
-is its streams' publisher (replays of the stream's own entries aside): see ``docs/events.md``.
+older file): before each batch and every ``check_interval_seconds`` it looks for the last event
+it relayed to each stream. A stream that now ends *before* that event's entry (``last_id``) lost
+it: every row relayed within ``replay_window_seconds`` whose entry the stream no longer reaches
+is queued again and relayed as new, so consumers whose pending work vanished get it back (one
+log line says how many). A stream that goes on past it but no longer holds it
+(``EventBus.find``) was trimmed (``max_length``: oldest first), which is no loss, unless its
+oldest entry is older still (gone from the middle: the whole window is relayed again). This
+reading assumes the relay is its streams' publisher (replays of the stream's own entries
+aside): see ``docs/events.md``.
 
 What ``/ready`` and ``/metrics`` need is on the relay as plain attributes: ``unrelayed``,
 ``oldest_unrelayed_age``, ``last_error``, ``state``, and the counters ``relayed``, ``losses``,
@@ -32,7 +34,7 @@ from collections.abc import Callable
 from typing import Literal
 
 from events.base import EventBus, EventBusUnavailable
-from events.ids import StreamId
+from events.ids import MIN_ID, StreamId
 from events.outbox import Outbox, OutboxRow, OutboxUnavailable
 
 __all__ = ["OutboxRelay", "RelayState"]
@@ -87,6 +89,8 @@ class OutboxRelay:
         # published lately, for a waiter that comes just after its event went.
         self._waiters: dict[tuple[str, str], list[asyncio.Future[str]]] = {}
         self._recent: OrderedDict[tuple[str, str], str] = OrderedDict()
+        # The last entry of each stream found trimmed away (not lost): not looked for again.
+        self._trimmed: dict[str, StreamId] = {}
         self._wakeup = asyncio.Event()
         self._stopping = False
         self._outage_since: float | None = None
@@ -198,22 +202,40 @@ class OutboxRelay:
         # replayed anyway, and once a loss is queued again nothing of it is checked twice.
         since = self._clock() - self.replay_window
         for last in await self.outbox.last_relayed(since=since):
-            if await self.bus.find(last.stream, last.event_id) is not None:
+            lost = await self._lost(last)
+            if lost is None:
                 continue
-            assert last.entry_id is not None
-            end = StreamId.parse(await self.bus.last_id(last.stream))
-            if end >= StreamId.parse(last.entry_id):
-                continue  # trimmed: the stream goes on past it
-            count = await self.outbox.requeue(last.stream, since=since, after=end)
+            count = await self.outbox.requeue(last.stream, since=since, after=lost)
             self.losses += 1
             self.requeued += count
             requeued += count
             log.warning(
-                "outbox relay: stream %r lost the events relayed to it (it ends at %s, before "
-                "event %s at %s): relaying %d events of the last %.0fs again",
-                last.stream, end, last.event_id, last.entry_id, count, self.replay_window,
+                "outbox relay: stream %r lost events relayed to it (event %s at %s is gone, "
+                "the stream holds up to %s): relaying %d events of the last %.0fs again",
+                last.stream, last.event_id, last.entry_id, lost, count, self.replay_window,
             )  # fmt: skip
         return requeued
+
+    async def _lost(self, last: OutboxRow) -> StreamId | None:
+        """Whether the stream lost ``last`` (relayed last to it): ``None`` if not, else the
+        entry id up to which the stream still holds what it was given (``0-0``: nothing)."""
+        assert last.entry_id is not None
+        entry = StreamId.parse(last.entry_id)
+        end = StreamId.parse(await self.bus.last_id(last.stream))
+        if end < entry:
+            return end  # the stream ends before it: restarted empty, or from an older file
+        if self._trimmed.get(last.stream) == entry:
+            return None  # judged trimmed before: not worth a scan every second
+        if await self.bus.find(last.stream, last.event_id) is not None:
+            return None
+        oldest = await self.bus.entries(last.stream, after_id="0-0", count=1)
+        if oldest and StreamId.parse(oldest[0].id) <= entry:
+            # Gone from the middle of what is retained: no trim does that. Which entries
+            # went with it cannot be told, so the whole window is relayed again.
+            return MIN_ID
+        # Trimmed: the stream goes on past it, and its oldest entries went first.
+        self._trimmed[last.stream] = entry
+        return None
 
     async def _publish(self, batch: list[OutboxRow]) -> int:
         done: list[tuple[int, str]] = []

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis.asyncio as aioredis
 
 from cache import MemoryCache
 from events import EventBus, InProcessBus, RedisStreamBus, SeenEvents, idempotent
@@ -129,6 +130,32 @@ async def test_a_trimmed_stream_is_not_taken_for_a_loss(
             await bus.aclose()
 
 
+async def test_an_entry_gone_from_the_middle_of_the_stream_is_a_loss(
+    redis_url: str, events_prefix: str, stream: str, tmp_path: Path
+) -> None:
+    bus = RedisStreamBus(redis_url, prefix=events_prefix)
+    outbox = Outbox(tmp_path / "outbox.sqlite3")
+    relay = OutboxRelay(outbox, bus)
+    try:
+        await _add(outbox, stream, "e1", "e2")
+        await relay.relay_pending()
+        await bus.publish(stream, "later", b"{}")
+        # Not a trim (the oldest entry is still there): something removed e2 alone.
+        entry = await bus.find(stream, "e2")
+        assert entry is not None
+        raw = aioredis.Redis.from_url(redis_url)
+        try:
+            assert await raw.xdel(bus.stream_key(stream), entry) == 1
+        finally:
+            await raw.aclose()
+        assert await relay.check_losses() == 2
+        assert await relay.relay_pending() == 2
+        assert await _event_ids(bus, stream) == ["e1", "later", "e1", "e2"]
+    finally:
+        await outbox.aclose()
+        await bus.aclose()
+
+
 async def test_a_bus_that_lost_everything_gets_the_window_relayed_again(
     stream: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -149,7 +176,7 @@ async def test_a_bus_that_lost_everything_gets_the_window_relayed_again(
             assert await relay.relay_pending() == 2
         assert await _event_ids(after, stream) == ["e1", "e2"]
         assert (relay.losses, relay.requeued) == (1, 2)
-        [line] = [r.getMessage() for r in caplog.records if "lost the events" in r.getMessage()]
+        [line] = [r.getMessage() for r in caplog.records if "lost events relayed" in r.getMessage()]
         assert "relaying 2 events" in line
         # Once relayed again, nothing is lost any more.
         assert await relay.check_losses() == 0

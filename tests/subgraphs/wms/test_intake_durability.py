@@ -142,7 +142,7 @@ async def test_redis_killed_under_load_and_restarted_empty_loses_no_acknowledged
         assert acknowledged <= in_stream
         messages = [r.getMessage() for r in caplog.records]
         assert len([m for m in messages if "cannot relay now" in m]) == 1
-        [lost] = [m for m in messages if "lost the events relayed" in m]
+        [lost] = [m for m in messages if "lost events relayed" in m]
         assert "relaying" in lost
         assert intake.relay.losses == 1
         assert (intake.relay.unrelayed, intake.relay.last_error) == (0, None)

@@ -87,7 +87,7 @@ class OutboxRelay:
         self.requeued = 0  # rows queued again after those losses
         # Who waits to hear that an event was published (``published``), and the events
         # published lately, for a waiter that comes just after its event went.
-        self._waiters: dict[tuple[str, str], list[asyncio.Future[str]]] = {}
+        self._waiters: dict[tuple[str, str], list[asyncio.Future[str | None]]] = {}
         self._recent: OrderedDict[tuple[str, str], str] = OrderedDict()
         # The last entry of each stream found trimmed away (not lost): not looked for again.
         self._trimmed: dict[str, StreamId] = {}
@@ -118,7 +118,7 @@ class OutboxRelay:
         self.wake()
         if self.state in ("waiting for the bus", "failing") or self._task is None:
             return None
-        waiter: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        waiter: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
         self._waiters.setdefault(key, []).append(waiter)
         try:
             return await asyncio.wait_for(asyncio.shield(waiter), timeout_seconds)
@@ -265,6 +265,11 @@ class OutboxRelay:
         self.unrelayed, self.oldest_unrelayed_since = status.unrelayed, status.oldest_pending_since
 
     def _outage(self, exc: Exception) -> None:
+        # Whoever waits to hear of a publish stops waiting: it will not come soon.
+        for waiters in self._waiters.values():
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
         self.last_error = str(exc)
         self.state = "waiting for the bus" if isinstance(exc, EventBusUnavailable) else "failing"
         if self._outage_since is None:

@@ -6,10 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +33,7 @@ from tests.events.harness import FAST, Recorder
 from tests.subgraphs.wms.test_intake import SECRET, post, webhook
 from tests.support.private_redis import PrivateRedis, private_redis
 from tests.support.servers import serve
-from tests.support.waiting import wait_until_async
+from tests.support.waiting import wait_until, wait_until_async
 
 
 @dataclass
@@ -179,5 +185,87 @@ async def test_duplicates_and_reused_ids_are_told_apart_after_redis_lost_everyth
             assert reused.json()["error"]["code"] == "EVENT_ID_REUSED"
         entries = await bus.entries(MILESTONE_STREAM, after_id="0-0", count=100)
         assert [e.event_id for e in entries] == [body["event_id"]]
+    finally:
+        await bus.aclose()
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def wms_subgraph_process(settings: Settings, port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """``crossdock subgraph wms`` as an operator runs it, on ``settings``' Redis, data dir and
+    ERP; yields once it answers ``/health``; killed -9 on leaving if still running."""
+    assert settings.redis_url is not None and settings.events_prefix is not None
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CROSSDOCK_")}
+    env.pop("REDIS_URL", None)
+    env |= {
+        "REDIS_URL": settings.redis_url,
+        "CROSSDOCK_EVENTS_PREFIX": settings.events_prefix,
+        "CROSSDOCK_DATA_DIR": str(settings.data_dir),
+        "CROSSDOCK_ERP_URL": settings.system_url("erp"),
+        "CROSSDOCK_WMS_URL": settings.system_url("wms"),
+        "CROSSDOCK_CRM_URL": settings.system_url("crm"),
+        "CROSSDOCK_WMS_LIFECYCLE__WEBHOOK_SECRET": SECRET,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crossdock.cli", "subgraph", "wms", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+    def healthy() -> bool:
+        assert process.poll() is None, "the wms subgraph exited"
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    try:
+        wait_until(healthy, timeout=60, what="the wms subgraph process")
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+
+
+async def test_events_acknowledged_while_redis_was_down_survive_a_kill_of_the_intake(
+    settings: Settings, redis_server: PrivateRedis, tmp_path: Path
+) -> None:
+    settings = settings.model_copy(
+        update={
+            "redis_url": redis_server.url,
+            "events_prefix": f"durability-{uuid.uuid4().hex[:8]}:",
+            "data_dir": tmp_path / "data",
+        }
+    )
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    bodies = [webhook() for _ in range(10)]
+    with wms_subgraph_process(settings, port) as process:
+        redis_server.kill()
+        with httpx.Client(base_url=url, timeout=10) as client:
+            assert [post(client, body).status_code for body in bodies] == [202] * len(bodies)
+        # kill -9: whatever the process held in memory is gone; the outbox is on disk.
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+    redis_server.start()  # empty
+    bus = RedisStreamBus(redis_server.url, prefix=settings.event_streams_prefix)
+    try:
+        with wms_subgraph_process(settings, port):
+
+            async def relayed() -> bool:
+                found = await bus.entries(MILESTONE_STREAM, after_id="0-0", count=100)
+                return len(found) >= len(bodies)
+
+            await wait_until_async(relayed, timeout=30, what="the outbox relayed by the restart")
+            with httpx.Client(base_url=url, timeout=10) as client:
+                assert post(client, bodies[0]).status_code == 200
+        entries = await bus.entries(MILESTONE_STREAM, after_id="0-0", count=100)
+        assert [e.event_id for e in entries] == [body["event_id"] for body in bodies]
     finally:
         await bus.aclose()

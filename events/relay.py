@@ -159,8 +159,10 @@ class OutboxRelay:
             except (EventBusUnavailable, OutboxUnavailable) as exc:
                 self._outage(exc)
             except Exception as exc:
-                log.exception("outbox relay: relaying failed; retrying")
-                self.state, self.last_error = "failing", f"{type(exc).__name__}: {exc}"
+                error = f"{type(exc).__name__}: {exc}"
+                if error != self.last_error:  # a traceback per distinct failure, not per try
+                    log.exception("outbox relay: relaying failed; retrying with a backoff")
+                self.state, self.last_error = "failing", error
             else:
                 delay = self.retry_delay
                 await self._wait(self.check_interval)

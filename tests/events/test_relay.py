@@ -224,3 +224,40 @@ async def test_an_outage_is_waited_out_with_one_warning_and_nothing_is_lost(
             await relay.aclose()
             await outbox.aclose()
             await bus.aclose()
+
+
+async def test_an_unexpected_failure_is_logged_once_retried_and_never_ends_the_relay(
+    stream: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    class Broken(InProcessBus):
+        failures = 5
+
+        async def publish(self, stream: str, event_id: str, data: bytes) -> str:
+            if self.failures:
+                self.failures -= 1
+                raise RuntimeError("a bug in the bus")
+            return await super().publish(stream, event_id, data)
+
+    bus = Broken()
+    outbox = Outbox(tmp_path / "outbox.sqlite3")
+    relay = OutboxRelay(outbox, bus, retry_delay_seconds=0.01, max_retry_delay_seconds=0.02)
+    try:
+        await _add(outbox, stream, "e1")
+        relay.start()
+
+        async def failing() -> bool:
+            return relay.state == "failing"
+
+        await wait_until_async(failing, what="the relay failing")
+        assert relay.last_error == "RuntimeError: a bug in the bus"
+
+        async def recovered() -> bool:
+            return relay.state == "running" and relay.relayed == 1
+
+        await wait_until_async(recovered, what="the relay recovered")
+        assert await _event_ids(bus, stream) == ["e1"]
+        tracebacks = [r for r in caplog.records if "relaying failed" in r.getMessage()]
+        assert len(tracebacks) == 1 and tracebacks[0].exc_info is not None
+    finally:
+        await relay.aclose()
+        await outbox.aclose()

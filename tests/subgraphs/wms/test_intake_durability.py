@@ -14,26 +14,33 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from starlette.applications import Starlette
 
-from cache import MemoryCache
+from cache import MemoryCache, RedisCache
+from connectors.settings import system_client
+from consumers import MilestoneConsumers
+from consumers.erp import ERP_GROUP
 from crossdock.settings import Settings, WmsLifecycle
 from events import Consumer, RedisStreamBus, SeenEvents, idempotent
 from events.relay import OutboxRelay
 from schema.events import MILESTONE_STREAM
 from subgraphs.wms.intake import mount_webhook_intake
+from tests.consumers.conftest import Released, Systems, systems
 from tests.events.harness import FAST, Recorder
 from tests.subgraphs.wms.test_intake import SECRET, post, webhook
 from tests.support.private_redis import PrivateRedis, private_redis
 from tests.support.servers import serve
 from tests.support.waiting import wait_until, wait_until_async
+
+__all__ = ["systems"]
 
 
 @dataclass
@@ -267,5 +274,73 @@ async def test_events_acknowledged_while_redis_was_down_survive_a_kill_of_the_in
                 assert post(client, bodies[0]).status_code == 200
         entries = await bus.entries(MILESTONE_STREAM, after_id="0-0", count=100)
         assert [e.event_id for e in entries] == [body["event_id"] for body in bodies]
+    finally:
+        await bus.aclose()
+
+
+async def test_the_real_consumers_invoice_each_shipment_once_across_a_redis_loss(
+    systems: Systems, redis_server: PrivateRedis, tmp_path: Path
+) -> None:
+    # Everything on the private Redis, the consumers' records of events seen included: they
+    # go with it, and only the ERP's one invoice per shipment keeps the replay harmless.
+    settings = systems.settings.model_copy(
+        update={
+            "redis_url": redis_server.url,
+            "cache_prefix": f"durability-{uuid.uuid4().hex[:8]}:",
+            "data_dir": tmp_path,
+        }
+    )
+    app = Starlette()
+    mount_webhook_intake(app, settings.subgraphs, MemoryCache())
+    prefix = settings.event_streams_prefix
+    bus = RedisStreamBus(redis_server.url, prefix=prefix, timeout_seconds=0.5)
+    consumers = MilestoneConsumers(
+        bus,
+        erp=system_client("erp", settings.connectors),
+        wms=system_client("wms", settings.connectors),
+        cache=RedisCache(redis_server.url, prefix=settings.reference_cache_prefix),
+        **FAST,
+    )
+    orders = [systems.release(f"durability-{uuid.uuid4().hex[:8]}") for _ in range(3)]
+    shipped = [systems.advance(order, "SHIPPED") for order in orders]
+    secret = settings.wms_lifecycle.webhook_secret
+
+    def send(client: httpx.Client, bodies: list[dict[str, Any]]) -> None:
+        for body in bodies:
+            assert post(client, body, secret=secret).status_code == 202
+
+    def invoiced(order: Released) -> Callable[[], Awaitable[bool]]:
+        async def check() -> bool:
+            return len(await asyncio.to_thread(systems.invoices, order.order_id)) >= 1
+
+        return check
+
+    try:
+        with serve(app) as url, httpx.Client(base_url=url, timeout=10) as client:
+            async with consumers:
+                send(client, shipped[0])
+                await wait_until_async(invoiced(orders[0]), timeout=30, what="the 1st invoice")
+                redis_server.kill()
+                send(client, shipped[1])  # accepted while Redis is down
+                await asyncio.to_thread(redis_server.start)  # empty
+                send(client, shipped[2])
+                for order in orders[1:]:
+                    await wait_until_async(invoiced(order), timeout=60, what="the invoices")
+                relay: OutboxRelay = app.state.wms_intake_relay
+                assert relay.losses == 1
+
+                # The first order's milestones were relayed again and handled again, with
+                # nothing of the consumers' records left: the ERP answered the one invoice.
+                [erp] = [c for c in consumers.consumers if c.group == ERP_GROUP]
+
+                async def replayed() -> bool:
+                    return erp.stats.handled >= sum(len(bodies) for bodies in shipped) + len(
+                        shipped[0]
+                    )
+
+                await wait_until_async(replayed, timeout=30, what="the replay handled")
+        for order in orders:
+            [invoice] = systems.invoices(order.order_id)
+            assert invoice["item"]["items"][0]["quantity"] == order.units
     finally:
         await bus.aclose()

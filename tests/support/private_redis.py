@@ -33,10 +33,12 @@ def _free_port() -> int:
 
 class PrivateRedis:
     """One ``redis-server`` process on ``port``; ``kill()`` is a kill -9, ``start()`` brings a
-    fresh, empty one up on the same port."""
+    fresh one up on the same port: empty, or with ``aof`` what its append-only file kept
+    (``appendfsync everysec``, Redis's default: up to about a second of writes may be lost)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, aof: bool = False) -> None:
         self.folder = folder
+        self.aof = aof
         self.port = _free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self._process: subprocess.Popen[bytes] | None = None
@@ -44,12 +46,19 @@ class PrivateRedis:
     def start(self) -> None:
         """Start the server and wait until it answers."""
         assert self._process is None, "already running"
+        self.folder.mkdir(parents=True, exist_ok=True)
+        persistence = ["--appendonly", "yes", "--appendfsync", "everysec"] if self.aof else [
+            "--appendonly", "no"]  # fmt: skip
         self._process = subprocess.Popen(
             ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port),
-             "--save", "", "--appendonly", "no", "--dir", str(self.folder)],
+             "--save", "", *persistence, "--dir", str(self.folder)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
-        wait_until(self.answers, timeout=10, what=f"redis-server on {self.port}")
+        try:
+            wait_until(self.answers, timeout=10, what=f"redis-server on {self.port}")
+        except BaseException:
+            self.kill()
+            raise
 
     def kill(self) -> None:
         """kill -9: everything it held is gone."""
@@ -69,11 +78,11 @@ class PrivateRedis:
 
 
 @contextmanager
-def private_redis(folder: Path) -> Iterator[PrivateRedis]:
+def private_redis(folder: Path, *, aof: bool = False) -> Iterator[PrivateRedis]:
     """A started ``PrivateRedis`` (files in ``folder``), killed on leaving."""
     if shutil.which("redis-server") is None:
         pytest.fail("redis-server is not installed: run `bash scripts/ensure-redis`", pytrace=False)
-    server = PrivateRedis(folder)
+    server = PrivateRedis(folder, aof=aof)
     server.start()
     try:
         yield server

@@ -89,6 +89,8 @@ class OutboxRelay:
         # published lately, for a waiter that comes just after its event went.
         self._waiters: dict[tuple[str, str], list[asyncio.Future[str | None]]] = {}
         self._recent: OrderedDict[tuple[str, str], str] = OrderedDict()
+        # Rows published whose mark failed (by seq): their entry ids, not published again.
+        self._unmarked: dict[int, str] = {}
         # The last entry of each stream found trimmed away (not lost): not looked for again.
         self._trimmed: dict[str, StreamId] = {}
         self._wakeup = asyncio.Event()
@@ -207,6 +209,7 @@ class OutboxRelay:
             lost = await self._lost(last)
             if lost is None:
                 continue
+            self._unmarked.clear()  # what they name may have gone with the rest
             count = await self.outbox.requeue(last.stream, since=since, after=lost)
             self.losses += 1
             self.requeued += count
@@ -241,18 +244,30 @@ class OutboxRelay:
 
     async def _publish(self, batch: list[OutboxRow]) -> int:
         done: list[tuple[int, str]] = []
+        published = 0
         try:
             for row in batch:
-                entry_id = await self.bus.publish(row.stream, row.event_id, row.data)
+                entry_id = self._unmarked.get(row.seq)
+                if entry_id is None:
+                    entry_id = await self.bus.publish(row.stream, row.event_id, row.data)
+                    published += 1
+                    self.relayed += 1
+                    self._tell((row.stream, row.event_id), entry_id)
                 done.append((row.seq, entry_id))
-                self.relayed += 1
-                self._tell((row.stream, row.event_id), entry_id)
         finally:
             # What was published is marked even when the rest of the batch failed; a crash
             # before this line publishes those rows again, which their event ids make harmless.
+            # A mark that fails (the outbox locked, its disk full) is remembered, so that the
+            # retries do not publish the same rows again and again until it succeeds.
             if done:
-                await self.outbox.mark_relayed(done)
-        return len(done)
+                try:
+                    await self.outbox.mark_relayed(done)
+                except OutboxUnavailable:
+                    self._unmarked.update(done)
+                    raise
+                for seq, _ in done:
+                    self._unmarked.pop(seq, None)
+        return published
 
     def _tell(self, key: tuple[str, str], entry_id: str) -> None:
         self._recent[key] = entry_id

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ import redis.asyncio as aioredis
 
 from cache import MemoryCache
 from events import EventBus, InProcessBus, RedisStreamBus, SeenEvents, idempotent
-from events.outbox import Admission, Outbox
+from events.outbox import Admission, Outbox, OutboxUnavailable
 from events.relay import OutboxRelay
 from tests.events.harness import BusSubject, Recorder, milestone
 from tests.support.private_redis import private_redis
@@ -260,4 +261,30 @@ async def test_an_unexpected_failure_is_logged_once_retried_and_never_ends_the_r
         assert len(tracebacks) == 1 and tracebacks[0].exc_info is not None
     finally:
         await relay.aclose()
+        await outbox.aclose()
+
+
+async def test_a_mark_that_fails_does_not_publish_the_rows_again_on_every_retry(
+    stream: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "outbox.sqlite3"
+    bus = InProcessBus()
+    outbox = Outbox(path, timeout_seconds=0.2)
+    relay = OutboxRelay(outbox, bus)
+    await _add(outbox, stream, "e1", "e2")
+    # Another process holds the outbox's write lock: the rows can be read, not marked.
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        for _ in range(3):
+            with pytest.raises(OutboxUnavailable):
+                await relay.relay_pending()
+        assert await _event_ids(bus, stream) == ["e1", "e2"]
+        other.execute("ROLLBACK")
+        assert await relay.relay_pending() == 0
+        assert await _event_ids(bus, stream) == ["e1", "e2"]
+        assert (await outbox.status()).unrelayed == 0
+        assert relay.relayed == 2
+    finally:
+        other.close()
         await outbox.aclose()

@@ -192,7 +192,7 @@ class OutboxRelay:
         await self._refresh_status()
         if self._outage_since is not None:
             log.info(
-                "outbox relay: the event bus is back after %.1fs; relaying again",
+                "outbox relay: relaying again, after %.1fs unable to",
                 self._clock() - self._outage_since,
             )
             self._outage_since = None

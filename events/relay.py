@@ -14,8 +14,10 @@ it: every row relayed within ``replay_window_seconds`` whose entry the stream no
 is queued again and relayed as new, so consumers whose pending work vanished get it back (one
 log line says how many). A stream that goes on past it but no longer holds it
 (``EventBus.find``) was trimmed (``max_length``: oldest first), which is no loss, unless its
-oldest entry is older still (gone from the middle: the whole window is relayed again). This
-reading assumes the relay is its streams' publisher (replays of the stream's own entries
+oldest entry is older still (gone from the middle: the whole window is relayed again). The check
+comes *before* a batch rather than after it: a batch published into a Redis that has just
+come back empty would end the stream past the last entry, and the loss would look like none.
+This reading assumes the relay is its streams' publisher (replays of the stream's own entries
 aside): see ``docs/events.md``.
 
 What ``/ready`` and ``/metrics`` need is on the relay as plain attributes: ``unrelayed``,

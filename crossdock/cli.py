@@ -206,10 +206,13 @@ def _cmd_subgraph(args: argparse.Namespace) -> int:
     from subgraphs.apps import create_subgraph_app
 
     flags = _port_flag(args, f"{args.name}_subgraph")
-    # The orders subgraph keeps its workflow journal in the data dir when there is no Redis.
+    # The orders subgraph keeps its workflow journal in the data dir when there is no Redis,
+    # the wms subgraph its webhook outbox when there is.
     configuration = _configuration(args, *flags)
     settings = configuration.load()
-    if args.name == "orders" and not settings.redis_url:
+    if (args.name == "orders" and not settings.redis_url) or (
+        args.name == "wms" and settings.redis_url
+    ):
         configuration.ensure_data_dir(settings)
     if args.name == "wms":  # it holds the webhook intake
         _warn_about_default_secret(settings)

@@ -10,6 +10,7 @@ example file (``crossdock.example.toml``) say about it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
@@ -54,6 +55,7 @@ __all__ = [
     "Ports",
     "Settings",
     "SystemName",
+    "WmsIntake",
     "WmsLifecycle",
 ]
 
@@ -120,6 +122,38 @@ class WmsLifecycle(WmsLifecycleSettings):
     )
 
 
+class WmsIntake(BaseModel):
+    """The wms subgraph's webhook intake and its outbox, with Redis the SQLite file
+    ``<data_dir>/wms-intake-outbox.<events prefix>.sqlite3`` (``CROSSDOCK_WMS_INTAKE__…``,
+    docs/events.md)."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
+
+    outbox_retention_seconds: float = Field(
+        default=7 * 24 * 3600.0,
+        gt=0,
+        description="how long a received event stays in the outbox once relayed: its id is "
+        "recognized as a duplicate (200) or a reuse (409) for that long",
+    )
+    outbox_timeout_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="how long a webhook waits to write the outbox before it is answered 503",
+    )
+    publish_wait_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="how long a recorded webhook's answer waits for the event to be on the "
+        "event bus too (0: not at all); a bus that is down is not waited for",
+    )
+    replay_window_seconds: float | None = Field(
+        default=None,
+        gt=0,
+        description="after the event bus lost its streams (Redis restarted empty), the events "
+        "relayed this long ago or later are relayed again; unset: the outbox retention",
+    )
+
+
 COMPOSED_DEFAULTS: Mapping[KeyPath, str] = {
     ("gateway", "redis_url"): "the graph's redis_url (REDIS_URL)",
     ("gateway", "redis_prefix"): 'cache_prefix + "gateway:"',
@@ -141,7 +175,8 @@ class Settings(BaseSettings):
     data_dir: Path = Field(
         default=Path(".crossdock"),
         description="where the systems keep their SQLite files, the orders subgraph its "
-        "workflow journal (without Redis) and crossdock up its composed supergraph",
+        "workflow journal (without Redis), the wms subgraph its webhook outbox and crossdock "
+        "up its composed supergraph",
     )
     seed: int = Field(default=7, description="seed number of the deterministic demo data")
     redis_url: RedisUrl | None = Field(
@@ -223,6 +258,7 @@ class Settings(BaseSettings):
     )
     orders: OrdersSettings = OrdersSettings()
     wms_lifecycle: WmsLifecycle = WmsLifecycle()
+    wms_intake: WmsIntake = WmsIntake()
     auth: AuthSettings = Field(
         default=AuthSettings(),
         description="identity: bearer tokens verified at the gateway and again by every "
@@ -284,6 +320,17 @@ class Settings(BaseSettings):
         if self.events_prefix is not None:
             return self.events_prefix
         return f"{self.cache_prefix}events:seed{self.seed}:"
+
+    @property
+    def wms_intake_outbox_path(self) -> Path | None:
+        """The wms intake's outbox: with Redis, a SQLite file in ``data_dir`` per event streams'
+        prefix (its ids and rows belong to those streams: another prefix is another dataset's
+        streams, or another test run's); ``None`` with the in-process bus, whose streams do not
+        outlive the process either (docs/events.md)."""
+        if not self.redis_url:
+            return None
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "-", self.event_streams_prefix).strip("-.")
+        return self.data_dir / f"wms-intake-outbox.{name or 'events'}.sqlite3"
 
     @model_validator(mode="after")
     def _gateway_shares_our_redis(self) -> Settings:
@@ -369,6 +416,11 @@ class Settings(BaseSettings):
             webhooks=WebhookIntakeSettings(
                 secret=self.wms_lifecycle.webhook_secret,
                 tolerance_seconds=self.wms_lifecycle.signature_tolerance_seconds,
+                outbox_path=self.wms_intake_outbox_path,
+                outbox_retention_seconds=self.wms_intake.outbox_retention_seconds,
+                outbox_timeout_seconds=self.wms_intake.outbox_timeout_seconds,
+                publish_wait_seconds=self.wms_intake.publish_wait_seconds,
+                replay_window_seconds=self.wms_intake.replay_window_seconds,
             ),
             workflows=self.workflows,
             cache=self.reference_cache,

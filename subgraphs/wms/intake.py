@@ -1,15 +1,19 @@
-"""``POST /webhooks/wms``: the WMS's milestone webhooks, verified, normalized and published.
+"""``POST /webhooks/wms``: the WMS's milestone webhooks, verified, normalized and made durable.
 
-A request is checked in this order, and nothing is published unless it passes all of it:
+A request is checked in this order, and nothing is recorded unless it passes all of it:
 its signature (``connectors.wms.signature``; unsigned, badly signed or stale: 401), its body
 (``connectors.wms.webhooks``: not JSON, missing or mistyped fields, unknown codes, or not a
-valid ``FulfillmentMilestone`` once normalized: 400), then its vendor event id (seen before
-with the same event: 200, not published again; seen with another event: 409, logged, since
-an id reused for other content is a fault in the sender that dropping it would hide). A new
-event is appended to the bus and answered 2xx only once the bus has accepted it; if the bus
-or the record of seen ids cannot be reached the answer is 503 and the WMS retries.
+valid ``FulfillmentMilestone`` once normalized: 400), then its vendor event id against the
+outbox (seen before with the same event: 200, not recorded again; seen with another event:
+409, logged, since an id reused for other content is a fault in the sender that dropping it
+would hide). A new event is committed to the outbox (``events.outbox``: SQLite on local disk)
+and answered 202 only once the commit is on disk; the relay (``events.relay``) then publishes
+it to the bus, at least once, and again if the bus loses it. So the bus being down is no
+reason to refuse a webhook: only an outbox that cannot be written is (503, nothing recorded,
+and the WMS retries). ``docs/events.md`` has the guarantees.
 
-``mount_webhook_intake(app, settings, cache, bus=None)`` adds the route to the subgraph's app.
+``mount_webhook_intake(app, settings, cache, bus=None)`` adds the route to the subgraph's app,
+and runs the relay for as long as the app does (``app.state.wms_intake_relay``).
 """
 
 from __future__ import annotations
@@ -30,18 +34,19 @@ from connectors.http import SystemCallError
 from connectors.settings import system_client
 from connectors.wms.signature import SIGNATURE_HEADER, SignatureInvalid, verify
 from connectors.wms.webhooks import parse_webhook
-from events.base import EventBus, EventBusUnavailable
+from events.base import EventBus
 from events.factory import create_event_bus_for
-from events.idempotency import SeenEvents, SeenState
+from events.outbox import Admission, Outbox, OutboxUnavailable
+from events.relay import OutboxRelay
 from schema.events import MILESTONE_STREAM, FulfillmentMilestone
 from subgraphs.settings import SubgraphSettings
 
 __all__ = [
     "MAX_BODY_BYTES",
-    "SEEN_SCOPE",
     "WEBHOOK_PATH",
     "AccountLookup",
     "erp_account_lookup",
+    "intake_outbox",
     "mount_webhook_intake",
     "webhook_route",
 ]
@@ -49,7 +54,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/webhooks/wms"
-SEEN_SCOPE = "wms-webhooks"
 
 AccountLookup = Callable[[str], Awaitable[str | None]]
 """An order id to its account id (``None``: unknown), for enriching events."""
@@ -86,27 +90,45 @@ async def _bounded_body(request: Request) -> bytes:
 
 
 def webhook_route(
-    bus: EventBus,
-    seen: SeenEvents,
+    outbox: Outbox,
+    relay: OutboxRelay | None,
     *,
     secret: str,
+    publish_wait_seconds: float = 1.0,
     tolerance_seconds: float = 300.0,
     stream: str = MILESTONE_STREAM,
     path: str = WEBHOOK_PATH,
     account_of: AccountLookup | None = None,
 ) -> Route:
-    """The intake route (see the module docstring) publishing to ``stream`` on ``bus``."""
+    """The intake route (see the module docstring) recording events for ``stream`` in
+    ``outbox``, relayed by ``relay``. A new event is answered once it is committed and, within
+    ``publish_wait_seconds``, once ``relay`` has published it too: a sender's events are then
+    on the bus when it hears back, as they were before the outbox, unless the bus is slow or
+    down (then the answer does not wait for it, the relay publishes later)."""
 
     async def _account(event: FulfillmentMilestone) -> str | None:
-        # The account is a convenience: with the ERP unreachable the milestone is published
+        # The account is a convenience: with the ERP unreachable the milestone is recorded
         # without it (the consumers look it up themselves) rather than refused until the
         # WMS gives up on it and it is lost.
         assert account_of is not None
         try:
             return await account_of(event.order_id)
         except (SystemCallError, CacheUnavailable) as exc:
-            logger.warning("milestone %s published without its account: %s", event.event_id, exc)
+            logger.warning("milestone %s recorded without its account: %s", event.event_id, exc)
             return None
+
+    def _seen(admission: Admission, event: FulfillmentMilestone) -> Response:
+        if admission is Admission.CONFLICT:
+            logger.warning(
+                "wms webhook refused: event id %s was already received with another body",
+                event.event_id,
+            )
+            return _answer(
+                409,
+                "EVENT_ID_REUSED",
+                "this event id was already received with another body",
+            )
+        return _answer(200, "duplicate", "already received", event_id=event.event_id)
 
     async def receive(request: Request) -> Response:
         if not request.headers.get(SIGNATURE_HEADER):
@@ -116,7 +138,7 @@ def webhook_route(
         except _TooLarge:
             return _answer(413, "PAYLOAD_TOO_LARGE", f"body over {MAX_BODY_BYTES} bytes")
         except ClientDisconnect:
-            # The WMS hung up mid-body: nothing to verify or publish, and it will send again.
+            # The WMS hung up mid-body: nothing to verify or record, and it will send again.
             logger.info("wms webhook abandoned: the sender disconnected before the whole body")
             return Response(status_code=400)
         try:
@@ -134,33 +156,26 @@ def webhook_route(
         # sent again has it, another one reusing its id does not.
         fingerprint = hashlib.sha256(event.to_json()).hexdigest()
         try:
-            state = await seen.begin(event.event_id, fingerprint)
-        except CacheUnavailable:
-            return _answer(503, "UNAVAILABLE", "cannot check for duplicates now; retry")
-        if state is SeenState.CONFLICT:
-            logger.warning(
-                "wms webhook refused: event id %s was already received with another body",
-                event.event_id,
-            )
-            return _answer(
-                409,
-                "EVENT_ID_REUSED",
-                "this event id was already received with another body",
-            )
-        if state is SeenState.DONE:
-            return _answer(200, "duplicate", "already received", event_id=event.event_id)
-        if state is SeenState.BUSY:
-            return _answer(503, "IN_PROGRESS", "the same event is being received; retry")
-        try:
+            # A read first, so that a duplicate costs no account lookup; ``add`` decides.
+            seen = await outbox.admission(stream, event.event_id, fingerprint)
+            if seen is not None:
+                return _seen(seen, event)
             if account_of is not None:
                 event = event.model_copy(update={"account_id": await _account(event)})
-            entry = await bus.publish(stream, event.event_id, event.to_json())
-        except BaseException as exc:
-            await seen.release(event.event_id)
-            if isinstance(exc, EventBusUnavailable):
-                return _answer(503, "UNAVAILABLE", "the event bus is unavailable; retry")
-            raise
-        await seen.done(event.event_id, fingerprint)
+            admitted = await outbox.add(stream, event.event_id, fingerprint, event.to_json())
+        except OutboxUnavailable as exc:
+            logger.warning("wms webhook %s not recorded: %s", event.event_id, exc)
+            return _answer(503, "UNAVAILABLE", "the event cannot be recorded now; retry")
+        if admitted is not Admission.NEW:
+            return _seen(admitted, event)
+        entry = None
+        if relay is not None:
+            entry = await relay.published(
+                stream, event.event_id, timeout_seconds=publish_wait_seconds
+            )
+        if entry is None:
+            message = "recorded; published as soon as the event bus takes it"
+            return _answer(202, "accepted", message, event_id=event.event_id)
         return _answer(202, "accepted", "published", event_id=event.event_id, entry_id=entry)
 
     return Route(path, receive, methods=["POST"])
@@ -187,21 +202,38 @@ def erp_account_lookup(erp: ErpClient, cache: Cache) -> AccountLookup:
     return account_of
 
 
+def intake_outbox(settings: SubgraphSettings) -> Outbox:
+    """The intake's outbox, where and for how long ``settings.webhooks`` say."""
+    webhooks = settings.webhooks
+    return Outbox(
+        ":memory:" if webhooks.outbox_path is None else webhooks.outbox_path,
+        retention_seconds=webhooks.outbox_retention_seconds,
+        timeout_seconds=webhooks.outbox_timeout_seconds,
+    )
+
+
 def mount_webhook_intake(
     app: Starlette, settings: SubgraphSettings, cache: Cache, *, bus: EventBus | None = None
 ) -> None:
-    """Add ``POST /webhooks/wms`` to ``app``, publishing to ``bus``: one the caller owns and
-    shares (``crossdock up`` runs the consumers on it), or else one of the app's own, made as
-    ``settings`` say and closed with the app. Each event is enriched with its order's CRM
-    account, as the ERP records it."""
+    """Add ``POST /webhooks/wms`` to ``app``, recording to the intake's outbox, and run the
+    relay from it to ``bus`` with the app: a bus the caller owns and shares (``crossdock up``
+    runs the consumers on it), or else one of the app's own, made as ``settings`` say and
+    closed with the app. Each event is enriched with its order's CRM account, as the ERP
+    records it. The relay is ``app.state.wms_intake_relay``, for ``/ready`` and metrics."""
     own_bus = bus is None
     target = create_event_bus_for(settings.bus) if bus is None else bus
     erp = system_client("erp", settings.connectors)
+    outbox = intake_outbox(settings)
+    relay = OutboxRelay(
+        outbox, target, replay_window_seconds=settings.webhooks.replay_window_seconds
+    )
+    app.state.wms_intake_relay = relay
     app.router.routes.append(
         webhook_route(
-            target,
-            SeenEvents(cache, SEEN_SCOPE),
+            outbox,
+            relay,
             secret=settings.webhooks.secret,
+            publish_wait_seconds=settings.webhooks.publish_wait_seconds,
             tolerance_seconds=settings.webhooks.tolerance_seconds,
             account_of=erp_account_lookup(ErpClient(erp), cache),
         )
@@ -212,8 +244,12 @@ def mount_webhook_intake(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with inner(app):
             try:
+                await outbox.open()
+                relay.start()
                 yield
             finally:
+                await relay.aclose()
+                await outbox.aclose()
                 await erp.aclose()
                 if own_bus:
                     await target.aclose()

@@ -7,11 +7,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import sqlite3
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -25,11 +27,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cache import Cache, MemoryCache, RedisCache
 from crossdock.settings import Settings, WmsLifecycle
-from events import EventBus, EventBusUnavailable, InProcessBus, RedisStreamBus, SeenEvents
+from events import EventBus, EventBusUnavailable, InProcessBus, RedisStreamBus
+from events.outbox import Outbox
+from events.relay import OutboxRelay
 from schema.events import FulfillmentMilestone, MilestoneType
 from subgraphs.wms.intake import (
     MAX_BODY_BYTES,
-    SEEN_SCOPE,
     WEBHOOK_PATH,
     AccountLookup,
     mount_webhook_intake,
@@ -39,7 +42,7 @@ from systems.wms.signing import SIGNATURE_HEADER, signature_header
 from systems.world_records import World
 from tests.support.redis import require_redis, unique_prefix
 from tests.support.servers import serve
-from tests.support.waiting import wait_until
+from tests.support.waiting import wait_until, wait_until_async
 
 SECRET = "test-webhook-secret"
 
@@ -85,11 +88,19 @@ def receiver_app(
     *,
     lose_acks: int = 0,
     account_of: AccountLookup | None = None,
+    outbox: Outbox | None = None,
 ) -> LoseAcks:
-    """The intake route alone over ``bus``, plus ``GET /entries`` listing what ``stream`` holds
+    """The intake route alone over an outbox (``outbox``, else one in memory) relayed to
+    ``bus``, plus ``GET /entries`` listing what ``stream`` holds once the relay has caught up
     (read in the server's own loop); closes ``bus`` and ``cache`` when it stops."""
+    box = Outbox(":memory:") if outbox is None else outbox
+    relay = OutboxRelay(box, bus, check_interval_seconds=0.05)
 
     async def entries(request: Request) -> Response:
+        async def relayed() -> bool:
+            return (await box.status()).unrelayed == 0
+
+        await wait_until_async(relayed, what="the outbox relayed")
         group = f"reader-{uuid.uuid4().hex[:8]}"
         await bus.ensure_group(stream, group, start_id="0")
         read = await bus.read(stream, group, "reader", count=10_000)
@@ -98,13 +109,16 @@ def receiver_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
+            await box.open()
+            relay.start()
             yield
         finally:
+            await relay.aclose()
+            await box.aclose()
             await bus.aclose()
             await cache.aclose()
 
-    seen = SeenEvents(cache, SEEN_SCOPE)
-    route = webhook_route(bus, seen, secret=SECRET, stream=stream, account_of=account_of)
+    route = webhook_route(box, relay, secret=SECRET, stream=stream, account_of=account_of)
     app = Starlette(routes=[route, Route("/entries", entries)], lifespan=lifespan)
     return LoseAcks(app, remaining=lose_acks)
 
@@ -337,9 +351,9 @@ def test_a_refused_webhook_does_not_mark_its_id_seen(intake: httpx.Client) -> No
     assert len(entries(intake)) == 1
 
 
-def test_an_unreachable_bus_is_503_and_the_retry_publishes() -> None:
+def test_an_unreachable_bus_is_still_accepted_and_relayed_when_it_is_back() -> None:
     class Flaky(InProcessBus):
-        failures = 1
+        failures = 3
 
         async def publish(self, stream: str, event_id: str, data: bytes) -> str:
             if self.failures:
@@ -348,11 +362,36 @@ def test_an_unreachable_bus_is_503_and_the_retry_publishes() -> None:
             return await super().publish(stream, event_id, data)
 
     stream = f"fulfillment-milestones-{uuid.uuid4().hex[:12]}"
-    app = receiver_app(Flaky(max_length=100), MemoryCache(), stream)
+    bus = Flaky(max_length=100)
+    app = receiver_app(bus, MemoryCache(), stream)
     with serve(app) as url, httpx.Client(base_url=url, timeout=10) as client:
         body = webhook()
-        assert post(client, body).status_code == 503
+        # Durable in the outbox: the bus being down is no reason to have the WMS retry.
+        assert post(client, body).status_code == 202
+        assert post(client, body).status_code == 200
+        assert [e["event_id"] for e in entries(client)] == [body["event_id"]]
+        assert bus.failures == 0
+
+
+def test_an_outbox_that_cannot_be_written_is_503_and_records_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "outbox.sqlite3"
+    stream = f"fulfillment-milestones-{uuid.uuid4().hex[:12]}"
+    outbox = Outbox(path, timeout_seconds=0.2)
+    app = receiver_app(InProcessBus(), MemoryCache(), stream, outbox=outbox)
+    with serve(app) as url, httpx.Client(base_url=url, timeout=10) as client:
+        # Another process holds the outbox's write lock beyond the timeout.
+        other = sqlite3.connect(path, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            body = webhook()
+            answer = post(client, body)
+            assert answer.status_code == 503
+            assert answer.json()["error"]["code"] == "UNAVAILABLE"
+            other.execute("ROLLBACK")
+        finally:
+            other.close()
         assert entries(client) == []
+        # Nothing was recorded: the retry is a new event, not a duplicate.
         assert post(client, body).status_code == 202
         assert [e["event_id"] for e in entries(client)] == [body["event_id"]]
 

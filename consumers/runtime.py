@@ -53,6 +53,26 @@ class ConsumerStatus:
         return self.state == "running"
 
 
+# (metric name after crossdock_consumer_, type, help) per ConsumerStatus field.
+_METRICS = (
+    ("running", "gauge", "1 while the consumer consumes"),
+    ("lag", "gauge", "entries of the stream not yet delivered to the group"),
+    ("pending", "gauge", "entries delivered to the group and not yet acknowledged"),
+    ("handled_total", "counter", "deliveries handled"),
+    ("failed_total", "counter", "deliveries whose handler failed (and were retried)"),
+    ("dead_lettered_total", "counter", "deliveries parked as dead letters"),
+    ("restarts_total", "counter", "times the consumer's loop broke and was restarted"),
+    ("groups_recreated_total", "counter", "times its group was gone and was made again"),
+)
+
+
+def _metric_value(status: ConsumerStatus, name: str) -> int | None:
+    if name == "running":
+        return int(status.alive)
+    value: int | None = getattr(status, name.removesuffix("_total"))
+    return value
+
+
 class MilestoneConsumers:
     """Every consumer of ``stream`` on ``bus``, started on entry and stopped on exit.
 
@@ -125,6 +145,24 @@ class MilestoneConsumers:
                 )
             )
         return out
+
+    async def alive(self) -> bool:
+        """Whether every consumer consumes (none broken, waiting for the bus, or stopped)."""
+        return all(consumer.state == "running" for consumer in self.consumers)
+
+    async def prometheus_lines(self) -> list[str]:
+        """Each consumer's state, counts and its group's lag, as Prometheus lines."""
+        statuses = await self.status()
+        lines: list[str] = []
+        for name, kind, help_text in _METRICS:
+            metric = f"crossdock_consumer_{name}"
+            lines += [f"# HELP {metric} {help_text}", f"# TYPE {metric} {kind}"]
+            for status in statuses:
+                value = _metric_value(status, name)
+                if value is not None:  # None: the bus cannot say (down, or the group gone)
+                    labels = f'stream="{status.stream}",group="{status.group}"'
+                    lines.append(f"{metric}{{{labels}}} {value}")
+        return lines
 
     async def __aenter__(self) -> MilestoneConsumers:
         started: list[Consumer] = []

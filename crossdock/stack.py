@@ -85,7 +85,14 @@ def with_webhooks_to_the_wms_subgraph(settings: Settings) -> Settings:
 
 
 def run_consumers_beside(app: Starlette, consumers: MilestoneConsumers, bus: EventBus) -> None:
-    """Run ``consumers`` during ``app``'s lifespan, and close ``bus`` after both."""
+    """Run ``consumers`` during ``app``'s lifespan, and close ``bus`` after both; the app's
+    ``/ready`` then needs them alive and its ``/metrics`` shows them (the wms subgraph's)."""
+    checks = getattr(app.state, "ready_checks", None)
+    if checks is not None:
+        checks["consumers"] = consumers.alive
+    sources = getattr(app.state, "metric_lines", None)
+    if sources is not None:
+        sources.append(consumers.prometheus_lines)
     inner = app.router.lifespan_context
 
     @asynccontextmanager
@@ -107,11 +114,16 @@ def _subgraph_app(name: SubgraphName, settings: Settings, bus: EventBus) -> Star
     return app
 
 
-def _with_our_example(gateway: GatewaySettings) -> GatewaySettings:
-    """Unless configured otherwise, GraphiQL opens on the README's query of our graph."""
-    if gateway.graphiql_default_query is not None:
-        return gateway
-    return gateway.model_copy(update={"graphiql_default_query": EXAMPLE_QUERY})
+def _for_our_graph(gateway: GatewaySettings) -> GatewaySettings:
+    """Unless configured otherwise, GraphiQL opens on the README's query of our graph, and
+    ``/ready`` asks our subgraphs' own ``/ready`` (their systems, their Redis, the
+    consumers)."""
+    update: dict[str, object] = {}
+    if gateway.graphiql_default_query is None:
+        update["graphiql_default_query"] = EXAMPLE_QUERY
+    if "subgraph_ready_path" not in gateway.model_fields_set:
+        update["subgraph_ready_path"] = "/ready"
+    return gateway.model_copy(update=update) if update else gateway
 
 
 def build_stack(settings: Settings) -> Stack:
@@ -146,7 +158,7 @@ def build_stack(settings: Settings) -> Stack:
     services.append(
         Service(
             "gateway",
-            create_gateway_app(supergraph_path, _with_our_example(settings.gateway)),
+            create_gateway_app(supergraph_path, _for_our_graph(settings.gateway)),
             settings.host,
             settings.ports.gateway,
             path="/graphql",

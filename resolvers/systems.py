@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
@@ -106,6 +106,10 @@ class Systems:
             system_client("wms", settings.connectors),
             centers_ttl_seconds=settings.reference_ttl_seconds,
         )
+
+    def health_checks(self) -> dict[str, Callable[[], Awaitable[bool]]]:
+        """Each system's health check, by name: the orders workflows need all three."""
+        return {"crm": self._crm.ping, "erp": self._erp.ping, "wms": self._wms.ping}
 
     async def aclose(self) -> None:
         for client in (self.crm, self.erp, self.wms):

@@ -193,6 +193,10 @@ class ErpClient:
         ]
 
     async def ping(self) -> bool:
-        """Whether the ERP answers its health check."""
+        """Whether the ERP can be used: it answers its health check, and a one-record read
+        (a system can be up, its health check fine, and failing every real request)."""
         body = await self.system.get_json("/health")
-        return isinstance(body, dict) and body.get("status") == "ok"
+        if not (isinstance(body, dict) and body.get("status") == "ok"):
+            return False
+        await self.item_page(offset=0, limit=1, search=None)
+        return True

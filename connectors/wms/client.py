@@ -88,6 +88,10 @@ class WmsClient:
         ]
 
     async def ping(self) -> bool:
-        """Whether the WMS answers its health check."""
+        """Whether the WMS can be used: it answers its health check, and a one-record read
+        (a system can be up, its health check fine, and failing every real request)."""
         body = await self.system.get_json("/health")
-        return isinstance(body, dict) and body.get("status") == "ok"
+        if not (isinstance(body, dict) and body.get("status") == "ok"):
+            return False
+        await self.system.get_json("/facilities", {"offset": 0, "limit": 1})
+        return True

@@ -8,7 +8,9 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
+from urllib.parse import urljoin
 
+import httpx
 import orjson
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -115,6 +117,7 @@ class _Handlers:
             gateway, settings.sse_keepalive_interval, gauges, self.encode
         )
         self.graphiql_page = graphiql_html(default_query=settings.graphiql_default_query)
+        self._probe_client: httpx.AsyncClient | None = None
 
     async def run(self, request: Request, body: GraphQLRequest, allow_mutations: bool) -> Response:
         """Answer a GraphQL request of POST, GET or an event stream; whatever fails inside is
@@ -197,18 +200,24 @@ class _Handlers:
         )
 
     async def ready(self, request: Request) -> Response:
+        """Whether every subgraph answers: a ``{__typename}`` query, or, with
+        ``subgraph_ready_path``, the subgraph's own readiness at that path (which knows what
+        it depends on: its system, its Redis)."""
         supergraph = self.gateway.supergraph
         probe: GraphQLRequest = {"query": "{__typename}"}
         timeout = self.settings.ready_timeout
+        path = self.settings.subgraph_ready_path
 
         async def check(name: str) -> tuple[str, bool]:
+            url = supergraph.url(name)
             try:
-                await asyncio.wait_for(
-                    self.gateway.transport.send(name, supergraph.url(name), probe), timeout
-                )
+                if path is None:
+                    await asyncio.wait_for(self.gateway.transport.send(name, url, probe), timeout)
+                    return name, True
+                answer = await self._probes().get(urljoin(url, path), timeout=timeout)
             except Exception:
                 return name, False
-            return name, True
+            return name, answer.status_code == 200
 
         results = dict(await asyncio.gather(*(check(n) for n in supergraph.subgraphs)))
         ready = all(results.values())
@@ -216,6 +225,16 @@ class _Handlers:
         return Response(
             orjson.dumps(body), status_code=200 if ready else 503, media_type="application/json"
         )
+
+    def _probes(self) -> httpx.AsyncClient:
+        if self._probe_client is None:
+            self._probe_client = httpx.AsyncClient()
+        return self._probe_client
+
+    async def aclose(self) -> None:
+        client, self._probe_client = self._probe_client, None
+        if client is not None:
+            await client.aclose()
 
 
 def create_app(
@@ -271,6 +290,7 @@ def create_app(
             await authenticator.aclose()
             await documents.aclose()
             await rate_limiter.aclose()
+            await handlers.aclose()
             await gateway.aclose()
 
     app = Starlette(

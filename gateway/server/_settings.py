@@ -128,6 +128,13 @@ class GatewaySettings(BaseModel):
         "GraphiQL's welcome text",
         examples=["{ __typename }"],
     )
+    subgraph_ready_path: str | None = Field(
+        default=None,
+        description="where each subgraph tells its own readiness (e.g. /ready, relative to its "
+        "URL): /ready then asks there, so it fails when a subgraph's own dependencies do; "
+        "unset: /ready asks each subgraph {__typename}",
+        examples=["/ready"],
+    )
     ready_timeout: float = Field(
         default=2.0, gt=0, description="seconds /ready waits for the subgraphs to answer"
     )

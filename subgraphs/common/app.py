@@ -18,7 +18,7 @@ import asyncio
 import dataclasses
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 
 import orjson
@@ -46,6 +46,7 @@ from gateway.server import graphiql_asset_route, graphiql_html
 from schema.actor import Actor
 from subgraphs.common.deadline import DEADLINE_EXCEEDED, Stopped, bounded
 from subgraphs.common.identity import UNAUTHENTICATED, Identification, authorization_of
+from subgraphs.common.readiness import ReadyCheck, readiness
 
 __all__ = ["ContextGetter", "SubgraphGraphQL", "create_graphql_app"]
 
@@ -223,12 +224,14 @@ def create_graphql_app(
     name: str,
     context_getter: ContextGetter,
     on_shutdown: Sequence[Callable[[], Awaitable[None]]] = (),
-    ready_check: Callable[[], Awaitable[bool]] | None = None,
+    ready_checks: Mapping[str, ReadyCheck] | None = None,
     example_query: str | None = None,
     request_timeout: float | None = None,
     auth: AuthSettings | None = None,
 ) -> Starlette:
     """Serve ``schema`` as subgraph ``name``; ``on_shutdown`` runs when the server stops.
+    ``/ready`` passes when every one of ``ready_checks`` does (``subgraphs.common.readiness``);
+    more can be added to ``app.state.ready_checks`` before it serves.
     GraphiQL opens on ``example_query`` for a first-time visitor. A request's system calls
     end within ``request_timeout`` seconds (or the gateway's time left, if shorter). Callers
     are verified with ``auth`` (off when it is left out or has no ``jwks``), and each
@@ -247,15 +250,13 @@ def create_graphql_app(
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok", "service": name})
 
+    # Mutable: what runs beside the app (the wms subgraph's consumers) adds its own.
+    checks: dict[str, ReadyCheck] = dict(ready_checks or {})
+
     async def ready(request: Request) -> Response:
-        try:
-            is_ready = True if ready_check is None else await ready_check()
-        except Exception:
-            logger.exception("readiness check of %s failed", name)
-            is_ready = False
-        if is_ready:
-            return JSONResponse({"status": "ready", "service": name})
-        return JSONResponse({"status": "unavailable", "service": name}, status_code=503)
+        is_ready, results = await readiness(name, checks)
+        body = {"status": "ready" if is_ready else "unavailable", "service": name}
+        return JSONResponse({**body, "checks": results}, status_code=200 if is_ready else 503)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -266,7 +267,7 @@ def create_graphql_app(
             except Exception:
                 logger.exception("shutdown hook of %s failed", name)
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
@@ -276,3 +277,5 @@ def create_graphql_app(
         ],
         lifespan=lifespan,
     )
+    app.state.ready_checks = checks
+    return app

@@ -10,6 +10,7 @@ from connectors.crm.client import CrmClient
 from connectors.settings import system_client
 from schema.actor import Actor
 from subgraphs.common.app import create_graphql_app
+from subgraphs.common.readiness import cache_check
 from subgraphs.crm.loaders import CrmContext, CrmLoaders
 from subgraphs.crm.schema import EXAMPLE_QUERY, schema
 from subgraphs.settings import SubgraphSettings
@@ -38,7 +39,7 @@ def create_app(settings: SubgraphSettings) -> Starlette:
         name="crm",
         context_getter=context,
         on_shutdown=[system.aclose, cache.aclose],
-        ready_check=client.ping,
+        ready_checks={"crm": client.ping, **cache_check(settings.cache, cache)},
         example_query=EXAMPLE_QUERY,
         request_timeout=settings.request_timeout_seconds,
         auth=settings.auth,

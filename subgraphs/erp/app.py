@@ -10,6 +10,7 @@ from connectors.erp.client import ErpClient
 from connectors.settings import system_client
 from schema.actor import Actor
 from subgraphs.common.app import create_graphql_app
+from subgraphs.common.readiness import cache_check
 from subgraphs.erp.loaders import ErpContext, ErpLoaders, ReferenceCaches
 from subgraphs.erp.schema import EXAMPLE_QUERY, schema
 from subgraphs.settings import SubgraphSettings
@@ -49,7 +50,7 @@ def create_app(settings: SubgraphSettings) -> Starlette:
         name="erp",
         context_getter=context,
         on_shutdown=[system.aclose, cache.aclose],
-        ready_check=client.ping,
+        ready_checks={"erp": client.ping, **cache_check(settings.cache, cache)},
         example_query=EXAMPLE_QUERY,
         request_timeout=settings.request_timeout_seconds,
         auth=settings.auth,

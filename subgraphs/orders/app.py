@@ -13,6 +13,7 @@ from starlette.responses import PlainTextResponse, Response
 from resolvers.service import OrdersService
 from resolvers.steplog import prometheus_text
 from subgraphs.common.app import create_graphql_app
+from subgraphs.common.readiness import cache_check
 from subgraphs.orders.schema import EXAMPLE_QUERY, OrdersContext, schema
 from subgraphs.settings import SubgraphSettings
 
@@ -24,7 +25,7 @@ def create_app(settings: SubgraphSettings, *, service: OrdersService | None = No
     ``service``)."""
     orders = service or OrdersService.from_settings(settings.workflows)
 
-    async def ready() -> bool:
+    async def recovered() -> bool:
         await orders.recovered()
         return True
 
@@ -36,7 +37,11 @@ def create_app(settings: SubgraphSettings, *, service: OrdersService | None = No
         name="orders",
         context_getter=lambda actor: OrdersContext(actor=actor, service=orders),
         on_shutdown=[orders.aclose],
-        ready_check=ready,
+        ready_checks={
+            "journal": recovered,
+            **orders.systems.health_checks(),
+            **cache_check(settings.cache, orders.cache),
+        },
         example_query=EXAMPLE_QUERY,
         request_timeout=settings.request_timeout_seconds,
         auth=settings.auth,

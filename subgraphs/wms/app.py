@@ -17,11 +17,13 @@ from events.base import EventBus
 from events.factory import create_event_bus_for
 from schema.actor import Actor
 from subgraphs.common.app import create_graphql_app
+from subgraphs.common.readiness import cache_check
 from subgraphs.settings import SubgraphSettings
 from subgraphs.wms.directory import CenterDirectory
 from subgraphs.wms.feed import MilestoneFeed
 from subgraphs.wms.intake import mount_webhook_intake
 from subgraphs.wms.loaders import WmsContext, WmsLoaders
+from subgraphs.wms.operations import mount_operations
 from subgraphs.wms.schema import EXAMPLE_QUERY, schema
 
 __all__ = ["create_app"]
@@ -66,13 +68,14 @@ def create_app(
             cache.aclose,
             *([] if erp_system is None else [erp_system.aclose]),
         ],
-        ready_check=client.ping,
+        ready_checks={"wms": client.ping, **cache_check(settings.cache, cache)},
         example_query=EXAMPLE_QUERY,
         request_timeout=settings.request_timeout_seconds,
         auth=settings.auth,
     )
     # The WMS's milestone webhooks come in here and go onto the event bus.
     mount_webhook_intake(app, settings, cache, bus=target)
+    mount_operations(app, target, settings.bus)
     app.state.milestone_feed = milestones
     inner = app.router.lifespan_context
 

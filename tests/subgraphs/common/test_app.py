@@ -64,7 +64,7 @@ def served(fake_system_server: FakeSystem) -> Iterator[Served]:
         name="tiny",
         context_getter=lambda actor: context_getter(client),
         on_shutdown=[client.aclose, closed],
-        ready_check=ready_check,
+        ready_checks={"tiny system": ready_check},
     )
     with serve(app) as url:
         state.url = url
@@ -229,9 +229,11 @@ def test_ready_follows_the_check(served: Served) -> None:
     try:
         response = httpx.get(f"{served.url}/ready")
         assert (response.status_code, response.json()["status"]) == (200, "ready")
+        assert response.json()["checks"] == {"tiny system": "ok"}
         served.ready[0] = False
         response = httpx.get(f"{served.url}/ready")
         assert (response.status_code, response.json()["status"]) == (503, "unavailable")
+        assert response.json()["checks"] == {"tiny system": "failing"}
         served.ready[0] = None  # type: ignore[call-overload]
         response = httpx.get(f"{served.url}/ready")
         assert response.status_code == 503
@@ -244,7 +246,10 @@ def test_ready_without_a_check() -> None:
     app = create_graphql_app(schema, name="bare", context_getter=lambda actor: {})
     with serve(app) as url:
         response = httpx.get(f"{url}/ready")
-    assert (response.status_code, response.json()) == (200, {"status": "ready", "service": "bare"})
+    assert (response.status_code, response.json()) == (
+        200,
+        {"status": "ready", "service": "bare", "checks": {}},
+    )
 
 
 def test_server_errors_carry_no_trace(served: Served) -> None:

@@ -36,7 +36,11 @@ def test_it_publishes_its_sdl(orders_subgraph_url: str) -> None:
 
 def test_it_is_ready_once_its_journal_is_recovered(orders_subgraph_url: str) -> None:
     response = httpx.get(f"{orders_subgraph_url}/ready", timeout=30)
-    assert response.json() == {"status": "ready", "service": "orders"}
+    assert response.json() == {
+        "status": "ready",
+        "service": "orders",
+        "checks": {"journal": "ok", "crm": "ok", "erp": "ok", "wms": "ok"},
+    }
 
 
 def test_a_promise_reads_the_systems(orders_subgraph_url: str) -> None:

@@ -170,6 +170,7 @@ class ReturnLine:
     sku: str
     quantity: int
     reason: ReturnReason | None
+    quantity_received: int = 0  # what receipts brought back of it so far
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,8 +4,9 @@ On ``RETURN_RECEIVED`` the receipt is read from the WMS (``GET /return-receipts?
 what came back and each line's disposition, the record rather than the event's copy, which
 carries no dispositions). The ERP then records it (``POST /returnAuthorizations/{id}/receive``)
 and credits what is credited (``POST /creditMemos``: everything but goods still to inspect), and
-the return authorization ends ``CREDITED``. Both writes are keyed by the WMS receipt number with
-the very bodies the ``receiveReturn`` workflow sends (``resolvers.returns``), so whichever of
+the return authorization ends ``CREDITED`` (a return received in parts: each receipt in turn,
+``PARTIALLY_RECEIVED`` until the last). Both writes are keyed by the WMS receipt number with the
+very bodies the ``receiveReturn`` workflow sends (``resolvers.returns``), so whichever of
 the workflow and this consumer writes first makes the one record and the one credit memo, and
 the other is answered them; a redelivered event changes nothing twice either.
 

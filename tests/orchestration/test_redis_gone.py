@@ -1,4 +1,4 @@
-"""The mutations with their Redis gone: a clear error to retry, and nothing changed anywhere.
+"""Every mutation with its Redis gone: a clear error to retry, and nothing changed anywhere.
 
 With ``REDIS_URL`` set, the orders subgraph claims every idempotency key in Redis before it
 writes. A Redis that is down (here a private one, killed -9) must read to the client as
@@ -17,6 +17,8 @@ from crossdock.settings import Settings
 from tests.orchestration.conftest import OwnWorld, copy_world, running_world
 from tests.orchestration.picks import Picker, line, order_input
 from tests.orchestration.test_cancel_order import CANCEL
+from tests.orchestration.test_release_order import RELEASE
+from tests.orchestration.test_returns import RECEIVE, REQUEST
 from tests.orchestration.test_submit_order import SUBMIT, submit
 from tests.support.private_redis import PrivateRedis, private_redis
 
@@ -73,7 +75,23 @@ def test_the_mutations_without_redis_say_retry_and_change_nothing(
     _unavailable(body, "submitOrder")
     body = world.graphql(CANCEL, {"orderId": placed["id"], "lines": None, "key": "redis-gone-2"})
     _unavailable(body, "cancelOrder")
+    body = world.graphql(RELEASE, {"orderId": placed["id"], "key": "redis-gone-3"})
+    _unavailable(body, "releaseOrder")
+    asked = {"orderId": placed["id"], "lines": [{"sku": sku, "quantity": 1, "reason": "DAMAGED"}]}
+    _unavailable(world.graphql(REQUEST, {"input": asked, "key": "redis-gone-4"}), "requestReturn")
+    received = {
+        "returnAuthorizationId": "400001",
+        "lines": [{"sku": sku, "quantity": 1, "disposition": "RESTOCKED"}],
+    }
+    body = world.graphql(RECEIVE, {"input": received, "key": "redis-gone-5"})
+    _unavailable(body, "receiveReturn")
     assert _erp_orders_of(world, account) == orders
+    erp = httpx.get(f"{world.systems['erp']}/salesOrders/{placed['id']}").json()
+    assert erp["custbody_status"] == "CONFIRMED" and erp["custbody_cancel_reason"] is None
+    returns = httpx.get(
+        f"{world.systems['erp']}/returnAuthorizations", params={"orderIds": placed["id"]}
+    ).json()
+    assert returns["items"] == []
     assert _available(world, sku) == stock
     # Back (empty), the same key is taken as new and the order goes through once.
     redis.start()

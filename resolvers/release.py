@@ -12,7 +12,8 @@ and backorders), release (WMS: what submission would have released, the order's 
 their centers, with the reservation), confirm (ERP: CONFIRMED, the hold reason cleared). The
 WMS goes first, so that no order reads CONFIRMED without fulfillment. A WMS that refuses (the
 stock is short now) is a user error and changes nothing: the order stays held, its stock
-reserved. An answer of the WMS lost is asked again with the same release id (the WMS replays),
+reserved. The release id is the order's, so releases of one order under two keys make one
+release in the WMS. An answer of the WMS lost is asked again with the same id (the WMS replays),
 then looked up by order; still unknown, the workflow stays RUNNING and the recovery sweep
 carries it forward, as it does one killed between its writes.
 """
@@ -204,7 +205,9 @@ class ReleaseWorkflow:
         An answer lost is asked again, then looked up by order; raises ``SystemUnavailable``
         while it cannot be told."""
         body = {
-            "release_id": f"{state.id}-W",
+            # Keyed by the order, not the workflow: two reviewers releasing it at once (two
+            # keys) send one release, which the WMS makes once and replays to the other.
+            "release_id": f"review-{state.request['orderId']}",
             "order_ref": state.request["orderId"],
             "order_number": state.data["orderNumber"],
             "reservation_id": state.data["reservation"],

@@ -4,6 +4,7 @@ between its writes is finished by recovery; a release the centers cannot fill ch
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -142,4 +143,27 @@ async def test_a_seeded_held_order_is_released_from_available_stock_or_stays_hel
     assert [e.code for e in not_held.user_errors] == ["NOT_HELD_FOR_REVIEW"]
     missing = await orders.release_order("999999999", "rel-seeded-4")
     assert (missing.order_id, [e.code for e in missing.user_errors]) == (None, ["ORDER_NOT_FOUND"])
+    await orders.aclose()
+
+
+async def test_two_reviewers_releasing_at_once_release_the_order_once(
+    healthy: OwnSystems, picker: Picker, tmp_path: Path
+) -> None:
+    orders = service(healthy, tmp_path / "journal.sqlite3")
+    sku = picker.stocked()
+    before = healthy.available(sku)
+    order_id = await held_order(healthy, orders, picker, sku, "rel-submit-3")
+
+    first, second = await asyncio.gather(
+        orders.release_order(order_id, "rel-ann"), orders.release_order(order_id, "rel-bob")
+    )
+
+    released = [r for r in (first, second) if not r.user_errors]
+    assert released, (first, second)
+    assert {r.fulfillment_orders for r in released} == {released[0].fulfillment_orders}
+    for other in (first, second):
+        assert [e.code for e in other.user_errors] in ([], ["NOT_HELD_FOR_REVIEW"])
+    assert fulfillment(healthy, order_id) == [("EWR1", "RELEASED")]
+    assert healthy.available(sku)["EWR1"] == before["EWR1"] - 5
+    assert erp_order(healthy, order_id)["custbody_status"] == "CONFIRMED"
     await orders.aclose()

@@ -306,10 +306,15 @@ class ReturnWorkflows:
                         ("lines", str(n), "quantity"),
                         f"at most {awaited[line['sku']]} of {line['sku']} may still come back",
                     )
+            received = [x for x in body["lines"] if x["quantity"] > 0]
+            if refused is None and not received:
+                # Nothing came back: no receipt to book (the WMS takes none of nothing).
+                refused = UserError(
+                    "INVALID_QUANTITY", ("lines",), "at least one line must bring something back"
+                )
             if refused is not None:
                 return await self._finish(state, ReturnResult(None, user_errors=(refused,)))
             assert ra is not None
-            received = [x for x in body["lines"] if x["quantity"] > 0]
             for x in received:
                 awaited[x["sku"]] -= x["quantity"]
             # Journaled with the check: whether this receipt brings the last of the return.

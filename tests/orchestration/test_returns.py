@@ -178,6 +178,8 @@ def test_a_return_received_in_parts_is_credited_as_it_comes_back(
         lines = [{"sku": sku, "quantity": quantity, "disposition": "RESTOCKED"}]
         return run(own_world, RECEIVE, {"returnAuthorizationId": ra["id"], "lines": lines}, key)
 
+    nothing = receive(0, "receive-part-0")
+    assert nothing["userErrors"] == [{"code": "INVALID_QUANTITY", "field": ["lines"]}]
     first = receive(1, "receive-part-1")
     assert first["userErrors"] == []
     assert first["status"] == first["returnAuthorization"]["status"] == "PARTIALLY_RECEIVED"

@@ -3,9 +3,9 @@
 How an exception raised in a resolver reaches the client::
 
     SystemCallError (client.py)  -> SUBGRAPH_ERROR  "erp is unavailable: erp timed out after 2.0s"
-    shared state unreachable     -> SERVICE_UNAVAILABLE "… unavailable; nothing was changed, retry"
+    shared state unreachable     -> SERVICE_UNAVAILABLE "… unavailable; retry shortly …"
       (CacheUnavailable, or a Redis connection error from the journal or leases: a mutation
-      claims its key there before it writes anything)
+      claims its key there before it writes anything, so one refused then changed nothing)
     BadUserInput                 -> BAD_USER_INPUT  its own message (also raised for a malformed
                                                     ``_entities`` representation, see entities.py)
     GraphQLError raised on purpose -> its own code (else INTERNAL) and its own message
@@ -59,7 +59,7 @@ GRAPHQL_VALIDATION_FAILED: Final = "GRAPHQL_VALIDATION_FAILED"
 SUBGRAPH_ERROR: Final = "SUBGRAPH_ERROR"
 SERVICE_UNAVAILABLE: Final = "SERVICE_UNAVAILABLE"
 SERVICE_UNAVAILABLE_MESSAGE: Final = (
-    "the graph's shared state (Redis) is unavailable; nothing was changed, retry shortly"
+    "the graph's shared state (Redis) is unavailable; retry shortly with the same idempotency key"
 )
 _STATE_UNAVAILABLE = (CacheUnavailable, RedisConnectionError, RedisTimeoutError)
 INTERNAL: Final = "INTERNAL"

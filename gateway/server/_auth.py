@@ -80,6 +80,14 @@ class Authenticator:
             scope.setdefault("state", {})[SUBJECT_STATE_KEY] = identity.subject
         return identity
 
+    def accepted_until(self, identity: Identity) -> float | None:
+        """When ``identity``'s token stops being accepted (Unix seconds): its ``exp`` and the
+        clock-skew leeway; None without a token or an ``exp``. A long-lived response (an
+        event stream) ends then."""
+        if self.verifier is None or identity.expires_at is None:
+            return None
+        return identity.expires_at + self.verifier.settings.leeway
+
     async def http(self, request: Request) -> Identity | Response:
         """The identity of an HTTP request, or the 401 refusing it."""
         if self.verifier is None:

@@ -248,6 +248,27 @@ async def test_ws_a_hostile_token_closes_4403(
     assert federation.events.seen() == 0
 
 
+@pytest.mark.parametrize(
+    "payload",
+    [
+        lambda t: {"AUTHORIZATION": f"Bearer {t}"},
+        lambda t: {"headers": {"AuthoriZation": f"Bearer {t}"}},
+        lambda t: {"Authorization": None, "headers": {"Authorization": f"Bearer {t}"}},
+    ],
+    ids=["AUTHORIZATION", "headers.AuthoriZation", "null, then headers.Authorization"],
+)
+async def test_ws_credentials_in_any_spelling_are_checked(
+    gateway_url: str, issuer: TestIssuer, federation: Federation, payload: Any
+) -> None:
+    """The attack: a header name in another case (GraphiQL sends the headers as typed), or a
+    null beside the real one, to be served as anonymous rather than refused. Credentials
+    are read in any case, as the subgraphs read them, so a bad token is refused."""
+    closed = await _refused(gateway_url, payload(hostile_tokens(issuer)["expired"]))
+    assert closed.rcvd is not None
+    assert (closed.rcvd.code, closed.rcvd.reason) == (4403, "Forbidden")
+    assert federation.events.seen() == 0
+
+
 @pytest.mark.parametrize("value", ["Basic abc", 42, ["Bearer x"]], ids=repr)
 async def test_ws_a_malformed_authorization_closes_4403(gateway_url: str, value: Any) -> None:
     closed = await _refused(gateway_url, {"Authorization": value})

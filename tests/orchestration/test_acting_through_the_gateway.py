@@ -227,3 +227,28 @@ def _errors(message: dict[str, Any]) -> list[dict[str, Any]]:
         return payload
     errors: list[dict[str, Any]] = (payload or {}).get("errors", [])
     return errors
+
+
+def test_an_accounts_only_token_sees_no_trace_of_its_orders(
+    gateway: Gateway, picker: Picker
+) -> None:
+    """The attack: a token with ``accounts:read`` alone (a CRM view's) asks for its
+    account's ``orders`` and reads what the connection tells without a node: how many orders
+    there are, whether there is another page, their cursors. ``account { orders }`` needs
+    ``orders:read`` as ``orders`` does (docs/auth.md), so the field goes, before any fetch."""
+    x = picker.account()
+    token = gateway.issuer.token(subject="crm-view", scope="accounts:read", account_id=x)
+    document = """
+    query($id: ID!) {
+      account(id: $id) { id orders(first: 2) { totalCount pageInfo { hasNextPage } } }
+    }
+    """
+    body = gateway.ask(token, document, {"id": x})
+    assert body["data"] == {"account": {"id": x, "orders": None}}
+    assert body["errors"] == [
+        {
+            "message": "Unauthorized field or type",
+            "path": ["account", "orders"],
+            "extensions": {"code": "UNAUTHORIZED_FIELD_OR_TYPE"},
+        }
+    ]

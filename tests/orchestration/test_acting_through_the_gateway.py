@@ -252,3 +252,30 @@ def test_an_accounts_only_token_sees_no_trace_of_its_orders(
             "extensions": {"code": "UNAUTHORIZED_FIELD_OR_TYPE"},
         }
     ]
+
+
+def test_an_orders_only_token_reads_no_crm_activity_of_its_account(
+    gateway: Gateway, world: World
+) -> None:
+    """The attack: a token with ``orders:read`` alone goes from its own order to its account
+    (which any token may see) and on to the CRM's activity history there: the calls, emails
+    and meetings of the sales team. Those are account data, as contacts and cases are, and
+    need ``accounts:read``; the order's own activities (its milestones) stay readable."""
+    order = world.orders[0]
+    token = gateway.issuer.token(
+        subject="warehouse-app", scope="orders:read", account_id=order.account_id
+    )
+    document = """
+    query($id: ID!) {
+      order(id: $id) { id activities(first: 1) { order { id } } account { id activities { type } } }
+    }
+    """
+    body = gateway.ask(token, document, {"id": order.id})
+    assert body["data"]["order"]["id"] == order.id
+    assert body["data"]["order"]["account"] is None
+    assert [(e["path"], e["extensions"]["code"]) for e in body["errors"]] == [
+        (["order", "account", "activities", "@"], "UNAUTHORIZED_FIELD_OR_TYPE")
+    ]
+    staff = gateway.issuer.token(subject="staff", scope="staff")
+    seen = gateway.ask(staff, document, {"id": order.id})["data"]["order"]["account"]
+    assert seen["id"] == order.account_id and isinstance(seen["activities"], list)

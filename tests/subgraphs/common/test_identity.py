@@ -298,3 +298,16 @@ async def test_identification_with_auth_off_is_system() -> None:
     assert await identification.of_connection({"Authorization": "Bearer x"}) is SYSTEM
     await identification.aclose()
     assert NOBODY.account_scope == ""
+
+
+def test_an_actor_limited_to_no_account_sees_no_record_at_all() -> None:
+    """A token without ``account_id`` is limited to no account (``account_scope`` ""). A
+    record whose account is the empty string (an ERP customer without an external id, a
+    system answering "" for none) must not be taken for its own: it sees nothing."""
+    unbound = actor_of(Identity(token="t", subject="s", claims={"scope": "orders:read"}))
+    assert unbound.account_scope == ""
+    for account in ("", None, "001X"):
+        assert not unbound.may_see(account)
+        assert not NOBODY.may_see(account)
+    bound = actor_of(Identity(token="t", subject="s", claims={"account_id": "001X"}))
+    assert bound.may_see("001X") and not bound.may_see("") and not bound.may_see(None)

@@ -213,9 +213,10 @@ def compare(
     *,
     baseline: str,
     where: str,
-) -> None:
+) -> dict[str, float]:
     """Check that every contender answers ``body`` alike, then measure them in interleaved
-    runs; print each run, the medians and requests per CPU-second against ``baseline``."""
+    runs; print each run, the medians and requests per CPU-second against ``baseline``.
+    Returns each contender's median requests per gateway CPU-second."""
     answers = {}
     for name, contender in contenders.items():
         headers = {"content-type": "application/json", **(contender.headers or {})}
@@ -239,15 +240,16 @@ def compare(
             )
         print(table(f"run {run + 1}/{args.runs}", {n: [s[-1]] for n, s in samples.items()}))
     print(table(f"median of {args.runs} runs", samples))
-    base = statistics.median(s.per_cpu_second for s in samples[baseline])
+    per_cpu = {n: statistics.median(s.per_cpu_second for s in samples[n]) for n in contenders}
+    base = per_cpu[baseline]
     for name in contenders:
         if name != baseline:
-            other = statistics.median(s.per_cpu_second for s in samples[name])
-            ratio = other / base
+            ratio = per_cpu[name] / base
             print(
                 f"requests per gateway CPU-second, {name} / {baseline}: {ratio:.3f} "
                 f"({ratio - 1:+.1%})"
             )
+    return per_cpu
 
 
 def overhead(args: argparse.Namespace) -> int:

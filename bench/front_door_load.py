@@ -178,51 +178,99 @@ def table(title: str, rows: dict[str, list[Sample]]) -> str:
     return "\n".join([title, header, *(_row(name, s) for name, s in rows.items())])
 
 
-def overhead(args: argparse.Namespace) -> int:
-    body = (FEDBENCH / "body.json").read_bytes()
+@dataclass(frozen=True)
+class Contender:
+    """A gateway process under measurement, and what each of its requests carries."""
+
+    url: str
+    pid: int
+    headers: dict[str, str] | None = None
+
+
+def pin_load(args: argparse.Namespace) -> tuple[int | None, int | None]:
+    """The gateways' core and the load's (this process and the subgraphs), this process
+    pinned to the load's."""
     gateway_cpu = None if args.no_pin else args.gateway_cpu
     load_cpu = None if args.no_pin else args.load_cpu
     if load_cpu is not None:
         os.sched_setaffinity(0, {load_cpu})
+    return gateway_cpu, load_cpu
+
+
+def fedbench_upstream(stack: ExitStack, load_cpu: int | None) -> dict[str, str]:
+    """fedbench's subgraphs replaying known answers, on the load's core; their URLs."""
+    serving = [sys.executable, "-m", "bench.serving", "fedbench", "--memoize"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    upstream = stack.enter_context(process(pinned(load_cpu, serving), cwd=ROOT, env=env))
+    urls: dict[str, str] = json.loads(wait_for_line(upstream, "{", timeout=300))["subgraphs"]
+    return urls
+
+
+def compare(
+    contenders: dict[str, Contender],
+    body: bytes,
+    args: argparse.Namespace,
+    *,
+    baseline: str,
+    where: str,
+) -> dict[str, float]:
+    """Check that every contender answers ``body`` alike, then measure them in interleaved
+    runs; print each run, the medians and requests per CPU-second against ``baseline``.
+    Returns each contender's median requests per gateway CPU-second."""
+    answers = {}
+    for name, contender in contenders.items():
+        headers = {"content-type": "application/json", **(contender.headers or {})}
+        answer = httpx.post(contender.url, content=body, headers=headers)
+        if answer.status_code != 200 or "errors" in answer.json():
+            raise SystemExit(f"{name} failed the benchmark query: {answer.text[:500]}")
+        answers[name] = answer.content
+    if len(set(answers.values())) != 1:
+        raise SystemExit("the gateways answer differently")
+    print(
+        f"fedbench; {args.runs} runs x {args.duration:g} s at concurrency {args.concurrency}; "
+        + where
+    )
+    samples: dict[str, list[Sample]] = {name: [] for name in contenders}
+    for run in range(args.runs):
+        order = list(contenders) if run % 2 == 0 else list(contenders)[::-1]
+        for name in order:
+            contender = contenders[name]
+            samples[name].append(
+                measure(contender.url, contender.pid, body, args, contender.headers)
+            )
+        print(table(f"run {run + 1}/{args.runs}", {n: [s[-1]] for n, s in samples.items()}))
+    print(table(f"median of {args.runs} runs", samples))
+    per_cpu = {n: statistics.median(s.per_cpu_second for s in samples[n]) for n in contenders}
+    base = per_cpu[baseline]
+    for name in contenders:
+        if name != baseline:
+            ratio = per_cpu[name] / base
+            print(
+                f"requests per gateway CPU-second, {name} / {baseline}: {ratio:.3f} "
+                f"({ratio - 1:+.1%})"
+            )
+    return per_cpu
+
+
+def overhead(args: argparse.Namespace) -> int:
+    body = (FEDBENCH / "body.json").read_bytes()
+    gateway_cpu, load_cpu = pin_load(args)
     with ExitStack() as stack:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        serving = [sys.executable, "-m", "bench.serving", "fedbench", "--memoize"]
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        upstream = stack.enter_context(process(pinned(load_cpu, serving), cwd=ROOT, env=env))
-        urls = json.loads(wait_for_line(upstream, "{", timeout=300))["subgraphs"]
+        urls = fedbench_upstream(stack, load_cpu)
         supergraph = folder / "supergraph.graphql"
         supergraph.write_text(supergraph_for("fedbench", urls))
         manifest = _manifest(folder, body)
-        gateways = {
-            "controls off": start_gateway(stack, supergraph, gateway_cpu, controls_off()),
-            "every control on": start_gateway(
-                stack, supergraph, gateway_cpu, controls_on(manifest)
+        contenders = {
+            "controls off": Contender(
+                *start_gateway(stack, supergraph, gateway_cpu, controls_off())
+            ),
+            "every control on": Contender(
+                *start_gateway(stack, supergraph, gateway_cpu, controls_on(manifest))
             ),
         }
-        answers = {
-            name: httpx.post(url, content=body, headers={"content-type": "application/json"})
-            for name, (url, _) in gateways.items()
-        }
-        for name, answer in answers.items():
-            if answer.status_code != 200 or "errors" in answer.json():
-                raise SystemExit(f"{name} failed the benchmark query: {answer.text[:500]}")
-        if len({answer.content for answer in answers.values()}) != 1:
-            raise SystemExit("the two gateways answer differently")
-        print(
-            f"fedbench; {args.runs} runs x {args.duration:g} s at concurrency {args.concurrency}; "
-            f"gateways on cpu {gateway_cpu}, load and subgraphs on cpu {load_cpu}"
-        )
-        samples: dict[str, list[Sample]] = {name: [] for name in gateways}
-        for run in range(args.runs):
-            order = list(gateways) if run % 2 == 0 else list(gateways)[::-1]
-            for name in order:
-                url, pid = gateways[name]
-                samples[name].append(measure(url, pid, body, args))
-            print(table(f"run {run + 1}/{args.runs}", {n: [s[-1]] for n, s in samples.items()}))
-        print(table(f"median of {args.runs} runs", samples))
-        off = statistics.median(s.per_cpu_second for s in samples["controls off"])
-        on = statistics.median(s.per_cpu_second for s in samples["every control on"])
-        print(f"requests per gateway CPU-second, on / off: {on / off:.3f} ({on / off - 1:+.1%})")
+        where = f"gateways on cpu {gateway_cpu}, load and subgraphs on cpu {load_cpu}"
+        compare(contenders, body, args, baseline="controls off", where=where)
     return 0
 
 

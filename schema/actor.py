@@ -43,7 +43,9 @@ class Actor:
     def may_see(self, account_id: str | None) -> bool:
         """Whether a record of ``account_id`` may be shown to (or changed for) this actor."""
         scope = self.account_scope
-        return scope is None or (account_id is not None and account_id == scope)
+        # Limited to no account (""), nothing is its own: not even a record whose account
+        # is the empty string.
+        return scope is None or (bool(account_id) and account_id == scope)
 
 
 SYSTEM = Actor(subject=None, scopes=frozenset(), account_id=None, restricted=False)

@@ -50,16 +50,28 @@ def bearer_token(authorization: str | None) -> str | None:
     return token.strip()
 
 
+def _split_scopes(value: str) -> frozenset[str]:
+    # RFC 6749 separates scopes by a space (%x20) alone. ``str.split()`` would also split on
+    # tabs and Unicode spaces, so one odd scope "orders:read<NBSP>staff" would grant staff.
+    return frozenset(part for part in value.split(" ") if part)
+
+
 def _scopes(claims: dict[str, Any]) -> frozenset[str]:
     scope = claims.get("scope")
     if isinstance(scope, str):
-        return frozenset(scope.split())
+        return _split_scopes(scope)
     scp = claims.get("scp")
     if isinstance(scp, list) and all(isinstance(s, str) for s in scp):
         return frozenset(scp)
     if isinstance(scp, str):
-        return frozenset(scp.split())
+        return _split_scopes(scp)
     return frozenset()
+
+
+def _numeric_date(value: Any) -> bool:
+    """Whether ``value`` is a JSON NumericDate (RFC 7519): a number, not a string of digits
+    (which PyJWT reads as one) nor a boolean."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 class TokenVerifier:
@@ -143,14 +155,18 @@ class TokenVerifier:
             # A key that does not fit the algorithm after all is a ValueError/TypeError in
             # cryptography: the token is no better than a bad signature.
             raise Unauthenticated("The token is invalid.") from error
+        expires: Any = claims.get("exp")
+        if not _numeric_date(expires) or not _numeric_date(claims.get("nbf", 0)):
+            # Trusted, an expiry PyJWT read from a string would be lost on the way: the token
+            # remembered, and a socket opened with it kept, past it.
+            raise Unauthenticated("The token is invalid.")
         subject = claims.get("sub")
-        expires = claims.get("exp")
         return Identity(
             token=token,
             subject=subject if isinstance(subject, str) else None,
             scopes=_scopes(claims),
             claims=claims,
-            expires_at=float(expires) if isinstance(expires, int | float) else None,
+            expires_at=float(expires),
         )
 
     async def aclose(self) -> None:

@@ -150,7 +150,11 @@ class _Handlers:
         body = resolved
         if wants_event_stream(request):
             return await self.event_streams.respond(
-                request, body, allow_mutations=allow_mutations, identity=identity
+                request,
+                body,
+                allow_mutations=allow_mutations,
+                identity=identity,
+                expires_at=self.authenticator.accepted_until(identity),
             )
         # A client that hangs up meanwhile cancels the request (its subgraph fetches too).
         outcome = await unless_hung_up(

@@ -33,15 +33,19 @@ UNAUTHENTICATED = "UNAUTHENTICATED"
 
 def init_authorization(payload: Mapping[str, Any] | None) -> Any:
     """The ``Authorization`` value of a ``connection_init`` payload, as graphql-ws clients
-    send it: ``{"Authorization": …}`` or ``{"headers": {"Authorization": …}}``, either key
-    also lowercase; None without one (any other type is left for the caller to refuse)."""
+    send it: ``{"Authorization": …}`` or ``{"headers": {"Authorization": …}}``, the key in any
+    case (as HTTP header names, and as the subgraphs read it); None without one (any other
+    type is left for the caller to refuse).
+
+    A null value is no value: the search goes on, so credentials beside it are not skipped
+    and the socket is never served as anonymous while it carries a token."""
     if not payload:
         return None
     for holder in (payload, payload.get("headers")):
         if isinstance(holder, Mapping):
-            for key in ("Authorization", "authorization"):
-                if key in holder:
-                    return holder[key]
+            for key, value in holder.items():
+                if isinstance(key, str) and key.lower() == "authorization" and value is not None:
+                    return value
     return None
 
 
@@ -79,6 +83,14 @@ class Authenticator:
             # Rate limits key on the subject from now on, whichever address it comes from.
             scope.setdefault("state", {})[SUBJECT_STATE_KEY] = identity.subject
         return identity
+
+    def accepted_until(self, identity: Identity) -> float | None:
+        """When ``identity``'s token stops being accepted (Unix seconds): its ``exp`` and the
+        clock-skew leeway; None without a token or an ``exp``. A long-lived response (an
+        event stream) ends then."""
+        if self.verifier is None or identity.expires_at is None:
+            return None
+        return identity.expires_at + self.verifier.settings.leeway
 
     async def http(self, request: Request) -> Identity | Response:
         """The identity of an HTTP request, or the 401 refusing it."""

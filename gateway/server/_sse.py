@@ -15,12 +15,19 @@ When the server begins to shut down (:meth:`EventStreams.shut_down`, called by t
 before it waits for open requests), every open stream ends at once with a last ``next``
 carrying a ``SHUTTING_DOWN`` error, then ``complete``: without that the server would wait its
 whole graceful timeout for streams that never end, then cut them without ``complete``.
+
+A stream never outlives its token, as a WebSocket does not: when the token expires (its
+``exp`` plus the leeway HTTP allows) the stream ends with a last ``next`` carrying an
+``UNAUTHENTICATED`` error, then ``complete``, and the upstream subscription with it. Without
+that, a subscriber whose token expired (or whose account binding was changed by its identity
+provider) would read events for as long as it kept the response open.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncGenerator, Callable
 
 import orjson
@@ -48,6 +55,14 @@ _SHUTTING_DOWN = {
         {
             "message": "The gateway is shutting down; subscribe again.",
             "extensions": {"code": "SHUTTING_DOWN"},
+        }
+    ]
+}
+_EXPIRED = {
+    "errors": [
+        {
+            "message": "The token has expired; subscribe again with a fresh one.",
+            "extensions": {"code": "UNAUTHENTICATED"},
         }
     ]
 }
@@ -86,8 +101,11 @@ class _EventStream(Response):
         gauges: StreamGauges,
         live: set[_EventStream] | None = None,
         encode: Encode = orjson.dumps,
+        expires_at: float | None = None,
     ) -> None:
         self.responses = responses
+        # When the client's token stops being accepted (Unix seconds); None: never.
+        self.expires_at = expires_at
         self.keepalive = keepalive
         self.gauges = gauges
         self.encode = encode
@@ -108,9 +126,13 @@ class _EventStream(Response):
             events = asyncio.create_task(self._events(send, lock))
             hangup = asyncio.create_task(disconnected(receive))
             stop = asyncio.create_task(self.stopping.wait())
-            tasks = (events, hangup, stop, asyncio.create_task(self._keepalives(send, lock)))
+            expiry = asyncio.create_task(_until(self.expires_at))
+            keepalives = asyncio.create_task(self._keepalives(send, lock))
+            tasks = (events, hangup, stop, expiry, keepalives)
             try:
-                await asyncio.wait((events, hangup, stop), return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait(
+                    (events, hangup, stop, expiry), return_when=asyncio.FIRST_COMPLETED
+                )
             finally:
                 for task in tasks:
                     task.cancel()
@@ -123,6 +145,15 @@ class _EventStream(Response):
                     {
                         "type": "http.response.body",
                         "body": _next(_SHUTTING_DOWN) + _COMPLETE,  # type: ignore[arg-type]
+                        "more_body": False,
+                    }
+                )
+            elif expiry.done() and not expiry.cancelled():
+                log.info("ending an event stream whose token expired")
+                await send(
+                    {
+                        "type": "http.response.body",
+                        "body": _next(_EXPIRED) + _COMPLETE,  # type: ignore[arg-type]
                         "more_body": False,
                     }
                 )
@@ -173,6 +204,14 @@ class _EventStream(Response):
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
 
 
+async def _until(moment: float | None) -> None:
+    """Return at ``moment`` (Unix seconds); never for None."""
+    if moment is None:
+        await asyncio.Event().wait()
+    else:
+        await asyncio.sleep(max(0.0, moment - time.time()))
+
+
 def _is_mutation(gateway: Gateway, request: GraphQLRequest) -> bool:
     """Whether ``request`` asks for a mutation (checked on the engine's cached parse)."""
     query = request.get("query")
@@ -213,8 +252,12 @@ class EventStreams:
         for stream in list(self.live):
             stream.stopping.set()
 
-    def _stream(self, responses: AsyncGenerator[GraphQLResponse, None]) -> _EventStream:
-        stream = _EventStream(responses, self.keepalive, self.gauges, self.live, self.encode)
+    def _stream(
+        self, responses: AsyncGenerator[GraphQLResponse, None], expires_at: float | None = None
+    ) -> _EventStream:
+        stream = _EventStream(
+            responses, self.keepalive, self.gauges, self.live, self.encode, expires_at
+        )
         if self.shutting_down:
             stream.stopping.set()
         return stream
@@ -226,7 +269,10 @@ class EventStreams:
         *,
         allow_mutations: bool,
         identity: Identity = ANONYMOUS,
+        expires_at: float | None = None,
     ) -> Response:
+        """``expires_at``: when ``identity``'s token stops being accepted (its ``exp`` and the
+        leeway); the stream ends then."""
         if not allow_mutations and _is_mutation(self.gateway, body):
             refused = error_body(
                 "Only queries and subscriptions can be sent with GET.", "BAD_REQUEST"
@@ -246,7 +292,7 @@ class EventStreams:
         if outcome.refused is not None:
             return self.refuse(request, outcome.refused)
         assert outcome.responses is not None
-        return self._stream(outcome.responses)
+        return self._stream(outcome.responses, expires_at)
 
     def refuse(self, request: Request, refused: RequestOutcome) -> Response:
         """A request that cannot run: an invalid operation's errors as one ``next`` event (the

@@ -143,15 +143,21 @@ class SubgraphGraphQL(GraphQL[object, None]):
         await super().__call__(scope, receive, send)
 
     async def on_ws_connect(self, context: object) -> UnsetType | dict[str, object] | None:
-        if not self.identification.enabled:
-            return _ACK
         params = (
             context.get("connection_params")
             if isinstance(context, dict)
             else getattr(context, "connection_params", None)
         )
         try:
-            caller = await self.identification.caller(authorization_of(params))
+            authorization = authorization_of(params)
+        except Unauthenticated as error:
+            if self.identification.enabled:
+                raise ConnectionRejectionError() from error
+            authorization = None  # auth off: what a client sends besides a token is ignored
+        if not self.identification.enabled and authorization is None:
+            return _ACK
+        try:
+            caller = await self.identification.caller(authorization)
         except Unauthenticated as error:
             raise ConnectionRejectionError() from error
         if isinstance(context, dict):

@@ -106,13 +106,28 @@ class CallerContext:
     expires_at: float | None = None
 
 
+AUTH_OFF_WITH_TOKEN = (
+    "This subgraph has auth off and cannot verify the token it was sent: give it the "
+    "gateway's auth settings (auth.jwks, auth.issuer, auth.audience)."
+)
+
+
 class Identification:
     """How one subgraph app tells who calls it: ``settings`` (the gateway's auth settings),
     with one verifier (and its cached keys) for the app's lifetime; :meth:`aclose` it on
     shutdown."""
 
-    def __init__(self, settings: AuthSettings, *, verifier: TokenVerifier | None = None) -> None:
+    def __init__(
+        self,
+        settings: AuthSettings,
+        *,
+        verifier: TokenVerifier | None = None,
+        refuse_tokens_when_off: bool = True,
+    ) -> None:
         self.settings = settings
+        # With auth off, a caller that sends a token is refused (see ``caller``); a subgraph
+        # that holds no account's data (a test stand-in for any subgraph) may ignore it.
+        self.refuse_tokens_when_off = refuse_tokens_when_off
         self._verifier = verifier
         if self._verifier is None and settings.enabled:
             self._verifier = TokenVerifier(settings)
@@ -130,6 +145,15 @@ class Identification:
         """Who an ``Authorization`` value (None: no header) is from; raises
         :class:`gateway.auth.Unauthenticated` for one that does not verify."""
         if self._verifier is None:
+            if (
+                self.refuse_tokens_when_off
+                and authorization is not None
+                and bearer_token(authorization) is not None
+            ):
+                # A caller that sends a token expects to be limited by it; served as the
+                # system it would see every account. The gateway forwards tokens only with
+                # auth on, so this subgraph is configured apart from it: fail closed.
+                raise Unauthenticated(AUTH_OFF_WITH_TOKEN)
             return Caller(SYSTEM)
         token = bearer_token(authorization)
         if token is None:

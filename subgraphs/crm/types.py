@@ -120,7 +120,9 @@ class Account:
     @described(
         "The account's activity history, newest first: the `first` (1 to 100) most recent "
         "activities, such as a fulfillment milestone of one of its orders.",
-        directives=[sliced_by_first(DEFAULT_ACTIVITIES)],
+        # The sales team's calls, emails and meetings are account data, as contacts and cases
+        # are: accounts:read (Account itself is open to any token, to show an order's account).
+        directives=[sliced_by_first(DEFAULT_ACTIVITIES), *ACCOUNTS],
     )
     async def activities(
         self, info: Info, first: int | None = DEFAULT_ACTIVITIES

@@ -28,9 +28,11 @@ from starlette.applications import Starlette
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway.auth import AuthSettings
 from gateway.composition import SubgraphSource, compose
 from gateway.supergraph import Supergraph, parse_supergraph
 from subgraphs.common.app import SubgraphGraphQL
+from subgraphs.common.identity import Identification
 from subgraphs.common.sdl import subgraph_sdl
 from tests.support.servers import serve
 
@@ -353,7 +355,13 @@ def supergraph_sdl(urls: dict[str, str]) -> str:
 
 
 def _app(schema: strawberry.federation.Schema) -> Starlette:
-    view = SubgraphGraphQL(schema, lambda actor: object())
+    # Any subgraph, not one of ours: it takes the token the gateway forwards and verifies
+    # nothing (ours refuse a token they cannot verify).
+    view = SubgraphGraphQL(
+        schema,
+        lambda actor: object(),
+        identification=Identification(AuthSettings(), refuse_tokens_when_off=False),
+    )
     # The gateway multiplexes all its subscriptions to a subgraph on one connection: strawberry
     # would refuse the 101st by default.
     view.max_subscriptions_per_connection = None

@@ -234,3 +234,55 @@ def _errors(message: dict[str, Any]) -> list[dict[str, Any]]:
         return payload
     errors: list[dict[str, Any]] = (payload or {}).get("errors", [])
     return errors
+
+
+def test_an_accounts_only_token_sees_no_trace_of_its_orders(
+    gateway: Gateway, picker: Picker
+) -> None:
+    """The attack: a token with ``accounts:read`` alone (a CRM view's) asks for its
+    account's ``orders`` and reads what the connection tells without a node: how many orders
+    there are, whether there is another page, their cursors. ``account { orders }`` needs
+    ``orders:read`` as ``orders`` does (docs/auth.md), so the field goes, before any fetch."""
+    x = picker.account()
+    token = gateway.issuer.token(subject="crm-view", scope="accounts:read", account_id=x)
+    document = """
+    query($id: ID!) {
+      account(id: $id) { id orders(first: 2) { totalCount pageInfo { hasNextPage } } }
+    }
+    """
+    body = gateway.ask(token, document, {"id": x})
+    assert body["data"] == {"account": {"id": x, "orders": None}}
+    assert body["errors"] == [
+        {
+            "message": "Unauthorized field or type",
+            "path": ["account", "orders"],
+            "extensions": {"code": "UNAUTHORIZED_FIELD_OR_TYPE"},
+        }
+    ]
+
+
+def test_an_orders_only_token_reads_no_crm_activity_of_its_account(
+    gateway: Gateway, world: World
+) -> None:
+    """The attack: a token with ``orders:read`` alone goes from its own order to its account
+    (which any token may see) and on to the CRM's activity history there: the calls, emails
+    and meetings of the sales team. Those are account data, as contacts and cases are, and
+    need ``accounts:read``; the order's own activities (its milestones) stay readable."""
+    order = world.orders[0]
+    token = gateway.issuer.token(
+        subject="warehouse-app", scope="orders:read", account_id=order.account_id
+    )
+    document = """
+    query($id: ID!) {
+      order(id: $id) { id activities(first: 1) { order { id } } account { id activities { type } } }
+    }
+    """
+    body = gateway.ask(token, document, {"id": order.id})
+    assert body["data"]["order"]["id"] == order.id
+    assert body["data"]["order"]["account"] is None
+    assert [(e["path"], e["extensions"]["code"]) for e in body["errors"]] == [
+        (["order", "account", "activities", "@"], "UNAUTHORIZED_FIELD_OR_TYPE")
+    ]
+    staff = gateway.issuer.token(subject="staff", scope="staff")
+    seen = gateway.ask(staff, document, {"id": order.id})["data"]["order"]["account"]
+    assert seen["id"] == order.account_id and isinstance(seen["activities"], list)

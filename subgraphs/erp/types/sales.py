@@ -137,7 +137,9 @@ class Account:
             return None
         return await load_price_list(info, terms.price_level_id)
 
-    @described("The account's orders, newest first.", directives=[PAGE])
+    # Needs orders:read as the root `orders` does: the connection alone (totalCount, pages)
+    # tells about the orders even without a node, and OrderConnection carries no directive.
+    @described("The account's orders, newest first.", directives=[PAGE, *ORDERS])
     async def orders(
         self,
         info: Info,

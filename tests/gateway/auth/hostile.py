@@ -1,6 +1,6 @@
 """Tokens a gateway must refuse, each made for real: expired, not yet valid, foreign issuer or
 audience, signed by another key under a known kid, ``alg: none``, HS256 keyed with the issuer's
-published public key, and garbage."""
+published public key, an ``exp`` that is not a number, and garbage."""
 
 from __future__ import annotations
 
@@ -65,4 +65,8 @@ def hostile_tokens(issuer: TestIssuer) -> dict[str, str]:
         "alg_none": unsigned({"alg": "none", "typ": "JWT"}, _claims(issuer)),
         "hs256_with_public_key": _hs256_with_public_key(issuer),
         "garbage": "definitely-not-a-jwt",
+        # RFC 7519's NumericDate is a JSON number. PyJWT reads "exp": "<digits>" as a number,
+        # but such a token must not be trusted: its expiry would be lost on the way (a token
+        # remembered, or a socket kept, past it).
+        "exp_as_string": issuer.token(exp=str(int(time.time()) + 300)),
     }

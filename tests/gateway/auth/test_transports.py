@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket as pysocket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -26,6 +26,7 @@ from tests.gateway.subscription_federation import Federation
 from tests.support.graphql import PREFLIGHTED
 from tests.support.servers import serve
 from tests.support.tokens import TestIssuer
+from tests.support.waiting import wait_until_async
 
 LATEST = "query L($o: ID!) { latest(orderId: $o) { seq order { id total } } }"
 VARIABLES = {"o": "o-3"}
@@ -247,6 +248,27 @@ async def test_ws_a_hostile_token_closes_4403(
     assert federation.events.seen() == 0
 
 
+@pytest.mark.parametrize(
+    "payload",
+    [
+        lambda t: {"AUTHORIZATION": f"Bearer {t}"},
+        lambda t: {"headers": {"AuthoriZation": f"Bearer {t}"}},
+        lambda t: {"Authorization": None, "headers": {"Authorization": f"Bearer {t}"}},
+    ],
+    ids=["AUTHORIZATION", "headers.AuthoriZation", "null, then headers.Authorization"],
+)
+async def test_ws_credentials_in_any_spelling_are_checked(
+    gateway_url: str, issuer: TestIssuer, federation: Federation, payload: Any
+) -> None:
+    """The attack: a header name in another case (GraphiQL sends the headers as typed), or a
+    null beside the real one, to be served as anonymous rather than refused. Credentials
+    are read in any case, as the subgraphs read them, so a bad token is refused."""
+    closed = await _refused(gateway_url, payload(hostile_tokens(issuer)["expired"]))
+    assert closed.rcvd is not None
+    assert (closed.rcvd.code, closed.rcvd.reason) == (4403, "Forbidden")
+    assert federation.events.seen() == 0
+
+
 @pytest.mark.parametrize("value", ["Basic abc", 42, ["Bearer x"]], ids=repr)
 async def test_ws_a_malformed_authorization_closes_4403(gateway_url: str, value: Any) -> None:
     closed = await _refused(gateway_url, {"Authorization": value})
@@ -275,3 +297,42 @@ async def test_ws_with_auth_off_the_payload_is_ignored(open_gateway_url: str) ->
         await connection.send(json.dumps(init))
         assert await receive(connection) == {"type": "connection_ack"}
         assert await run_latest(connection) == ANSWER
+
+
+async def test_sse_a_stream_ends_when_its_token_expires(
+    gateway_url: str, issuer: TestIssuer, federation: Federation
+) -> None:
+    """The attack: open a subscription over server-sent events with a token about to expire
+    and keep reading. A WebSocket is closed when its token expires; an event stream must not
+    outlive its token either, whatever the subgraph does (this one checks no token): it ends
+    with one ``UNAUTHENTICATED`` event, then ``complete``, and the upstream subscription
+    with it."""
+    body = {"query": 'subscription { milestones(orderId: "o-9") { seq } }'}
+    headers = {"accept": "text/event-stream", **_headers(issuer.token(ttl=2))}
+    events: list[str] = []
+    async with (
+        httpx.AsyncClient(timeout=SOON) as client,
+        client.stream("POST", f"{gateway_url}/graphql", json=body, headers=headers) as stream,
+    ):
+        assert stream.status_code == 200
+        await wait_until_async(subscribers(federation, 1), timeout=SOON, what="the subscription")
+
+        async def read_all() -> None:
+            async for line in stream.aiter_lines():
+                if line.startswith(("data: {", "event: complete")):
+                    events.append(line)
+
+        # Two seconds to live and one of leeway; the stream is read until it ends.
+        await asyncio.wait_for(read_all(), timeout=10)
+    [expired, complete] = events
+    [error] = json.loads(expired.removeprefix("data: "))["errors"]
+    assert error["extensions"] == {"code": "UNAUTHENTICATED"}
+    assert complete == "event: complete"
+    await wait_until_async(subscribers(federation, 0), timeout=SOON, what="the upstream to end")
+
+
+def subscribers(federation: Federation, count: int) -> Callable[[], Awaitable[bool]]:
+    async def holds() -> bool:
+        return federation.feed.active("o-9") == count
+
+    return holds

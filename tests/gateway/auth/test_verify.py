@@ -45,6 +45,35 @@ async def test_hostile_tokens_are_refused(tmp_path: Path, kind: str) -> None:
         await verifier.verify(hostile_tokens(issuer)[kind])
 
 
+async def test_a_token_whose_exp_is_a_string_is_not_served_past_it(tmp_path: Path) -> None:
+    """The attack: an ``exp`` written as a string of digits. PyJWT checks it once, but the
+    identity would carry no expiry, so the remembered token (and a socket opened with it)
+    would outlive it. It is refused outright instead, as a JSON NumericDate must be a number."""
+    issuer = TestIssuer()
+    verifier = TokenVerifier(settings(str(issuer.jwks_file(tmp_path)), leeway=0))
+    for exp in (str(int(time.time()) + 1), f"{time.time() + 1}", [int(time.time()) + 1]):
+        with pytest.raises(Unauthenticated, match="invalid"):
+            await verifier.verify(issuer.token(exp=exp))
+    await verifier.aclose()
+
+
+@pytest.mark.parametrize("separator", ["\t", "\n", "\u00a0", "\u2003", "\u3000"])
+async def test_only_a_space_separates_scopes(tmp_path: Path, separator: str) -> None:
+    """RFC 6749 scopes are separated by a space (%x20) alone. Split on any whitespace, a
+    scope "orders:read<TAB>staff" (or with a no-break space), a single odd scope an identity
+    provider may let a client ask for, would grant ``staff``."""
+    issuer = TestIssuer()
+    verifier = TokenVerifier(settings(str(issuer.jwks_file(tmp_path))))
+    identity = await verifier.verify(issuer.token(scope=f"orders:read{separator}staff"))
+    assert "staff" not in identity.scopes
+    assert identity.scopes == {f"orders:read{separator}staff"}
+    listed = await verifier.verify(issuer.token(scope=None, scp=f"orders:read{separator}staff"))
+    assert "staff" not in listed.scopes
+    spaced = await verifier.verify(issuer.token(scope="  orders:read   accounts:read "))
+    assert spaced.scopes == {"orders:read", "accounts:read"}
+    await verifier.aclose()
+
+
 async def test_a_header_naming_another_key_type_is_refused(tmp_path: Path) -> None:
     """RS256 claimed for an EC key's kid: the key does not fit the algorithm, so no signature
     check is even tried with it."""

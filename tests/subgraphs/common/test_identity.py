@@ -197,10 +197,20 @@ def test_keys_from_a_jwks_url_fetched_once_and_a_rotated_key_without_a_restart()
 
 def test_auth_off_serves_everyone_as_system(open_app: str, issuer: TestIssuer) -> None:
     system: dict[str, Any] = {"subject": None, "scopes": [], "accountId": None, "restricted": False}
-    for authorization in (None, "Bearer not-a-token"):
-        response = post(open_app, authorization)
-        assert response.status_code == 200
-        assert response.json() == {"data": {"who": system}}
+    response = post(open_app, None)
+    assert response.status_code == 200
+    assert response.json() == {"data": {"who": system}}
+
+
+def test_auth_off_refuses_a_caller_that_sends_a_token(open_app: str, issuer: TestIssuer) -> None:
+    # Served as the system, a customer's token would see every account: a subgraph left with
+    # auth off behind a gateway with auth on (which forwards the token) fails closed.
+    for authorization in (issuer.token(account_id="001X"), "not-a-token"):
+        response = post(open_app, f"Bearer {authorization}")
+        assert response.status_code == 401
+        [error] = response.json()["errors"]
+        assert error["extensions"]["code"] == "UNAUTHENTICATED"
+        assert "auth off" in error["message"] and response.json()["data"] is None
 
 
 def _socket(url: str) -> ClientConnection:
@@ -294,7 +304,24 @@ def test_authorization_of_a_connection_init_payload() -> None:
 async def test_identification_with_auth_off_is_system() -> None:
     identification = Identification(AuthSettings())
     assert not identification.enabled and identification.unidentified is SYSTEM
-    assert await identification.of_authorization("Bearer anything") is SYSTEM
-    assert await identification.of_connection({"Authorization": "Bearer x"}) is SYSTEM
+    assert await identification.of_authorization(None) is SYSTEM
+    assert await identification.of_connection({}) is SYSTEM
+    with pytest.raises(Unauthenticated, match="auth off"):
+        await identification.of_authorization("Bearer anything")
+    with pytest.raises(Unauthenticated, match="auth off"):
+        await identification.of_connection({"Authorization": "Bearer x"})
     await identification.aclose()
     assert NOBODY.account_scope == ""
+
+
+def test_an_actor_limited_to_no_account_sees_no_record_at_all() -> None:
+    """A token without ``account_id`` is limited to no account (``account_scope`` ""). A
+    record whose account is the empty string (an ERP customer without an external id, a
+    system answering "" for none) must not be taken for its own: it sees nothing."""
+    unbound = actor_of(Identity(token="t", subject="s", claims={"scope": "orders:read"}))
+    assert unbound.account_scope == ""
+    for account in ("", None, "001X"):
+        assert not unbound.may_see(account)
+        assert not NOBODY.may_see(account)
+    bound = actor_of(Identity(token="t", subject="s", claims={"account_id": "001X"}))
+    assert bound.may_see("001X") and not bound.may_see("") and not bound.may_see(None)

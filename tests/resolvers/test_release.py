@@ -13,9 +13,11 @@ import httpx
 import pytest
 
 from crossdock.settings import SystemName
+from resolvers.authority import Forbidden
 from resolvers.records import LineRequest, OrderRequest
 from resolvers.service import OrdersService
 from resolvers.submit import WorkflowFailed
+from schema.actor import Actor
 from systems.world_records import World
 from tests.orchestration.picks import Picker
 from tests.resolvers.conftest import OwnSystems
@@ -166,4 +168,22 @@ async def test_two_reviewers_releasing_at_once_release_the_order_once(
     assert fulfillment(healthy, order_id) == [("EWR1", "RELEASED")]
     assert healthy.available(sku)["EWR1"] == before["EWR1"] - 5
     assert erp_order(healthy, order_id)["custbody_status"] == "CONFIRMED"
+    await orders.aclose()
+
+
+async def test_a_customer_may_not_release_even_its_own_held_order(
+    healthy: OwnSystems, picker: Picker, tmp_path: Path
+) -> None:
+    """Checked again below the gateway: a call reaching the orchestration directly is refused
+    before anything is asked of a system or journaled."""
+    orders = service(healthy, tmp_path / "journal.sqlite3")
+    sku = picker.stocked()
+    order_id = await held_order(healthy, orders, picker, sku, "rel-submit-4")
+    account = erp_order(healthy, order_id)["entity"]["externalId"]
+    customer = Actor(subject="portal-user", scopes=frozenset({"orders:write"}), account_id=account)
+    with pytest.raises(Forbidden, match="releaseOrder needs the scope staff"):
+        await orders.release_order(order_id, "rel-customer", customer)
+    assert [s for s in await orders.journal.unfinished() if s.kind == "releaseOrder"] == []
+    assert erp_order(healthy, order_id)["custbody_status"] == "ON_HOLD"
+    assert fulfillment(healthy, order_id) == []
     await orders.aclose()

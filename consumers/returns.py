@@ -4,8 +4,9 @@ On ``RETURN_RECEIVED`` the receipt is read from the WMS (``GET /return-receipts?
 what came back and each line's disposition, the record rather than the event's copy, which
 carries no dispositions). The ERP then records it (``POST /returnAuthorizations/{id}/receive``)
 and credits what is credited (``POST /creditMemos``: everything but goods still to inspect), and
-the return authorization ends ``CREDITED``. Both writes are keyed by the WMS receipt number with
-the very bodies the ``receiveReturn`` workflow sends (``resolvers.returns``), so whichever of
+the return authorization ends ``CREDITED`` (a return received in parts: each receipt in turn,
+``PARTIALLY_RECEIVED`` until the last). Both writes are keyed by the WMS receipt number with the
+very bodies the ``receiveReturn`` workflow sends (``resolvers.returns``), so whichever of
 the workflow and this consumer writes first makes the one record and the one credit memo, and
 the other is answered them; a redelivered event changes nothing twice either.
 
@@ -67,8 +68,15 @@ class ReturnCredits:
         await self.credit(ra_id)
 
     async def credit(self, ra_id: str) -> None:
-        """Record and credit the WMS's receipt of return ``ra_id`` in the ERP (once)."""
-        receipt = await self._receipt(ra_id)
+        """Record and credit the WMS's receipts of return ``ra_id`` in the ERP (each once).
+
+        A return received in parts has a receipt per part, and the event does not say which
+        it announces: every receipt is sent, oldest first (the ERP adds them up in order), and
+        those already recorded and credited are answered, not repeated."""
+        for receipt in await self._receipts(ra_id):
+            await self._credit_receipt(ra_id, receipt)
+
+    async def _credit_receipt(self, ra_id: str, receipt: ReturnReceiptRecord) -> None:
         lines = [
             ReceivedLine(line.sku, line.quantity_received, line.disposition.value)
             for line in receipt.lines
@@ -84,12 +92,11 @@ class ReturnCredits:
             return
         await self._write("/creditMemos", memo, done=_ALREADY_CREDITED)
 
-    async def _receipt(self, ra_id: str) -> ReturnReceiptRecord:
+    async def _receipts(self, ra_id: str) -> list[ReturnReceiptRecord]:
         found = await self._wms.return_receipts([ra_id])
         if not found:
             raise ReceiptNotFound(f"the wms has no receipt of return {ra_id!r}")
-        # The WMS takes one receipt per return; should it list more, the latest is the news.
-        return max(found, key=lambda r: (r.received_at, r.id))
+        return sorted(found, key=lambda r: (r.received_at, r.id))
 
     async def _write(self, path: str, body: dict[str, Any], *, done: str) -> None:
         answer = await self._erp.request("POST", path, json=body, accept=(409,))

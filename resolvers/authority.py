@@ -36,9 +36,11 @@ REQUIRED_SCOPES: dict[str, tuple[tuple[str, ...], ...]] = {
     "cancelOrder": (("orders:write",), ("staff",)),
     "requestReturn": (("returns:write",), ("staff",)),
     "receiveReturn": (("staff",),),
+    "releaseOrder": (("staff",),),
 }
 """Per operation, the scopes a caller needs: any one of the lists, each in full (the form of
-``@requiresScopes``). Receiving a return is the warehouse's act, so staff only."""
+``@requiresScopes``). Receiving a return is the warehouse's act, and releasing an order held
+for review the reviewer's, so staff only."""
 
 SYSTEM_NAME = "system"
 """The name the systems record for the graph's own work, and for everyone while auth is off."""

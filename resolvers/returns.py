@@ -4,7 +4,10 @@ Request: check the order (ERP), authorize or decline (ERP, which applies the ret
 and shipped-minus-returned quantities), tell the receiving center to expect it (WMS).
 Receive: check the authorization (ERP), book the receipt with its dispositions (WMS, which
 restocks), record it (ERP), credit what was received and is credited (ERP credit memo; the
-return ends CREDITED). Goods inspected later (INSPECTION_REQUIRED) are not credited yet.
+return ends CREDITED). Goods inspected later (INSPECTION_REQUIRED) are not credited yet. A
+receipt may bring back part of what is authorized: the return is then PARTIALLY_RECEIVED, that
+part credited, and a later ``receiveReturn`` (another key) takes at most what is still awaited;
+the receipt that brings the last of it completes the return.
 Every write is idempotent by an id derived from the workflow id, the ERP's record and credit
 memo by the WMS's receipt number (``receipt_record_body``, ``credit_memo_body``), which the
 returns consumer (``consumers.returns``) uses too on the receipt's ``RETURN_RECEIVED``
@@ -49,6 +52,8 @@ RECEIVE = "receiveReturn"
 # What is credited on receipt: everything but goods still to be inspected.
 NOT_CREDITED = frozenset({"INSPECTION_REQUIRED"})
 ORDER_NOT_FOUND = UserError("ORDER_NOT_FOUND", ("orderId",), "no such order")
+# What a return may still receive against: authorized, or some of it already back.
+_RECEIVABLE = frozenset({"AUTHORIZED", "PARTIALLY_RECEIVED"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +95,7 @@ class ReturnResult:
     """The return authorization (if any), how it stands, and what was refused."""
 
     return_authorization_id: str | None
-    status: str | None = None  # AUTHORIZED, DECLINED, RECEIVED, CREDITED
+    status: str | None = None  # AUTHORIZED, DECLINED, PARTIALLY_RECEIVED, RECEIVED, CREDITED
     decline_reason: str | None = None
     credit_memo_id: str | None = None
     user_errors: tuple[UserError, ...] = ()
@@ -284,27 +289,37 @@ class ReturnWorkflows:
                 refused = UserError(
                     "RETURN_NOT_FOUND", ("returnAuthorizationId",), "no such return"
                 )
-            elif refused is None and ra is not None and ra.status.value != "AUTHORIZED":
+            elif refused is None and ra is not None and ra.status.value not in _RECEIVABLE:
                 refused = UserError(
                     "RETURN_NOT_AUTHORIZED",
                     ("returnAuthorizationId",),
                     f"the return is {ra.status.value}, not AUTHORIZED",
                 )
-            authorized: Counter[str] = Counter()
+            # What is still awaited: authorized less what earlier receipts brought back.
+            awaited: Counter[str] = Counter()
             for line in ra.lines if ra else ():
-                authorized[line.sku] += line.quantity
+                awaited[line.sku] += line.quantity - line.quantity_received
             for n, line in enumerate(body["lines"]):
-                if refused is None and line["quantity"] > authorized[line["sku"]]:
+                if refused is None and line["quantity"] > awaited[line["sku"]]:
                     refused = UserError(
                         "QUANTITY_EXCEEDS_AUTHORIZED",
                         ("lines", str(n), "quantity"),
-                        f"at most {authorized[line['sku']]} of {line['sku']} may come back",
+                        f"at most {awaited[line['sku']]} of {line['sku']} may still come back",
                     )
+            received = [x for x in body["lines"] if x["quantity"] > 0]
+            if refused is None and not received:
+                # Nothing came back: no receipt to book (the WMS takes none of nothing).
+                refused = UserError(
+                    "INVALID_QUANTITY", ("lines",), "at least one line must bring something back"
+                )
             if refused is not None:
                 return await self._finish(state, ReturnResult(None, user_errors=(refused,)))
             assert ra is not None
-            received = [x for x in body["lines"] if x["quantity"] > 0]
-            state = await self._save(state.after("check", writing=True), "check")
+            for x in received:
+                awaited[x["sku"]] -= x["quantity"]
+            # Journaled with the check: whether this receipt brings the last of the return.
+            complete = not +awaited
+            state = await self._save(state.after("check", writing=True, complete=complete), "check")
             async with step(RECEIVE, state.id, "receipt", "wms"):
                 booking = await self.systems.receive_return_wms(
                     {
@@ -350,5 +365,8 @@ class ReturnWorkflows:
                 memo = await self.systems.credit_return(credit)
             state = await self._save(state.after("credit", creditMemo=memo), "credit")
         memo_id = state.data.get("creditMemo")
-        status = "CREDITED" if memo_id else "RECEIVED"
+        if not state.data.get("complete", True):  # journaled before partial receipts: whole
+            status = "PARTIALLY_RECEIVED"
+        else:
+            status = "CREDITED" if memo_id else "RECEIVED"
         return await self._finish(state, ReturnResult(ra_id, status, credit_memo_id=memo_id))

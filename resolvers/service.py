@@ -29,6 +29,8 @@ from resolvers.journal import WorkflowJournal, WorkflowState, create_journal
 from resolvers.leases import Leases, create_leases
 from resolvers.planning import Plan, gather_facts, plan_from
 from resolvers.records import OrderRequest, SubmitResult, UserError
+from resolvers.release import KIND as RELEASE
+from resolvers.release import ReleaseResult, ReleaseWorkflow
 from resolvers.returns import ORDER_NOT_FOUND as NO_ORDER_TO_RETURN
 from resolvers.returns import RECEIVE as RECEIVE_RETURN
 from resolvers.returns import REQUEST as REQUEST_RETURN
@@ -99,8 +101,11 @@ class OrdersService:
         self.returns = ReturnWorkflows(
             systems, journal, self.submissions.idempotency, after_step=after_step
         )
+        self.releases = ReleaseWorkflow(
+            systems, journal, self.submissions.idempotency, after_step=after_step
+        )
         self.leases = leases or Leases()
-        for workflows in (self.submissions, self.cancellations, self.returns):
+        for workflows in (self.submissions, self.cancellations, self.returns, self.releases):
             workflows.leases = self.leases
         self._recovered: asyncio.Task[list[WorkflowState]] | None = None
         self._sweeper: asyncio.Task[None] | None = None
@@ -113,6 +118,7 @@ class OrdersService:
             CANCEL: self.cancellations.recover_one,
             REQUEST_RETURN: self.returns.recover_one,
             RECEIVE_RETURN: self.returns.recover_one,
+            RELEASE: self.releases.recover_one,
         }
 
     @classmethod
@@ -253,6 +259,14 @@ class OrdersService:
         require(actor, "receiveReturn")  # the warehouse's act: staff, for every account
         await self.recovered()
         return await self.returns.receive(body, idempotency_key, actor)
+
+    async def release_order(
+        self, order_id: str, idempotency_key: str, actor: Actor = SYSTEM
+    ) -> ReleaseResult:
+        """Lift a MANUAL_REVIEW hold and release the order to fulfillment (staff only)."""
+        require(actor, "releaseOrder")
+        await self.recovered()
+        return await self.releases.release(order_id, idempotency_key, actor)
 
     async def promise(self, request: OrderRequest, actor: Actor = SYSTEM) -> Promise:
         """The same plan a submission would make now, with no side effect. It shows the

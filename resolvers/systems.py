@@ -220,6 +220,13 @@ class Systems:
         answer = await self.erp.request("PATCH", f"/salesOrders/{order_id}", json=body)
         return _order_ref(answer.body)
 
+    async def confirm_order(self, order_id: str) -> OrderRef:
+        """Confirm an order (a hold lifted, its reason cleared); a confirmed one stays so."""
+        answer = await self.erp.request(
+            "PATCH", f"/salesOrders/{order_id}", json={"custbody_status": "CONFIRMED"}
+        )
+        return _order_ref(answer.body)
+
     async def order(self, order_id: str) -> OrderRecord | None:
         found = await self._erp.orders([order_id])
         return found[0] if found else None
@@ -303,11 +310,16 @@ class Systems:
 
     async def release_fulfillment(self, body: dict[str, Any]) -> list[str]:
         """Release fulfillment orders, one per center; their numbers."""
-        answer = await self.wms.post_json("/fulfillment-orders/release", body)
-        orders = answer.get("fulfillment_orders") if isinstance(answer, dict) else None
-        if not isinstance(orders, list):
-            raise SystemResponseInvalid("wms", "wms answered a release without its orders")
-        return [str(x.get("fulfillment_order_no")) for x in orders if isinstance(x, dict)]
+        return _released(await self.wms.post_json("/fulfillment-orders/release", body))
+
+    async def release_or_refusal(self, body: dict[str, Any]) -> list[str] | str:
+        """Release fulfillment orders (their numbers), or the WMS's refusal code (its 409:
+        ``INSUFFICIENT_INVENTORY`` …, nothing released)."""
+        path = "/fulfillment-orders/release"
+        answer = await self.wms.request("POST", path, json=body, accept=(409,))
+        if answer.status == 409:
+            return str(_error(answer.body).get("code") or "REFUSED")
+        return _released(answer.body)
 
     async def fulfillment_orders_of(self, order_id: str) -> list[str]:
         """The numbers of the fulfillment orders released for ERP order ``order_id``."""
@@ -321,6 +333,13 @@ class Systems:
 def _error(body: Any) -> dict[str, Any]:
     error = body.get("error") if isinstance(body, dict) else None
     return error if isinstance(error, dict) else {}
+
+
+def _released(answer: Any) -> list[str]:
+    orders = answer.get("fulfillment_orders") if isinstance(answer, dict) else None
+    if not isinstance(orders, list):
+        raise SystemResponseInvalid("wms", "wms answered a release without its orders")
+    return [str(x.get("fulfillment_order_no")) for x in orders if isinstance(x, dict)]
 
 
 def _order_ref(body: Any) -> OrderRef:

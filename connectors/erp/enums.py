@@ -77,6 +77,7 @@ class ReturnAuthorizationStatus(Enum):
 
     REQUESTED = "REQUESTED"
     AUTHORIZED = "AUTHORIZED"
+    PARTIALLY_RECEIVED = "PARTIALLY_RECEIVED"  # some of it came back, the rest is awaited
     DECLINED = "DECLINED"
     RECEIVED = "RECEIVED"
     CREDITED = "CREDITED"

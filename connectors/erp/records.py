@@ -119,6 +119,8 @@ class OrderRecord:
     # token's subject, or "system"); None where no one was named (docs/auth.md).
     submitted_by: str | None = None
     cancelled_by: str | None = None
+    # Why lines of it were last cancelled, as the canceller said; None if never or no reason.
+    cancel_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +170,7 @@ class ReturnLine:
     sku: str
     quantity: int
     reason: ReturnReason | None
+    quantity_received: int = 0  # what receipts brought back of it so far
 
 
 @dataclass(frozen=True, slots=True)

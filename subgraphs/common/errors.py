@@ -3,6 +3,9 @@
 How an exception raised in a resolver reaches the client::
 
     SystemCallError (client.py)  -> SUBGRAPH_ERROR  "erp is unavailable: erp timed out after 2.0s"
+    shared state unreachable     -> SERVICE_UNAVAILABLE "… unavailable; retry shortly …"
+      (CacheUnavailable, or a Redis connection error from the journal or leases: a mutation
+      claims its key there before it writes anything, so one refused then changed nothing)
     BadUserInput                 -> BAD_USER_INPUT  its own message (also raised for a malformed
                                                     ``_entities`` representation, see entities.py)
     GraphQLError raised on purpose -> its own code (else INTERNAL) and its own message
@@ -27,10 +30,13 @@ from typing import Any, Final
 
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError, GraphQLSyntaxError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 from strawberry.types.execution import ExecutionResult as StrawberryExecutionResult
 
+from cache.base import CacheUnavailable
 from connectors.http import SystemCallError, SystemResponseInvalid
 
 __all__ = [
@@ -39,6 +45,7 @@ __all__ = [
     "GRAPHQL_VALIDATION_FAILED",
     "INTERNAL",
     "INTERNAL_MESSAGE",
+    "SERVICE_UNAVAILABLE",
     "SUBGRAPH_ERROR",
     "BadUserInput",
     "ErrorCodes",
@@ -50,6 +57,11 @@ BAD_USER_INPUT: Final = "BAD_USER_INPUT"
 GRAPHQL_PARSE_FAILED: Final = "GRAPHQL_PARSE_FAILED"
 GRAPHQL_VALIDATION_FAILED: Final = "GRAPHQL_VALIDATION_FAILED"
 SUBGRAPH_ERROR: Final = "SUBGRAPH_ERROR"
+SERVICE_UNAVAILABLE: Final = "SERVICE_UNAVAILABLE"
+SERVICE_UNAVAILABLE_MESSAGE: Final = (
+    "the graph's shared state (Redis) is unavailable; retry shortly with the same idempotency key"
+)
+_STATE_UNAVAILABLE = (CacheUnavailable, RedisConnectionError, RedisTimeoutError)
 INTERNAL: Final = "INTERNAL"
 INTERNAL_MESSAGE: Final = "Internal server error"
 
@@ -127,6 +139,13 @@ class ErrorCodes(SchemaExtension):
                 SUBGRAPH_ERROR,
                 message=f"{original.system} {state}: {original.message}",
                 system=original.system,
+            )
+        if isinstance(original, _STATE_UNAVAILABLE):
+            # Not a bug to mask: a dependency is down and the client should retry. No address
+            # goes out (the log has it).
+            logger.warning("shared state unavailable at %s: %s", _where(error), original)
+            return _with(
+                error, SERVICE_UNAVAILABLE, message=SERVICE_UNAVAILABLE_MESSAGE, keep_original=False
             )
         if original is None or isinstance(original, GraphQLError):
             # Raised on purpose (by a resolver or by GraphQL itself): public already.

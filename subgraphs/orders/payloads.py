@@ -9,6 +9,7 @@ import strawberry
 
 from resolvers.cancel import CancelResult
 from resolvers.records import Outcome, SubmitResult
+from resolvers.release import ReleaseResult
 from resolvers.service import Promise
 from subgraphs.common.types import Money
 from subgraphs.orders.types import (
@@ -25,6 +26,7 @@ __all__ = [
     "CenterAvailability",
     "LinePromise",
     "OrderPromise",
+    "ReleaseOrderPayload",
     "SubmitOrderPayload",
 ]
 
@@ -43,6 +45,24 @@ class CancelOrderPayload:
         return cls(
             order=Order(id=strawberry.ID(order_id)) if order_id else None,
             cancelled_skus=list(result.cancelled_skus),
+            user_errors=[OrderUserError.of(x) for x in result.user_errors],
+        )
+
+
+@strawberry.type(description="What lifting an order's review hold released.")
+class ReleaseOrderPayload:
+    order: Order | None
+    fulfillment_order_numbers: list[str] = strawberry.field(
+        description="The WMS fulfillment orders the release made, one per center."
+    )
+    user_errors: list[OrderUserError]
+
+    @classmethod
+    def of(cls, result: ReleaseResult) -> ReleaseOrderPayload:
+        order_id = result.order_id
+        return cls(
+            order=Order(id=strawberry.ID(order_id)) if order_id else None,
+            fulfillment_order_numbers=list(result.fulfillment_orders),
             user_errors=[OrderUserError.of(x) for x in result.user_errors],
         )
 

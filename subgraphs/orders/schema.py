@@ -30,7 +30,12 @@ from subgraphs.common.errors import SUBGRAPH_ERROR, BadUserInput
 from subgraphs.common.federation import SubgraphSchema, federation_schema
 from subgraphs.common.fields import described
 from subgraphs.common.identity import CallerContext
-from subgraphs.orders.payloads import CancelOrderPayload, OrderPromise, SubmitOrderPayload
+from subgraphs.orders.payloads import (
+    CancelOrderPayload,
+    OrderPromise,
+    ReleaseOrderPayload,
+    SubmitOrderPayload,
+)
 from subgraphs.orders.returns import (
     CreditMemo,
     ReceiveReturnInput,
@@ -193,6 +198,22 @@ class Mutation:
             info.context.service.cancel(request, _key(idempotency_key), info.context.actor)
         )
         return CancelOrderPayload.of(result)
+
+    # Read the order, release it in the WMS, confirm it in the ERP.
+    @mutation(
+        "Lift an order's MANUAL_REVIEW hold (staff): release it to the distribution centers "
+        "with the stock its submission reserved, then confirm it in the ERP.",
+        directives=[weight(3), *guarded("releaseOrder")],
+    )
+    async def release_order(
+        self, info: Info, order_id: strawberry.ID, idempotency_key: str
+    ) -> ReleaseOrderPayload:
+        result = await _run(
+            info.context.service.release_order(
+                str(order_id).strip(), _key(idempotency_key), info.context.actor
+            )
+        )
+        return ReleaseOrderPayload.of(result)
 
     # Read the order, authorize in the ERP, tell the WMS to expect the goods.
     @mutation(

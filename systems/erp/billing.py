@@ -2,8 +2,9 @@
 
 An invoice bills what one shipment carried: the shipment id is its key, so the same shipment
 is never billed twice (asking again answers the stored invoice). A credit memo credits what a
-return brought back, at the order line's unit price plus the order's tax rate, and closes the
-return authorization (``CREDITED``).
+return brought back and no earlier memo credited, at the order line's unit price plus the
+order's tax rate, and closes a return received in full (``CREDITED``); a return received in
+parts gets one memo per receipt and is closed by the memo after its last.
 """
 
 from __future__ import annotations
@@ -171,7 +172,8 @@ def _credit_rows(conn: sqlite3.Connection, ra: sqlite3.Row, asked: Counter[str])
 
 
 def credit_return(db: Database, body: BilledLinesIn) -> Written:
-    """Credit what a received return brought back; the return becomes CREDITED."""
+    """Credit what a return brought back and is not credited yet; a return received in full
+    becomes CREDITED, one partially received stays so (its next receipt is credited in turn)."""
     digest = fingerprint(body)
     with db.transaction() as conn:
         stored = replay(conn, CREDIT_SCOPE, body.external_id, digest)
@@ -187,7 +189,7 @@ def credit_return(db: Database, body: BilledLinesIn) -> Written:
             raise Unprocessable(f"createdFrom: no return authorization with internalId {ra_id!r}")
         if ra["status"] == RETURN_STATUSES["CREDITED"]:
             raise ApiError(409, "ALREADY_CREDITED", f"return {ra['tran_id']} is credited")
-        if ra["status"] != RETURN_STATUSES["RECEIVED"]:
+        if ra["status"] not in (RETURN_STATUSES["RECEIVED"], RETURN_STATUSES["PARTIALLY_RECEIVED"]):
             raise ApiError(409, "NOT_RECEIVED", f"return {ra['tran_id']} is not received yet")
         received: Counter[str] = Counter()
         for line in conn.execute(
@@ -197,6 +199,13 @@ def credit_return(db: Database, body: BilledLinesIn) -> Written:
             (ra_id,),
         ):
             received[line[0]] += line[1]
+        # What earlier memos (earlier receipts of a return received in parts) credited.
+        for line in conn.execute(
+            "SELECT l.item_id, SUM(l.quantity) FROM credit_memo_lines l JOIN credit_memos m "
+            "ON m.internal_id = l.credit_memo_id WHERE m.created_from = ? GROUP BY l.item_id",
+            (ra_id,),
+        ):
+            received[line[0]] -= line[1]
         asked = body.quantities()
         strangers = sorted(sku for sku in asked if sku not in received)
         if strangers:
@@ -216,9 +225,10 @@ def credit_return(db: Database, body: BilledLinesIn) -> Written:
             subtotal, tax, subtotal + tax,
         )  # fmt: skip
         _insert(conn, CREDIT_MEMOS, header, rows)
-        conn.execute(
-            "UPDATE return_authorizations SET status = ? WHERE internal_id = ?",
-            (RETURN_STATUSES["CREDITED"], ra_id),
-        )
+        if ra["status"] == RETURN_STATUSES["RECEIVED"]:
+            conn.execute(
+                "UPDATE return_authorizations SET status = ? WHERE internal_id = ?",
+                (RETURN_STATUSES["CREDITED"], ra_id),
+            )
         [memo] = by(db, CREDIT_MEMOS, "internal_id", [internal_id])
         return remember(conn, CREDIT_SCOPE, body.external_id, digest, memo)

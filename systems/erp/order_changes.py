@@ -2,7 +2,8 @@
 
 A line's open quantity is what is ordered and not yet billed. Cancelling takes it off the line
 (the line keeps what was billed, ``quantityCancelled`` says what was taken off) and reprices
-the order; an order left with nothing, because nothing had been billed, is ``CANCELLED``.
+the order; an order left with nothing, because nothing had been billed, is ``CANCELLED``. The
+reason given is kept on the order (``custbody_cancel_reason``: the latest reason given).
 """
 
 from __future__ import annotations
@@ -166,4 +167,10 @@ def cancel_lines(db: Database, internal_id: str, body: CancelIn) -> Written:
                 internal_id,
             ),
         )
+        if body.reason:
+            conn.execute(
+                "INSERT INTO sales_order_cancel_reasons VALUES (?, ?) "
+                "ON CONFLICT (order_id) DO UPDATE SET reason = excluded.reason",
+                (internal_id, body.reason),
+            )
         return remember(conn, CANCEL_SCOPE, body.request_id, digest, _the_order(db, internal_id))

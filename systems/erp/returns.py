@@ -5,6 +5,10 @@ billed: the ERP invoices each shipment), when the latest invoice of an item is m
 ``RETURN_WINDOW_DAYS`` old, or when an item's quantity exceeds what was billed of it less
 what earlier authorizations (not declined ones) already cover. A declined return is still a
 record, with its reason; both are answered 201.
+
+What comes back may come in parts: each receipt (``…/receive``, keyed by its request id) adds
+to what the lines have received, at most what they authorize. The return is
+``PARTIALLY_RECEIVED`` until every line has come back in full, then ``RECEIVED``.
 """
 
 from __future__ import annotations
@@ -195,7 +199,8 @@ def authorize_return(db: Database, body: ReturnAuthorizationIn) -> Written:
 
 
 def receive_return(db: Database, internal_id: str, body: ReceiveIn) -> Written:
-    """Record what came back of an authorized return; it becomes RECEIVED."""
+    """Add what came back to an authorized return: RECEIVED once every line is in full,
+    PARTIALLY_RECEIVED until then (a later receipt brings the rest)."""
     digest = fingerprint(body, internal_id)
     with db.transaction() as conn:
         stored = replay(conn, RECEIVE_SCOPE, body.request_id, digest)
@@ -208,11 +213,16 @@ def receive_return(db: Database, internal_id: str, body: ReceiveIn) -> Written:
             raise NotFound(f"no return authorization with internalId {internal_id!r}")
         if ra["status"] in (RETURN_STATUSES["RECEIVED"], RETURN_STATUSES["CREDITED"]):
             raise ApiError(409, "ALREADY_RECEIVED", "this return has already been received")
-        if ra["status"] != RETURN_STATUSES["AUTHORIZED"]:
+        if ra["status"] not in (
+            RETURN_STATUSES["AUTHORIZED"],
+            RETURN_STATUSES["PARTIALLY_RECEIVED"],
+        ):
             raise ApiError(409, "NOT_AUTHORIZED", f"this return is {ra['status']!r}")
         lines = conn.execute(
-            "SELECT line, item_id, quantity FROM return_authorization_lines "
-            "WHERE return_authorization_id = ? ORDER BY line",
+            "SELECT l.line, l.item_id, l.quantity - COALESCE(r.quantity_received, 0) AS quantity "
+            "FROM return_authorization_lines l LEFT JOIN return_authorization_receipts r "
+            "ON r.return_authorization_id = l.return_authorization_id AND r.line = l.line "
+            "WHERE l.return_authorization_id = ? ORDER BY l.line",
             (internal_id,),
         ).fetchall()
         received: Counter[str] = Counter()
@@ -222,18 +232,26 @@ def receive_return(db: Database, internal_id: str, body: ReceiveIn) -> Written:
         if strangers:
             raise Unprocessable(f"not on this return: {', '.join(strangers)}")
         rows = []
-        for row in lines:  # each item's quantity fills its lines in order
+        outstanding = 0
+        for row in lines:  # each item's quantity fills what its lines still await, in order
             quantity = min(row["quantity"], received[row["item_id"]])
             received[row["item_id"]] -= quantity
+            outstanding += row["quantity"] - quantity
             rows.append((internal_id, row["line"], quantity))
         if any(left > 0 for left in received.values()):
             raise ApiError(
                 409, "QUANTITY_EXCEEDS_AUTHORIZED", "more was received than the return authorizes"
             )
-        conn.executemany("INSERT INTO return_authorization_receipts VALUES (?,?,?)", rows)
+        conn.executemany(
+            "INSERT INTO return_authorization_receipts VALUES (?,?,?) "
+            "ON CONFLICT (return_authorization_id, line) "
+            "DO UPDATE SET quantity_received = quantity_received + excluded.quantity_received",
+            rows,
+        )
+        status = "PARTIALLY_RECEIVED" if outstanding else "RECEIVED"
         conn.execute(
             "UPDATE return_authorizations SET status = ?, received_by = ? WHERE internal_id = ?",
-            (RETURN_STATUSES["RECEIVED"], body.received_by, internal_id),
+            (RETURN_STATUSES[status], body.received_by, internal_id),
         )
         answer = return_authorization(db, internal_id)
         return remember(conn, RECEIVE_SCOPE, body.request_id, digest, answer)

@@ -111,6 +111,13 @@ def _payloads(db: Database, rows: list[sqlite3.Row]) -> list[Payload]:
         "WHERE order_id IN ({marks}) GROUP BY order_id",
         ids,
     )
+    reasons = {
+        row[0]: row[1]
+        for row in db.fetch_all(
+            f"SELECT order_id, reason FROM sales_order_cancel_reasons WHERE order_id IN ({marks})",
+            ids,
+        )
+    }
     payloads = []
     for row in rows:
         order_id = row["internal_id"]
@@ -150,6 +157,7 @@ def _payloads(db: Database, rows: list[sqlite3.Row]) -> list[Payload]:
                 "custbody_promised_date": row["promised_date"],
                 "custbody_submitted_by": row["submitted_by"],
                 "custbody_cancelled_by": row["cancelled_by"],
+                "custbody_cancel_reason": reasons.get(order_id),
                 "taxRate": row["tax_rate"],
                 "subtotal": money(row["subtotal_cents"]),
                 "taxTotal": money(row["tax_cents"]),

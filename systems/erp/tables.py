@@ -197,6 +197,13 @@ CREATE TABLE sales_order_line_cancellations (
     PRIMARY KEY (order_id, line)
 );
 
+-- Why lines of an order were last cancelled (the canceller's word; a table of its own, so the
+-- order's columns, which order entry and seeding write, stay as they are).
+CREATE TABLE sales_order_cancel_reasons (
+    order_id TEXT PRIMARY KEY REFERENCES sales_orders (internal_id),
+    reason TEXT NOT NULL
+);
+
 -- What came back against each return authorization line.
 CREATE TABLE return_authorization_receipts (
     return_authorization_id TEXT NOT NULL REFERENCES return_authorizations (internal_id),

@@ -42,6 +42,7 @@ INVOICE_STATUSES: Final[dict[str, str]] = {"OPEN": "Open", "PAID": "Paid In Full
 RETURN_STATUSES: Final[dict[str, str]] = {
     "REQUESTED": "Pending Approval",
     "AUTHORIZED": "Pending Receipt",
+    "PARTIALLY_RECEIVED": "Partially Received",
     "DECLINED": "Cancelled",
     "RECEIVED": "Pending Refund",
     "CREDITED": "Refunded",

@@ -2,8 +2,10 @@
 
 An expected return is keyed by its RMA: announcing it again the same way answers it as it is,
 announcing it otherwise is a conflict. A receipt is only taken against an open expected return,
-at its facility, for its items and at most its quantities; ``RESTOCKED`` units go back on hand
-at once and every line's disposition is kept. The expected return is then ``RECEIVED``, and
+at its facility, for its items and at most what of them has not come back yet; ``RESTOCKED``
+units go back on hand at once and every line's disposition is kept. The expected return is
+then ``RECEIVED``, or ``PARTIALLY_RECEIVED`` while some of it is still to come (a later receipt
+brings the rest), and
 the receipt's ``RT_RCV`` milestone webhook is written in the same transaction (the outbox of
 ``systems.wms.outbox``), whoever booked it: the orders workflow or the dock itself.
 """
@@ -42,6 +44,8 @@ __all__ = [
 ]
 
 RECEIPT_SCOPE = "return-receipt"
+# An expected return takes receipts until all of it has come back.
+_RECEIVABLE = frozenset({"OPEN", "PARTIALLY_RECEIVED"})
 _CODES = frozenset(DISPOSITION_CODE.values())
 
 
@@ -147,13 +151,28 @@ def expect_return(db: Database, request: ExpectedReturnRequest) -> Written:
         return Written(record, created=True)
 
 
+def _still_expected(db: Database, rma_ref: str, expected: dict[str, Any]) -> Counter[str]:
+    """Per item, what the expected return still awaits: expected less earlier receipts."""
+    left: Counter[str] = Counter()
+    for line in expected["lines"]:
+        left[line["item_number"]] += line["qty_expected"]
+    for row in db.fetch_all(
+        "SELECT l.item_number, SUM(l.qty_received) FROM return_receipt_lines l "
+        "JOIN return_receipts r ON r.receipt_no = l.receipt_no WHERE r.rma_ref = ? "
+        "GROUP BY l.item_number",
+        [rma_ref],
+    ):
+        left[row[0]] -= row[1]
+    return left
+
+
 def _check_receipt(db: Database, request: ReturnReceiptRequest) -> str:
     """The order of the expected return ``request`` receives; 409 when it does not fit it."""
     existing = expected_returns(db, [request.rma_ref])
     if not existing:
         raise ApiError(409, "NOT_EXPECTED", f"no return {request.rma_ref!r} is expected")
     [expected] = existing
-    if expected["status"] != "OPEN":
+    if expected["status"] not in _RECEIVABLE:
         raise ApiError(409, "ALREADY_RECEIVED", f"return {request.rma_ref!r} was received")
     if expected["facility_id"] != request.facility_id:
         raise ApiError(
@@ -161,9 +180,7 @@ def _check_receipt(db: Database, request: ReturnReceiptRequest) -> str:
             "WRONG_FACILITY",
             f"return {request.rma_ref!r} is expected at {expected['facility_id']}",
         )
-    allowed: Counter[str] = Counter()
-    for line in expected["lines"]:
-        allowed[line["item_number"]] += line["qty_expected"]
+    allowed = _still_expected(db, request.rma_ref, expected)
     received: Counter[str] = Counter()
     for receipt_line in request.lines:
         received[receipt_line.item_number] += receipt_line.qty_received
@@ -174,7 +191,7 @@ def _check_receipt(db: Database, request: ReturnReceiptRequest) -> str:
         )
     if received - allowed:
         raise ApiError(
-            409, "QUANTITY_EXCEEDS_EXPECTED", "more was received than the return expects"
+            409, "QUANTITY_EXCEEDS_EXPECTED", "more was received than the return still expects"
         )
     order_ref: str = expected["order_ref"]
     return order_ref
@@ -252,8 +269,11 @@ def receive_return(db: Database, request: ReturnReceiptRequest) -> Written:
                 if line.disposition_code == DISPOSITION_CODE["RESTOCKED"]
             ],
         )
+        [expected] = expected_returns(db, [request.rma_ref])
+        left = +_still_expected(db, request.rma_ref, expected)
         conn.execute(
-            "UPDATE expected_returns SET status = 'RECEIVED' WHERE rma_ref = ?", (request.rma_ref,)
+            "UPDATE expected_returns SET status = ? WHERE rma_ref = ?",
+            ("PARTIALLY_RECEIVED" if left else "RECEIVED", request.rma_ref),
         )
         [receipt] = load_return_receipts(db, "WHERE receipt_no = ?", (number,))
         _announce(conn, receipt)

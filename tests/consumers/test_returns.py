@@ -248,6 +248,31 @@ async def test_goods_awaiting_inspection_are_not_credited(
     assert ra_status(systems.erp, held) == "RECEIVED"
 
 
+async def test_a_return_booked_in_parts_is_credited_per_receipt(
+    systems: Systems, subject: BusSubject, stream: str, orders: Iterator[OrderRecord]
+) -> None:
+    order = next(o for o in orders if o.lines[0].quantity >= 2)
+    sku = order.lines[0].sku
+    ra = authorize(systems.erp, systems.wms, f"parts-{subject.kind}", order, [(sku, 2)])
+    first = book(systems.wms, ra, f"parts-1-{subject.kind}", [(sku, 1, "RESTOCKED")])
+    second = book(systems.wms, ra, f"parts-2-{subject.kind}", [(sku, 1, "RESTOCKED")])
+    events = return_milestones(systems.wms, ra)
+    assert [e.type for e in events] == [MilestoneType.RETURN_RECEIVED] * 2
+    # The later receipt's milestone first: each event is handled, each receipt credited once.
+    await publish(subject, stream, events[::-1])
+    async with consumers(systems, subject, stream) as running:
+        await handled(running, 2)
+        assert consumer_of(running, RETURNS_GROUP).stats.dead_lettered == 0
+    assert first["receipt_no"] != second["receipt_no"]
+    memos = credit_memos(systems.erp, ra)
+    assert [credited_lines(m) for m in memos] == [[(sku, 1)], [(sku, 1)]]
+    for memo in memos:
+        assert_priced(systems.erp, memo, ra)
+    assert ra_status(systems.erp, ra) == "CREDITED"
+    received = ok(systems.erp.get(f"/returnAuthorizations/{ra.id}"))["item"]["items"]
+    assert [x["quantityReceived"] for x in received] == [2]
+
+
 REQUEST = """
 mutation Request($input: RequestReturnInput!, $key: String!) {
   requestReturn(input: $input, idempotencyKey: $key) {
@@ -447,7 +472,16 @@ async def test_the_whole_way_from_the_dock_over_http_and_redis(
             )
             try:
                 async with running:
-                    await handled(running, 1)
+                    # Its own WMS is a copy of the shared one and sends what that one had not
+                    # sent yet too (other tests' receipts): wait for this return's credit.
+                    async def credited() -> bool:
+                        return bool(await asyncio.to_thread(credit_memos, systems.erp, ra))
+
+                    await wait_until_async(
+                        credited,
+                        timeout=LOADED,
+                        what="the return credited",
+                    )
                     assert consumer_of(running, RETURNS_GROUP).stats.dead_lettered == 0
             finally:
                 await bus.aclose()

@@ -17,6 +17,7 @@ mutation Cancel($orderId: ID!, $lines: [Int!], $key: String!) {
               idempotencyKey: $key) {
     order {
       status
+      cancelReason
       lines { lineNumber quantity product { sku } }
       fulfillmentOrders { status }
     }
@@ -51,6 +52,7 @@ def test_cancelling_a_whole_order_releases_its_stock(own_world: OwnWorld, picker
     assert payload["userErrors"] == []
     assert sorted(payload["cancelledSkus"]) == sorted([first, second])
     assert payload["order"]["status"] == "CANCELLED"
+    assert payload["order"]["cancelReason"] == "customer changed plans"
     assert {f["status"] for f in payload["order"]["fulfillmentOrders"]} == {"CANCELLED"}
     assert available(own_world, first) == picker.total_available(first)
     assert available(own_world, second) == picker.total_available(second)

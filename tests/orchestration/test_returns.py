@@ -162,3 +162,46 @@ def test_a_product_not_on_the_order_is_a_user_error(
     requested = run(own_world, REQUEST, asked, "return-stranger")
     assert requested["status"] is None
     assert requested["userErrors"] == [{"code": "NOT_ON_ORDER", "field": ["lines", "0", "sku"]}]
+
+
+def test_a_return_received_in_parts_is_credited_as_it_comes_back(
+    own_world: OwnWorld, recent: list[OrderRecord]
+) -> None:
+    order = next(o for o in recent[4:-2] if o.lines[0].quantity >= 2)
+    sku = order.lines[0].sku
+    asked = {"orderId": order.id, "lines": [{"sku": sku, "quantity": 2, "reason": "NOT_NEEDED"}]}
+    ra = run(own_world, REQUEST, asked, "return-parts")["returnAuthorization"]
+    center = ra["distributionCenter"]["id"]
+    before = on_hand(own_world, sku, center)
+
+    def receive(quantity: int, key: str) -> dict[str, Any]:
+        lines = [{"sku": sku, "quantity": quantity, "disposition": "RESTOCKED"}]
+        return run(own_world, RECEIVE, {"returnAuthorizationId": ra["id"], "lines": lines}, key)
+
+    nothing = receive(0, "receive-part-0")
+    assert nothing["userErrors"] == [{"code": "INVALID_QUANTITY", "field": ["lines"]}]
+    first = receive(1, "receive-part-1")
+    assert first["userErrors"] == []
+    assert first["status"] == first["returnAuthorization"]["status"] == "PARTIALLY_RECEIVED"
+    assert first["creditMemo"]["lines"] == [{"quantity": 1, "product": {"sku": sku}}]
+    assert on_hand(own_world, sku, center) == before + 1
+    # Only one is still awaited: two more are refused, and nothing changes.
+    refused = receive(2, "receive-part-x")
+    assert refused["userErrors"] == [
+        {"code": "QUANTITY_EXCEEDS_AUTHORIZED", "field": ["lines", "0", "quantity"]}
+    ]
+    assert on_hand(own_world, sku, center) == before + 1
+    rest = receive(1, "receive-part-2")
+    assert rest["userErrors"] == []
+    assert rest["status"] == rest["returnAuthorization"]["status"] == "CREDITED"
+    assert rest["creditMemo"]["number"] != first["creditMemo"]["number"]
+    assert rest["creditMemo"]["total"] == first["creditMemo"]["total"]
+    assert sorted(
+        line["quantityReceived"]
+        for receipt in rest["returnAuthorization"]["receipts"]
+        for line in receipt["lines"]
+    ) == [1, 1]
+    assert on_hand(own_world, sku, center) == before + 2
+    # The return is complete: nothing more may come back.
+    after = receive(1, "receive-part-3")
+    assert [x["code"] for x in after["userErrors"]] == ["RETURN_NOT_AUTHORIZED"]

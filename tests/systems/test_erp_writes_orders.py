@@ -240,6 +240,7 @@ def test_cancelling_lines_reprices_the_order(erp: httpx.Client, world: World) ->
     assert (second["quantity"], second["quantityCancelled"], second["amount"]) == (0, 7, "0.00")
     assert (first["quantity"], first["quantityCancelled"]) == (3, 0)
     assert after["subtotal"] == "30.75" and after["custbody_status"] == "CONFIRMED"
+    assert after["custbody_cancel_reason"] == "customer changed mind"
     assert ok(erp.post(path, json=body)) == after
     refused(erp.post(path, json={**body, "lines": [1]}), 409, "IDEMPOTENCY_CONFLICT")
     refused(erp.post(path, json={"requestId": "cx-2", "lines": [2]}), 409, "NOTHING_TO_CANCEL")
@@ -248,6 +249,8 @@ def test_cancelling_lines_reprices_the_order(erp: httpx.Client, world: World) ->
     everything = ok(erp.post(path, json={"requestId": "cx-4", "lines": None}))
     assert everything["custbody_status"] == "CANCELLED" and everything["total"] == "0.00"
     assert everything["status"] == "Cancelled"
+    # A cancellation that gives no reason keeps the one given before.
+    assert everything["custbody_cancel_reason"] == "customer changed mind"
 
 
 def test_fully_billed_lines_have_nothing_to_cancel(erp: httpx.Client, world: World) -> None:

@@ -174,6 +174,47 @@ def test_receipt_then_credit_memo_credits_the_order(erp: httpx.Client, world: Wo
     assert after["amountCredited"] == memo["total"]
 
 
+def _received(sku: str, qty: int, key: str) -> dict[str, Any]:
+    return {"requestId": key, "items": [{"item": {"refName": sku}, "quantityReceived": qty}]}
+
+
+def test_a_return_received_in_parts_is_credited_per_part(erp: httpx.Client, world: World) -> None:
+    order = shipped_order(erp, world)
+    sku = products(world)[0].sku
+    ra = ok(erp.post("/returnAuthorizations", json=ra_body(order, sku, 3)), 201)
+    receive = f"/returnAuthorizations/{ra['internalId']}/receive"
+    part = ok(erp.post(receive, json=_received(sku, 1, "rcv-a")))
+    assert (part["custbody_status"], part["status"]) == ("PARTIALLY_RECEIVED", "Partially Received")
+    assert part["item"]["items"][0]["quantityReceived"] == 1
+    assert ok(erp.post(receive, json=_received(sku, 1, "rcv-a"))) == part
+    memo = {"createdFrom": {"internalId": ra["internalId"]}}
+    # Only what came back is credited, and only once.
+    refused(erp.post("/creditMemos", json={**memo, "externalId": "cm-a", "items": lines((sku, 2))}),
+            409, "QUANTITY_EXCEEDS_RECEIVED")  # fmt: skip
+    first = ok(erp.post("/creditMemos", json={**memo, "externalId": "cm-a",
+                                              "items": lines((sku, 1))}), 201)  # fmt: skip
+    assert first["subtotal"] == "10.25"
+    refused(erp.post("/creditMemos", json={**memo, "externalId": "cm-x", "items": lines((sku, 1))}),
+            409, "QUANTITY_EXCEEDS_RECEIVED")  # fmt: skip
+    assert ok(erp.get(f"/returnAuthorizations/{ra['internalId']}"))["custbody_status"] == (
+        "PARTIALLY_RECEIVED"
+    )
+    # The rest: at most what is still awaited (2), and then the return is received in full.
+    refused(erp.post(receive, json=_received(sku, 3, "rcv-b")), 409, "QUANTITY_EXCEEDS_AUTHORIZED")
+    rest = ok(erp.post(receive, json=_received(sku, 2, "rcv-b")))
+    assert rest["custbody_status"] == "RECEIVED"
+    assert rest["item"]["items"][0]["quantityReceived"] == 3
+    refused(erp.post(receive, json=_received(sku, 1, "rcv-c")), 409, "ALREADY_RECEIVED")
+    second = ok(erp.post("/creditMemos", json={**memo, "externalId": "cm-b",
+                                               "items": lines((sku, 2))}), 201)  # fmt: skip
+    assert second["subtotal"] == "20.50"
+    done = ok(erp.get(f"/returnAuthorizations/{ra['internalId']}"))
+    assert done["custbody_status"] == "CREDITED"
+    after = ok(erp.get(f"/salesOrders/{order['internalId']}"))
+    credited = Decimal(first["total"]) + Decimal(second["total"])
+    assert Decimal(after["amountCredited"]) == credited
+
+
 def test_receiving_a_declined_return_is_refused(erp: httpx.Client, world: World) -> None:
     unshipped = ok(erp.post("/salesOrders", json=order_body(world)), 201)
     sku = products(world)[0].sku

@@ -228,3 +228,25 @@ def test_receipt_restocks_and_records_dispositions(wms: httpx.Client, world: Wor
     assert record["status"] == "RECEIVED"
     bad = receipt(a, (1, "LOST"), key="rcpt-3")
     refused(wms.post("/return-receipts", json=bad), 422, "INVALID_PARAMETER")
+
+
+def test_a_return_is_received_in_parts(wms: httpx.Client, world: World) -> None:
+    a = stocked(world)[0]
+    ok(wms.post("/expected-returns", json=expected(a)), 201)
+    first = ok(wms.post("/return-receipts", json=receipt(a, (1, "RESTOCKED"))), 201)
+    [record] = ok(wms.get("/expected-returns", params={"rma_refs": "RMA-900001"}))["data"]
+    assert record["status"] == "PARTIALLY_RECEIVED"
+    assert position(wms, a.sku, a.center_id)["qty_on_hand"] == a.on_hand + 1
+    # Two are still expected: three more are refused, and change nothing.
+    too_many = receipt(a, (3, "RESTOCKED"), key="rcpt-2")
+    refused(wms.post("/return-receipts", json=too_many), 409, "QUANTITY_EXCEEDS_EXPECTED")
+    rest = ok(wms.post("/return-receipts", json=receipt(a, (2, "RESTOCKED"), key="rcpt-2")), 201)
+    assert rest["receipt_no"] != first["receipt_no"]
+    assert position(wms, a.sku, a.center_id)["qty_on_hand"] == a.on_hand + 3
+    [record] = ok(wms.get("/expected-returns", params={"rma_refs": "RMA-900001"}))["data"]
+    assert record["status"] == "RECEIVED"
+    refused(wms.post("/return-receipts", json=receipt(a, (1, "RESTOCKED"), key="rcpt-3")), 409,
+            "ALREADY_RECEIVED")  # fmt: skip
+    listed = ok(wms.get("/return-receipts", params={"rma_refs": "RMA-900001"}))["data"]
+    numbers = sorted(x["receipt_no"] for x in listed)
+    assert numbers == sorted([first["receipt_no"], rest["receipt_no"]])

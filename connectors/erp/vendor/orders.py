@@ -110,6 +110,7 @@ class SalesOrderPayload(Payload):
     custbody_promised_date: date | None = None
     custbody_submitted_by: StrictStr | None = None
     custbody_cancelled_by: StrictStr | None = None
+    custbody_cancel_reason: StrictStr | None = None
     subtotal: Amount
     tax_total: Amount = Field(alias="taxTotal")
     total: Amount
@@ -157,4 +158,5 @@ class SalesOrderPayload(Payload):
             total=self.total,
             submitted_by=self.custbody_submitted_by or None,
             cancelled_by=self.custbody_cancelled_by or None,
+            cancel_reason=self.custbody_cancel_reason or None,
         )

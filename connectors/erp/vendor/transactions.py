@@ -23,6 +23,7 @@ _INVOICE_STATUSES = {"Open": InvoiceStatus.OPEN, "Paid In Full": InvoiceStatus.P
 _RETURN_STATUSES = {
     "Pending Approval": ReturnAuthorizationStatus.REQUESTED,
     "Pending Receipt": ReturnAuthorizationStatus.AUTHORIZED,
+    "Partially Received": ReturnAuthorizationStatus.PARTIALLY_RECEIVED,
     "Cancelled": ReturnAuthorizationStatus.DECLINED,
     "Pending Refund": ReturnAuthorizationStatus.RECEIVED,
     "Refunded": ReturnAuthorizationStatus.CREDITED,
@@ -115,6 +116,7 @@ class _ReturnLinePayload(Payload):
     line: StrictInt = Field(ge=0)
     item: NamedRef
     quantity: StrictInt
+    quantity_received: StrictInt = Field(default=0, ge=0, alias="quantityReceived")
     custcol_return_reason: ReturnReason | None = None
 
     def record(self) -> ReturnLine:
@@ -123,6 +125,7 @@ class _ReturnLinePayload(Payload):
             sku=self.item.ref_name,
             quantity=self.quantity,
             reason=self.custcol_return_reason,
+            quantity_received=self.quantity_received,
         )
 
 

@@ -162,6 +162,10 @@ class Order:
     number: str = strawberry.field(description="The ERP transaction id, e.g. SO-100001.")
     status: OrderStatus
     hold_reason: HoldReason | None = strawberry.field(description="Set while status is ON_HOLD.")
+    cancel_reason: str | None = strawberry.field(
+        description="Why lines of the order were last cancelled, as the canceller said; "
+        "null if none were, or no reason was given."
+    )
     financial_status: FinancialStatus
     currency: str
     customer_po_number: str | None
@@ -184,6 +188,7 @@ class Order:
             number=record.number,
             status=record.status,
             hold_reason=record.hold_reason,
+            cancel_reason=record.cancel_reason,
             financial_status=record.financial_status,
             currency=currency,
             customer_po_number=record.customer_po,

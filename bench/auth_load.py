@@ -16,8 +16,8 @@ Prints requests/s, p50/p99 and requests per gateway CPU-second per run and the m
 the ratio; the goal is a cost under 5%. On a shared machine that ratio moves by several
 percent from run to run, so the same run also times the auth work alone (the remembered
 token verified and the operation checked against the directives, 2,000 times in this
-process) and prints it as a share of a request's gateway CPU time. Subgraphs replay known answers, so the gateways are
-what is measured. A benchmark, not a test.
+process) and prints it as a share of a request's gateway CPU time. Subgraphs replay known
+answers, so the gateways are what is measured. A benchmark, not a test.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -65,9 +65,16 @@ class ReceiptBooking:
 
 @dataclass(frozen=True, slots=True)
 class OrderRef:
+    """A sales order as the ERP answered it; ``external_id`` is the workflow that entered it
+    and ``submission`` what that workflow left with it, when the ERP said (look-ups by key,
+    and a create answered with the order that holds its key)."""
+
     id: str
     number: str
     status: str
+    hold_reason: str | None = None
+    external_id: str | None = None
+    submission: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +222,12 @@ class Systems:
             found[external_id] = _order_ref(data)
         return found
 
+    async def order_of_key(self, key: str) -> OrderRef | None:
+        """The order that holds the submission ``key`` in the ERP (open or not), if any."""
+        body = await self.erp.get_json("/salesOrders", {"idempotencyKeys": key})
+        items = parse_list(body).items
+        return _order_ref(items[0]) if items else None
+
     async def hold_order(self, order_id: str, reason: str) -> OrderRef:
         body = {"custbody_status": "ON_HOLD", "custbody_hold_reason": reason}
         answer = await self.erp.request("PATCH", f"/salesOrders/{order_id}", json=body)
@@ -325,6 +338,15 @@ def _error(body: Any) -> dict[str, Any]:
 
 def _order_ref(body: Any) -> OrderRef:
     try:
-        return OrderRef(str(body["internalId"]), str(body["tranId"]), str(body["custbody_status"]))
+        ref = OrderRef(str(body["internalId"]), str(body["tranId"]), str(body["custbody_status"]))
     except (KeyError, TypeError):
         raise SystemResponseInvalid("erp", "erp answered a sales order without its ids") from None
+    hold_reason = body.get("custbody_hold_reason")
+    external_id = body.get("externalId")
+    submission = body.get("custbody_submission")
+    return replace(
+        ref,
+        hold_reason=hold_reason if isinstance(hold_reason, str) else None,
+        external_id=external_id if isinstance(external_id, str) else None,
+        submission=submission if isinstance(submission, dict) else None,
+    )

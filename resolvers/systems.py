@@ -75,6 +75,7 @@ class OrderRef:
     hold_reason: str | None = None
     external_id: str | None = None
     submission: dict[str, Any] | None = None
+    request_fingerprint: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,9 +345,11 @@ def _order_ref(body: Any) -> OrderRef:
     hold_reason = body.get("custbody_hold_reason")
     external_id = body.get("externalId")
     submission = body.get("custbody_submission")
+    fingerprint = body.get("custbody_request_fingerprint")
     return replace(
         ref,
         hold_reason=hold_reason if isinstance(hold_reason, str) else None,
         external_id=external_id if isinstance(external_id, str) else None,
         submission=submission if isinstance(submission, dict) else None,
+        request_fingerprint=fingerprint if isinstance(fingerprint, str) else None,
     )

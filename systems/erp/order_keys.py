@@ -91,13 +91,13 @@ def claim_key(
 
 def orders_by_key(db: Database, keys: Sequence[str]) -> dict[str, Payload]:
     """The orders that hold ``keys`` (found ones, open or not), each with its
-    ``custbody_idempotency_key``, the ``externalId`` that entered it and the
-    ``custbody_submission`` kept with the key."""
+    ``custbody_idempotency_key``, the ``externalId`` that entered it, and the
+    ``custbody_request_fingerprint`` and ``custbody_submission`` kept with the key."""
     if not keys:
         return {}
     rows = db.fetch_all(
-        "SELECT k.key, k.answer, json_extract(k.answer, '$.internalId') AS internal_id, "
-        "e.key AS made_by "
+        "SELECT k.key, k.answer, k.fingerprint, e.key AS made_by, "
+        "json_extract(k.answer, '$.internalId') AS internal_id "
         "FROM idempotency k LEFT JOIN idempotency e ON e.scope = 'salesOrder' "
         "AND json_extract(e.answer, '$.internalId') = json_extract(k.answer, '$.internalId') "
         f"WHERE k.scope = ? AND k.key IN ({placeholders(len(keys))})",
@@ -112,6 +112,7 @@ def orders_by_key(db: Database, keys: Sequence[str]) -> dict[str, Payload]:
                 **order,
                 "externalId": row["made_by"],
                 "custbody_idempotency_key": row["key"],
+                "custbody_request_fingerprint": row["fingerprint"],
                 "custbody_submission": orjson.loads(row["answer"]).get("submission"),
             }
     return found

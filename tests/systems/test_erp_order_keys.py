@@ -59,9 +59,7 @@ def test_the_key_asked_for_another_request_is_a_conflict(erp: httpx.Client, worl
     )
 
 
-def test_concurrent_creates_under_one_key_enter_one_order(
-    erp: httpx.Client, world: World
-) -> None:
+def test_concurrent_creates_under_one_key_enter_one_order(erp: httpx.Client, world: World) -> None:
     counter = iter(range(100))
 
     def create(own: httpx.Client) -> httpx.Response:

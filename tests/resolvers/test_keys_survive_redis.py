@@ -1,0 +1,62 @@
+"""An idempotency key outlives its Redis: the ERP keeps the key with the order, so the same
+key after Redis restarts empty (kill -9, no persistence) answers the first order again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+
+from resolvers.records import LineRequest, OrderRequest, Outcome
+from resolvers.workflow import KEY_REUSED
+from tests.orchestration.picks import Picker
+from tests.resolvers.conftest import OwnSystems
+from tests.resolvers.test_keys_and_recovery import redis_replica
+from tests.resolvers.test_submit import NEWARK, request
+from tests.support.private_redis import private_redis
+
+PREFIX = "keys-survive:"
+
+
+def orders_of(own: OwnSystems, account: str) -> list[str]:
+    """The ids of the account's orders in the ERP, newest first."""
+    answer = httpx.get(
+        f"{own.urls['erp']}/salesOrders",
+        params={"customerExternalIds": account, "limit": 100},
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
+    return [order["internalId"] for order in answer.json()["items"]]
+
+
+async def test_the_same_key_after_redis_restarts_empty_answers_the_first_order(
+    own_systems: OwnSystems, picker: Picker, tmp_path: Path
+) -> None:
+    sku, account = picker.stocked(), picker.account(region="SOUTHEAST")
+    before = own_systems.available(sku)
+    orders_before = orders_of(own_systems, account)
+    with private_redis(tmp_path / "redis") as server:
+        service = redis_replica(own_systems, server.url, PREFIX)
+        try:
+            first = await service.submit(request(account, sku, 2), "survive-1")
+            assert first.outcome is Outcome.CONFIRMED
+            server.kill()
+            server.start()  # empty: the key's record and the journal are gone
+            again = await service.submit(request(account, sku, 2), "survive-1")
+        finally:
+            await service.aclose()
+        # A replica started after the loss, with nothing of its own, answers the same.
+        replica = redis_replica(own_systems, server.url, PREFIX)
+        try:
+            server.kill()
+            server.start()
+            third = await replica.submit(request(account, sku, 2), "survive-1")
+            other = OrderRequest(account, (LineRequest(sku, 3),), NEWARK)
+            reused = await replica.submit(other, "survive-1")
+        finally:
+            await replica.aclose()
+    assert again == first
+    assert third == first
+    assert reused.user_errors == (KEY_REUSED,)
+    assert orders_of(own_systems, account) == [first.order_id, *orders_before]
+    assert own_systems.available(sku)["EWR1"] == before["EWR1"] - 2

@@ -22,6 +22,11 @@ an id derived from the workflow id, so a step may be repeated safely. When a ste
     release refused        the order is put ON_HOLD (MANUAL_REVIEW), its stock stays reserved
     hold fails as well     the workflow stays RUNNING: the next recovery finishes the job
 
+Before planning, a key the journal does not know is looked up in the ERP, which keeps every
+order's submission key (``find_key``): an open order there is the answer, so a key holds after
+Redis lost its records. The ERP checks credit as it enters the order; an order it holds for
+credit gives back its reservation and is not released.
+
 ``recover`` runs at start-up (and the service's sweep later) over the journal: workflows that
 wrote something are carried forward (or compensated as above), the others are abandoned and
 their key released.

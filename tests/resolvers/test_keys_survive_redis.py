@@ -3,16 +3,19 @@ key after Redis restarts empty (kill -9, no persistence) answers the first order
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import httpx
 
+from cache.memory import MemoryCache
+from resolvers.journal import WorkflowState
 from resolvers.records import LineRequest, OrderRequest, Outcome
 from resolvers.workflow import KEY_REUSED
 from tests.orchestration.picks import Picker
 from tests.resolvers.conftest import OwnSystems
 from tests.resolvers.test_keys_and_recovery import redis_replica
-from tests.resolvers.test_submit import NEWARK, request
+from tests.resolvers.test_submit import NEWARK, request, service
 from tests.support.private_redis import private_redis
 
 PREFIX = "keys-survive:"
@@ -60,3 +63,39 @@ async def test_the_same_key_after_redis_restarts_empty_answers_the_first_order(
     assert reused.user_errors == (KEY_REUSED,)
     assert orders_of(own_systems, account) == [first.order_id, *orders_before]
     assert own_systems.available(sku)["EWR1"] == before["EWR1"] - 2
+
+
+async def test_a_workflow_whose_key_got_an_order_meanwhile_answers_that_order(
+    own_systems: OwnSystems, picker: Picker, tmp_path: Path
+) -> None:
+    """Records lost mid-flight: while the first workflow waits after reserving, a retry that
+    finds no record (a replica with records of its own, as after a Redis loss) enters the
+    key's order; the first workflow's create is answered with that order, so it gives its
+    stock back and answers the same order."""
+    sku, account = picker.stocked(), picker.account(region="SOUTHEAST")
+    before = own_systems.available(sku)
+    reserved, go_on = asyncio.Event(), asyncio.Event()
+
+    async def pause(finished: str, state: WorkflowState) -> None:
+        if finished == "reserve":
+            reserved.set()
+            await go_on.wait()
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = service(own_systems, tmp_path / "a" / "journal.sqlite3", MemoryCache(), pause)
+    second = service(own_systems, tmp_path / "b" / "journal.sqlite3", MemoryCache())
+    try:
+        running = asyncio.ensure_future(first.submit(request(account, sku, 3), "midflight-1"))
+        await asyncio.wait_for(reserved.wait(), 10)
+        retried = await second.submit(request(account, sku, 3), "midflight-1")
+        assert retried.outcome is Outcome.CONFIRMED
+        go_on.set()
+        answered = await running
+    finally:
+        go_on.set()
+        await first.aclose()
+        await second.aclose()
+    assert answered == retried
+    # One order's stock is taken: the first workflow's reservation went back.
+    assert own_systems.available(sku)["EWR1"] == before["EWR1"] - 3

@@ -51,7 +51,7 @@ from resolvers.leases import Leases
 from resolvers.planning import Plan, plan_order
 from resolvers.records import OrderRequest, Outcome, SubmitResult, UserError
 from resolvers.steplog import step
-from resolvers.systems import OrderRef, Systems
+from resolvers.systems import KeyHeld, OrderRef, Systems
 from resolvers.workflow import IN_PROGRESS, KEY_REUSED, begin, end
 from schema.actor import SYSTEM, Actor
 
@@ -199,7 +199,12 @@ class SubmitWorkflow:
             plan = replanned
             releases = plan.hold_reason is None
         if not state.done("create_order"):
-            state = await self._create_order(state, request, plan)
+            try:
+                state = await self._create_order(state, request, plan)
+            except KeyHeld:
+                # Another request entered its order under the key meanwhile (records lost).
+                await self._compensate_reservation(state)
+                return SubmitResult.rejected(KEY_REUSED)
         if "earlier" in state.data:
             # The ERP answered with the order another workflow entered under this key.
             earlier_result = SubmitResult.from_json(state.data["earlier"])

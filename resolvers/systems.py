@@ -34,7 +34,15 @@ from connectors.wms.vendor import parse_record as parse_wms
 from resolvers.allocation import Center, Stock
 from resolvers.settings import WorkflowSettings
 
-__all__ = ["Customer", "FulfillmentCancel", "OrderRef", "ReceiptBooking", "ShortLine", "Systems"]
+__all__ = [
+    "Customer",
+    "FulfillmentCancel",
+    "KeyHeld",
+    "OrderRef",
+    "ReceiptBooking",
+    "ShortLine",
+    "Systems",
+]
 
 # What an id in a system may look like; anything else names no record and is never sent.
 _ID = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
@@ -61,6 +69,10 @@ class ReceiptBooking:
 
     receipt_no: str | None = None
     refusal: str | None = None
+
+
+class KeyHeld(Exception):
+    """The ERP keeps the order's submission key for another request: nothing was entered."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +221,13 @@ class Systems:
         await self.wms.request("DELETE", f"/reservations/{reservation_id}", accept=(404,))
 
     async def create_order(self, body: dict[str, Any]) -> OrderRef:
-        return _order_ref(await self.erp.post_json("/salesOrders", body))
+        """Enter the order; ``KeyHeld`` when its submission key holds another request's."""
+        answer = await self.erp.request("POST", "/salesOrders", json=body, accept=(409,))
+        if answer.status == 409:
+            if _error(answer.body).get("code") == "IDEMPOTENCY_KEY_REUSED":
+                raise KeyHeld(str(body.get("custbody_idempotency_key")))
+            raise SystemResponseInvalid("erp", "erp answered 409")
+        return _order_ref(answer.body)
 
     async def orders_entered_as(self, external_ids: Sequence[str]) -> dict[str, OrderRef]:
         """The orders ``create_order`` entered under ``external_ids`` (found ones), as they

@@ -4,8 +4,9 @@
 caller that has lost its own records (its Redis restarted empty) starts another workflow and
 would enter a second order. ``custbody_idempotency_key`` is the key the customer submitted
 under, kept where the order is: a create under a key that an open order holds answers that
-order (200) and enters nothing, or 409 ``IDEMPOTENCY_CONFLICT`` when the key was first asked
-for another request (``custbody_request_fingerprint``, the caller's digest of what was asked).
+order (200) and enters nothing, or 409 ``IDEMPOTENCY_KEY_REUSED`` when the key was first
+asked for another request (``custbody_request_fingerprint``, the caller's digest of what was
+asked): a code of its own, so the caller can tell it from a conflict of its ``externalId``.
 
 A cancelled order lets go of its key, so a submission that was compensated (its order
 cancelled) can be retried under the same key. The records live in the shared idempotency
@@ -22,9 +23,10 @@ import orjson
 from pydantic import AfterValidator
 
 from systems.common.db import Database, placeholders
+from systems.common.errors import ApiError
 from systems.erp.formats import Payload
 from systems.erp.sales_orders import orders_by
-from systems.erp.writes import conflict, now
+from systems.erp.writes import now
 
 __all__ = [
     "KEY_SCOPE",
@@ -70,7 +72,11 @@ def order_of_key(
         conn.execute("DELETE FROM idempotency WHERE scope = ? AND key = ?", (KEY_SCOPE, key))
         return None
     if row["fingerprint"] != request_fingerprint:
-        raise conflict(KEY_SCOPE, key)
+        raise ApiError(
+            409,
+            "IDEMPOTENCY_KEY_REUSED",
+            f"submission key {key!r} holds an order asked for another request",
+        )
     return orders_by_key(db, [key])[key]
 
 

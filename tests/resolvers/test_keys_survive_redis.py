@@ -99,3 +99,36 @@ async def test_a_workflow_whose_key_got_an_order_meanwhile_answers_that_order(
     assert answered == retried
     # One order's stock is taken: the first workflow's reservation went back.
     assert own_systems.available(sku)["EWR1"] == before["EWR1"] - 3
+
+
+async def test_a_workflow_whose_key_got_another_inputs_order_meanwhile_is_refused(
+    own_systems: OwnSystems, picker: Picker, tmp_path: Path
+) -> None:
+    """As above, but the retry asked for something else under the key: the ERP refuses the
+    first workflow's order for the key, and it gives its stock back and answers the reuse."""
+    sku, account = picker.stocked(), picker.account(region="SOUTHEAST")
+    before = own_systems.available(sku)
+    reserved, go_on = asyncio.Event(), asyncio.Event()
+
+    async def pause(finished: str, state: WorkflowState) -> None:
+        if finished == "reserve":
+            reserved.set()
+            await go_on.wait()
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = service(own_systems, tmp_path / "a" / "journal.sqlite3", MemoryCache(), pause)
+    second = service(own_systems, tmp_path / "b" / "journal.sqlite3", MemoryCache())
+    try:
+        running = asyncio.ensure_future(first.submit(request(account, sku, 3), "midflight-2"))
+        await asyncio.wait_for(reserved.wait(), 10)
+        other = await second.submit(request(account, sku, 1), "midflight-2")
+        assert other.outcome is Outcome.CONFIRMED
+        go_on.set()
+        refused = await running
+    finally:
+        go_on.set()
+        await first.aclose()
+        await second.aclose()
+    assert refused.user_errors == (KEY_REUSED,)
+    assert own_systems.available(sku)["EWR1"] == before["EWR1"] - 1

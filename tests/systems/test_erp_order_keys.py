@@ -55,7 +55,7 @@ def test_the_key_asked_for_another_request_is_a_conflict(erp: httpx.Client, worl
     refused(
         erp.post("/salesOrders", json=keyed(world, "WF-2", asked="fp-other")),
         409,
-        "IDEMPOTENCY_CONFLICT",
+        "IDEMPOTENCY_KEY_REUSED",
     )
 
 

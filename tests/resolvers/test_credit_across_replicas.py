@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 
 from cache.memory import MemoryCache
-from resolvers.journal import SqliteJournal
+from resolvers.journal import SqliteJournal, WorkflowState
 from resolvers.records import Outcome, SubmitResult
 from resolvers.service import OrdersService
 from resolvers.systems import Systems
@@ -126,3 +126,57 @@ async def _promise(own: OwnSystems, folder: Path, account: str, sku: str, units:
         await service.aclose()
     assert promise.plan is not None, promise.user_errors
     return promise.plan.subtotal
+
+
+def test_credit_gone_between_plan_and_entry_holds_the_order_and_frees_its_stock(
+    own_systems: OwnSystems, world: World, picker: Picker, tmp_path: Path
+) -> None:
+    """The snapshot says the order fits; before it is entered, another order (entered at the
+    ERP directly, as another replica's would be) takes the room. The ERP holds this one for
+    CREDIT, and the workflow gives back the stock it had reserved and releases nothing."""
+    account, sku = lone_account(own_systems, world, picker), picker.stocked()
+    before = own_systems.available(sku)
+    limit, exposure = credit(own_systems, account)
+    product = next(p for p in world.products if p.active and p.sku != sku)
+
+    async def take_the_room(finished: str, state: WorkflowState) -> None:
+        if finished != "reserve":
+            return
+        _, now = credit(own_systems, account)
+        rate = ((limit - now) / (1 + TAX_RATES["NJ"])).quantize(Decimal("0.01"))
+        body = {
+            "externalId": f"room-{state.id}",
+            "entity": {"externalId": account},
+            "shipAddress": {"addr1": "1 Dock St", "city": "Newark", "state": "NJ", "zip": "07105"},
+            "custbody_requested_delivery": "2026-12-15",
+            "item": {
+                "items": [{"item": {"refName": product.sku}, "quantity": 1, "rate": str(rate)}]
+            },
+        }
+        async with httpx.AsyncClient() as client:
+            answer = await client.post(f"{own_systems.urls['erp']}/salesOrders", json=body)
+        assert answer.status_code == 201, answer.text
+
+    async def run() -> SubmitResult:
+        service = OrdersService(
+            Systems.from_settings(own_systems.settings.workflows),
+            SqliteJournal(tmp_path / "journal.sqlite3"),
+            MemoryCache(),
+            retention_seconds=600,
+            priority=PRIORITY,
+            after_step=take_the_room,
+        )
+        try:
+            return await service.submit(request(account, sku, 1), "room-1")
+        finally:
+            await service.aclose()
+
+    assert exposure < limit
+    result = asyncio.run(run())
+    assert (result.outcome, result.hold_reason) == (Outcome.ON_HOLD, "CREDIT")
+    order = httpx.get(f"{own_systems.urls['erp']}/salesOrders/{result.order_id}", timeout=10)
+    assert (order.json()["custbody_status"], order.json()["custbody_hold_reason"]) == (
+        "ON_HOLD",
+        "CREDIT",
+    )
+    assert own_systems.available(sku) == before  # reserved, then given back

@@ -84,3 +84,10 @@ def test_a_key_comes_with_its_fingerprint(erp: httpx.Client, world: World) -> No
     body = order_body(world, "WF-1", custbody_idempotency_key="K-1")
     refused(erp.post("/salesOrders", json=body), 422, "INVALID_PARAMETER")
     assert by_key(erp, "K-1") == []
+
+
+def test_a_submission_over_its_size_is_refused(erp: httpx.Client, world: World) -> None:
+    body = keyed(world, "WF-1")
+    body["custbody_submission"] = {"plan": "x" * (64 * 1024)}
+    refused(erp.post("/salesOrders", json=body), 422, "INVALID_PARAMETER")
+    assert by_key(erp, "K-1") == []

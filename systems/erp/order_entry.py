@@ -238,6 +238,6 @@ def enter_order(db: Database, body: SalesOrderIn) -> Written:
             ],
         )
         if key is not None and asked is not None:
-            claim_key(conn, key, asked, internal_id, body.custbody_submission)
+            claim_key(conn, key, asked, (internal_id, body.external_id), body.custbody_submission)
         order = orders_by(db, "internal_id", [internal_id])[internal_id]
         return remember(conn, SCOPE, body.external_id, digest, order)

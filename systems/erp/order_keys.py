@@ -84,11 +84,13 @@ def claim_key(
     conn: sqlite3.Connection,
     key: str,
     request_fingerprint: str,
-    internal_id: str,
+    order: tuple[str, str],
     submission: dict[str, Any] | None,
 ) -> None:
-    """Bind ``key`` to the order just entered (in the same transaction)."""
-    answer = {"internalId": internal_id, "submission": submission}
+    """Bind ``key`` to the order just entered, ``(internalId, externalId)``, in the same
+    transaction."""
+    internal_id, external_id = order
+    answer = {"internalId": internal_id, "externalId": external_id, "submission": submission}
     conn.execute(
         "INSERT INTO idempotency VALUES (?, ?, ?, ?, ?)",
         (KEY_SCOPE, key, request_fingerprint, orjson.dumps(answer).decode(), now()),
@@ -102,23 +104,22 @@ def orders_by_key(db: Database, keys: Sequence[str]) -> dict[str, Payload]:
     if not keys:
         return {}
     rows = db.fetch_all(
-        "SELECT k.key, k.answer, k.fingerprint, e.key AS made_by, "
-        "json_extract(k.answer, '$.internalId') AS internal_id "
-        "FROM idempotency k LEFT JOIN idempotency e ON e.scope = 'salesOrder' "
-        "AND json_extract(e.answer, '$.internalId') = json_extract(k.answer, '$.internalId') "
-        f"WHERE k.scope = ? AND k.key IN ({placeholders(len(keys))})",
+        "SELECT key, fingerprint, answer FROM idempotency "
+        f"WHERE scope = ? AND key IN ({placeholders(len(keys))})",
         [KEY_SCOPE, *keys],
     )
-    orders = orders_by(db, "internal_id", [str(row["internal_id"]) for row in rows])
+    answers = {row["key"]: orjson.loads(row["answer"]) for row in rows}
+    orders = orders_by(db, "internal_id", [str(a["internalId"]) for a in answers.values()])
     found: dict[str, Payload] = {}
     for row in rows:
-        order = orders.get(str(row["internal_id"]))
+        answer = answers[row["key"]]
+        order = orders.get(str(answer["internalId"]))
         if order is not None:
             found[row["key"]] = {
                 **order,
-                "externalId": row["made_by"],
+                "externalId": answer.get("externalId"),
                 "custbody_idempotency_key": row["key"],
                 "custbody_request_fingerprint": row["fingerprint"],
-                "custbody_submission": orjson.loads(row["answer"]).get("submission"),
+                "custbody_submission": answer.get("submission"),
             }
     return found

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from typing import Any
 
 from resolvers.planning import Plan
 from resolvers.records import OrderRequest
 
-__all__ = ["release_body", "reservation_lines", "sales_order_body"]
+__all__ = ["release_body", "reservation_lines", "sales_order_body", "submission_key"]
+
+
+def submission_key(kind: str, scoped_key: str) -> str:
+    """The ERP's ``custbody_idempotency_key`` of a workflow's (account-scoped) key: a digest,
+    so that any key the client chose fits a query parameter and the ERP's field alike."""
+    return hashlib.sha256(f"{kind}\n{scoped_key}".encode()).hexdigest()
 
 
 def reservation_lines(plan: Plan) -> list[tuple[str, str, int]]:
@@ -21,10 +28,18 @@ def reservation_lines(plan: Plan) -> list[tuple[str, str, int]]:
 
 
 def sales_order_body(
-    workflow_id: str, request: OrderRequest, plan: Plan, today: date, *, submitted_by: str
+    workflow_id: str,
+    request: OrderRequest,
+    plan: Plan,
+    today: date,
+    *,
+    submitted_by: str,
+    key: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
     """``POST /salesOrders``: one line per SKU and center, backorders without a center;
-    ``submitted_by`` is who the ERP records as the submitter (``resolvers.authority``)."""
+    ``submitted_by`` is who the ERP records as the submitter (``resolvers.authority``).
+    ``key`` (the :func:`submission_key` and the request's fingerprint) makes the order the
+    one of its key in the ERP, which keeps the plan with it to answer a repeated key."""
     lines = [
         {
             "item": {"refName": sku},
@@ -47,7 +62,15 @@ def sales_order_body(
     promised = plan.promised_date
     # The ERP needs a requested date: without one, the customer wants it when we can.
     requested = request.requested_delivery_date or promised or today
+    keyed: dict[str, Any] = {}
+    if key is not None:
+        keyed = {
+            "custbody_idempotency_key": key[0],
+            "custbody_request_fingerprint": key[1],
+            "custbody_submission": {"plan": plan.json()},
+        }
     return {
+        **keyed,
         "externalId": workflow_id,
         "entity": {"externalId": request.account_id},
         "otherRefNum": request.customer_po_number or "",

@@ -22,6 +22,11 @@ an id derived from the workflow id, so a step may be repeated safely. When a ste
     release refused        the order is put ON_HOLD (MANUAL_REVIEW), its stock stays reserved
     hold fails as well     the workflow stays RUNNING: the next recovery finishes the job
 
+Before planning, a key the journal does not know is looked up in the ERP, which keeps every
+order's submission key (``find_key``): an open order there is the answer, so a key holds after
+Redis lost its records. The ERP checks credit as it enters the order; an order it holds for
+credit gives back its reservation and is not released.
+
 ``recover`` runs at start-up (and the service's sweep later) over the journal: workflows that
 wrote something are carried forward (or compensated as above), the others are abandoned and
 their key released.
@@ -39,18 +44,18 @@ from typing import Any
 
 from connectors.http import SystemCallError, SystemUnavailable
 from resolvers.authority import audit_name
-from resolvers.bodies import release_body, reservation_lines, sales_order_body
+from resolvers.bodies import release_body, reservation_lines, sales_order_body, submission_key
 from resolvers.idempotency import IdempotencyStore, KeyInProgress, KeyReused
 from resolvers.journal import WorkflowJournal, WorkflowState, WorkflowStatus
 from resolvers.leases import Leases
 from resolvers.planning import Plan, plan_order
 from resolvers.records import OrderRequest, Outcome, SubmitResult, UserError
 from resolvers.steplog import step
-from resolvers.systems import Systems
+from resolvers.systems import KeyHeld, OrderRef, Systems
 from resolvers.workflow import IN_PROGRESS, KEY_REUSED, begin, end
 from schema.actor import SYSTEM, Actor
 
-__all__ = ["KIND", "StepHook", "SubmitWorkflow", "WorkflowFailed"]
+__all__ = ["KIND", "StepHook", "SubmitWorkflow", "WorkflowFailed", "earlier_result"]
 
 KIND = "submitOrder"
 # How often a reservation refused for a stale inventory snapshot is planned again.
@@ -68,6 +73,23 @@ class WorkflowFailed(Exception):
         super().__init__(message)
         self.system = system
         self.message = message
+
+
+def earlier_result(order: OrderRef) -> SubmitResult:
+    """The answer of a submission whose order the ERP found by its key: the order as it is
+    now, with the plan it was entered on (kept with the key in the ERP)."""
+    submission = order.submission or {}
+    plan = Plan.from_json(submission["plan"]) if "plan" in submission else None
+    held = order.status == "ON_HOLD"
+    return SubmitResult(
+        outcome=Outcome.ON_HOLD if held else Outcome.CONFIRMED,
+        order_id=order.id,
+        hold_reason=order.hold_reason if held else None,
+        allocations=plan.allocations if plan else (),
+        backorders=plan.backorders if plan else (),
+        unfilled=plan.unfilled if plan else (),
+        subtotal=plan.subtotal if plan else None,
+    )
 
 
 class SubmitWorkflow:
@@ -150,11 +172,16 @@ class SubmitWorkflow:
         request = OrderRequest.from_json(state.request)
         if not state.done("plan"):
             try:
-                async with step(KIND, state.id, "plan", "crm+erp+wms"):
-                    planned = await self._plan(request)
+                async with step(KIND, state.id, "find_key", "erp"):
+                    earlier = await self._earlier_order(state)
+                if earlier is None:
+                    async with step(KIND, state.id, "plan", "crm+erp+wms"):
+                        planned = await self._plan(request)
             except SystemCallError:
                 await self._end(state, "FAILED", None)  # nothing written: free the key
                 raise
+            if earlier is not None:
+                return await self._answer_earlier(state, earlier)
             if isinstance(planned, list):
                 result = SubmitResult.rejected(*planned)
                 await self._end(state, "COMPLETED", result)
@@ -172,7 +199,19 @@ class SubmitWorkflow:
             plan = replanned
             releases = plan.hold_reason is None
         if not state.done("create_order"):
-            state = await self._create_order(state, request, plan)
+            try:
+                state = await self._create_order(state, request, plan)
+            except KeyHeld:
+                # Another request entered its order under the key meanwhile (records lost).
+                await self._compensate_reservation(state)
+                return SubmitResult.rejected(KEY_REUSED)
+        if "earlier" in state.data:
+            # The ERP answered with the order another workflow entered under this key.
+            earlier_result = SubmitResult.from_json(state.data["earlier"])
+            await self._end(state, "COMPLETED", earlier_result)
+            return earlier_result
+        # The ERP may have held the order for credit that the snapshot said was there.
+        releases = releases and state.data.get("holdReason") is None
         if releases and not state.done("release"):
             state = await self._release(state, plan)
         hold_reason = state.data.get("holdReason", plan.hold_reason)
@@ -263,7 +302,12 @@ class SubmitWorkflow:
             async with step(KIND, state.id, "create_order", "erp"):
                 order = await self.systems.create_order(
                     sales_order_body(
-                        state.id, request, plan, self.today(), submitted_by=audit_name(state.actor)
+                        state.id,
+                        request,
+                        plan,
+                        self.today(),
+                        submitted_by=audit_name(state.actor),
+                        key=self._erp_key(state),
                     )
                 )
         except SystemUnavailable as error:
@@ -275,10 +319,49 @@ class SubmitWorkflow:
             raise WorkflowFailed(
                 error.system, f"{error.message}; the reservation was released, nothing ordered"
             ) from None
-        return await self._save(
-            state.after("create_order", orderId=order.id, orderNumber=order.number),
-            "create_order",
-        )
+        entered = state.after("create_order", orderId=order.id, orderNumber=order.number)
+        if order.external_id is not None and order.external_id != state.id:
+            # Another workflow's order holds the key (its Redis records were lost while it
+            # ran): that order is the answer, this one's stock goes back.
+            await self._release_reservation(state)
+            entered = entered.after("create_order", earlier=earlier_result(order).json())
+        elif order.status == "ON_HOLD" and plan.hold_reason is None:
+            # The ERP's own check (atomic with the entry) found the credit gone since the
+            # snapshot: the order waits on hold, as one planned on hold does, without stock.
+            await self._release_reservation(state)
+            entered = entered.after("create_order", holdReason=order.hold_reason or "CREDIT")
+        return await self._save(entered, "create_order")
+
+    @staticmethod
+    def _erp_key(state: WorkflowState) -> tuple[str, str] | None:
+        """The key the ERP keeps the order under, with the request's fingerprint."""
+        if state.idempotency_key is None or state.fingerprint is None:
+            return None
+        return submission_key(KIND, state.idempotency_key), state.fingerprint
+
+    async def _earlier_order(self, state: WorkflowState) -> OrderRef | None:
+        """The open order the ERP keeps under this workflow's key, entered by an earlier
+        workflow whose records (Redis, the journal there) are gone; ``None`` if there is none.
+
+        The journal is asked first (``resolvers.workflow.begin``); this is what makes a key
+        hold when the journal has lost it: the ERP is where the order's truth lives.
+        """
+        key = self._erp_key(state)
+        if key is None:
+            return None
+        found = await self.systems.order_of_key(key[0])
+        if found is None or found.status == "CANCELLED" or found.external_id == state.id:
+            return None
+        return found
+
+    async def _answer_earlier(self, state: WorkflowState, earlier: OrderRef) -> SubmitResult:
+        if earlier.request_fingerprint not in (None, state.fingerprint):
+            await self._end(state, "FAILED", None)  # nothing written; the key stays the ERP's
+            return SubmitResult.rejected(KEY_REUSED)
+        result = earlier_result(earlier)
+        state = state.after("found_order", orderId=earlier.id, orderNumber=earlier.number)
+        await self._end(state, "COMPLETED", result)
+        return result
 
     async def _undo_order(
         self, state: WorkflowState, error: SystemCallError, *, settle: bool

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -34,7 +34,15 @@ from connectors.wms.vendor import parse_record as parse_wms
 from resolvers.allocation import Center, Stock
 from resolvers.settings import WorkflowSettings
 
-__all__ = ["Customer", "FulfillmentCancel", "OrderRef", "ReceiptBooking", "ShortLine", "Systems"]
+__all__ = [
+    "Customer",
+    "FulfillmentCancel",
+    "KeyHeld",
+    "OrderRef",
+    "ReceiptBooking",
+    "ShortLine",
+    "Systems",
+]
 
 # What an id in a system may look like; anything else names no record and is never sent.
 _ID = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
@@ -63,11 +71,23 @@ class ReceiptBooking:
     refusal: str | None = None
 
 
+class KeyHeld(Exception):
+    """The ERP keeps the order's submission key for another request: nothing was entered."""
+
+
 @dataclass(frozen=True, slots=True)
 class OrderRef:
+    """A sales order as the ERP answered it; ``external_id`` is the workflow that entered it
+    and ``submission`` what that workflow left with it, when the ERP said (look-ups by key,
+    and a create answered with the order that holds its key)."""
+
     id: str
     number: str
     status: str
+    hold_reason: str | None = None
+    external_id: str | None = None
+    submission: dict[str, Any] | None = None
+    request_fingerprint: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,7 +221,13 @@ class Systems:
         await self.wms.request("DELETE", f"/reservations/{reservation_id}", accept=(404,))
 
     async def create_order(self, body: dict[str, Any]) -> OrderRef:
-        return _order_ref(await self.erp.post_json("/salesOrders", body))
+        """Enter the order; ``KeyHeld`` when its submission key holds another request's."""
+        answer = await self.erp.request("POST", "/salesOrders", json=body, accept=(409,))
+        if answer.status == 409:
+            if _error(answer.body).get("code") == "IDEMPOTENCY_KEY_REUSED":
+                raise KeyHeld(str(body.get("custbody_idempotency_key")))
+            raise SystemResponseInvalid("erp", "erp answered 409")
+        return _order_ref(answer.body)
 
     async def orders_entered_as(self, external_ids: Sequence[str]) -> dict[str, OrderRef]:
         """The orders ``create_order`` entered under ``external_ids`` (found ones), as they
@@ -214,6 +240,12 @@ class Systems:
                 raise SystemResponseInvalid("erp", "erp answered a sales order without its id")
             found[external_id] = _order_ref(data)
         return found
+
+    async def order_of_key(self, key: str) -> OrderRef | None:
+        """The order that holds the submission ``key`` in the ERP (open or not), if any."""
+        body = await self.erp.get_json("/salesOrders", {"idempotencyKeys": key})
+        items = parse_list(body).items
+        return _order_ref(items[0]) if items else None
 
     async def hold_order(self, order_id: str, reason: str) -> OrderRef:
         body = {"custbody_status": "ON_HOLD", "custbody_hold_reason": reason}
@@ -344,6 +376,17 @@ def _released(answer: Any) -> list[str]:
 
 def _order_ref(body: Any) -> OrderRef:
     try:
-        return OrderRef(str(body["internalId"]), str(body["tranId"]), str(body["custbody_status"]))
+        ref = OrderRef(str(body["internalId"]), str(body["tranId"]), str(body["custbody_status"]))
     except (KeyError, TypeError):
         raise SystemResponseInvalid("erp", "erp answered a sales order without its ids") from None
+    hold_reason = body.get("custbody_hold_reason")
+    external_id = body.get("externalId")
+    submission = body.get("custbody_submission")
+    fingerprint = body.get("custbody_request_fingerprint")
+    return replace(
+        ref,
+        hold_reason=hold_reason if isinstance(hold_reason, str) else None,
+        external_id=external_id if isinstance(external_id, str) else None,
+        submission=submission if isinstance(submission, dict) else None,
+        request_fingerprint=fingerprint if isinstance(fingerprint, str) else None,
+    )

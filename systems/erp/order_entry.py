@@ -3,6 +3,10 @@
 Line amounts are rate times quantity; a line without a rate gets the customer's price for its
 quantity (``systems.erp.pricing``). Tax is the ship-to state's rate, the table the seeded
 orders were taxed with. The new order continues the seeded numbering (internal id, ``SO-``).
+
+An order asked ``CONFIRMED`` whose total does not fit the customer's credit is entered
+``ON_HOLD`` for ``CREDIT`` (``systems.erp.credit``), and a submission key held by an open order
+answers that order (``systems.erp.order_keys``): both are decided in the entering transaction.
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ from pydantic import Field, StrictInt, model_validator
 
 from systems.common.db import Database, placeholders
 from systems.common.errors import ApiError, Unprocessable
+from systems.erp.credit import fits
 from systems.erp.customers import customers_by
+from systems.erp.order_keys import Submission, claim_key, order_of_key
 from systems.erp.pricing import prices_for
 from systems.erp.sales_orders import orders_by
 from systems.erp.storage import cents
@@ -87,6 +93,11 @@ class SalesOrderIn(Body):
     custbody_status: Literal["CONFIRMED", "ON_HOLD"] = "CONFIRMED"
     custbody_hold_reason: HoldReason | None = None
     custbody_submitted_by: Actor | None = None  # who submitted it; kept, never fingerprinted
+    # The key the customer submitted under, and the caller's digest of what was asked.
+    custbody_idempotency_key: str | None = Field(default=None, min_length=1, max_length=128)
+    custbody_request_fingerprint: str | None = Field(default=None, min_length=1, max_length=128)
+    # What the caller needs to answer a repeated key as it first did; kept with the key.
+    custbody_submission: Submission | None = None
     item: _Lines
 
     @model_validator(mode="after")
@@ -95,6 +106,12 @@ class SalesOrderIn(Body):
             raise ValueError("an order ON_HOLD needs a custbody_hold_reason")
         if self.custbody_status != "ON_HOLD" and self.custbody_hold_reason is not None:
             raise ValueError("custbody_hold_reason is only for an order ON_HOLD")
+        if (self.custbody_idempotency_key is None) != (self.custbody_request_fingerprint is None):
+            raise ValueError(
+                "custbody_idempotency_key and custbody_request_fingerprint come together"
+            )
+        if self.custbody_submission is not None and self.custbody_idempotency_key is None:
+            raise ValueError("custbody_submission is kept with a custbody_idempotency_key")
         return self
 
 
@@ -153,6 +170,11 @@ def enter_order(db: Database, body: SalesOrderIn) -> Written:
         stored = replay(conn, SCOPE, body.external_id, digest)
         if stored is not None:
             return stored
+        key, asked = body.custbody_idempotency_key, body.custbody_request_fingerprint
+        if key is not None and asked is not None:
+            holder = order_of_key(db, conn, key, asked)
+            if holder is not None:
+                return Written(holder, created=False)
         customer = _customer(conn, body.entity.external_id)
         lines = body.item.items
         _check_items(conn, [line.item.ref_name for line in lines])
@@ -161,6 +183,9 @@ def enter_order(db: Database, body: SalesOrderIn) -> Written:
         amounts = [rate * line.quantity for rate, line in zip(rates, lines, strict=True)]
         subtotal = sum(amounts)
         tax = tax_cents(subtotal, tax_rate)
+        status, hold_reason = body.custbody_status, body.custbody_hold_reason
+        if status == "CONFIRMED" and not fits(conn, customer, subtotal + tax):
+            status, hold_reason = "ON_HOLD", "CREDIT"
         internal_id = str(next_number(conn, "sales_orders", "internal_id", "", 200001))
         tran_id = f"SO-{next_number(conn, 'sales_orders', 'tran_id', 'SO-', 100001)}"
         address = body.ship_address
@@ -171,8 +196,8 @@ def enter_order(db: Database, body: SalesOrderIn) -> Written:
                 tran_id,
                 customer["internal_id"],
                 customer["external_id"],
-                body.custbody_status,
-                body.custbody_hold_reason,
+                status,
+                hold_reason,
                 "USD",
                 body.other_ref_num,
                 address.addr1,
@@ -212,5 +237,7 @@ def enter_order(db: Database, body: SalesOrderIn) -> Written:
                 )
             ],
         )
+        if key is not None and asked is not None:
+            claim_key(conn, key, asked, (internal_id, body.external_id), body.custbody_submission)
         order = orders_by(db, "internal_id", [internal_id])[internal_id]
         return remember(conn, SCOPE, body.external_id, digest, order)

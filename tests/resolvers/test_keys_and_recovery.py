@@ -44,16 +44,16 @@ async def test_a_restart_remembers_the_keys_of_the_embedded_default(
     journal = tmp_path / "journal.sqlite3"
     first = service(own_systems, journal, MemoryCache())
     try:
-        result = await first.submit(request(account, sku, 1), "restart-1")
+        result = await first.submit(request(account, sku, 1), "replica-restart-1")
     finally:
         await first.aclose()
     assert result.outcome is Outcome.CONFIRMED
 
     restarted = service(own_systems, journal, MemoryCache())  # a fresh, empty cache
     try:
-        again = await restarted.submit(request(account, sku, 1), "restart-1")
+        again = await restarted.submit(request(account, sku, 1), "replica-restart-1")
         assert again == result
-        other = await restarted.submit(request(account, sku, 2), "restart-1")
+        other = await restarted.submit(request(account, sku, 2), "replica-restart-1")
         assert [e.code for e in other.user_errors] == ["IDEMPOTENCY_KEY_REUSED"]
     finally:
         await restarted.aclose()
@@ -148,9 +148,9 @@ async def test_the_orders_app_sweeps_what_failures_left_unfinished(
     journal = tmp_path / "journal.sqlite3"
     orders = service(own_systems, journal, MemoryCache())
     await orders.recovered()  # start-up recovery is done: only the sweep can settle it now
-    left = WorkflowState("WF-LEFT", KIND, request(account, sku, 1).json(), "left-1", "digest")
+    left = WorkflowState("WF-LEFT", KIND, request(account, sku, 1).json(), "swept-1", "digest")
     await orders.journal.save(left)
-    await orders.submissions.idempotency.hold(KIND, "left-1", "digest", left.id, None)
+    await orders.submissions.idempotency.hold(KIND, "swept-1", "digest", left.id, None)
     orders.stale_after, orders.sweep_interval = 0.0, 0.05
     app = create_app(own_systems.settings.subgraphs, service=orders)
     async with app.router.lifespan_context(app):
@@ -161,7 +161,7 @@ async def test_the_orders_app_sweeps_what_failures_left_unfinished(
 
         await wait_until_async(settled, what="the sweep to settle the workflow")
         # The key it held is free: a submission under it goes through.
-        result = await orders.submit(request(account, sku, 1), "left-1")
+        result = await orders.submit(request(account, sku, 1), "swept-1")
         assert result.outcome is Outcome.CONFIRMED
 
 

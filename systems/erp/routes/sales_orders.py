@@ -1,4 +1,5 @@
-"""``/salesOrders``: by id, in bulk (internal, transaction or external ids), lists, per customer."""
+"""``/salesOrders``: by id, in bulk (internal, transaction, external ids or submission keys),
+lists, per customer."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from systems.common.errors import NotFound, Unprocessable
 from systems.common.params import parse_date, parse_ids, parse_page
 from systems.common.responses import json_response
 from systems.erp.formats import envelope, found, page_envelope
+from systems.erp.order_keys import orders_by_key
 from systems.erp.routes.selectors import bulk_selector
 from systems.erp.sales_orders import (
     OrderFilter,
@@ -24,7 +26,7 @@ from systems.erp.vocabulary import ORDER_STATUSES
 __all__ = ["routes"]
 
 _COLUMNS = {"ids": "internal_id", "tranIds": "tran_id"}
-_SELECTORS = (*_COLUMNS, "externalIds")
+_SELECTORS = (*_COLUMNS, "externalIds", "idempotencyKeys")
 
 
 def _filter(request: Request) -> OrderFilter:
@@ -53,6 +55,8 @@ def routes(db: Database) -> list[Route]:
             name, keys = selected
             if name == "externalIds":
                 return json_response(envelope(found(orders_by_external_id(db, keys), keys)))
+            if name == "idempotencyKeys":
+                return json_response(envelope(found(orders_by_key(db, keys), keys)))
             return json_response(envelope(found(orders_by(db, _COLUMNS[name], keys), keys)))
         where = _filter(request)
         page = parse_page(request)

@@ -20,7 +20,8 @@ from gateway.supergraph import Supergraph
 
 __all__ = ["EntityHops"]
 
-_MAX_JUMPS = 12
+# A hop in progress: the subgraph it leaves, where, and which field it fetches.
+_Hop = tuple[str, tuple[str, ...], str, str, str]
 
 
 class EntityHops:
@@ -36,6 +37,10 @@ class EntityHops:
         self.groups: list[Group] = []
         self.locate = Locator(supergraph, operation, variables)
         self.reused = operation.reused_keys()
+        # The hops on the planning stack. Nesting in the operation is finite; only key and
+        # @requires field sets (from the supergraph) can lead back to a hop already under
+        # way, and that is a cycle with no plan, whatever its depth: no depth limit needed.
+        self.in_progress: set[_Hop] = set()
 
     # -- groups -------------------------------------------------------------------------
 
@@ -74,8 +79,30 @@ class EntityHops:
         jumps: int,
     ) -> set[Group]:
         """Fetch ``parent.field`` from another subgraph through ``_entities``."""
-        if jumps >= _MAX_JUMPS:
-            raise PlanningError(f"no path to {parent}.{cf.name} from {group.service}")
+        hop = (group.service, path, parent, cf.name, cf.key)
+        if hop in self.in_progress:
+            raise PlanningError(
+                f"no path to {parent}.{cf.name} from {group.service}: "
+                "its keys and @requires lead back to it"
+            )
+        self.in_progress.add(hop)
+        try:
+            return self.hop(group, sel, parent, cf, path, provided, top, jumps)
+        finally:
+            self.in_progress.discard(hop)
+
+    def hop(
+        self,
+        group: Group,
+        sel: SubSelection,
+        parent: str,
+        cf: CollectedField,
+        path: tuple[str, ...],
+        provided: Sequence[SelectionNode] | None,
+        top: bool,
+        jumps: int,
+    ) -> set[Group]:
+        """Pick the subgraph and key for one hop :meth:`jump` has checked for a cycle."""
         info = self.locate.field_info(parent, cf)
         candidates = [
             (s, parent)

@@ -34,7 +34,7 @@ class GroupBuilder(EntityHops):
             info = self.locate.field_info(root_type, cf)
             candidates = self.locate.resolvers(root_type, info)
             if not candidates:
-                raise PlanningError(f"no subgraph resolves {root_type}.{cf.name}")
+                raise PlanningError("no subgraph resolves it", f"{root_type}.{cf.name}")
             if self.operation.kind == "mutation":
                 # Mutations run in document order: only the last group may take the field.
                 reusable = [roots[-1]] if roots and roots[-1].service in candidates else []
@@ -137,6 +137,25 @@ class GroupBuilder(EntityHops):
         top: bool,
         jumps: int,
     ) -> set[Group]:
+        try:
+            return self.plan_one(group, sel, parent, cf, path, provided, top, jumps)
+        except PlanningError as error:
+            if error.coordinate is None:  # the innermost field being planned is the one
+                error.coordinate = f"{parent}.{cf.name}"
+            raise
+
+    def plan_one(
+        self,
+        group: Group,
+        sel: SubSelection,
+        parent: str,
+        cf: CollectedField,
+        path: tuple[str, ...],
+        provided: Sequence[SelectionNode] | None,
+        top: bool,
+        jumps: int,
+    ) -> set[Group]:
+        """Plan one field of ``parent`` (what :meth:`plan_field` names in a failure)."""
         if cf.name == "__typename":
             sel.field(cf.key, "__typename", (), "String!")
             return {group}

@@ -81,35 +81,41 @@ def test_a_query_needing_thirty_hops_plans_one_fetch_per_hop() -> None:
     assert services[1 : length + 1] == [f"s{i}" for i in range(1, length + 1)]
 
 
-def test_keys_that_lead_in_a_circle_are_a_planning_error_not_a_loop() -> None:
-    # x is s1's, reached by key b; b is s2's (key c) and s3's (key b); c is s3's (key b):
-    # from the root's key a every way to b needs b.
-    supergraph = parse_supergraph(
-        compose(
-            [
-                SubgraphSource(
-                    "r",
-                    "http://127.0.0.1:1/r",
-                    fed2('type Query { t: T } type T @key(fields: "a") { a: ID! }'),
-                ),
-                SubgraphSource(
-                    "s1",
-                    "http://127.0.0.1:1/s1",
-                    fed2('type T @key(fields: "b") { b: ID! @shareable x: String }'),
-                ),
-                SubgraphSource(
-                    "s2",
-                    "http://127.0.0.1:1/s2",
-                    fed2('type T @key(fields: "c") { c: ID! @shareable b: ID! @shareable }'),
-                ),
-                SubgraphSource(
-                    "s3",
-                    "http://127.0.0.1:1/s3",
-                    fed2('type T @key(fields: "b") { b: ID! @shareable c: ID! @shareable }'),
-                ),
-            ]
-        )
+def circular_keys() -> str:
+    """A supergraph where ``{ t { x } }`` has no plan: every way to ``T.b`` needs ``T.b``.
+
+    x is s1's, reached by key b; b is s2's (key c) and s3's (key b); c is s3's (key b), and
+    the root has only key a.
+    """
+    return compose(
+        [
+            SubgraphSource(
+                "r",
+                "http://127.0.0.1:1/r",
+                fed2('type Query { t: T } type T @key(fields: "a") { a: ID! }'),
+            ),
+            SubgraphSource(
+                "s1",
+                "http://127.0.0.1:1/s1",
+                fed2('type T @key(fields: "b") { b: ID! @shareable x: String }'),
+            ),
+            SubgraphSource(
+                "s2",
+                "http://127.0.0.1:1/s2",
+                fed2('type T @key(fields: "c") { c: ID! @shareable b: ID! @shareable }'),
+            ),
+            SubgraphSource(
+                "s3",
+                "http://127.0.0.1:1/s3",
+                fed2('type T @key(fields: "b") { b: ID! @shareable c: ID! @shareable }'),
+            ),
+        ]
     )
+
+
+def test_keys_that_lead_in_a_circle_are_a_planning_error_not_a_loop() -> None:
+    supergraph = parse_supergraph(circular_keys())
     operation = select_operation(parse("{ t { x } }"), None)
-    with pytest.raises(PlanningError, match=r"no path to T\.b from r"):
+    with pytest.raises(PlanningError, match=r"no path to T\.b from r") as raised:
         build_plan(supergraph, operation, {})
+    assert raised.value.coordinate == "T.b"

@@ -41,6 +41,9 @@ class EntityHops:
         # @requires field sets (from the supergraph) can lead back to a hop already under
         # way, and that is a cycle with no plan, whatever its depth: no depth limit needed.
         self.in_progress: set[_Hop] = set()
+        # Groups whose @requires are being planned: what is planned now becomes their
+        # dependency, so a field merged into one of them would wait for itself.
+        self.awaiting: set[int] = set()
 
     # -- groups -------------------------------------------------------------------------
 
@@ -219,6 +222,10 @@ class EntityHops:
             group, sel, parent, key_nodes, path, provided, top, jumps + 1
         )
         target = None if fresh else group.children.get((service, path))
+        if target is not None and target.id in self.awaiting:
+            # A @requires chain back and forth (A -> B -> A -> B): the later B field needs
+            # what the earlier B fetch's inputs are computed from, so it is a fetch of its own.
+            target = None
         target = target or self.new_group(service, path, True, group)
         target.parent_selections.setdefault(parent, sel)
         target.deps.update(g.id for g in key_groups if g is not target)
@@ -257,6 +264,27 @@ class EntityHops:
             raise PlanningError(f"@requires on a root field of {parent}")
         nodes = parse_fieldset(requires)
         groups: set[Group] = set()
+        self.awaiting.add(group.id)
+        try:
+            self.plan_requires(group, parent, nodes, path, before, groups, jumps)
+        finally:
+            self.awaiting.discard(group.id)
+        if not groups:
+            raise PlanningError(f"no fetch before {group.service} selects {parent}")
+        group.deps.update(g.id for g in groups if g is not group)
+        return {g for g in groups if g is not group}
+
+    def plan_requires(
+        self,
+        group: Group,
+        parent: str,
+        nodes: Sequence[SelectionNode],
+        path: tuple[str, ...],
+        before: Group,
+        groups: set[Group],
+        jumps: int,
+    ) -> None:
+        """Plan ``nodes`` in ``before`` and copy them into ``group``'s representations."""
         # On an interface object, the objects may be selected as each implementation.
         for data_type, parent_sel in list(group.parent_selections.items()):
             if data_type != parent and group.rep_as.get(data_type) != parent:
@@ -272,10 +300,6 @@ class EntityHops:
             reps = group.reps.fragment(data_type)
             reps.typename()
             self.copy_fieldset(reps, data_type, nodes)
-        if not groups:
-            raise PlanningError(f"no fetch before {group.service} selects {parent}")
-        group.deps.update(g.id for g in groups if g is not group)
-        return {g for g in groups if g is not group}
 
     def copy_fieldset(
         self, target: SubSelection, type_name: str, nodes: Sequence[SelectionNode]

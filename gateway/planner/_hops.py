@@ -66,7 +66,6 @@ class EntityHops:
         path: tuple[str, ...],
         provided: Sequence[SelectionNode] | None,
         top: bool,
-        jumps: int,
     ) -> set[Group]:
         raise NotImplementedError  # the builder plans; hops only call back into it
 
@@ -79,7 +78,6 @@ class EntityHops:
         path: tuple[str, ...],
         provided: Sequence[SelectionNode] | None,
         top: bool,
-        jumps: int,
     ) -> set[Group]:
         """Fetch ``parent.field`` from another subgraph through ``_entities``."""
         hop = (group.service, path, parent, cf.name, cf.key)
@@ -90,7 +88,7 @@ class EntityHops:
             )
         self.in_progress.add(hop)
         try:
-            return self.hop(group, sel, parent, cf, path, provided, top, jumps)
+            return self.hop(group, sel, parent, cf, path, provided, top)
         finally:
             self.in_progress.discard(hop)
 
@@ -103,7 +101,6 @@ class EntityHops:
         path: tuple[str, ...],
         provided: Sequence[SelectionNode] | None,
         top: bool,
-        jumps: int,
     ) -> set[Group]:
         """Pick the subgraph and key for one hop :meth:`jump` has checked for a cycle."""
         info = self.locate.field_info(parent, cf)
@@ -171,7 +168,6 @@ class EntityHops:
             path,
             provided,
             top,
-            jumps,
             fresh,
         )
 
@@ -208,7 +204,6 @@ class EntityHops:
         path: tuple[str, ...],
         provided: Sequence[SelectionNode] | None,
         top: bool,
-        jumps: int,
         fresh: bool = False,
     ) -> set[Group]:
         """Have ``service`` fetch ``nodes`` for the ``parent`` objects ``group`` selects.
@@ -218,9 +213,7 @@ class EntityHops:
         """
         key_nodes = parse_fieldset(key)
         sel.typename()
-        key_groups = self.plan_selection(
-            group, sel, parent, key_nodes, path, provided, top, jumps + 1
-        )
+        key_groups = self.plan_selection(group, sel, parent, key_nodes, path, provided, top)
         target = None if fresh else group.children.get((service, path))
         if target is not None and target.id in self.awaiting:
             # A @requires chain back and forth (A -> B -> A -> B): the later B field needs
@@ -251,12 +244,11 @@ class EntityHops:
             path,
             None,
             True,
-            jumps + 1,
         )
         return fetched | key_groups
 
     def add_requires(
-        self, group: Group, parent: str, requires: str, path: tuple[str, ...], jumps: int
+        self, group: Group, parent: str, requires: str, path: tuple[str, ...]
     ) -> set[Group]:
         """Have the groups before ``group`` fetch what ``@requires`` asks, into its reps."""
         before = group.parent
@@ -266,7 +258,7 @@ class EntityHops:
         groups: set[Group] = set()
         self.awaiting.add(group.id)
         try:
-            self.plan_requires(group, parent, nodes, path, before, groups, jumps)
+            self.plan_requires(group, parent, nodes, path, before, groups)
         finally:
             self.awaiting.discard(group.id)
         if not groups:
@@ -282,7 +274,6 @@ class EntityHops:
         path: tuple[str, ...],
         before: Group,
         groups: set[Group],
-        jumps: int,
     ) -> None:
         """Plan ``nodes`` in ``before`` and copy them into ``group``'s representations."""
         # On an interface object, the objects may be selected as each implementation.
@@ -295,7 +286,7 @@ class EntityHops:
                 and (before.selection.fragments.get(data_type) is parent_sel)
             )
             groups |= self.plan_selection(
-                before, parent_sel, data_type, nodes, path, None, before_top, jumps + 1
+                before, parent_sel, data_type, nodes, path, None, before_top
             )
             reps = group.reps.fragment(data_type)
             reps.typename()

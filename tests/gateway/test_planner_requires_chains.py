@@ -1,5 +1,7 @@
 """``@requires`` chains that go back and forth between two subgraphs (A -> B -> A -> B).
 
+The subgraphs of the ``requires_chains`` conformance case; here, what each one was sent.
+
 ``Thing.top`` (B) requires ``mid(plus: 3)`` (A), which requires ``twice(times: 2)`` (B), which
 requires ``base`` (A). Merging the second B field into the first B fetch would make that
 fetch wait for itself ("fetch dependencies form a cycle"): each step is a fetch of its own,
@@ -17,61 +19,14 @@ import pytest
 from gateway import Gateway
 from gateway.composition import SubgraphSource, compose
 from gateway.supergraph import parse_supergraph
-from tests.gateway.conformance.case import fed2
-from tests.gateway.subgraph_kit import Subgraph, make_subgraph
+from tests.gateway.conformance.cases.requires_chains import build
+from tests.gateway.subgraph_kit import Subgraph
 from tests.support.servers import serve
-
-A = fed2("""
-type Query { things: [Thing!]! }
-type Thing @key(fields: "id") {
-  id: ID!
-  base: Int
-  twice(times: Int!): Int @external
-  mid(plus: Int!): Int @requires(fields: "twice(times: 2)")
-}
-""")
-
-B = fed2("""
-type Thing @key(fields: "id") {
-  id: ID!
-  base: Int @external
-  twice(times: Int!): Int @requires(fields: "base")
-  mid(plus: Int!): Int @external
-  top(scale: Int!): Int @requires(fields: "mid(plus: 3)")
-}
-""")
-
-_THINGS = [{"id": "1", "base": 1}, {"id": "2", "base": 10}]
-
-
-def _subgraphs() -> dict[str, Subgraph]:
-    return {
-        "a": make_subgraph(
-            "a",
-            A,
-            resolvers={
-                "Query": {"things": lambda *_: _THINGS},
-                "Thing": {"mid": lambda obj, _info, plus: obj["twice"] + plus},
-            },
-            entities={"Thing": dict},
-        ),
-        "b": make_subgraph(
-            "b",
-            B,
-            resolvers={
-                "Thing": {
-                    "twice": lambda obj, _info, times: obj["base"] * times,
-                    "top": lambda obj, _info, scale: obj["mid"] * scale,
-                }
-            },
-            entities={"Thing": dict},
-        ),
-    }
 
 
 @pytest.fixture(scope="module")
 def running() -> Iterator[tuple[dict[str, Subgraph], str]]:
-    subgraphs = _subgraphs()
+    subgraphs = build()
     with ExitStack() as stack:
         sources = [
             SubgraphSource(name, stack.enter_context(serve(s.app)) + "/graphql", s.sdl)

@@ -16,43 +16,13 @@ from gateway import Gateway
 from gateway.composition import SubgraphSource, compose
 from gateway.executor import hidden_enums
 from gateway.supergraph import parse_supergraph
-from tests.gateway.conformance.case import fed2
-from tests.gateway.subgraph_kit import make_subgraph
+from tests.gateway.conformance.cases.inaccessible_enums import CATALOG, build
 from tests.support.servers import serve
-
-CATALOG = fed2("""
-type Query { items: [Item!]! boxes: [Box] }
-type Item @key(fields: "id") {
-  id: ID!
-  kind: Kind
-  sure: Kind!
-  kinds: [Kind!]
-  maybe: [Kind]
-}
-type Box { label: String item: Item }
-enum Kind { A B HIDDEN @inaccessible }
-""")
-
-_ITEMS: list[dict[str, Any]] = [
-    {"id": "1", "kind": "A", "sure": "B", "kinds": ["A", "B"], "maybe": ["A", None]},
-    {"id": "2", "kind": "HIDDEN", "sure": "A", "kinds": ["A"], "maybe": ["HIDDEN", "B"]},
-    {"id": "3", "kind": "B", "sure": "HIDDEN", "kinds": ["B", "HIDDEN"], "maybe": []},
-]
 
 
 @pytest.fixture(scope="module")
 def supergraph() -> Iterator[str]:
-    catalog = make_subgraph(
-        "catalog",
-        CATALOG,
-        resolvers={
-            "Query": {
-                "items": lambda *_: _ITEMS,
-                "boxes": lambda *_: [{"label": f"box {i['id']}", "item": i} for i in _ITEMS],
-            }
-        },
-        entities={"Item": lambda rep: None},
-    )
+    catalog = build()["catalog"]
     with ExitStack() as stack:
         url = stack.enter_context(serve(catalog.app)) + "/graphql"
         yield compose([SubgraphSource("catalog", url, CATALOG)])

@@ -12,7 +12,8 @@ Errors a client can get, by ``extensions.code``::
     SUBSCRIPTION_TOO_SLOW      a subscription's events came faster than its client read them
     GATEWAY_TIMEOUT            the request's deadline passed: what arrived in time is kept
                                (see ``gateway.executor._deadline``)
-    INTERNAL                   the gateway could not plan the operation
+    QUERY_PLANNING_FAILED      no plan fetches the operation from the subgraphs (the message
+                               names the field and why; ``data`` is null)
     COST_*                     refused by demand control (``gateway.demand``)
     UNAUTHORIZED_FIELD_OR_TYPE a field the identity may not see, taken out (``null``) or, in
                                reject mode, refusing the request (``gateway.authorization``)
@@ -48,7 +49,7 @@ from gateway.planner import (
     QueryPlanner,
     select_operation,
 )
-from gateway.redaction import redact_response
+from gateway.redaction import PLANNING_FAILED, redact_response
 from gateway.supergraph import Supergraph
 from gateway.wire import GraphQLError as WireError
 from gateway.wire import GraphQLRequest, GraphQLResponse
@@ -152,7 +153,14 @@ _SUBSCRIPTION_OVER_HTTP = (
 
 
 def _planning_failed(error: PlanningError) -> RequestOutcome:
-    return RequestOutcome({"errors": [_error(f"Query planning failed: {error}", "INTERNAL")]})
+    """A valid operation the planner cannot serve: the supergraph's fault, never a crash.
+
+    The message names the field and the reason; redaction keeps only the code and
+    ``Query planning failed.`` (gateway.redaction).
+    """
+    where = f" at {error.coordinate}" if error.coordinate else ""
+    message = f"Query planning failed{where}: {error.reason}"
+    return RequestOutcome({"data": None, "errors": [_error(message, PLANNING_FAILED)]})
 
 
 async def _redacting(

@@ -23,9 +23,17 @@ from typing import Final
 
 from gateway.wire import GraphQLError, GraphQLResponse
 
-__all__ = ["PUBLIC_CODES", "REDACTED_MESSAGE", "redact_error", "redact_response"]
+__all__ = [
+    "PLANNING_FAILED",
+    "PLANNING_FAILED_MESSAGE",
+    "PUBLIC_CODES",
+    "REDACTED_MESSAGE",
+    "redact_error",
+    "redact_response",
+]
 
 REDACTED_MESSAGE: Final = "Subgraph errors redacted"
+PLANNING_FAILED: Final = "QUERY_PLANNING_FAILED"
 PLANNING_FAILED_MESSAGE: Final = "Query planning failed."
 
 PUBLIC_CODES: Final = frozenset(
@@ -56,8 +64,9 @@ def redact_error(error: GraphQLError) -> GraphQLError:
         if "locations" in error:
             out["locations"] = error["locations"]
         return out
-    if code == "INTERNAL" and error["message"].startswith("Query planning failed"):
-        return {**error, "message": PLANNING_FAILED_MESSAGE}
+    if code == PLANNING_FAILED:
+        # The field and the reason describe the supergraph: internals. The code stays.
+        return {"message": PLANNING_FAILED_MESSAGE, "extensions": {"code": PLANNING_FAILED}}
     message = _unsuggested(error["message"])
     return error if message == error["message"] else {**error, "message": message}
 

@@ -4,7 +4,7 @@ from gateway.executor._deadline import TIMEOUT_CODE, TIMEOUT_HEADER, Deadline
 from gateway.executor._executor import Executor
 from gateway.executor._merge import deep_merge, objects_at, representation, restore_keys
 from gateway.executor._run import PlanRun
-from gateway.executor._shape import shape_response
+from gateway.executor._shape import hidden_enums, shape_response
 from gateway.executor._transport import SubgraphFetchError, SubgraphTransport, TransportSettings
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "SubgraphTransport",
     "TransportSettings",
     "deep_merge",
+    "hidden_enums",
     "objects_at",
     "representation",
     "restore_keys",

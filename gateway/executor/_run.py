@@ -19,7 +19,7 @@ from gateway.executor._merge import (
     representation,
     restore_keys,
 )
-from gateway.executor._shape import shape_response
+from gateway.executor._shape import hidden_enums, shape_response
 from gateway.executor._transport import SubgraphFetchError, SubgraphTransport
 from gateway.planner import Fetch, Flatten, Operation, Parallel, PlanNode, Sequence
 from gateway.supergraph import Supergraph
@@ -101,6 +101,7 @@ class PlanRun:
             self.data,
             self.errors,
             self.failed,
+            hidden_enums(self.supergraph.api_schema, self.supergraph.schema),
         )
         response: GraphQLResponse = {}
         if self.errors:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -28,7 +29,7 @@ from gateway.executor._merge import ResponsePath
 from gateway.planner import CollectedField, Operation, collect_fields
 from gateway.wire import GraphQLError
 
-__all__ = ["shape_response"]
+__all__ = ["hidden_enums", "shape_response"]
 
 
 class _Invalid:
@@ -40,7 +41,30 @@ _INVALID = _Invalid()
 # What an entry of an object's shape does with its response key: copy a leaf value (the
 # bulk of a response, so it has its own kinds), shape a list or object, or answer itself.
 # A field authorization withheld is answered null, whatever the subgraphs sent.
-_LEAF, _NON_NULL_LEAF, _FIELD, _TYPENAME, _INTROSPECT, _WITHHELD = range(6)
+_LEAF, _NON_NULL_LEAF, _FIELD, _TYPENAME, _INTROSPECT, _WITHHELD, _ENUM, _NON_NULL_ENUM = range(8)
+
+# Per API schema: the enums some of whose values are @inaccessible (see hidden_enums).
+_HIDDEN: weakref.WeakKeyDictionary[GraphQLSchema, frozenset[str]] = weakref.WeakKeyDictionary()
+
+
+def hidden_enums(api_schema: GraphQLSchema, schema: GraphQLSchema) -> frozenset[str]:
+    """The enums of ``api_schema`` that lack values ``schema`` (the supergraph's) has.
+
+    A subgraph may send such an ``@inaccessible`` value; the client's schema has no such
+    value, so the shaper answers null for it. Only these enums are checked: with none
+    hidden, enum values are copied as they come, at no cost. Computed once per schema.
+    """
+    found = _HIDDEN.get(api_schema)
+    if found is None:
+        found = frozenset(
+            name
+            for name, api_type in api_schema.type_map.items()
+            if isinstance(api_type, GraphQLEnumType)
+            and isinstance(full := schema.type_map.get(name), GraphQLEnumType)
+            and set(full.values) - set(api_type.values)
+        )
+        _HIDDEN[api_schema] = found
+    return found
 
 
 class _Entry(NamedTuple):
@@ -53,7 +77,12 @@ class _Entry(NamedTuple):
     cf: CollectedField
 
 
-def _entry(cf: CollectedField, type_: GraphQLOutputType) -> _Entry:
+def _entry(cf: CollectedField, type_: GraphQLOutputType, hidden: frozenset[str]) -> _Entry:
+    if hidden:
+        named = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+        if isinstance(named, GraphQLEnumType) and named.name in hidden:
+            kind = _NON_NULL_ENUM if named is not type_ else _ENUM
+            return _Entry(kind, cf.key, cf.data_key, named, cf)
     if isinstance(type_, GraphQLNonNull) and isinstance(
         type_.of_type, GraphQLScalarType | GraphQLEnumType
     ):
@@ -83,8 +112,10 @@ class _Shaper:
         variables: Mapping[str, Any],
         errors: list[GraphQLError],
         failed: Sequence[ResponsePath],
+        hidden: frozenset[str],
     ) -> None:
         self.schema = schema
+        self.hidden = hidden
         self.operation = operation
         self.variables = variables
         self.errors = errors
@@ -94,7 +125,7 @@ class _Shaper:
         # The response path of the value being shaped, as a stack: a list is only made for
         # an error.
         self.path: ResponsePath = []
-        key = (schema, operation.conditions(variables))
+        key = (schema, operation.conditions(variables), hidden)
         shapes = operation.derived.get(key)
         if shapes is None:
             shapes = operation.derived[key] = {}
@@ -195,7 +226,7 @@ class _Shaper:
                         entries.append(_Entry(_WITHHELD, cf.key, cf.data_key, field.type, cf))
                         continue
                     self.left[id(cf)] = remaining.nodes
-                entries.append(_entry(cf, field.type))
+                entries.append(_entry(cf, field.type, self.hidden))
         return _Shape(runtime.name, tuple(entries))
 
     def object(
@@ -229,6 +260,16 @@ class _Shaper:
                 out[key] = value
             elif kind == _TYPENAME:
                 out[key] = shape.runtime
+            elif kind == _ENUM:
+                out[key] = _api_value(type_, obj.get(data_key))  # type: ignore[arg-type]
+            elif kind == _NON_NULL_ENUM:
+                value = _api_value(type_, obj.get(data_key))  # type: ignore[arg-type]
+                if value is None:
+                    path.append(key)
+                    self.null_error(shape.runtime, cf)
+                    path.pop()
+                    return _INVALID
+                out[key] = value
             elif kind == _WITHHELD:
                 if isinstance(type_, GraphQLNonNull):
                     # Its error is authorization's; null propagates without one of its own.
@@ -263,6 +304,8 @@ class _Shaper:
                 items.append(value)
             return items
         if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
+            if self.hidden and type_.name in self.hidden:
+                return _api_value(type_, raw)  # type: ignore[arg-type]
             return raw
         if not isinstance(raw, dict):
             return None
@@ -280,6 +323,11 @@ class _Shaper:
         return (result.data or {}).get(cf.key)
 
 
+def _api_value(enum: GraphQLEnumType, raw: Any) -> Any:
+    """``raw`` if the API schema's ``enum`` has it, else null (an ``@inaccessible`` value)."""
+    return raw if isinstance(raw, str) and raw in enum.values else None
+
+
 def shape_response(
     schema: GraphQLSchema,
     operation: Operation,
@@ -287,11 +335,16 @@ def shape_response(
     data: dict[str, Any],
     errors: list[GraphQLError],
     failed: Sequence[ResponsePath] = (),
+    hidden: frozenset[str] = frozenset(),
 ) -> dict[str, Any] | None:
-    """The client's ``data``; nulls propagate per the spec and add errors to ``errors``."""
+    """The client's ``data``; nulls propagate per the spec and add errors to ``errors``.
+
+    ``hidden`` names the enums whose values subgraphs send are checked against ``schema``
+    (:func:`hidden_enums`): a value it lacks is null, an error where the field is non-null.
+    """
     root = schema.get_root_type(operation.definition.operation)
     if root is None:
         return None
-    shaper = _Shaper(schema, operation, variables, errors, failed)
+    shaper = _Shaper(schema, operation, variables, errors, failed, hidden)
     result = shaper.object(data, root, None)
     return None if isinstance(result, _Invalid) else result

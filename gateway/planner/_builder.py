@@ -34,7 +34,7 @@ class GroupBuilder(EntityHops):
             info = self.locate.field_info(root_type, cf)
             candidates = self.locate.resolvers(root_type, info)
             if not candidates:
-                raise PlanningError(f"no subgraph resolves {root_type}.{cf.name}")
+                raise PlanningError("no subgraph resolves it", f"{root_type}.{cf.name}")
             if self.operation.kind == "mutation":
                 # Mutations run in document order: only the last group may take the field.
                 reusable = [roots[-1]] if roots and roots[-1].service in candidates else []
@@ -52,7 +52,7 @@ class GroupBuilder(EntityHops):
                 )
                 group = self.new_group(service, (), False, None)
                 roots.append(group)
-            self.plan_field(group, group.selection, root_type, cf, (), None, False, 0)
+            self.plan_field(group, group.selection, root_type, cf, (), None, False)
         return roots
 
     def plan_selection(
@@ -64,7 +64,6 @@ class GroupBuilder(EntityHops):
         path: tuple[str, ...],
         provided: Sequence[SelectionNode] | None,
         top: bool,
-        jumps: int,
     ) -> set[Group]:
         """Plan ``selections`` on an object of ``type_name`` that ``group`` fetches at ``path``.
 
@@ -73,7 +72,7 @@ class GroupBuilder(EntityHops):
         schema_type = self.schema.type_map[type_name]
         if self.locate.is_interface_object(group.service, type_name):
             return self.plan_interface_object(
-                group, sel, type_name, selections, path, provided, top, jumps
+                group, sel, type_name, selections, path, provided, top
             )
         if isinstance(schema_type, GraphQLAbstractType):
             sel.typename()
@@ -81,12 +80,12 @@ class GroupBuilder(EntityHops):
             for runtime in self.locate.runtime_types(group.service, type_name):
                 fragment = sel.fragment(runtime)
                 groups |= self.plan_selection(
-                    group, fragment, runtime, selections, path, provided, top, jumps
+                    group, fragment, runtime, selections, path, provided, top
                 )
             return groups
         groups = set()
         for cf in self.locate.collect(selections, type_name):
-            groups |= self.plan_field(group, sel, type_name, cf, path, provided, top, jumps)
+            groups |= self.plan_field(group, sel, type_name, cf, path, provided, top)
         return groups
 
     def plan_interface_object(
@@ -98,7 +97,6 @@ class GroupBuilder(EntityHops):
         path: tuple[str, ...],
         provided: Sequence[SelectionNode] | None,
         top: bool,
-        jumps: int,
     ) -> set[Group]:
         """Plan a selection on an interface that ``group``'s subgraph has as an object type.
 
@@ -115,14 +113,14 @@ class GroupBuilder(EntityHops):
         needs_type = False
         for cf in self.locate.collect(selections, interface):
             needs_type = needs_type or cf.name == "__typename"
-            groups |= self.plan_field(group, sel, interface, cf, path, provided, top, jumps)
+            groups |= self.plan_field(group, sel, interface, cf, path, provided, top)
         typed = self.locate.typed_fragments(selections, interface)
         owners = self.locate.owners(interface)
         if (needs_type or typed) and owners:
             service = next((o for o in owners if (o, path) in group.children), owners[0])
             key = self.sg.type(interface).resolvable_keys(service)[0].fields
             groups |= self.enter(
-                group, sel, interface, interface, service, key, typed, path, provided, top, jumps
+                group, sel, interface, interface, service, key, typed, path, provided, top
             )
         return groups
 
@@ -135,15 +133,32 @@ class GroupBuilder(EntityHops):
         path: tuple[str, ...],
         provided: Sequence[SelectionNode] | None,
         top: bool,
-        jumps: int,
     ) -> set[Group]:
+        try:
+            return self.plan_one(group, sel, parent, cf, path, provided, top)
+        except PlanningError as error:
+            if error.coordinate is None:  # the innermost field being planned is the one
+                error.coordinate = f"{parent}.{cf.name}"
+            raise
+
+    def plan_one(
+        self,
+        group: Group,
+        sel: SubSelection,
+        parent: str,
+        cf: CollectedField,
+        path: tuple[str, ...],
+        provided: Sequence[SelectionNode] | None,
+        top: bool,
+    ) -> set[Group]:
+        """Plan one field of ``parent`` (what :meth:`plan_field` names in a failure)."""
         if cf.name == "__typename":
             sel.field(cf.key, "__typename", (), "String!")
             return {group}
         info = self.locate.field_info(parent, cf)
         where = self.locate.where(group.service, parent, info, provided)
         if where is Where.NO or (where is Where.REQUIRES and not top):
-            return self.jump(group, sel, parent, cf, path, provided, top, jumps)
+            return self.jump(group, sel, parent, cf, path, provided, top)
         arguments = tuple(cf.first.arguments or ())
         for argument in arguments:
             variables_in(argument.value, group.variables)
@@ -153,7 +168,7 @@ class GroupBuilder(EntityHops):
         if where is Where.REQUIRES:
             source = info.source(group.service)
             assert source is not None and source.requires
-            groups |= self.add_requires(group, parent, source.requires, path, jumps)
+            groups |= self.add_requires(group, parent, source.requires, path)
         if cf.first.selection_set is not None:
             named, lists = named_type(info.type)
             child_path = (*path, key, *("@",) * lists)
@@ -169,6 +184,5 @@ class GroupBuilder(EntityHops):
                 child_path,
                 child_provided,
                 False,
-                jumps,
             )
         return groups

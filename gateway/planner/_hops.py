@@ -20,7 +20,8 @@ from gateway.supergraph import Supergraph
 
 __all__ = ["EntityHops"]
 
-_MAX_JUMPS = 12
+# A hop in progress: the subgraph it leaves, where, and which field it fetches.
+_Hop = tuple[str, tuple[str, ...], str, str, str]
 
 
 class EntityHops:
@@ -36,6 +37,13 @@ class EntityHops:
         self.groups: list[Group] = []
         self.locate = Locator(supergraph, operation, variables)
         self.reused = operation.reused_keys()
+        # The hops on the planning stack. Nesting in the operation is finite; only key and
+        # @requires field sets (from the supergraph) can lead back to a hop already under
+        # way, and that is a cycle with no plan, whatever its depth: no depth limit needed.
+        self.in_progress: set[_Hop] = set()
+        # Groups whose @requires are being planned: what is planned now becomes their
+        # dependency, so a field merged into one of them would wait for itself.
+        self.awaiting: set[int] = set()
 
     # -- groups -------------------------------------------------------------------------
 
@@ -58,7 +66,6 @@ class EntityHops:
         path: tuple[str, ...],
         provided: Sequence[SelectionNode] | None,
         top: bool,
-        jumps: int,
     ) -> set[Group]:
         raise NotImplementedError  # the builder plans; hops only call back into it
 
@@ -71,11 +78,31 @@ class EntityHops:
         path: tuple[str, ...],
         provided: Sequence[SelectionNode] | None,
         top: bool,
-        jumps: int,
     ) -> set[Group]:
         """Fetch ``parent.field`` from another subgraph through ``_entities``."""
-        if jumps >= _MAX_JUMPS:
-            raise PlanningError(f"no path to {parent}.{cf.name} from {group.service}")
+        hop = (group.service, path, parent, cf.name, cf.key)
+        if hop in self.in_progress:
+            raise PlanningError(
+                f"no path to {parent}.{cf.name} from {group.service}: "
+                "its keys and @requires lead back to it"
+            )
+        self.in_progress.add(hop)
+        try:
+            return self.hop(group, sel, parent, cf, path, provided, top)
+        finally:
+            self.in_progress.discard(hop)
+
+    def hop(
+        self,
+        group: Group,
+        sel: SubSelection,
+        parent: str,
+        cf: CollectedField,
+        path: tuple[str, ...],
+        provided: Sequence[SelectionNode] | None,
+        top: bool,
+    ) -> set[Group]:
+        """Pick the subgraph and key for one hop :meth:`jump` has checked for a cycle."""
         info = self.locate.field_info(parent, cf)
         candidates = [
             (s, parent)
@@ -141,7 +168,6 @@ class EntityHops:
             path,
             provided,
             top,
-            jumps,
             fresh,
         )
 
@@ -178,7 +204,6 @@ class EntityHops:
         path: tuple[str, ...],
         provided: Sequence[SelectionNode] | None,
         top: bool,
-        jumps: int,
         fresh: bool = False,
     ) -> set[Group]:
         """Have ``service`` fetch ``nodes`` for the ``parent`` objects ``group`` selects.
@@ -188,10 +213,12 @@ class EntityHops:
         """
         key_nodes = parse_fieldset(key)
         sel.typename()
-        key_groups = self.plan_selection(
-            group, sel, parent, key_nodes, path, provided, top, jumps + 1
-        )
+        key_groups = self.plan_selection(group, sel, parent, key_nodes, path, provided, top)
         target = None if fresh else group.children.get((service, path))
+        if target is not None and target.id in self.awaiting:
+            # A @requires chain back and forth (A -> B -> A -> B): the later B field needs
+            # what the earlier B fetch's inputs are computed from, so it is a fetch of its own.
+            target = None
         target = target or self.new_group(service, path, True, group)
         target.parent_selections.setdefault(parent, sel)
         target.deps.update(g.id for g in key_groups if g is not target)
@@ -217,12 +244,11 @@ class EntityHops:
             path,
             None,
             True,
-            jumps + 1,
         )
         return fetched | key_groups
 
     def add_requires(
-        self, group: Group, parent: str, requires: str, path: tuple[str, ...], jumps: int
+        self, group: Group, parent: str, requires: str, path: tuple[str, ...]
     ) -> set[Group]:
         """Have the groups before ``group`` fetch what ``@requires`` asks, into its reps."""
         before = group.parent
@@ -230,6 +256,26 @@ class EntityHops:
             raise PlanningError(f"@requires on a root field of {parent}")
         nodes = parse_fieldset(requires)
         groups: set[Group] = set()
+        self.awaiting.add(group.id)
+        try:
+            self.plan_requires(group, parent, nodes, path, before, groups)
+        finally:
+            self.awaiting.discard(group.id)
+        if not groups:
+            raise PlanningError(f"no fetch before {group.service} selects {parent}")
+        group.deps.update(g.id for g in groups if g is not group)
+        return {g for g in groups if g is not group}
+
+    def plan_requires(
+        self,
+        group: Group,
+        parent: str,
+        nodes: Sequence[SelectionNode],
+        path: tuple[str, ...],
+        before: Group,
+        groups: set[Group],
+    ) -> None:
+        """Plan ``nodes`` in ``before`` and copy them into ``group``'s representations."""
         # On an interface object, the objects may be selected as each implementation.
         for data_type, parent_sel in list(group.parent_selections.items()):
             if data_type != parent and group.rep_as.get(data_type) != parent:
@@ -240,15 +286,11 @@ class EntityHops:
                 and (before.selection.fragments.get(data_type) is parent_sel)
             )
             groups |= self.plan_selection(
-                before, parent_sel, data_type, nodes, path, None, before_top, jumps + 1
+                before, parent_sel, data_type, nodes, path, None, before_top
             )
             reps = group.reps.fragment(data_type)
             reps.typename()
             self.copy_fieldset(reps, data_type, nodes)
-        if not groups:
-            raise PlanningError(f"no fetch before {group.service} selects {parent}")
-        group.deps.update(g.id for g in groups if g is not group)
-        return {g for g in groups if g is not group}
 
     def copy_fieldset(
         self, target: SubSelection, type_name: str, nodes: Sequence[SelectionNode]

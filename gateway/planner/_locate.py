@@ -37,7 +37,22 @@ __all__ = ["Locator", "PlanningError", "Where", "named_type"]
 
 
 class PlanningError(Exception):
-    """No plan can fetch what the operation asks (a supergraph the planner cannot serve)."""
+    """No plan can fetch what the operation asks (a supergraph the planner cannot serve).
+
+    ``reason`` says why; ``coordinate`` (``Type.field``) names the field that could not be
+    planned. Raisers deep in a hop rarely know which field of the operation they serve: the
+    builder sets the coordinate of the innermost field being planned as the error passes.
+    """
+
+    def __init__(self, reason: str, coordinate: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.coordinate = coordinate
+
+    def __str__(self) -> str:
+        if self.coordinate is None:
+            return self.reason
+        return f"{self.coordinate}: {self.reason}"
 
 
 class Where(enum.Enum):

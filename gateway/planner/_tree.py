@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gateway.planner._groups import Group
+from gateway.planner._locate import PlanningError
 from gateway.planner._nodes import Fetch, Flatten, Parallel, PlanNode, Sequence
 from gateway.planner._operation import Operation
 
@@ -19,7 +20,7 @@ def _topological(groups: list[Group]) -> list[Group]:
         if group.id in done:
             return
         if group.id in visiting:
-            raise ValueError("fetch dependencies form a cycle")
+            raise PlanningError("fetch dependencies form a cycle")
         visiting.add(group.id)
         for dep in sorted(group.deps):
             visit(by_id[dep])

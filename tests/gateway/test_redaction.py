@@ -51,13 +51,13 @@ def test_the_gateways_own_errors_keep_their_extensions_but_not_the_planners_word
         "extensions": {"code": "COST_ESTIMATED_TOO_EXPENSIVE", "cost": {"estimated": 9000}},
     }
     planning = {
-        "message": "Query planning failed: no path to Order.account from crm",
-        "extensions": {"code": "INTERNAL"},
+        "message": "Query planning failed at Order.account: no path to Order.account from crm",
+        "extensions": {"code": "QUERY_PLANNING_FAILED"},
     }
     redacted = redact_response({"errors": [cost, planning]})  # type: ignore[list-item]
     assert redacted["errors"] == [
         cost,
-        {"message": PLANNING_FAILED_MESSAGE, "extensions": {"code": "INTERNAL"}},
+        {"message": PLANNING_FAILED_MESSAGE, "extensions": {"code": "QUERY_PLANNING_FAILED"}},
     ]
 
 

@@ -17,14 +17,12 @@ from typing import Any
 
 from connectors.http import SystemCallError, SystemUnavailable
 from resolvers.authority import audit_name
-from resolvers.idempotency import IdempotencyStore, KeyInProgress, KeyReused
-from resolvers.journal import WorkflowJournal, WorkflowState, WorkflowStatus
-from resolvers.leases import Leases
+from resolvers.idempotency import KeyInProgress, KeyReused
+from resolvers.journal import WorkflowState, WorkflowStatus
 from resolvers.records import UserError
 from resolvers.steplog import step
-from resolvers.submit import StepHook, WorkflowFailed
-from resolvers.systems import Systems
-from resolvers.workflow import IN_PROGRESS, KEY_REUSED, begin, end
+from resolvers.submit import WorkflowFailed
+from resolvers.workflow import IN_PROGRESS, KEY_REUSED, JournaledWorkflow, begin, end
 from schema.actor import SYSTEM, Actor
 
 __all__ = ["KIND", "ORDER_NOT_FOUND", "CancelRequest", "CancelResult", "CancelWorkflow"]
@@ -72,22 +70,7 @@ class CancelResult:
         )
 
 
-class CancelWorkflow:
-    def __init__(
-        self,
-        systems: Systems,
-        journal: WorkflowJournal,
-        idempotency: IdempotencyStore,
-        *,
-        after_step: StepHook | None = None,
-    ) -> None:
-        self.systems = systems
-        self.journal = journal
-        self.idempotency = idempotency
-        self.after_step = after_step
-        # Held while a request runs a workflow, so recovery leaves it alone (the service's).
-        self.leases = Leases()
-
+class CancelWorkflow(JournaledWorkflow):
     async def cancel(
         self, request: CancelRequest, idempotency_key: str, actor: Actor = SYSTEM
     ) -> CancelResult:

@@ -26,16 +26,14 @@ from typing import Any
 
 from connectors.erp.enums import HoldReason, OrderStatus
 from connectors.http import SystemCallError, SystemUnavailable
-from resolvers.idempotency import IdempotencyStore, KeyInProgress, KeyReused
-from resolvers.journal import WorkflowJournal, WorkflowState, WorkflowStatus
-from resolvers.leases import Leases
+from resolvers.idempotency import KeyInProgress, KeyReused
+from resolvers.journal import WorkflowState, WorkflowStatus
 from resolvers.planning import Plan
 from resolvers.records import UserError
 from resolvers.steplog import step
 from resolvers.submit import KIND as SUBMIT
-from resolvers.submit import StepHook, WorkflowFailed
-from resolvers.systems import Systems
-from resolvers.workflow import IN_PROGRESS, KEY_REUSED, begin, end
+from resolvers.submit import WorkflowFailed
+from resolvers.workflow import IN_PROGRESS, KEY_REUSED, JournaledWorkflow, begin, end
 from schema.actor import SYSTEM, Actor
 
 __all__ = [
@@ -91,22 +89,7 @@ def _refused(code: str) -> UserError:
     return UserError("REFUSED", ("orderId",), f"the wms refused the release ({code})")
 
 
-class ReleaseWorkflow:
-    def __init__(
-        self,
-        systems: Systems,
-        journal: WorkflowJournal,
-        idempotency: IdempotencyStore,
-        *,
-        after_step: StepHook | None = None,
-    ) -> None:
-        self.systems = systems
-        self.journal = journal
-        self.idempotency = idempotency
-        self.after_step = after_step
-        # Held while a request runs a workflow, so recovery leaves it alone (the service's).
-        self.leases = Leases()
-
+class ReleaseWorkflow(JournaledWorkflow):
     async def release(
         self, order_id: str, idempotency_key: str, actor: Actor = SYSTEM
     ) -> ReleaseResult:

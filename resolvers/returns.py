@@ -25,14 +25,12 @@ from typing import Any
 
 from connectors.http import SystemCallError
 from resolvers.authority import audit_name
-from resolvers.idempotency import IdempotencyStore, KeyInProgress, KeyReused
-from resolvers.journal import WorkflowJournal, WorkflowState
-from resolvers.leases import Leases
+from resolvers.idempotency import KeyInProgress, KeyReused
+from resolvers.journal import WorkflowState
 from resolvers.records import UserError
 from resolvers.steplog import step
-from resolvers.submit import StepHook, WorkflowFailed
-from resolvers.systems import Systems
-from resolvers.workflow import IN_PROGRESS, KEY_REUSED, begin, end
+from resolvers.submit import WorkflowFailed
+from resolvers.workflow import IN_PROGRESS, KEY_REUSED, JournaledWorkflow, begin, end
 from schema.actor import SYSTEM, Actor
 
 __all__ = [
@@ -135,22 +133,7 @@ def _lines_error(lines: list[dict[str, Any]], key: str, minimum: int) -> UserErr
     return None
 
 
-class ReturnWorkflows:
-    def __init__(
-        self,
-        systems: Systems,
-        journal: WorkflowJournal,
-        idempotency: IdempotencyStore,
-        *,
-        after_step: StepHook | None = None,
-    ) -> None:
-        self.systems = systems
-        self.journal = journal
-        self.idempotency = idempotency
-        self.after_step = after_step
-        # Held while a request runs a workflow, so recovery leaves it alone (the service's).
-        self.leases = Leases()
-
+class ReturnWorkflows(JournaledWorkflow):
     async def request(self, body: dict[str, Any], key: str, actor: Actor = SYSTEM) -> ReturnResult:
         """``body``: ``orderId`` and ``lines`` of ``{sku, quantity, reason}``; the ERP records
         ``actor`` as who asked."""

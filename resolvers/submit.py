@@ -38,7 +38,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -47,12 +47,11 @@ from resolvers.authority import audit_name
 from resolvers.bodies import release_body, reservation_lines, sales_order_body, submission_key
 from resolvers.idempotency import IdempotencyStore, KeyInProgress, KeyReused
 from resolvers.journal import WorkflowJournal, WorkflowState, WorkflowStatus
-from resolvers.leases import Leases
 from resolvers.planning import Plan, plan_order
 from resolvers.records import OrderRequest, Outcome, SubmitResult, UserError
 from resolvers.steplog import step
 from resolvers.systems import KeyHeld, OrderRef, Systems
-from resolvers.workflow import IN_PROGRESS, KEY_REUSED, begin, end
+from resolvers.workflow import IN_PROGRESS, KEY_REUSED, JournaledWorkflow, StepHook, begin, end
 from schema.actor import SYSTEM, Actor
 
 __all__ = ["KIND", "StepHook", "SubmitWorkflow", "WorkflowFailed", "earlier_result"]
@@ -62,8 +61,6 @@ KIND = "submitOrder"
 MAX_REPLANS = 3
 
 log = logging.getLogger(__name__)
-
-StepHook = Callable[[str, WorkflowState], Awaitable[None]]
 
 
 class WorkflowFailed(Exception):
@@ -92,7 +89,7 @@ def earlier_result(order: OrderRef) -> SubmitResult:
     )
 
 
-class SubmitWorkflow:
+class SubmitWorkflow(JournaledWorkflow):
     """Runs submissions; ``after_step`` (tests) is awaited after each step is journaled."""
 
     def __init__(
@@ -105,14 +102,9 @@ class SubmitWorkflow:
         today: Callable[[], date] = date.today,
         after_step: StepHook | None = None,
     ) -> None:
-        self.systems = systems
-        self.journal = journal
-        self.idempotency = idempotency
+        super().__init__(systems, journal, idempotency, after_step=after_step)
         self.priority = tuple(priority)
         self.today = today
-        self.after_step = after_step
-        # Held while a request runs a workflow, so recovery leaves it alone (the service's).
-        self.leases = Leases()
 
     async def submit(
         self, request: OrderRequest, idempotency_key: str, actor: Actor = SYSTEM

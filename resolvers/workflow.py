@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from resolvers.authority import scoped_key
@@ -10,9 +11,10 @@ from resolvers.idempotency import IdempotencyStore, KeyInProgress, KeyReused, fi
 from resolvers.journal import WorkflowJournal, WorkflowState, WorkflowStatus
 from resolvers.leases import Leases
 from resolvers.records import UserError
+from resolvers.systems import Systems
 from schema.actor import SYSTEM, Actor
 
-__all__ = ["IN_PROGRESS", "KEY_REUSED", "begin", "end"]
+__all__ = ["IN_PROGRESS", "KEY_REUSED", "JournaledWorkflow", "StepHook", "begin", "end"]
 
 KEY_REUSED = UserError(
     "IDEMPOTENCY_KEY_REUSED",
@@ -25,6 +27,30 @@ IN_PROGRESS = UserError(
     "the first request with this idempotency key is still running or being settled; "
     "retry later with the same key",
 )
+
+
+StepHook = Callable[[str, WorkflowState], Awaitable[None]]
+"""Called after each journaled step with its name and the state written (tests crash here)."""
+
+
+class JournaledWorkflow:
+    """What each workflow (submit, cancel, returns, release) stands on: the systems it writes
+    to, the journal its steps go into, the idempotency records of its keys, and the leases a
+    running request holds so that recovery leaves it alone (the service shares its own)."""
+
+    def __init__(
+        self,
+        systems: Systems,
+        journal: WorkflowJournal,
+        idempotency: IdempotencyStore,
+        *,
+        after_step: StepHook | None = None,
+    ) -> None:
+        self.systems = systems
+        self.journal = journal
+        self.idempotency = idempotency
+        self.after_step = after_step
+        self.leases = Leases()
 
 
 async def begin(

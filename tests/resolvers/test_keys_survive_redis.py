@@ -10,7 +10,7 @@ import httpx
 
 from cache.memory import MemoryCache
 from resolvers.journal import WorkflowState
-from resolvers.records import LineRequest, OrderRequest, Outcome
+from resolvers.records import LineRequest, OrderRequest, Outcome, SubmitResult
 from resolvers.workflow import KEY_REUSED
 from tests.orchestration.picks import Picker
 from tests.resolvers.conftest import OwnSystems
@@ -65,15 +65,12 @@ async def test_the_same_key_after_redis_restarts_empty_answers_the_first_order(
     assert own_systems.available(sku)["EWR1"] == before["EWR1"] - 2
 
 
-async def test_a_workflow_whose_key_got_an_order_meanwhile_answers_that_order(
-    own_systems: OwnSystems, picker: Picker, tmp_path: Path
-) -> None:
-    """Records lost mid-flight: while the first workflow waits after reserving, a retry that
-    finds no record (a replica with records of its own, as after a Redis loss) enters the
-    key's order; the first workflow's create is answered with that order, so it gives its
-    stock back and answers the same order."""
-    sku, account = picker.stocked(), picker.account(region="SOUTHEAST")
-    before = own_systems.available(sku)
+async def _raced(
+    own_systems: OwnSystems, tmp_path: Path, account: str, sku: str, key: str, retried_units: int
+) -> tuple[SubmitResult, SubmitResult]:
+    """A submission of 3 units paused after reserving, while a service with records of its
+    own (a replica, as after a Redis loss) submits ``retried_units`` under the same key; the
+    first's answer once let go, and the retry's."""
     reserved, go_on = asyncio.Event(), asyncio.Event()
 
     async def pause(finished: str, state: WorkflowState) -> None:
@@ -86,9 +83,9 @@ async def test_a_workflow_whose_key_got_an_order_meanwhile_answers_that_order(
     first = service(own_systems, tmp_path / "a" / "journal.sqlite3", MemoryCache(), pause)
     second = service(own_systems, tmp_path / "b" / "journal.sqlite3", MemoryCache())
     try:
-        running = asyncio.ensure_future(first.submit(request(account, sku, 3), "midflight-1"))
+        running = asyncio.ensure_future(first.submit(request(account, sku, 3), key))
         await asyncio.wait_for(reserved.wait(), 10)
-        retried = await second.submit(request(account, sku, 3), "midflight-1")
+        retried = await second.submit(request(account, sku, retried_units), key)
         assert retried.outcome is Outcome.CONFIRMED
         go_on.set()
         answered = await running
@@ -96,6 +93,19 @@ async def test_a_workflow_whose_key_got_an_order_meanwhile_answers_that_order(
         go_on.set()
         await first.aclose()
         await second.aclose()
+    return answered, retried
+
+
+async def test_a_workflow_whose_key_got_an_order_meanwhile_answers_that_order(
+    own_systems: OwnSystems, picker: Picker, tmp_path: Path
+) -> None:
+    """Records lost mid-flight: while the first workflow waits after reserving, a retry that
+    finds no record (a replica with records of its own, as after a Redis loss) enters the
+    key's order; the first workflow's create is answered with that order, so it gives its
+    stock back and answers the same order."""
+    sku, account = picker.stocked(), picker.account(region="SOUTHEAST")
+    before = own_systems.available(sku)
+    answered, retried = await _raced(own_systems, tmp_path, account, sku, "midflight-1", 3)
     assert answered == retried
     # One order's stock is taken: the first workflow's reservation went back.
     assert own_systems.available(sku)["EWR1"] == before["EWR1"] - 3
@@ -108,27 +118,6 @@ async def test_a_workflow_whose_key_got_another_inputs_order_meanwhile_is_refuse
     first workflow's order for the key, and it gives its stock back and answers the reuse."""
     sku, account = picker.stocked(), picker.account(region="SOUTHEAST")
     before = own_systems.available(sku)
-    reserved, go_on = asyncio.Event(), asyncio.Event()
-
-    async def pause(finished: str, state: WorkflowState) -> None:
-        if finished == "reserve":
-            reserved.set()
-            await go_on.wait()
-
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    first = service(own_systems, tmp_path / "a" / "journal.sqlite3", MemoryCache(), pause)
-    second = service(own_systems, tmp_path / "b" / "journal.sqlite3", MemoryCache())
-    try:
-        running = asyncio.ensure_future(first.submit(request(account, sku, 3), "midflight-2"))
-        await asyncio.wait_for(reserved.wait(), 10)
-        other = await second.submit(request(account, sku, 1), "midflight-2")
-        assert other.outcome is Outcome.CONFIRMED
-        go_on.set()
-        refused = await running
-    finally:
-        go_on.set()
-        await first.aclose()
-        await second.aclose()
+    refused, _ = await _raced(own_systems, tmp_path, account, sku, "midflight-2", 1)
     assert refused.user_errors == (KEY_REUSED,)
     assert own_systems.available(sku)["EWR1"] == before["EWR1"] - 1

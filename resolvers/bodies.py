@@ -58,7 +58,6 @@ def sales_order_body(
         }
         for b in plan.backorders
     ]
-    ship_to = request.ship_to
     promised = plan.promised_date
     # The ERP needs a requested date: without one, the customer wants it when we can.
     requested = request.requested_delivery_date or promised or today
@@ -74,14 +73,7 @@ def sales_order_body(
         "externalId": workflow_id,
         "entity": {"externalId": request.account_id},
         "otherRefNum": request.customer_po_number or "",
-        "shipAddress": {
-            "addr1": ship_to.street,
-            "city": ship_to.city,
-            "state": ship_to.state,
-            "zip": ship_to.postal_code,
-            "country": ship_to.country,
-            "custrecord_region": ship_to.region.value,
-        },
+        "shipAddress": request.ship_to.erp_address(),
         "custbody_requested_delivery": requested.isoformat(),
         "custbody_promised_date": promised.isoformat() if promised else None,
         "custbody_status": "ON_HOLD" if plan.hold_reason else "CONFIRMED",

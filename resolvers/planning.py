@@ -1,7 +1,9 @@
 """The read-only half of submitting and promising: validate, check credit, price, allocate.
 
 ``plan_order`` asks the three systems what it needs (concurrently where it can) and either
-returns the user errors that stop the order or a :class:`Plan` the writing steps carry out.
+returns the user errors that stop the order or a :class:`Plan` the writing steps carry out;
+whether the order fits the account's credit the ERP answers last (``with_credit``), by the
+same rule, tax included, that it enters the order with.
 Nothing here changes any system, so ``promiseOrder`` is this and no more.
 """
 
@@ -9,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -24,7 +26,15 @@ from resolvers.records import (
 )
 from resolvers.systems import Customer, Systems
 
-__all__ = ["MAX_LINES", "MAX_QUANTITY", "Facts", "Plan", "plan_order", "validate_shape"]
+__all__ = [
+    "MAX_LINES",
+    "MAX_QUANTITY",
+    "Facts",
+    "Plan",
+    "plan_order",
+    "validate_shape",
+    "with_credit",
+]
 
 MAX_LINES = 100
 MAX_QUANTITY = 100_000
@@ -198,18 +208,34 @@ def plan_from(
     subtotal = sum(
         (facts.prices[sku] * quantity for sku, quantity in ordered.items()), Decimal("0.00")
     )
-    credit = facts.customer
-    over_limit = credit.credit_exposure + subtotal > credit.credit_limit
     return Plan(
-        customer_id=credit.internal_id,
-        currency=credit.currency,
+        customer_id=facts.customer.internal_id,
+        currency=facts.customer.currency,
         prices={sku: facts.prices[sku] for sku in ordered},
         subtotal=subtotal,
-        hold_reason="CREDIT" if credit.credit_hold or over_limit else None,
+        hold_reason=None,  # credit is the ERP's to decide: ``with_credit``
         allocations=allocation.allocations,
         backorders=allocation.backorders,
         unfilled=allocation.unfilled,
     )
+
+
+async def with_credit(systems: Systems, request: OrderRequest, plan: Plan) -> Plan:
+    """``plan`` held for ``CREDIT`` unless the ERP says it fits the account's credit now.
+
+    The ERP decides by the rule it enters orders with (``Systems.credit_fits``): the lines at
+    the plan's prices, backordered ones included, plus the ship-to state's tax, against the
+    exposure and the limit, a hold set by hand refusing all. So ``promiseOrder`` answers what
+    ``submitOrder`` will decide, and a submission enters the order with the hold the ERP's own
+    check at entry would give it (which, atomic with the entry, has the last word).
+    """
+    ordered: dict[str, int] = {}
+    parts: list[Allocation | Backorder] = [*plan.allocations, *plan.backorders]
+    for part in parts:
+        ordered[part.sku] = ordered.get(part.sku, 0) + part.quantity
+    lines = [(sku, quantity, plan.prices[sku]) for sku, quantity in ordered.items()]
+    fits = await systems.credit_fits(request.account_id, request.ship_to.erp_address(), lines)
+    return replace(plan, hold_reason=None if fits else "CREDIT")
 
 
 async def plan_order(
@@ -218,4 +244,7 @@ async def plan_order(
     facts = await gather_facts(systems, request)
     if isinstance(facts, list):
         return facts
-    return plan_from(request, facts, priority=priority, today=today)
+    planned = plan_from(request, facts, priority=priority, today=today)
+    if isinstance(planned, list):
+        return planned
+    return await with_credit(systems, request, planned)

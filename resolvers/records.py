@@ -69,6 +69,17 @@ class ShipTo:
             "region": self.region.value,
         }
 
+    def erp_address(self) -> dict[str, Any]:
+        """The address as the ERP takes it (``shipAddress`` of an order or a credit check)."""
+        return {
+            "addr1": self.street,
+            "city": self.city,
+            "state": self.state,
+            "zip": self.postal_code,
+            "country": self.country,
+            "custrecord_region": self.region.value,
+        }
+
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ShipTo:
         return cls(

@@ -27,7 +27,7 @@ from resolvers.cancel import CancelRequest, CancelResult, CancelWorkflow
 from resolvers.idempotency import CLAIM_WAIT_SECONDS, IdempotencyStore
 from resolvers.journal import WorkflowJournal, WorkflowState, create_journal
 from resolvers.leases import Leases, create_leases
-from resolvers.planning import Plan, gather_facts, plan_from
+from resolvers.planning import Plan, gather_facts, plan_from, with_credit
 from resolvers.records import OrderRequest, SubmitResult, UserError
 from resolvers.release import KIND as RELEASE
 from resolvers.release import ReleaseResult, ReleaseWorkflow
@@ -278,7 +278,7 @@ class OrdersService:
         planned = plan_from(request, facts, priority=self.priority, today=self.today())
         if isinstance(planned, list):
             return Promise(None, facts.stock, tuple(planned))
-        return Promise(planned, facts.stock, ())
+        return Promise(await with_credit(self.systems, request, planned), facts.stock, ())
 
     async def aclose(self) -> None:
         for task in (self._recovered, self._sweeper):

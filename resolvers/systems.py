@@ -220,6 +220,32 @@ class Systems:
     async def release_reservation(self, reservation_id: str) -> None:
         await self.wms.request("DELETE", f"/reservations/{reservation_id}", accept=(404,))
 
+    async def credit_fits(
+        self,
+        account_id: str,
+        ship_address: dict[str, Any],
+        lines: Sequence[tuple[str, int, Decimal]],
+    ) -> bool:
+        """Whether an order of ``lines`` (``(sku, quantity, unit price)``) shipped to
+        ``ship_address`` (the ERP's shape) fits the account's credit now, by the ERP's own
+        rule: its total with the ship-to state's tax against exposure and limit, as entering
+        the order would decide (``POST /salesOrders/creditCheck``)."""
+        body = {
+            "entity": {"externalId": account_id},
+            "shipAddress": ship_address,
+            "item": {
+                "items": [
+                    {"item": {"refName": sku}, "quantity": quantity, "rate": str(price)}
+                    for sku, quantity, price in lines
+                ]
+            },
+        }
+        answer = await self.erp.request("POST", "/salesOrders/creditCheck", json=body)
+        fits = answer.body.get("fits") if isinstance(answer.body, dict) else None
+        if not isinstance(fits, bool):
+            raise SystemResponseInvalid("erp", "erp answered a credit check without 'fits'")
+        return fits
+
     async def create_order(self, body: dict[str, Any]) -> OrderRef:
         """Enter the order; ``KeyHeld`` when its submission key holds another request's."""
         answer = await self.erp.request("POST", "/salesOrders", json=body, accept=(409,))

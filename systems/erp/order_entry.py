@@ -12,6 +12,7 @@ answers that order (``systems.erp.order_keys``): both are decided in the enterin
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Literal
@@ -45,7 +46,7 @@ from systems.erp.writes import (
 )
 from systems.world_names import CITIES, TAX_RATES
 
-__all__ = ["SalesOrderIn", "enter_order"]
+__all__ = ["PricedOrder", "SalesOrderIn", "customer_of", "enter_order", "price_order"]
 
 SCOPE = "salesOrder"
 
@@ -53,7 +54,7 @@ SCOPE = "salesOrder"
 _STATE_REGIONS = {city.state: city.region for city in CITIES}
 
 
-class _Customer(Body):
+class CustomerRef(Body):
     external_id: str = Field(alias="externalId", min_length=1, max_length=64)
 
 
@@ -61,7 +62,7 @@ class _Location(Body):
     ref_name: str | None = Field(default=None, alias="refName", min_length=1, max_length=16)
 
 
-class _ShipAddress(Body):
+class ShipAddressIn(Body):
     addr1: str = Field(min_length=1, max_length=200)
     city: str = Field(min_length=1, max_length=100)
     state: str = Field(min_length=2, max_length=2)
@@ -70,24 +71,24 @@ class _ShipAddress(Body):
     custrecord_region: Region | None = None
 
 
-class _LineIn(Body):
+class OrderLineIn(Body):
     item: ItemRef
     quantity: StrictInt = Field(ge=1, le=MAX_QUANTITY)
     rate: Rate | None = None
     location: _Location | None = None
 
 
-class _Lines(Body):
-    items: list[_LineIn] = Field(min_length=1, max_length=MAX_LINES)
+class OrderLinesIn(Body):
+    items: list[OrderLineIn] = Field(min_length=1, max_length=MAX_LINES)
 
 
 class SalesOrderIn(Body):
     """The body of ``POST /salesOrders`` (docs/system-writes.md)."""
 
     external_id: str = Field(alias="externalId", min_length=1, max_length=128)
-    entity: _Customer
+    entity: CustomerRef
     other_ref_num: str = Field(default="", alias="otherRefNum", max_length=64)
-    ship_address: _ShipAddress = Field(alias="shipAddress")
+    ship_address: ShipAddressIn = Field(alias="shipAddress")
     custbody_requested_delivery: date
     custbody_promised_date: date | None = None
     custbody_status: Literal["CONFIRMED", "ON_HOLD"] = "CONFIRMED"
@@ -98,7 +99,7 @@ class SalesOrderIn(Body):
     custbody_request_fingerprint: str | None = Field(default=None, min_length=1, max_length=128)
     # What the caller needs to answer a repeated key as it first did; kept with the key.
     custbody_submission: Submission | None = None
-    item: _Lines
+    item: OrderLinesIn
 
     @model_validator(mode="after")
     def _hold_reason_with_hold(self) -> SalesOrderIn:
@@ -115,7 +116,7 @@ class SalesOrderIn(Body):
         return self
 
 
-def _customer(conn: sqlite3.Connection, external_id: str) -> sqlite3.Row:
+def customer_of(conn: sqlite3.Connection, external_id: str) -> sqlite3.Row:
     row: sqlite3.Row | None = conn.execute(
         "SELECT * FROM customers WHERE external_id = ?", (external_id,)
     ).fetchone()
@@ -141,7 +142,7 @@ def _check_items(conn: sqlite3.Connection, skus: list[str]) -> None:
         raise ApiError(409, "ITEM_INACTIVE", f"item no longer sold: {', '.join(inactive)}")
 
 
-def _tax_rate(address: _ShipAddress) -> tuple[Decimal, str]:
+def _tax_rate(address: ShipAddressIn) -> tuple[Decimal, str]:
     """The ship-to state's tax rate, and its region (given, or the state's own)."""
     rate = TAX_RATES.get(address.state)
     region = _STATE_REGIONS.get(address.state)
@@ -150,7 +151,7 @@ def _tax_rate(address: _ShipAddress) -> tuple[Decimal, str]:
     return rate, address.custrecord_region or region
 
 
-def _rates(db: Database, customer_id: str, lines: list[_LineIn]) -> list[int]:
+def _rates(db: Database, customer_id: str, lines: list[OrderLineIn]) -> list[int]:
     """Each line's unit price in cents: as asked, or the customer's price at its quantity."""
     customer = customers_by(db, "internal_id", [customer_id])[customer_id]
     rates = []
@@ -161,6 +162,40 @@ def _rates(db: Database, customer_id: str, lines: list[_LineIn]) -> list[int]:
         [price] = prices_for(db, customer, [line.item.ref_name], line.quantity)
         rates.append(cents(Decimal(price["unitPrice"])))
     return rates
+
+
+@dataclass(frozen=True, slots=True)
+class PricedOrder:
+    """What an order comes to: each line's unit price and amount (cents), the subtotal, the
+    ship-to state's tax on it, and the region it ships to."""
+
+    rates: list[int]
+    amounts: list[int]
+    tax_rate: Decimal
+    region: str
+    subtotal: int
+    tax: int
+
+    @property
+    def total(self) -> int:
+        return self.subtotal + self.tax
+
+
+def price_order(
+    db: Database,
+    conn: sqlite3.Connection,
+    customer: sqlite3.Row,
+    address: ShipAddressIn,
+    lines: list[OrderLineIn],
+) -> PricedOrder:
+    """Price and tax ``lines`` for ``customer`` as order entry does: the one rule that both
+    ``POST /salesOrders`` and ``POST /salesOrders/creditCheck`` apply."""
+    _check_items(conn, [line.item.ref_name for line in lines])
+    tax_rate, region = _tax_rate(address)
+    rates = _rates(db, customer["internal_id"], lines)
+    amounts = [rate * line.quantity for rate, line in zip(rates, lines, strict=True)]
+    subtotal = sum(amounts)
+    return PricedOrder(rates, amounts, tax_rate, region, subtotal, tax_cents(subtotal, tax_rate))
 
 
 def enter_order(db: Database, body: SalesOrderIn) -> Written:
@@ -175,16 +210,13 @@ def enter_order(db: Database, body: SalesOrderIn) -> Written:
             holder = order_of_key(db, conn, key, asked)
             if holder is not None:
                 return Written(holder, created=False)
-        customer = _customer(conn, body.entity.external_id)
+        customer = customer_of(conn, body.entity.external_id)
         lines = body.item.items
-        _check_items(conn, [line.item.ref_name for line in lines])
-        tax_rate, region = _tax_rate(body.ship_address)
-        rates = _rates(db, customer["internal_id"], lines)
-        amounts = [rate * line.quantity for rate, line in zip(rates, lines, strict=True)]
-        subtotal = sum(amounts)
-        tax = tax_cents(subtotal, tax_rate)
+        priced = price_order(db, conn, customer, body.ship_address, lines)
+        rates, amounts, tax_rate = priced.rates, priced.amounts, priced.tax_rate
+        subtotal, tax, region = priced.subtotal, priced.tax, priced.region
         status, hold_reason = body.custbody_status, body.custbody_hold_reason
-        if status == "CONFIRMED" and not fits(conn, customer, subtotal + tax):
+        if status == "CONFIRMED" and not fits(conn, customer, priced.total):
             status, hold_reason = "ON_HOLD", "CREDIT"
         internal_id = str(next_number(conn, "sales_orders", "internal_id", "", 200001))
         tran_id = f"SO-{next_number(conn, 'sales_orders', 'tran_id', 'SO-', 100001)}"

@@ -126,3 +126,46 @@ def test_orders_entered_at_once_through_two_servers_confirm_only_what_fits(
     held = [a for a in answers if status(a) == ("ON_HOLD", "CREDIT")]
     assert (len(confirmed), len(held)) == (3, 7)
     assert sum(Decimal(a["total"]) for a in confirmed) <= headroom
+
+
+def check_body(order: dict[str, Any]) -> dict[str, Any]:
+    """The credit check of ``order``: its customer, address and lines, nothing to enter."""
+    return {k: order[k] for k in ("entity", "shipAddress", "item")}
+
+
+def test_a_credit_check_answers_what_entering_the_order_decides(
+    erp: httpx.Client, world: World
+) -> None:
+    account = roomy_account(erp, world)
+    limit, exposure = credit(erp, account)
+    headroom = limit - exposure
+    over = one_line(world, account, "check-over", headroom)  # fits only before tax
+    under = one_line(world, account, "check-under", (headroom / 2).quantize(Decimal("0.01")))
+    checked = ok(erp.post("/salesOrders/creditCheck", json=check_body(over)))
+    assert checked["fits"] is False
+    assert Decimal(checked["subtotal"]) == headroom
+    assert Decimal(checked["total"]) == headroom + Decimal(checked["taxTotal"]) > headroom
+    assert (Decimal(checked["creditLimit"]), Decimal(checked["creditExposure"])) == (
+        limit,
+        exposure,
+    )
+    assert ok(erp.post("/salesOrders/creditCheck", json=check_body(under)))["fits"] is True
+    # Nothing was entered, and entry decides the same.
+    assert credit(erp, account) == (limit, exposure)
+    held = ok(erp.post("/salesOrders", json=over), 201)
+    assert status(held) == ("ON_HOLD", "CREDIT")
+    assert Decimal(held["total"]) == Decimal(checked["total"])
+
+
+def test_a_credit_check_refuses_what_an_order_would_be_refused_for(
+    erp: httpx.Client, world: World
+) -> None:
+    account = roomy_account(erp, world)
+    body = check_body(one_line(world, account, "check-bad", Decimal(1)))
+    unknown_state = {**body, "shipAddress": {**body["shipAddress"], "state": "ZZ"}}
+    answer = erp.post("/salesOrders/creditCheck", json=unknown_state)
+    assert answer.status_code == 422 and "no tax rate" in answer.text
+    answer = erp.post("/salesOrders/creditCheck", json={**body, "externalId": "x"})
+    assert answer.status_code == 422
+    unknown = {**body, "entity": {"externalId": "ACC-NOPE"}}
+    assert erp.post("/salesOrders/creditCheck", json=unknown).status_code == 422

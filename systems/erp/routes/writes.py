@@ -12,6 +12,7 @@ from systems.common.db import Database
 from systems.common.params import parse_body
 from systems.common.responses import json_response, written_response
 from systems.erp.billing import BilledLinesIn, credit_return, invoice_shipment
+from systems.erp.credit_check import CreditCheckIn, check_credit
 from systems.erp.order_changes import CancelIn, StatusChangeIn, cancel_lines, change_status
 from systems.erp.order_entry import SalesOrderIn, enter_order
 from systems.erp.returns import (
@@ -28,6 +29,10 @@ def routes(db: Database) -> list[Route]:
     async def create_order(request: Request) -> Response:
         body = await parse_body(request, SalesOrderIn)
         return written_response(await run_in_threadpool(enter_order, db, body))
+
+    async def credit_check(request: Request) -> Response:
+        body = await parse_body(request, CreditCheckIn)
+        return json_response(await run_in_threadpool(check_credit, db, body))
 
     async def patch_order(request: Request) -> Response:
         body = await parse_body(request, StatusChangeIn)
@@ -60,6 +65,7 @@ def routes(db: Database) -> list[Route]:
 
     return [
         Route("/salesOrders", create_order, methods=["POST"]),
+        Route("/salesOrders/creditCheck", credit_check, methods=["POST"]),
         Route("/salesOrders/{internal_id}", patch_order, methods=["PATCH"]),
         Route("/salesOrders/{internal_id}/cancel", cancel_order, methods=["POST"]),
         Route("/returnAuthorizations", create_return, methods=["POST"]),

@@ -21,6 +21,7 @@ Errors a client can get, by ``extensions.code``::
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from collections.abc import AsyncGenerator, Hashable
 from dataclasses import dataclass, field
@@ -39,7 +40,7 @@ from gateway.authorization import (
     with_unauthorized,
 )
 from gateway.demand import DemandControl
-from gateway.executor import Deadline, Executor, SubgraphTransport, TransportSettings
+from gateway.executor import Deadline, Executor, SubgraphTransport, TransportSettings, merge_at
 from gateway.limits import LimitExceeded, Limits, check_document
 from gateway.planner import (
     Operation,
@@ -353,7 +354,12 @@ class Gateway:
         return RequestOutcome(redact_response(response) if self.redact_errors else response)
 
     async def stream(
-        self, request: GraphQLRequest, *, identity: Identity = ANONYMOUS
+        self,
+        request: GraphQLRequest,
+        *,
+        identity: Identity = ANONYMOUS,
+        allow_mutations: bool = True,
+        subscriptions: bool = True,
     ) -> StreamOutcome:
         """Run any operation as a stream of responses; never raises for anything a client sends.
 
@@ -364,13 +370,25 @@ class Gateway:
         ``refused`` with what :meth:`execute` answers. Nothing starts before the first
         ``__anext__``; ``await responses.aclose()`` (or cancelling the task iterating it)
         stops it and completes the subscription on the subgraph.
+
+        A query or mutation with deferred fragments (``@defer``) streams its initial payload,
+        then one payload per deferred fragment (``gateway.executor._defer``).
+        ``allow_mutations=False`` refuses mutations (GET), ``subscriptions=False``
+        subscriptions (a transport that serves no subscriptions: multipart HTTP).
         """
-        admitted = self._admit(request, allow_mutations=True, streaming=True, identity=identity)
+        admitted = self._admit(
+            request,
+            allow_mutations=allow_mutations,
+            streaming=subscriptions,
+            identity=identity,
+        )
         if isinstance(admitted, _Pending):
             admitted = await self._decided(admitted)
         if isinstance(admitted, RequestOutcome):
             return StreamOutcome(refused=self._redacted(admitted))
-        if admitted.operation.kind != "subscription":
+        if admitted.plan.deferred:
+            responses = self._incremental(admitted)
+        elif admitted.operation.kind != "subscription":
             responses = self._once(admitted)
         else:
             try:
@@ -398,6 +416,57 @@ class Gateway:
 
     async def _once(self, admitted: _Admitted) -> AsyncGenerator[GraphQLResponse, None]:
         yield await self._run(admitted)
+
+    async def _incremental(self, admitted: _Admitted) -> AsyncGenerator[GraphQLResponse, None]:
+        """The payloads of an operation with deferred fragments (``gateway.executor._defer``).
+
+        Authorization's errors come with the initial payload. Demand control measures the
+        whole result once, when the last part is ready: over the maximum (enforced), that
+        part's data is withheld with the error; the parts already sent stay sent.
+        """
+        timeout = self.request_timeout
+        payloads = admitted.state.executor.incremental(
+            admitted.plan,
+            admitted.operation,
+            admitted.variables,
+            admitted.coerced,
+            deadline=None if timeout is None else Deadline.after(timeout),
+            identity=admitted.identity,
+        )
+        whole: dict[str, Any] | None = None
+        try:
+            async for payload in payloads:
+                if whole is None:
+                    whole = copy.deepcopy(payload.get("data")) or {}
+                    if admitted.unauthorized:
+                        payload = with_unauthorized(admitted.unauthorized, payload)
+                else:
+                    for item in payload.get("incremental", ()):
+                        merge_at(whole, item["path"], item["data"])
+                if not payload.get("hasNext"):
+                    payload = self._settle_last(admitted, whole, payload)
+                yield payload
+        finally:
+            await payloads.aclose()
+
+    def _settle_last(
+        self, admitted: _Admitted, whole: dict[str, Any], payload: GraphQLResponse
+    ) -> GraphQLResponse:
+        settled, withheld = self.demand.settle(
+            admitted.state.supergraph, admitted.operation, admitted.coerced, {"data": whole}
+        )
+        if not withheld:
+            return payload
+        errors = settled.get("errors", [])
+        if "incremental" in payload:
+            return {
+                "incremental": [
+                    {"data": None, "path": item["path"], "errors": errors}
+                    for item in payload["incremental"]
+                ],
+                "hasNext": False,
+            }
+        return {"data": None, "errors": errors, "hasNext": False}
 
     async def _run(self, admitted: _Admitted) -> GraphQLResponse:
         timeout = self.request_timeout

@@ -78,6 +78,17 @@ def _unsuggested(message: str) -> str:
 def redact_response(response: GraphQLResponse) -> GraphQLResponse:
     """``response`` with every error redacted (the same object when it has none)."""
     errors = response.get("errors")
+    items = response.get("incremental")
+    if items and any("errors" in item for item in items):  # a deferred payload's
+        response = {
+            **response,
+            "incremental": [
+                {**item, "errors": [redact_error(e) for e in item["errors"]]}
+                if "errors" in item
+                else item
+                for item in items
+            ],
+        }
     if not errors:
         return response
     return {**response, "errors": [redact_error(error) for error in errors]}

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any, NotRequired, TypedDict
 
-__all__ = ["ErrorLocation", "GraphQLError", "GraphQLRequest", "GraphQLResponse"]
+__all__ = [
+    "ErrorLocation",
+    "GraphQLError",
+    "GraphQLRequest",
+    "GraphQLResponse",
+    "IncrementalItem",
+]
 
 
 class ErrorLocation(TypedDict):
@@ -29,7 +35,19 @@ class GraphQLRequest(TypedDict):
     doc_id: NotRequired[str | None]
 
 
+class IncrementalItem(TypedDict):
+    """What a deferred fragment completes at one place (``deferSpec=20220824``)."""
+
+    data: dict[str, Any] | None
+    path: list[str | int]
+    label: NotRequired[str]
+    errors: NotRequired[list[GraphQLError]]
+
+
 class GraphQLResponse(TypedDict):
     data: NotRequired[dict[str, Any] | None]
     errors: NotRequired[list[GraphQLError]]
     extensions: NotRequired[dict[str, Any]]
+    # Incremental delivery (``@defer``): set on every payload of a deferred response.
+    hasNext: NotRequired[bool]
+    incremental: NotRequired[list[IncrementalItem]]

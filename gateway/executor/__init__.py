@@ -1,6 +1,7 @@
 """The executor: runs a query plan against the subgraphs, merges and shapes the response."""
 
 from gateway.executor._deadline import TIMEOUT_CODE, TIMEOUT_HEADER, Deadline
+from gateway.executor._defer import DeferredRun, merge_at
 from gateway.executor._executor import Executor
 from gateway.executor._merge import deep_merge, objects_at, representation, restore_keys
 from gateway.executor._run import PlanRun
@@ -11,6 +12,7 @@ __all__ = [
     "TIMEOUT_CODE",
     "TIMEOUT_HEADER",
     "Deadline",
+    "DeferredRun",
     "Executor",
     "PlanRun",
     "SubgraphFetchError",
@@ -18,6 +20,7 @@ __all__ = [
     "TransportSettings",
     "deep_merge",
     "hidden_enums",
+    "merge_at",
     "objects_at",
     "representation",
     "restore_keys",

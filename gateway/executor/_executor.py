@@ -7,6 +7,7 @@ from typing import Any
 
 from gateway.auth import ANONYMOUS, Identity
 from gateway.executor._deadline import Deadline
+from gateway.executor._defer import DeferredRun
 from gateway.executor._run import PlanRun
 from gateway.executor._subscribe import Settler, split_subscription_plan, subscription_responses
 from gateway.executor._transport import SubgraphTransport
@@ -42,9 +43,44 @@ class Executor:
         arrived, with ``GATEWAY_TIMEOUT`` errors (see :mod:`gateway.executor._deadline`).
         Every fetch forwards ``identity``'s token.
         """
+        if plan.deferred:  # the deferred parts too, merged into the one response
+            return await DeferredRun(
+                self.supergraph,
+                self.transport,
+                plan,
+                operation,
+                variables,
+                coerced,
+                deadline,
+                identity,
+            ).whole()
         run = PlanRun(self.supergraph, self.transport, variables, deadline, identity)
         await run.run_plan(plan.node)
         return run.response(operation, coerced)
+
+    def incremental(
+        self,
+        plan: QueryPlan,
+        operation: Operation,
+        variables: Mapping[str, Any],
+        coerced: Mapping[str, Any] | None = None,
+        *,
+        deadline: Deadline | None = None,
+        identity: Identity = ANONYMOUS,
+    ) -> AsyncGenerator[GraphQLResponse, None]:
+        """The payloads of a plan with deferred parts (``plan.deferred``): the initial one as
+        soon as its own fetches are done, then one per deferred fragment as its fetches
+        finish (see :mod:`gateway.executor._defer`). Nothing starts before ``__anext__``."""
+        return DeferredRun(
+            self.supergraph,
+            self.transport,
+            plan,
+            operation,
+            variables,
+            coerced,
+            deadline,
+            identity,
+        ).payloads()
 
     def subscribe(
         self,

@@ -29,7 +29,7 @@ from gateway.executor._merge import ResponsePath
 from gateway.planner import CollectedField, Operation, collect_fields
 from gateway.wire import GraphQLError
 
-__all__ = ["hidden_enums", "shape_response"]
+__all__ = ["hidden_enums", "shape_object", "shape_response"]
 
 
 class _Invalid:
@@ -113,8 +113,11 @@ class _Shaper:
         errors: list[GraphQLError],
         failed: Sequence[ResponsePath],
         hidden: frozenset[str],
+        exclude: frozenset[int] = frozenset(),
     ) -> None:
         self.schema = schema
+        # Fragments left out (deferred ones, sent in payloads of their own).
+        self.exclude = exclude
         self.hidden = hidden
         self.operation = operation
         self.variables = variables
@@ -125,7 +128,7 @@ class _Shaper:
         # The response path of the value being shaped, as a stack: a list is only made for
         # an error.
         self.path: ResponsePath = []
-        key = (schema, operation.conditions(variables), hidden)
+        key = (schema, operation.conditions(variables), hidden, exclude)
         shapes = operation.derived.get(key)
         if shapes is None:
             shapes = operation.derived[key] = {}
@@ -208,10 +211,12 @@ class _Shaper:
             left = {
                 cf.key: cf
                 for cf in collect_fields(
-                    self.schema, kept, runtime.name, fragments, variables, withheld
+                    self.schema, kept, runtime.name, fragments, variables, withheld | self.exclude
                 )
             }
-        for cf in collect_fields(self.schema, selections, runtime.name, fragments, variables):
+        for cf in collect_fields(
+            self.schema, selections, runtime.name, fragments, variables, self.exclude
+        ):
             if cf.name == "__typename":
                 entries.append(_Entry(_TYPENAME, cf.key, cf.data_key, None, cf))
             elif owner is None and cf.name in ("__schema", "__type"):
@@ -336,15 +341,43 @@ def shape_response(
     errors: list[GraphQLError],
     failed: Sequence[ResponsePath] = (),
     hidden: frozenset[str] = frozenset(),
+    exclude: frozenset[int] = frozenset(),
 ) -> dict[str, Any] | None:
     """The client's ``data``; nulls propagate per the spec and add errors to ``errors``.
 
     ``hidden`` names the enums whose values subgraphs send are checked against ``schema``
     (:func:`hidden_enums`): a value it lacks is null, an error where the field is non-null.
+    The fragments whose node ids are in ``exclude`` are left out (deferred ones).
     """
     root = schema.get_root_type(operation.definition.operation)
     if root is None:
         return None
-    shaper = _Shaper(schema, operation, variables, errors, failed, hidden)
+    shaper = _Shaper(schema, operation, variables, errors, failed, hidden, exclude)
     result = shaper.object(data, root, None)
+    return None if isinstance(result, _Invalid) else result
+
+
+def shape_object(
+    schema: GraphQLSchema,
+    operation: Operation,
+    variables: Mapping[str, Any],
+    obj: dict[str, Any],
+    type_name: str,
+    owner: CollectedField,
+    path: ResponsePath,
+    errors: list[GraphQLError],
+    failed: Sequence[ResponsePath] = (),
+    hidden: frozenset[str] = frozenset(),
+    exclude: frozenset[int] = frozenset(),
+) -> dict[str, Any] | None:
+    """One object at response ``path``, shaped to the sub-selections of ``owner`` (a deferred
+    fragment's, made once per operation): what a deferred payload sends for it."""
+    static = schema.type_map.get(type_name)
+    if not isinstance(static, GraphQLObjectType | GraphQLAbstractType):
+        return None
+    shaper = _Shaper(schema, operation, variables, errors, failed, hidden, exclude)
+    shaper.path = list(path)
+    if operation.withheld:
+        shaper.left.setdefault(id(owner), owner.nodes)
+    result = shaper.object(obj, static, owner)
     return None if isinstance(result, _Invalid) else result

@@ -1,7 +1,15 @@
 """The query planner: an operation becomes ``Fetch``/``Flatten``/``Sequence``/``Parallel`` nodes."""
 
+from gateway.planner._defer import (
+    defer_label,
+    deferred_by_key,
+    deferred_nodes,
+    fragment_body,
+    is_deferred,
+)
 from gateway.planner._locate import PlanningError
 from gateway.planner._nodes import (
+    DeferredPart,
     Fetch,
     Flatten,
     Parallel,
@@ -26,6 +34,7 @@ from gateway.planner._planner import QueryPlanner, build_plan
 
 __all__ = [
     "CollectedField",
+    "DeferredPart",
     "Fetch",
     "Flatten",
     "Operation",
@@ -41,7 +50,12 @@ __all__ = [
     "applies_to",
     "build_plan",
     "collect_fields",
+    "defer_label",
+    "deferred_by_key",
+    "deferred_nodes",
+    "fragment_body",
     "included",
+    "is_deferred",
     "iter_fetches",
     "parse_fieldset",
     "select_operation",

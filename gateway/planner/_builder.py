@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 from graphql import GraphQLAbstractType, SelectionNode
 
+from gateway.planner._defer import DeferringHops
 from gateway.planner._groups import Group
-from gateway.planner._hops import EntityHops
 from gateway.planner._locate import PlanningError, Where, named_type
 from gateway.planner._operation import CollectedField
 from gateway.planner._selection import SubSelection, internal_key, is_internal, variables_in
@@ -15,7 +15,7 @@ from gateway.planner._selection import SubSelection, internal_key, is_internal, 
 __all__ = ["GroupBuilder", "PlanningError"]
 
 
-class GroupBuilder(EntityHops):
+class GroupBuilder(DeferringHops):
     """Builds the fetch groups of one operation; ``build`` returns the root groups in order."""
 
     def build(self) -> list[Group]:
@@ -27,7 +27,13 @@ class GroupBuilder(EntityHops):
         if root_type is None:
             raise PlanningError(f"the schema has no {self.operation.kind} type")
         roots: list[Group] = []
-        selections = self.operation.definition.selection_set.selections
+        self.plan_roots(self.operation.definition.selection_set.selections, root_type, roots)
+        return roots
+
+    def plan_roots(
+        self, selections: Sequence[SelectionNode], root_type: str, roots: list[Group]
+    ) -> None:
+        """Plan root fields into ``roots``; deferred ones into root groups of their own."""
         for cf in self.locate.collect(selections, root_type):
             if cf.name.startswith("__"):
                 continue  # __typename, __schema, __type: answered by the gateway
@@ -40,6 +46,7 @@ class GroupBuilder(EntityHops):
                 reusable = [roots[-1]] if roots and roots[-1].service in candidates else []
             else:
                 reusable = [g for g in roots if g.service in candidates]
+            reusable = [g for g in reusable if self.root_context.get(g.id) == self.context]
             if reusable:
                 group = reusable[0]
             else:
@@ -53,7 +60,9 @@ class GroupBuilder(EntityHops):
                 group = self.new_group(service, (), False, None)
                 roots.append(group)
             self.plan_field(group, group.selection, root_type, cf, (), None, False)
-        return roots
+        for node in self.deferred_here(selections, root_type):
+            with self.deferring(node, (), root_type):
+                self.plan_roots(self.fragment_selections(node), root_type, roots)
 
     def plan_selection(
         self,
@@ -86,6 +95,8 @@ class GroupBuilder(EntityHops):
         groups = set()
         for cf in self.locate.collect(selections, type_name):
             groups |= self.plan_field(group, sel, type_name, cf, path, provided, top)
+        if self.deferred:
+            groups |= self.plan_deferred(group, sel, type_name, selections, path, provided, top)
         return groups
 
     def plan_interface_object(
@@ -155,6 +166,7 @@ class GroupBuilder(EntityHops):
         if cf.name == "__typename":
             sel.field(cf.key, "__typename", (), "String!")
             return {group}
+        self.mark(group)
         info = self.locate.field_info(parent, cf)
         where = self.locate.where(group.service, parent, info, provided)
         if where is Where.NO or (where is Where.REQUIRES and not top):

@@ -77,10 +77,17 @@ class Locator:
         self.operation = operation
         self.variables = variables
         self.order = {name: i for i, name in enumerate(supergraph.subgraphs)}
+        # Deferred fragments are planned apart, each under its defer context (planner._defer).
+        self.deferred: frozenset[int] = frozenset()
 
     def collect(self, selections: Sequence[SelectionNode], type_name: str) -> list[CollectedField]:
         return collect_fields(
-            self.schema, selections, type_name, self.operation.fragments, self.variables
+            self.schema,
+            selections,
+            type_name,
+            self.operation.fragments,
+            self.variables,
+            self.deferred,
         )
 
     def field_info(self, parent: str, cf: CollectedField) -> FieldInfo:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 __all__ = [
+    "DeferredPart",
     "Fetch",
     "Flatten",
     "Parallel",
@@ -109,22 +110,50 @@ def iter_fetches(node: PlanNode | None) -> Iterator[Fetch]:
 
 
 @dataclass(frozen=True)
+class DeferredPart:
+    """A deferred fragment at one place: the fetches only it needs, run after the initial part.
+
+    ``key`` is where its ``@defer`` starts in the query text (``gateway.planner._defer``),
+    ``path`` the plan path of the objects it completes (``@`` steps into lists), typed
+    ``type_name`` where they have no ``__typename``. It waits for the parts in ``after``
+    (whose fetches its own depend on); ``parent`` is the deferred part it is nested in.
+    """
+
+    key: int
+    label: str | None
+    path: tuple[str, ...]
+    type_name: str
+    parent: int | None
+    node: PlanNode | None
+    after: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class QueryPlan:
-    """The plan of one operation (for one set of ``@skip``/``@include`` values)."""
+    """The plan of one operation (for one set of ``@skip``/``@include``/``@defer`` values):
+    the initial part's ``node``, then the ``deferred`` parts."""
 
     node: PlanNode | None
+    deferred: tuple[DeferredPart, ...] = ()
 
     @property
     def fetch_count(self) -> int:
-        return sum(1 for _ in iter_fetches(self.node))
+        return len(self.fetches())
 
     def fetches(self) -> list[Fetch]:
-        return list(iter_fetches(self.node))
+        out = list(iter_fetches(self.node))
+        for part in self.deferred:
+            out.extend(iter_fetches(part.node))
+        return out
 
     def pretty(self) -> str:
         """A readable dump, for debugging and test failure messages."""
         lines: list[str] = []
         _pretty(self.node, 0, lines)
+        for index, part in enumerate(self.deferred):
+            label = f" {part.label!r}" if part.label else ""
+            lines.append(f"Deferred #{index}{label} at {'.'.join(part.path) or '(root)'}")
+            _pretty(part.node, 1, lines)
         return "\n".join(lines)
 
 

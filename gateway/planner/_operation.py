@@ -110,7 +110,7 @@ def _condition_variables(
 ) -> None:
     for selection in selections:
         for directive in selection.directives or ():
-            if directive.name.value in ("skip", "include"):
+            if directive.name.value in ("skip", "include", "defer"):
                 for arg in directive.arguments or ():
                     if isinstance(arg.value, VariableNode):
                         found.add(arg.value.name.value)

@@ -7,9 +7,9 @@ from typing import Any
 
 from gateway._lru import SizedLru
 from gateway.planner._builder import GroupBuilder
+from gateway.planner._defer import split_plan
 from gateway.planner._nodes import QueryPlan
 from gateway.planner._operation import Operation
-from gateway.planner._tree import arrange
 from gateway.supergraph import Supergraph
 
 __all__ = ["QueryPlanner", "build_plan", "plan_weight"]
@@ -18,10 +18,10 @@ __all__ = ["QueryPlanner", "build_plan", "plan_weight"]
 def build_plan(
     supergraph: Supergraph, operation: Operation, variables: Mapping[str, Any]
 ) -> QueryPlan:
-    """Plan one operation; ``variables`` only matter through ``@skip``/``@include``."""
+    """Plan one operation; ``variables`` only matter through ``@skip``/``@include``/``@defer``."""
     builder = GroupBuilder(supergraph, operation, variables)
     roots = builder.build()
-    return QueryPlan(arrange(builder.groups, roots, operation))
+    return split_plan(builder, roots, operation)
 
 
 # What a fetch holds besides its operation text (records, tuples, representation shapes),

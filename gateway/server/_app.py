@@ -29,6 +29,7 @@ from gateway.server._gauges import StreamGauges
 from gateway.server._graphiql import graphiql_asset_route, graphiql_html
 from gateway.server._hangup import unless_hung_up
 from gateway.server._http import error_body, read_get, read_post, respond
+from gateway.server._multipart import respond_multipart, wants_multipart
 from gateway.server._rate_limit import RateLimiter
 from gateway.server._reload import SupergraphWatcher, load_supergraph
 from gateway.server._requests import ResponseEncoder
@@ -148,6 +149,15 @@ class _Handlers:
                 else respond(request, resolved)
             )
         body = resolved
+        if wants_multipart(request) and not wants_event_stream(request):
+            return await respond_multipart(
+                request,
+                self.gateway,
+                body,
+                allow_mutations=allow_mutations,
+                identity=identity,
+                encode=self.encode,
+            )
         if wants_event_stream(request):
             return await self.event_streams.respond(
                 request,

@@ -10,6 +10,7 @@ from graphql import (
     DefinitionNode,
     DirectiveDefinitionNode,
     DocumentNode,
+    GraphQLDeferDirective,
     GraphQLSchema,
     NamedTypeNode,
     SchemaDefinitionNode,
@@ -103,4 +104,12 @@ def build_api_schema(document: DocumentNode, names: SpecNames) -> GraphQLSchema:
         for definition in document.definitions
         if (cleaned := stripper.definition(definition)) is not None
     )
-    return build_ast_schema(DocumentNode(definitions=definitions), assume_valid_sdl=True)
+    schema = build_ast_schema(DocumentNode(definitions=definitions), assume_valid_sdl=True)
+    if schema.get_directive("defer") is not None:
+        return schema
+    # The gateway serves @defer (gateway.planner._defer): clients see it in introspection,
+    # and validation checks its uses (static, unique labels; not on a mutation's or
+    # subscription's root, not in a subscription).
+    kwargs = schema.to_kwargs()
+    kwargs["directives"] = (*schema.directives, GraphQLDeferDirective)
+    return GraphQLSchema(**kwargs)

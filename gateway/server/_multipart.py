@@ -35,6 +35,13 @@ log = logging.getLogger("gateway.server.multipart")
 CONTENT_TYPE = 'multipart/mixed; boundary="-"; deferSpec=20220824'
 PART = b"\r\n---\r\nContent-Type: application/json; charset=utf-8\r\n\r\n"
 END = b"\r\n-----\r\n"
+# What each write carries: a part's headers and JSON, then the next delimiter at once. A
+# client (Apollo Client's, urql's) hands a part on when it reads the delimiter after it, so
+# the delimiter must not wait for the next part; the last one is closed by ``--``, as Apollo
+# Router writes them.
+_DELIMITER = PART[:5]  # \r\n---
+_HEAD = PART[5:]
+_CLOSE = END[5:]  # --\r\n
 
 Encode = Callable[[GraphQLResponse], bytes]
 
@@ -76,10 +83,11 @@ class _Parts(Response):
                 task.cancel()
             await asyncio.gather(parts, hangup, return_exceptions=True)
         if parts.done() and not parts.cancelled() and parts.exception() is None:
-            await send({"type": "http.response.body", "body": END, "more_body": False})
+            await send({"type": "http.response.body", "body": _CLOSE, "more_body": False})
 
     async def _parts(self, send: Send) -> None:
         try:
+            await send({"type": "http.response.body", "body": _DELIMITER, "more_body": True})
             await self._write(send, self.first)
             while True:
                 try:
@@ -97,7 +105,7 @@ class _Parts(Response):
             await self.rest.aclose()
 
     async def _write(self, send: Send, response: GraphQLResponse) -> None:
-        body = PART + self.encode(response)
+        body = _HEAD + self.encode(response) + _DELIMITER
         await send({"type": "http.response.body", "body": body, "more_body": True})
 
 

@@ -61,8 +61,14 @@ idle gateway subscriber (bench/subscriptions.py), to shrink milestones of a few 
 bytes. Off."""
 
 
+# uvicorn's default; its create_server listens again on the socket with the same backlog.
+_BACKLOG = 2048
+
+
 def _bind(service: Service) -> socket.socket:
-    """Bind the service's port now, so that a taken port fails before anything starts."""
+    """Bind and listen on the service's port now: a taken port fails before anything starts,
+    and a client (or another service: the gateway's first fetch to a subgraph) that connects
+    while the services are still starting waits in the backlog instead of being refused."""
     family = socket.AF_INET6 if ":" in service.host else socket.AF_INET
     # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY on accepted connections only for sockets
     # that say so, and without it every kept-alive response waited ~40 ms for a delayed ACK.
@@ -70,6 +76,7 @@ def _bind(service: Service) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((service.host, service.port))
+        sock.listen(_BACKLOG)
     except OSError as error:
         sock.close()
         raise StartupFailed(

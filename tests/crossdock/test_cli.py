@@ -328,6 +328,7 @@ def test_up_takes_an_order_from_submission_to_signed_milestone_webhooks(
             },
             timeout=60,
         ).json()
+        assert submitted.get("data"), submitted
         payload = submitted["data"]["submitOrder"]
         assert payload["outcome"] == "CONFIRMED", submitted
         [fulfillment_order] = payload["order"]["fulfillmentOrders"]

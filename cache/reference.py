@@ -113,6 +113,13 @@ class ReferenceCache:
             out.update(await self._load_once(again, load))
         return out
 
+    async def store(self, records: Mapping[str, JSON]) -> None:
+        """Cache ``records`` (fresh from their system) as a load would; never raises for an
+        unavailable cache. For a loader that fetches more than it was asked: it must not read
+        through this cache, whose ids it is loading (that read would wait on itself)."""
+        if records:
+            await self._write(records)
+
     async def invalidate(self, *keys: str) -> None:
         """Forget ``keys`` so the next read loads them again.
 

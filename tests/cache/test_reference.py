@@ -253,3 +253,12 @@ async def test_when_the_loading_read_is_cancelled_its_waiter_loads_itself() -> N
     loader.gate.set()
     assert await waiting == {"P-100": PRODUCTS["P-100"]}
     assert leaving.cancelled()
+
+
+async def test_stored_records_are_read_without_a_load(
+    subject: Subject, loader: RecordingLoader
+) -> None:
+    reference = products(subject)
+    await reference.store({"P-100": PRODUCTS["P-100"]})
+    assert await reference.get_many(["P-100"], loader) == {"P-100": PRODUCTS["P-100"]}
+    assert loader.calls == []

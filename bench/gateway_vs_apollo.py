@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.gateway_vs_apollo --runs 3 --duration 10 --concurrency 32
     .venv/bin/python -m bench.gateway_vs_apollo --graph distribution
+    .venv/bin/python -m bench.gateway_vs_apollo --dedup both   # ours with sharing on and off
 
 Starts the upstream subgraphs (``bench.serving``, pinned with the load generator to one core),
 our gateway (uvicorn, one process) and @apollo/gateway (Node, installed with npm into
@@ -34,6 +35,7 @@ import httpx
 
 from bench.fedbench_subgraphs import FEDBENCH
 from bench.loadgen import LoadResult, run_load
+from bench.procstats import cpu_seconds, rss_kib
 
 ROOT = Path(__file__).resolve().parents[1]
 APOLLO_SCRIPT = Path(__file__).resolve().parent / "apollo_gateway.mjs"
@@ -44,12 +46,21 @@ APOLLO_PACKAGES = ["@apollo/gateway", "@apollo/server", "graphql"]
 class Target:
     name: str
     url: str
+    # The gateway's process: its CPU seconds and memory are read from /proc.
+    pid: int
 
 
 @dataclass(frozen=True)
 class Sample:
     load: LoadResult
     subgraph_calls: int
+    # CPU seconds the gateway process used during the load, and its RSS after it.
+    cpu_seconds: float
+    rss_mib: float
+
+    @property
+    def requests_per_cpu_second(self) -> float:
+        return self.load.requests / self.cpu_seconds if self.cpu_seconds else float("nan")
 
     @property
     def calls_per_request(self) -> float:
@@ -199,6 +210,7 @@ def measure(target: Target, body: bytes, urls: dict[str, str], args: argparse.Na
         )
     )
     before = subgraph_calls(urls)
+    cpu_before = cpu_seconds(target.pid)
     load = asyncio.run(
         run_load(
             target.url,
@@ -208,23 +220,31 @@ def measure(target: Target, body: bytes, urls: dict[str, str], args: argparse.Na
             max_requests=args.max_requests,
         )
     )
-    return Sample(load, subgraph_calls(urls) - before)
+    return Sample(
+        load,
+        subgraph_calls(urls) - before,
+        cpu_seconds(target.pid) - cpu_before,
+        rss_kib(target.pid) / 1024,
+    )
 
 
 def table(title: str, rows: dict[str, list[Sample]]) -> str:
     lines = [
         title,
-        f"  {'gateway':<20}{'requests/s':>12}{'p50 ms':>10}{'p99 ms':>10}"
-        f"{'subgraph calls/req':>20}{'failures':>10}",
+        f"  {'gateway':<26}{'requests/s':>12}{'req/CPU-s':>11}{'p50 ms':>9}{'p99 ms':>9}"
+        f"{'calls/req':>11}{'RSS MiB':>9}{'failures':>10}",
     ]
     for name, samples in rows.items():
         rps = statistics.median(s.load.rps for s in samples)
         p50 = statistics.median(s.load.p50_ms for s in samples)
         p99 = statistics.median(s.load.p99_ms for s in samples)
+        per_cpu = statistics.median(s.requests_per_cpu_second for s in samples)
         calls = statistics.median(s.calls_per_request for s in samples)
+        rss = statistics.median(s.rss_mib for s in samples)
         failures = sum(s.load.failures for s in samples)
         lines.append(
-            f"  {name:<20}{rps:>12.1f}{p50:>10.1f}{p99:>10.1f}{calls:>20.2f}{failures:>10}"
+            f"  {name:<26}{rps:>12.1f}{per_cpu:>11.1f}{p50:>9.1f}{p99:>9.1f}{calls:>11.2f}"
+            f"{rss:>9.0f}{failures:>10}"
         )
     return "\n".join(lines)
 
@@ -239,7 +259,8 @@ def hot_path(metrics_url: str) -> str:
     return (
         f"crossdock gateway hot path: {counters['requests']} requests, "
         f"{counters['parses']} parses, {counters['validations']} validations, "
-        f"{counters['plans_built']} plans built"
+        f"{counters['plans_built']} plans built, {counters['queries_shared']} queries and "
+        f"{counters.get('subgraph_fetches_shared', '0')} subgraph fetches shared"
     )
 
 
@@ -258,6 +279,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--no-memoize",
         action="store_true",
         help="let subgraphs execute every call (by default they replay a known answer)",
+    )
+    parser.add_argument(
+        "--dedup",
+        choices=["on", "off", "both"],
+        default="both",
+        help="our gateway with identical queries and fetches in flight shared, not, or both "
+        "side by side",
     )
     parser.add_argument(
         "--peers-dir",
@@ -288,17 +316,29 @@ def main(argv: list[str] | None = None) -> int:
         supergraph = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "supergraph.graphql"
         supergraph.write_text(supergraph_for(args.graph, urls))
 
-        ours_port, apollo_port = free_port(), free_port()
-        ours_cmd = [python, "-m", "bench.serve_gateway", str(supergraph), str(ours_port)]
-        stack.enter_context(process(pinned(gateway_cpu, ours_cmd), cwd=ROOT, env=env))
+        targets = []
+        for dedup in ("on", "off") if args.dedup == "both" else (args.dedup,):
+            port = free_port()
+            ours_cmd = [python, "-m", "bench.serve_gateway", str(supergraph), str(port)]
+            sharing = "true" if dedup == "on" else "false"
+            ours_env = {
+                **env,
+                "CROSSDOCK_GATEWAY__SHARE_QUERIES": sharing,
+                "CROSSDOCK_GATEWAY__SUBGRAPH_SHARE_FETCHES": sharing,
+            }
+            ours = stack.enter_context(
+                process(pinned(gateway_cpu, ours_cmd), cwd=ROOT, env=ours_env)
+            )
+            url = f"http://127.0.0.1:{port}/graphql"
+            targets.append(Target(f"crossdock (dedup {dedup})", url, ours.pid))
+        apollo_port = free_port()
         apollo_cmd = ["node", str(APOLLO_SCRIPT), str(supergraph), str(apollo_port)]
         apollo_env = {**os.environ, "PEERS_DIR": str(args.peers_dir), "NODE_ENV": "production"}
         apollo = stack.enter_context(process(pinned(gateway_cpu, apollo_cmd), env=apollo_env))
         wait_for_line(apollo, "ready", timeout=120)
-        targets = [
-            Target("crossdock gateway", f"http://127.0.0.1:{ours_port}/graphql"),
-            Target("@apollo/gateway", f"http://127.0.0.1:{apollo_port}/graphql"),
-        ]
+        targets.append(
+            Target("@apollo/gateway", f"http://127.0.0.1:{apollo_port}/graphql", apollo.pid)
+        )
         for target in targets:
             wait_until_answers(target.url.removesuffix("/graphql") + "/health")
         body, expected = request_for(args.graph)
@@ -317,13 +357,14 @@ def main(argv: list[str] | None = None) -> int:
         )
         samples: dict[str, list[Sample]] = {t.name: [] for t in targets}
         for run in range(args.runs):
-            # Alternate who goes first, so that neither always gets the warmer machine.
+            # Alternate the order, so that no gateway always gets the warmer machine.
             order = targets if run % 2 == 0 else targets[::-1]
             for target in order:
                 samples[target.name].append(measure(target, body, urls, args))
             print(table(f"run {run + 1}/{args.runs}", {n: [s[-1]] for n, s in samples.items()}))
         print(table(f"median of {args.runs} runs", samples))
-        print(hot_path(targets[0].url.removesuffix("/graphql") + "/metrics"))
+        for target in targets[:-1]:
+            print(target.name, hot_path(target.url.removesuffix("/graphql") + "/metrics"))
     return 0
 
 

@@ -1,7 +1,8 @@
 """Our gateway as the benchmark runs it: ``python -m bench.serve_gateway SUPERGRAPH PORT``.
 
-One uvicorn process without access log or supergraph reloading; the other gateway settings come
-from ``CROSSDOCK_GATEWAY__*`` as for ``crossdock gateway``.
+Served as ``crossdock gateway`` serves it (``crossdock.runner.run``: uvloop, start-up objects
+frozen out of the cyclic GC), without supergraph reloading or GraphiQL; the other gateway
+settings come from ``CROSSDOCK_GATEWAY__*`` as for ``crossdock gateway``.
 """
 
 from __future__ import annotations
@@ -9,9 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import uvicorn
-
-from crossdock.runner import WS_PER_MESSAGE_DEFLATE
+from crossdock.runner import Service, run
 from crossdock.settings import Settings
 from gateway.server import create_gateway_app
 
@@ -20,15 +19,7 @@ def main(argv: list[str]) -> None:
     supergraph, port = Path(argv[0]), int(argv[1])
     settings = Settings().gateway.model_copy(update={"reload_interval": 0, "graphiql": False})
     app = create_gateway_app(supergraph, settings)
-    uvicorn.run(
-        app,
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        access_log=False,
-        ws_per_message_deflate=WS_PER_MESSAGE_DEFLATE,  # as crossdock serves it
-        proxy_headers=False,  # likewise
-    )
+    run([Service("gateway", app, "127.0.0.1", port, "/graphql")])
 
 
 if __name__ == "__main__":

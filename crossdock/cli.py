@@ -90,12 +90,12 @@ def _run(services: list[Service], on_started: str, data_dir: Path | None = None)
 
     With ``data_dir``, the directory is marked in use so that nothing reseeds it meanwhile.
     """
-    from crossdock.runner import StartupFailed, serve_all
+    from crossdock.runner import StartupFailed, run
     from systems.seeding import data_dir_in_use
 
     try:
         with data_dir_in_use(data_dir) if data_dir else contextlib.nullcontext():
-            asyncio.run(serve_all(services, on_started=on_started))
+            run(services, on_started=on_started)
     except StartupFailed as failure:
         print(f"crossdock: {failure}", file=sys.stderr)
         return 1

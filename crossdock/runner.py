@@ -1,18 +1,24 @@
-"""Serve several ASGI apps from one process and one event loop, and stop them together."""
+"""Serve several ASGI apps from one process and one event loop, and stop them together.
+
+:func:`run` is the process's entry: uvloop's event loop when it is installed (uvicorn[standard]
+brings it; asyncio's otherwise), and what start-up built (schemas, supergraphs, the systems'
+data) frozen out of the cyclic garbage collector's walks.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import signal
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import uvicorn
 from starlette.types import ASGIApp
 
-__all__ = ["Service", "StartupFailed", "serve_all"]
+__all__ = ["Service", "StartupFailed", "run", "serve_all"]
 
 # Seconds that open connections get to finish after Ctrl-C before they are cut.
 GRACEFUL_SHUTDOWN_SECONDS = 5
@@ -134,6 +140,10 @@ async def serve_all(services: list[Service], *, on_started: str | None = None) -
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, on_signal)
+    # Everything built so far lives as long as the process: the collector need not walk it
+    # again at every collection (a profile under load found 15% of the gateway's CPU there).
+    gc.collect()
+    gc.freeze()
     tasks = [
         asyncio.create_task(_serve(server, sock, s.name), name=s.name)
         for s, server, sock in zip(services, servers, sockets, strict=True)
@@ -160,3 +170,17 @@ async def serve_all(services: list[Service], *, on_started: str | None = None) -
             loop.remove_signal_handler(sig)
         for sock in sockets:
             sock.close()
+
+
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
+
+
+def run(services: list[Service], *, on_started: str | None = None) -> None:
+    """:func:`serve_all` on its own event loop (uvloop's when installed) until stopped."""
+    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+        runner.run(serve_all(services, on_started=on_started))

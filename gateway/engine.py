@@ -27,11 +27,13 @@ from collections.abc import AsyncGenerator, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from graphql import DocumentNode, GraphQLError, parse, specified_rules, validate
 from graphql.execution.values import get_variable_values
 from graphql.validation import NoSchemaIntrospectionCustomRule
 
 from gateway._lru import SizedLru
+from gateway._single_flight import SingleFlight
 from gateway.auth import ANONYMOUS, Identity
 from gateway.authorization import (
     Authorizer,
@@ -88,6 +90,8 @@ class GatewayStats:
     document_cache_hits: int = 0
     plans_built: int = 0
     plan_cache_hits: int = 0
+    # Queries answered by an identical query's execution that was already running.
+    queries_shared: int = 0
 
 
 @dataclass(frozen=True)
@@ -197,6 +201,8 @@ class _Admitted:
     identity: Identity = ANONYMOUS
     # The fields authorization took out (``operation`` withholds them): one error each.
     unauthorized: tuple[WireError, ...] = ()
+    # The document's cache key (None: its text is too long to be cached).
+    document_key: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -231,6 +237,7 @@ class Gateway:
         demand: DemandControl | None = None,
         request_timeout: float | None = 30.0,
         authorization: Authorizer | None = None,
+        share_queries: bool = True,
     ) -> None:
         self.limits = limits or Limits()
         # Seconds a query or mutation may run (each subscription event, its own fetches);
@@ -254,6 +261,10 @@ class Gateway:
         self.max_cached_query_bytes = max_cached_query_bytes
         self.stats = GatewayStats()
         self.state = self._state(supergraph)
+        # Identical queries in flight share one execution (None: each runs its own).
+        self._queries: SingleFlight[Hashable, GraphQLResponse] | None = (
+            SingleFlight() if share_queries else None
+        )
 
     def _state(self, supergraph: Supergraph) -> _State:
         return _State(
@@ -350,8 +361,35 @@ class Gateway:
             admitted = await self._decided(admitted)
         if isinstance(admitted, RequestOutcome):
             return self._redacted(admitted)
-        response = await self._run(admitted)
+        response = await self._shared_run(admitted)
         return RequestOutcome(redact_response(response) if self.redact_errors else response)
+
+    async def _shared_run(self, admitted: _Admitted) -> GraphQLResponse:
+        """:meth:`_run`, shared by identical queries in flight at once.
+
+        Identical: the same document, operation and variables (as forwarded to subgraphs),
+        the same supergraph, and the same token (what subgraphs see of the caller, and all
+        authorization decides on). Mutations never share. Each caller is admitted on its own
+        first (rate limits, authorization, the cost estimate count every request); the
+        actual cost is measured once, on the shared result. The execution stops only when
+        its last caller has left.
+        """
+        sharing = self._queries
+        if sharing is None or admitted.operation.kind != "query" or admitted.document_key is None:
+            return await self._run(admitted)
+        key = (
+            id(admitted.state),
+            admitted.document_key,
+            admitted.operation.name,
+            orjson.dumps(admitted.variables, option=orjson.OPT_SORT_KEYS),
+            admitted.identity.token,
+        )
+        if key in sharing:
+            self.stats.queries_shared += 1
+        response = await sharing.run(key, lambda: self._run(admitted))
+        # Each caller its own top level: a transport may add to it (extensions), never to
+        # what is below.
+        return {**response}
 
     async def stream(
         self,
@@ -585,7 +623,7 @@ class Gateway:
             plan = self._plan(state, operation, coerced, plan_key)
         except PlanningError as error:
             return _planning_failed(error)
-        return _Admitted(state, shaping, plan, variables, coerced, identity, unauthorized)
+        return _Admitted(state, shaping, plan, variables, coerced, identity, unauthorized, key)
 
     async def _decided(self, pending: _Pending) -> RequestOutcome | _Admitted:
         """``pending`` admitted (or refused) once the policy hook decided its policies."""

@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from gateway._single_flight import SingleFlight
 from gateway.auth import ANONYMOUS, Identity
 from gateway.executor._deadline import TIMEOUT_HEADER
 from gateway.executor._http import (
@@ -22,6 +23,7 @@ from gateway.executor._http import (
     BadUrl,
     Endpoint,
     HttpError,
+    HttpResponse,
     header_lines,
 )
 from gateway.executor._ws_client import SubscriptionClient, SubscriptionSettings
@@ -59,6 +61,9 @@ class TransportSettings:
     subscription_ping_interval: float | None = 20.0
     # A subscription connection without subscriptions this long is closed (None: never).
     subscription_idle_timeout: float | None = 60.0
+    # Identical idempotent fetches in flight to one subgraph (same URL, body and token)
+    # share one HTTP call.
+    share_fetches: bool = True
 
 
 _HEADERS = {
@@ -89,6 +94,9 @@ class SubgraphTransport:
         self.settings = settings or TransportSettings()
         self._endpoints: dict[str, Endpoint] = {}
         s = self.settings
+        self._fetches: SingleFlight[tuple[str, bytes, bytes], HttpResponse] | None = (
+            SingleFlight() if s.share_fetches else None
+        )
         self.subscriptions = SubscriptionClient(
             SubscriptionSettings(
                 connect_timeout=s.connect_timeout,
@@ -135,26 +143,41 @@ class SubgraphTransport:
         ``deadline`` (loop time; the caller's timer enforces it) the subgraph is told the
         milliseconds left in the ``x-request-timeout-ms`` header. An authenticated
         ``identity``'s token goes along as ``Authorization: Bearer <token>``.
+
+        Idempotent fetches in flight with the same URL, body and token share one HTTP call
+        (``share_fetches``): the first one's deadline is the one the subgraph is told, and
+        each caller decodes the body on its own, so none sees another's changes to it.
         """
+        body = orjson.dumps(request)
+        headers = authorization_lines(identity)
         try:
-            response = await self.endpoint(url).post(
-                orjson.dumps(request),
-                retry=idempotent,
-                deadline=deadline,
-                headers=authorization_lines(identity),
-            )
+            endpoint = self.endpoint(url)
+            if idempotent and self._fetches is not None:
+                response = await self._fetches.run(
+                    (url, body, headers),
+                    lambda: endpoint.post(body, retry=True, deadline=deadline, headers=headers),
+                )
+            else:
+                response = await endpoint.post(
+                    body, retry=idempotent, deadline=deadline, headers=headers
+                )
         except BadUrl as error:
             raise SubgraphFetchError(service, "invalid subgraph URL") from error
         except HttpError as error:
             raise SubgraphFetchError(service, type(error).__name__) from error
         try:
-            body: Any = orjson.loads(response.body)
+            decoded: Any = orjson.loads(response.body)
         except orjson.JSONDecodeError:
-            body = None
-        if not isinstance(body, dict) or not ("data" in body or "errors" in body):
+            decoded = None
+        if not isinstance(decoded, dict) or not ("data" in decoded or "errors" in decoded):
             raise SubgraphFetchError(service, _status_line(response.status))
-        result: GraphQLResponse = body  # type: ignore[assignment]
+        result: GraphQLResponse = decoded  # type: ignore[assignment]
         return result
+
+    @property
+    def fetches_shared(self) -> int:
+        """Fetches answered by an identical fetch already in flight, since start."""
+        return 0 if self._fetches is None else self._fetches.joined
 
     async def aclose(self) -> None:
         endpoints, self._endpoints = self._endpoints, {}

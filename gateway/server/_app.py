@@ -49,16 +49,20 @@ _METRICS = {
     "document_cache_hits": "requests whose query text was already parsed and validated",
     "plans_built": "query plans built (a known operation is not planned again)",
     "plan_cache_hits": "requests whose plan came from the plan cache",
+    "queries_shared": "queries answered by an identical query's execution already in flight",
 }
+_FETCHES_SHARED = "crossdock_gateway_subgraph_fetches_shared_total"
 
 
 def prometheus_text(
     stats: GatewayStats,
     gauges: StreamGauges | None = None,
     demand: DemandMetrics | None = None,
+    fetches_shared: int | None = None,
 ) -> bytes:
     """``stats`` as Prometheus counters named ``crossdock_gateway_<field>_total``, then
-    ``gauges`` (open WebSockets, running operations), then demand control's costs."""
+    ``gauges`` (open WebSockets, running operations), then demand control's costs, then the
+    subgraph fetches shared with an identical one in flight."""
     lines = []
     for field, help_text in _METRICS.items():
         name = f"crossdock_gateway_{field}_total"
@@ -71,6 +75,12 @@ def prometheus_text(
         lines += gauges.prometheus_lines()
     if demand is not None:
         lines += demand.prometheus_lines()
+    if fetches_shared is not None:
+        lines += [
+            f"# HELP {_FETCHES_SHARED} subgraph fetches answered by an identical fetch in flight",
+            f"# TYPE {_FETCHES_SHARED} counter",
+            f"{_FETCHES_SHARED} {fetches_shared}",
+        ]
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -207,7 +217,12 @@ class _Handlers:
     async def metrics(self, request: Request) -> Response:
         """The engine's counters and the streaming gauges in Prometheus' text format."""
         return Response(
-            prometheus_text(self.gateway.stats, self.gauges, self.gateway.demand.metrics)
+            prometheus_text(
+                self.gateway.stats,
+                self.gauges,
+                self.gateway.demand.metrics,
+                self.gateway.transport.fetches_shared,
+            )
             + "\n".join(self.documents.stats.prometheus_lines()).encode()
             + b"\n",
             media_type="text/plain; version=0.0.4",
@@ -365,6 +380,7 @@ def create_gateway_app(
         redact_errors=settings.production,
         demand=DemandControl(settings.demand),
         authorization=Authorizer.from_settings(settings.auth),
+        share_queries=settings.share_queries,
     )
     watcher = SupergraphWatcher(
         gateway,

@@ -89,6 +89,17 @@ class GatewaySettings(BaseModel):
         gt=0,
         description="a subgraph response body over this many bytes fails that fetch",
     )
+    share_queries: bool = Field(
+        default=True,
+        description="identical queries in flight at once (same document, operation, variables "
+        "and token) share one execution; each is still rate-limited, authorized and costed on "
+        "its own; mutations never share (docs/deduplication.md)",
+    )
+    subgraph_share_fetches: bool = Field(
+        default=True,
+        description="identical fetches in flight to one subgraph (same URL, body and token; "
+        "never a mutation) share one HTTP call (docs/deduplication.md)",
+    )
     plan_cache_size: int = Field(default=1024, gt=0, description="query plans kept")
     document_cache_size: int = Field(
         default=1024, gt=0, description="parsed and validated documents kept"
@@ -247,6 +258,7 @@ class GatewaySettings(BaseModel):
             max_connections=self.subgraph_max_connections,
             max_keepalive_connections=self.subgraph_max_keepalive,
             max_response_bytes=self.subgraph_max_response_bytes,
+            share_fetches=self.subgraph_share_fetches,
             subscription_buffer=self.subscription_buffer,
             subscription_ack_timeout=self.subscription_ack_timeout,
             subscription_idle_timeout=self.subscription_idle_timeout,

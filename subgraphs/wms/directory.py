@@ -81,13 +81,7 @@ class CenterDirectory:
 
     async def _fetch_directory(self) -> dict[str, JSON]:
         directory = await self._client.facility_directory()
-
-        async def known(_: list[str]) -> dict[str, JSON]:
-            return directory
-
-        async def codes(_: list[str]) -> dict[str, JSON]:
-            return {ALL: _codes_of(directory)}
-
-        await self._by_id.get_many(list(directory), known)
-        await self._codes.get_many([ALL], codes)
+        # Stored, not read through: the reads that called this are loading these very keys.
+        await self._by_id.store(directory)
+        await self._codes.store({ALL: _codes_of(directory)})
         return directory

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import pytest
 
 from cache import JSON, CacheUnavailable, MemoryCache, RedisCache, ReferenceCache
 from tests.cache.harness import Subject
+from tests.support.waiting import wait_until_async
 
 PRODUCTS: dict[str, JSON] = {
     "P-100": {"sku": "P-100", "name": "Pallet jack", "price": 499.0},
@@ -160,3 +162,103 @@ async def test_a_failed_write_still_returns_the_loaded_records(
 def test_the_ttl_must_be_positive(ttl: float) -> None:
     with pytest.raises(ValueError, match="ttl_seconds"):
         ReferenceCache(MemoryCache(), namespace="products", ttl_seconds=ttl)
+
+
+class GatedLoader(RecordingLoader):
+    """A loader whose calls wait until ``release``, or fail with ``failure`` when it is set."""
+
+    def __init__(self, records: Mapping[str, JSON]) -> None:
+        super().__init__(records)
+        self.gate = asyncio.Event()
+        self.failure: Exception | None = None
+
+    async def __call__(self, ids: list[str]) -> Mapping[str, JSON]:
+        self.calls.append(list(ids))
+        await self.gate.wait()
+        if self.failure is not None:
+            raise self.failure
+        return {id_: self.records[id_] for id_ in ids if id_ in self.records}
+
+
+async def calls_made(loader: RecordingLoader, count: int) -> None:
+    async def made() -> bool:
+        return len(loader.calls) == count
+
+    await wait_until_async(made, timeout=5, what=f"{count} loader calls")
+
+
+async def test_concurrent_misses_of_an_id_are_loaded_once(subject: Subject) -> None:
+    loader = GatedLoader(PRODUCTS)
+    reference = products(subject)
+    first = asyncio.ensure_future(reference.get_many(["P-100", "P-200"], loader))
+    await calls_made(loader, 1)
+    second = asyncio.ensure_future(reference.get_many(["P-200", "P-300", "P-404"], loader))
+    third = asyncio.ensure_future(reference.get_many(["P-100"], loader))
+    await calls_made(loader, 2)  # second loads only what nobody is loading yet
+    loader.gate.set()
+    results = await asyncio.gather(first, second, third)
+    assert list(results) == [
+        {"P-100": PRODUCTS["P-100"], "P-200": PRODUCTS["P-200"]},
+        {"P-200": PRODUCTS["P-200"], "P-300": PRODUCTS["P-300"]},
+        {"P-100": PRODUCTS["P-100"]},
+    ]
+    assert loader.calls == [["P-100", "P-200"], ["P-300", "P-404"]]
+
+
+async def test_a_failed_load_fails_its_waiters_without_asking_again(subject: Subject) -> None:
+    loader = GatedLoader(PRODUCTS)
+    loader.failure = RuntimeError("crm could not be reached")
+    reference = products(subject)
+    reads = [asyncio.ensure_future(reference.get_many(["P-100"], loader)) for _ in range(3)]
+    await calls_made(loader, 1)
+    loader.gate.set()
+    outcomes = await asyncio.gather(*reads, return_exceptions=True)
+    assert [str(o) for o in outcomes] == ["crm could not be reached"] * 3
+    assert loader.calls == [["P-100"]]
+    # Nothing is left in flight: the next read asks the system again.
+    loader.failure = None
+    assert await reference.get_many(["P-100"], loader) == {"P-100": PRODUCTS["P-100"]}
+    assert loader.calls == [["P-100"], ["P-100"]]
+
+
+class CountingCache(MemoryCache):
+    """A memory cache that counts the reads it has answered."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads = 0
+
+    async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        found = await super().get_many(keys)
+        self.reads += 1
+        return found
+
+
+async def test_when_the_loading_read_is_cancelled_its_waiter_loads_itself() -> None:
+    loader = GatedLoader(PRODUCTS)
+    cache = CountingCache()
+    reference = ReferenceCache(cache, namespace="products", ttl_seconds=300)
+    leaving = asyncio.ensure_future(reference.get_many(["P-100"], loader))
+    await calls_made(loader, 1)
+    waiting = asyncio.ensure_future(reference.get_many(["P-100"], loader))
+
+    async def read() -> bool:
+        # From its cache read, the waiter goes on without a pause to wait on the load.
+        return cache.reads == 2
+
+    await wait_until_async(read, timeout=5, what="the waiter's cache read")
+    assert len(loader.calls) == 1
+    leaving.cancel()
+    await calls_made(loader, 2)
+    loader.gate.set()
+    assert await waiting == {"P-100": PRODUCTS["P-100"]}
+    assert leaving.cancelled()
+
+
+async def test_stored_records_are_read_without_a_load(
+    subject: Subject, loader: RecordingLoader
+) -> None:
+    reference = products(subject)
+    await reference.store({"P-100": PRODUCTS["P-100"]})
+    assert await reference.get_many(["P-100"], loader) == {"P-100": PRODUCTS["P-100"]}
+    assert loader.calls == []

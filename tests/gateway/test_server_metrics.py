@@ -57,6 +57,9 @@ def test_repeats_of_a_query_over_http_parse_and_plan_once(gateway_url: str) -> N
         "document_cache_hits": 19,
         "plans_built": 1,
         "plan_cache_hits": 19,
+        # One after another, nothing was in flight to share (tests/gateway/test_dedup.py).
+        "queries_shared": 0,
+        "subgraph_fetches_shared": 0,
         # Gauges of what streams now (WebSockets, subscriptions): nothing over plain HTTP.
         "websocket_connections": 0,
         "active_subscriptions": 0,

@@ -106,11 +106,11 @@ async def test_subscription_connections_are_one_per_token(
             assert message["payload"] == {
                 "data": {"milestones": {"seq": 1, "order": {"id": order, "total": 4100}}}
             }
-        # Each event's entity fetch to ledger carried its subscriber's token (or none).
+        # Each event's entity fetch to ledger carried its subscriber's token (or none);
+        # subscribers with the same token may share one fetch in flight, never across tokens.
         ledger = [h.get("authorization") for h in federation.ledger.http_seen]
-        assert sorted(ledger, key=str) == sorted(
-            [f"Bearer {ann}", f"Bearer {ann}", f"Bearer {bob}", None, None], key=str
-        )
+        assert set(ledger) == {f"Bearer {ann}", f"Bearer {bob}", None}
+        assert len(ledger) <= 5
 
 
 async def test_with_auth_off_connection_init_carries_no_token(

@@ -1,0 +1,276 @@
+"""Identical requests in flight at once share work: a query shares one execution with the
+identical queries already running, a subgraph fetch one HTTP call with the identical fetches
+in flight; mutations, other variables and other tokens never share.
+
+The ``stock`` subgraph holds every answer at a gate, so the test knows the requests were in
+flight together when it counts what the subgraph received.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from gateway.auth import Identity
+from gateway.composition import SubgraphSource, compose
+from gateway.engine import Gateway
+from gateway.executor import SubgraphTransport, TransportSettings
+from gateway.server import GatewaySettings, create_app
+from gateway.supergraph import parse_supergraph
+from gateway.wire import GraphQLRequest
+from tests.gateway.defer_federation import Gate
+from tests.gateway.subgraph_kit import Subgraph, make_subgraph
+from tests.support.servers import serve
+from tests.support.waiting import wait_until_async
+
+STOCK_SDL = """
+extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
+type Query { level(sku: String!): Int! }
+type Mutation { restock(sku: String!): Int! }
+"""
+
+LEVEL = "query Level($sku: String!) { level(sku: $sku) }"
+RESTOCK = 'mutation { restock(sku: "A") }'
+
+
+class Stock:
+    """The ``stock`` subgraph on loopback, its answers held at ``gate``."""
+
+    def __init__(self) -> None:
+        self.gate = Gate()
+        self.levels = {"A": 7, "B": 3}
+
+        async def level(_: Any, info: Any, sku: str) -> int:
+            await self.gate.pass_through()
+            return self.levels[sku]
+
+        async def restock(_: Any, info: Any, sku: str) -> int:
+            await self.gate.pass_through()
+            self.levels[sku] += 1
+            return self.levels[sku]
+
+        self.subgraph: Subgraph = make_subgraph(
+            "stock",
+            STOCK_SDL,
+            resolvers={"Query": {"level": level}, "Mutation": {"restock": restock}},
+        )
+        self.supergraph = ""
+
+    def received(self) -> int:
+        return len(self.subgraph.requests)
+
+
+@pytest.fixture(scope="module")
+def stock() -> Iterator[Stock]:
+    stock = Stock()
+    with serve(stock.subgraph.app) as url:
+        stock.supergraph = compose([SubgraphSource("stock", url + "/graphql", STOCK_SDL)])
+        try:
+            yield stock
+        finally:
+            stock.gate.open()
+
+
+@pytest.fixture(autouse=True)
+def shut_gate(stock: Stock) -> Iterator[None]:
+    stock.gate.shut()
+    stock.subgraph.requests.clear()
+    stock.levels.update({"A": 7, "B": 3})
+    yield
+    stock.gate.open()
+
+
+def engine(stock: Stock, *, share_queries: bool = True, share_fetches: bool = True) -> Gateway:
+    return Gateway(
+        parse_supergraph(stock.supergraph),
+        transport=SubgraphTransport(TransportSettings(share_fetches=share_fetches)),
+        share_queries=share_queries,
+    )
+
+
+async def held(stock: Stock, count: int) -> None:
+    """Wait until ``count`` resolvers of the stock subgraph are holding at the gate."""
+
+    async def holding() -> bool:
+        return stock.gate.waiting == count
+
+    await wait_until_async(holding, timeout=10, what=f"{count} held stock resolvers")
+
+
+def level(sku: str) -> GraphQLRequest:
+    return {"query": LEVEL, "variables": {"sku": sku}}
+
+
+async def test_identical_queries_in_flight_share_one_execution(stock: Stock) -> None:
+    gateway = engine(stock)
+    try:
+        runs = [asyncio.ensure_future(gateway.execute(level("A"))) for _ in range(10)]
+        await held(stock, 1)
+        await asyncio.sleep(0)  # every request has reached the gateway's sharing
+        assert gateway.stats.queries_shared == 9
+        stock.gate.open()
+        outcomes = await asyncio.gather(*runs)
+    finally:
+        await gateway.aclose()
+    assert [o.response for o in outcomes] == [{"data": {"level": 7}}] * 10
+    assert stock.received() == 1
+    # Each caller has its own response: changing one changes no other.
+    outcomes[0].response["extensions"] = {"mine": True}
+    assert "extensions" not in outcomes[1].response
+
+
+async def test_a_query_after_the_shared_one_finished_runs_again(stock: Stock) -> None:
+    stock.gate.open()
+    gateway = engine(stock)
+    try:
+        first = await gateway.execute(level("A"))
+        second = await gateway.execute(level("A"))
+    finally:
+        await gateway.aclose()
+    assert first.response == second.response == {"data": {"level": 7}}
+    assert stock.received() == 2
+    assert gateway.stats.queries_shared == 0
+
+
+async def test_other_variables_and_other_tokens_do_not_share(stock: Stock) -> None:
+    gateway = engine(stock)
+    ann, bob = Identity(token="ann-token", subject="ann"), Identity(token="bob-token")
+    try:
+        runs = [
+            asyncio.ensure_future(gateway.execute(level("A"), identity=ann)),
+            asyncio.ensure_future(gateway.execute(level("A"), identity=bob)),
+            asyncio.ensure_future(gateway.execute(level("B"), identity=ann)),
+            asyncio.ensure_future(gateway.execute(level("A"))),
+        ]
+        await held(stock, 4)
+        stock.gate.open()
+        outcomes = await asyncio.gather(*runs)
+    finally:
+        await gateway.aclose()
+    assert [o.response for o in outcomes] == [{"data": {"level": n}} for n in (7, 7, 3, 7)]
+    assert stock.received() == 4
+    assert gateway.stats.queries_shared == 0
+    assert gateway.transport.fetches_shared == 0
+
+
+async def test_mutations_never_share(stock: Stock) -> None:
+    gateway = engine(stock)
+    before = stock.levels["A"]
+    try:
+        runs = [asyncio.ensure_future(gateway.execute({"query": RESTOCK})) for _ in range(3)]
+        await held(stock, 3)
+        stock.gate.open()
+        outcomes = await asyncio.gather(*runs)
+    finally:
+        await gateway.aclose()
+    # Each ran: the level went up three times, once per mutation, each seeing its own.
+    answers = {str(o.response) for o in outcomes}
+    assert answers == {str({"data": {"restock": before + n}}) for n in (1, 2, 3)}
+    assert stock.received() == 3
+
+
+async def test_the_shared_execution_outlives_a_caller_that_leaves(stock: Stock) -> None:
+    gateway = engine(stock)
+    try:
+        leaving = asyncio.ensure_future(gateway.execute(level("A")))
+        staying = asyncio.ensure_future(gateway.execute(level("A")))
+        await held(stock, 1)
+        leaving.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await leaving
+        stock.gate.open()
+        outcome = await staying
+    finally:
+        await gateway.aclose()
+    assert outcome.response == {"data": {"level": 7}}
+    assert stock.received() == 1
+
+
+async def test_when_its_last_caller_leaves_the_execution_stops(stock: Stock) -> None:
+    gateway = engine(stock)
+    try:
+        callers = [asyncio.ensure_future(gateway.execute(level("A"))) for _ in range(2)]
+        await held(stock, 1)
+        for caller in callers:
+            caller.cancel()
+        await asyncio.gather(*callers, return_exceptions=True)
+        # Nothing is left running to share: the next identical query starts its own.
+        again = asyncio.ensure_future(gateway.execute(level("A")))
+
+        async def reached_the_subgraph() -> bool:
+            return stock.received() == 2
+
+        await wait_until_async(reached_the_subgraph, timeout=10, what="a second stock fetch")
+        stock.gate.open()
+        outcome = await again
+    finally:
+        await gateway.aclose()
+    assert outcome.response == {"data": {"level": 7}}
+    assert stock.received() == 2
+    assert gateway.stats.queries_shared == 1
+
+
+async def test_identical_fetches_share_one_call_with_query_sharing_off(stock: Stock) -> None:
+    gateway = engine(stock, share_queries=False)
+    try:
+        runs = [asyncio.ensure_future(gateway.execute(level("A"))) for _ in range(5)]
+        await held(stock, 1)
+        stock.gate.open()
+        outcomes = await asyncio.gather(*runs)
+    finally:
+        await gateway.aclose()
+    assert [o.response for o in outcomes] == [{"data": {"level": 7}}] * 5
+    assert stock.received() == 1
+    assert gateway.stats.queries_shared == 0
+    assert gateway.transport.fetches_shared == 4
+
+
+async def test_with_both_off_every_request_is_its_own(stock: Stock) -> None:
+    gateway = engine(stock, share_queries=False, share_fetches=False)
+    try:
+        runs = [asyncio.ensure_future(gateway.execute(level("A"))) for _ in range(5)]
+        await held(stock, 5)
+        stock.gate.open()
+        outcomes = await asyncio.gather(*runs)
+    finally:
+        await gateway.aclose()
+    assert [o.response for o in outcomes] == [{"data": {"level": 7}}] * 5
+    assert stock.received() == 5
+
+
+@pytest.fixture
+async def gateway_url(stock: Stock) -> AsyncIterator[str]:
+    gateway = engine(stock)
+    with serve(create_app(gateway, GatewaySettings(reload_interval=0))) as url:
+        yield url
+
+
+async def metric(client: httpx.AsyncClient, name: str) -> float:
+    text = (await client.get("/metrics")).text
+    line = next(line for line in text.splitlines() if line.startswith(f"{name} "))
+    return float(line.split(" ")[1])
+
+
+async def test_over_http_shared_queries_are_counted_and_a_hung_up_client_leaves(
+    stock: Stock, gateway_url: str
+) -> None:
+    async with httpx.AsyncClient(base_url=gateway_url, timeout=30) as client:
+        body = dict(level("B"))
+        posts = [asyncio.ensure_future(client.post("/graphql", json=body)) for _ in range(4)]
+        await held(stock, 1)
+
+        async def all_shared() -> bool:
+            return await metric(client, "crossdock_gateway_queries_shared_total") == 3
+
+        await wait_until_async(all_shared, timeout=10, what="3 shared queries")
+        # One client hangs up; the others still get the answer.
+        posts[0].cancel()
+        stock.gate.open()
+        answers = await asyncio.gather(*posts[1:])
+        assert [a.json() for a in answers] == [{"data": {"level": 3}}] * 3
+        assert await metric(client, "crossdock_gateway_subgraph_fetches_shared_total") == 0
+    assert stock.received() == 1

@@ -282,9 +282,12 @@ DEADLINE = 2.0
 
 
 @contextmanager
-def gateway_with(federation: DeferFederation, **options: Any) -> Iterator[str]:
+def gateway_with(
+    federation: DeferFederation, requests: RequestSettings | None = None, **options: Any
+) -> Iterator[str]:
     """A gateway over ``federation`` built with the engine ``options``; yields its base URL."""
-    settings = GatewaySettings(reload_interval=0, requests=RequestSettings(timeout=DEADLINE))
+    requests = requests or RequestSettings(timeout=DEADLINE)
+    settings = GatewaySettings(reload_interval=0, requests=requests)
     engine = Gateway(
         parse_supergraph(federation.supergraph),
         transport=SubgraphTransport(settings.transport()),
@@ -396,3 +399,34 @@ def test_demand_control_costs_the_deferred_fields_and_refuses_before_any_part(
         with subscription("ws", base, query) as responses:
             assert list(responses) == []  # refused with the protocol's error, before any part
     assert shipping.requests == [] and orders.requests == []
+
+
+@pytest.mark.parametrize("transport", ["multipart", "sse", "ws"])
+def test_a_deferred_payload_over_the_size_limit_is_replaced_in_its_place(
+    federation: DeferFederation, transport: str
+) -> None:
+    federation.gate.open()
+    query = '{ orders { number ... @defer(label: "s") { shipments { trackingNumber } } } }'
+    # The initial payload (72 bytes) fits, the deferred one (225) does not.
+    with gateway_with(federation, RequestSettings(max_response_bytes=150)) as base:
+        if transport == "multipart":
+            with multipart(base, query) as (_, parts):
+                payloads = list(parts)
+        else:
+            with subscription(transport, base, query) as responses:
+                payloads = list(responses)
+    too_large = {
+        "message": "The response is larger than the gateway's limit of 150 bytes; "
+        "ask for fewer fields or a smaller page.",
+        "extensions": {"code": "RESPONSE_TOO_LARGE", "maxBytes": 150},
+    }
+    assert payloads == [
+        {"data": {"orders": [{"number": "SO-1"}, {"number": "SO-2"}]}, "hasNext": True},
+        {
+            "incremental": [
+                {"data": None, "path": ["orders", n], "errors": [too_large], "label": "s"}
+                for n in (0, 1)
+            ],
+            "hasNext": False,
+        },
+    ]

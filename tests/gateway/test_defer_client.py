@@ -48,7 +48,7 @@ def url(federation: DeferFederation) -> Iterator[str]:
         yield base
 
 
-def _lines(process: subprocess.Popen[str], out: Queue[dict[str, Any]]) -> None:
+def _lines(process: subprocess.Popen[str], out: Queue[Any]) -> None:
     assert process.stdout is not None
     for line in process.stdout:
         out.put(json.loads(line))
@@ -111,7 +111,7 @@ def test_the_graphiql_page_fetcher_yields_the_initial_part_while_the_deferred_on
     federation: DeferFederation, url: str
 ) -> None:
     federation.gate.shut()
-    results: Queue[dict[str, Any]] = Queue()
+    results: Queue[Any] = Queue()
     process = subprocess.Popen(
         ["node", str(CLIENT / "graphiql_defer.cjs"), url, QUERY],
         stdout=subprocess.PIPE,

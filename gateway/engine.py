@@ -38,6 +38,7 @@ from gateway.auth import ANONYMOUS, Identity
 from gateway.authorization import (
     Authorizer,
     PolicyQuestion,
+    UnauthorizedInParts,
     each_with_unauthorized,
     with_unauthorized,
 )
@@ -458,7 +459,8 @@ class Gateway:
     async def _incremental(self, admitted: _Admitted) -> AsyncGenerator[GraphQLResponse, None]:
         """The payloads of an operation with deferred fragments (``gateway.executor._defer``).
 
-        Authorization's errors come with the initial payload. Demand control measures the
+        Authorization's errors come with the payload that holds their fields' ``null``
+        (``UnauthorizedInParts``). Demand control measures the
         whole result once, when the last part is ready: over the maximum (enforced), that
         part's data is withheld with the error; the parts already sent stay sent.
         """
@@ -472,15 +474,16 @@ class Gateway:
             identity=admitted.identity,
         )
         whole: dict[str, Any] | None = None
+        unauthorized = UnauthorizedInParts(admitted.unauthorized)
         try:
             async for payload in payloads:
                 if whole is None:
                     whole = copy.deepcopy(payload.get("data")) or {}
-                    if admitted.unauthorized:
-                        payload = with_unauthorized(admitted.unauthorized, payload)
                 else:
                     for item in payload.get("incremental", ()):
                         merge_at(whole, item["path"], item["data"])
+                if admitted.unauthorized:
+                    payload = unauthorized.place(payload)
                 if not payload.get("hasNext"):
                     payload = self._settle_last(admitted, whole, payload)
                 yield payload

@@ -8,6 +8,7 @@ plans what is left and shapes the response to the client's operation with those 
 """
 
 from gateway.authorization._authorizer import Authorizer, PolicyQuestion, check_startup
+from gateway.authorization._deferred import UnauthorizedInParts
 from gateway.authorization._filter import MAX_ERRORS, UNAUTHORIZED, Filtered, filter_operation
 from gateway.authorization._policy import AuthorizationSetupError, PolicyHook, PolicyHookError
 from gateway.authorization._responses import each_with_unauthorized, with_unauthorized
@@ -21,6 +22,7 @@ __all__ = [
     "PolicyHook",
     "PolicyHookError",
     "PolicyQuestion",
+    "UnauthorizedInParts",
     "check_startup",
     "each_with_unauthorized",
     "filter_operation",

@@ -4,7 +4,8 @@ The deadline itself is the engine's (``Gateway(request_timeout=...)``, see
 ``gateway.executor._deadline``); the response size is held here, where every transport turns
 a response into bytes anyway: :class:`ResponseEncoder` encodes it once and, when it is over
 the limit, answers a small ``RESPONSE_TOO_LARGE`` error instead, so the cap costs one length
-comparison. HTTP, server-sent events and each WebSocket ``next`` use the same encoder.
+comparison. HTTP, server-sent events and each WebSocket ``next`` use the same encoder; each
+payload of a deferred operation is held to the limit on its own.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import logging
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway.wire import GraphQLResponse
+from gateway.wire import GraphQLError, GraphQLResponse, IncrementalItem
 
 __all__ = ["RESPONSE_TOO_LARGE", "RequestSettings", "ResponseEncoder"]
 
@@ -52,21 +53,15 @@ class ResponseEncoder:
 
     def __init__(self, max_bytes: int | None) -> None:
         self.max_bytes = max_bytes
+        self.error: GraphQLError = {
+            "message": (
+                f"The response is larger than the gateway's limit of {max_bytes} "
+                "bytes; ask for fewer fields or a smaller page."
+            ),
+            "extensions": {"code": RESPONSE_TOO_LARGE, "maxBytes": max_bytes},
+        }
         # Made once: answering a refused response must cost nothing more.
-        self.too_large = orjson.dumps(
-            {
-                "data": None,
-                "errors": [
-                    {
-                        "message": (
-                            f"The response is larger than the gateway's limit of {max_bytes} "
-                            "bytes; ask for fewer fields or a smaller page."
-                        ),
-                        "extensions": {"code": RESPONSE_TOO_LARGE, "maxBytes": max_bytes},
-                    }
-                ],
-            }
-        )
+        self.too_large = orjson.dumps({"data": None, "errors": [self.error]})
 
     def __call__(self, response: GraphQLResponse) -> bytes:
         body = orjson.dumps(response)
@@ -74,5 +69,22 @@ class ResponseEncoder:
             log.warning(
                 "a response of %d bytes was over the limit of %d bytes", len(body), self.max_bytes
             )
+            if "hasNext" in response:
+                return orjson.dumps(self._too_large_payload(response))
             return self.too_large
         return body
+
+    def _too_large_payload(self, payload: GraphQLResponse) -> GraphQLResponse:
+        """One payload of a deferred operation (``@defer``) over the limit, held on its own:
+        its data replaced by the error, in the same place (the initial payload's, or each
+        incremental item's), so the stream stays well formed and goes on."""
+        has_next = payload["hasNext"]
+        if "incremental" not in payload:
+            return {"data": None, "errors": [self.error], "hasNext": has_next}
+        items: list[IncrementalItem] = []
+        for item in payload["incremental"]:
+            replaced: IncrementalItem = {"data": None, "path": item["path"], "errors": [self.error]}
+            if "label" in item:
+                replaced["label"] = item["label"]
+            items.append(replaced)
+        return {"incremental": items, "hasNext": has_next}

@@ -36,9 +36,11 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLRequestData
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
+    Operation,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
 from strawberry.types import ExecutionResult, SubscriptionExecutionResult
+from strawberry.types.execution import PreExecutionError
 from strawberry.types.unset import UNSET, UnsetType
 
 from gateway.auth import AuthSettings, Unauthenticated
@@ -70,7 +72,13 @@ def _unauthenticated(error: Unauthenticated) -> Response:
 
 class _ExpiringSockets(BaseGraphQLTransportWSHandler[object, None]):
     """graphql-transport-ws, where a socket is closed with 4403 when the token it was
-    opened with expires (``expires_at`` on its context), as the gateway closes its own."""
+    opened with expires (``expires_at`` on its context), as the gateway closes its own.
+
+    A subscription refused by its resolver (a bad argument, an unknown record) ends as the
+    graphql-ws reference server ends it, and as the gateway does: ``next`` with the errors,
+    then ``complete``; only a document that does not validate (or variables that do not
+    fit it) is the protocol's ``error`` message.
+    """
 
     _expiry: asyncio.Task[None] | None = None
 
@@ -91,6 +99,17 @@ class _ExpiringSockets(BaseGraphQLTransportWSHandler[object, None]):
         )
         if self.connection_acknowledged and isinstance(expires_at, float | int):
             self._expiry = asyncio.create_task(self._close_at(float(expires_at)))
+
+    async def _handle_pre_execution_error(
+        self, operation: Operation[object, None], result: PreExecutionError
+    ) -> None:
+        # Strawberry sends every error before the first event as ``error``. Those of the
+        # subscription's result are the resolver's, located at its field (they have a path);
+        # validation and variable errors have none. ``run_operation`` sends ``complete``.
+        if result.errors and all(error.path for error in result.errors):
+            await operation.send_next(result)
+            return
+        await super()._handle_pre_execution_error(operation, result)
 
     async def _close_at(self, expires_at: float) -> None:
         await asyncio.sleep(max(0.0, expires_at - time.time()))

@@ -1,9 +1,10 @@
 """The WMS subgraph's subscriptions: live milestones by order, account or tracking number.
 
 Each is a filter over the process's ``MilestoneFeed`` (``info.context.feed``). The arguments
-are checked when the client subscribes, so a bad one is the protocol's ``error`` message (a
-``BAD_USER_INPUT``) and no subscription starts: an id that cannot name a record, neither an
-order nor an account, an unknown tracking number, an ``after`` no longer retained.
+are checked when the client subscribes, so a bad one is a ``BAD_USER_INPUT`` and no
+subscription starts (``next`` with the error, then ``complete``: ``subgraphs.common.app``):
+an id that cannot name a record, neither an order nor an account, an unknown tracking
+number, an ``after`` no longer retained.
 
 Both need ``@authenticated`` and ``orders:read`` or ``staff`` (checked again here: ``FORBIDDEN``).
 A customer (an actor limited to one account, docs/auth.md) follows only its own account: an

@@ -3,10 +3,12 @@
 ``events`` owns ``Subscription.milestones(orderId)``: each subscriber's generator waits on its
 own asyncio queue, filled by :meth:`Feed.publish` from the test's thread (the servers run in
 threads of their own). ``Milestone.order`` is an ``Order`` entity whose ``total`` only the
-``ledger`` subgraph resolves, so every event needs an entity fetch. Each server is wrapped in
-a :class:`Door` that counts WebSocket connections, can close them from the server side, can
-answer every HTTP request with a 503, hold it (until its client hangs up, or for a while) or
-answer it with a body that never ends, so tests observe what the subgraphs saw.
+``ledger`` subgraph resolves, so every event needs an entity fetch. An order id starting
+``unknown-`` (:data:`UNKNOWN`) is refused when it subscribes, with ``BAD_USER_INPUT``.
+Each server is wrapped in a :class:`Door` that counts WebSocket connections, can close them
+from the server side, can answer every HTTP request with a 503, hold it (until its client
+hangs up, or for a while) or answer it with a body that never ends, so tests observe what the
+subgraphs saw.
 
 Reusable by the gateway's server tests: ``with running_federation() as fed: ...``.
 """
@@ -17,13 +19,14 @@ import asyncio
 import json
 import math
 import threading
-from collections.abc import AsyncGenerator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import strawberry
 import strawberry.federation
+from graphql import GraphQLError
 from starlette.applications import Starlette
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -36,7 +39,7 @@ from subgraphs.common.identity import Identification
 from subgraphs.common.sdl import subgraph_sdl
 from tests.support.servers import serve
 
-__all__ = ["Door", "Federation", "Feed", "running_federation"]
+__all__ = ["UNKNOWN", "Door", "Federation", "Feed", "running_federation"]
 
 
 class _End:
@@ -141,21 +144,35 @@ class EventsMutation:
         return Milestone(seq=seq, type="PICKED", order=OrderRef(id=order_id))
 
 
+UNKNOWN = "unknown-"
+"""Order ids the events subgraph refuses at subscribe time, as ``BAD_USER_INPUT``."""
+
+
+async def _milestones(order_id: str) -> AsyncGenerator[Milestone, None]:
+    """The milestones of one subscriber of ``order_id``, from its own queue."""
+    queue = FEED.register(order_id)
+    try:
+        while True:
+            item = await queue.get()
+            if isinstance(item, _End):
+                return
+            if isinstance(item, _Fail):
+                raise RuntimeError("milestone source failed")
+            yield item
+    finally:
+        FEED.unregister(order_id, queue)
+
+
 @strawberry.type(name="Subscription")
 class EventsSubscription:
     @strawberry.subscription
-    async def milestones(self, order_id: strawberry.ID) -> AsyncGenerator[Milestone, None]:
-        queue = FEED.register(str(order_id))
-        try:
-            while True:
-                item = await queue.get()
-                if isinstance(item, _End):
-                    return
-                if isinstance(item, _Fail):
-                    raise RuntimeError("milestone source failed")
-                yield item
-        finally:
-            FEED.unregister(str(order_id), queue)
+    async def milestones(self, order_id: strawberry.ID) -> AsyncIterator[Milestone]:
+        # An unknown order is refused when it subscribes, before any event (as the wms
+        # subgraph refuses a bad argument): the error of the subscription's result.
+        if str(order_id).startswith(UNKNOWN):
+            message = f"no order has id {order_id!r}"
+            raise GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
+        return _milestones(str(order_id))
 
 
 @strawberry.federation.type(keys=["id"], name="Order")

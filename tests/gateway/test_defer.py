@@ -4,12 +4,17 @@ The shipping subgraph holds ``Order.shipments`` behind a gate: a client must get
 payload (the order and its lines) while the gate is still shut, over multipart HTTP, SSE and
 graphql-transport-ws, and the deferred part once it opens. Errors of a deferred part come in
 that part; ``if: false`` is inline; a client that does not accept multipart gets the whole
-result as one JSON response; invalid uses of ``@defer`` are refused by validation.
+result as one JSON response; invalid uses of ``@defer`` are refused by validation. The
+request's deadline covers its deferred parts (a part still held at it ends the stream with
+``GATEWAY_TIMEOUT``), and demand control costs the deferred fields with the rest, refusing
+an operation over its maximum before any part. (Authorization inside deferred fragments:
+``tests/gateway/authorization/test_defer.py``.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -17,8 +22,10 @@ import httpx
 import orjson
 import pytest
 
+from gateway.demand import DemandControl, DemandSettings
 from gateway.engine import Gateway
-from gateway.server import GatewaySettings, create_app
+from gateway.executor import SubgraphTransport
+from gateway.server import GatewaySettings, RequestSettings, create_app
 from gateway.supergraph import parse_supergraph
 from tests.gateway.defer_federation import DeferFederation, running_defer_federation
 from tests.support.servers import serve
@@ -268,3 +275,158 @@ def test_introspection_shows_defer(url: str) -> None:
     [defer] = [d for d in body["data"]["__schema"]["directives"] if d["name"] == "defer"]
     assert sorted(defer["locations"]) == ["FRAGMENT_SPREAD", "INLINE_FRAGMENT"]
     assert sorted(a["name"] for a in defer["args"]) == ["if", "label"]
+
+
+# Long enough for the fetches that are not held to answer on a loaded machine.
+DEADLINE = 2.0
+
+
+@contextmanager
+def gateway_with(
+    federation: DeferFederation, requests: RequestSettings | None = None, **options: Any
+) -> Iterator[str]:
+    """A gateway over ``federation`` built with the engine ``options``; yields its base URL."""
+    requests = requests or RequestSettings(timeout=DEADLINE)
+    settings = GatewaySettings(reload_interval=0, requests=requests)
+    engine = Gateway(
+        parse_supergraph(federation.supergraph),
+        transport=SubgraphTransport(settings.transport()),
+        **options,
+    )
+    with serve(create_app(engine, settings)) as base:
+        yield base
+
+
+def timed_out(service: str, path: Sequence[str | int]) -> list[dict[str, Any]]:
+    """The errors of a deferred part cut by the deadline: its fetch's, then the request's."""
+    return [
+        {
+            "message": (
+                f"Subgraph '{service}' did not answer within the request's deadline of "
+                f"{DEADLINE:g}s."
+            ),
+            "path": list(path),
+            "extensions": {"code": "GATEWAY_TIMEOUT", "serviceName": service},
+        },
+        {
+            "message": (
+                f"The request did not finish within its deadline of {DEADLINE:g}s; "
+                "the data that arrived in time is kept."
+            ),
+            "extensions": {"code": "GATEWAY_TIMEOUT"},
+        },
+    ]
+
+
+@pytest.mark.parametrize("transport", ["multipart", "sse", "ws"])
+def test_the_deadline_cuts_a_deferred_part_still_held_and_ends_the_stream(
+    federation: DeferFederation, transport: str
+) -> None:
+    # The gate stays shut: the shipments never come in time.
+    with gateway_with(federation, request_timeout=DEADLINE) as base:
+        started = time.monotonic()
+        if transport == "multipart":
+            with multipart(base, SHIPMENTS) as (_, parts):
+                first = next(parts)
+                held(federation)
+                rest = list(parts)
+        else:
+            with subscription(transport, base, SHIPMENTS) as responses:
+                first = next(responses)
+                held(federation)
+                rest = list(responses)
+        took = time.monotonic() - started
+    assert first == {**INITIAL, "hasNext": True}
+    # shipments is non-null: its null takes the fragment's data with it, in that part alone.
+    assert rest == [
+        {
+            "incremental": [
+                {
+                    "data": None,
+                    "path": ["order"],
+                    "label": "shipments",
+                    "errors": timed_out("shipping", ["order"]),
+                }
+            ],
+            "hasNext": False,
+        }
+    ]
+    assert DEADLINE <= took < DEADLINE + PATIENCE
+
+
+def test_a_deferred_part_within_the_deadline_is_untouched(federation: DeferFederation) -> None:
+    federation.gate.open()
+    with (
+        gateway_with(federation, request_timeout=DEADLINE) as base,
+        multipart(base, SHIPMENTS) as (_, parts),
+    ):
+        assert list(parts) == [{**INITIAL, "hasNext": True}, DEFERRED]
+
+
+def test_demand_control_costs_the_deferred_fields_and_refuses_before_any_part(
+    federation: DeferFederation,
+) -> None:
+    federation.gate.open()
+    shipping = federation.subgraphs["shipping"]
+    orders = federation.subgraphs["orders"]
+    query = "{ orders { number ... @defer { shipments { trackingNumber } } } }"
+    # 10 orders estimated, each 1 + 10 shipments: 110, as without @defer; the initial part
+    # alone (10) would be under the maximum.
+    demand = DemandControl(DemandSettings(max=100))
+    with gateway_with(federation, demand=demand) as base:
+        shipping.requests.clear()
+        orders.requests.clear()
+        for accept in (MULTIPART, "application/json"):
+            answer = httpx.post(
+                f"{base}/graphql",
+                json={"query": query},
+                headers={"accept": accept},
+                timeout=PATIENCE,
+            )
+            assert answer.headers["content-type"].startswith("application/json")
+            assert answer.json() == {
+                "errors": [
+                    {
+                        "message": "query estimated cost 110 exceeded configured maximum 100",
+                        "extensions": {
+                            "cost.estimated": 110.0,
+                            "cost.max": 100.0,
+                            "code": "COST_ESTIMATED_TOO_EXPENSIVE",
+                        },
+                    }
+                ]
+            }
+        with subscription("ws", base, query) as responses:
+            assert list(responses) == []  # refused with the protocol's error, before any part
+    assert shipping.requests == [] and orders.requests == []
+
+
+@pytest.mark.parametrize("transport", ["multipart", "sse", "ws"])
+def test_a_deferred_payload_over_the_size_limit_is_replaced_in_its_place(
+    federation: DeferFederation, transport: str
+) -> None:
+    federation.gate.open()
+    query = '{ orders { number ... @defer(label: "s") { shipments { trackingNumber } } } }'
+    # The initial payload (72 bytes) fits, the deferred one (225) does not.
+    with gateway_with(federation, RequestSettings(max_response_bytes=150)) as base:
+        if transport == "multipart":
+            with multipart(base, query) as (_, parts):
+                payloads = list(parts)
+        else:
+            with subscription(transport, base, query) as responses:
+                payloads = list(responses)
+    too_large = {
+        "message": "The response is larger than the gateway's limit of 150 bytes; "
+        "ask for fewer fields or a smaller page.",
+        "extensions": {"code": "RESPONSE_TOO_LARGE", "maxBytes": 150},
+    }
+    assert payloads == [
+        {"data": {"orders": [{"number": "SO-1"}, {"number": "SO-2"}]}, "hasNext": True},
+        {
+            "incremental": [
+                {"data": None, "path": ["orders", n], "errors": [too_large], "label": "s"}
+                for n in (0, 1)
+            ],
+            "hasNext": False,
+        },
+    ]

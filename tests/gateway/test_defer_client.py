@@ -1,8 +1,11 @@
-"""``@defer`` read by a real client: Apollo Client in Node (``tests/gateway/defer_client``,
-installed by ``scripts/setup --dev``) over multipart HTTP.
+"""``@defer`` read by real clients in Node (``tests/gateway/defer_client``): Apollo Client
+(installed by ``scripts/setup --dev``) and the gateway's own GraphiQL page, over multipart HTTP.
 
 Apollo Client must hand the application the order and its lines while the shipping subgraph
-still holds the shipments, then the whole order once the gate opens.
+still holds the shipments, then the whole order once the gate opens. The GraphiQL page, fetched
+from the gateway with the vendored scripts it loads, must build a fetcher that asks for
+multipart and yields GraphiQL the initial payload while the shipments are held, then the
+deferred one (GraphiQL 3 merges ``incremental`` payloads into the result it shows).
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ def url(federation: DeferFederation) -> Iterator[str]:
         yield base
 
 
-def _lines(process: subprocess.Popen[str], out: Queue[dict[str, Any]]) -> None:
+def _lines(process: subprocess.Popen[str], out: Queue[Any]) -> None:
     assert process.stdout is not None
     for line in process.stdout:
         out.put(json.loads(line))
@@ -95,6 +98,56 @@ def test_apollo_client_shows_the_initial_part_while_the_deferred_one_is_held(
             {"__typename": "Shipment", "trackingNumber": "1Z-2"},
         ]
         assert result["data"]["order"]["number"] == "SO-1"
+    finally:
+        federation.gate.open()
+        process.kill()
+        process.wait(timeout=PATIENCE)
+        reader.join(timeout=PATIENCE)
+        assert process.stdout is not None
+        process.stdout.close()
+
+
+def test_the_graphiql_page_fetcher_yields_the_initial_part_while_the_deferred_one_is_held(
+    federation: DeferFederation, url: str
+) -> None:
+    federation.gate.shut()
+    results: Queue[Any] = Queue()
+    process = subprocess.Popen(
+        ["node", str(CLIENT / "graphiql_defer.cjs"), url, QUERY],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    reader = threading.Thread(target=_lines, args=(process, results), daemon=True)
+    reader.start()
+    try:
+        first = results.get(timeout=PATIENCE)
+        wait_until(lambda: federation.gate.waiting > 0, what="the held shipments fetch")
+        assert not federation.gate.opened.is_set()
+        # The multipart fetcher yields the parts that came together, as a list.
+        assert first == [
+            {
+                "data": {
+                    "order": {"id": "o-1", "number": "SO-1", "lines": [{"sku": "A", "quantity": 2}]}
+                },
+                "hasNext": True,
+            }
+        ]
+        federation.gate.open()
+        assert results.get(timeout=PATIENCE) == [
+            {
+                "incremental": [
+                    {
+                        "data": {
+                            "shipments": [{"trackingNumber": "1Z-1"}, {"trackingNumber": "1Z-2"}]
+                        },
+                        "path": ["order"],
+                        "label": "shipments",
+                    }
+                ],
+                "hasNext": False,
+            }
+        ]
+        assert results.get(timeout=PATIENCE) == {"done": True}
     finally:
         federation.gate.open()
         process.kill()

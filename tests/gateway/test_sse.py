@@ -21,7 +21,7 @@ import uvicorn
 from crossdock.runner import GRACEFUL_SHUTDOWN_SECONDS, _Server
 from gateway.engine import Gateway
 from gateway.server import GatewaySettings, create_app
-from tests.gateway.subscription_federation import Federation, running_federation
+from tests.gateway.subscription_federation import UNKNOWN, Federation, running_federation
 from tests.support.graphql import PREFLIGHTED
 from tests.support.servers import serve
 from tests.support.waiting import wait_until, wait_until_async
@@ -139,6 +139,24 @@ def test_a_failing_source_ends_the_stream_with_its_errors(
         event, data = events.next_event()
         assert event == "next"
         assert [e["extensions"]["code"] for e in data["errors"]] == ["SUBGRAPH_ERROR"]
+        assert events.next_event() == ("complete", None)
+        assert events.rest() == []
+
+
+def test_a_subscription_refused_at_subscribe_time_is_one_next_with_its_errors(
+    client: httpx.Client, federation: Federation
+) -> None:
+    # The subgraph's resolver refuses the order (``next`` then ``complete`` upstream): the
+    # client sees the same, a result with the errors and no data, then the end.
+    body = {"query": MILESTONES, "variables": {"o": f"{UNKNOWN}9"}}
+    with client.stream("POST", "/graphql", json=body, headers=EVENT_STREAM) as response:
+        events = Events(response)
+        event, data = events.next_event()
+        assert event == "next"
+        assert data["data"] is None
+        [error] = data["errors"]
+        assert (error["message"], error["path"]) == ("no order has id 'unknown-9'", ["milestones"])
+        assert error["extensions"]["code"] == "BAD_USER_INPUT"
         assert events.next_event() == ("complete", None)
         assert events.rest() == []
 

@@ -25,7 +25,7 @@ from websockets.typing import Subprotocol
 
 from gateway.engine import Gateway
 from gateway.server import GatewaySettings, create_app
-from tests.gateway.subscription_federation import Federation, running_federation
+from tests.gateway.subscription_federation import UNKNOWN, Federation, running_federation
 from tests.support.servers import serve
 from tests.support.waiting import wait_until_async
 
@@ -275,6 +275,39 @@ async def test_a_failing_source_ends_with_an_errors_next_then_complete(
         assert [e["extensions"]["code"] for e in errors] == ["SUBGRAPH_ERROR"]
         assert await receive(ws) == {"id": "f", "type": "complete"}
         await nothing_more(ws)
+
+
+async def test_a_subscription_refused_at_subscribe_time_is_next_then_complete_as_its_subgraphs(
+    ws_url: str, federation: Federation
+) -> None:
+    # As the graphql-ws reference server: an error of the subscription's result (its resolver
+    # refused the argument) is ``next`` with the errors, then ``complete``; a document that
+    # does not validate is ``error``. The subgraph and the gateway send the same.
+    direct = federation.urls["events"].replace("http://", "ws://")
+    own = "subscription M($o: ID!) { milestones(orderId: $o) { seq type } }"
+    invalid = "subscription { milestones(orderId: 1) { nope } }"
+    for url, query in [(direct, own), (ws_url, MILESTONES)]:
+        async with connected(url) as ws:
+            await send(ws, subscribe("u", query, o=f"{UNKNOWN}7"))
+            refused = [await receive(ws), await receive(ws)]
+            await send(ws, subscribe("v", invalid))
+            message = await receive(ws)
+            assert message["type"] == "error", message
+            [invalid_error] = message["payload"]
+            assert invalid_error["message"].startswith("Cannot query field 'nope'")
+            assert "path" not in invalid_error
+            # Nothing more is queued (Strawberry's pong carries no payload).
+            await send(ws, {"type": "ping"})
+            assert (await receive(ws))["type"] == "pong"
+        [first, last] = refused
+        assert first["id"] == "u" and first["type"] == "next", first
+        [error] = first["payload"]["errors"]
+        assert error["message"] == "no order has id 'unknown-7'"
+        assert error["extensions"]["code"] == "BAD_USER_INPUT"
+        assert error["path"] == ["milestones"]
+        assert first["payload"].get("data") is None
+        assert last == {"id": "u", "type": "complete"}
+    assert federation.feed.active(f"{UNKNOWN}7") == 0
 
 
 async def test_client_complete_stops_the_upstream_and_nothing_more_is_sent(

@@ -139,11 +139,23 @@ class Client:
         return found
 
     async def error(self, id: str) -> dict[str, Any]:
-        """The protocol's ``error`` message of ``id``: its first GraphQL error."""
+        """The first GraphQL error of ``id``, refused when it subscribed: as the graphql-ws
+        reference server ends it, ``next`` with the errors and no data, then ``complete``."""
+        message = await self.message(id)
+        assert message["type"] == "next", message
+        assert message["payload"]["data"] is None, message
+        errors = message["payload"]["errors"]
+        assert errors and all(error["path"] for error in errors), message
+        assert await self.message(id) == {"id": id, "type": "complete"}
+        first: dict[str, Any] = errors[0]
+        return first
+
+    async def protocol_error(self, id: str) -> list[dict[str, Any]]:
+        """The protocol's ``error`` message of ``id`` (a document that does not validate)."""
         message = await self.message(id)
         assert message["type"] == "error", message
-        first: dict[str, Any] = message["payload"][0]
-        return first
+        errors: list[dict[str, Any]] = message["payload"]
+        return errors
 
 
 @asynccontextmanager
@@ -486,6 +498,30 @@ async def test_bad_arguments_are_refused_and_nothing_starts(
         body = webhook(order)
         await graph.post(body)
         assert [m["eventId"] for m in await ws.milestones("bad", 1)] == [body["event_id"]]
+
+
+@pytest.mark.parametrize(
+    ("query", "variables", "problem"),
+    [
+        ("subscription { shipmentUpdates { eventId } }", {}, "was not provided"),
+        ('subscription { shipmentUpdates(trackingNumber: "1Z") { nope } }', {}, "'nope'"),
+        (BY_TRACKING, {"trackingNumber": 7}, "String cannot represent"),
+    ],
+)
+async def test_a_document_that_does_not_validate_is_the_protocols_error(
+    systems: Systems, query: str, variables: dict[str, Any], problem: str
+) -> None:
+    async with graph_of(systems, "memory") as graph, client(graph) as ws:
+        await ws.subscribe("invalid", query, **variables)
+        errors = await ws.protocol_error("invalid")
+        assert any(problem in error["message"] for error in errors), errors
+        assert all("path" not in error for error in errors), errors
+        assert graph.feed.subscribers == 0
+        # Nothing else comes for it, and the connection goes on.
+        order = systems.world.orders[0]
+        await ws.subscribe("invalid", IDS_ONLY, orderId=order.id)
+        await graph.subscribed(1)
+        assert ws.inbox.get("invalid") == []
 
 
 async def test_completing_a_subscription_ends_it(systems: Systems, kind: str) -> None:

@@ -121,6 +121,11 @@ def test_dry_run_returns_the_plan_and_fetches_nothing(
     with gateway(federation) as url:
         answer = post(url, ORDER, DRY_RUN)
         deferred = post(url, DEFERRED, {**DRY_RUN, "accept": MULTIPART})
+        by_get = httpx.get(
+            f"{url}/graphql",
+            params={"query": ORDER},
+            headers={**DRY_RUN, "apollo-require-preflight": "true"},
+        )
     assert answer.status_code == 200
     body = answer.json()
     assert "data" not in body and "errors" not in body
@@ -128,6 +133,7 @@ def test_dry_run_returns_the_plan_and_fetches_nothing(
     # A deferred operation's dry run is its plan as JSON, not multipart.
     assert deferred.headers["content-type"].startswith("application/json")
     assert deferred.json()["extensions"]["apolloQueryPlan"]["object"]["node"]["kind"] == "Defer"
+    assert by_get.json() == body
     assert counted == {"orders": [], "shipping": []}
 
 

@@ -10,6 +10,7 @@ from gateway.planner._defer import DeferringHops
 from gateway.planner._groups import Group
 from gateway.planner._locate import PlanningError, Where, named_type
 from gateway.planner._operation import CollectedField
+from gateway.planner._reentry import Step
 from gateway.planner._selection import SubSelection, internal_key, is_internal, variables_in
 
 __all__ = ["GroupBuilder", "PlanningError"]
@@ -26,9 +27,8 @@ class GroupBuilder(DeferringHops):
         }[self.operation.kind]
         if root_type is None:
             raise PlanningError(f"the schema has no {self.operation.kind} type")
-        roots: list[Group] = []
-        self.plan_roots(self.operation.definition.selection_set.selections, root_type, roots)
-        return roots
+        self.plan_roots(self.operation.definition.selection_set.selections, root_type, self.roots)
+        return self.roots
 
     def plan_roots(
         self, selections: Sequence[SelectionNode], root_type: str, roots: list[Group]
@@ -46,7 +46,7 @@ class GroupBuilder(DeferringHops):
                 reusable = [roots[-1]] if roots and roots[-1].service in candidates else []
             else:
                 reusable = [g for g in roots if g.service in candidates]
-            reusable = [g for g in reusable if self.root_context.get(g.id) == self.context]
+            reusable = [g for g in reusable if self.may_join_root(g)]
             if reusable:
                 group = reusable[0]
             else:
@@ -188,13 +188,18 @@ class GroupBuilder(DeferringHops):
             child = sub.sub()
             if isinstance(self.schema.type_map[named], GraphQLAbstractType):
                 child.typename()  # even where the subgraph's type is an object type
-            groups |= self.plan_selection(
-                group,
-                child,
-                self.locate.child_type(group.service, info),
-                cf.sub_selections(),
-                child_path,
-                child_provided,
-                False,
-            )
+            # On the trail: the way back up, should a value type below lack a field here.
+            self.trail.append(Step(group, sel, parent, cf, path, provided, top))
+            try:
+                groups |= self.plan_selection(
+                    group,
+                    child,
+                    self.locate.child_type(group.service, info),
+                    cf.sub_selections(),
+                    child_path,
+                    child_provided,
+                    False,
+                )
+            finally:
+                self.trail.pop()
         return groups

@@ -23,6 +23,7 @@ from tests.gateway.conformance.cases import (
     requires_fragments,
     type_variants,
     union_interface_distributed,
+    value_types,
 )
 
 ALL_CASES: tuple[Case, ...] = (
@@ -47,4 +48,5 @@ ALL_CASES: tuple[Case, ...] = (
     mutations.CASE,
     operations.CASE,
     errors.CASE,
+    value_types.CASE,
 )

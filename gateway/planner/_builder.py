@@ -47,17 +47,18 @@ class GroupBuilder(DeferringHops):
             else:
                 reusable = [g for g in roots if g.service in candidates]
             reusable = [g for g in reusable if self.may_join_root(g)]
-            if reusable:
-                group = reusable[0]
-            else:
-                service = min(
-                    candidates,
-                    key=lambda s: (
-                        self.locate.misses_field(s, root_type, cf, None),
-                        self.locate.order[s],
-                    ),
-                )
-                group = self.new_group(service, (), False, None)
+            open_in = {g.service: g for g in reversed(reusable)}
+            # The subgraph that misses least of what is asked; an open fetch breaks a tie.
+            service = min(
+                candidates,
+                key=lambda s: (
+                    self.locate.misses_field(s, root_type, cf, None),
+                    0 if s in open_in else 1,
+                    self.locate.order[s],
+                ),
+            )
+            group = open_in.get(service) or self.new_group(service, (), False, None)
+            if group not in roots:
                 roots.append(group)
             self.plan_field(group, group.selection, root_type, cf, (), None, False)
         for node in self.deferred_here(selections, root_type):
@@ -168,7 +169,7 @@ class GroupBuilder(DeferringHops):
             return {group}
         self.mark(group)
         info = self.locate.field_info(parent, cf)
-        where = self.locate.where(group.service, parent, info, provided)
+        where = self.locate.where(group.service, parent, info, provided, top)
         if where is Where.NO or (where is Where.REQUIRES and not top):
             return self.jump(group, sel, parent, cf, path, provided, top)
         arguments = tuple(cf.first.arguments or ())

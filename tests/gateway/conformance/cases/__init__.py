@@ -21,6 +21,7 @@ from tests.gateway.conformance.cases import (
     requires_chains,
     requires_conflict,
     requires_fragments,
+    shared_interface_external,
     type_variants,
     union_interface_distributed,
     value_types,
@@ -47,6 +48,7 @@ ALL_CASES: tuple[Case, ...] = (
     inaccessible_enums.CASE,
     mutations.CASE,
     operations.CASE,
+    shared_interface_external.CASE,
     errors.CASE,
     value_types.CASE,
 )

@@ -87,7 +87,10 @@ class GroupBuilder(DeferringHops):
         if isinstance(schema_type, GraphQLAbstractType):
             sel.typename()
             groups = {group}
-            for runtime in self.locate.runtime_types(group.service, type_name):
+            runtimes = self.locate.runtime_types(group.service, type_name)
+            if not runtimes:
+                self.refuse_unreachable(group, type_name, selections, provided)
+            for runtime in runtimes:
                 fragment = sel.fragment(runtime)
                 groups |= self.plan_selection(
                     group, fragment, runtime, selections, path, provided, top
@@ -99,6 +102,31 @@ class GroupBuilder(DeferringHops):
         if self.deferred:
             groups |= self.plan_deferred(group, sel, type_name, selections, path, provided, top)
         return groups
+
+    def refuse_unreachable(
+        self,
+        group: Group,
+        abstract: str,
+        selections: Sequence[SelectionNode],
+        provided: Sequence[SelectionNode] | None,
+    ) -> None:
+        """Refuse a field of ``abstract`` that ``group``'s subgraph, which has no object type
+        of it, lacks: no object it returns could be completed by another subgraph.
+
+        (An ``@interfaceObject`` elsewhere with a ``resolvable: false`` key has the field, but
+        cannot be entered: without a type to enter any subgraph at, nothing can fetch it.)
+        """
+        for cf in self.locate.collect(selections, abstract):
+            if cf.name == "__typename":
+                continue
+            info = self.locate.field_info(abstract, cf)
+            if self.locate.where(group.service, abstract, info, provided) is not Where.LOCAL:
+                others = ", ".join(self.locate.resolvers(abstract, info))
+                raise PlanningError(
+                    f"{group.service} has no object type of {abstract}, nor the field; "
+                    f"no key leads to the subgraphs that have it ({others})",
+                    f"{abstract}.{cf.name}",
+                )
 
     def plan_interface_object(
         self,

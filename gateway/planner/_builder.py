@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from graphql import GraphQLAbstractType, SelectionNode
+from graphql import GraphQLAbstractType, GraphQLUnionType, SelectionNode
 
 from gateway.planner._defer import DeferringHops
 from gateway.planner._groups import Group
@@ -88,7 +88,10 @@ class GroupBuilder(DeferringHops):
             sel.typename()
             groups = {group}
             runtimes = self.locate.runtime_types(group.service, type_name)
-            if not runtimes:
+            agreed = self.agreed_members(group, type_name)
+            if agreed is not None:
+                runtimes = [r for r in runtimes if r in agreed]
+            elif not runtimes:
                 self.refuse_unreachable(group, type_name, selections, provided)
             for runtime in runtimes:
                 fragment = sel.fragment(runtime)
@@ -102,6 +105,32 @@ class GroupBuilder(DeferringHops):
         if self.deferred:
             groups |= self.plan_deferred(group, sel, type_name, selections, path, provided, top)
         return groups
+
+    def agreed_members(self, group: Group, union: str) -> frozenset[str] | None:
+        """The members of ``union`` that every subgraph which could answer the field being
+        planned agrees on; ``None`` unless it is a union that several could answer.
+
+        A ``@shareable`` field resolves the same whichever subgraph answers it, so its value
+        can only be a member they all have (the composition rules' reading): fragments on
+        the others are not fetched, from whichever subgraph the plan asks.
+        """
+        if not isinstance(self.schema.type_map[union], GraphQLUnionType) or not self.trail:
+            return None
+        step = self.trail[-1]
+        if step.group is not group:
+            return None
+        info = self.locate.field_info(step.parent, step.cf)
+        candidates = [
+            s
+            for s in self.locate.resolvers(step.parent, info)
+            if self.reaches(s, group, step.parent, step.cf)
+        ]
+        if len(candidates) < 2:
+            return None
+        agreed = self.locate.members_in(candidates[0], info, union)
+        for service in candidates[1:]:
+            agreed &= self.locate.members_in(service, info, union)
+        return agreed
 
     def refuse_unreachable(
         self,

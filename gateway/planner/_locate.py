@@ -193,6 +193,17 @@ class Locator:
             out.append(name)
         return out
 
+    def members_in(self, service: str, info: FieldInfo, union: str) -> frozenset[str]:
+        """The members of ``union`` that ``service``'s version of a field may return: its own
+        union's members, or the one object type it has the field return."""
+        named = self.child_type(service, info)
+        if named != union:
+            schema_type = self.schema.type_map.get(named)
+            if isinstance(schema_type, GraphQLAbstractType):
+                return frozenset(self.runtime_types(service, named))
+            return frozenset({named})
+        return frozenset(self.runtime_types(service, union))
+
     def field_type(self, service: str, info: FieldInfo) -> str:
         """The type of a field as ``service`` has it (``ID!`` where the supergraph has ``ID``)."""
         source = info.source(service)

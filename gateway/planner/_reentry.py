@@ -173,6 +173,29 @@ class ValueTypeReentry(EntityHops):
             anchor.top,
         )
 
+    def reaches(self, service: str, group: Group, parent: str, cf: CollectedField) -> bool:
+        """Whether ``service`` could fetch ``parent.field`` for the objects ``group`` has:
+        itself, through ``parent``'s key, or down the path from an ancestor it can be
+        entered at (as :meth:`reenter` would)."""
+        info = self.locate.field_info(parent, cf)
+        if self.locate.where(service, parent, info, None) is not Where.LOCAL:
+            return False
+        if service == group.service or self.sg.type(parent).resolvable_keys(service):
+            return True
+        chain: list[Step] = []
+        for step in reversed(self.trail):
+            if step.group is not group:
+                break
+            chain.insert(0, step)
+            at_root = not group.entity and not step.path and step.parent == self.root_name()
+            if at_root and self.operation.kind != "query":
+                return False
+            if (at_root or self.sg.type(step.parent).resolvable_keys(service)) and (
+                self.resolves_path(service, chain, parent, cf)
+            ):
+                return True
+        return False
+
     def resolves_path(
         self, service: str, chain: list[Step], parent: str, cf: CollectedField
     ) -> bool:

@@ -25,6 +25,7 @@ from tests.gateway.conformance.cases import (
     shared_interface_external,
     type_variants,
     union_interface_distributed,
+    union_members,
     value_types,
 )
 
@@ -43,6 +44,7 @@ ALL_CASES: tuple[Case, ...] = (
     type_variants.CASE,
     child_type_mismatch.CASE,
     union_interface_distributed.CASE,
+    union_members.CASE,
     partial_union.CASE,
     override.CASE,
     override_labels.CASE,

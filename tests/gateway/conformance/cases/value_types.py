@@ -19,7 +19,7 @@ type Product @key(fields: "id") {
   id: ID!
   name: String
   category: Category @shareable
-  tags: [Tag!]! @shareable
+  tags(first: Int): [Tag!]! @shareable
 }
 type Category @shareable { name: String! }
 type Tag @shareable { label: String! }
@@ -32,7 +32,7 @@ type Query { viewer: Viewer @shareable }
 type Product @key(fields: "id") {
   id: ID!
   category: Category @shareable
-  tags: [Tag!]! @shareable
+  tags(first: Int): [Tag!]! @shareable
 }
 type Category @shareable { name: String! tagline: String parent: Category }
 type Tag @shareable { label: String! color: String }
@@ -79,6 +79,11 @@ def _product_in_b(rep: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _first_tags(product: dict[str, Any], _info: Any, first: int | None = None) -> Any:
+    tags = product["tags"]
+    return tags if first is None else tags[:first]
+
+
 def build() -> dict[str, Subgraph]:
     products_in_a = [
         {
@@ -94,10 +99,11 @@ def build() -> dict[str, Subgraph]:
             "a",
             A,
             resolvers={
+                "Product": {"tags": _first_tags},
                 "Query": {
                     "products": lambda *_: products_in_a,
                     "viewer": lambda *_: {"login": "ada", "settings": {"language": "en"}},
-                }
+                },
             },
             entities={"Product": lambda r: next(p for p in products_in_a if p["id"] == r["id"])},
         ),
@@ -117,12 +123,13 @@ def build() -> dict[str, Subgraph]:
             "b",
             B,
             resolvers={
+                "Product": {"tags": _first_tags},
                 "Query": {
                     "viewer": lambda *_: {
                         "theme": "dark",
                         "settings": {"language": "en", "timezone": "UTC"},
                     }
-                }
+                },
             },
             entities={"Product": _product_in_b},
         ),
@@ -247,6 +254,23 @@ CASE = Case(
             {"data": {"viewer": {"theme": "dark", "settings": {"timezone": "UTC"}}}},
             fetches=1,
             apollo_fetches=1,
+        ),
+        Query(
+            "arguments and variables on the way down are sent again with the path",
+            "query Tags($n: Int) { products { name tags(first: $n) { color } } }",
+            {
+                "data": {
+                    "products": [
+                        {"name": "Desk", "tags": [{"color": "brown"}]},
+                        {"name": "Sofa", "tags": []},
+                        {"name": "Gift card", "tags": [{"color": "green"}]},
+                    ]
+                }
+            },
+            fetches=2,
+            variables={"n": 1},
+            operation_name="Tags",
+            apollo_fetches=2,
         ),
     ),
 )

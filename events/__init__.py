@@ -17,13 +17,21 @@ from events.base import (
     StreamInfo,
 )
 from events.consumer import Consumer, ConsumerStats, Handler
-from events.factory import DEFAULT_PREFIX, BusSettings, create_event_bus, create_event_bus_for
+from events.factory import (
+    DEFAULT_PREFIX,
+    BusSettings,
+    create_event_bus,
+    create_event_bus_for,
+    create_outbox_for,
+)
 from events.idempotency import EventInProgress, SeenEvents, idempotent
 from events.memory import InProcessBus
+from events.outbox import Admission, Outbox, OutboxSettings, OutboxUnavailable
 from events.redis_bus import RedisStreamBus
 
 __all__ = [
     "DEFAULT_PREFIX",
+    "Admission",
     "BusSettings",
     "Consumer",
     "ConsumerStats",
@@ -35,6 +43,9 @@ __all__ = [
     "GroupInfo",
     "Handler",
     "InProcessBus",
+    "Outbox",
+    "OutboxSettings",
+    "OutboxUnavailable",
     "RedisStreamBus",
     "RetryLater",
     "SeenEvents",
@@ -42,5 +53,6 @@ __all__ = [
     "StreamInfo",
     "create_event_bus",
     "create_event_bus_for",
+    "create_outbox_for",
     "idempotent",
 ]

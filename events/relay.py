@@ -37,7 +37,7 @@ from typing import Literal
 
 from events.base import EventBus, EventBusUnavailable
 from events.ids import MIN_ID, StreamId
-from events.outbox import Outbox, OutboxRow, OutboxUnavailable
+from events.outbox import Outbox, OutboxClaim, OutboxRow, OutboxUnavailable
 
 __all__ = ["OutboxRelay", "RelayState"]
 
@@ -183,10 +183,11 @@ class OutboxRelay:
         published = 0
         while True:
             await self.check_losses()
-            batch = await self.outbox.unrelayed(limit=self.batch_size)
-            if batch:
-                published += await self._publish(batch)
-            if len(batch) < self.batch_size:
+            async with self.outbox.claim(limit=self.batch_size) as claim:
+                if claim.rows:
+                    published += await self._publish(claim)
+                claimed = len(claim.rows)
+            if claimed < self.batch_size:
                 break
         if self._clock() >= self._next_prune:
             await self.outbox.prune()
@@ -212,7 +213,9 @@ class OutboxRelay:
             if lost is None:
                 continue
             self._unmarked.clear()  # what they name may have gone with the rest
-            count = await self.outbox.requeue(last.stream, since=since, after=lost)
+            count = await self.outbox.requeue(last.stream, since=since, after=lost, last=last)
+            if count == 0 and await self._requeued_elsewhere(last):
+                continue  # another relay sharing the outbox saw the loss first and queued it
             self.losses += 1
             self.requeued += count
             requeued += count
@@ -244,11 +247,19 @@ class OutboxRelay:
         self._trimmed[last.stream] = entry
         return None
 
-    async def _publish(self, batch: list[OutboxRow]) -> int:
+    async def _requeued_elsewhere(self, last: OutboxRow) -> bool:
+        """Whether ``last`` is no longer its stream's last relayed row (another relay queued
+        the stream's loss again since this one looked)."""
+        since = self._clock() - self.replay_window
+        now = {row.stream: row for row in await self.outbox.last_relayed(since=since)}
+        found = now.get(last.stream)
+        return found is None or (found.seq, found.entry_id) != (last.seq, last.entry_id)
+
+    async def _publish(self, claim: OutboxClaim) -> int:
         done: list[tuple[int, str]] = []
         published = 0
         try:
-            for row in batch:
+            for row in claim.rows:
                 entry_id = self._unmarked.get(row.seq)
                 if entry_id is None:
                     entry_id = await self.bus.publish(row.stream, row.event_id, row.data)
@@ -263,7 +274,7 @@ class OutboxRelay:
             # retries do not publish the same rows again and again until it succeeds.
             if done:
                 try:
-                    await self.outbox.mark_relayed(done)
+                    await claim.mark_relayed(done)
                 except OutboxUnavailable:
                     self._unmarked.update(done)
                     raise

@@ -71,6 +71,23 @@ def _http_url(url: str) -> str:
     return url
 
 
+def _outbox_location(location: str) -> str:
+    """A SQLite file's path or a PostgreSQL URL with a host: another scheme (a MySQL URL, a
+    typo) would otherwise be taken for a file name."""
+    if "://" not in location:
+        return location
+    if not is_postgres_url(location):
+        raise ValueError("must be a SQLite file's path or a postgresql:// URL")
+    parts = urlsplit(location)
+    if not parts.hostname and "host=" not in parts.query:
+        raise ValueError("a postgresql:// URL needs a host")
+    parts.port  # noqa: B018 -- a ValueError for a port that is not a number or out of range
+    return location
+
+
+OutboxLocation = Annotated[str, AfterValidator(_outbox_location)]
+"""Where an outbox lives: a SQLite file's path, or a ``postgresql://`` URL."""
+
 HttpUrl = Annotated[
     str,
     AfterValidator(_http_url),
@@ -130,7 +147,7 @@ class WmsIntake(BaseModel):
 
     model_config = ConfigDict(allow_inf_nan=False)
 
-    outbox: str | None = Field(
+    outbox: OutboxLocation | None = Field(
         default=None,
         min_length=1,
         description="where the intake's outbox lives: a SQLite file's path, or a "

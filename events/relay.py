@@ -1,11 +1,14 @@
 """``OutboxRelay``: the task that copies an ``Outbox``'s rows to the bus, at least once.
 
 Rows are published in the order they were added, with their event ids, then marked relayed
-with their entry ids, a batch at a time. A crash between a publish and its mark publishes the
-row again on the next run: at least once, and harmless, since every consumer is idempotent by
-event id. While the bus is unavailable the relay retries with a capped backoff and logs one
-warning per outage (and one line when it is back), however many tries it takes; the intake
-keeps acknowledging meanwhile, since its events are durable in the outbox.
+with their entry ids, a batch at a time: the batch the relay claims (``Outbox.claim``), which
+in a PostgreSQL outbox no other relay gets until it is marked (``FOR UPDATE SKIP LOCKED``), so
+several relays share one outbox without publishing a row twice or waiting for each other. A
+crash between a publish and its mark publishes the row again on the next run (or by another
+relay): at least once, and harmless, since every consumer is idempotent by event id. While
+the bus is unavailable the relay retries with a capped backoff and logs one warning per outage
+(and one line when it is back), however many tries it takes; the intake keeps acknowledging
+meanwhile, since its events are durable in the outbox.
 
 The relay also watches for the bus losing what it was given (Redis restarted empty, or from an
 older file): before each batch and every ``check_interval_seconds`` it looks for the last event
@@ -17,8 +20,9 @@ log line says how many). A stream that goes on past it but no longer holds it
 oldest entry is older still (gone from the middle: the whole window is relayed again). The check
 comes *before* a batch rather than after it: a batch published into a Redis that has just
 come back empty would end the stream past the last entry, and the loss would look like none.
-This reading assumes the relay is its streams' publisher (replays of the stream's own entries
-aside): see ``docs/events.md``.
+This reading assumes the outbox's relays are their streams' publishers (replays of the
+stream's own entries aside): see ``docs/events.md``. Two relays that see one loss queue it once
+(``requeue(last=…)``).
 
 What ``/ready`` and ``/metrics`` need is on the relay as plain attributes: ``unrelayed``,
 ``oldest_unrelayed_age``, ``last_error``, ``state``, and the counters ``relayed``, ``losses``,

@@ -239,7 +239,16 @@ def mount_webhook_intake(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with inner(app):
             try:
-                await outbox.open()
+                try:
+                    await outbox.open()
+                except OutboxUnavailable as exc:
+                    # The graph starts all the same: webhooks are answered 503 (the WMS
+                    # retries) and /ready shows the relay failing until the outbox opens.
+                    logger.warning(
+                        "wms webhook intake: the outbox cannot be opened (%s); webhooks are "
+                        "answered 503 until it can",
+                        exc,
+                    )
                 relay.start()
                 yield
             finally:

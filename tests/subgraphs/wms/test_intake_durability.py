@@ -391,3 +391,33 @@ async def test_the_real_consumers_invoice_each_shipment_once_across_a_redis_loss
             assert invoice["item"]["items"][0]["quantity"] == order.units
     finally:
         await bus.aclose()
+
+
+def test_a_postgres_outbox_down_at_start_is_one_line_and_503s_until_it_answers(
+    settings: Settings, redis_server: PrivateRedis, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The graph starts all the same; a webhook is answered 503 (nothing recorded, the WMS
+    retries), the relay shows failing for /ready, and no log line holds the password."""
+    down = "postgresql://crossdock:s3cret@127.0.0.1:1/crossdock"
+    settings = settings.model_copy(
+        update={
+            "redis_url": redis_server.url,
+            "events_prefix": f"pg-down-{uuid.uuid4().hex[:8]}:",
+            "wms_lifecycle": WmsLifecycle(webhook_secret=SECRET),
+            "wms_intake": WmsIntake(outbox=down, outbox_timeout_seconds=0.5),
+        }
+    )
+    app = Starlette()
+    mount_webhook_intake(app, settings.subgraphs, MemoryCache())
+    with caplog.at_level(logging.WARNING), serve(app) as url:
+        with httpx.Client(base_url=url, timeout=10) as client:
+            answer = post(client, webhook())
+        assert answer.status_code == 503, answer.text
+        assert answer.json()["error"]["code"] == "UNAVAILABLE"
+        relay: OutboxRelay = app.state.wms_intake_relay
+        wait_until(lambda: relay.state == "failing", what="the relay failing")
+        assert relay.last_error is not None and "cannot be reached" in relay.last_error
+    opened = [r for r in caplog.records if "the outbox cannot be opened" in r.getMessage()]
+    assert len(opened) == 1 and opened[0].exc_info is None
+    assert all("s3cret" not in r.getMessage() for r in caplog.records)
+    assert "s3cret" not in (relay.last_error or "")

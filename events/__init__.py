@@ -4,6 +4,8 @@
 ``InProcessBus`` (the embedded default) implement it and pass the same tests. ``Consumer``
 runs a handler over a stream with acknowledgement after success, retries, reclaiming from dead
 consumers and dead letters; ``idempotent`` and ``SeenEvents`` make a handler run once per event.
+``Outbox`` is the other seam: events made durable before they are acknowledged (SQLite or
+PostgreSQL, ``create_outbox_for``), relayed to the bus by ``events.relay.OutboxRelay``.
 """
 
 from events.base import (

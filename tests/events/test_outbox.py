@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,16 +14,12 @@ import pytest
 from psycopg import sql
 
 from events.ids import StreamId
-from events.outbox import Admission, Outbox, OutboxUnavailable
+from events.outbox import Admission, OutboxUnavailable
 from events.postgres_outbox import PostgresOutbox
 from events.sqlite_outbox import SqliteOutbox
-from tests.support.postgres import postgres_table, postgres_url
-
-__all__ = ["postgres_table", "postgres_url"]
+from tests.events.conftest import OpenOutbox
 
 STREAM = "fulfillment-milestones"
-
-OpenOutbox = Callable[..., Outbox]
 
 
 class Clock:
@@ -40,17 +35,6 @@ class Clock:
 @pytest.fixture
 def path(tmp_path: Path) -> Path:
     return tmp_path / "data" / "outbox.sqlite3"
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def open_outbox(request: pytest.FixtureRequest, path: Path) -> OpenOutbox:
-    """Opens the outbox of this test (the same storage each call: a reopening) on each backend
-    in turn, with the keyword arguments given."""
-    if request.param == "sqlite":
-        return lambda **options: SqliteOutbox(path, **options)
-    url: str = request.getfixturevalue("postgres_url")
-    table: str = request.getfixturevalue("postgres_table")
-    return lambda **options: PostgresOutbox(url, table=table, **options)
 
 
 async def test_an_event_is_new_once_then_a_duplicate_or_a_conflict(

@@ -324,6 +324,8 @@ class SubmitWorkflow(JournaledWorkflow):
     async def _undo_unjournaled(self, state: WorkflowState) -> None:
         """Undo at once what ``state`` wrote (its journal unreachable, no recovery would know
         of it): release its reservation, cancel the order the ERP entered for it, if any."""
+        if not state.data.get("writing"):
+            return  # nothing written yet
         try:
             await self._release_reservation(state)
             if state.done("ordering"):

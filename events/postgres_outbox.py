@@ -100,14 +100,19 @@ def table_name(namespace: str) -> str:
 
 
 def redacted(url: str) -> str:
-    """``url`` without its password, for messages and logs."""
+    """``url`` without its password (in the authority or as a ``password=`` parameter), for
+    messages and logs."""
     parts = urlsplit(url)
-    if parts.password is None:
+    query = "&".join(
+        p for p in parts.query.split("&") if p and not p.lower().startswith("password=")
+    )
+    if parts.password is None and query == parts.query:
         return url
     host = parts.hostname or ""
+    host = f"[{host}]" if ":" in host else host
     user = f"{parts.username}@" if parts.username else ""
     port = f":{parts.port}" if parts.port else ""
-    return urlunsplit((parts.scheme, f"{user}{host}{port}", parts.path, parts.query, ""))
+    return urlunsplit((parts.scheme, f"{user}{host}{port}", parts.path, query, ""))
 
 
 class PostgresOutbox:

@@ -15,7 +15,7 @@ from psycopg import sql
 
 from events.ids import StreamId
 from events.outbox import Admission, OutboxUnavailable
-from events.postgres_outbox import PostgresOutbox
+from events.postgres_outbox import PostgresOutbox, redacted
 from events.sqlite_outbox import SqliteOutbox
 from tests.events.conftest import OpenOutbox
 
@@ -313,3 +313,16 @@ async def test_a_postgres_outbox_comes_back_after_its_connection_broke(
         assert await outbox.add(STREAM, "e2", "fp", b"x") is Admission.NEW
     finally:
         await outbox.aclose()
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql://u:pw@db:5432/x", "postgresql://u@db:5432/x"),
+        ("postgresql://u@db/x?password=pw&sslmode=require", "postgresql://u@db/x?sslmode=require"),
+        ("postgresql://u:pw@[::1]/x", "postgresql://u@[::1]/x"),
+        ("postgresql://db/x", "postgresql://db/x"),
+    ],
+)
+def test_a_postgres_url_is_shown_without_its_password(url: str, shown: str) -> None:
+    assert redacted(url) == shown

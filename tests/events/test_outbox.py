@@ -326,3 +326,26 @@ async def test_a_postgres_outbox_comes_back_after_its_connection_broke(
 )
 def test_a_postgres_url_is_shown_without_its_password(url: str, shown: str) -> None:
     assert redacted(url) == shown
+
+
+async def test_replicas_receiving_one_event_at_once_make_one_row_in_postgres(
+    postgres_url: str, postgres_table: str
+) -> None:
+    """Each replica its own connection: the unique (stream, event id) decides, not a lock of
+    one process."""
+    replicas = [PostgresOutbox(postgres_url, table=postgres_table) for _ in range(8)]
+    try:
+        await replicas[0].open()
+        answers = await asyncio.gather(
+            *(replica.add(STREAM, "same", "fp", b"body") for replica in replicas)
+        )
+        assert answers.count(Admission.NEW) == 1
+        assert answers.count(Admission.DUPLICATE) == 7
+        others = await asyncio.gather(
+            *(replica.add(STREAM, "same", "other", b"x") for replica in replicas)
+        )
+        assert others == [Admission.CONFLICT] * 8
+        assert len(await replicas[0].unrelayed(limit=100)) == 1
+    finally:
+        for replica in replicas:
+            await replica.aclose()

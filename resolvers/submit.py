@@ -192,15 +192,16 @@ class SubmitWorkflow(JournaledWorkflow):
         """Whether the request that ran ``state`` undid it while its journal was unreachable
         (``_undo_unjournaled``), the journal since come back with the step before: the order
         it entered is cancelled, or its reservation released, though it never journaled so.
-        Carried forward, it would enter an order on stock it gave back."""
-        if state.data.get("compensating") or state.done("create_order"):
+        Carried forward, it would enter an order on stock it gave back. (Also when the journal
+        did take the last step, its store's answer lost: a timeout.)"""
+        if state.data.get("compensating") or state.done("release"):
             return False
         if state.done("ordering"):
             found = (await self.systems.orders_entered_as([state.id])).get(state.id)
             if found is not None:
                 return found.status == "CANCELLED"
         reservation_id = state.data.get("reservation")
-        if state.done("reserve") and reservation_id is not None:
+        if state.done("reserve") and not state.done("create_order") and reservation_id:
             plan = Plan.from_json(state.data["plan"])
             try:
                 # Idempotent: the stored reservation is answered, nothing allocated again.

@@ -33,6 +33,7 @@ from consumers.runtime import ConsumerSettings
 from crossdock.config_file import settings_sources
 from crossdock.config_keys import KeyPath
 from events.factory import BusSettings
+from events.outbox import OutboxSettings, is_postgres_url
 from gateway.auth import AuthSettings
 from gateway.server import GatewaySettings, RedisUrl
 from resolvers.settings import OrdersSettings, WorkflowSettings
@@ -69,6 +70,23 @@ def _http_url(url: str) -> str:
     parts.port  # noqa: B018 -- a ValueError for a port that is not a number or out of range
     return url
 
+
+def _outbox_location(location: str) -> str:
+    """A SQLite file's path or a PostgreSQL URL with a host: another scheme (a MySQL URL, a
+    typo) would otherwise be taken for a file name."""
+    if "://" not in location:
+        return location
+    if not is_postgres_url(location):
+        raise ValueError("must be a SQLite file's path or a postgresql:// URL")
+    parts = urlsplit(location)
+    if not parts.hostname and "host=" not in parts.query:
+        raise ValueError("a postgresql:// URL needs a host")
+    parts.port  # noqa: B018 -- a ValueError for a port that is not a number or out of range
+    return location
+
+
+OutboxLocation = Annotated[str, AfterValidator(_outbox_location)]
+"""Where an outbox lives: a SQLite file's path, or a ``postgresql://`` URL."""
 
 HttpUrl = Annotated[
     str,
@@ -123,11 +141,20 @@ class WmsLifecycle(WmsLifecycleSettings):
 
 
 class WmsIntake(BaseModel):
-    """The wms subgraph's webhook intake and its outbox, with Redis the SQLite file
-    ``<data_dir>/wms-intake-outbox.<events prefix>.sqlite3`` (``CROSSDOCK_WMS_INTAKE__…``,
-    docs/events.md)."""
+    """The wms subgraph's webhook intake and its outbox: by default, with Redis, the SQLite
+    file ``<data_dir>/wms-intake-outbox.<events prefix>.sqlite3``, or where ``outbox`` says
+    (``CROSSDOCK_WMS_INTAKE__…``, docs/events.md)."""
 
     model_config = ConfigDict(allow_inf_nan=False)
+
+    outbox: OutboxLocation | None = Field(
+        default=None,
+        min_length=1,
+        description="where the intake's outbox lives: a SQLite file's path, or a "
+        "postgresql:// URL (a table per events prefix, shared by every wms replica: "
+        "docs/events.md); unset: a SQLite file in data_dir with Redis, memory without",
+        examples=["postgresql://crossdock@db.internal:5432/crossdock"],
+    )
 
     outbox_retention_seconds: float = Field(
         default=7 * 24 * 3600.0,
@@ -323,14 +350,31 @@ class Settings(BaseSettings):
 
     @property
     def wms_intake_outbox_path(self) -> Path | None:
-        """The wms intake's outbox: with Redis, a SQLite file in ``data_dir`` per event streams'
-        prefix (its ids and rows belong to those streams: another prefix is another dataset's
-        streams, or another test run's); ``None`` with the in-process bus, whose streams do not
+        """The wms intake's outbox when it is a SQLite file: ``wms_intake.outbox`` when that is
+        a path, else with Redis a file in ``data_dir`` per event streams' prefix (its ids and
+        rows belong to those streams: another prefix is another dataset's streams, or another
+        test run's); ``None`` in PostgreSQL, or with the in-process bus, whose streams do not
         outlive the process either (docs/events.md)."""
+        location = self.wms_intake.outbox
+        if location is not None:
+            return None if is_postgres_url(location) else Path(location)
         if not self.redis_url:
             return None
         name = re.sub(r"[^A-Za-z0-9_.-]+", "-", self.event_streams_prefix).strip("-.")
         return self.data_dir / f"wms-intake-outbox.{name or 'events'}.sqlite3"
+
+    @property
+    def wms_intake_outbox(self) -> OutboxSettings:
+        """Where the wms intake's outbox is, and for how long it keeps what it was given."""
+        location = self.wms_intake.outbox
+        return OutboxSettings(
+            location=location
+            if location is not None and is_postgres_url(location)
+            else self.wms_intake_outbox_path,
+            namespace=self.event_streams_prefix,
+            retention_seconds=self.wms_intake.outbox_retention_seconds,
+            timeout_seconds=self.wms_intake.outbox_timeout_seconds,
+        )
 
     @model_validator(mode="after")
     def _gateway_shares_our_redis(self) -> Settings:
@@ -416,9 +460,7 @@ class Settings(BaseSettings):
             webhooks=WebhookIntakeSettings(
                 secret=self.wms_lifecycle.webhook_secret,
                 tolerance_seconds=self.wms_lifecycle.signature_tolerance_seconds,
-                outbox_path=self.wms_intake_outbox_path,
-                outbox_retention_seconds=self.wms_intake.outbox_retention_seconds,
-                outbox_timeout_seconds=self.wms_intake.outbox_timeout_seconds,
+                outbox=self.wms_intake_outbox,
                 publish_wait_seconds=self.wms_intake.publish_wait_seconds,
                 replay_window_seconds=self.wms_intake.replay_window_seconds,
             ),

@@ -4,6 +4,8 @@
 ``InProcessBus`` (the embedded default) implement it and pass the same tests. ``Consumer``
 runs a handler over a stream with acknowledgement after success, retries, reclaiming from dead
 consumers and dead letters; ``idempotent`` and ``SeenEvents`` make a handler run once per event.
+``Outbox`` is the other seam: events made durable before they are acknowledged (SQLite or
+PostgreSQL, ``create_outbox_for``), relayed to the bus by ``events.relay.OutboxRelay``.
 """
 
 from events.base import (
@@ -17,13 +19,21 @@ from events.base import (
     StreamInfo,
 )
 from events.consumer import Consumer, ConsumerStats, Handler
-from events.factory import DEFAULT_PREFIX, BusSettings, create_event_bus, create_event_bus_for
+from events.factory import (
+    DEFAULT_PREFIX,
+    BusSettings,
+    create_event_bus,
+    create_event_bus_for,
+    create_outbox_for,
+)
 from events.idempotency import EventInProgress, SeenEvents, idempotent
 from events.memory import InProcessBus
+from events.outbox import Admission, Outbox, OutboxSettings, OutboxUnavailable
 from events.redis_bus import RedisStreamBus
 
 __all__ = [
     "DEFAULT_PREFIX",
+    "Admission",
     "BusSettings",
     "Consumer",
     "ConsumerStats",
@@ -35,6 +45,9 @@ __all__ = [
     "GroupInfo",
     "Handler",
     "InProcessBus",
+    "Outbox",
+    "OutboxSettings",
+    "OutboxUnavailable",
     "RedisStreamBus",
     "RetryLater",
     "SeenEvents",
@@ -42,5 +55,6 @@ __all__ = [
     "StreamInfo",
     "create_event_bus",
     "create_event_bus_for",
+    "create_outbox_for",
     "idempotent",
 ]

@@ -1,11 +1,14 @@
 """``OutboxRelay``: the task that copies an ``Outbox``'s rows to the bus, at least once.
 
 Rows are published in the order they were added, with their event ids, then marked relayed
-with their entry ids, a batch at a time. A crash between a publish and its mark publishes the
-row again on the next run: at least once, and harmless, since every consumer is idempotent by
-event id. While the bus is unavailable the relay retries with a capped backoff and logs one
-warning per outage (and one line when it is back), however many tries it takes; the intake
-keeps acknowledging meanwhile, since its events are durable in the outbox.
+with their entry ids, a batch at a time: the batch the relay claims (``Outbox.claim``), which
+in a PostgreSQL outbox no other relay gets until it is marked (``FOR UPDATE SKIP LOCKED``), so
+several relays share one outbox without publishing a row twice or waiting for each other. A
+crash between a publish and its mark publishes the row again on the next run (or by another
+relay): at least once, and harmless, since every consumer is idempotent by event id. While
+the bus is unavailable the relay retries with a capped backoff and logs one warning per outage
+(and one line when it is back), however many tries it takes; the intake keeps acknowledging
+meanwhile, since its events are durable in the outbox.
 
 The relay also watches for the bus losing what it was given (Redis restarted empty, or from an
 older file): before each batch and every ``check_interval_seconds`` it looks for the last event
@@ -17,8 +20,9 @@ log line says how many). A stream that goes on past it but no longer holds it
 oldest entry is older still (gone from the middle: the whole window is relayed again). The check
 comes *before* a batch rather than after it: a batch published into a Redis that has just
 come back empty would end the stream past the last entry, and the loss would look like none.
-This reading assumes the relay is its streams' publisher (replays of the stream's own entries
-aside): see ``docs/events.md``.
+This reading assumes the outbox's relays are their streams' publishers (replays of the
+stream's own entries aside): see ``docs/events.md``. Two relays that see one loss queue it once
+(``requeue(last=…)``).
 
 What ``/ready`` and ``/metrics`` need is on the relay as plain attributes: ``unrelayed``,
 ``oldest_unrelayed_age``, ``last_error``, ``state``, and the counters ``relayed``, ``losses``,
@@ -37,7 +41,7 @@ from typing import Literal
 
 from events.base import EventBus, EventBusUnavailable
 from events.ids import MIN_ID, StreamId
-from events.outbox import Outbox, OutboxRow, OutboxUnavailable
+from events.outbox import Outbox, OutboxClaim, OutboxRow, OutboxUnavailable
 
 __all__ = ["OutboxRelay", "RelayState"]
 
@@ -183,10 +187,11 @@ class OutboxRelay:
         published = 0
         while True:
             await self.check_losses()
-            batch = await self.outbox.unrelayed(limit=self.batch_size)
-            if batch:
-                published += await self._publish(batch)
-            if len(batch) < self.batch_size:
+            async with self.outbox.claim(limit=self.batch_size) as claim:
+                if claim.rows:
+                    published += await self._publish(claim)
+                claimed = len(claim.rows)
+            if claimed < self.batch_size:
                 break
         if self._clock() >= self._next_prune:
             await self.outbox.prune()
@@ -212,7 +217,9 @@ class OutboxRelay:
             if lost is None:
                 continue
             self._unmarked.clear()  # what they name may have gone with the rest
-            count = await self.outbox.requeue(last.stream, since=since, after=lost)
+            count = await self.outbox.requeue(last.stream, since=since, after=lost, last=last)
+            if count == 0 and await self._requeued_elsewhere(last):
+                continue  # another relay sharing the outbox saw the loss first and queued it
             self.losses += 1
             self.requeued += count
             requeued += count
@@ -244,11 +251,19 @@ class OutboxRelay:
         self._trimmed[last.stream] = entry
         return None
 
-    async def _publish(self, batch: list[OutboxRow]) -> int:
+    async def _requeued_elsewhere(self, last: OutboxRow) -> bool:
+        """Whether ``last`` is no longer its stream's last relayed row (another relay queued
+        the stream's loss again since this one looked)."""
+        since = self._clock() - self.replay_window
+        now = {row.stream: row for row in await self.outbox.last_relayed(since=since)}
+        found = now.get(last.stream)
+        return found is None or (found.seq, found.entry_id) != (last.seq, last.entry_id)
+
+    async def _publish(self, claim: OutboxClaim) -> int:
         done: list[tuple[int, str]] = []
         published = 0
         try:
-            for row in batch:
+            for row in claim.rows:
                 entry_id = self._unmarked.get(row.seq)
                 if entry_id is None:
                     entry_id = await self.bus.publish(row.stream, row.event_id, row.data)
@@ -263,7 +278,7 @@ class OutboxRelay:
             # retries do not publish the same rows again and again until it succeeds.
             if done:
                 try:
-                    await self.outbox.mark_relayed(done)
+                    await claim.mark_relayed(done)
                 except OutboxUnavailable:
                     self._unmarked.update(done)
                     raise

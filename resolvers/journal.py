@@ -17,12 +17,16 @@ from typing import Any, Literal, Protocol
 
 import orjson
 import redis.asyncio as aioredis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from cache.base import CacheUnavailable
 from resolvers.authority import actor_from_json, actor_json
 from schema.actor import SYSTEM, Actor
 
 __all__ = [
     "JOURNAL_FILE",
+    "STATE_UNAVAILABLE",
     "RedisJournal",
     "SqliteJournal",
     "WorkflowJournal",
@@ -32,6 +36,14 @@ __all__ = [
 ]
 
 WorkflowStatus = Literal["RUNNING", "COMPLETED", "COMPENSATED", "FAILED"]
+
+STATE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    CacheUnavailable,
+    RedisConnectionError,
+    RedisTimeoutError,
+)
+"""What the journal, the idempotency records and the leases raise when Redis, where they
+live with ``REDIS_URL``, cannot be reached (killed, restarting, loading its file)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,17 @@ an id derived from the workflow id, so a step may be repeated safely. When a ste
                            looked up by order; still unknown: the workflow stays RUNNING
     release refused        the order is put ON_HOLD (MANUAL_REVIEW), its stock stays reserved
     hold fails as well     the workflow stays RUNNING: the next recovery finishes the job
+    the journal is lost    Redis (the journal, the key's record, the lease, with ``REDIS_URL``)
+                           unreachable once a step has written: what was written is undone at
+                           once, since no recovery could find it (the reservation released, an
+                           order the ERP entered cancelled), and Redis's error is raised (the
+                           client is told to retry with the same key). Once the release is
+                           done the order is complete in the systems: it is answered, and
+                           the ERP answers the same key with it later
+
+A workflow undone that way whose journal comes back (Redis restarted from its file) is
+recognized by its recovery in the systems (``_undone_before``): the ERP answers the order it
+entered cancelled, or the WMS its reservation released, and it ends COMPENSATED.
 
 Before planning, a key the journal does not know is looked up in the ERP, which keeps every
 order's submission key (``find_key``): an open order there is the answer, so a key holds after
@@ -46,11 +57,11 @@ from connectors.http import SystemCallError, SystemUnavailable
 from resolvers.authority import audit_name
 from resolvers.bodies import release_body, reservation_lines, sales_order_body, submission_key
 from resolvers.idempotency import IdempotencyStore, KeyInProgress, KeyReused
-from resolvers.journal import WorkflowJournal, WorkflowState, WorkflowStatus
+from resolvers.journal import STATE_UNAVAILABLE, WorkflowJournal, WorkflowState, WorkflowStatus
 from resolvers.planning import Plan, plan_order
 from resolvers.records import OrderRequest, Outcome, SubmitResult, UserError
 from resolvers.steplog import step
-from resolvers.systems import KeyHeld, OrderRef, Systems
+from resolvers.systems import KeyHeld, OrderRef, ReservationReleased, Systems
 from resolvers.workflow import IN_PROGRESS, KEY_REUSED, JournaledWorkflow, StepHook, begin, end
 from schema.actor import SYSTEM, Actor
 
@@ -70,6 +81,15 @@ class WorkflowFailed(Exception):
         super().__init__(message)
         self.system = system
         self.message = message
+
+
+class _JournalLost(Exception):
+    """A step's state could not be journaled (its store unreachable): ``state`` is what the
+    journal should have recorded, ``error`` what the store raised."""
+
+    def __init__(self, state: WorkflowState, error: Exception) -> None:
+        super().__init__(str(error))
+        self.state, self.error = state, error
 
 
 def earlier_result(order: OrderRef) -> SubmitResult:
@@ -130,7 +150,9 @@ class SubmitWorkflow(JournaledWorkflow):
         try:
             return await self.run(begun)
         finally:
-            await self.leases.release(begun.id)
+            # In Redis, gone with it: the lease expires by itself.
+            with contextlib.suppress(*STATE_UNAVAILABLE):
+                await self.leases.release(begun.id)
 
     async def recover(self) -> list[WorkflowState]:
         """Finish or compensate every unfinished submission in the journal; their end states."""
@@ -146,6 +168,13 @@ class SubmitWorkflow(JournaledWorkflow):
 
     async def recover_one(self, state: WorkflowState) -> WorkflowState:
         """Finish or compensate one unfinished submission; where it ended (or stands)."""
+        if state.data.get("writing") and await self._undone_before(state):
+            undoing = state.after("compensating", compensating=True)
+            with contextlib.suppress(SystemCallError):
+                await self._release_reservation(undoing)
+                await self._cancel_entered_order(undoing, settle=False)
+                state = await self._end(undoing, "COMPENSATED", None)
+            return state
         if state.data.get("compensating"):
             with contextlib.suppress(SystemCallError):
                 await self._release_reservation(state)
@@ -159,8 +188,39 @@ class SubmitWorkflow(JournaledWorkflow):
             await self.run(state)
         return await self.journal.load(state.id) or state
 
+    async def _undone_before(self, state: WorkflowState) -> bool:
+        """Whether the request that ran ``state`` undid it while its journal was unreachable
+        (``_undo_unjournaled``), the journal since come back with the step before: the order
+        it entered is cancelled, or its reservation released, though it never journaled so.
+        Carried forward, it would enter an order on stock it gave back. (Also when the journal
+        did take the last step, its store's answer lost: a timeout.)"""
+        if state.data.get("compensating") or state.done("release"):
+            return False
+        if state.done("ordering"):
+            found = (await self.systems.orders_entered_as([state.id])).get(state.id)
+            if found is not None:
+                return found.status == "CANCELLED"
+        reservation_id = state.data.get("reservation")
+        if state.done("reserve") and not state.done("create_order") and reservation_id:
+            plan = Plan.from_json(state.data["plan"])
+            try:
+                # Idempotent: the stored reservation is answered, nothing allocated again.
+                await self.systems.reserve(reservation_id, reservation_lines(plan))
+            except ReservationReleased:
+                return True
+        return False
+
     async def run(self, state: WorkflowState) -> SubmitResult:
-        """Carry ``state`` forward to its end, from the first step it has not done."""
+        """Carry ``state`` forward to its end, from the first step it has not done; undo what
+        it wrote if its journal becomes unreachable before the release (then raises what the
+        journal's store raised)."""
+        try:
+            return await self._forward(state)
+        except _JournalLost as lost:
+            await self._undo_unjournaled(lost.state)
+            raise lost.error from None
+
+    async def _forward(self, state: WorkflowState) -> SubmitResult:
         request = OrderRequest.from_json(state.request)
         if not state.done("plan"):
             try:
@@ -205,7 +265,19 @@ class SubmitWorkflow(JournaledWorkflow):
         # The ERP may have held the order for credit that the snapshot said was there.
         releases = releases and state.data.get("holdReason") is None
         if releases and not state.done("release"):
-            state = await self._release(state, plan)
+            try:
+                state = await self._release(state, plan)
+            except _JournalLost as lost:
+                if not lost.state.done("release"):
+                    raise
+                # Released: the order is complete in the systems, only the journal missed it.
+                log.warning(
+                    "submission %s: released, but the journal is unreachable (%s); answering "
+                    "the order, which the ERP keeps under its key",
+                    state.id,
+                    lost.error,
+                )
+                state = lost.state
         hold_reason = state.data.get("holdReason", plan.hold_reason)
         result = SubmitResult(
             outcome=Outcome.ON_HOLD if hold_reason else Outcome.CONFIRMED,
@@ -223,7 +295,10 @@ class SubmitWorkflow(JournaledWorkflow):
         return await plan_order(self.systems, request, priority=self.priority, today=self.today())
 
     async def _save(self, state: WorkflowState, finished_step: str | None = None) -> WorkflowState:
-        await self.journal.save(state)
+        try:
+            await self.journal.save(state)
+        except STATE_UNAVAILABLE as error:
+            raise _JournalLost(state, error) from error
         if finished_step is not None and self.after_step is not None:
             await self.after_step(finished_step, state)
         return state
@@ -232,7 +307,42 @@ class SubmitWorkflow(JournaledWorkflow):
         self, state: WorkflowState, status: WorkflowStatus, result: SubmitResult | None
     ) -> WorkflowState:
         payload = None if result is None else result.json()
-        return await end(self.idempotency, self.journal, state, status, payload)
+        try:
+            return await end(self.idempotency, self.journal, state, status, payload)
+        except STATE_UNAVAILABLE as error:
+            if status != "COMPLETED" or result is None:
+                raise
+            # The answer stands in the systems (the ERP keeps the order under its key, or
+            # nothing was written): it is given, though the journal and the key's record
+            # could not take it.
+            log.warning(
+                "submission %s: completed, but its end could not be journaled (%s)",
+                state.id,
+                error,
+            )
+            return state.finished(status, payload)
+
+    async def _undo_unjournaled(self, state: WorkflowState) -> None:
+        """Undo at once what ``state`` wrote (its journal unreachable, no recovery would know
+        of it): release its reservation, cancel the order the ERP entered for it, if any."""
+        if not state.data.get("writing"):
+            return  # nothing written yet
+        try:
+            await self._release_reservation(state)
+            if state.done("ordering"):
+                await self._cancel_entered_order(state, settle=False)
+        except SystemCallError as error:
+            log.error(
+                "submission %s: its journal is unreachable and undoing what it wrote failed "
+                "(%s): reservation %s and any order entered as %s are left to an operator",
+                state.id, error.message, state.data.get("reservation"), state.id,
+            )  # fmt: skip
+            return
+        log.warning(
+            "submission %s: its journal became unreachable after it wrote to the systems; "
+            "undone (reservation released, any order entered cancelled)",
+            state.id,
+        )
 
     async def _reserve(
         self, state: WorkflowState, request: OrderRequest, plan: Plan
@@ -243,6 +353,12 @@ class SubmitWorkflow(JournaledWorkflow):
             try:
                 async with step(KIND, state.id, "reserve", "wms"):
                     short = await self.systems.reserve(reservation_id, reservation_lines(plan))
+            except ReservationReleased:
+                # Undone before (its journal was lost meanwhile, and came back): it goes on
+                # backwards, whatever it had entered cancelled.
+                await self._cancel_entered_order(state, settle=False)
+                await self._end(state.after("compensating", compensating=True), "COMPENSATED", None)
+                raise WorkflowFailed("wms", "the submission was undone before") from None
             except SystemCallError as error:
                 # The WMS may have reserved before failing to answer: take it back to be sure.
                 try:

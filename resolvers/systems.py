@@ -40,6 +40,7 @@ __all__ = [
     "KeyHeld",
     "OrderRef",
     "ReceiptBooking",
+    "ReservationReleased",
     "ShortLine",
     "Systems",
 ]
@@ -73,6 +74,11 @@ class ReceiptBooking:
 
 class KeyHeld(Exception):
     """The ERP keeps the order's submission key for another request: nothing was entered."""
+
+
+class ReservationReleased(Exception):
+    """The WMS answered a reservation with its id released: taken back (or tombstoned) by a
+    compensation before this reserve, which therefore allocated nothing."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,13 +207,16 @@ class Systems:
     async def reserve(
         self, reservation_id: str, lines: Sequence[tuple[str, str, int]]
     ) -> list[ShortLine]:
-        """Allocate ``(sku, center, qty)`` lines, all or none; the short lines if refused."""
+        """Allocate ``(sku, center, qty)`` lines, all or none; the short lines if refused.
+        Raises ``ReservationReleased`` for an id released before (nothing allocated)."""
         body = {
             "reservation_id": reservation_id,
             "lines": [{"item_number": s, "facility_id": c, "qty": q} for s, c, q in lines],
         }
         answer = await self.wms.request("POST", "/reservations", json=body, accept=(409,))
         if answer.status != 409:
+            if isinstance(answer.body, dict) and answer.body.get("status") == "RELEASED":
+                raise ReservationReleased(reservation_id)
             return []
         error = _error(answer.body)
         if error.get("code") != "INSUFFICIENT_INVENTORY":

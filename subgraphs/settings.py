@@ -8,11 +8,11 @@ the wms subgraph its webhook intake and bus, the orders subgraph its workflows.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from cache.factory import CacheSettings
 from connectors.settings import ConnectorSettings
 from events.factory import BusSettings
+from events.outbox import OutboxSettings
 from gateway.auth import AuthSettings
 from resolvers.settings import WorkflowSettings
 
@@ -24,19 +24,17 @@ class WebhookIntakeSettings:
     """The wms subgraph's intake of the WMS's webhooks: the secret they are signed with (the
     WMS's), and how old a signed timestamp it still accepts.
 
-    An event is acknowledged once it is committed to the outbox, the SQLite file
-    ``outbox_path`` (``None``: in memory, durable no longer than the process: for tests), where
-    its id is remembered ``outbox_retention_seconds`` against duplicates; a write that waits
-    more than ``outbox_timeout_seconds`` for it is answered 503, and the answer waits up to
+    An event is acknowledged once it is committed to the outbox ``outbox`` (a SQLite file, a
+    PostgreSQL table, or memory: for tests), where its id is remembered for the outbox's
+    retention against duplicates; a write that waits more than its timeout for it is
+    answered 503, and the answer waits up to
     ``publish_wait_seconds`` for the event to be on the bus too. After the bus lost events,
     those relayed within ``replay_window_seconds`` (``None``: the retention) are relayed again
     (``docs/events.md``)."""
 
     secret: str
     tolerance_seconds: float = 300.0
-    outbox_path: Path | None = None
-    outbox_retention_seconds: float = 7 * 24 * 3600.0
-    outbox_timeout_seconds: float = 2.0
+    outbox: OutboxSettings = field(default_factory=OutboxSettings)
     publish_wait_seconds: float = 1.0
     replay_window_seconds: float | None = None
 

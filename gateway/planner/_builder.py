@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from graphql import GraphQLAbstractType, SelectionNode
+from graphql import GraphQLAbstractType, GraphQLUnionType, SelectionNode
 
 from gateway.planner._defer import DeferringHops
 from gateway.planner._groups import Group
 from gateway.planner._locate import PlanningError, Where, named_type
 from gateway.planner._operation import CollectedField
+from gateway.planner._reentry import Step
 from gateway.planner._selection import SubSelection, internal_key, is_internal, variables_in
 
 __all__ = ["GroupBuilder", "PlanningError"]
@@ -26,9 +27,8 @@ class GroupBuilder(DeferringHops):
         }[self.operation.kind]
         if root_type is None:
             raise PlanningError(f"the schema has no {self.operation.kind} type")
-        roots: list[Group] = []
-        self.plan_roots(self.operation.definition.selection_set.selections, root_type, roots)
-        return roots
+        self.plan_roots(self.operation.definition.selection_set.selections, root_type, self.roots)
+        return self.roots
 
     def plan_roots(
         self, selections: Sequence[SelectionNode], root_type: str, roots: list[Group]
@@ -46,18 +46,19 @@ class GroupBuilder(DeferringHops):
                 reusable = [roots[-1]] if roots and roots[-1].service in candidates else []
             else:
                 reusable = [g for g in roots if g.service in candidates]
-            reusable = [g for g in reusable if self.root_context.get(g.id) == self.context]
-            if reusable:
-                group = reusable[0]
-            else:
-                service = min(
-                    candidates,
-                    key=lambda s: (
-                        self.locate.misses_field(s, root_type, cf, None),
-                        self.locate.order[s],
-                    ),
-                )
-                group = self.new_group(service, (), False, None)
+            reusable = [g for g in reusable if self.may_join_root(g)]
+            open_in = {g.service: g for g in reversed(reusable)}
+            # The subgraph that misses least of what is asked; an open fetch breaks a tie.
+            service = min(
+                candidates,
+                key=lambda s: (
+                    self.locate.misses_field(s, root_type, cf, None),
+                    0 if s in open_in else 1,
+                    self.locate.order[s],
+                ),
+            )
+            group = open_in.get(service) or self.new_group(service, (), False, None)
+            if group not in roots:
                 roots.append(group)
             self.plan_field(group, group.selection, root_type, cf, (), None, False)
         for node in self.deferred_here(selections, root_type):
@@ -86,7 +87,13 @@ class GroupBuilder(DeferringHops):
         if isinstance(schema_type, GraphQLAbstractType):
             sel.typename()
             groups = {group}
-            for runtime in self.locate.runtime_types(group.service, type_name):
+            runtimes = self.locate.runtime_types(group.service, type_name)
+            agreed = self.agreed_members(group, type_name)
+            if agreed is not None:
+                runtimes = [r for r in runtimes if r in agreed]
+            elif not runtimes:
+                self.refuse_unreachable(group, type_name, selections, provided)
+            for runtime in runtimes:
                 fragment = sel.fragment(runtime)
                 groups |= self.plan_selection(
                     group, fragment, runtime, selections, path, provided, top
@@ -98,6 +105,57 @@ class GroupBuilder(DeferringHops):
         if self.deferred:
             groups |= self.plan_deferred(group, sel, type_name, selections, path, provided, top)
         return groups
+
+    def agreed_members(self, group: Group, union: str) -> frozenset[str] | None:
+        """The members of ``union`` that every subgraph which could answer the field being
+        planned agrees on; ``None`` unless it is a union that several could answer.
+
+        A ``@shareable`` field resolves the same whichever subgraph answers it, so its value
+        can only be a member they all have (the composition rules' reading): fragments on
+        the others are not fetched, from whichever subgraph the plan asks.
+        """
+        if not isinstance(self.schema.type_map[union], GraphQLUnionType) or not self.trail:
+            return None
+        step = self.trail[-1]
+        if step.group is not group:
+            return None
+        info = self.locate.field_info(step.parent, step.cf)
+        candidates = [
+            s
+            for s in self.locate.resolvers(step.parent, info)
+            if self.reaches(s, group, step.parent, step.cf)
+        ]
+        if len(candidates) < 2:
+            return None
+        agreed = self.locate.members_in(candidates[0], info, union)
+        for service in candidates[1:]:
+            agreed &= self.locate.members_in(service, info, union)
+        return agreed
+
+    def refuse_unreachable(
+        self,
+        group: Group,
+        abstract: str,
+        selections: Sequence[SelectionNode],
+        provided: Sequence[SelectionNode] | None,
+    ) -> None:
+        """Refuse a field of ``abstract`` that ``group``'s subgraph, which has no object type
+        of it, lacks: no object it returns could be completed by another subgraph.
+
+        (An ``@interfaceObject`` elsewhere with a ``resolvable: false`` key has the field, but
+        cannot be entered: without a type to enter any subgraph at, nothing can fetch it.)
+        """
+        for cf in self.locate.collect(selections, abstract):
+            if cf.name == "__typename":
+                continue
+            info = self.locate.field_info(abstract, cf)
+            if self.locate.where(group.service, abstract, info, provided) is not Where.LOCAL:
+                others = ", ".join(self.locate.resolvers(abstract, info))
+                raise PlanningError(
+                    f"{group.service} has no object type of {abstract}, nor the field; "
+                    f"no key leads to the subgraphs that have it ({others})",
+                    f"{abstract}.{cf.name}",
+                )
 
     def plan_interface_object(
         self,
@@ -168,7 +226,7 @@ class GroupBuilder(DeferringHops):
             return {group}
         self.mark(group)
         info = self.locate.field_info(parent, cf)
-        where = self.locate.where(group.service, parent, info, provided)
+        where = self.locate.where(group.service, parent, info, provided, top)
         if where is Where.NO or (where is Where.REQUIRES and not top):
             return self.jump(group, sel, parent, cf, path, provided, top)
         arguments = tuple(cf.first.arguments or ())
@@ -188,13 +246,18 @@ class GroupBuilder(DeferringHops):
             child = sub.sub()
             if isinstance(self.schema.type_map[named], GraphQLAbstractType):
                 child.typename()  # even where the subgraph's type is an object type
-            groups |= self.plan_selection(
-                group,
-                child,
-                self.locate.child_type(group.service, info),
-                cf.sub_selections(),
-                child_path,
-                child_provided,
-                False,
-            )
+            # On the trail: the way back up, should a value type below lack a field here.
+            self.trail.append(Step(group, sel, parent, cf, path, provided, top))
+            try:
+                groups |= self.plan_selection(
+                    group,
+                    child,
+                    self.locate.child_type(group.service, info),
+                    cf.sub_selections(),
+                    child_path,
+                    child_provided,
+                    False,
+                )
+            finally:
+                self.trail.pop()
         return groups

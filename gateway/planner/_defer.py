@@ -34,9 +34,9 @@ from graphql import (
 )
 
 from gateway.planner._groups import Group
-from gateway.planner._hops import EntityHops
 from gateway.planner._nodes import DeferredPart, QueryPlan
 from gateway.planner._operation import Operation, applies_to, included
+from gateway.planner._reentry import ValueTypeReentry
 from gateway.planner._selection import SubSelection
 from gateway.planner._tree import arrange
 
@@ -186,7 +186,7 @@ class _Part:
     parent: int
 
 
-class DeferringHops(EntityHops):
+class DeferringHops(ValueTypeReentry):
     """The builder's bookkeeping of defer contexts: which part each group serves."""
 
     def __init__(self, supergraph: Any, operation: Operation, variables: Mapping[str, Any]) -> None:
@@ -208,6 +208,9 @@ class DeferringHops(EntityHops):
         if parent is None:
             self.root_context[group.id] = self.context
         return group
+
+    def may_join_root(self, group: Group) -> bool:
+        return self.root_context.get(group.id) == self.context
 
     def mark(self, group: Group) -> None:
         self.marks.setdefault(group.id, set()).add(self.context)

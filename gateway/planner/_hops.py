@@ -69,6 +69,11 @@ class EntityHops:
     ) -> set[Group]:
         raise NotImplementedError  # the builder plans; hops only call back into it
 
+    def reenter(
+        self, group: Group, parent: str, cf: CollectedField, path: tuple[str, ...]
+    ) -> set[Group]:
+        raise PlanningError(f"no subgraph can resolve {parent}.{cf.name} by key")
+
     def jump(
         self,
         group: Group,
@@ -116,7 +121,8 @@ class EntityHops:
             if s != group.service
         ]
         if not candidates:
-            raise PlanningError(f"no subgraph can resolve {parent}.{cf.name} by key")
+            # A value type (no key anywhere): back up to an ancestor another subgraph has.
+            return self.reenter(group, parent, cf, path)
         options = []
         for s, as_type in candidates:
             keys = self.sg.type(as_type).resolvable_keys(s)

@@ -104,9 +104,18 @@ class Locator:
         return sorted(graphs, key=self.order.__getitem__)
 
     def where(
-        self, service: str, parent: str, info: FieldInfo, provided: Sequence[SelectionNode] | None
+        self,
+        service: str,
+        parent: str,
+        info: FieldInfo,
+        provided: Sequence[SelectionNode] | None,
+        top: bool = False,
     ) -> Where:
-        """Whether ``service`` resolves ``parent.field`` where it stands in a fetch."""
+        """Whether ``service`` resolves ``parent.field`` where it stands in a fetch.
+
+        ``top``: at the top of an entity fetch, where the subgraph has the objects'
+        representations, and so their key fields, even those it has only as ``@external``.
+        """
         type_info = self.sg.types.get(parent)
         if type_info is None or not type_info.in_graph(service):
             return Where.NO
@@ -117,6 +126,11 @@ class Locator:
             return Where.REQUIRES if source is not None and source.requires else Where.LOCAL
         if provided is not None and self.provided_nodes(provided, parent, info.name):
             return Where.LOCAL
+        source = info.source(service)
+        if source is not None and source.external and not top:
+            # An @external key field: the subgraph knows it from a representation only,
+            # never where it returns the object itself (what it sends there is made up).
+            return Where.NO
         for key in type_info.keys(service):
             if any(
                 isinstance(n, FieldNode) and n.name.value == info.name
@@ -178,6 +192,17 @@ class Locator:
                 continue
             out.append(name)
         return out
+
+    def members_in(self, service: str, info: FieldInfo, union: str) -> frozenset[str]:
+        """The members of ``union`` that ``service``'s version of a field may return: its own
+        union's members, or the one object type it has the field return."""
+        named = self.child_type(service, info)
+        if named != union:
+            schema_type = self.schema.type_map.get(named)
+            if isinstance(schema_type, GraphQLAbstractType):
+                return frozenset(self.runtime_types(service, named))
+            return frozenset({named})
+        return frozenset(self.runtime_types(service, union))
 
     def field_type(self, service: str, info: FieldInfo) -> str:
         """The type of a field as ``service`` has it (``ID!`` where the supergraph has ``ID``)."""

@@ -6,11 +6,11 @@ its signature (``connectors.wms.signature``; unsigned, badly signed or stale: 40
 valid ``FulfillmentMilestone`` once normalized: 400), then its vendor event id against the
 outbox (seen before with the same event: 200, not recorded again; seen with another event:
 409, logged, since an id reused for other content is a fault in the sender that dropping it
-would hide). A new event is committed to the outbox (``events.outbox``: SQLite on local disk)
-and answered 202 only once the commit is on disk; the relay (``events.relay``) then publishes
-it to the bus, at least once, and again if the bus loses it. So the bus being down is no
-reason to refuse a webhook: only an outbox that cannot be written is (503, nothing recorded,
-and the WMS retries). ``docs/events.md`` has the guarantees.
+would hide). A new event is committed to the outbox (``events.outbox``: SQLite on local disk,
+or PostgreSQL) and answered 202 only once the commit is durable; the relay (``events.relay``)
+then publishes it to the bus, at least once, and again if the bus loses it. So the bus being
+down is no reason to refuse a webhook: only an outbox that cannot be written is (503, nothing
+recorded, and the WMS retries). ``docs/events.md`` has the guarantees.
 
 ``mount_webhook_intake(app, settings, cache, bus=None)`` adds the route to the subgraph's app,
 and runs the relay for as long as the app does (``app.state.wms_intake_relay``).
@@ -35,7 +35,7 @@ from connectors.settings import system_client
 from connectors.wms.signature import SIGNATURE_HEADER, SignatureInvalid, verify
 from connectors.wms.webhooks import parse_webhook
 from events.base import EventBus
-from events.factory import create_event_bus_for
+from events.factory import create_event_bus_for, create_outbox_for
 from events.outbox import Admission, Outbox, OutboxUnavailable
 from events.relay import OutboxRelay
 from schema.events import MILESTONE_STREAM, FulfillmentMilestone
@@ -204,12 +204,7 @@ def erp_account_lookup(erp: ErpClient, cache: Cache) -> AccountLookup:
 
 def intake_outbox(settings: SubgraphSettings) -> Outbox:
     """The intake's outbox, where and for how long ``settings.webhooks`` say."""
-    webhooks = settings.webhooks
-    return Outbox(
-        ":memory:" if webhooks.outbox_path is None else webhooks.outbox_path,
-        retention_seconds=webhooks.outbox_retention_seconds,
-        timeout_seconds=webhooks.outbox_timeout_seconds,
-    )
+    return create_outbox_for(settings.webhooks.outbox)
 
 
 def mount_webhook_intake(
@@ -244,7 +239,16 @@ def mount_webhook_intake(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with inner(app):
             try:
-                await outbox.open()
+                try:
+                    await outbox.open()
+                except OutboxUnavailable as exc:
+                    # The graph starts all the same: webhooks are answered 503 (the WMS
+                    # retries) and /ready shows the relay failing until the outbox opens.
+                    logger.warning(
+                        "wms webhook intake: the outbox cannot be opened (%s); webhooks are "
+                        "answered 503 until it can",
+                        exc,
+                    )
                 relay.start()
                 yield
             finally:

@@ -134,6 +134,19 @@ BAD_INPUTS = {
         "wms_lifecycle.webhook_url (crossdock.toml:2): must be an http:// or https:// URL "
         "with a host",
     ),
+    "an outbox that is a MySQL URL": (
+        ["subgraph", "wms"],
+        {"CROSSDOCK_WMS_INTAKE__OUTBOX": "mysql://db.internal/crossdock"},
+        None,
+        "wms_intake.outbox (CROSSDOCK_WMS_INTAKE__OUTBOX): must be a SQLite file's path or a "
+        "postgresql:// URL",
+    ),
+    "a PostgreSQL outbox without a host in the file": (
+        ["subgraph", "wms"],
+        {},
+        '[wms_intake]\noutbox = "postgresql:///crossdock"\n',
+        "wms_intake.outbox (crossdock.toml:2): a postgresql:// URL needs a host",
+    ),
     "a wrong type in the file": (
         ["seed"],
         {},

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
 from crossdock.settings import Settings
+from events.factory import create_outbox_for
+from events.postgres_outbox import PostgresOutbox, table_name
+from events.sqlite_outbox import SqliteOutbox
 
 
 def test_environment_variables_configure_nested_settings(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -96,3 +101,38 @@ def test_impossible_deadlines_are_refused(
     monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError):
         Settings()
+
+
+def test_the_webhook_outbox_is_a_sqlite_file_by_default_or_where_its_location_says(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("CROSSDOCK_DATA_DIR", str(tmp_path))
+    default = Settings().subgraphs.webhooks.outbox
+    assert default.location == tmp_path / "wms-intake-outbox.crossdock-events-seed7.sqlite3"
+    assert not default.is_postgres
+    assert isinstance(create_outbox_for(default), SqliteOutbox)
+
+    monkeypatch.setenv("CROSSDOCK_WMS_INTAKE__OUTBOX", str(tmp_path / "elsewhere.sqlite3"))
+    assert Settings().subgraphs.webhooks.outbox.location == tmp_path / "elsewhere.sqlite3"
+
+    url = "postgresql://crossdock:secret@db.internal:5432/crossdock"
+    monkeypatch.setenv("CROSSDOCK_WMS_INTAKE__OUTBOX", url)
+    monkeypatch.setenv("CROSSDOCK_WMS_INTAKE__OUTBOX_TIMEOUT_SECONDS", "3")
+    settings = Settings()
+    on_postgres = settings.subgraphs.webhooks.outbox
+    assert (on_postgres.location, on_postgres.is_postgres) == (url, True)
+    assert (on_postgres.namespace, on_postgres.timeout_seconds) == ("crossdock:events:seed7:", 3)
+    assert settings.wms_intake_outbox_path is None
+    outbox = create_outbox_for(on_postgres)
+    assert isinstance(outbox, PostgresOutbox)
+    # A table per events prefix, as the SQLite file is one per prefix; no password in its name.
+    assert outbox.table == "wms_intake_outbox_crossdock_events_seed7"
+    assert "secret" not in repr(outbox)
+
+
+def test_an_outbox_table_name_is_an_identifier_whatever_the_prefix() -> None:
+    long = table_name("a-very-long:events:prefix:for:one:deployment:of:many:seed7:")
+    assert len(long) <= 48 and long.startswith("wms_intake_outbox_a_very_long")
+    assert long != table_name("a-very-long:events:prefix:for:one:deployment:of:many:seed8:")
+    assert table_name(":::") == "wms_intake_outbox_events"

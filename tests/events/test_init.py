@@ -9,6 +9,7 @@ def test_public_surface() -> None:
     assert sorted(events.__all__) == sorted(
         [
             "DEFAULT_PREFIX",
+            "Admission",
             "BusSettings",
             "Consumer",
             "ConsumerStats",
@@ -20,6 +21,9 @@ def test_public_surface() -> None:
             "GroupInfo",
             "Handler",
             "InProcessBus",
+            "Outbox",
+            "OutboxSettings",
+            "OutboxUnavailable",
             "RedisStreamBus",
             "RetryLater",
             "SeenEvents",
@@ -27,6 +31,7 @@ def test_public_surface() -> None:
             "StreamInfo",
             "create_event_bus",
             "create_event_bus_for",
+            "create_outbox_for",
             "idempotent",
         ]
     )

@@ -1,6 +1,6 @@
-"""``OutboxRelay`` over each real bus: rows published in order with their ids, a crash between
-publish and mark published again and dropped by event id, a trim not taken for a loss, a loss
-relayed again, and an outage waited out with one warning."""
+"""``OutboxRelay`` over each real bus and each outbox: rows published in order with their
+ids, a crash between publish and mark published again and dropped by event id, a trim not taken
+for a loss, a loss relayed again, and an outage waited out with one warning."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from cache import MemoryCache
 from events import EventBus, InProcessBus, RedisStreamBus, SeenEvents, idempotent
 from events.outbox import Admission, Outbox, OutboxUnavailable
 from events.relay import OutboxRelay
+from events.sqlite_outbox import SqliteOutbox
+from tests.events.conftest import OpenOutbox
 from tests.events.harness import BusSubject, Recorder, milestone
 from tests.support.private_redis import private_redis
 from tests.support.waiting import wait_until_async
@@ -35,9 +37,9 @@ async def _event_ids(bus: EventBus, stream: str) -> list[str]:
 
 
 async def test_rows_are_published_in_order_with_their_event_ids(
-    subject: BusSubject, stream: str, tmp_path: Path
+    subject: BusSubject, stream: str, open_outbox: OpenOutbox
 ) -> None:
-    outbox = Outbox(tmp_path / "outbox.sqlite3")
+    outbox = open_outbox()
     relay = OutboxRelay(outbox, subject.bus, batch_size=2, **FAST_RELAY)
     try:
         await _add(outbox, stream, "e1", "e2", "e3")
@@ -77,10 +79,9 @@ class CrashAfterPublish:
 
 
 async def test_a_crash_between_publish_and_mark_publishes_once_more_dropped_by_event_id(
-    subject: BusSubject, stream: str, tmp_path: Path
+    subject: BusSubject, stream: str, open_outbox: OpenOutbox
 ) -> None:
-    path = tmp_path / "outbox.sqlite3"
-    outbox = Outbox(path)
+    outbox = open_outbox()
     await _add(outbox, stream, "e1", "e2", "e3")
     crashing = OutboxRelay(outbox, CrashAfterPublish(subject.bus, nth=2), **FAST_RELAY)  # type: ignore[arg-type]
     with pytest.raises(asyncio.CancelledError):
@@ -91,7 +92,7 @@ async def test_a_crash_between_publish_and_mark_publishes_once_more_dropped_by_e
 
     recorder = Recorder()
     handler = idempotent(recorder, SeenEvents(MemoryCache(), "test"))
-    restarted = Outbox(path)
+    restarted = open_outbox()
     relay = OutboxRelay(restarted, subject.bus, **FAST_RELAY)
     try:
         async with subject.consumer(stream, "erp", handler):
@@ -110,10 +111,10 @@ async def test_a_crash_between_publish_and_mark_publishes_once_more_dropped_by_e
 
 
 async def test_a_trimmed_stream_is_not_taken_for_a_loss(
-    subject: BusSubject, stream: str, tmp_path: Path
+    subject: BusSubject, stream: str, open_outbox: OpenOutbox
 ) -> None:
     bus = subject.make_bus(3)
-    outbox = Outbox(tmp_path / "outbox.sqlite3")
+    outbox = open_outbox()
     relay = OutboxRelay(outbox, bus, **FAST_RELAY)
     try:
         await _add(outbox, stream, "e1", "e2")
@@ -132,10 +133,10 @@ async def test_a_trimmed_stream_is_not_taken_for_a_loss(
 
 
 async def test_an_entry_gone_from_the_middle_of_the_stream_is_a_loss(
-    redis_url: str, events_prefix: str, stream: str, tmp_path: Path
+    redis_url: str, events_prefix: str, stream: str, open_outbox: OpenOutbox
 ) -> None:
     bus = RedisStreamBus(redis_url, prefix=events_prefix)
-    outbox = Outbox(tmp_path / "outbox.sqlite3")
+    outbox = open_outbox()
     relay = OutboxRelay(outbox, bus)
     try:
         await _add(outbox, stream, "e1", "e2")
@@ -158,10 +159,10 @@ async def test_an_entry_gone_from_the_middle_of_the_stream_is_a_loss(
 
 
 async def test_a_bus_that_lost_everything_gets_the_window_relayed_again(
-    stream: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    stream: str, open_outbox: OpenOutbox, caplog: pytest.LogCaptureFixture
 ) -> None:
     clock = [1_700_000_000.0]
-    outbox = Outbox(tmp_path / "outbox.sqlite3", clock=lambda: clock[0])
+    outbox = open_outbox(clock=lambda: clock[0])
     before = InProcessBus()
     first = OutboxRelay(outbox, before, clock=lambda: clock[0])
     await _add(outbox, stream, "old")
@@ -190,7 +191,7 @@ async def test_an_outage_is_waited_out_with_one_warning_and_nothing_is_lost(
 ) -> None:
     with private_redis(tmp_path) as server:
         bus = RedisStreamBus(server.url, timeout_seconds=0.5)
-        outbox = Outbox(tmp_path / "outbox.sqlite3")
+        outbox = SqliteOutbox(tmp_path / "outbox.sqlite3")
         relay = OutboxRelay(outbox, bus, **FAST_RELAY)
         try:
             with caplog.at_level(logging.INFO, logger="crossdock.events"):
@@ -240,7 +241,7 @@ async def test_an_unexpected_failure_is_logged_once_retried_and_never_ends_the_r
             return await super().publish(stream, event_id, data)
 
     bus = Broken()
-    outbox = Outbox(tmp_path / "outbox.sqlite3")
+    outbox = SqliteOutbox(tmp_path / "outbox.sqlite3")
     relay = OutboxRelay(outbox, bus, retry_delay_seconds=0.01, max_retry_delay_seconds=0.02)
     try:
         await _add(outbox, stream, "e1")
@@ -269,7 +270,7 @@ async def test_a_mark_that_fails_does_not_publish_the_rows_again_on_every_retry(
 ) -> None:
     path = tmp_path / "outbox.sqlite3"
     bus = InProcessBus()
-    outbox = Outbox(path, timeout_seconds=0.2)
+    outbox = SqliteOutbox(path, timeout_seconds=0.2)
     relay = OutboxRelay(outbox, bus)
     await _add(outbox, stream, "e1", "e2")
     # Another process holds the outbox's write lock: the rows can be read, not marked.

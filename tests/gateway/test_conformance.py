@@ -26,7 +26,9 @@ async def test_case(case: Case, query: Query, run_case: Callable[[Case], Running
     supergraph = parse_supergraph(case.supergraph_path.read_text()).with_urls(urls)
     gateway = Gateway(supergraph)
     try:
-        valid = "data" in query.expected
+        codes = {e.get("extensions", {}).get("code") for e in query.expected.get("errors", ())}
+        # Refused at validation (no "data") or at planning: no plan, no subgraph called.
+        valid = "data" in query.expected and "QUERY_PLANNING_FAILED" not in codes
         plan = gateway.plan(query.query, query.operation_name, query.variables) if valid else None
         outcome = await gateway.execute(
             {

@@ -34,11 +34,13 @@ def _free_port() -> int:
 class PrivateRedis:
     """One ``redis-server`` process on ``port``; ``kill()`` is a kill -9, ``start()`` brings a
     fresh one up on the same port: empty, or with ``aof`` what its append-only file kept
-    (``appendfsync everysec``, Redis's default: up to about a second of writes may be lost)."""
+    (``appendfsync`` ``fsync``: ``everysec``, Redis's default, may lose up to about a second of
+    writes; ``always`` fsyncs each write before answering it, and loses none)."""
 
-    def __init__(self, folder: Path, *, aof: bool = False) -> None:
+    def __init__(self, folder: Path, *, aof: bool = False, fsync: str = "everysec") -> None:
         self.folder = folder
         self.aof = aof
+        self.fsync = fsync
         self.port = _free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self._process: subprocess.Popen[bytes] | None = None
@@ -47,7 +49,7 @@ class PrivateRedis:
         """Start the server and wait until it answers."""
         assert self._process is None, "already running"
         self.folder.mkdir(parents=True, exist_ok=True)
-        persistence = ["--appendonly", "yes", "--appendfsync", "everysec"] if self.aof else [
+        persistence = ["--appendonly", "yes", "--appendfsync", self.fsync] if self.aof else [
             "--appendonly", "no"]  # fmt: skip
         self._process = subprocess.Popen(
             ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port),
@@ -78,11 +80,13 @@ class PrivateRedis:
 
 
 @contextmanager
-def private_redis(folder: Path, *, aof: bool = False) -> Iterator[PrivateRedis]:
+def private_redis(
+    folder: Path, *, aof: bool = False, fsync: str = "everysec"
+) -> Iterator[PrivateRedis]:
     """A started ``PrivateRedis`` (files in ``folder``), killed on leaving."""
     if shutil.which("redis-server") is None:
         pytest.fail("redis-server is not installed: run `bash scripts/ensure-redis`", pytrace=False)
-    server = PrivateRedis(folder, aof=aof)
+    server = PrivateRedis(folder, aof=aof, fsync=fsync)
     server.start()
     try:
         yield server

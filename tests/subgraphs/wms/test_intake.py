@@ -30,6 +30,7 @@ from crossdock.settings import Settings, WmsLifecycle
 from events import EventBus, EventBusUnavailable, InProcessBus, RedisStreamBus
 from events.outbox import Outbox
 from events.relay import OutboxRelay
+from events.sqlite_outbox import SqliteOutbox
 from schema.events import FulfillmentMilestone, MilestoneType
 from subgraphs.wms.intake import (
     MAX_BODY_BYTES,
@@ -93,7 +94,7 @@ def receiver_app(
     """The intake route alone over an outbox (``outbox``, else one in memory) relayed to
     ``bus``, plus ``GET /entries`` listing what ``stream`` holds once the relay has caught up
     (read in the server's own loop); closes ``bus`` and ``cache`` when it stops."""
-    box = Outbox(":memory:") if outbox is None else outbox
+    box = SqliteOutbox(":memory:") if outbox is None else outbox
     relay = OutboxRelay(box, bus, check_interval_seconds=0.05)
 
     async def entries(request: Request) -> Response:
@@ -376,7 +377,7 @@ def test_an_unreachable_bus_is_still_accepted_and_relayed_when_it_is_back() -> N
 def test_an_outbox_that_cannot_be_written_is_503_and_records_nothing(tmp_path: Path) -> None:
     path = tmp_path / "outbox.sqlite3"
     stream = f"fulfillment-milestones-{uuid.uuid4().hex[:12]}"
-    outbox = Outbox(path, timeout_seconds=0.2)
+    outbox = SqliteOutbox(path, timeout_seconds=0.2)
     app = receiver_app(InProcessBus(), MemoryCache(), stream, outbox=outbox)
     with serve(app) as url, httpx.Client(base_url=url, timeout=10) as client:
         # Another process holds the outbox's write lock beyond the timeout.

@@ -21,21 +21,25 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
+from psycopg import sql
 from starlette.applications import Starlette
 
 from cache import MemoryCache, RedisCache
 from connectors.settings import system_client
 from consumers import MilestoneConsumers
 from consumers.erp import ERP_GROUP
-from crossdock.settings import Settings, WmsLifecycle
+from crossdock.settings import Settings, WmsIntake, WmsLifecycle
 from events import Consumer, RedisStreamBus, SeenEvents, idempotent
+from events.postgres_outbox import table_name
 from events.relay import OutboxRelay
 from schema.events import MILESTONE_STREAM
 from subgraphs.wms.intake import mount_webhook_intake
 from tests.consumers.conftest import Released, Systems, systems
 from tests.events.harness import FAST, Recorder
 from tests.subgraphs.wms.test_intake import SECRET, post, webhook
+from tests.support.postgres import POSTGRES_URL, require_postgres
 from tests.support.private_redis import PrivateRedis, private_redis
 from tests.support.servers import serve
 from tests.support.waiting import wait_until, wait_until_async
@@ -73,23 +77,44 @@ def redis_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Pri
 
 
 @pytest.fixture
-def intake(settings: Settings, redis_server: PrivateRedis, tmp_path: Path) -> Iterator[Served]:
+def outbox_backend(request: pytest.FixtureRequest) -> str:
+    """Where the intake's outbox is: ``"sqlite"`` (its file in the data dir, the default) or,
+    as the test's parameter, ``"postgres"`` (a table in the test PostgreSQL)."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def intake(
+    settings: Settings, redis_server: PrivateRedis, tmp_path: Path, outbox_backend: str
+) -> Iterator[Served]:
     """The intake as the wms subgraph mounts it, on the private Redis, its outbox in tmp_path
-    and its account lookups against the running ERP."""
+    (or in PostgreSQL) and its account lookups against the running ERP."""
+    on_postgres = outbox_backend == "postgres"
     settings = settings.model_copy(
         update={
             "redis_url": redis_server.url,
             "events_prefix": f"durability-{uuid.uuid4().hex[:8]}:",
             "data_dir": tmp_path,
             "wms_lifecycle": WmsLifecycle(webhook_secret=SECRET),
+            "wms_intake": WmsIntake(outbox=require_postgres() if on_postgres else None),
         }
     )
     app = Starlette()
     mount_webhook_intake(app, settings.subgraphs, MemoryCache())
-    with serve(app) as url:
-        yield Served(url, app, settings)
-    outbox = settings.wms_intake_outbox_path
-    assert outbox is not None and outbox.exists()
+    try:
+        with serve(app) as url:
+            yield Served(url, app, settings)
+    finally:
+        if on_postgres:
+            table = table_name(settings.event_streams_prefix)
+            with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
+                found = conn.execute("SELECT to_regclass(%s)", (table,)).fetchone()
+                conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(table)))
+            assert found is not None and found[0] == table
+            assert settings.wms_intake_outbox_path is None
+    if not on_postgres:
+        outbox = settings.wms_intake_outbox_path
+        assert outbox is not None and outbox.exists()
 
 
 @dataclass
@@ -130,7 +155,11 @@ def aof_redis_server(tmp_path: Path) -> Iterator[PrivateRedis]:
         yield server
 
 
-@pytest.mark.parametrize("redis_server", ["none", "aof"], indirect=True)
+@pytest.mark.parametrize(
+    ("redis_server", "outbox_backend"),
+    [("none", "sqlite"), ("aof", "sqlite"), ("none", "postgres")],
+    indirect=True,
+)
 async def test_redis_killed_under_load_and_restarted_loses_no_acknowledged_event(
     intake: Served, redis_server: PrivateRedis, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -180,6 +209,7 @@ async def test_redis_killed_under_load_and_restarted_loses_no_acknowledged_event
         await bus.aclose()
 
 
+@pytest.mark.parametrize("outbox_backend", ["sqlite", "postgres"], indirect=True)
 async def test_duplicates_and_reused_ids_are_told_apart_after_redis_lost_everything(
     intake: Served, redis_server: PrivateRedis
 ) -> None:
@@ -361,3 +391,33 @@ async def test_the_real_consumers_invoice_each_shipment_once_across_a_redis_loss
             assert invoice["item"]["items"][0]["quantity"] == order.units
     finally:
         await bus.aclose()
+
+
+def test_a_postgres_outbox_down_at_start_is_one_line_and_503s_until_it_answers(
+    settings: Settings, redis_server: PrivateRedis, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The graph starts all the same; a webhook is answered 503 (nothing recorded, the WMS
+    retries), the relay shows failing for /ready, and no log line holds the password."""
+    down = "postgresql://crossdock:s3cret@127.0.0.1:1/crossdock"
+    settings = settings.model_copy(
+        update={
+            "redis_url": redis_server.url,
+            "events_prefix": f"pg-down-{uuid.uuid4().hex[:8]}:",
+            "wms_lifecycle": WmsLifecycle(webhook_secret=SECRET),
+            "wms_intake": WmsIntake(outbox=down, outbox_timeout_seconds=0.5),
+        }
+    )
+    app = Starlette()
+    mount_webhook_intake(app, settings.subgraphs, MemoryCache())
+    with caplog.at_level(logging.WARNING), serve(app) as url:
+        with httpx.Client(base_url=url, timeout=10) as client:
+            answer = post(client, webhook())
+        assert answer.status_code == 503, answer.text
+        assert answer.json()["error"]["code"] == "UNAVAILABLE"
+        relay: OutboxRelay = app.state.wms_intake_relay
+        wait_until(lambda: relay.state == "failing", what="the relay failing")
+        assert relay.last_error is not None and "cannot be reached" in relay.last_error
+    opened = [r for r in caplog.records if "the outbox cannot be opened" in r.getMessage()]
+    assert len(opened) == 1 and opened[0].exc_info is None
+    assert all("s3cret" not in r.getMessage() for r in caplog.records)
+    assert "s3cret" not in (relay.last_error or "")

@@ -11,6 +11,7 @@ from tests.gateway.conformance.cases import (
     inaccessible_enums,
     interface_object,
     interface_object_nested,
+    interface_object_unresolvable,
     mutations,
     operations,
     override,
@@ -21,8 +22,11 @@ from tests.gateway.conformance.cases import (
     requires_chains,
     requires_conflict,
     requires_fragments,
+    shared_interface_external,
     type_variants,
     union_interface_distributed,
+    union_members,
+    value_types,
 )
 
 ALL_CASES: tuple[Case, ...] = (
@@ -35,10 +39,12 @@ ALL_CASES: tuple[Case, ...] = (
     abstract.CASE,
     interface_object.CASE,
     interface_object_nested.CASE,
+    interface_object_unresolvable.CASE,
     abstract_fields.CASE,
     type_variants.CASE,
     child_type_mismatch.CASE,
     union_interface_distributed.CASE,
+    union_members.CASE,
     partial_union.CASE,
     override.CASE,
     override_labels.CASE,
@@ -46,5 +52,7 @@ ALL_CASES: tuple[Case, ...] = (
     inaccessible_enums.CASE,
     mutations.CASE,
     operations.CASE,
+    shared_interface_external.CASE,
     errors.CASE,
+    value_types.CASE,
 )

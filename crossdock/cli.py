@@ -423,10 +423,12 @@ def _parser() -> argparse.ArgumentParser:
     subgraph.set_defaults(func=_cmd_subgraph)
 
     from crossdock.config_cli import add_config_parser
+    from crossdock.plan_cli import add_plan_parser
     from events.commands import add_events_parser
 
     add_events_parser(sub, parents=[config]).set_defaults(func=_cmd_events)
     add_config_parser(sub)
+    add_plan_parser(sub)
     return parser
 
 

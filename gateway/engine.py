@@ -68,6 +68,9 @@ class RequestOutcome:
     response: GraphQLResponse
     # "ok" | "bad_request" (not GraphQL) | "invalid" (parse/validation) | "not_allowed" (GET)
     status: str = "ok"
+    # The plan that ran (or, in a dry run, would have): set once the request was admitted
+    # (authorized, costed, planned), for a server that shows plans to developers.
+    plan: QueryPlan | None = field(default=None, compare=False)
 
 
 # How graphql-core's parser says it stopped at ``max_tokens``.
@@ -150,6 +153,8 @@ class StreamOutcome:
     refused: RequestOutcome | None = None
     # Set otherwise: one response for a query or mutation, one per event for a subscription.
     responses: AsyncGenerator[GraphQLResponse, None] | None = None
+    # The plan the responses come from (with ``responses``).
+    plan: QueryPlan | None = None
 
 
 _SUBSCRIPTION_OVER_HTTP = (
@@ -350,20 +355,31 @@ class Gateway:
         *,
         allow_mutations: bool = True,
         identity: Identity = ANONYMOUS,
+        dry_run: bool = False,
     ) -> RequestOutcome:
         """Run one request; never raises for anything a client sends.
 
         A subscription is refused: it needs a connection that stays open (see :meth:`stream`).
+        ``dry_run`` admits the request as for running it (authorization, demand control, the
+        plan: a subscription too) and stops there: no fetch, no ``data``; the outcome's
+        ``plan`` is what would have run, with authorization's errors for what it took out.
         """
         admitted = self._admit(
-            request, allow_mutations=allow_mutations, streaming=False, identity=identity
+            request, allow_mutations=allow_mutations, streaming=dry_run, identity=identity
         )
         if isinstance(admitted, _Pending):
             admitted = await self._decided(admitted)
         if isinstance(admitted, RequestOutcome):
             return self._redacted(admitted)
-        response = await self._shared_run(admitted)
-        return RequestOutcome(redact_response(response) if self.redact_errors else response)
+        if dry_run:
+            response: GraphQLResponse = (
+                {"errors": list(admitted.unauthorized)} if admitted.unauthorized else {}
+            )
+        else:
+            response = await self._shared_run(admitted)
+        return RequestOutcome(
+            redact_response(response) if self.redact_errors else response, plan=admitted.plan
+        )
 
     async def _shared_run(self, admitted: _Admitted) -> GraphQLResponse:
         """:meth:`_run`, shared by identical queries in flight at once.
@@ -446,7 +462,7 @@ class Gateway:
                 responses = each_with_unauthorized(responses, admitted.unauthorized)
         if self.redact_errors:
             responses = _redacting(responses)
-        return StreamOutcome(responses=responses)
+        return StreamOutcome(responses=responses, plan=admitted.plan)
 
     def _redacted(self, outcome: RequestOutcome) -> RequestOutcome:
         if not self.redact_errors:

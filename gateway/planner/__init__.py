@@ -31,6 +31,7 @@ from gateway.planner._operation import (
     select_operation,
 )
 from gateway.planner._planner import QueryPlanner, build_plan
+from gateway.planner._print import plan_json, plan_text
 
 __all__ = [
     "CollectedField",
@@ -58,5 +59,7 @@ __all__ = [
     "is_deferred",
     "iter_fetches",
     "parse_fieldset",
+    "plan_json",
+    "plan_text",
     "select_operation",
 ]

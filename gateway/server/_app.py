@@ -30,6 +30,7 @@ from gateway.server._graphiql import graphiql_asset_route, graphiql_html
 from gateway.server._hangup import unless_hung_up
 from gateway.server._http import error_body, read_get, read_post, respond
 from gateway.server._multipart import respond_multipart, wants_multipart
+from gateway.server._query_plan import requested_plan, with_plan_outcome
 from gateway.server._rate_limit import RateLimiter
 from gateway.server._reload import SupergraphWatcher, load_supergraph
 from gateway.server._requests import ResponseEncoder
@@ -127,7 +128,10 @@ class _Handlers:
         self.event_streams = EventStreams(
             gateway, settings.sse_keepalive_interval, gauges, self.encode
         )
-        self.graphiql_page = graphiql_html(default_query=settings.graphiql_default_query)
+        self.graphiql_page = graphiql_html(
+            default_query=settings.graphiql_default_query,
+            query_plans=settings.expose_query_plans,
+        )
         self._probe_client: httpx.AsyncClient | None = None
 
     async def run(self, request: Request, body: GraphQLRequest, allow_mutations: bool) -> Response:
@@ -159,6 +163,17 @@ class _Handlers:
                 else respond(request, resolved)
             )
         body = resolved
+        # Event streams ignore Apollo-Expose-Query-Plan (gateway/server/_query_plan.py).
+        plan = (
+            None
+            if wants_event_stream(request)
+            else requested_plan(request, self.settings.expose_query_plans)
+        )
+        if plan == "dry-run":
+            dry_run = await self.gateway.execute(
+                body, allow_mutations=allow_mutations, identity=identity, dry_run=True
+            )
+            return respond(request, with_plan_outcome(dry_run), self.encode)
         if wants_multipart(request) and not wants_event_stream(request):
             return await respond_multipart(
                 request,
@@ -167,6 +182,7 @@ class _Handlers:
                 allow_mutations=allow_mutations,
                 identity=identity,
                 encode=self.encode,
+                expose_plan=plan == "include",
             )
         if wants_event_stream(request):
             return await self.event_streams.respond(
@@ -183,7 +199,7 @@ class _Handlers:
         )
         if outcome is None:
             return Response(status_code=499)  # nginx's "client closed request"; nobody reads it
-        return respond(request, outcome, self.encode)
+        return respond(request, with_plan_outcome(outcome) if plan else outcome, self.encode)
 
     async def post(self, request: Request) -> Response:
         refused = self.browsers.admit(request)

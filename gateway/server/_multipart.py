@@ -26,6 +26,7 @@ from gateway.auth import ANONYMOUS, Identity
 from gateway.engine import Gateway, RequestOutcome
 from gateway.server._hangup import disconnected, unless_hung_up
 from gateway.server._http import error_body, respond
+from gateway.server._query_plan import with_plan
 from gateway.wire import GraphQLRequest, GraphQLResponse
 
 __all__ = ["CONTENT_TYPE", "END", "PART", "respond_multipart", "wants_multipart"]
@@ -117,8 +118,12 @@ async def respond_multipart(
     allow_mutations: bool,
     identity: Identity = ANONYMOUS,
     encode: Encode = orjson.dumps,
+    expose_plan: bool = False,
 ) -> Response:
-    """Answer a request that accepts ``multipart/mixed``; see the module's docstring."""
+    """Answer a request that accepts ``multipart/mixed``; see the module's docstring.
+
+    ``expose_plan``: the query plan in the first part's extensions
+    (``gateway.server._query_plan``)."""
     outcome = await gateway.stream(
         body, identity=identity, allow_mutations=allow_mutations, subscriptions=False
     )
@@ -134,6 +139,8 @@ async def respond_multipart(
     if first is None:
         await responses.aclose()
         return Response(status_code=499)  # nobody reads it
+    if expose_plan:
+        first = with_plan(first, outcome.plan)
     if "hasNext" not in first:  # nothing deferred: the one response, as JSON
         await responses.aclose()
         return respond(request, RequestOutcome(first), encode)

@@ -128,11 +128,17 @@ class GatewaySettings(BaseModel):
     )
     production: bool = Field(
         default=False,
-        description="the production switch: GraphiQL and introspection off, error messages "
-        "without internals, only the operations of the trusted-documents manifest "
-        "(persisted_queries.manifest, required) run (docs/production.md)",
+        description="the production switch: GraphiQL, introspection and query plans off, "
+        "error messages without internals, only the operations of the trusted-documents "
+        "manifest (persisted_queries.manifest, required) run (docs/production.md)",
     )
     graphiql: bool = Field(default=True, description="serve GraphiQL to browsers on /graphql")
+    expose_query_plans: bool = Field(
+        default=True,
+        description="a request with the header Apollo-Expose-Query-Plan: true gets its query "
+        "plan in extensions.apolloQueryPlan, with dry-run the plan alone (nothing fetched); "
+        "off in production, and the header is then ignored (docs/query-plans.md)",
+    )
     graphiql_default_query: str | None = Field(
         default=None,
         description="the operation GraphiQL opens on for a first-time visitor; unset: "
@@ -232,6 +238,8 @@ class GatewaySettings(BaseModel):
             )
         if "graphiql" in self.model_fields_set and self.graphiql:
             raise ValueError("production turns GraphiQL off; unset graphiql")
+        if "expose_query_plans" in self.model_fields_set and self.expose_query_plans:
+            raise ValueError("production keeps query plans to itself; unset expose_query_plans")
         if "trusted_documents" in documents.model_fields_set and (
             documents.trusted_documents != "enforce"
         ):
@@ -240,6 +248,7 @@ class GatewaySettings(BaseModel):
                 f"persisted_queries.trusted_documents (it says {documents.trusted_documents!r})"
             )
         self.graphiql = False
+        self.expose_query_plans = False
         self.persisted_queries = documents.model_copy(update={"trusted_documents": "enforce"})
         return self
 

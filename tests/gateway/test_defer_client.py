@@ -44,7 +44,10 @@ def federation() -> Iterator[DeferFederation]:
 @pytest.fixture(scope="module")
 def url(federation: DeferFederation) -> Iterator[str]:
     engine = Gateway(parse_supergraph(federation.supergraph))
-    with serve(create_app(engine, GatewaySettings(reload_interval=0))) as base:
+    # The parts exactly as a client reads them: without the query plan the page would ask
+    # for (tests/gateway/test_graphiql_query_plan.py shows that one).
+    settings = GatewaySettings(reload_interval=0, expose_query_plans=False)
+    with serve(create_app(engine, settings)) as base:
         yield base
 
 

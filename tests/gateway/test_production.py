@@ -149,6 +149,7 @@ def test_the_switch_sets_what_it_stands_for(manifest: Path) -> None:
         production=True, persisted_queries=PersistedQuerySettings(manifest=manifest)
     )
     assert settings.graphiql is False
+    assert settings.expose_query_plans is False
     assert settings.persisted_queries.trusted_documents == "enforce"
 
 
@@ -157,6 +158,7 @@ def test_the_switch_sets_what_it_stands_for(manifest: Path) -> None:
     [
         ({}, "production needs a trusted-documents manifest"),
         ({"graphiql": True, "manifest": True}, "production turns GraphiQL off"),
+        ({"expose_query_plans": True, "manifest": True}, "production keeps query plans"),
         ({"trusted_documents": "log", "manifest": True}, "production enforces"),
     ],
 )

@@ -3,7 +3,9 @@
 // the gateway too) and its own inline script, in one global scope with the few browser
 // globals they need at load time. Its script hands GraphiQL the fetcher it built; that very
 // fetcher runs QUERY, and every value it yields to GraphiQL is printed as one JSON line, as
-// soon as it is yielded. Usage: node graphiql_defer.cjs BASE_URL QUERY
+// soon as it is yielded. The last line is {"done": true}, with, when the page has sidebar
+// plugins (the gateway's "Query plan" pane), their titles and the plan text the page kept for
+// its pane. Usage: node graphiql_defer.cjs BASE_URL QUERY
 "use strict";
 const vm = require("node:vm");
 
@@ -51,8 +53,17 @@ async function main() {
   }
 }
 
+function done() {
+  const out = { done: true };
+  if (handed && handed.plugins) {
+    out.plugins = handed.plugins.map((plugin) => plugin.title);
+    out.queryPlan = scope.crossdockQueryPlan ? scope.crossdockQueryPlan.text : null;
+  }
+  return out;
+}
+
 main().then(
-  () => process.stdout.write(JSON.stringify({ done: true }) + "\n"),
+  () => process.stdout.write(JSON.stringify(done()) + "\n"),
   (error) => {
     process.stdout.write(JSON.stringify({ error: String(error) }) + "\n");
     process.exit(1);

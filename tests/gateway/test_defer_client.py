@@ -1,5 +1,7 @@
 """``@defer`` read by real clients in Node (``tests/gateway/defer_client``): Apollo Client
-(installed by ``scripts/setup --dev``) and the gateway's own GraphiQL page, over multipart HTTP.
+(installed by ``scripts/setup --dev``) over each transport the gateway serves it on (multipart
+HTTP with its HttpLink, graphql-transport-ws with its GraphQLWsLink over graphql-ws, GraphQL over
+SSE through graphql-sse's client), and the gateway's own GraphiQL page, over multipart HTTP.
 
 Apollo Client must hand the application the order and its lines while the shipping subgraph
 still holds the shipments, then the whole order once the gate opens. The GraphiQL page, fetched
@@ -57,8 +59,9 @@ def _lines(process: subprocess.Popen[str], out: Queue[Any]) -> None:
         out.put(json.loads(line))
 
 
+@pytest.mark.parametrize("transport", ["http", "ws", "sse"])
 def test_apollo_client_shows_the_initial_part_while_the_deferred_one_is_held(
-    federation: DeferFederation, url: str
+    federation: DeferFederation, url: str, transport: str
 ) -> None:
     assert (CLIENT / "node_modules" / "@apollo" / "client").is_dir(), (
         "scripts/setup --dev installs the Node client (npm ci in tests/gateway/defer_client)"
@@ -66,7 +69,7 @@ def test_apollo_client_shows_the_initial_part_while_the_deferred_one_is_held(
     federation.gate.shut()
     results: Queue[dict[str, Any]] = Queue()
     process = subprocess.Popen(
-        ["node", str(CLIENT / "apollo_defer.mjs"), f"{url}/graphql", QUERY],
+        ["node", str(CLIENT / "apollo_defer.mjs"), f"{url}/graphql", QUERY, transport],
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -25,7 +25,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from events.ids import StreamId
 
@@ -53,6 +53,12 @@ class Admission(Enum):
     DUPLICATE = "duplicate"  # the same event was added before
     CONFLICT = "conflict"  # its id was added before for another event
 
+    @classmethod
+    def of_stored(cls, stored: str, fingerprint: str) -> Admission:
+        """What an event whose id the outbox holds already is: the same event again
+        (``stored`` is its fingerprint) or another one under a reused id."""
+        return cls.DUPLICATE if stored == fingerprint else cls.CONFLICT
+
 
 @dataclass(frozen=True, slots=True)
 class OutboxRow:
@@ -65,6 +71,13 @@ class OutboxRow:
     received_at: float
     relayed_at: float | None = None
     entry_id: str | None = None
+
+    @classmethod
+    def from_columns(cls, found: tuple[Any, ...]) -> OutboxRow:
+        """A row as both outboxes select it: seq, stream, event id, data, received, relayed,
+        entry id."""
+        seq, stream, event_id, data, received, relayed, entry = found
+        return cls(seq, stream, event_id, bytes(data), received, relayed, entry)
 
 
 @dataclass(frozen=True, slots=True)

@@ -200,7 +200,7 @@ class PostgresOutbox:
                     ),
                     (limit,),
                 )
-                rows = [_row(found) for found in await cursor.fetchall()]
+                rows = [OutboxRow.from_columns(found) for found in await cursor.fetchall()]
             except psycopg.Error as exc:
                 await self._claims.failed(conn)
                 raise self._unavailable(exc) from exc
@@ -234,7 +234,7 @@ class PostgresOutbox:
                 cursor = await conn.execute(self._sql(f"SELECT {_ROW} {_LAST_RELAYED}"), (stream,))
                 row = await cursor.fetchone()
                 if row is not None and row[5] >= since:
-                    found.append(_row(row))
+                    found.append(OutboxRow.from_columns(row))
             return found
 
         return await self._main.run(last)
@@ -321,7 +321,7 @@ class PostgresOutbox:
         found = await cursor.fetchone()
         if found is None:
             return None
-        return Admission.DUPLICATE if found[0] == fingerprint else Admission.CONFLICT
+        return Admission.of_stored(found[0], fingerprint)
 
     async def _mark(self, conn: psycopg.AsyncConnection[Any], pairs: list[tuple[int, str]]) -> None:
         now = self._clock()
@@ -337,7 +337,7 @@ class PostgresOutbox:
     async def _rows(self, query: str, args: tuple[object, ...]) -> list[OutboxRow]:
         async def rows(conn: psycopg.AsyncConnection[Any]) -> list[OutboxRow]:
             cursor = await conn.execute(self._sql(query), args)
-            return [_row(found) for found in await cursor.fetchall()]
+            return [OutboxRow.from_columns(found) for found in await cursor.fetchall()]
 
         return await self._main.run(rows)
 
@@ -473,8 +473,3 @@ class _Claim:
 
 async def _noop() -> None:
     return None
-
-
-def _row(found: tuple[Any, ...]) -> OutboxRow:
-    seq, stream, event_id, data, received, relayed, entry = found
-    return OutboxRow(seq, stream, event_id, bytes(data), received, relayed, entry)

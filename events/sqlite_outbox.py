@@ -20,7 +20,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from events.ids import StreamId
 from events.outbox import Admission, OutboxRow, OutboxStatus, OutboxUnavailable
@@ -169,7 +169,7 @@ class SqliteOutbox:
             for (stream,) in db.execute(_STREAMS).fetchall():
                 row = db.execute(f"SELECT {_ROW} {_LAST_RELAYED}", (stream,)).fetchone()
                 if row is not None and row[5] >= since:
-                    found.append(_row(row))
+                    found.append(OutboxRow.from_columns(row))
             return found
 
         return await self._call(last)
@@ -238,7 +238,9 @@ class SqliteOutbox:
     # Plumbing ----------------------------------------------------------------------------
 
     async def _rows(self, sql: str, args: tuple[object, ...]) -> list[OutboxRow]:
-        return await self._call(lambda db: [_row(found) for found in db.execute(sql, args)])
+        return await self._call(
+            lambda db: [OutboxRow.from_columns(found) for found in db.execute(sql, args)]
+        )
 
     async def _call(self, work: Callable[[sqlite3.Connection], _T]) -> _T:
         return await asyncio.to_thread(self._locked, work)
@@ -288,11 +290,6 @@ def _last_relayed(db: sqlite3.Connection, stream: str) -> tuple[int, str] | None
     return None if found is None else (found[0], found[1])
 
 
-def _row(found: tuple[Any, ...]) -> OutboxRow:
-    seq, stream, event_id, data, received, relayed, entry = found
-    return OutboxRow(seq, stream, event_id, bytes(data), received, relayed, entry)
-
-
 def _admission(
     db: sqlite3.Connection, stream: str, event_id: str, fingerprint: str
 ) -> Admission | None:
@@ -301,7 +298,7 @@ def _admission(
     ).fetchone()
     if found is None:
         return None
-    return Admission.DUPLICATE if found[0] == fingerprint else Admission.CONFLICT
+    return Admission.of_stored(found[0], fingerprint)
 
 
 @contextmanager

@@ -66,23 +66,22 @@ def prometheus_text(
     subgraph fetches shared with an identical one in flight."""
     lines = []
     for field, help_text in _METRICS.items():
-        name = f"crossdock_gateway_{field}_total"
-        lines += [
-            f"# HELP {name} {help_text}",
-            f"# TYPE {name} counter",
-            f"{name} {getattr(stats, field)}",
-        ]
+        lines += _counter(f"crossdock_gateway_{field}_total", help_text, getattr(stats, field))
     if gauges is not None:
         lines += gauges.prometheus_lines()
     if demand is not None:
         lines += demand.prometheus_lines()
     if fetches_shared is not None:
-        lines += [
-            f"# HELP {_FETCHES_SHARED} subgraph fetches answered by an identical fetch in flight",
-            f"# TYPE {_FETCHES_SHARED} counter",
-            f"{_FETCHES_SHARED} {fetches_shared}",
-        ]
+        lines += _counter(
+            _FETCHES_SHARED,
+            "subgraph fetches answered by an identical fetch in flight",
+            fetches_shared,
+        )
     return ("\n".join(lines) + "\n").encode()
+
+
+def _counter(name: str, help_text: str, value: int) -> list[str]:
+    return [f"# HELP {name} {help_text}", f"# TYPE {name} counter", f"{name} {value}"]
 
 
 async def _method_not_allowed(request: Request, exc: Exception) -> Response:

@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import contextlib
 import ipaddress
+import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -110,6 +112,9 @@ def _cmd_seed(args: argparse.Namespace) -> int:
     print(report)
     return 0
 
+
+_SIGPIPE_STATUS = 128 + signal.SIGPIPE
+"""What a shell reports for a command whose reader closed the pipe early."""
 
 _DEV_AUTH_HINT = (
     "auth: development tokens; mint one with "
@@ -438,6 +443,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         code: int = args.func(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (``crossdock plan ... | head``): stop quietly, as ``git log |
+        # head`` does, rather than with a traceback, and keep the interpreter's last flush
+        # from raising again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return _SIGPIPE_STATUS
     except (DataDirMismatch, DataDirBusy) as refusal:
         print(f"crossdock: {refusal}", file=sys.stderr)
         return 1

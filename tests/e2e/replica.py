@@ -6,9 +6,8 @@ environment as any service is (``REDIS_URL``, ``CROSSDOCK_ERP_URL``, ``CROSSDOCK
 It is that group's handler (``erp`` unless told), idempotent by event id on the same record as
 the stack's consumers, with a short lease (a dead replica's lease runs out quickly, so the
 entry it held is taken up within the test's time) and a reclaim idle time long enough never to
-take entries
-from the others. It prints ``ready`` once it reads, and ``handling ENTRY EVENT`` as each
-handler starts.
+take entries from the others. It prints ``ready`` once it reads, and ``handling ENTRY EVENT``
+as each handler starts.
 """
 
 from __future__ import annotations

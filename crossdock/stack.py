@@ -20,6 +20,7 @@ from starlette.applications import Starlette
 from consumers import MilestoneConsumers
 from crossdock.files import write_atomically
 from crossdock.graph import EXAMPLE_QUERY
+from crossdock.ops_page import ops_routes
 from crossdock.runner import Service
 from crossdock.settings import SYSTEM_NAMES, Settings
 from events.base import EventBus
@@ -158,7 +159,9 @@ def build_stack(settings: Settings) -> Stack:
     services.append(
         Service(
             "gateway",
-            create_gateway_app(supergraph_path, _for_our_graph(settings.gateway)),
+            create_gateway_app(
+                supergraph_path, _for_our_graph(settings.gateway), routes=ops_routes()
+            ),
             settings.host,
             settings.ports.gateway,
             path="/graphql",

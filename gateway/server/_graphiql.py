@@ -64,7 +64,6 @@ def graphiql_html(
 <head>
   <meta charset="utf-8">
   <title>{page_title}</title>
-  <link rel="icon" href="data:,">
   <style>body {{ margin: 0; height: 100vh; }} #graphiql {{ height: 100vh; }}</style>
   <link rel="stylesheet" href="{ASSET_PREFIX}/graphiql-3.9.0.min.css">
 </head>

@@ -4,7 +4,8 @@ Playwright's own browser downloads are never used (``scripts/ensure-chromium`` i
 Debian's package, as ``scripts/test`` and ``.ci/run`` do). Without the browser a test fails
 in CI (``CI=true``) and is skipped elsewhere, saying how to get it. :class:`PageProblems`
 collects what a user would see go wrong: failed requests, answers of 400 and more, console
-errors and uncaught exceptions.
+errors and uncaught exceptions. A conftest that imports the fixtures (and lists them in its
+``__all__``) gives its tests ``chromium`` and ``page``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Response, sync_playwright
 
-__all__ = ["CHROMIUM", "PageProblems", "chromium"]
+__all__ = ["CHROMIUM", "PageProblems", "chromium", "page"]
 
 CHROMIUM = Path(os.environ.get("CROSSDOCK_CHROMIUM", "/usr/bin/chromium"))
 
@@ -44,7 +45,7 @@ class PageProblems:
 
     def _console(self, message: ConsoleMessage) -> None:
         if message.type == "error":
-            self.lines.append(f"console: {message.text}")
+            self.lines.append(f"console: {message.text} ({message.location.get('url')})")
 
 
 @pytest.fixture(scope="session")
@@ -65,3 +66,13 @@ def chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+
+
+@pytest.fixture
+def page(chromium: Browser) -> Iterator[Page]:
+    """A page in a fresh browser context (its own storage), closed after the test."""
+    context = chromium.new_context()
+    try:
+        yield context.new_page()
+    finally:
+        context.close()

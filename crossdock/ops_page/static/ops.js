@@ -316,9 +316,12 @@ ${AT_RISK}`;
     };
   }
 
+  // (Re)connect with the token now: what the page shows until then is of the last one.
   function restart() {
     if (state.stopLive) state.stopLive();
     state.live = false;
+    $("live").textContent = "· connecting";
+    setStatus("Loading…", false);
     state.stopLive = live();
     load();
   }

@@ -22,6 +22,7 @@ import strawberry
 import strawberry.federation
 from starlette.applications import Starlette
 from starlette.routing import Route, WebSocketRoute
+from strawberry.federation.schema_directives import Authenticated, RequiresScopes
 
 from gateway.auth import AuthSettings
 from gateway.composition import SubgraphSource, compose
@@ -142,6 +143,9 @@ class Board:
 
 
 BOARD = Board()
+
+# As the contract says: staff only (enforced by the gateway when its auth is on).
+STAFF_ONLY = (Authenticated(), RequiresScopes(scopes=[["staff"]]))
 
 
 # --- the contract's types ----------------------------------------------------------------
@@ -290,7 +294,7 @@ class OrdersAtRiskChangeType:
 
 @strawberry.type(name="Query")
 class BamQuery:
-    @strawberry.field
+    @strawberry.field(directives=STAFF_ONLY)
     def operations(self, window_hours: int = 24) -> OperationsType:
         return OperationsType(window_hours=window_hours)
 
@@ -315,7 +319,7 @@ async def _changes() -> AsyncGenerator[OrdersAtRiskChangeType, None]:
 
 @strawberry.type(name="Subscription")
 class BamSubscription:
-    @strawberry.subscription
+    @strawberry.subscription(directives=STAFF_ONLY)
     async def orders_at_risk_changed(self) -> AsyncGenerator[OrdersAtRiskChangeType, None]:
         async for change in _changes():
             yield change

@@ -27,6 +27,7 @@ from strawberry.federation.schema_directives import Authenticated, RequiresScope
 from gateway.auth import AuthSettings
 from gateway.composition import SubgraphSource, compose
 from subgraphs.common.app import SubgraphGraphQL
+from subgraphs.common.fields import described
 from subgraphs.common.identity import Identification
 from subgraphs.common.sdl import subgraph_sdl
 from tests.support.servers import serve
@@ -294,7 +295,7 @@ class OrdersAtRiskChangeType:
 
 @strawberry.type(name="Query")
 class BamQuery:
-    @strawberry.field(directives=STAFF_ONLY)
+    @described("Business activity monitoring over the last windowHours.", directives=STAFF_ONLY)
     def operations(self, window_hours: int = 24) -> OperationsType:
         return OperationsType(window_hours=window_hours)
 
@@ -319,7 +320,7 @@ async def _changes() -> AsyncGenerator[OrdersAtRiskChangeType, None]:
 
 @strawberry.type(name="Subscription")
 class BamSubscription:
-    @strawberry.subscription(directives=STAFF_ONLY)
+    @strawberry.subscription(directives=STAFF_ONLY)  # type: ignore[untyped-decorator]
     async def orders_at_risk_changed(self) -> AsyncGenerator[OrdersAtRiskChangeType, None]:
         async for change in _changes():
             yield change

@@ -109,6 +109,9 @@ def test_demo_orders_appear_move_and_come_back_and_ctrl_c_stops_it(running: Runn
         timeout=DEADLINE,
         what="a demo order shipped and one returned",
     )
+    # The page a newcomer opens to watch it is the gateway's.
+    ops = httpx.get(f"{running.gateway}/ops", timeout=10)
+    assert ops.status_code == 200 and "<title>Crossdock operations</title>" in ops.text
     running.proc.send_signal(signal.SIGINT)
     out, err = running.proc.communicate(timeout=30)
     assert running.proc.returncode == 0, err

@@ -87,29 +87,24 @@ class DemoTraffic:
         self._catalog: _Catalog | None = None
         self._orders: deque[str] = deque(maxlen=_REMEMBERED)
         self._task: asyncio.Task[None] | None = None
-        self.done: list[str] = []  # one line per action that went through, newest last
 
     async def run(self) -> None:
         """Act, then wait, until cancelled; a failed action is logged and the next goes on."""
+        interval = self._settings.order_interval_seconds
         async with httpx.AsyncClient(timeout=30) as client:
             failing = False
             while True:
-                await asyncio.sleep(self._settings.order_interval_seconds)
+                await asyncio.sleep(interval)
                 try:
                     line = await self.step(client)
                 except (DemoError, httpx.HTTPError) as error:
                     # One line per streak of failures (the graph still starting, or down).
                     if not failing:
-                        log.warning("demo: %s (retrying every %ss)", error, self._interval())
+                        log.warning("demo: %s (retrying every %ss)", error, interval)
                     failing = True
                     continue
                 failing = False
-                self.done.append(line)
-                del self.done[:-100]
                 log.info("demo: %s", line)
-
-    def _interval(self) -> float:
-        return self._settings.order_interval_seconds
 
     async def step(self, client: httpx.AsyncClient) -> str:
         """One action: every ``return_every``-th a return, when a demo order is delivered;

@@ -32,6 +32,7 @@ from connectors.settings import ConnectorSettings
 from consumers.runtime import ConsumerSettings
 from crossdock.config_file import settings_sources
 from crossdock.config_keys import KeyPath
+from crossdock.demo.settings import DemoSettings
 from events.factory import BusSettings
 from events.outbox import OutboxSettings, is_postgres_url
 from gateway.auth import AuthSettings
@@ -290,6 +291,11 @@ class Settings(BaseSettings):
         default=AuthSettings(),
         description="identity: bearer tokens verified at the gateway and again by every "
         "subgraph, the auth directives enforced (docs/auth.md); off while jwks is unset",
+    )
+    demo: DemoSettings = Field(
+        default=DemoSettings(),
+        description="demo traffic with crossdock up (--demo): orders and returns through the "
+        "gateway, the WMS timer on (docs/operations-page.md)",
     )
 
     @classmethod

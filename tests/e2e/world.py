@@ -26,6 +26,7 @@ from starlette.applications import Starlette
 from cache.factory import create_cache
 from connectors.settings import system_client
 from consumers import MilestoneConsumers
+from crossdock.ops_page import ops_routes
 from crossdock.settings import SYSTEM_NAMES, Settings, SystemName
 from crossdock.stack import (
     compose_live_supergraph,
@@ -303,7 +304,7 @@ def running_e2e_world(settings: Settings, scratch: Path) -> Iterator[E2EWorld]:
             )
         )
         gateway = stack.enter_context(
-            serve(create_gateway_app(path, GatewaySettings(reload_interval=0)))
+            serve(create_gateway_app(path, GatewaySettings(reload_interval=0), routes=ops_routes()))
         )
         yield E2EWorld(
             settings=settings,

@@ -14,6 +14,7 @@ from bench.fedbench_subgraphs import FEDBENCH, fedbench_subgraphs
 from gateway import Gateway
 from gateway.planner import Flatten, iter_fetches
 from gateway.supergraph import parse_supergraph
+from gateway.wire import GraphQLRequest
 from tests.gateway.conftest import Running
 
 
@@ -27,8 +28,8 @@ def gateway_over(urls: dict[str, str]) -> Gateway:
     return Gateway(supergraph.with_urls(urls))
 
 
-def body() -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads((FEDBENCH / "body.json").read_text())
+def body() -> GraphQLRequest:
+    loaded: GraphQLRequest = json.loads((FEDBENCH / "body.json").read_text())
     return loaded
 
 
@@ -105,6 +106,6 @@ async def test_a_failed_merged_call_is_reported_at_every_path_it_served(
         (["users"], "SUBGRAPH_ERROR"),
     ]
     data = outcome.response["data"]
-    assert data["topProducts"] is None
+    assert data is not None and data["topProducts"] is None
     first_product = data["users"][0]["reviews"][0]["product"]
     assert first_product is None or first_product.get("name") is None

@@ -10,7 +10,11 @@ results scattered back to each (``gateway.executor._run``).
 
 Merging never makes a cycle: every dependency of a merged group is at a lower level, every
 group that depends on one at a higher level. It may make a fetch wait longer (for the slowest
-of its members' dependencies), never for a fetch of its own level.
+of its members' dependencies), never for a fetch of its own level. A fetch that no fetch needs
+soon is first *postponed* to a later level where it can join one to the same subgraph, as
+long as that is before the first fetch that depends on it (fedbench: inventory for the top
+products, needed by nothing, joins inventory for the other products two levels later): no
+level is added.
 
 Two groups merge only where one ``_entities`` call can stand for both: for each type they
 both send, the same representation shape (key, ``@requires`` fields) and the same selection;
@@ -40,9 +44,10 @@ def merge_siblings(groups: list[Group], operation: Operation) -> list[Group]:
     level = _levels(groups)
     if level is None:
         return groups  # a cycle: arrange reports it
+    _postpone(groups, level)
     slots: dict[tuple[int, str], list[list[Group]]] = {}
     for group in groups:
-        if not group.entity or group.rep_as or group.selection.fields:
+        if not _mergeable(group):
             continue
         batches = slots.setdefault((level[group.id], group.service), [])
         batch = next((b for b in batches if all(_compatible(group, m) for m in b)), None)
@@ -70,6 +75,37 @@ def merge_siblings(groups: list[Group], operation: Operation) -> list[Group]:
         deps = {merged[d].id if d in merged else d for d in group.deps}
         out.append(group if deps == group.deps else dataclasses.replace(group, deps=deps))
     return out
+
+
+def _mergeable(group: Group) -> bool:
+    return group.entity and not group.rep_as and not group.selection.fields
+
+
+def _postpone(groups: list[Group], level: dict[int, int]) -> None:
+    """Move a fetch that nothing needs soon to a later level where it can join a fetch to the
+    same subgraph: at most to one level before the earliest fetch that depends on it, so no
+    level is added and no fetch waits longer for it."""
+    last = max(level.values(), default=0)
+    dependents: dict[int, list[int]] = {}
+    for group in groups:
+        for dep in group.deps:
+            dependents.setdefault(dep, []).append(group.id)
+    for group in sorted(groups, key=lambda g: -level[g.id]):
+        if not _mergeable(group):
+            continue
+        after = [level[d] for d in dependents.get(group.id, ()) if d in level]
+        bound = min(after) - 1 if after else last
+        joins = [
+            level[other.id]
+            for other in groups
+            if other is not group
+            and other.service == group.service
+            and level[group.id] < level[other.id] <= bound
+            and _mergeable(other)
+            and _compatible(group, other)
+        ]
+        if joins:
+            level[group.id] = min(joins)
 
 
 def _levels(groups: list[Group]) -> dict[int, int] | None:

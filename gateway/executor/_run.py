@@ -240,8 +240,9 @@ class PlanRun:
                 if isinstance(entity, dict):
                     if entity.get("__typename") == reps[position]["__typename"]:
                         # Nothing new, and for an @interfaceObject it is the interface's name,
-                        # which must not replace the object's real type.
-                        entity = {k: v for k, v in entity.items() if k != "__typename"}
+                        # which must not replace the object's real type. (The entity is fresh
+                        # from the decoder and nobody else's: no copy needed.)
+                        del entity["__typename"]
                     for _, obj in targets[position]:
                         deep_merge(obj, entity)
         errors = response.get("errors")

@@ -110,3 +110,18 @@ async def test_a_failed_merged_call_is_reported_at_every_path_it_served(
     assert data is not None and data["topProducts"] is None
     first_product = data["users"][0]["reviews"][0]["product"]
     assert first_product is None or first_product.get("name") is None
+
+
+def test_a_deferred_part_keeps_its_own_fetches(fedbench: Running) -> None:
+    _, urls = fedbench
+    gateway = gateway_over(urls)
+    together = "{ users { reviews { body } } topProducts { reviews { body } } }"
+    deferred = "{ users { reviews { body } } topProducts { ... @defer { reviews { body } } } }"
+    merged = [f for f in _flattens(gateway.plan(together).node) if f.node.service == "reviews"]
+    assert [[p.path for p in f.batch] for f in merged] == [[("users", "@"), ("topProducts", "@")]]
+    plan = gateway.plan(deferred)
+    initial = [f for f in _flattens(plan.node) if f.node.service == "reviews"]
+    assert [(f.path, f.batch) for f in initial] == [(("users", "@"), ())]
+    (part,) = plan.deferred
+    later = [f for f in _flattens(part.node) if f.node.service == "reviews"]
+    assert [(f.path, f.batch) for f in later] == [(("topProducts", "@"), ())]

@@ -56,7 +56,8 @@ def seed(settings: Settings, *, reset: bool = False) -> str:
     """Seed the systems (or check their data can be served), as ``crossdock seed`` does; a
     reseed also drops the orders subgraph's SQLite journal, whose workflows name the world
     being replaced."""
-    return seed_all(settings.systems, reset=reset, derived=[settings.data_dir / JOURNAL_FILE])
+    derived = [settings.data_dir / JOURNAL_FILE, settings.monitoring_path]
+    return seed_all(settings.systems, reset=reset, derived=derived)
 
 
 def compose_live_supergraph(settings: Settings) -> str:

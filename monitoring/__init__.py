@@ -13,7 +13,7 @@ from monitoring.inventory import Balance, Discrepancy, InventoryTruth
 from monitoring.measures import CycleBucket, CycleTime, Fallout, FalloutBucket, Latency
 from monitoring.milestones import MONITORING_GROUP, MilestoneFacts, fact_of
 from monitoring.monitor import MAX_WINDOW_HOURS, AtRisk, Monitor, open_store
-from monitoring.records import CycleStage, Fact, FactKind, FalloutKind, RiskReason
+from monitoring.records import AtRiskReason, CycleStage, Fact, FactKind, FalloutKind
 from monitoring.settings import MonitoringConfig, MonitoringSettings, StageMinutes
 from monitoring.store import MonitoringStore
 
@@ -21,6 +21,7 @@ __all__ = [
     "MAX_WINDOW_HOURS",
     "MONITORING_GROUP",
     "AtRisk",
+    "AtRiskReason",
     "Balance",
     "CycleBucket",
     "CycleStage",
@@ -38,7 +39,6 @@ __all__ = [
     "MonitoringConfig",
     "MonitoringSettings",
     "MonitoringStore",
-    "RiskReason",
     "StageMinutes",
     "fact_of",
     "open_store",

@@ -89,6 +89,8 @@ def project(state: OrderState | None, fact: Fact) -> tuple[OrderState | None, li
         return state, [latency]
     if kind is FactKind.REJECTED:
         return state, [_fallout(FalloutKind.REJECTED, fact, fact.reason or "REJECTED")]
+    if kind is FactKind.BACKORDER_PLANNED:
+        return state, [_fallout(FalloutKind.BACKORDERED, fact, fact.reason or "SHORTFALL")]
     samples: list[Sample] = []
     if kind in (FactKind.SUBMITTED, FactKind.HELD, FactKind.RELEASE_FAILED):
         state = state or _new(fact)

@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 __all__ = [
+    "AtRiskReason",
     "CycleStage",
     "Fact",
     "FactKind",
@@ -23,7 +24,6 @@ __all__ = [
     "Leg",
     "Measure",
     "OrderState",
-    "RiskReason",
     "Sample",
 ]
 
@@ -35,6 +35,7 @@ class FactKind(StrEnum):
     HELD = "HELD"  # held at submission; ``reason`` is the hold reason (CREDIT, MANUAL_REVIEW…)
     REJECTED = "REJECTED"
     RELEASE_FAILED = "RELEASE_FAILED"
+    BACKORDER_PLANNED = "BACKORDER_PLANNED"  # a submission that left quantities backordered
     RELEASED = "RELEASED"
     PICKING = "PICKING"
     PICKED = "PICKED"
@@ -75,7 +76,9 @@ class FalloutKind(StrEnum):
     BACKORDERED = "BACKORDERED"
 
 
-class RiskReason(StrEnum):
+class AtRiskReason(StrEnum):
+    """Why an open order is at risk."""
+
     STUCK_IN_STAGE = "STUCK_IN_STAGE"
     PROMISE_AT_RISK = "PROMISE_AT_RISK"
     SHIPMENT_DELAYED = "SHIPMENT_DELAYED"

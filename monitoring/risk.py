@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
-from monitoring.records import OrderState, RiskReason
+from monitoring.records import AtRiskReason, OrderState
 from monitoring.settings import MonitoringSettings
 
 __all__ = ["Risk", "due_at", "risks"]
@@ -23,10 +23,10 @@ __all__ = ["Risk", "due_at", "risks"]
 _PATH = ("SUBMITTED", "RELEASED", "PICKING", "PICKED", "PACKED", "SHIPPED", "IN_TRANSIT",
          "OUT_FOR_DELIVERY")  # fmt: skip
 _SEVERITY = {
-    RiskReason.SHIPMENT_EXCEPTION: 0,
-    RiskReason.SHIPMENT_DELAYED: 1,
-    RiskReason.PROMISE_AT_RISK: 2,
-    RiskReason.STUCK_IN_STAGE: 3,
+    AtRiskReason.SHIPMENT_EXCEPTION: 0,
+    AtRiskReason.SHIPMENT_DELAYED: 1,
+    AtRiskReason.PROMISE_AT_RISK: 2,
+    AtRiskReason.STUCK_IN_STAGE: 3,
 }
 
 
@@ -34,7 +34,7 @@ _SEVERITY = {
 class Risk:
     """One reason an order is at risk: from ``since`` (epoch seconds), ``detail`` for people."""
 
-    reason: RiskReason
+    reason: AtRiskReason
     since: float
     due: float
     detail: str
@@ -59,7 +59,7 @@ def _all(state: OrderState, policy: MonitoringSettings) -> list[Risk]:
     if threshold is not None:
         found.append(
             Risk(
-                RiskReason.STUCK_IN_STAGE,
+                AtRiskReason.STUCK_IN_STAGE,
                 since,
                 since + threshold,
                 f"in {stage} longer than its threshold of {_hours(threshold)}",
@@ -74,7 +74,7 @@ def _all(state: OrderState, policy: MonitoringSettings) -> list[Risk]:
         due = since if since + here + later > end else end - later
         found.append(
             Risk(
-                RiskReason.PROMISE_AT_RISK,
+                AtRiskReason.PROMISE_AT_RISK,
                 due,
                 due,
                 f"in {stage}: the stages left to delivery take {_hours(later + here)} "
@@ -85,11 +85,11 @@ def _all(state: OrderState, policy: MonitoringSettings) -> list[Risk]:
         if leg.trouble is None or leg.trouble_since is None:
             continue
         reason = (
-            RiskReason.SHIPMENT_EXCEPTION
+            AtRiskReason.SHIPMENT_EXCEPTION
             if leg.trouble == "EXCEPTION"
-            else RiskReason.SHIPMENT_DELAYED
+            else AtRiskReason.SHIPMENT_DELAYED
         )
-        what = "exception" if reason is RiskReason.SHIPMENT_EXCEPTION else "delay"
+        what = "exception" if reason is AtRiskReason.SHIPMENT_EXCEPTION else "delay"
         detail = f"shipment {what} at {center}" + (
             f": {leg.trouble_detail}" if leg.trouble_detail else ""
         )

@@ -15,6 +15,8 @@ from connectors.settings import system_client
 from connectors.wms.client import WmsClient
 from events.base import EventBus
 from events.factory import create_event_bus_for
+from monitoring import Monitor
+from monitoring.latency import StatusLatency
 from schema.actor import Actor
 from subgraphs.common.app import create_graphql_app
 from subgraphs.common.readiness import cache_check
@@ -43,7 +45,13 @@ def create_app(
     centers = CenterDirectory(client, cache, ttl_seconds=settings.reference_ttl_seconds)
     own_bus = bus is None
     target = create_event_bus_for(settings.bus) if bus is None else bus
-    milestones = MilestoneFeed(target) if feed is None else feed
+    config = settings.monitoring
+    monitor = None if config is None else Monitor.from_config(config)
+    latency = None if monitor is None else StatusLatency(monitor)
+    if feed is None:
+        milestones = MilestoneFeed(target, delivered=None if latency is None else latency.delivered)
+    else:
+        milestones = feed
 
     # The WMS does not know whose an order is; with auth on, the ERP tells a customer's
     # request which of the orders its records belong to are its account's.
@@ -57,6 +65,7 @@ def create_app(
             centers=centers,
             loaders=WmsLoaders.create(client, centers, actor, erp),
             feed=milestones,
+            monitor=monitor,
         )
 
     app = create_graphql_app(
@@ -67,6 +76,7 @@ def create_app(
             system.aclose,
             cache.aclose,
             *([] if erp_system is None else [erp_system.aclose]),
+            *([] if latency is None else [latency.aclose]),
         ],
         ready_checks={"wms": client.ping, **cache_check(settings.cache, cache)},
         example_query=EXAMPLE_QUERY,
@@ -77,6 +87,7 @@ def create_app(
     mount_webhook_intake(app, settings, cache, bus=target)
     mount_operations(app, target, settings.bus)
     app.state.milestone_feed = milestones
+    app.state.monitor = monitor
     inner = app.router.lifespan_context
 
     @asynccontextmanager

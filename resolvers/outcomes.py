@@ -24,14 +24,17 @@ class Outcomes:
     def __init__(self, monitor: Monitor | None) -> None:
         self.monitor = monitor
 
-    async def submitted(self, account_id: str, key: str, result: SubmitResult) -> None:
+    async def submitted(
+        self, account_id: str, key: str, result: SubmitResult, *, at: float | None = None
+    ) -> None:
+        """Report a submission's answer; ``at`` is when it was asked (default: now)."""
         monitor = self.monitor
         if monitor is None:
             return
         order_id = result.order_id
         if result.outcome is Outcome.REJECTED or order_id is None:
             reason = result.user_errors[0].code if result.user_errors else "REJECTED"
-            await monitor.record_quietly(facts.rejected(f"{account_id}:{key}", reason))
+            await monitor.record_quietly(facts.rejected(f"{account_id}:{key}", reason, at=at))
             return
         dates = [a.delivery_date for a in result.allocations] + [
             b.promised_date for b in result.backorders if b.promised_date is not None
@@ -39,15 +42,17 @@ class Outcomes:
         center = result.allocations[0].center_id if result.allocations else None
         promised = max(dates) if dates else None
         await monitor.record_quietly(
-            facts.submitted(order_id, promised_date=promised, center_id=center)
+            facts.submitted(order_id, promised_date=promised, center_id=center, at=at)
         )
         if result.hold_reason == "MANUAL_REVIEW":
             # The only hold a submission makes itself: the WMS refused the release.
-            await monitor.record_quietly(facts.release_failed(order_id, "WMS_REFUSED_RELEASE"))
+            await monitor.record_quietly(
+                facts.release_failed(order_id, "WMS_REFUSED_RELEASE", at=at)
+            )
         elif result.hold_reason is not None:
-            await monitor.record_quietly(facts.held(order_id, result.hold_reason))
+            await monitor.record_quietly(facts.held(order_id, result.hold_reason, at=at))
         if result.backorders:
-            await monitor.record_quietly(facts.backorder_planned(order_id, "SHORTFALL"))
+            await monitor.record_quietly(facts.backorder_planned(order_id, "SHORTFALL", at=at))
 
     async def return_requested(self, order_id: str, result: ReturnResult) -> None:
         if self.monitor is None or result.return_authorization_id is None:

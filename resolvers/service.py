@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -240,8 +241,9 @@ class OrdersService:
         """Submit for ``actor``; ``Forbidden`` before anything else if it may not."""
         self._for_account(actor, request.account_id, "submitOrder")
         await self.recovered()
+        started = time.time()  # submitted when asked: the release happens within the workflow
         result = await self.submissions.submit(request, idempotency_key, actor)
-        await self.outcomes.submitted(request.account_id, idempotency_key, result)
+        await self.outcomes.submitted(request.account_id, idempotency_key, result, at=started)
         return result
 
     async def cancel(

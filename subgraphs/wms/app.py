@@ -94,6 +94,9 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
             async with inner(app):
+                if monitor is not None:
+                    # The thresholds may have changed since the open orders were indexed.
+                    await monitor.store.reindex()
                 await milestones.start()
                 try:
                     yield

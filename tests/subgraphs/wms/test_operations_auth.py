@@ -25,9 +25,7 @@ def test_staff_get_the_operations(wms_guarded: httpx.Client, roles: Roles) -> No
     assert stages[0] == "SUBMITTED_TO_RELEASED" and "RETURN_RECEIVED_TO_CREDITED" in stages
 
 
-def test_out_of_range_arguments_are_bad_user_input(
-    wms_guarded: httpx.Client, roles: Roles
-) -> None:
+def test_out_of_range_arguments_are_bad_user_input(wms_guarded: httpx.Client, roles: Roles) -> None:
     for document in (
         "{ operations(windowHours: 0) { windowStart } }",
         "{ operations(windowHours: 100000) { windowStart } }",

@@ -195,10 +195,13 @@ class Operations:
         return Latency(count=found.count, p50_seconds=found.p50_seconds,
                        p99_seconds=found.p99_seconds)  # fmt: skip
 
-    @described("ERP-booked vs WMS on hand, only where they differ.")
+    @described(
+        "ERP-booked vs WMS on hand, only where they differ; null (with an error) when it "
+        "cannot be read."
+    )
     async def inventory_discrepancies(
         self, info: Info, first: int = 100
-    ) -> list[InventoryDiscrepancy]:
+    ) -> list[InventoryDiscrepancy] | None:
         monitor = monitor_of(info)
         if monitor.inventory is None:
             raise GraphQLError(

@@ -12,7 +12,10 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-__all__ = ["Balance", "Balances", "Discrepancy", "InventoryTruth"]
+from connectors.erp.client import ErpClient
+from connectors.wms.client import WmsClient
+
+__all__ = ["Balance", "Balances", "Discrepancy", "InventoryTruth", "from_systems"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +43,24 @@ class Discrepancy:
 
 Balances = Callable[[], Awaitable[list[Balance]]]
 """Every position of both systems."""
+
+
+def from_systems(erp: ErpClient, wms: WmsClient) -> Balances:
+    """Both sides from the systems: the ERP's booked balances (one call), then the WMS's
+    positions of those items (``GET /inventory`` in batches). A position only one system has
+    counts as 0 in the other."""
+
+    async def balances() -> list[Balance]:
+        booked = {(b.sku, b.center_id): b.quantity for b in await erp.booked_balances()}
+        skus = sorted({sku for sku, _ in booked})
+        positions = await wms.positions(skus) if skus else []
+        on_hand = {(p.sku, p.center_id): p.on_hand for p in positions}
+        return [
+            Balance(sku, center, booked.get((sku, center), 0), on_hand.get((sku, center), 0))
+            for sku, center in sorted(booked.keys() | on_hand.keys())
+        ]
+
+    return balances
 
 
 class InventoryTruth:

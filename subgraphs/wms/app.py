@@ -15,7 +15,8 @@ from connectors.settings import system_client
 from connectors.wms.client import WmsClient
 from events.base import EventBus
 from events.factory import create_event_bus_for
-from monitoring import Monitor
+from monitoring import InventoryTruth, Monitor
+from monitoring.inventory import from_systems
 from monitoring.latency import StatusLatency
 from schema.actor import Actor
 from subgraphs.common.app import create_graphql_app
@@ -46,7 +47,16 @@ def create_app(
     own_bus = bus is None
     target = create_event_bus_for(settings.bus) if bus is None else bus
     config = settings.monitoring
-    monitor = None if config is None else Monitor.from_config(config)
+    monitor = None
+    if config is not None:
+        # Inventory truth: the ERP's books against this subgraph's WMS, cached briefly.
+        books = system_client("erp", settings.connectors)
+        inventory = InventoryTruth(
+            from_systems(ErpClient(books), client),
+            ttl_seconds=config.policy.inventory_cache_seconds,
+            close=books.aclose,
+        )
+        monitor = Monitor.from_config(config, inventory=inventory)
     latency = None if monitor is None else StatusLatency(monitor)
     if feed is None:
         milestones = MilestoneFeed(target, delivered=None if latency is None else latency.delivered)

@@ -39,6 +39,7 @@ POLICY = MonitoringSettings(
     # Every stage expected to take a moment: no promise is at risk, only stuck-ness.
     expected_minutes=StageMinutes(**dict.fromkeys(StageMinutes.model_fields, 0.001)),
     at_risk_interval_seconds=0.2,
+    inventory_cache_seconds=0.1,
 )
 
 FIGURES = """
@@ -49,6 +50,12 @@ FIGURES = """
     fallout { kind reason count rate }
   }
 }
+"""
+
+INVENTORY = """
+{ operations { inventoryDiscrepancies(first: 1000) {
+  sku distributionCenterId erpBooked wmsOnHand difference
+} } }
 """
 
 AT_RISK = """
@@ -155,6 +162,10 @@ def test_orders_to_invoice_give_cycle_times_and_a_credit_hold_is_fallout_once(
     ops.wait_settled(MONITORING_GROUP)
     assert figures(ops.data(FIGURES)) == now
 
+    # Shipped and invoiced: the ERP's books and the WMS's shelves agree on what left.
+    listed = ops.data(INVENTORY)["operations"]["inventoryDiscrepancies"]
+    assert not [d for d in listed if d["sku"] in {p.sku for p in placed}], listed
+
     # Another wms subgraph app over the same store (a restart, a replica): the same figures.
     with serve(create_wms_subgraph_app(ops.settings.subgraphs)) as again:
         answer = httpx.post(f"{again}/graphql", json={"query": FIGURES}, timeout=30).json()
@@ -217,3 +228,26 @@ async def test_an_order_left_in_released_is_at_risk_and_in_the_subscriptions_add
         await _until(changes, lambda c: placed.order_id in c["removedOrderIds"])
     listed = ops.data(AT_RISK)["operations"]["ordersAtRisk"]
     assert placed.order_id not in [r["orderId"] for r in listed]
+
+
+def test_a_shipment_the_erp_could_not_invoice_is_an_inventory_discrepancy(
+    ops: E2EWorld, picker: Picker, accounts: Accounts
+) -> None:
+    placed = place_order(ops, picker, accounts.take(), quantity=3)
+    ops.faults("erp", "POST /invoices", error_rate=1.0)
+    try:
+        ops.advance(placed.fulfillment_order, "SHIPPED")
+
+        def discrepancy() -> dict[str, Any] | None:
+            listed = ops.data(INVENTORY)["operations"]["inventoryDiscrepancies"]
+            mine = [
+                d for d in listed if (d["sku"], d["distributionCenterId"]) == (placed.sku, "EWR1")
+            ]
+            return mine[0] if mine else None
+
+        wait_until(lambda: discrepancy() is not None, timeout=30, what="the discrepancy")
+        found = discrepancy()
+        assert found is not None
+        assert found["difference"] == found["wmsOnHand"] - found["erpBooked"] == -3
+    finally:
+        ops.clear_faults()

@@ -196,8 +196,8 @@ class Operations:
                        p99_seconds=found.p99_seconds)  # fmt: skip
 
     @described(
-        "ERP-booked vs WMS on hand, only where they differ; null (with an error) when it "
-        "cannot be read."
+        "ERP-booked vs WMS on hand, only where they differ; null (with an error) when a "
+        "system cannot be read."
     )
     async def inventory_discrepancies(
         self, info: Info, first: int = 100
@@ -205,10 +205,9 @@ class Operations:
         monitor = monitor_of(info)
         if monitor.inventory is None:
             raise GraphQLError(
-                "inventory truth is not served: the reference ERP keeps no per-center "
-                "inventory balances to compare with the WMS's",
-                extensions={"code": MONITORING_OFF},
+                "this wms subgraph serves no inventory truth", extensions={"code": MONITORING_OFF}
             )
+        # A system that fails is SUBGRAPH_ERROR on this field alone (subgraphs.common.errors).
         rows = await monitor.discrepancies(_first(first))
         return [
             InventoryDiscrepancy(

@@ -38,13 +38,8 @@ def test_out_of_range_arguments_are_bad_user_input(wms_guarded: httpx.Client, ro
         assert codes == ["BAD_USER_INPUT"], (document, body)
 
 
-def test_inventory_truth_not_served_is_null_with_its_code_and_the_rest_answers(
-    wms_guarded: httpx.Client, roles: Roles
-) -> None:
-    document = "{ operations { windowEnd inventoryDiscrepancies { sku } } }"
+def test_the_seeded_books_and_shelves_agree(wms_guarded: httpx.Client, roles: Roles) -> None:
+    """The ERP opens its books on the WMS's seeded positions: nothing differs until goods move."""
+    document = "{ operations { inventoryDiscrepancies { sku difference } } }"
     body = ask(wms_guarded, roles.staff(), document)
-    assert body["data"]["operations"]["inventoryDiscrepancies"] is None
-    assert body["data"]["operations"]["windowEnd"]
-    [error] = body["errors"]
-    assert error["extensions"]["code"] == "MONITORING_OFF"
-    assert error["path"] == ["operations", "inventoryDiscrepancies"]
+    assert body == {"data": {"operations": {"inventoryDiscrepancies": []}}}

@@ -1,8 +1,10 @@
 """Business activity monitoring through the gateway (docs/operations.md), on a stack of its own
 whose RELEASED stage is stuck after 3 seconds: orders driven from submission to invoice give
 cycle times, a credit hold counts as fallout, a redelivered milestone counts once, another wms
-subgraph app over the same store reads the same figures, and an order left in RELEASED turns up
-in ``ordersAtRisk`` and in the subscription's ``added`` list (and leaves it once it moves)."""
+subgraph app over the same store reads the same figures, an order left in RELEASED turns up
+in ``ordersAtRisk`` and in the subscription's ``added`` list (and leaves it once it moves), a
+return gives the return cycle times, and the ERP's books and the WMS's shelves differ where an
+invoice failed or a return was restocked."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from schema.events import MILESTONE_STREAM
 from subgraphs.wms.app import create_app as create_wms_subgraph_app
 from tests.e2e.orders import SUBMIT, Accounts, Placed, place_order
 from tests.e2e.streams import PROTOCOL, WsSubscription, _ws_url
+from tests.e2e.test_returns import delivered_and_authorized, wait_credited
 from tests.e2e.world import E2E_SECRET, E2EWorld, running_e2e_world
 from tests.orchestration.conftest import copy_world
 from tests.orchestration.picks import Picker, line, order_input
@@ -251,3 +254,32 @@ def test_a_shipment_the_erp_could_not_invoice_is_an_inventory_discrepancy(
         assert found["difference"] == found["wmsOnHand"] - found["erpBooked"] == -3
     finally:
         ops.clear_faults()
+
+
+def test_a_return_received_at_the_dock_and_credited_gives_the_return_cycle_times(
+    ops: E2EWorld, picker: Picker, accounts: Accounts
+) -> None:
+    placed, ra = delivered_and_authorized(ops, picker, accounts.take())
+    before = figures(ops.data(FIGURES))
+    receipt = {
+        "receipt_id": f"dock-{uuid.uuid4().hex}",
+        "rma_ref": ra["id"],
+        "facility_id": ra["distributionCenter"]["id"],
+        "lines": [{"item_number": placed.sku, "qty_received": 1, "disposition_code": "RESTOCKED"}],
+    }
+    ops.system("wms", "POST", "/return-receipts", json=receipt)
+    wait_credited(ops, placed)
+    ops.wait_settled(MONITORING_GROUP)
+    after = figures(ops.data(FIGURES))
+    for stage in ("RETURN_AUTHORIZED_TO_RECEIVED", "RETURN_RECEIVED_TO_CREDITED"):
+        assert count(after, stage) == count(before, stage) + 1, stage
+        center = ra["distributionCenter"]["id"]
+        assert count(after, stage, center) == count(before, stage, center) + 1, stage
+    # Restocked at the WMS, not booked back by the ERP: the books and the shelf differ by one.
+    listed = ops.data(INVENTORY)["operations"]["inventoryDiscrepancies"]
+    [restocked] = [
+        d
+        for d in listed
+        if (d["sku"], d["distributionCenterId"]) == (placed.sku, ra["distributionCenter"]["id"])
+    ]
+    assert restocked["difference"] == 1

@@ -128,6 +128,15 @@ def test_orders_to_invoice_give_cycle_times_and_a_credit_hold_is_fallout_once(
     for order in placed:
         ops.advance(order.fulfillment_order, "DELIVERED")
 
+    # Every milestone on the stream (the WMS sends its webhooks on its own time, the intake
+    # relays them after it answers): eight per order, RELEASED to DELIVERED.
+    ids = {order.order_id for order in placed}
+    wait_until(
+        lambda: len([e for e in ops.entries() if e.event["order_id"] in ids]) >= 16,
+        timeout=60,
+        what="every milestone on the stream",
+    )
+
     def invoiced() -> bool:
         now = figures(ops.data(FIGURES))
         return count(now, "SHIPPED_TO_INVOICED") == count(before, "SHIPPED_TO_INVOICED") + 2

@@ -26,7 +26,13 @@ from monitoring import MONITORING_GROUP, MonitoringSettings, StageMinutes
 from schema.events import MILESTONE_STREAM
 from subgraphs.wms.app import create_app as create_wms_subgraph_app
 from tests.e2e.orders import SUBMIT, Accounts, Placed, place_order
-from tests.e2e.streams import PROTOCOL, WsSubscription, _ws_url
+from tests.e2e.streams import (
+    MILESTONES_BY_ORDER,
+    PROTOCOL,
+    WsSubscription,
+    _ws_url,
+    ws_subscription,
+)
 from tests.e2e.test_returns import delivered_and_authorized, wait_credited
 from tests.e2e.world import E2E_SECRET, E2EWorld, running_e2e_world
 from tests.orchestration.conftest import copy_world
@@ -292,3 +298,28 @@ def test_a_return_received_at_the_dock_and_credited_gives_the_return_cycle_times
         if (d["sku"], d["distributionCenterId"]) == (placed.sku, ra["distributionCenter"]["id"])
     ]
     assert restocked["difference"] == 1
+
+
+async def test_a_milestone_handed_to_a_subscriber_is_a_status_latency_sample(
+    ops: E2EWorld, picker: Picker, accounts: Accounts
+) -> None:
+    latency = "{ operations { shipmentStatusLatency { count p50Seconds p99Seconds } } }"
+
+    def measured() -> dict[str, Any]:
+        found: dict[str, Any] = ops.data(latency)["operations"]["shipmentStatusLatency"]
+        return found
+
+    before = await asyncio.to_thread(measured)
+    placed = await asyncio.to_thread(place_order, ops, picker, accounts.take())
+    variables = {"orderId": placed.order_id}
+    async with ws_subscription(ops, MILESTONES_BY_ORDER, variables) as milestones:
+        await asyncio.to_thread(ops.advance, placed.fulfillment_order, "PICKED")
+        await milestones.take(2)  # PICKING, PICKED
+    await asyncio.to_thread(
+        wait_until,
+        lambda: measured()["count"] == before["count"] + 2,
+        timeout=20,
+        what="two latency samples",
+    )
+    after = await asyncio.to_thread(measured)
+    assert 0 <= after["p50Seconds"] <= after["p99Seconds"] < 20

@@ -59,9 +59,10 @@ class Stack:
 
 def seed(settings: Settings, *, reset: bool = False) -> str:
     """Seed the systems (or check their data can be served), as ``crossdock seed`` does; a
-    reseed also drops the orders subgraph's SQLite journal, whose workflows name the world
-    being replaced."""
-    return seed_all(settings.systems, reset=reset, derived=[settings.data_dir / JOURNAL_FILE])
+    reseed also drops the orders subgraph's SQLite journal and the monitoring's SQLite store,
+    whose workflows and orders name the world being replaced."""
+    derived = [settings.data_dir / JOURNAL_FILE, settings.monitoring_path]
+    return seed_all(settings.systems, reset=reset, derived=derived)
 
 
 def compose_live_supergraph(settings: Settings) -> str:

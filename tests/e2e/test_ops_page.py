@@ -1,18 +1,11 @@
 """The operations page over the real graph: an order a test drove into a stage and left there
 shows in the page's at-risk list, live, as stuck in that stage.
 
-Needs business activity monitoring in the graph (``Query.operations``, issue 16 point 1). Until
-the committed supergraph has it, this test is an expected failure (strict: it must fail then);
-once it lands, the mark switches itself off and the test runs for real. Then the stuck-stage
-threshold of the stage below must be short in ``tests/e2e/conftest.py``'s settings (the BAM
-work names that setting): set it to a second or two when merging.
+The e2e stack counts an order as stuck in PICKING after two seconds (``tests/e2e/conftest.py``).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from playwright.sync_api import Page
 
 from tests.e2e.orders import Accounts, place_order
@@ -21,15 +14,6 @@ from tests.orchestration.picks import Picker
 from tests.support.browser import PageProblems, chromium, page
 
 __all__ = ["chromium", "page"]
-
-SUPERGRAPH = Path(__file__).resolve().parents[2] / "schema" / "supergraph.graphql"
-BAM_IN_THE_GRAPH = "operations(windowHours" in SUPERGRAPH.read_text()
-
-pytestmark = pytest.mark.xfail(
-    not BAM_IN_THE_GRAPH,
-    reason="Query.operations is not in the supergraph yet (issue 16 point 1)",
-    strict=True,
-)
 
 # The at-risk list follows the monitoring's own clock; generous for a loaded machine.
 WAIT_MS = 60000

@@ -48,9 +48,13 @@ class PageProblems:
             self.lines.append(f"console: {message.text} ({message.location.get('url')})")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
-    """One headless Chromium for the session."""
+    """One headless Chromium for a module's tests.
+
+    Not for the session: Playwright's sync API runs its own event loop on the main thread
+    while it is started, and pytest-asyncio's tests elsewhere cannot run their loops beside
+    it, so it is stopped when the module's page tests are done."""
     if not CHROMIUM.exists():
         message = f"no Chromium at {CHROMIUM}: bash scripts/ensure-chromium installs Debian's"
         if os.environ.get("CI") == "true":

@@ -128,9 +128,17 @@ def _outer(value: Any, price: Price) -> float:
     """What ``value`` costs at its own level (the objects inside it are priced as shaped)."""
     if isinstance(value, dict):
         return price.as_object
-    if isinstance(value, list):
-        return sum(_outer(item, price) for item in value)
-    return price.as_leaf
+    if not isinstance(value, list):
+        return price.as_leaf
+    cost = 0.0
+    for item in value:
+        if item.__class__ is dict:
+            cost += price.as_object
+        elif isinstance(item, list):
+            cost += _outer(item, price)
+        else:
+            cost += price.as_leaf
+    return cost
 
 
 class _Shape(NamedTuple):
@@ -319,6 +327,16 @@ class _Shaper:
                 if isinstance(value, _Invalid):
                     return value
                 out[key] = value
+                if price is not None:  # the bulk of what costs: objects and lists
+                    if price.arguments is not None:
+                        self.cost += self.meter.arguments(price.arguments)  # type: ignore[union-attr]
+                    if value is None:
+                        self.cost += price.as_leaf
+                    elif value.__class__ is dict:
+                        self.cost += price.as_object
+                    else:
+                        self.cost += _outer(value, price)
+                continue
             elif kind == _TYPENAME:
                 out[key] = shape.runtime
             elif kind == _ENUM:

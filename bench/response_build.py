@@ -16,6 +16,7 @@ import json
 import statistics
 import time
 from collections.abc import Callable
+from typing import Any
 
 from graphql import parse
 
@@ -40,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     api = supergraph.api_schema
     hidden = hidden_enums(api, supergraph.schema)
 
-    def shape() -> object:
+    def shape() -> dict[str, Any] | None:
         return shape_response(api, operation, variables, data, [], hidden=hidden)
 
     def shape_then_walk() -> object:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import json
 import os
 import pstats
 import sys
@@ -72,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         serving = [python, "-m", "bench.serving", "fedbench", "--memoize"]
         upstream = stack.enter_context(process(pinned(args.load_cpu, serving), cwd=ROOT, env=env))
-        urls = __import__("json").loads(wait_for_line(upstream, "{", timeout=300))["subgraphs"]
+        urls = json.loads(wait_for_line(upstream, "{", timeout=300))["subgraphs"]
         supergraph = folder / "supergraph.graphql"
         supergraph.write_text(supergraph_for("fedbench", urls))
         out = args.out or folder / "gateway.prof"

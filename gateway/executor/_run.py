@@ -19,7 +19,7 @@ from gateway.executor._merge import (
     representation,
     restore_keys,
 )
-from gateway.executor._shape import hidden_enums, shape_response
+from gateway.executor._shape import CostMeter, hidden_enums, shape_response
 from gateway.executor._transport import SubgraphFetchError, SubgraphTransport
 from gateway.planner import (
     EntityPlace,
@@ -95,12 +95,15 @@ class PlanRun:
             await asyncio.gather(*(self.run(child) for child in node.nodes))
 
     def response(
-        self, operation: Operation, coerced: Mapping[str, Any] | None = None
+        self,
+        operation: Operation,
+        coerced: Mapping[str, Any] | None = None,
+        meter: CostMeter | None = None,
     ) -> GraphQLResponse:
         """The client's response: the merged data shaped to ``operation``, with the errors.
 
         ``coerced`` (defaults applied) decide ``@skip``/``@include``; without them the
-        variables as sent do.
+        variables as sent do. ``meter`` measures the actual cost in the same walk.
         """
         data = shape_response(
             self.supergraph.api_schema,
@@ -110,6 +113,7 @@ class PlanRun:
             self.errors,
             self.failed,
             hidden_enums(self.supergraph.api_schema, self.supergraph.schema),
+            meter=meter,
         )
         response: GraphQLResponse = {}
         if self.errors:

@@ -63,14 +63,17 @@ CREATE TABLE IF NOT EXISTS {t} (
     pending_since DOUBLE PRECISION,
     relayed_at DOUBLE PRECISION,
     entry_id TEXT,
+    traceparent TEXT,
     UNIQUE (stream, event_id)
 );
+-- A table made before rows kept their trace context gets the column (empty).
+ALTER TABLE {t} ADD COLUMN IF NOT EXISTS traceparent TEXT;
 CREATE INDEX IF NOT EXISTS {unrelayed} ON {t} (seq) WHERE relayed_at IS NULL;
 CREATE INDEX IF NOT EXISTS {relayed} ON {t} (stream, relayed_at);
 CREATE INDEX IF NOT EXISTS {received} ON {t} (received_at);
 """
 
-_ROW = "seq, stream, event_id, data, received_at, relayed_at, entry_id"
+_ROW = "seq, stream, event_id, data, received_at, relayed_at, entry_id, traceparent"
 _LAST_RELAYED = (
     "FROM {t} WHERE stream = %s AND relayed_at IS NOT NULL"
     " ORDER BY relayed_at DESC, seq DESC LIMIT 1"
@@ -158,17 +161,25 @@ class PostgresOutbox:
 
     # The intake's side ------------------------------------------------------------------
 
-    async def add(self, stream: str, event_id: str, fingerprint: str, data: bytes) -> Admission:
+    async def add(
+        self,
+        stream: str,
+        event_id: str,
+        fingerprint: str,
+        data: bytes,
+        *,
+        traceparent: str | None = None,
+    ) -> Admission:
         async def add(conn: psycopg.AsyncConnection[Any]) -> Admission:
             now = self._clock()
             async with conn.transaction():
                 inserted = await conn.execute(
                     self._sql(
                         "INSERT INTO {t} (stream, event_id, fingerprint, data, received_at,"
-                        " pending_since) VALUES (%s, %s, %s, %s, %s, %s)"
+                        " pending_since, traceparent) VALUES (%s, %s, %s, %s, %s, %s, %s)"
                         " ON CONFLICT (stream, event_id) DO NOTHING RETURNING seq"
                     ),
-                    (stream, event_id, fingerprint, data, now, now),
+                    (stream, event_id, fingerprint, data, now, now, traceparent),
                 )
                 if await inserted.fetchone() is not None:
                     return Admission.NEW

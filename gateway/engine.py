@@ -57,6 +57,7 @@ from gateway.redaction import PLANNING_FAILED, redact_response
 from gateway.supergraph import Supergraph
 from gateway.wire import GraphQLError as WireError
 from gateway.wire import GraphQLRequest, GraphQLResponse
+from telemetry.tracing import annotate, span
 
 __all__ = ["Gateway", "GatewayStats", "RequestOutcome", "StreamOutcome"]
 
@@ -575,7 +576,12 @@ class Gateway:
                 "bad_request",
             )
         key = self.cache_key(query)
-        prepared = self.prepare(state, query, key)
+        with span("graphql.parse_validate") as traced:
+            parses = self.stats.parses
+            prepared = self.prepare(state, query, key)
+            if traced is not None:
+                traced.set_attribute("crossdock.cached", self.stats.parses == parses)
+                traced.set_attribute("crossdock.valid", prepared.document is not None)
         if not allow_mutations and _is_mutation(prepared, operation_name):
             return RequestOutcome(
                 {"errors": [_error("Only queries can be sent with GET.", "BAD_REQUEST")]},
@@ -589,6 +595,9 @@ class Gateway:
             return RequestOutcome(
                 {"errors": [_error(str(error), "GRAPHQL_VALIDATION_FAILED")]}, "invalid"
             )
+        annotate(
+            {"graphql.operation.type": operation.kind, "graphql.operation.name": operation.name}
+        )
         if operation.kind == "subscription" and not streaming:
             return RequestOutcome(
                 {"errors": [_error(_SUBSCRIPTION_OVER_HTTP, "BAD_REQUEST")]}, "bad_request"
@@ -673,8 +682,12 @@ class Gateway:
         self, state: _State, operation: Operation, variables: dict[str, Any], key: Hashable | None
     ) -> QueryPlan:
         built = state.planner.misses
-        plan = state.planner.plan(operation, variables, key)
-        if state.planner.misses == built:
+        with span("graphql.plan") as traced:
+            plan = state.planner.plan(operation, variables, key)
+            cached = state.planner.misses == built
+            if traced is not None:
+                traced.set_attribute("crossdock.cached", cached)
+        if cached:
             self.stats.plan_cache_hits += 1
         else:
             self.stats.plans_built += 1

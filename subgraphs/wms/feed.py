@@ -35,6 +35,7 @@ from collections.abc import AsyncIterator, Callable
 from events.base import EventBus
 from events.ids import MAX_ID, MIN_ID, StreamId
 from schema.events import MILESTONE_STREAM, FulfillmentMilestone
+from telemetry.tracing import span_after
 
 __all__ = ["Match", "MilestoneFeed", "SubscriberTooSlow"]
 
@@ -285,7 +286,7 @@ class MilestoneFeed:
                 if entry.replayed:
                     continue  # subscribers got the event when it first appeared
                 self._position_event = entry.event_id
-                self._fan_out(entry.id, entry.event_id, entry.data)
+                self._fan_out(entry.id, entry.event_id, entry.data, entry.traceparent)
             if batch:
                 await asyncio.sleep(0)  # let the subscribers take what they were given
 
@@ -302,7 +303,9 @@ class MilestoneFeed:
         found = await self._bus.entries(self._stream, after_id=str(before), count=1)
         return found[0].event_id if found and found[0].id == entry_id else None
 
-    def _fan_out(self, entry_id: str, event_id: str, data: bytes) -> None:
+    def _fan_out(
+        self, entry_id: str, event_id: str, data: bytes, traceparent: str | None = None
+    ) -> None:
         if event_id in self._first_seen:
             return  # its publisher appended it twice: delivered already
         self._first_seen[event_id] = entry_id
@@ -311,12 +314,25 @@ class MilestoneFeed:
         event = _decode(entry_id, data)
         if event is None:
             return
-        for subscriber in [s for s in self._subscribers if _accepts(s.matches, event)]:
-            if not subscriber.offer(entry_id, event):
-                subscriber.dropped = True
-                subscriber.queue.clear()  # it resubscribes from its last event anyway
-                subscriber.wake()
-                self._subscribers.discard(subscriber)
+        chosen = [s for s in self._subscribers if _accepts(s.matches, event)]
+        if not chosen:
+            return
+        # Linked to the webhook's span that produced the event (telemetry.tracing).
+        with span_after(
+            f"deliver {self._stream}",
+            traceparent,
+            attributes={
+                "messaging.destination.name": self._stream,
+                "messaging.message.id": event_id,
+                "crossdock.subscribers": len(chosen),
+            },
+        ):
+            for subscriber in chosen:
+                if not subscriber.offer(entry_id, event):
+                    subscriber.dropped = True
+                    subscriber.queue.clear()  # it resubscribes from its last event anyway
+                    subscriber.wake()
+                    self._subscribers.discard(subscriber)
 
 
 def _decode(entry_id: str, data: bytes) -> FulfillmentMilestone | None:

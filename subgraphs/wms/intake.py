@@ -40,6 +40,7 @@ from events.outbox import Admission, Outbox, OutboxUnavailable
 from events.relay import OutboxRelay
 from schema.events import MILESTONE_STREAM, FulfillmentMilestone
 from subgraphs.settings import SubgraphSettings
+from telemetry.tracing import traceparent
 
 __all__ = [
     "MAX_BODY_BYTES",
@@ -162,7 +163,10 @@ def webhook_route(
                 return _seen(seen, event)
             if account_of is not None:
                 event = event.model_copy(update={"account_id": await _account(event)})
-            admitted = await outbox.add(stream, event.event_id, fingerprint, event.to_json())
+            # The webhook's request span: consumers and subscribers link back to it.
+            admitted = await outbox.add(
+                stream, event.event_id, fingerprint, event.to_json(), traceparent=traceparent()
+            )
         except OutboxUnavailable as exc:
             logger.warning("wms webhook %s not recorded: %s", event.event_id, exc)
             return _answer(503, "UNAVAILABLE", "the event cannot be recorded now; retry")

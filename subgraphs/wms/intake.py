@@ -40,7 +40,7 @@ from events.outbox import Admission, Outbox, OutboxUnavailable
 from events.relay import OutboxRelay
 from schema.events import MILESTONE_STREAM, FulfillmentMilestone
 from subgraphs.settings import SubgraphSettings
-from telemetry.tracing import traceparent
+from telemetry.tracing import annotate, traceparent
 
 __all__ = [
     "MAX_BODY_BYTES",
@@ -153,6 +153,7 @@ def webhook_route(
         except ValueError as exc:
             logger.warning("wms webhook malformed: %s", exc)
             return _answer(400, "BAD_REQUEST", str(exc))
+        annotate({"messaging.message.id": event.event_id, "crossdock.milestone": event.type})
         # What the event is, as normalized (before the account is added): the same webhook
         # sent again has it, another one reusing its id does not.
         fingerprint = hashlib.sha256(event.to_json()).hexdigest()

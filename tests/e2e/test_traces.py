@@ -18,6 +18,7 @@ import pytest
 from crossdock.settings import Settings
 from schema.events import MILESTONE_STREAM
 from systems.apps import create_system_app
+from systems.common.middleware import SystemMiddleware
 from tests.e2e.orders import Accounts, place_order
 from tests.e2e.streams import MILESTONES_BY_ORDER, ws_subscription
 from tests.e2e.world import E2EWorld, running_e2e_world
@@ -226,5 +227,5 @@ def nothing_traced(e2e_settings: Settings, receiver: OtlpReceiver) -> None:
                     timeout=10,
                 )
                 assert answer.status_code == 200
-        assert [m.cls.__name__ for m in app.user_middleware] == ["SystemMiddleware"]
+        assert [m.cls for m in app.user_middleware] == [SystemMiddleware]
     assert receiver.spans == [] and receiver.requests == 0

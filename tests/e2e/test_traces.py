@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import cast
 
 import httpx
 import pytest
@@ -227,5 +228,5 @@ def nothing_traced(e2e_settings: Settings, receiver: OtlpReceiver) -> None:
                     timeout=10,
                 )
                 assert answer.status_code == 200
-        assert [m.cls for m in app.user_middleware] == [SystemMiddleware]
+        assert [m.cls for m in app.user_middleware] == [cast(object, SystemMiddleware)]
     assert receiver.spans == [] and receiver.requests == 0

@@ -66,8 +66,6 @@ CREATE TABLE IF NOT EXISTS {t} (
     traceparent TEXT,
     UNIQUE (stream, event_id)
 );
--- A table made before rows kept their trace context gets the column (empty).
-ALTER TABLE {t} ADD COLUMN IF NOT EXISTS traceparent TEXT;
 CREATE INDEX IF NOT EXISTS {unrelayed} ON {t} (seq) WHERE relayed_at IS NULL;
 CREATE INDEX IF NOT EXISTS {relayed} ON {t} (stream, relayed_at);
 CREATE INDEX IF NOT EXISTS {received} ON {t} (received_at);
@@ -384,11 +382,24 @@ class PostgresOutbox:
                             received=sql.Identifier(f"{self.table}_received"),
                         )
                     )
+                    await self._add_traceparent_column(conn)
                 self._created = True
         except psycopg.Error as exc:
             await conn.close()
             raise self._unavailable(exc) from exc
         return conn
+
+    async def _add_traceparent_column(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        """A table made before rows kept their trace context gets the column (empty). Looked
+        up first: ``ALTER TABLE`` takes the table's strongest lock even when it changes
+        nothing, and would wait for every claim in flight."""
+        found = await conn.execute(
+            "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema()"
+            " AND table_name = %s AND column_name = 'traceparent'",
+            (self.table,),
+        )
+        if await found.fetchone() is None:
+            await conn.execute(self._sql("ALTER TABLE {t} ADD COLUMN traceparent TEXT"))
 
     def _unavailable(self, exc: BaseException) -> OutboxUnavailable:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

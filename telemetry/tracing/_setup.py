@@ -67,9 +67,11 @@ class Tracing:
         return self.tracer is not None
 
     @classmethod
-    def from_environment(cls, service: str, environ: Mapping[str, str] | None = None) -> Tracing:
-        """Service ``service``'s tracing as the ``OTEL_*`` variables configure it (or off)."""
-        env = os.environ if environ is None else environ
+    def from_environment(cls, service: str) -> Tracing:
+        """Service ``service``'s tracing as the process's ``OTEL_*`` variables configure it
+        (or off). The SDK reads them too (exporter, batching, resource), so they are read
+        from ``os.environ`` only, when the service is built."""
+        env = os.environ
         if not tracing_configured(env):
             return cls(service)
         # Imported only when on: a service without tracing never loads the SDK.

@@ -13,7 +13,10 @@ Gateways pinned to the same core, runs interleaved, each measured alone:
 - ``tracing 100%``: the same, every request recorded (for scale).
 
 Prints requests/s, p50/p99 and requests per gateway CPU-second per run and the medians, and
-the ratio against tracing off; the goal is a cost under 5% at 10%. The receiver (on the load's
+the ratio against tracing off; the goal is a cost under 5% at 10%. On a shared machine that
+ratio moves by several percent from run to run, so the same run also times the spans of one
+request alone (made, sampled and exported in this process) and prints them as a share of a
+request's gateway CPU time. The receiver (on the load's
 core) answers every export as a collector does and counts the spans it was sent. Subgraphs
 replay known answers, so the gateways are what is measured. A benchmark, not a test.
 """
@@ -21,8 +24,11 @@ replay known answers, so the gateways are what is measured. A benchmark, not a t
 from __future__ import annotations
 
 import argparse
+import os
+import statistics
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -36,6 +42,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 from bench.fedbench_subgraphs import FEDBENCH
 from bench.front_door_load import Contender, compare, fedbench_upstream, pin_load, start_gateway
 from bench.gateway_vs_apollo import supergraph_for
+from telemetry.tracing import SpanKind, Tracing, annotate, reset, span, trace_headers, using
 
 
 class _Counts:
@@ -79,6 +86,42 @@ def receiver() -> Iterator[tuple[str, _Counts]]:
         server.server_close()
 
 
+_WORK_REQUESTS = 2000
+_FETCHES = 4  # fedbench's plan: four fetches a request
+
+
+def tracing_work(endpoint: str, ratio: str) -> float:
+    """Seconds of CPU (this process's, the exporter's thread included) that the spans of one
+    fedbench request take at ``ratio``, the median of a few rounds of ``_WORK_REQUESTS``: the
+    request span, parse/validate, plan and a fetch span with its ``traceparent`` per fetch,
+    exported to the receiver. What tracing adds per request beside the load run's noise."""
+    os.environ.update({"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint, "OTEL_TRACES_SAMPLER_ARG": ratio})
+    tracing = Tracing.from_environment("bench")
+    assert tracing.tracer is not None
+    tracer = tracing.tracer
+    token = using(tracing)
+    rounds = []
+    try:
+        for _ in range(5):
+            started = time.process_time()
+            for _ in range(_WORK_REQUESTS):
+                with tracer.start_as_current_span("POST /graphql", kind=SpanKind.SERVER):
+                    annotate({"graphql.operation.type": "query", "graphql.operation.name": "T"})
+                    with span("graphql.parse_validate"):
+                        pass
+                    with span("graphql.plan"):
+                        pass
+                    for _ in range(_FETCHES):
+                        with span("fetch reviews", kind=SpanKind.CLIENT):
+                            trace_headers()
+            tracing.force_flush()
+            rounds.append((time.process_time() - started) / _WORK_REQUESTS)
+    finally:
+        reset(token)
+        tracing.shutdown()
+    return statistics.median(rounds)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.tracing_load", description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
@@ -112,8 +155,16 @@ def main(argv: list[str] | None = None) -> int:
                 *start_gateway(stack, supergraph, gateway_cpu, traced("1.0"))
             )
         where = f"gateways on cpu {gateway_cpu}, load, subgraphs and receiver on cpu {load_cpu}"
-        compare(contenders, body, args, baseline="tracing off", where=where)
+        per_cpu = compare(contenders, body, args, baseline="tracing off", where=where)
         print(f"the receiver was sent {counts.spans} spans in {counts.exports} exports")
+        for ratio in ("0.1", "1.0"):
+            spent = tracing_work(endpoint, ratio)
+            share = spent * per_cpu["tracing off"]
+            print(
+                f"the spans of a request alone at {float(ratio):.0%} (made, sampled, exported),"
+                f" in this process: {spent * 1e6:.1f} us a request, {share:.2%} of a request's"
+                " gateway CPU time with tracing off"
+            )
     return 0
 
 

@@ -17,6 +17,7 @@ from collections.abc import Callable, Collection
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
+from opentelemetry.context import Context
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -33,6 +34,10 @@ _TRACEPARENT = TRACEPARENT.encode()
 _TRACESTATE = b"tracestate"
 
 RouteOf = Callable[[Scope], str]
+
+
+def _sampled(context: Context) -> bool:
+    return bool(trace.get_current_span(context).get_span_context().trace_flags.sampled)
 
 
 class TracingMiddleware:
@@ -85,6 +90,15 @@ class TracingMiddleware:
             if name in (_TRACEPARENT, _TRACESTATE):
                 carrier[name.decode()] = value.decode("latin-1")
         parent = context_of(carrier)
+        if parent is not None and not _sampled(parent):
+            # The caller sampled this trace out: nothing here is recorded (parent-based), and
+            # the calls made from here carry the caller's context on, not sampled.
+            attached = otel_context.attach(parent)
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                otel_context.detach(attached)
+            return
         method = scope["method"]
         route = self._route(scope) if self._route is not None else scope["path"]
         span = tracer.start_span(

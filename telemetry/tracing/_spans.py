@@ -50,11 +50,19 @@ def span(
 ) -> Iterator[Span | None]:
     """A span ``name`` as the current one for the block (a child of the current span, or of
     ``context`` when given), ended with the block; an exception escaping it is recorded and
-    sets the span's status to error. ``None`` and no span at all when tracing is off."""
+    sets the span's status to error. ``None`` and no span at all when tracing is off, or when
+    the current span was sampled out (the decision made where the trace began holds)."""
     tracer = _TRACER.get()
     if tracer is None:
         yield None
         return
+    if context is None:
+        parent = trace.get_current_span().get_span_context()
+        if parent.is_valid and not parent.trace_flags.sampled:
+            # Sampled out upstream (the gateway decided): a child would not be recorded
+            # either, and what goes downstream is the parent's context all the same.
+            yield None
+            return
     with tracer.start_as_current_span(
         name, context=context, kind=kind, attributes=attributes, links=links
     ) as current:

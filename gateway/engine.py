@@ -321,6 +321,14 @@ class Gateway:
         return prepared
 
     def _prepare(self, state: _State, query: str) -> _Prepared:
+        # A span only for the work: a text parsed before has none (nor a plan cached its).
+        with span("graphql.parse_validate") as traced:
+            prepared = self._parse_and_validate(state, query)
+            if traced is not None:
+                traced.set_attribute("crossdock.valid", prepared.document is not None)
+        return prepared
+
+    def _parse_and_validate(self, state: _State, query: str) -> _Prepared:
         self.stats.parses += 1
         try:
             document = parse(
@@ -576,12 +584,7 @@ class Gateway:
                 "bad_request",
             )
         key = self.cache_key(query)
-        with span("graphql.parse_validate") as traced:
-            parses = self.stats.parses
-            prepared = self.prepare(state, query, key)
-            if traced is not None:
-                traced.set_attribute("crossdock.cached", self.stats.parses == parses)
-                traced.set_attribute("crossdock.valid", prepared.document is not None)
+        prepared = self.prepare(state, query, key)
         if not allow_mutations and _is_mutation(prepared, operation_name):
             return RequestOutcome(
                 {"errors": [_error("Only queries can be sent with GET.", "BAD_REQUEST")]},
@@ -682,12 +685,8 @@ class Gateway:
         self, state: _State, operation: Operation, variables: dict[str, Any], key: Hashable | None
     ) -> QueryPlan:
         built = state.planner.misses
-        with span("graphql.plan") as traced:
-            plan = state.planner.plan(operation, variables, key)
-            cached = state.planner.misses == built
-            if traced is not None:
-                traced.set_attribute("crossdock.cached", cached)
-        if cached:
+        plan = state.planner.plan(operation, variables, key)
+        if state.planner.misses == built:
             self.stats.plan_cache_hits += 1
         else:
             self.stats.plans_built += 1

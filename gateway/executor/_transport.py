@@ -85,7 +85,10 @@ def trace_lines() -> bytes:
     """The header lines carrying the current span's trace context (none without a span)."""
     if current_tracer() is None:
         return b""
-    return header_lines(trace_headers())
+    try:
+        return header_lines(trace_headers())
+    except ValueError:  # a caller's tracestate that cannot be sent on: the context goes without
+        return b""
 
 
 def _status_line(status: int) -> str:

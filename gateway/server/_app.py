@@ -107,7 +107,10 @@ def _tracing_middleware() -> list[Middleware]:
     """The request spans, first of all middleware, when the ``OTEL_*`` variables turn tracing
     on (docs/tracing.md); nothing at all otherwise."""
     tracing = Tracing.from_environment(SERVICE_NAME)
-    return [Middleware(TracingMiddleware, tracing=tracing)] if tracing.enabled else []
+    if not tracing.enabled:
+        return []
+    # The edge: the gateway decides whether a request is traced, not its client.
+    return [Middleware(TracingMiddleware, tracing=tracing, edge=True)]
 
 
 def _not_cached(response: Response) -> Response:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Collection
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.context import Context
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from telemetry.tracing._propagation import TRACEPARENT, context_of
@@ -44,7 +44,12 @@ class TracingMiddleware:
     """A ``SERVER`` span per HTTP request (``"{method} {route}"``, the caller's
     ``traceparent`` as its parent), with the service's tracer current inside; WebSockets and
     the lifespan get the tracer only. ``route`` names a request's route template (the path
-    when left out); ``untraced`` paths get no span."""
+    when left out); ``untraced`` paths get no span.
+
+    At the edge (``edge=True``: the gateway) a caller's ``traceparent`` is not followed:
+    every request starts a trace of its own, sampled by this service's sampler, so a client
+    cannot have every request recorded by sending a sampled context; its context is kept as
+    a span link instead."""
 
     def __init__(
         self,
@@ -53,8 +58,10 @@ class TracingMiddleware:
         tracing: Tracing,
         route: RouteOf | None = None,
         untraced: Collection[str] = UNTRACED_PATHS,
+        edge: bool = False,
     ) -> None:
         self.app = app
+        self._edge = edge
         self.tracing = tracing
         self._route = route
         self._untraced = frozenset(untraced)
@@ -90,6 +97,10 @@ class TracingMiddleware:
             if name in (_TRACEPARENT, _TRACESTATE):
                 carrier[name.decode()] = value.decode("latin-1")
         parent = context_of(carrier)
+        links = []
+        if parent is not None and self._edge:
+            links = [Link(trace.get_current_span(parent).get_span_context())]
+            parent = None
         if parent is not None and not _sampled(parent):
             # The caller sampled this trace out: nothing here is recorded (parent-based), and
             # the calls made from here carry the caller's context on, not sampled.
@@ -105,6 +116,7 @@ class TracingMiddleware:
             f"{method} {route}",
             context=parent,
             kind=SpanKind.SERVER,
+            links=links,
             attributes={
                 "http.request.method": method,
                 "http.route": route,

@@ -123,6 +123,7 @@ def test_one_submit_order_is_one_trace_across_gateway_orders_erp_and_wms(
     ids = {s.span_id for s in trace}
     assert all(s.parent_span_id in ids for s in trace if s is not root)
     names = {(s.service, s.name) for s in trace}
+    # The stack's first submitOrder: its text parsed and its plan built (cached ones get none).
     assert {
         ("gateway", "graphql.parse_validate"),
         ("gateway", "graphql.plan"),
@@ -192,6 +193,14 @@ def test_sampled_out_at_the_gateway_nothing_is_recorded_downstream(
         ) as world,
     ):
         place_order(world, picker, accounts.take())
+        # A client cannot overrule the gateway by sending a sampled context of its own.
+        pushy = httpx.post(
+            f"{world.gateway}/graphql",
+            json={"query": "{ distributionCenters { id } }"},
+            headers={"traceparent": f"00-{uuid.uuid4().hex}-{'2' * 16}-01"},
+            timeout=30,
+        )
+        assert pushy.status_code == 200 and "errors" not in pushy.json(), pushy.text
         # The control: a caller whose own trace is sampled is followed by the same ERP.
         answer = httpx.get(
             f"{world.systems['erp']}/salesOrders",

@@ -67,7 +67,7 @@ class Records(logging.Handler):
         self.records.append(record)
 
 
-def app(tracing: Tracing) -> Starlette:
+def app(tracing: Tracing, edge: bool = False) -> Starlette:
     async def work(request: Request) -> Response:
         with span("inner work"):
             log.warning("working")
@@ -86,7 +86,7 @@ def app(tracing: Tracing) -> Starlette:
             Route("/fail", fail),
             Route("/health", health),
         ],
-        middleware=[Middleware(TracingMiddleware, tracing=tracing)],
+        middleware=[Middleware(TracingMiddleware, tracing=tracing, edge=edge)],
     )
 
 
@@ -99,15 +99,21 @@ def only_otel(patch: pytest.MonkeyPatch, env: dict[str, str]) -> None:
 
 
 @contextmanager
-def served(receiver: OtlpReceiver, **env: str) -> Iterator[str]:
+def served(
+    receiver: OtlpReceiver, env: dict[str, str] | None = None, *, edge: bool = False
+) -> Iterator[str]:
     """The app tracing as ``env`` (and an endpoint at ``receiver``) configure; on leaving, its
     spans have all been exported."""
-    full = {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url, "OTEL_BSP_SCHEDULE_DELAY": "50", **env}
+    full = {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url,
+        "OTEL_BSP_SCHEDULE_DELAY": "50",
+        **(env or {}),
+    }
     with pytest.MonkeyPatch.context() as patch:
         only_otel(patch, full)
         tracing = Tracing.from_environment("test-service")
     assert tracing.enabled
-    with serve(app(tracing)) as url:
+    with serve(app(tracing, edge)) as url:
         yield url
     assert not tracing.enabled  # shut down with the app's lifespan: everything flushed
 
@@ -154,6 +160,18 @@ def test_a_request_continues_its_callers_trace_with_a_server_span_and_its_childr
     assert not [s for s in spans if "health" in s.name]
 
 
+def test_at_the_edge_a_callers_context_is_linked_not_followed(receiver: OtlpReceiver) -> None:
+    theirs = uuid.uuid4().hex
+    with served(receiver, {"OTEL_TRACES_SAMPLER_ARG": "0"}, edge=True) as url:
+        answer = httpx.get(f"{url}/work", headers=traceparent(theirs, True), timeout=10)
+    assert receiver.spans == [] and not sampled(answer.text)  # the edge's ratio decided
+    with served(receiver, edge=True) as url:
+        httpx.get(f"{url}/work", headers=traceparent(theirs, False), timeout=10)
+    server = named(receiver.spans, "GET /work")
+    assert server.trace_id != theirs and server.parent_span_id == ""
+    assert server.links == ((theirs, "a" * 16),)
+
+
 def test_a_caller_that_sampled_its_trace_out_is_followed(receiver: OtlpReceiver) -> None:
     trace_id = uuid.uuid4().hex
     with served(receiver) as url:
@@ -170,14 +188,15 @@ def test_a_caller_that_sampled_its_trace_out_is_followed(receiver: OtlpReceiver)
 def test_the_sampler_decides_for_requests_that_come_without_a_trace(
     receiver: OtlpReceiver, env: dict[str, str]
 ) -> None:
-    with served(receiver, **env) as url:
+    with served(receiver, env) as url:
         answer = httpx.get(f"{url}/work", timeout=10)
     assert receiver.spans == [] and not sampled(answer.text)
 
 
 def test_otel_service_name_and_resource_attributes_are_honoured(receiver: OtlpReceiver) -> None:
     with served(
-        receiver, OTEL_SERVICE_NAME="renamed", OTEL_RESOURCE_ATTRIBUTES="deployment.environment=t"
+        receiver,
+        {"OTEL_SERVICE_NAME": "renamed", "OTEL_RESOURCE_ATTRIBUTES": "deployment.environment=t"},
     ) as url:
         httpx.get(f"{url}/work", timeout=10)
     assert {s.service for s in receiver.spans} == {"renamed"}

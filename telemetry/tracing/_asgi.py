@@ -42,9 +42,9 @@ def _sampled(context: Context) -> bool:
 
 class TracingMiddleware:
     """A ``SERVER`` span per HTTP request (``"{method} {route}"``, the caller's
-    ``traceparent`` as its parent), with the service's tracer current inside; WebSockets and
-    the lifespan get the tracer only. ``route`` names a request's route template (the path
-    when left out); ``untraced`` paths get no span.
+    ``traceparent`` as its parent), with the service's tracer current inside; the lifespan
+    gets the tracer only (for the tasks it starts), WebSockets nothing. ``route`` names a
+    request's route template (the path when left out); ``untraced`` paths get no span.
 
     At the edge (``edge=True``: the gateway) a caller's ``traceparent`` is not followed:
     every request starts a trace of its own, sampled by this service's sampler, so a client
@@ -67,12 +67,16 @@ class TracingMiddleware:
         self._untraced = frozenset(untraced)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "websocket" or (kind == "http" and scope["path"] in self._untraced):
+            # Not traced: a socket lives for hours, and the spans of what runs on it would be
+            # roots of their own, one trace per subscription event (docs/tracing.md).
+            await self.app(scope, receive, send)
+            return
         token = using(self.tracing)
         try:
-            if scope["type"] == "lifespan":
+            if kind == "lifespan":
                 await self.app(scope, receive, self._flushing(send))
-            elif scope["type"] != "http" or scope["path"] in self._untraced:
-                await self.app(scope, receive, send)
             else:
                 await self._traced(scope, receive, send)
         finally:

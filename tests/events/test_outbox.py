@@ -117,6 +117,36 @@ async def test_a_sqlite_outbox_from_before_traceparents_gets_the_column(path: Pa
         await outbox.aclose()
 
 
+async def test_a_postgres_outbox_from_before_traceparents_gets_the_column(
+    postgres_url: str, postgres_table: str
+) -> None:
+    async with await psycopg.AsyncConnection.connect(postgres_url, autocommit=True) as conn:
+        await conn.execute(
+            sql.SQL(
+                "CREATE TABLE {} (seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+                " stream TEXT NOT NULL, event_id TEXT NOT NULL, fingerprint TEXT NOT NULL,"
+                " data BYTEA NOT NULL, received_at DOUBLE PRECISION NOT NULL,"
+                " pending_since DOUBLE PRECISION, relayed_at DOUBLE PRECISION, entry_id TEXT,"
+                " UNIQUE (stream, event_id))"
+            ).format(sql.Identifier(postgres_table))
+        )
+        await conn.execute(
+            sql.SQL(
+                "INSERT INTO {} (stream, event_id, fingerprint, data, received_at, pending_since)"
+                " VALUES (%s, 'old', 'fp', 'old', 1.0, 1.0)"
+            ).format(sql.Identifier(postgres_table)),
+            (STREAM,),
+        )
+    outbox = PostgresOutbox(postgres_url, table=postgres_table)
+    try:
+        traced = "00-" + "1" * 32 + "-" + "2" * 16 + "-01"
+        await outbox.add(STREAM, "new", "fp", b"new", traceparent=traced)
+        rows = await outbox.unrelayed(limit=10)
+        assert [(r.event_id, r.traceparent) for r in rows] == [("old", None), ("new", traced)]
+    finally:
+        await outbox.aclose()
+
+
 async def test_the_sqlite_file_is_in_wal_mode(path: Path) -> None:
     outbox = SqliteOutbox(path)
     await outbox.add(STREAM, "e1", "fp", b"one")

@@ -91,6 +91,7 @@ class DeadLetter:
     attempts: int
     error: str
     failed_at: datetime
+    traceparent: str | None = None  # the entry's, kept for its replay
 
 
 @dataclass(frozen=True, slots=True)

@@ -153,6 +153,7 @@ class InProcessBus:
             attempts=delivery.attempts,
             error=error,
             failed_at=datetime.now(UTC),
+            traceparent=delivery.traceparent,
         )
         state_group = self._find_group(stream, group)
         if state_group is not None:
@@ -172,7 +173,13 @@ class InProcessBus:
         for dead_id in chosen:
             letter = state.dead.pop(dead_id, None)
             if letter is not None:
-                entry_id = self._append(state, letter.event_id, letter.data, replayed=True)
+                entry_id = self._append(
+                    state,
+                    letter.event_id,
+                    letter.data,
+                    replayed=True,
+                    traceparent=letter.traceparent,
+                )
                 replayed.append(str(entry_id))
         return replayed
 

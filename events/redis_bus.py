@@ -191,6 +191,8 @@ class RedisStreamBus:
             "error": error,
             "failed_at": datetime.now(UTC).isoformat(),
         }
+        if delivery.traceparent is not None:
+            fields["traceparent"] = delivery.traceparent
         with self._errors(stream, group):
             async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.xadd(
@@ -388,5 +390,6 @@ def _dead_letter(stream: str, entry_id: object, fields: Any) -> DeadLetter:
         consumer=_text(fields[b"consumer"]),
         attempts=int(fields[b"attempts"]),
         error=_text(fields[b"error"]),
+        traceparent=_traceparent(fields),
         failed_at=datetime.fromisoformat(_text(fields[b"failed_at"])),
     )

@@ -358,3 +358,19 @@ async def test_an_entry_keeps_its_traceparent_for_groups_and_tail_readers(
     # A retry is delivered with it too.
     [again] = await bus.claim(stream, "erp", "c2", [read[0].id])
     assert again.traceparent == traced
+
+
+async def test_a_dead_letter_keeps_its_traceparent_through_its_replay(
+    subject: BusSubject, stream: str
+) -> None:
+    bus = subject.bus
+    traced = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    await bus.ensure_group(stream, "erp")
+    await bus.publish(stream, "e1", milestone("e1").to_json(), traceparent=traced)
+    [delivery] = await bus.read(stream, "erp", "c", count=5)
+    await bus.dead_letter(stream, "erp", "c", delivery, "boom")
+    [letter] = await bus.dead_letters(stream)
+    assert letter.traceparent == traced
+    await bus.replay_dead_letters(stream)
+    [again] = await bus.read(stream, "erp", "c", count=5)
+    assert (again.event_id, again.traceparent) == ("e1", traced)

@@ -8,7 +8,7 @@ HTTP and the event streams; ``TraceIdFilter`` puts the ids in log lines. docs/tr
 """
 
 from telemetry.tracing._asgi import TracingMiddleware
-from telemetry.tracing._logging import TraceIdFilter, install_trace_ids
+from telemetry.tracing._logging import LOG_FORMAT, TraceIdFilter, install_trace_ids
 from telemetry.tracing._propagation import (
     TRACEPARENT,
     context_of,
@@ -28,6 +28,7 @@ from telemetry.tracing._spans import (
 )
 
 __all__ = [
+    "LOG_FORMAT",
     "OFF",
     "TRACEPARENT",
     "SpanKind",

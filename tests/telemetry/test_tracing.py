@@ -4,6 +4,7 @@ standard variables count, and the trace ids in its log lines."""
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import uuid
@@ -22,6 +23,7 @@ from telemetry.tracing import (
     TraceIdFilter,
     Tracing,
     TracingMiddleware,
+    install_trace_ids,
     span,
     trace_headers,
     tracing_configured,
@@ -204,7 +206,11 @@ def test_otel_service_name_and_resource_attributes_are_honoured(receiver: OtlpRe
 
 def test_log_lines_carry_the_ids_of_the_span_they_are_written_in(receiver: OtlpReceiver) -> None:
     records = Records()
+    text = io.StringIO()
+    printed = logging.StreamHandler(text)
+    install_trace_ids(printed)  # as crossdock's servers log with tracing on
     log.addHandler(records)
+    log.addHandler(printed)
     trace_id = uuid.uuid4().hex
     try:
         with served(receiver) as url:
@@ -212,7 +218,11 @@ def test_log_lines_carry_the_ids_of_the_span_they_are_written_in(receiver: OtlpR
         log.warning("outside any span")
     finally:
         log.removeHandler(records)
+        log.removeHandler(printed)
     inner = named(receiver.spans, "inner work")
+    first, second = text.getvalue().splitlines()
+    assert f"[trace_id={trace_id} span_id={inner.span_id}] working" in first
+    assert "[trace_id= span_id=] outside any span" in second
     inside, outside = records.records
     assert (inside.trace_id, inside.span_id) == (trace_id, inner.span_id)  # type: ignore[attr-defined]
     assert (outside.trace_id, outside.span_id) == ("", "")  # type: ignore[attr-defined]

@@ -16,7 +16,7 @@ from telemetry.tracing._propagation import (
     trace_headers,
     traceparent,
 )
-from telemetry.tracing._setup import OFF, Tracing, tracing_configured
+from telemetry.tracing._setup import Tracing, tracing_configured
 from telemetry.tracing._spans import (
     SpanKind,
     annotate,
@@ -29,7 +29,6 @@ from telemetry.tracing._spans import (
 
 __all__ = [
     "LOG_FORMAT",
-    "OFF",
     "TRACEPARENT",
     "SpanKind",
     "TraceIdFilter",

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 
 from opentelemetry.trace import Tracer
 
-__all__ = ["OFF", "Tracing", "tracing_configured"]
+__all__ = ["Tracing", "tracing_configured"]
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +107,3 @@ class Tracing:
         shutdown = getattr(provider, "shutdown", None)
         if shutdown is not None:
             shutdown()
-
-
-OFF = Tracing("off")
-"""Tracing off: no tracer, nothing sent."""

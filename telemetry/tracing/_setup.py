@@ -18,8 +18,12 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from opentelemetry.trace import Tracer
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
 
 __all__ = ["Tracing", "tracing_configured"]
 
@@ -57,7 +61,9 @@ def _ratio(env: Mapping[str, str]) -> float:
 class Tracing:
     """A service's tracer and the provider that exports its spans; both ``None`` when off."""
 
-    def __init__(self, service: str, tracer: Tracer | None = None, provider: object = None):
+    def __init__(
+        self, service: str, tracer: Tracer | None = None, provider: TracerProvider | None = None
+    ) -> None:
         self.service = service
         self.tracer = tracer
         self._provider = provider
@@ -98,12 +104,10 @@ class Tracing:
 
     def force_flush(self, timeout_millis: int = 5000) -> bool:
         """Export every span ended so far; whether that finished in time."""
-        flush = getattr(self._provider, "force_flush", None)
-        return bool(flush(timeout_millis)) if flush is not None else True
+        return self._provider is None or self._provider.force_flush(timeout_millis)
 
     def shutdown(self) -> None:
         """Export what is left and stop the exporter's thread; tracing is off afterwards."""
         provider, self._provider, self.tracer = self._provider, None, None
-        shutdown = getattr(provider, "shutdown", None)
-        if shutdown is not None:
-            shutdown()
+        if provider is not None:
+            provider.shutdown()

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import ipaddress
+import logging
 import os
 import signal
 import sys
@@ -89,6 +90,20 @@ def _warn_about_default_secret(settings: Settings) -> None:
         print(warning, file=sys.stderr, flush=True)
 
 
+def _log_trace_ids() -> None:
+    """With tracing on (docs/tracing.md), warnings and errors go to stderr with the trace and
+    span ids of the request they happened in; otherwise logging stays Python's default."""
+    from telemetry.tracing import install_trace_ids, tracing_configured
+
+    if not tracing_configured():
+        return
+    handler = logging.StreamHandler()
+    install_trace_ids(handler)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+
+
 def _run(services: list[Service], on_started: str, data_dir: Path | None = None) -> int:
     """Serve until Ctrl-C; a service that cannot start is a message and exit status 1.
 
@@ -97,6 +112,7 @@ def _run(services: list[Service], on_started: str, data_dir: Path | None = None)
     from crossdock.runner import StartupFailed, run
     from systems.seeding import data_dir_in_use
 
+    _log_trace_ids()
     try:
         with data_dir_in_use(data_dir) if data_dir else contextlib.nullcontext():
             run(services, on_started=on_started)

@@ -58,6 +58,7 @@ from gateway.redaction import PLANNING_FAILED, redact_response
 from gateway.supergraph import Supergraph
 from gateway.wire import GraphQLError as WireError
 from gateway.wire import GraphQLRequest, GraphQLResponse
+from telemetry.tracing import annotate, span
 
 __all__ = ["Gateway", "GatewayStats", "RequestOutcome", "StreamOutcome"]
 
@@ -336,6 +337,14 @@ class Gateway:
         return prepared
 
     def _prepare(self, state: _State, query: str) -> _Prepared:
+        # A span only for the work: a text parsed before has none (nor a plan cached its).
+        with span("graphql.parse_validate") as traced:
+            prepared = self._parse_and_validate(state, query)
+            if traced is not None:
+                traced.set_attribute("crossdock.valid", prepared.document is not None)
+        return prepared
+
+    def _parse_and_validate(self, state: _State, query: str) -> _Prepared:
         self.stats.parses += 1
         try:
             document = parse(
@@ -631,6 +640,9 @@ class Gateway:
             return RequestOutcome(
                 {"errors": [_error(str(error), "GRAPHQL_VALIDATION_FAILED")]}, "invalid"
             )
+        annotate(
+            {"graphql.operation.type": operation.kind, "graphql.operation.name": operation.name}
+        )
         if operation.kind == "subscription" and not streaming:
             return RequestOutcome(
                 {"errors": [_error(_SUBSCRIPTION_OVER_HTTP, "BAD_REQUEST")]}, "bad_request"

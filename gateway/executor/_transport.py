@@ -28,6 +28,7 @@ from gateway.executor._http import (
 )
 from gateway.executor._ws_client import SubscriptionClient, SubscriptionSettings
 from gateway.wire import GraphQLRequest, GraphQLResponse
+from telemetry.tracing import SpanKind, current_tracer, span, trace_headers
 
 __all__ = ["SubgraphFetchError", "SubgraphTransport", "TransportSettings"]
 
@@ -78,6 +79,16 @@ def authorization_lines(identity: Identity) -> bytes:
         return b""
     # A verified JWT is base64url and dots: header_lines refuses anything else anyway.
     return header_lines({"authorization": f"Bearer {identity.token}"})
+
+
+def trace_lines() -> bytes:
+    """The header lines carrying the current span's trace context (none without a span)."""
+    if current_tracer() is None:
+        return b""
+    try:
+        return header_lines(trace_headers())
+    except ValueError:  # a caller's tracestate that cannot be sent on: the context goes without
+        return b""
 
 
 def _status_line(status: int) -> str:
@@ -148,18 +159,41 @@ class SubgraphTransport:
         (``share_fetches``): the first one's deadline is the one the subgraph is told, and
         each caller decodes the body on its own, so none sees another's changes to it.
         """
+        if current_tracer() is None:
+            return await self._send(service, url, request, idempotent, deadline, identity)
+        with span(
+            f"fetch {service}",
+            kind=SpanKind.CLIENT,
+            attributes={"graphql.federation.subgraph": service, "server.address": url},
+        ):
+            return await self._send(service, url, request, idempotent, deadline, identity)
+
+    async def _send(
+        self,
+        service: str,
+        url: str,
+        request: GraphQLRequest,
+        idempotent: bool,
+        deadline: float | None,
+        identity: Identity,
+    ) -> GraphQLResponse:
         body = orjson.dumps(request)
         headers = authorization_lines(identity)
+        # The fetch's trace context goes to the subgraph; identical fetches still share one
+        # call (the first one's context is the one the subgraph continues).
+        traced = trace_lines()
         try:
             endpoint = self.endpoint(url)
             if idempotent and self._fetches is not None:
                 response = await self._fetches.run(
                     (url, body, headers),
-                    lambda: endpoint.post(body, retry=True, deadline=deadline, headers=headers),
+                    lambda: endpoint.post(
+                        body, retry=True, deadline=deadline, headers=headers + traced
+                    ),
                 )
             else:
                 response = await endpoint.post(
-                    body, retry=idempotent, deadline=deadline, headers=headers
+                    body, retry=idempotent, deadline=deadline, headers=headers + traced
                 )
         except BadUrl as error:
             raise SubgraphFetchError(service, "invalid subgraph URL") from error

@@ -14,6 +14,7 @@ import httpx
 import orjson
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
@@ -38,10 +39,14 @@ from gateway.server._settings import GatewaySettings
 from gateway.server._sse import EventStreams, wants_event_stream
 from gateway.server._ws import GraphQLWebSocket
 from gateway.wire import GraphQLRequest
+from telemetry.tracing import Tracing, TracingMiddleware
 
 __all__ = ["create_app", "create_gateway_app"]
 
 log = logging.getLogger("gateway.server")
+
+SERVICE_NAME = "gateway"
+"""The gateway's ``service.name`` in its traces."""
 
 _METRICS = {
     "requests": "GraphQL requests the engine ran or refused",
@@ -96,6 +101,16 @@ async def _method_not_allowed(request: Request, exc: Exception) -> Response:
         media_type="application/json",
         headers={"allow": allow} if allow else None,
     )
+
+
+def _tracing_middleware() -> list[Middleware]:
+    """The request spans, first of all middleware, when the ``OTEL_*`` variables turn tracing
+    on (docs/tracing.md); nothing at all otherwise."""
+    tracing = Tracing.from_environment(SERVICE_NAME)
+    if not tracing.enabled:
+        return []
+    # The edge: the gateway decides whether a request is traced, not its client.
+    return [Middleware(TracingMiddleware, tracing=tracing, edge=True)]
 
 
 def _not_cached(response: Response) -> Response:
@@ -365,7 +380,7 @@ def create_app(
         ],
         lifespan=lifespan,
         exception_handlers={405: _method_not_allowed},
-        middleware=[browsers.middleware()],
+        middleware=[*_tracing_middleware(), browsers.middleware()],
     )
     app.state.gateway = gateway
     app.state.watcher = watcher

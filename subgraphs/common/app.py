@@ -26,6 +26,7 @@ import strawberry.federation
 from cross_web import AsyncHTTPRequestAdapter
 from graphql import GraphQLError
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -49,6 +50,7 @@ from schema.actor import Actor
 from subgraphs.common.deadline import DEADLINE_EXCEEDED, Stopped, bounded
 from subgraphs.common.identity import UNAUTHENTICATED, Identification, authorization_of
 from subgraphs.common.readiness import ReadyCheck, readiness
+from telemetry.tracing import Tracing, TracingMiddleware
 
 __all__ = ["ContextGetter", "SubgraphGraphQL", "create_graphql_app"]
 
@@ -303,4 +305,8 @@ def create_graphql_app(
         lifespan=lifespan,
     )
     app.state.ready_checks = checks
+    tracing = Tracing.from_environment(f"{name}-subgraph")
+    if tracing.enabled:
+        # First of all: the request span encloses everything else the request does.
+        app.user_middleware.insert(0, Middleware(TracingMiddleware, tracing=tracing))
     return app

@@ -15,7 +15,7 @@ from systems.common.responses import error_response
 from systems.common.stats import RequestStats
 from systems.settings import FaultSettings
 
-__all__ = ["ADMIN_PREFIX", "HEALTH_PATH", "SystemMiddleware", "is_exempt"]
+__all__ = ["ADMIN_PREFIX", "HEALTH_PATH", "SystemMiddleware", "is_exempt", "route_template"]
 
 ADMIN_PREFIX = "/_admin/"
 HEALTH_PATH = "/health"
@@ -26,6 +26,19 @@ logger = logging.getLogger(__name__)
 def is_exempt(path: str) -> bool:
     """Admin and health requests are neither counted nor subject to faults."""
     return path == HEALTH_PATH or path.startswith(ADMIN_PREFIX)
+
+
+def route_template(routes: Sequence[BaseRoute], scope: Scope) -> str:
+    """The path template of the route that will answer (``/accounts/{id}``)."""
+    partial: str | None = None
+    for route in routes:
+        match, _ = route.matches(scope)
+        path = getattr(route, "path", None)
+        if match is Match.FULL and isinstance(path, str):
+            return path
+        if match is Match.PARTIAL and partial is None and isinstance(path, str):
+            partial = path
+    return partial if partial is not None else str(scope["path"])
 
 
 class SystemMiddleware:
@@ -47,16 +60,7 @@ class SystemMiddleware:
         self._injector = FaultInjector(faults, clock=time.monotonic)
 
     def _template(self, scope: Scope) -> str:
-        """The path template of the route that will answer (``/accounts/{id}``)."""
-        partial: str | None = None
-        for route in self._routes:
-            match, _ = route.matches(scope)
-            path = getattr(route, "path", None)
-            if match is Match.FULL and isinstance(path, str):
-                return path
-            if match is Match.PARTIAL and partial is None and isinstance(path, str):
-                partial = path
-        return partial if partial is not None else str(scope["path"])
+        return route_template(self._routes, scope)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -1,0 +1,2 @@
+"""Technical telemetry shared by every service (the gateway, the graph and the systems): traces
+(``telemetry.tracing``, docs/tracing.md). Generic: it imports none of our packages."""

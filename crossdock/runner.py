@@ -120,6 +120,20 @@ async def serve_all(
     started, ``on_started`` is printed and one byte is written to ``ready_fd`` (then closed):
     how a supervisor learns that its child is up.
     """
+    servers: list[_Server] = []
+    stop = asyncio.Event()
+
+    def on_signal() -> None:
+        if stop.is_set():
+            for server in servers:
+                server.force_exit = True
+        stop.set()
+
+    # Before the ports are bound: a signal sent as soon as a port answers is a clean stop,
+    # not a KeyboardInterrupt in the middle of start-up.
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, on_signal)
     sockets: list[socket.socket] = []
     try:
         for service in services:
@@ -127,8 +141,10 @@ async def serve_all(
     except StartupFailed:
         for sock in sockets:
             sock.close()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
         raise
-    servers = [
+    servers += [
         _Server(
             uvicorn.Config(
                 s.app,
@@ -143,17 +159,6 @@ async def serve_all(
         )
         for s in services
     ]
-    stop = asyncio.Event()
-
-    def on_signal() -> None:
-        if stop.is_set():
-            for server in servers:
-                server.force_exit = True
-        stop.set()
-
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, on_signal)
     # Everything built so far lives as long as the process: the collector need not walk it
     # again at every collection (a profile under load found 15% of the gateway's CPU there).
     gc.collect()

@@ -379,11 +379,11 @@ def _cmd_gateway(args: argparse.Namespace) -> int:
 def _gateway_workers(args: argparse.Namespace, service: Service) -> int:
     """``--workers N``: the port bound here, N worker processes serving it (the app built
     above only checked that they can start)."""
-    from crossdock.runner import StartupFailed, listen
-    from crossdock.workers import run_workers
+    from crossdock.runner import StartupFailed
+    from crossdock.workers import listen_for_workers, run_workers
 
     try:
-        sock = listen(service.name, service.host, service.port)
+        sockets = listen_for_workers(service.host, service.port, args.workers)
     except StartupFailed as failure:
         print(f"crossdock: {failure}", file=sys.stderr)
         return 1
@@ -392,8 +392,11 @@ def _gateway_workers(args: argparse.Namespace, service: Service) -> int:
         extra += ["--port", str(args.port)]
     argv = _child_argv(args, "gateway", *extra)
     on_started = f"gateway on {service.url} ({args.workers} worker processes)"
-    with sock:
-        return run_workers(argv, sock, args.workers, on_started)
+    try:
+        return run_workers(argv, sockets, on_started)
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 def _cmd_events(args: argparse.Namespace) -> int:

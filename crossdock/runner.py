@@ -75,10 +75,12 @@ bytes. Off."""
 _BACKLOG = 2048
 
 
-def listen(name: str, host: str, port: int) -> socket.socket:
+def listen(name: str, host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
     """Bind and listen on ``host:port`` now: a taken port fails before anything starts,
     and a client (or another service: the gateway's first fetch to a subgraph) that connects
     while the services are still starting waits in the backlog instead of being refused.
+    With ``reuse_port``, more sockets may listen on the port (``SO_REUSEPORT``: the kernel
+    spreads the connections over them).
 
     Raises :class:`StartupFailed` naming ``name`` when the port cannot be had."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -86,6 +88,8 @@ def listen(name: str, host: str, port: int) -> socket.socket:
     # that say so, and without it every kept-alive response waited ~40 ms for a delayed ACK.
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     try:
         sock.bind((host, port))
         sock.listen(_BACKLOG)

@@ -1,13 +1,19 @@
 """``crossdock gateway --workers N``: N gateway processes serving one port, under a supervisor.
 
 Every worker is a whole gateway: it reads the supergraph itself (and reloads it when the file
-changes), plans, executes and opens subscriptions on the subgraphs itself. They accept from
-one listening socket the supervisor binds and holds (:mod:`crossdock.supervisor`), chosen over
-a ``SO_REUSEPORT`` socket per worker because the kernel gives the connections queued on a
-reuse-port socket that dies to nobody (they are reset): with one shared socket, the
-connections queued when a worker is killed are taken by the others, and the port keeps its
-backlog while the worker restarts. Every response of a worker says which process answered
-(``x-crossdock-worker: <pid>``).
+changes), plans, executes and opens subscriptions on the subgraphs itself. Each worker accepts
+from a ``SO_REUSEPORT`` socket of its own, bound and held by the supervisor
+(:mod:`crossdock.supervisor`) and handed to the worker's replacement when it dies:
+
+- one socket per worker, because on one shared socket the worker that wakes first accepts a
+  burst of connections whole and keeps them alive (``bench/workers.py`` measured a 99%/1%
+  CPU split over two workers); the kernel spreads connections over reuse-port sockets by
+  their addresses;
+- held by the supervisor, because the kernel resets the connections queued on a reuse-port
+  socket when it closes: held, they wait in its queue for the replacement instead, and no
+  new connection is refused while a worker restarts.
+
+Every response of a worker says which process answered (``x-crossdock-worker: <pid>``).
 
 ``/metrics`` of any worker speaks for all when the gateway keeps its metrics with
 prometheus-client's multiprocess mode: the supervisor gives the workers a private directory
@@ -29,9 +35,17 @@ from pathlib import Path
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from crossdock.runner import StartupFailed, listen
 from crossdock.supervisor import Child, Supervisor
 
-__all__ = ["MULTIPROC_ENV", "WORKER_HEADER", "WithWorkerHeader", "metrics_dir", "run_workers"]
+__all__ = [
+    "MULTIPROC_ENV",
+    "WORKER_HEADER",
+    "WithWorkerHeader",
+    "listen_for_workers",
+    "metrics_dir",
+    "run_workers",
+]
 
 WORKER_HEADER = "x-crossdock-worker"
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -84,14 +98,29 @@ def _releaser(directory: Path) -> Callable[[int], None]:
     return release
 
 
+def listen_for_workers(host: str, port: int, count: int) -> list[socket.socket]:
+    """One ``SO_REUSEPORT`` socket per worker on ``host:port``, bound here. Raises
+    ``StartupFailed`` when the port is taken."""
+    sockets: list[socket.socket] = []
+    try:
+        for _ in range(count):
+            sockets.append(listen("gateway", host, port, reuse_port=True))
+    except StartupFailed:
+        for sock in sockets:
+            sock.close()
+        raise
+    return sockets
+
+
 def run_workers(
-    worker_argv: Sequence[str], sock: socket.socket, count: int, on_started: str
+    worker_argv: Sequence[str], sockets: Sequence[socket.socket], on_started: str
 ) -> int:
-    """Run ``count`` processes of ``worker_argv`` on ``sock`` until Ctrl-C; the exit status."""
+    """Run a process of ``worker_argv`` on each of ``sockets`` until Ctrl-C; the exit status."""
     with metrics_dir() as directory:
         env = {**os.environ, MULTIPROC_ENV: str(directory)}
         children = [
-            Child(f"gateway worker {n}", worker_argv, sock, env) for n in range(1, count + 1)
+            Child(f"gateway worker {n}", worker_argv, sock, env)
+            for n, sock in enumerate(sockets, start=1)
         ]
         supervisor = Supervisor(children, on_exit=_releaser(directory))
         return asyncio.run(supervisor.run(on_started=on_started))

@@ -196,6 +196,29 @@ def test_a_subscription_through_a_worker_gets_its_events(
         _stop(workers)
 
 
+def test_every_worker_reloads_the_supergraph_when_the_file_changes(
+    federation: Federation, tmp_path: Path
+) -> None:
+    workers = _start(federation, tmp_path, 2)
+    try:
+        pids = workers.pids_seen(2)
+        # The ledger subgraph moves to a port where nothing listens: every worker that has
+        # read the new file fails to fetch the order's total.
+        moved = {**federation.urls, "ledger": f"http://127.0.0.1:{_free_port()}/graphql"}
+        (tmp_path / "supergraph.graphql").write_text(supergraph_sdl(moved))
+        reloaded: set[int] = set()
+
+        def both_reloaded() -> bool:
+            pid, body = workers.answer()
+            if "errors" in body:
+                reloaded.add(pid)
+            return reloaded == pids
+
+        wait_until(both_reloaded, timeout=30, what="both workers on the new supergraph")
+    finally:
+        _stop(workers)
+
+
 def test_ctrl_c_stops_every_worker(federation: Federation, tmp_path: Path) -> None:
     workers = _start(federation, tmp_path, 3)
     try:

@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import contextlib
 import ipaddress
+import os
+import signal
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -36,6 +38,8 @@ def _configuration(args: argparse.Namespace, *flags: Flag) -> Configuration:
         given.append(Flag(("data_dir",), "--data-dir", args.data_dir))
     if getattr(args, "seed", None) is not None:
         given.append(Flag(("seed",), "--seed", args.seed))
+    if getattr(args, "demo", False):
+        given.append(Flag(("demo", "enabled"), "--demo", True))
     return Configuration(args.config, given)
 
 
@@ -116,6 +120,9 @@ def _cmd_seed(args: argparse.Namespace) -> int:
     return 0
 
 
+_SIGPIPE_STATUS = 128 + signal.SIGPIPE
+"""What a shell reports for a command whose reader closed the pipe early."""
+
 _DEV_AUTH_HINT = (
     "auth: development tokens; mint one with "
     'crossdock token --scope "orders:read" --account <CRM account id> and send it as '
@@ -184,6 +191,10 @@ def _cmd_up(args: argparse.Namespace) -> int:
     settings = _settings_with_data_dir(args)
     if args.auth == "dev":
         settings = _with_dev_auth(args, settings)
+    if settings.demo.enabled and settings.auth.jwks is not None and args.auth != "dev":
+        raise ConfigurationError(
+            [Problem("demo.enabled", "the demo traffic needs auth off or --auth dev")]
+        )
     if args.service is not None:
         return _up_child(args, settings)
     _warn_about_default_secret(settings)
@@ -200,12 +211,15 @@ def _cmd_up(args: argparse.Namespace) -> int:
     except CompositionFailed as failure:
         print(failure, file=sys.stderr)
         return 1
-    from crossdock.stack import places, supergraph_path
+    from crossdock.stack import demo_line, places, supergraph_path
 
     print(report, flush=True)
     print(f"supergraph composed into {supergraph_path(settings)}", flush=True)
     if args.auth == "dev":
         print(_DEV_AUTH_HINT, flush=True)
+    demo = demo_line(settings)
+    if demo is not None:
+        print(demo, flush=True)
     if args.one_process:
         lines = ["crossdock is up:"] + [f"  {s.name:<16} {s.url}" for s in services]
         lines.append("Ctrl-C stops everything.")
@@ -257,11 +271,11 @@ def _supervise_up(args: argparse.Namespace, settings: Settings, on_started: str)
 
 def _up_child(args: argparse.Namespace, settings: Settings) -> int:
     """One service of ``crossdock up``, as its supervisor started it (``--service``)."""
-    from crossdock.stack import build_service, places, with_webhooks_to_the_wms_subgraph
+    from crossdock.stack import build_service, places, service_settings
     from crossdock.supervisor import die_with_parent
 
     die_with_parent()
-    settings = with_webhooks_to_the_wms_subgraph(settings)
+    settings = service_settings(settings)
     place = next(p for p in places(settings) if p.name == args.service)
     with _gateway_problems(args):
         service = build_service(settings, place, listen_fd=args.listen_fd)
@@ -333,6 +347,7 @@ def _positive_seconds(text: str) -> float:
 
 
 def _cmd_gateway(args: argparse.Namespace) -> int:
+    from crossdock.ops_page import ops_routes
     from gateway.server import create_gateway_app
     from gateway.supergraph import SupergraphError
 
@@ -347,8 +362,10 @@ def _cmd_gateway(args: argparse.Namespace) -> int:
             [Problem("--supergraph", f"cannot read {supergraph}: {reason or error}")]
         ) from None
     try:
+        # The operations page asks the graph for `operations`: on a supergraph without it,
+        # the page says what the graph answered.
         with _gateway_problems(args, *flags):
-            app = create_gateway_app(supergraph, settings.gateway)
+            app = create_gateway_app(supergraph, settings.gateway, routes=ops_routes())
     except SupergraphError as error:
         raise ConfigurationError(
             [Problem("--supergraph", f"cannot serve {supergraph}: {error}")]
@@ -486,6 +503,12 @@ def _parser() -> argparse.ArgumentParser:
         help="dev: verify tokens of the local development issuer (crossdock token); "
         "refused with the production switch on",
     )
+    up.add_argument(
+        "--demo",
+        action="store_true",
+        help="demo traffic: a trickle of orders and returns through the gateway and the WMS "
+        "timer on, so /ops and /metrics move (the demo settings; stops with Ctrl-C)",
+    )
     up.set_defaults(func=_cmd_up)
 
     token = sub.add_parser(
@@ -585,6 +608,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         code: int = args.func(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (``crossdock plan ... | head``): stop quietly, as ``git log |
+        # head`` does, rather than with a traceback, and keep the interpreter's last flush
+        # from raising again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return _SIGPIPE_STATUS
     except (DataDirMismatch, DataDirBusy) as refusal:
         print(f"crossdock: {refusal}", file=sys.stderr)
         return 1

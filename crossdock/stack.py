@@ -19,8 +19,11 @@ from pathlib import Path
 from starlette.applications import Starlette
 
 from consumers import MilestoneConsumers
+from crossdock.demo import DemoTraffic, run_demo_beside
+from crossdock.dev_auth import DEV_ISSUER, DevIssuer
 from crossdock.files import write_atomically
 from crossdock.graph import EXAMPLE_QUERY
+from crossdock.ops_page import ops_routes
 from crossdock.runner import Service
 from crossdock.settings import SYSTEM_NAMES, Settings, SystemName
 from events.base import EventBus
@@ -41,11 +44,14 @@ __all__ = [
     "build_service",
     "build_stack",
     "compose_live_supergraph",
+    "demo_line",
     "places",
     "prepare_stack",
     "run_consumers_beside",
     "seed",
+    "service_settings",
     "supergraph_path",
+    "with_demo_timer",
     "with_webhooks_to_the_wms_subgraph",
 ]
 
@@ -57,13 +63,15 @@ class Stack:
     services: list[Service]
     seed_report: str
     supergraph_path: Path
+    demo: str | None = None  # what the demo traffic does, when it is on
 
 
 def seed(settings: Settings, *, reset: bool = False) -> str:
     """Seed the systems (or check their data can be served), as ``crossdock seed`` does; a
-    reseed also drops the orders subgraph's SQLite journal, whose workflows name the world
-    being replaced."""
-    return seed_all(settings.systems, reset=reset, derived=[settings.data_dir / JOURNAL_FILE])
+    reseed also drops the orders subgraph's SQLite journal and the monitoring's SQLite store,
+    whose workflows and orders name the world being replaced."""
+    derived = [settings.data_dir / JOURNAL_FILE, settings.monitoring_path]
+    return seed_all(settings.systems, reset=reset, derived=derived)
 
 
 def compose_live_supergraph(settings: Settings) -> str:
@@ -88,6 +96,33 @@ def with_webhooks_to_the_wms_subgraph(settings: Settings) -> Settings:
     intake = f"http://{settings.client_host}:{settings.ports.wms_subgraph}/webhooks/wms"
     return settings.model_copy(
         update={"wms_lifecycle": lifecycle.model_copy(update={"webhook_url": intake})}
+    )
+
+
+def with_demo_timer(settings: Settings) -> Settings:
+    """With the demo on, the WMS moves released orders along on its timer (at
+    ``demo.wms_speed_seconds``) unless ``wms_lifecycle.speed_seconds`` sets its own pace."""
+    lifecycle = settings.wms_lifecycle
+    if not settings.demo.enabled or lifecycle.speed_seconds is not None:
+        return settings
+    speed = settings.demo.wms_speed_seconds
+    return settings.model_copy(
+        update={"wms_lifecycle": lifecycle.model_copy(update={"speed_seconds": speed})}
+    )
+
+
+def demo_traffic(settings: Settings) -> DemoTraffic:
+    """The demo's client of this run's gateway; with auth on (``--auth dev`` only: the
+    command refuses the demo with another issuer) each request carries a fresh staff token
+    of the development key."""
+    url = f"http://{settings.client_host}:{settings.ports.gateway}/graphql"
+    if settings.auth.jwks is None or settings.auth.issuer != DEV_ISSUER:
+        return DemoTraffic(url, settings.demo)
+    issuer = DevIssuer(settings.data_dir)
+    return DemoTraffic(
+        url,
+        settings.demo,
+        token=lambda: issuer.token(scope="staff", subject="crossdock-demo", ttl=300),
     )
 
 
@@ -194,14 +229,37 @@ def prepare_stack(settings: Settings) -> tuple[Settings, str]:
     Raises ``CompositionFailed`` when the subgraphs do not compose.
     """
     report = seed(settings, reset=False)
-    settings = with_webhooks_to_the_wms_subgraph(settings)
+    settings = service_settings(settings)
     write_atomically(supergraph_path(settings), compose_live_supergraph(settings))
     return settings, report
 
 
+def service_settings(settings: Settings) -> Settings:
+    """The settings every service of ``crossdock up`` runs with: the WMS's webhooks to the
+    wms subgraph, its timer at the demo's pace when the demo is on."""
+    return with_demo_timer(with_webhooks_to_the_wms_subgraph(settings))
+
+
 def build_gateway_app(settings: Settings) -> Starlette:
-    """The gateway of ``crossdock up`` over the composed supergraph."""
-    return create_gateway_app(supergraph_path(settings), _for_our_graph(settings.gateway))
+    """The gateway of ``crossdock up`` over the composed supergraph, with the operations
+    page, and the demo traffic when it is on."""
+    gateway = create_gateway_app(
+        supergraph_path(settings), _for_our_graph(settings.gateway), routes=ops_routes()
+    )
+    if settings.demo.enabled:
+        run_demo_beside(gateway, demo_traffic(settings))
+    return gateway
+
+
+def demo_line(settings: Settings) -> str | None:
+    """What the demo traffic does, said at start; None when it is off."""
+    if not settings.demo.enabled:
+        return None
+    return (
+        f"demo: an order every {settings.demo.order_interval_seconds:g}s through the "
+        f"gateway (one action in {settings.demo.return_every} a return), the WMS timer "
+        f"every {settings.wms_lifecycle.speed_seconds:g}s"
+    )
 
 
 def build_service(settings: Settings, place: Place, listen_fd: int | None = None) -> Service:
@@ -218,4 +276,9 @@ def build_stack(settings: Settings) -> Stack:
     """
     settings, report = prepare_stack(settings)
     services = [build_service(settings, place) for place in places(settings)]
-    return Stack(services=services, seed_report=report, supergraph_path=supergraph_path(settings))
+    return Stack(
+        services=services,
+        seed_report=report,
+        supergraph_path=supergraph_path(settings),
+        demo=demo_line(settings),
+    )

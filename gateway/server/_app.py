@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -16,7 +16,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from gateway.authorization import Authorizer, check_startup
 from gateway.demand import DemandControl, DemandMetrics
@@ -286,8 +286,13 @@ def create_app(
     settings: GatewaySettings | None = None,
     *,
     watcher: SupergraphWatcher | None = None,
+    routes: Sequence[BaseRoute] = (),
 ) -> Starlette:
     """A Starlette app serving ``gateway``; closes its subgraph clients on shutdown.
+
+    ``routes`` are served beside the gateway's own (which win on the same path): pages of the
+    application that serves this gateway, e.g. crossdock's operations page on ``/ops``. They
+    see no more of the gateway than any client: they talk to ``/graphql`` from the browser.
 
     ``settings`` configure the server around the engine (transports, browsers, rate limits,
     persisted queries); the engine's own options (limits, demand control, the deadline) are
@@ -356,6 +361,7 @@ def create_app(
             Route("/ready", handlers.ready, methods=["GET"]),
             Route("/metrics", handlers.metrics, methods=["GET"]),
             graphiql_asset_route(),
+            *routes,
         ],
         lifespan=lifespan,
         exception_handlers={405: _method_not_allowed},
@@ -373,9 +379,12 @@ def create_app(
 def create_gateway_app(
     supergraph_path: Path,
     settings: GatewaySettings | None = None,
+    *,
+    routes: Sequence[BaseRoute] = (),
 ) -> Starlette:
     """The gateway app for ``crossdock gateway --supergraph PATH``: serves the file and
-    reloads it when it changes. Raises ``SupergraphError``/``OSError`` if it cannot be read,
+    reloads it when it changes, and ``routes`` beside it (see :func:`create_app`). Raises
+    ``SupergraphError``/``OSError`` if it cannot be read,
     ``AuthorizationSetupError`` (one line) when its auth directives cannot be enforced as
     configured (auth off in production, a policy hook that does not load)."""
     settings = settings or GatewaySettings()
@@ -404,4 +413,4 @@ def create_gateway_app(
         override_labels=settings.override_labels,
         accept=lambda new: check_startup(new, settings.auth, production=settings.production),
     )
-    return create_app(gateway, settings, watcher=watcher)
+    return create_app(gateway, settings, watcher=watcher, routes=routes)

@@ -43,6 +43,10 @@ logger = logging.getLogger(__name__)
 Match = Callable[[FulfillmentMilestone], bool]
 """A subscriber's filter: whether an event is for it. Called by the reader: keep it cheap."""
 
+Delivered = Callable[[FulfillmentMilestone], None]
+"""Told of each live event the moment it is handed to one subscriber or more (the business
+monitoring's shipment status latency). Called by the reader: it must not block."""
+
 _BACKLOG_PAGE = 200
 
 
@@ -120,6 +124,7 @@ class MilestoneFeed:
         concurrent_lookups: int = 4,
         retry_delay_seconds: float = 0.1,
         max_retry_delay_seconds: float = 5.0,
+        delivered: Delivered | None = None,
     ) -> None:
         if queue_size < 1:
             raise ValueError(f"queue_size must be at least 1, got {queue_size}")
@@ -145,6 +150,7 @@ class MilestoneFeed:
         self._ready = asyncio.Event()
         self._reader: asyncio.Task[None] | None = None
         self._closed = False
+        self._delivered = delivered
 
     @property
     def subscribers(self) -> int:
@@ -311,12 +317,20 @@ class MilestoneFeed:
         event = _decode(entry_id, data)
         if event is None:
             return
+        handed = False
         for subscriber in [s for s in self._subscribers if _accepts(s.matches, event)]:
             if not subscriber.offer(entry_id, event):
                 subscriber.dropped = True
                 subscriber.queue.clear()  # it resubscribes from its last event anyway
                 subscriber.wake()
                 self._subscribers.discard(subscriber)
+            else:
+                handed = True
+        if handed and self._delivered is not None:
+            try:
+                self._delivered(event)
+            except Exception:
+                logger.exception("telling of the delivery of %s failed", event.event_id)
 
 
 def _decode(entry_id: str, data: bytes) -> FulfillmentMilestone | None:

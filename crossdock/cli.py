@@ -253,8 +253,9 @@ def _supervise_up(args: argparse.Namespace, settings: Settings, on_started: str)
     try:
         for place in places(settings):
             sock = listen(place.name, place.host, place.port)
-            auth = ["--auth", args.auth] if args.auth else []
-            argv = _child_argv(args, "up", *auth, "--service", place.name)
+            flags = ["--auth", args.auth] if args.auth else []
+            flags += ["--demo"] if args.demo else []
+            argv = _child_argv(args, "up", *flags, "--service", place.name)
             children.append(Child(place.name, argv, sock))
     except StartupFailed as failure:
         for child in children:

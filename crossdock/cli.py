@@ -10,7 +10,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -104,7 +104,12 @@ def _log_trace_ids() -> None:
     root.setLevel(logging.WARNING)
 
 
-def _run(services: list[Service], on_started: str, data_dir: Path | None = None) -> int:
+def _run(
+    services: list[Service],
+    on_started: str | None,
+    data_dir: Path | None = None,
+    ready_fd: int | None = None,
+) -> int:
     """Serve until Ctrl-C; a service that cannot start is a message and exit status 1.
 
     With ``data_dir``, the directory is marked in use so that nothing reseeds it meanwhile.
@@ -115,7 +120,7 @@ def _run(services: list[Service], on_started: str, data_dir: Path | None = None)
     _log_trace_ids()
     try:
         with data_dir_in_use(data_dir) if data_dir else contextlib.nullcontext():
-            run(services, on_started=on_started)
+            run(services, on_started=on_started, ready_fd=ready_fd)
     except StartupFailed as failure:
         print(f"crossdock: {failure}", file=sys.stderr)
         return 1
@@ -178,12 +183,26 @@ def _shared_state(redis_url: str | None) -> bool:
     return True
 
 
-def _cmd_up(args: argparse.Namespace) -> int:
-    from crossdock.stack import build_stack
+@contextlib.contextmanager
+def _gateway_problems(args: argparse.Namespace, *flags: Flag) -> Iterator[None]:
+    """What the gateway's start-up can refuse, as the one configuration line naming it."""
     from gateway.auth import JwksError
     from gateway.authorization import AuthorizationSetupError
-    from gateway.composition import CompositionFailed
     from gateway.documents import PersistedQueriesError
+
+    try:
+        yield
+    except PersistedQueriesError as error:
+        raise ConfigurationError([Problem("gateway.persisted_queries", str(error))]) from None
+    except JwksError as error:
+        raise _jwks_problem(args, error, *flags) from None
+    except AuthorizationSetupError as error:
+        raise ConfigurationError([Problem("auth", str(error))]) from None
+
+
+def _cmd_up(args: argparse.Namespace) -> int:
+    from crossdock.stack import build_gateway_app, build_stack, prepare_stack
+    from gateway.composition import CompositionFailed
 
     settings = _settings_with_data_dir(args)
     if args.auth == "dev":
@@ -192,29 +211,92 @@ def _cmd_up(args: argparse.Namespace) -> int:
         raise ConfigurationError(
             [Problem("demo.enabled", "the demo traffic needs auth off or --auth dev")]
         )
+    if args.service is not None:
+        return _up_child(args, settings)
     _warn_about_default_secret(settings)
     if not _shared_state(settings.redis_url):
         return 1
     try:
-        stack = build_stack(settings)
+        with _gateway_problems(args):
+            if args.one_process:
+                stack = build_stack(settings)
+                services, report = stack.services, stack.seed_report
+            else:
+                settings, report = prepare_stack(settings)
+                build_gateway_app(settings)  # refused here, before any process starts
     except CompositionFailed as failure:
         print(failure, file=sys.stderr)
         return 1
-    except PersistedQueriesError as error:
-        raise ConfigurationError([Problem("gateway.persisted_queries", str(error))]) from None
-    except JwksError as error:
-        raise _jwks_problem(args, error) from None
-    except AuthorizationSetupError as error:
-        raise ConfigurationError([Problem("auth", str(error))]) from None
-    print(stack.seed_report, flush=True)
-    print(f"supergraph composed into {stack.supergraph_path}", flush=True)
+    from crossdock.stack import demo_line, places, supergraph_path
+
+    print(report, flush=True)
+    print(f"supergraph composed into {supergraph_path(settings)}", flush=True)
     if args.auth == "dev":
         print(_DEV_AUTH_HINT, flush=True)
-    if stack.demo is not None:
-        print(stack.demo, flush=True)
-    lines = ["crossdock is up:"] + [f"  {s.name:<16} {s.url}" for s in stack.services]
+    demo = demo_line(settings)
+    if demo is not None:
+        print(demo, flush=True)
+    if args.one_process:
+        lines = ["crossdock is up:"] + [f"  {s.name:<16} {s.url}" for s in services]
+        lines.append("Ctrl-C stops everything.")
+        return _run(services, "\n".join(lines), settings.data_dir)
+    lines = ["crossdock is up (a process each):"]
+    lines += [f"  {p.name:<16} {p.url}" for p in places(settings)]
     lines.append("Ctrl-C stops everything.")
-    return _run(stack.services, "\n".join(lines), settings.data_dir)
+    return _supervise_up(args, settings, "\n".join(lines))
+
+
+def _child_argv(args: argparse.Namespace, command: str, *extra: str) -> list[str]:
+    """This command again, as a child process: the flags that shape its settings, passed on."""
+    argv = [sys.executable, "-m", "crossdock.cli", command, *extra]
+    if args.config is not None:
+        argv += ["--config", str(args.config)]
+    if getattr(args, "data_dir", None):
+        argv += ["--data-dir", str(args.data_dir)]
+    if getattr(args, "seed", None) is not None:
+        argv += ["--seed", str(args.seed)]
+    return argv
+
+
+def _supervise_up(args: argparse.Namespace, settings: Settings, on_started: str) -> int:
+    """Every service of the stack in its own process, under one supervisor."""
+    from crossdock.runner import StartupFailed, listen
+    from crossdock.stack import places
+    from crossdock.supervisor import Child, Supervisor
+    from systems.seeding import data_dir_in_use
+
+    children: list[Child] = []
+    try:
+        for place in places(settings):
+            sock = listen(place.name, place.host, place.port)
+            flags = ["--auth", args.auth] if args.auth else []
+            flags += ["--demo"] if args.demo else []
+            argv = _child_argv(args, "up", *flags, "--service", place.name)
+            children.append(Child(place.name, argv, sock))
+    except StartupFailed as failure:
+        for child in children:
+            child.sock.close()
+        print(f"crossdock: {failure}", file=sys.stderr)
+        return 1
+    try:
+        with data_dir_in_use(settings.data_dir):
+            return asyncio.run(Supervisor(children).run(on_started=on_started))
+    finally:
+        for child in children:
+            child.sock.close()
+
+
+def _up_child(args: argparse.Namespace, settings: Settings) -> int:
+    """One service of ``crossdock up``, as its supervisor started it (``--service``)."""
+    from crossdock.stack import build_service, places, service_settings
+    from crossdock.supervisor import die_with_parent
+
+    die_with_parent()
+    settings = service_settings(settings)
+    place = next(p for p in places(settings) if p.name == args.service)
+    with _gateway_problems(args):
+        service = build_service(settings, place, listen_fd=args.listen_fd)
+    return _run([service], None, ready_fd=args.ready_fd)
 
 
 def _cmd_system(args: argparse.Namespace) -> int:
@@ -264,6 +346,16 @@ def _cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number ≥ 1: {text}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number ≥ 1: {text}")
+    return value
+
+
 def _positive_seconds(text: str) -> float:
     value = float(text)
     if not value > 0 or value != value or value == float("inf"):
@@ -273,13 +365,11 @@ def _positive_seconds(text: str) -> float:
 
 def _cmd_gateway(args: argparse.Namespace) -> int:
     from crossdock.ops_page import ops_routes
-    from gateway.auth import JwksError
-    from gateway.authorization import AuthorizationSetupError
-    from gateway.documents import PersistedQueriesError
     from gateway.server import create_gateway_app
     from gateway.supergraph import SupergraphError
 
-    settings = _settings(args, *_port_flag(args, "gateway"))
+    flags = _port_flag(args, "gateway")
+    settings = _settings(args, *flags)
     supergraph: Path = args.supergraph
     try:
         supergraph.read_text(encoding="utf-8")
@@ -291,7 +381,8 @@ def _cmd_gateway(args: argparse.Namespace) -> int:
     try:
         # The operations page asks the graph for `operations`: on a supergraph without it,
         # the page says what the graph answered.
-        app = create_gateway_app(supergraph, settings.gateway, routes=ops_routes())
+        with _gateway_problems(args, *flags):
+            app = create_gateway_app(supergraph, settings.gateway, routes=ops_routes())
     except SupergraphError as error:
         raise ConfigurationError(
             [Problem("--supergraph", f"cannot serve {supergraph}: {error}")]
@@ -299,14 +390,47 @@ def _cmd_gateway(args: argparse.Namespace) -> int:
     except OSError as error:  # a file the gateway reads beside the supergraph
         print(f"crossdock gateway: cannot start: {error}", file=sys.stderr)
         return 1
-    except PersistedQueriesError as error:
-        raise ConfigurationError([Problem("gateway.persisted_queries", str(error))]) from None
-    except JwksError as error:
-        raise _jwks_problem(args, error, *_port_flag(args, "gateway")) from None
-    except AuthorizationSetupError as error:
-        raise ConfigurationError([Problem("auth", str(error))]) from None
     service = Service("gateway", app, settings.host, settings.ports.gateway, path="/graphql")
+    if args.listen_fd is not None:  # one of the workers below
+        from crossdock.supervisor import die_with_parent
+        from crossdock.workers import WithWorkerHeader
+
+        die_with_parent()
+        worker = Service(
+            "gateway",
+            WithWorkerHeader(app),
+            service.host,
+            service.port,
+            path=service.path,
+            listen_fd=args.listen_fd,
+        )
+        return _run([worker], None, ready_fd=args.ready_fd)
+    if args.workers > 1:
+        return _gateway_workers(args, service)
     return _run([service], f"gateway on {service.url}")
+
+
+def _gateway_workers(args: argparse.Namespace, service: Service) -> int:
+    """``--workers N``: the port bound here, N worker processes serving it (the app built
+    above only checked that they can start)."""
+    from crossdock.runner import StartupFailed
+    from crossdock.workers import listen_for_workers, run_workers
+
+    try:
+        sockets = listen_for_workers(service.host, service.port, args.workers)
+    except StartupFailed as failure:
+        print(f"crossdock: {failure}", file=sys.stderr)
+        return 1
+    extra = ["--supergraph", str(args.supergraph)]
+    if args.port is not None:
+        extra += ["--port", str(args.port)]
+    argv = _child_argv(args, "gateway", *extra)
+    on_started = f"gateway on {service.url} ({args.workers} worker processes)"
+    try:
+        return run_workers(argv, sockets, on_started)
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 def _cmd_events(args: argparse.Namespace) -> int:
@@ -366,14 +490,30 @@ def _parser() -> argparse.ArgumentParser:
         "exists); the environment and flags override it",
     )
 
+    def supervised(p: argparse.ArgumentParser) -> None:
+        # How crossdock.supervisor hands a child its listening socket and its ready pipe.
+        p.add_argument("--listen-fd", type=int, help=argparse.SUPPRESS)
+        p.add_argument("--ready-fd", type=int, help=argparse.SUPPRESS)
+
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--data-dir", help="where the systems keep their SQLite files")
         p.add_argument("--seed", type=int, help="seed number of the demo data")
 
     up = sub.add_parser(
-        "up", parents=[config], help="run the systems, subgraphs and gateway in one process"
+        "up",
+        parents=[config],
+        help="run the systems, subgraphs and gateway, each in its own process",
+        description="Run the reference systems, the subgraphs and the gateway, each in its "
+        "own process under a supervisor that restarts one that dies (docs/deployment.md).",
     )
     common(up)
+    up.add_argument(
+        "--one-process",
+        action="store_true",
+        help="run everything in this one process and event loop instead",
+    )
+    up.add_argument("--service", help=argparse.SUPPRESS)  # a child of the supervisor
+    supervised(up)
     up.add_argument(
         "--auth",
         choices=["dev"],
@@ -435,6 +575,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     gateway.add_argument("--supergraph", type=Path, required=True, help="the supergraph SDL file")
     gateway.add_argument("--port", type=int, help="default: ports.gateway (4000)")
+    gateway.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="serve the port from N processes, each a whole gateway, restarted if one dies "
+        "(default 1: this process)",
+    )
+    supervised(gateway)
     gateway.set_defaults(func=_cmd_gateway)
 
     compose = sub.add_parser(

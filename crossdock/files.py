@@ -9,7 +9,10 @@ __all__ = ["write_atomically"]
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path`` and move it into place."""
-    partial = path.with_name(f".{path.name}.partial")
+    """Write ``text`` to a temporary file beside ``path`` and move it into place.
+
+    The temporary file is this process's own: the processes of one ``crossdock up`` may
+    write the same file at once (the development JWKS), and each move must find its file."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     partial.write_text(text)
     os.replace(partial, path)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import os
 import signal
 import socket
 from collections.abc import Callable, Iterator
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 import uvicorn
 from starlette.types import ASGIApp
 
-__all__ = ["Service", "StartupFailed", "run", "serve_all"]
+__all__ = ["Service", "StartupFailed", "listen", "run", "serve_all"]
 
 # Seconds that open connections get to finish after Ctrl-C before they are cut.
 GRACEFUL_SHUTDOWN_SECONDS = 5
@@ -33,6 +34,9 @@ class Service:
     host: str
     port: int
     path: str = ""  # where a person should point a browser or client, e.g. "/graphql"
+    # A socket already listening on the port, inherited from a supervisor (crossdock.supervisor)
+    # that holds it across this process's restarts; None: bind the port here.
+    listen_fd: int | None = None
 
     @property
     def url(self) -> str:
@@ -77,24 +81,34 @@ bytes. Off."""
 _BACKLOG = 2048
 
 
-def _bind(service: Service) -> socket.socket:
-    """Bind and listen on the service's port now: a taken port fails before anything starts,
+def listen(name: str, host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
+    """Bind and listen on ``host:port`` now: a taken port fails before anything starts,
     and a client (or another service: the gateway's first fetch to a subgraph) that connects
-    while the services are still starting waits in the backlog instead of being refused."""
-    family = socket.AF_INET6 if ":" in service.host else socket.AF_INET
+    while the services are still starting waits in the backlog instead of being refused.
+    With ``reuse_port``, more sockets may listen on the port (``SO_REUSEPORT``: the kernel
+    spreads the connections over them).
+
+    Raises :class:`StartupFailed` naming ``name`` when the port cannot be had."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY on accepted connections only for sockets
     # that say so, and without it every kept-alive response waited ~40 ms for a delayed ACK.
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     try:
-        sock.bind((service.host, service.port))
+        sock.bind((host, port))
         sock.listen(_BACKLOG)
     except OSError as error:
         sock.close()
-        raise StartupFailed(
-            f"{service.name} cannot listen on {service.host}:{service.port}: {error.strerror}"
-        ) from None
+        raise StartupFailed(f"{name} cannot listen on {host}:{port}: {error.strerror}") from None
     return sock
+
+
+def _bind(service: Service) -> socket.socket:
+    if service.listen_fd is not None:
+        return socket.socket(fileno=service.listen_fd)
+    return listen(service.name, service.host, service.port)
 
 
 async def _serve(server: _Server, sock: socket.socket, name: str) -> None:
@@ -106,14 +120,32 @@ async def _serve(server: _Server, sock: socket.socket, name: str) -> None:
         raise StartupFailed(f"{name} failed to start") from None
 
 
-async def serve_all(services: list[Service], *, on_started: str | None = None) -> None:
+async def serve_all(
+    services: list[Service], *, on_started: str | None = None, ready_fd: int | None = None
+) -> None:
     """Run every service until SIGINT/SIGTERM, then shut all of them down cleanly: first
     what makes work of its own (each app's ``begin_shutdown``), then the services in the
     reverse of ``services``' order (callers before what they call).
 
     A second signal cuts connections that are still open. Raises :class:`StartupFailed` when
-    a service cannot start; the services already started are stopped first.
+    a service cannot start; the services already started are stopped first. Once all have
+    started, ``on_started`` is printed and one byte is written to ``ready_fd`` (then closed):
+    how a supervisor learns that its child is up.
     """
+    servers: list[_Server] = []
+    stop = asyncio.Event()
+
+    def on_signal() -> None:
+        if stop.is_set():
+            for server in servers:
+                server.force_exit = True
+        stop.set()
+
+    # Before the ports are bound: a signal sent as soon as a port answers is a clean stop,
+    # not a KeyboardInterrupt in the middle of start-up.
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, on_signal)
     sockets: list[socket.socket] = []
     try:
         for service in services:
@@ -121,8 +153,10 @@ async def serve_all(services: list[Service], *, on_started: str | None = None) -
     except StartupFailed:
         for sock in sockets:
             sock.close()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
         raise
-    servers = [
+    servers += [
         _Server(
             uvicorn.Config(
                 s.app,
@@ -137,17 +171,6 @@ async def serve_all(services: list[Service], *, on_started: str | None = None) -
         )
         for s in services
     ]
-    stop = asyncio.Event()
-
-    def on_signal() -> None:
-        if stop.is_set():
-            for server in servers:
-                server.force_exit = True
-        stop.set()
-
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, on_signal)
     # Everything built so far lives as long as the process: the collector need not walk it
     # again at every collection (a profile under load found 15% of the gateway's CPU there).
     gc.collect()
@@ -164,6 +187,9 @@ async def serve_all(services: list[Service], *, on_started: str | None = None) -
             await asyncio.sleep(0.05)
         if on_started:
             print(on_started, flush=True)
+        if ready_fd is not None:
+            os.write(ready_fd, b"1")
+            os.close(ready_fd)
         waiter = asyncio.create_task(stop.wait())
         await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
         waiter.cancel()
@@ -195,7 +221,9 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     return uvloop.new_event_loop
 
 
-def run(services: list[Service], *, on_started: str | None = None) -> None:
+def run(
+    services: list[Service], *, on_started: str | None = None, ready_fd: int | None = None
+) -> None:
     """:func:`serve_all` on its own event loop (uvloop's when installed) until stopped."""
     with asyncio.Runner(loop_factory=_loop_factory()) as runner:
-        runner.run(serve_all(services, on_started=on_started))
+        runner.run(serve_all(services, on_started=on_started, ready_fd=ready_fd))

@@ -10,9 +10,10 @@ after both.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -24,7 +25,7 @@ from crossdock.files import write_atomically
 from crossdock.graph import EXAMPLE_QUERY
 from crossdock.ops_page import ops_routes
 from crossdock.runner import Service
-from crossdock.settings import SYSTEM_NAMES, Settings
+from crossdock.settings import SYSTEM_NAMES, Settings, SystemName
 from events.base import EventBus
 from events.factory import create_event_bus_for
 from gateway.composition import SubgraphSource, compose
@@ -37,11 +38,19 @@ from systems.apps import create_system_app
 from systems.seeding import seed_all
 
 __all__ = [
+    "Place",
     "Stack",
+    "build_gateway_app",
+    "build_service",
     "build_stack",
     "compose_live_supergraph",
+    "demo_line",
+    "places",
+    "prepare_stack",
     "run_consumers_beside",
     "seed",
+    "service_settings",
+    "supergraph_path",
     "with_demo_timer",
     "with_webhooks_to_the_wms_subgraph",
 ]
@@ -139,9 +148,12 @@ def run_consumers_beside(app: Starlette, consumers: MilestoneConsumers, bus: Eve
     app.router.lifespan_context = lifespan
 
 
-def _subgraph_app(name: SubgraphName, settings: Settings, bus: EventBus) -> Starlette:
+def _subgraph_app(name: SubgraphName, settings: Settings) -> Starlette:
     if name != "wms":
         return create_subgraph_app(name, settings.subgraphs)
+    # The intake and the consumers share this bus: in the embedded default it is in this
+    # process's memory, so they live and die in one process, the wms subgraph's.
+    bus = create_event_bus_for(settings.bus)
     app = create_wms_subgraph_app(settings.subgraphs, bus=bus)
     run_consumers_beside(app, MilestoneConsumers.from_settings(bus, settings.consumers), bus)
     return app
@@ -159,47 +171,114 @@ def _for_our_graph(gateway: GatewaySettings) -> GatewaySettings:
     return gateway.model_copy(update=update) if update else gateway
 
 
-def build_stack(settings: Settings) -> Stack:
-    """Seed the systems if needed, compose the supergraph and build every service.
+def _system_app(name: SystemName, settings: Settings) -> Starlette:
+    return create_system_app(name, settings.systems)
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where one service of the stack listens, and how its app is built (from the settings
+    :func:`prepare_stack` returned) in the process that serves it."""
+
+    name: str
+    host: str
+    port: int
+    path: str
+    build: Callable[[Settings], Starlette]
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}{self.path}"
+
+
+def places(settings: Settings) -> list[Place]:
+    """Every service of ``crossdock up``, in start order: the systems, the subgraphs over
+    them, the gateway over those."""
+    host = settings.host
+    return [
+        *(
+            Place(
+                f"{name} system", host, settings.system_port(name), "", partial(_system_app, name)
+            )
+            for name in SYSTEM_NAMES
+        ),
+        *(
+            Place(
+                f"{name} subgraph",
+                host,
+                settings.ports.subgraph(name),
+                "/graphql",
+                partial(_subgraph_app, name),
+            )
+            for name in SUBGRAPH_NAMES
+        ),
+        Place("gateway", host, settings.ports.gateway, "/graphql", build_gateway_app),
+    ]
+
+
+def supergraph_path(settings: Settings) -> Path:
+    """Where ``crossdock up`` composes the supergraph that its gateway serves."""
+    return settings.data_dir / "supergraph.graphql"
+
+
+def prepare_stack(settings: Settings) -> tuple[Settings, str]:
+    """Seed the systems if needed and compose the supergraph into :func:`supergraph_path`;
+    the settings the services run with (webhooks to the wms subgraph) and the seed report.
 
     Raises ``CompositionFailed`` when the subgraphs do not compose.
     """
     report = seed(settings, reset=False)
-    settings = with_demo_timer(with_webhooks_to_the_wms_subgraph(settings))
-    supergraph_path = settings.data_dir / "supergraph.graphql"
-    write_atomically(supergraph_path, compose_live_supergraph(settings))
-    services = [
-        Service(
-            f"{name} system",
-            create_system_app(name, settings.systems),
-            settings.host,
-            settings.system_port(name),
-        )
-        for name in SYSTEM_NAMES
-    ]
-    bus = create_event_bus_for(settings.bus)
-    services += [
-        Service(
-            f"{name} subgraph",
-            _subgraph_app(name, settings, bus),
-            settings.host,
-            settings.ports.subgraph(name),
-            path="/graphql",
-        )
-        for name in SUBGRAPH_NAMES
-    ]
+    settings = service_settings(settings)
+    write_atomically(supergraph_path(settings), compose_live_supergraph(settings))
+    return settings, report
+
+
+def service_settings(settings: Settings) -> Settings:
+    """The settings every service of ``crossdock up`` runs with: the WMS's webhooks to the
+    wms subgraph, its timer at the demo's pace when the demo is on."""
+    return with_demo_timer(with_webhooks_to_the_wms_subgraph(settings))
+
+
+def build_gateway_app(settings: Settings) -> Starlette:
+    """The gateway of ``crossdock up`` over the composed supergraph, with the operations
+    page, and the demo traffic when it is on."""
     gateway = create_gateway_app(
-        supergraph_path, _for_our_graph(settings.gateway), routes=ops_routes()
+        supergraph_path(settings), _for_our_graph(settings.gateway), routes=ops_routes()
     )
-    demo = None
     if settings.demo.enabled:
         run_demo_beside(gateway, demo_traffic(settings))
-        demo = (
-            f"demo: an order every {settings.demo.order_interval_seconds:g}s through the "
-            f"gateway (one action in {settings.demo.return_every} a return), the WMS timer "
-            f"every {settings.wms_lifecycle.speed_seconds:g}s"
-        )
-    services.append(
-        Service("gateway", gateway, settings.host, settings.ports.gateway, path="/graphql")
+    return gateway
+
+
+def demo_line(settings: Settings) -> str | None:
+    """What the demo traffic does, said at start; None when it is off."""
+    if not settings.demo.enabled:
+        return None
+    return (
+        f"demo: an order every {settings.demo.order_interval_seconds:g}s through the "
+        f"gateway (one action in {settings.demo.return_every} a return), the WMS timer "
+        f"every {settings.wms_lifecycle.speed_seconds:g}s"
     )
-    return Stack(services=services, seed_report=report, supergraph_path=supergraph_path, demo=demo)
+
+
+def build_service(settings: Settings, place: Place, listen_fd: int | None = None) -> Service:
+    """The service at ``place`` (one of :func:`places`), its app built in this process."""
+    app = place.build(settings)
+    return Service(place.name, app, place.host, place.port, path=place.path, listen_fd=listen_fd)
+
+
+def build_stack(settings: Settings) -> Stack:
+    """Seed the systems if needed, compose the supergraph and build every service, for one
+    process (``crossdock up --one-process``).
+
+    Raises ``CompositionFailed`` when the subgraphs do not compose.
+    """
+    settings, report = prepare_stack(settings)
+    services = [build_service(settings, place) for place in places(settings)]
+    return Stack(
+        services=services,
+        seed_report=report,
+        supergraph_path=supergraph_path(settings),
+        demo=demo_line(settings),
+    )

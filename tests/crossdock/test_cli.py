@@ -85,8 +85,9 @@ def test_seed_creates_databases_once_and_reset_reseeds(tmp_path: Path) -> None:
     assert "seeded crm, erp, wms" in reset.stdout
 
 
+@pytest.mark.parametrize("mode", [[], ["--one-process"]], ids=["a process each", "one process"])
 def test_up_serves_every_system_and_subgraph_and_stops_on_ctrl_c(
-    data_dir: Path, world: World
+    data_dir: Path, world: World, mode: list[str]
 ) -> None:
     order = shipped_order_with_open_case(world)
     ports = {name: free_port() for name in SERVICE_PORTS}
@@ -94,7 +95,7 @@ def test_up_serves_every_system_and_subgraph_and_stops_on_ctrl_c(
     env.update({f"CROSSDOCK_PORTS__{name}": str(port) for name, port in ports.items()})
     env.pop("REDIS_URL", None)
     proc = subprocess.Popen(
-        [*COMMAND, "up"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [*COMMAND, "up", *mode], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
 

@@ -14,7 +14,7 @@ from tests.e2e.streams import (
     ws_subscription,
     ws_until_complete,
 )
-from tests.e2e.world import E2EWorld
+from tests.e2e.world import E2EWorld, running_replica
 from tests.orchestration.picks import Picker
 
 
@@ -57,6 +57,37 @@ async def test_a_subscriber_resumes_after_its_last_event_and_sse_sees_the_same(
     assert over_sse == before + missed + live
     assert types(followed, "shipmentUpdates") == ["IN_TRANSIT"]
     assert followed[0]["shipmentUpdates"] == live[0]["fulfillmentMilestones"]
+
+
+async def test_a_subscriber_resumes_on_another_replica_and_gets_the_rest(
+    e2e: E2EWorld, picker: Picker, accounts: Accounts
+) -> None:
+    """Replicas share nothing but Redis: a subscriber that dropped off one gateway (and its
+    wms subgraph) and resumes ``after`` its last event on another gets what it missed, then
+    the live milestones, each once."""
+    placed = await asyncio.to_thread(place_order, e2e, picker, accounts.take())
+    fulfillment = placed.fulfillment_order
+    await asyncio.to_thread(e2e.wait_delivered, fulfillment)
+    by_order = {"orderId": placed.order_id}
+    async with ws_subscription(e2e, MILESTONES_BY_ORDER, by_order) as ws:
+        await asyncio.to_thread(e2e.advance, fulfillment, "PICKED")
+        before = await ws.take(2)
+    missed_ones = await asyncio.to_thread(e2e.advance, fulfillment, "SHIPPED")
+    await asyncio.to_thread(e2e.wait_delivered, fulfillment)
+    last = before[-1]["fulfillmentMilestones"]["eventId"]
+    with running_replica(e2e) as other:
+        assert other.gateway != e2e.gateway
+        resumed = {**by_order, "after": last}
+        async with ws_subscription(other, MILESTONES_BY_ORDER, resumed) as ws:
+            missed = await ws.take(2)
+            await asyncio.to_thread(e2e.advance, fulfillment, "IN_TRANSIT")
+            live = await ws.take(1)
+            await ws.nothing_for(0.5)
+    assert [m["fulfillmentMilestones"]["type"] for m in before] == ["PICKING", "PICKED"]
+    assert [m["fulfillmentMilestones"]["eventId"] for m in missed] == [
+        w["event_id"] for w in missed_ones
+    ]
+    assert [m["fulfillmentMilestones"]["type"] for m in live] == ["IN_TRANSIT"]
 
 
 async def test_resuming_after_an_event_the_stream_does_not_hold_is_refused_clearly(

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import dataclasses
 import socket
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack, asynccontextmanager, contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +79,7 @@ class E2EWorld:
     wms_subgraph: str
     gateway: str
     wms_subgraph_app: Starlette
+    supergraph: Path  # the gateway's, with the subgraphs' URLs of this run
 
     @property
     def events_prefix(self) -> str:
@@ -321,4 +322,37 @@ def running_e2e_world(settings: Settings, scratch: Path) -> Iterator[E2EWorld]:
             wms_subgraph=urls["wms"],
             gateway=gateway,
             wms_subgraph_app=wms_app,
+            supergraph=path,
+        )
+
+
+@contextmanager
+def running_replica(world: E2EWorld) -> Iterator[E2EWorld]:
+    """A second gateway over a second wms subgraph, sharing only ``world``'s Redis with it
+    (the milestone stream): what a client reaches through another replica of each. The other
+    subgraphs and the systems are the world's; the replica runs no consumers."""
+    bus = create_event_bus_for(world.settings.bus)
+    app = create_wms_subgraph_app(world.settings.subgraphs, bus=bus)
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            async with inner(app):
+                yield
+        finally:
+            await bus.aclose()
+
+    app.router.lifespan_context = lifespan
+    with ExitStack() as stack:
+        wms = stack.enter_context(serve(app))
+        path = world.supergraph.with_name("replica-supergraph.graphql")
+        path.write_text(
+            supergraph_with_urls(world.supergraph.read_text(), {"wms": f"{wms}/graphql"})
+        )
+        gateway = stack.enter_context(
+            serve(create_gateway_app(path, GatewaySettings(reload_interval=0)))
+        )
+        yield replace(
+            world, gateway=gateway, wms_subgraph=wms, wms_subgraph_app=app, supergraph=path
         )

@@ -4,6 +4,7 @@ request or Redis is gone, and comes back by itself when they do, the consumers w
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -17,6 +18,8 @@ from typing import Any
 import httpx
 import pytest
 
+from consumers import CRM_GROUP, ERP_GROUP, RETURNS_GROUP
+from monitoring import MONITORING_GROUP
 from tests.support.private_redis import PrivateRedis, private_redis
 from tests.support.servers import wait_until
 
@@ -122,6 +125,8 @@ def test_redis_lost_is_not_ready_and_everything_comes_back_when_it_does(up: Up) 
     # Every consumer runs again, its group back in the new Redis (its lag is readable).
     running = [line for line in metrics if line.startswith("crossdock_consumer_running{")]
     lags = [line for line in metrics if line.startswith("crossdock_consumer_lag{")]
-    assert len(running) == len(lags) == 3, metrics
+    groups = {match[1] for line in running if (match := re.search(r'group="([^"]+)"', line))}
+    assert groups == {ERP_GROUP, CRM_GROUP, RETURNS_GROUP, MONITORING_GROUP}, metrics
+    assert len(running) == len(lags) == len(groups), metrics
     assert all(line.endswith(" 1") for line in running), metrics
     assert "crossdock_wms_intake_unrelayed 0" in metrics

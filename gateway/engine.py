@@ -71,6 +71,10 @@ class RequestOutcome:
     # The plan that ran (or, in a dry run, would have): set once the request was admitted
     # (authorized, costed, planned), for a server that shows plans to developers.
     plan: QueryPlan | None = field(default=None, compare=False)
+    # The operation that ran, once admitted: its name (None: anonymous) and its type
+    # ("query", "mutation", "subscription"), for metrics.
+    operation_name: str | None = field(default=None, compare=False)
+    operation_type: str | None = field(default=None, compare=False)
 
 
 # How graphql-core's parser says it stopped at ``max_tokens``.
@@ -378,7 +382,10 @@ class Gateway:
         else:
             response = await self._shared_run(admitted)
         return RequestOutcome(
-            redact_response(response) if self.redact_errors else response, plan=admitted.plan
+            redact_response(response) if self.redact_errors else response,
+            plan=admitted.plan,
+            operation_name=admitted.operation.name,
+            operation_type=admitted.operation.kind,
         )
 
     async def _shared_run(self, admitted: _Admitted) -> GraphQLResponse:

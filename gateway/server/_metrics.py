@@ -11,8 +11,7 @@ from gateway.documents import DocumentStats
 from gateway.engine import GatewayStats, RequestOutcome
 from gateway.executor import SubgraphTransport
 from gateway.server._gauges import StreamGauges
-from telemetry.metrics import CappedLabel, Metrics, text_families
-from telemetry.metrics._registry import Metric
+from telemetry.metrics import CappedLabel, Metric, Metrics, text_families
 
 __all__ = ["COUNTERS", "GatewayMetrics", "counter_lines"]
 

@@ -17,6 +17,7 @@ from telemetry.metrics._registry import (
     CONTENT_TYPE,
     MULTIPROCESS_DIR_ENV,
     SECONDS_BUCKETS,
+    Metric,
     Metrics,
     text_families,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "CappedLabel",
     "ClientCalls",
     "HttpServerMetrics",
+    "Metric",
     "Metrics",
     "metrics_route",
     "text_families",

@@ -123,5 +123,5 @@ def test_redis_lost_is_not_ready_and_everything_comes_back_when_it_does(up: Up) 
     running = [line for line in metrics if line.startswith("crossdock_consumer_running{")]
     lags = [line for line in metrics if line.startswith("crossdock_consumer_lag{")]
     assert len(running) == len(lags) == 3, metrics
-    assert all(line.endswith(" 1") for line in running), metrics
-    assert "crossdock_wms_intake_unrelayed 0" in metrics
+    assert all(line.endswith(" 1.0") for line in running), metrics
+    assert "crossdock_wms_intake_unrelayed 0.0" in metrics

@@ -8,8 +8,9 @@ from starlette.applications import Starlette
 
 from events.base import EventBus
 from events.factory import BusSettings
+from events.metrics import bus_families
 from events.relay import OutboxRelay
-from telemetry.metrics import Metrics, text_families
+from telemetry.metrics import Metric, Metrics, text_families
 
 __all__ = ["mount_operations", "relay_lines"]
 
@@ -39,7 +40,8 @@ def relay_lines(relay: OutboxRelay) -> list[str]:
 
 
 def mount_operations(app: Starlette, bus: EventBus, bus_settings: BusSettings) -> None:
-    """Add the bus and relay checks to ``/ready`` and the relay to ``/metrics``."""
+    """Add the bus and relay checks to ``/ready``, and the relay and where every consumer
+    group of the bus stands (``events.metrics``) to ``/metrics``."""
     relay: OutboxRelay = app.state.wms_intake_relay
     checks = app.state.ready_checks
     if bus_settings.redis_url:
@@ -52,3 +54,8 @@ def mount_operations(app: Starlette, bus: EventBus, bus_settings: BusSettings) -
 
     metrics: Metrics = app.state.metrics
     metrics.collect(lambda: text_families("\n".join(relay_lines(relay)) + "\n"))
+
+    async def groups() -> list[Metric]:
+        return await bus_families(bus)
+
+    metrics.collect_async(groups)

@@ -1,8 +1,9 @@
 """Prometheus metrics for any of our services, in OpenTelemetry's names.
 
 - ``_registry``: ``Metrics``, one service's own registry (never the process-global one), its
-  families made once by name, values read when ``/metrics`` is read, and the exposition, across
-  processes when ``PROMETHEUS_MULTIPROC_DIR`` is set.
+  families made once by name, values read when ``/metrics`` is read (``gauge_family``,
+  ``text_families``), and the exposition, across processes when ``PROMETHEUS_MULTIPROC_DIR``
+  is set.
 - ``_labels``: ``CappedLabel``, a bound on the values a client-chosen label takes.
 - ``_http_server``: ``HttpServerMetrics``, the ASGI middleware timing every request by route
   (``http_server_request_duration_seconds``), and ``metrics_route``, ``GET /metrics``.
@@ -19,6 +20,7 @@ from telemetry.metrics._registry import (
     SECONDS_BUCKETS,
     Metric,
     Metrics,
+    gauge_family,
     text_families,
 )
 
@@ -33,6 +35,7 @@ __all__ = [
     "HttpServerMetrics",
     "Metric",
     "Metrics",
+    "gauge_family",
     "metrics_route",
     "text_families",
     "url_template",

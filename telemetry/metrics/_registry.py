@@ -27,7 +27,7 @@ from prometheus_client import (
 )
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.metrics import MetricWrapperBase
-from prometheus_client.metrics_core import Metric
+from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import Collector
@@ -39,6 +39,7 @@ __all__ = [
     "SECONDS_BUCKETS",
     "Metric",
     "Metrics",
+    "gauge_family",
     "text_families",
 ]
 
@@ -169,3 +170,16 @@ class Metrics:
             if family.name == name
             for sample in family.samples
         ]
+
+
+def gauge_family(
+    name: str,
+    documentation: str,
+    labels: Sequence[str],
+    values: Iterable[tuple[Sequence[str], float]],
+) -> Metric:
+    """A gauge family read at scrape time: ``values`` as (label values, value) pairs."""
+    family = GaugeMetricFamily(name, documentation, labels=labels)
+    for label_values, value in values:
+        family.add_metric(label_values, value)
+    return family

@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -142,7 +143,24 @@ def main(argv: list[str] | None = None) -> int:
         # recording takes is steadier, measured alone, next to one request's CPU time.
         per_request = 1 / statistics.median(s.requests_per_cpu_second for s in samples[OFF])
         calls = statistics.median(s.calls_per_request for s in samples[ON])
-        recording = recording_seconds(round(calls))
+        # In a process of its own, whose environment chooses how values are kept.
+        recording_env = dict(env)
+        if args.multiprocess:
+            (folder / "metrics-recording").mkdir()
+            recording_env["PROMETHEUS_MULTIPROC_DIR"] = str(folder / "metrics-recording")
+        measured = subprocess.run(
+            [
+                python,
+                "-c",
+                f"import bench.metrics_cost as m; print(m.recording_seconds({round(calls)}))",
+            ],
+            cwd=ROOT,
+            env=recording_env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        recording = float(measured.stdout)
         print(
             f"recording one request ({round(calls)} fetches) takes {recording * 1e6:.1f} us of "
             f"CPU: {recording / per_request:.1%} of a request's {per_request * 1e3:.2f} ms"

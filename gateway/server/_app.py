@@ -267,7 +267,9 @@ def create_app(
             "a production app needs its Gateway built for production "
             "(introspection=False, redact_errors=True)"
         )
-    gauges = StreamGauges()
+    # One registry per app (docs/metrics.md): several apps in one process stay apart.
+    metrics = Metrics()
+    gauges = StreamGauges(metrics)
     documents = DocumentResolver.from_settings(
         gateway,
         settings.persisted_queries,
@@ -282,16 +284,12 @@ def create_app(
     )
     # One verifier per app, shared by every transport: one key cache, one JWKS fetch at a time.
     authenticator = Authenticator(settings.auth)
-    # One registry per app (docs/metrics.md): several apps in one process stay apart.
-    metrics = Metrics()
     recorder = GatewayMetrics(
         metrics,
         histograms=settings.metrics_histograms,
         operation_names=settings.metrics_operation_names,
     )
-    recorder.serve(
-        gateway.stats, gateway.transport, gauges, gateway.demand.metrics, documents.stats
-    )
+    recorder.serve(gateway.stats, gateway.transport, gateway.demand.metrics, documents.stats)
     handlers = _Handlers(
         gateway, settings, gauges, documents, browsers, rate_limiter, authenticator, recorder
     )

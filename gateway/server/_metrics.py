@@ -1,4 +1,4 @@
-"""The gateway's ``/metrics``: its counters and gauges as they were named before, then (unless
+"""The gateway's ``/metrics``: its counters as they were named before, then (unless
 ``metrics_histograms`` is off) the time of every request, operation and subgraph fetch and the
 errors by code, in OpenTelemetry's names (docs/metrics.md)."""
 
@@ -10,7 +10,6 @@ from gateway.demand import DemandMetrics
 from gateway.documents import DocumentStats
 from gateway.engine import GatewayStats, RequestOutcome
 from gateway.executor import SubgraphTransport
-from gateway.server._gauges import StreamGauges
 from telemetry.metrics import CappedLabel, Metric, Metrics, text_families
 
 __all__ = ["COUNTERS", "GatewayMetrics", "counter_lines"]
@@ -76,16 +75,14 @@ class GatewayMetrics:
         self,
         stats: GatewayStats,
         transport: SubgraphTransport,
-        gauges: StreamGauges,
         demand: DemandMetrics,
         documents: DocumentStats,
     ) -> None:
-        """Serve the gateway's counters and gauges (read when ``/metrics`` is read) and, with
-        ``histograms``, time ``transport``'s fetches."""
+        """Serve the gateway's counters (read when ``/metrics`` is read: the answering
+        process's) and, with ``histograms``, time ``transport``'s fetches."""
 
         def families() -> Iterable[Metric]:
             lines = counter_lines(stats, transport.fetches_shared)
-            lines += gauges.prometheus_lines()
             lines += demand.prometheus_lines()
             lines += documents.prometheus_lines()
             return text_families("\n".join(lines) + "\n")

@@ -57,6 +57,7 @@ from gateway.redaction import PLANNING_FAILED, redact_response
 from gateway.supergraph import Supergraph
 from gateway.wire import GraphQLError as WireError
 from gateway.wire import GraphQLRequest, GraphQLResponse
+from telemetry.metrics import CountedFields
 
 __all__ = ["Gateway", "GatewayStats", "RequestOutcome", "StreamOutcome"]
 
@@ -89,8 +90,9 @@ def _error(message: str, code: str, error: GraphQLError | None = None) -> WireEr
 
 
 @dataclass
-class GatewayStats:
-    """What the hot path did, counted since start: a known document must only hit caches."""
+class GatewayStats(CountedFields):
+    """What the hot path did, counted since start: a known document must only hit caches.
+    The server binds it to its ``/metrics`` counters (``gateway.server._metrics``)."""
 
     requests: int = 0
     parses: int = 0

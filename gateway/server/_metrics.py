@@ -7,12 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from gateway.demand import DemandMetrics
-from gateway.documents import DocumentStats
+from gateway.documents import DOCUMENT_COUNTERS, DocumentStats
 from gateway.engine import GatewayStats, RequestOutcome
 from gateway.executor import SubgraphTransport
-from telemetry.metrics import CappedLabel, Metric, Metrics, text_families
+from telemetry.metrics import CappedLabel, Metric, Metrics, count_fields, text_families
 
-__all__ = ["COUNTERS", "GatewayMetrics", "counter_lines"]
+__all__ = ["COUNTERS", "GatewayMetrics"]
 
 COUNTERS = {
     "requests": "GraphQL requests the engine ran or refused",
@@ -31,18 +31,14 @@ ERRORS = "graphql_errors"
 _ERROR_CODES = 100
 
 
-def counter_lines(stats: GatewayStats, fetches_shared: int) -> list[str]:
-    """``stats`` as Prometheus counters named ``crossdock_gateway_<field>_total``, then the
-    subgraph fetches shared with an identical one in flight."""
-    lines = []
-    for field, help_text in COUNTERS.items():
-        lines += _counter(f"crossdock_gateway_{field}_total", help_text, getattr(stats, field))
-    help_text = "subgraph fetches answered by an identical fetch in flight"
-    return lines + _counter(_FETCHES_SHARED, help_text, fetches_shared)
+def _shared_lines(fetches_shared: int) -> list[str]:
+    """The subgraph fetches shared with an identical one in flight, as a Prometheus counter."""
+    name, help_text = _FETCHES_SHARED, "subgraph fetches answered by an identical fetch in flight"
+    return [f"# HELP {name} {help_text}", f"# TYPE {name} counter", f"{name} {fetches_shared}"]
 
 
-def _counter(name: str, help_text: str, value: int) -> list[str]:
-    return [f"# HELP {name} {help_text}", f"# TYPE {name} counter", f"{name} {value}"]
+def _names(helps: dict[str, str]) -> dict[str, tuple[str, str]]:
+    return {field: (f"crossdock_gateway_{field}", text) for field, text in helps.items()}
 
 
 class GatewayMetrics:
@@ -78,13 +74,15 @@ class GatewayMetrics:
         demand: DemandMetrics,
         documents: DocumentStats,
     ) -> None:
-        """Serve the gateway's counters (read when ``/metrics`` is read: the answering
-        process's) and, with ``histograms``, time ``transport``'s fetches."""
+        """Serve the gateway's counters: the engine's and the documents' as counters of the
+        registry (summed across worker processes), the shared fetches and demand control's
+        numbers as read when ``/metrics`` is read (the answering process's); and, with
+        ``histograms``, time ``transport``'s fetches."""
+        count_fields(stats, self.metrics, _names(COUNTERS))
+        count_fields(documents, self.metrics, _names(DOCUMENT_COUNTERS))
 
         def families() -> Iterable[Metric]:
-            lines = counter_lines(stats, transport.fetches_shared)
-            lines += demand.prometheus_lines()
-            lines += documents.prometheus_lines()
+            lines = _shared_lines(transport.fetches_shared) + demand.prometheus_lines()
             return text_families("\n".join(lines) + "\n")
 
         self.metrics.collect(families)

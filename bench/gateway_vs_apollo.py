@@ -67,11 +67,19 @@ class Sample:
         return self.subgraph_calls / self.load.requests if self.load.requests else float("nan")
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """A port nothing listens on, never one this run handed out already (the processes
+    given them may not have bound them yet)."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port: int = sock.getsockname()[1]
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 def pinned(cpu: int | None, command: list[str]) -> list[str]:
@@ -289,6 +297,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "side by side",
     )
     parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="also run the gateway of this checkout (e.g. a `git worktree` of the parent "
+        "commit), side by side with this one: before and after in one run",
+    )
+    parser.add_argument(
+        "--no-apollo", action="store_true", help="leave @apollo/gateway out (ours only)"
+    )
+    parser.add_argument(
         "--peers-dir",
         type=Path,
         default=Path(tempfile.gettempdir()) / "crossdock-bench-peers",
@@ -299,9 +316,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        raise SystemExit("node and npm are needed for @apollo/gateway")
-    ensure_peers(args.peers_dir)
+    if not args.no_apollo:
+        if shutil.which("node") is None or shutil.which("npm") is None:
+            raise SystemExit("node and npm are needed for @apollo/gateway")
+        ensure_peers(args.peers_dir)
     gateway_cpu = None if args.no_pin else args.gateway_cpu
     load_cpu = None if args.no_pin else args.load_cpu
     if load_cpu is not None:
@@ -318,37 +336,49 @@ def main(argv: list[str] | None = None) -> int:
         supergraph.write_text(supergraph_for(args.graph, urls))
 
         targets = []
+        checkouts = [("crossdock", ROOT)]
+        if args.baseline is not None:
+            checkouts.append(("baseline", args.baseline.resolve()))
         for dedup in ("on", "off") if args.dedup == "both" else (args.dedup,):
-            port = free_port()
-            ours_cmd = [python, "-m", "bench.serve_gateway", str(supergraph), str(port)]
-            sharing = "true" if dedup == "on" else "false"
-            ours_env = {
-                **env,
-                "CROSSDOCK_GATEWAY__SHARE_QUERIES": sharing,
-                "CROSSDOCK_GATEWAY__SUBGRAPH_SHARE_FETCHES": sharing,
+            for label, root in checkouts:
+                port = free_port()
+                ours_cmd = [python, "-m", "bench.serve_gateway", str(supergraph), str(port)]
+                sharing = "true" if dedup == "on" else "false"
+                ours_env = {
+                    **env,
+                    "PYTHONPATH": str(root),
+                    "CROSSDOCK_GATEWAY__SHARE_QUERIES": sharing,
+                    "CROSSDOCK_GATEWAY__SUBGRAPH_SHARE_FETCHES": sharing,
+                }
+                ours = stack.enter_context(
+                    process(pinned(gateway_cpu, ours_cmd), cwd=root, env=ours_env)
+                )
+                url = f"http://127.0.0.1:{port}/graphql"
+                targets.append(Target(f"{label} (dedup {dedup})", url, ours.pid))
+        ours_count = len(targets)
+        if not args.no_apollo:
+            apollo_port = free_port()
+            apollo_cmd = ["node", str(APOLLO_SCRIPT), str(supergraph), str(apollo_port)]
+            apollo_env = {
+                **os.environ,
+                "PEERS_DIR": str(args.peers_dir),
+                "NODE_ENV": "production",
             }
-            ours = stack.enter_context(
-                process(pinned(gateway_cpu, ours_cmd), cwd=ROOT, env=ours_env)
+            apollo = stack.enter_context(process(pinned(gateway_cpu, apollo_cmd), env=apollo_env))
+            wait_for_line(apollo, "ready", timeout=120)
+            targets.append(
+                Target("@apollo/gateway", f"http://127.0.0.1:{apollo_port}/graphql", apollo.pid)
             )
-            url = f"http://127.0.0.1:{port}/graphql"
-            targets.append(Target(f"crossdock (dedup {dedup})", url, ours.pid))
-        apollo_port = free_port()
-        apollo_cmd = ["node", str(APOLLO_SCRIPT), str(supergraph), str(apollo_port)]
-        apollo_env = {**os.environ, "PEERS_DIR": str(args.peers_dir), "NODE_ENV": "production"}
-        apollo = stack.enter_context(process(pinned(gateway_cpu, apollo_cmd), env=apollo_env))
-        wait_for_line(apollo, "ready", timeout=120)
-        targets.append(
-            Target("@apollo/gateway", f"http://127.0.0.1:{apollo_port}/graphql", apollo.pid)
-        )
         for target in targets:
             wait_until_answers(target.url.removesuffix("/graphql") + "/health")
         body, expected = request_for(args.graph)
         check_same_answers(targets, body, expected)
-        print(
-            f"@apollo/gateway {peer_version(args.peers_dir, '@apollo/gateway')}, "
-            f"@apollo/server {peer_version(args.peers_dir, '@apollo/server')}, "
-            f"Node {node_version()}"
-        )
+        if not args.no_apollo:
+            print(
+                f"@apollo/gateway {peer_version(args.peers_dir, '@apollo/gateway')}, "
+                f"@apollo/server {peer_version(args.peers_dir, '@apollo/server')}, "
+                f"Node {node_version()}"
+            )
 
         print(
             f"graph {args.graph}; {args.runs} runs x {args.duration:g} s at concurrency "
@@ -364,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
                 samples[target.name].append(measure(target, body, urls, args))
             print(table(f"run {run + 1}/{args.runs}", {n: [s[-1]] for n, s in samples.items()}))
         print(table(f"median of {args.runs} runs", samples))
-        for target in targets[:-1]:
+        for target in targets[:ours_count]:
             print(target.name, hot_path(target.url.removesuffix("/graphql") + "/metrics"))
     return 0
 

@@ -38,6 +38,7 @@ import orjson
 
 from connectors import deadline as request_deadline
 from telemetry.metrics import ClientCalls
+from telemetry.tracing import SpanKind, current_tracer, span, trace_headers
 
 __all__ = [
     "SystemCallError",
@@ -233,6 +234,34 @@ class SystemClient:
             timeout, by_request = left, True
         content = orjson.dumps(json) if json is not None else None
         headers = {"content-type": "application/json"} if content is not None else None
+        if current_tracer() is None:
+            return await self._call(method, path, params, content, headers, accept, timeout,
+                                    by_request)  # fmt: skip
+        with span(
+            f"{method} {self.system}",
+            kind=SpanKind.CLIENT,
+            attributes={
+                "http.request.method": method,
+                "url.path": path,
+                "peer.service": self.system,
+            },
+        ):
+            # The system continues this call's trace (telemetry.tracing.TracingMiddleware).
+            headers = {**(headers or {}), **trace_headers()}
+            return await self._call(method, path, params, content, headers, accept, timeout,
+                                    by_request)  # fmt: skip
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        params: Params | None,
+        content: bytes | None,
+        headers: Mapping[str, str] | None,
+        accept: Collection[int],
+        timeout: float,
+        by_request: bool,
+    ) -> SystemResponse:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         started = time.perf_counter()

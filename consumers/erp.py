@@ -22,6 +22,8 @@ from connectors.wms.client import WmsClient
 from connectors.wms.enums import FulfillmentStatus
 from connectors.wms.status import fulfillment_status
 from events.base import Delivery
+from monitoring import Monitor
+from monitoring.outcomes import invoiced
 from schema.events import FulfillmentMilestone, MilestoneType
 
 __all__ = ["ERP_GROUP", "ErpInvoicing", "ShipmentNotFound"]
@@ -42,9 +44,12 @@ class ShipmentNotFound(LookupError):
 class ErpInvoicing:
     """The handler of the ``erp`` group: one milestone at a time, over the ERP and the WMS."""
 
-    def __init__(self, erp: SystemClient, wms: SystemClient) -> None:
+    def __init__(
+        self, erp: SystemClient, wms: SystemClient, *, monitor: Monitor | None = None
+    ) -> None:
         self._erp = erp
         self._wms = WmsClient(wms)
+        self._monitor = monitor
 
     async def __call__(self, delivery: Delivery) -> None:
         # An event that does not parse raises here: retried, then parked in the dead letters.
@@ -78,6 +83,8 @@ class ErpInvoicing:
             "items": items,
         }
         await self._erp.post_json("/invoices", body)
+        if self._monitor is not None:
+            await self._monitor.record_quietly(invoiced(shipment.order_id, shipment.id))
 
     async def roll_up(self, order_id: str) -> None:
         """Complete the ERP order once every live fulfillment order of it is delivered."""

@@ -26,6 +26,8 @@ from connectors.http import SystemCallError, SystemClient
 from connectors.wms.client import WmsClient
 from connectors.wms.records import ReturnReceiptRecord
 from events.base import Delivery
+from monitoring import Monitor
+from monitoring.outcomes import credited
 from resolvers.returns import ReceivedLine, credit_memo_body, receipt_record_body
 from schema.events import FulfillmentMilestone, MilestoneType
 
@@ -53,9 +55,12 @@ class ReturnRefused(SystemCallError):
 class ReturnCredits:
     """The handler of the ``returns`` group: one milestone at a time, over the ERP and the WMS."""
 
-    def __init__(self, erp: SystemClient, wms: SystemClient) -> None:
+    def __init__(
+        self, erp: SystemClient, wms: SystemClient, *, monitor: Monitor | None = None
+    ) -> None:
         self._erp = erp
         self._wms = WmsClient(wms)
+        self._monitor = monitor
 
     async def __call__(self, delivery: Delivery) -> None:
         # An event that does not parse raises here: retried, then parked in the dead letters.
@@ -66,6 +71,8 @@ class ReturnCredits:
         if ra_id is None:
             raise ReceiptNotFound(f"event {event.event_id} names no return authorization")
         await self.credit(ra_id)
+        if self._monitor is not None:
+            await self._monitor.record_quietly(credited(event.order_id, ra_id, event.center_id))
 
     async def credit(self, ra_id: str) -> None:
         """Record and credit the WMS's receipts of return ``ra_id`` in the ERP (each once).

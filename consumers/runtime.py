@@ -17,6 +17,8 @@ from consumers.returns import RETURNS_GROUP, ReturnCredits
 from events.base import EventBus, EventBusUnavailable
 from events.consumer import Consumer, ConsumerState
 from events.idempotency import SeenEvents, idempotent
+from monitoring import MONITORING_GROUP, MilestoneFacts, Monitor
+from monitoring.settings import MonitoringConfig
 from schema.events import MILESTONE_STREAM
 from telemetry.metrics import Metric, text_families
 
@@ -29,6 +31,8 @@ class ConsumerSettings:
 
     connectors: ConnectorSettings
     cache: CacheSettings = field(default_factory=CacheSettings)
+    # The business monitoring the consumers record into (its own group, invoices, credits).
+    monitoring: MonitoringConfig | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,20 +95,31 @@ class MilestoneConsumers:
         wms: SystemClient,
         cache: Cache,
         crm: SystemClient | None = None,
+        monitor: Monitor | None = None,
         stream: str = MILESTONE_STREAM,
         **consumer_options: Any,
     ) -> None:
         self._clients: tuple[SystemClient, ...] = (erp, wms) if crm is None else (erp, wms, crm)
         self._cache = cache
-        erp_handler = idempotent(ErpInvoicing(erp, wms), SeenEvents(cache, ERP_GROUP))
+        self._monitor = monitor
+        erp_handler = idempotent(
+            ErpInvoicing(erp, wms, monitor=monitor), SeenEvents(cache, ERP_GROUP)
+        )
         self.consumers = [Consumer(bus, stream, ERP_GROUP, erp_handler, **consumer_options)]
-        returns_handler = idempotent(ReturnCredits(erp, wms), SeenEvents(cache, RETURNS_GROUP))
+        returns_handler = idempotent(
+            ReturnCredits(erp, wms, monitor=monitor), SeenEvents(cache, RETURNS_GROUP)
+        )
         self.consumers.append(
             Consumer(bus, stream, RETURNS_GROUP, returns_handler, **consumer_options)
         )
         if crm is not None:  # the CRM's consumer needs the CRM (the ERP-only tests leave it out)
             crm_handler = idempotent(CrmActivity(crm, erp), SeenEvents(cache, CRM_GROUP))
             self.consumers.append(Consumer(bus, stream, CRM_GROUP, crm_handler, **consumer_options))
+        if monitor is not None:  # idempotent by event id in its own store
+            facts = MilestoneFacts(monitor)
+            self.consumers.append(
+                Consumer(bus, stream, MONITORING_GROUP, facts, **consumer_options)
+            )
 
     @classmethod
     def from_settings(cls, bus: EventBus, settings: ConsumerSettings) -> MilestoneConsumers:
@@ -115,6 +130,9 @@ class MilestoneConsumers:
             wms=system_client("wms", settings.connectors),
             crm=system_client("crm", settings.connectors),
             cache=create_cache_for(settings.cache),
+            monitor=None
+            if settings.monitoring is None
+            else Monitor.from_config(settings.monitoring),
         )
 
     async def status(self) -> list[ConsumerStatus]:
@@ -201,3 +219,5 @@ class MilestoneConsumers:
         for client in self._clients:
             await client.aclose()
         await self._cache.aclose()
+        if self._monitor is not None:
+            await self._monitor.aclose()

@@ -6,6 +6,9 @@ import argparse
 import asyncio
 import contextlib
 import ipaddress
+import logging
+import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -36,6 +39,8 @@ def _configuration(args: argparse.Namespace, *flags: Flag) -> Configuration:
         given.append(Flag(("data_dir",), "--data-dir", args.data_dir))
     if getattr(args, "seed", None) is not None:
         given.append(Flag(("seed",), "--seed", args.seed))
+    if getattr(args, "demo", False):
+        given.append(Flag(("demo", "enabled"), "--demo", True))
     return Configuration(args.config, given)
 
 
@@ -85,6 +90,20 @@ def _warn_about_default_secret(settings: Settings) -> None:
         print(warning, file=sys.stderr, flush=True)
 
 
+def _log_trace_ids() -> None:
+    """With tracing on (docs/tracing.md), warnings and errors go to stderr with the trace and
+    span ids of the request they happened in; otherwise logging stays Python's default."""
+    from telemetry.tracing import install_trace_ids, tracing_configured
+
+    if not tracing_configured():
+        return
+    handler = logging.StreamHandler()
+    install_trace_ids(handler)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+
+
 def _run(services: list[Service], on_started: str, data_dir: Path | None = None) -> int:
     """Serve until Ctrl-C; a service that cannot start is a message and exit status 1.
 
@@ -93,6 +112,7 @@ def _run(services: list[Service], on_started: str, data_dir: Path | None = None)
     from crossdock.runner import StartupFailed, run
     from systems.seeding import data_dir_in_use
 
+    _log_trace_ids()
     try:
         with data_dir_in_use(data_dir) if data_dir else contextlib.nullcontext():
             run(services, on_started=on_started)
@@ -110,6 +130,9 @@ def _cmd_seed(args: argparse.Namespace) -> int:
     print(report)
     return 0
 
+
+_SIGPIPE_STATUS = 128 + signal.SIGPIPE
+"""What a shell reports for a command whose reader closed the pipe early."""
 
 _DEV_AUTH_HINT = (
     "auth: development tokens; mint one with "
@@ -165,6 +188,10 @@ def _cmd_up(args: argparse.Namespace) -> int:
     settings = _settings_with_data_dir(args)
     if args.auth == "dev":
         settings = _with_dev_auth(args, settings)
+    if settings.demo.enabled and settings.auth.jwks is not None and args.auth != "dev":
+        raise ConfigurationError(
+            [Problem("demo.enabled", "the demo traffic needs auth off or --auth dev")]
+        )
     _warn_about_default_secret(settings)
     if not _shared_state(settings.redis_url):
         return 1
@@ -183,6 +210,8 @@ def _cmd_up(args: argparse.Namespace) -> int:
     print(f"supergraph composed into {stack.supergraph_path}", flush=True)
     if args.auth == "dev":
         print(_DEV_AUTH_HINT, flush=True)
+    if stack.demo is not None:
+        print(stack.demo, flush=True)
     lines = ["crossdock is up:"] + [f"  {s.name:<16} {s.url}" for s in stack.services]
     lines.append("Ctrl-C stops everything.")
     return _run(stack.services, "\n".join(lines), settings.data_dir)
@@ -243,6 +272,7 @@ def _positive_seconds(text: str) -> float:
 
 
 def _cmd_gateway(args: argparse.Namespace) -> int:
+    from crossdock.ops_page import ops_routes
     from gateway.auth import JwksError
     from gateway.authorization import AuthorizationSetupError
     from gateway.documents import PersistedQueriesError
@@ -259,7 +289,9 @@ def _cmd_gateway(args: argparse.Namespace) -> int:
             [Problem("--supergraph", f"cannot read {supergraph}: {reason or error}")]
         ) from None
     try:
-        app = create_gateway_app(supergraph, settings.gateway)
+        # The operations page asks the graph for `operations`: on a supergraph without it,
+        # the page says what the graph answered.
+        app = create_gateway_app(supergraph, settings.gateway, routes=ops_routes())
     except SupergraphError as error:
         raise ConfigurationError(
             [Problem("--supergraph", f"cannot serve {supergraph}: {error}")]
@@ -347,6 +379,12 @@ def _parser() -> argparse.ArgumentParser:
         choices=["dev"],
         help="dev: verify tokens of the local development issuer (crossdock token); "
         "refused with the production switch on",
+    )
+    up.add_argument(
+        "--demo",
+        action="store_true",
+        help="demo traffic: a trickle of orders and returns through the gateway and the WMS "
+        "timer on, so /ops and /metrics move (the demo settings; stops with Ctrl-C)",
     )
     up.set_defaults(func=_cmd_up)
 
@@ -438,6 +476,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         code: int = args.func(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (``crossdock plan ... | head``): stop quietly, as ``git log |
+        # head`` does, rather than with a traceback, and keep the interpreter's last flush
+        # from raising again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return _SIGPIPE_STATUS
     except (DataDirMismatch, DataDirBusy) as refusal:
         print(f"crossdock: {refusal}", file=sys.stderr)
         return 1

@@ -54,11 +54,17 @@ class _Server(uvicorn.Server):
         """Tell the app shutdown begins (``app.state.begin_shutdown()``, if it has one), then
         shut down as uvicorn does: requests that never end on their own (event streams) can
         end cleanly now instead of being cut after the graceful timeout."""
-        state = getattr(self.config.app, "state", None)
-        begin = getattr(state, "begin_shutdown", None)
-        if callable(begin):
-            begin()
+        _begin_shutdown(self)
         await super().shutdown(sockets)
+
+
+def _begin_shutdown(server: uvicorn.Server) -> None:
+    """``app.state.begin_shutdown()`` of the server's app, if it has one (it may be called
+    more than once)."""
+    state = getattr(server.config.app, "state", None)
+    begin = getattr(state, "begin_shutdown", None)
+    if callable(begin):
+        begin()
 
 
 WS_PER_MESSAGE_DEFLATE = False
@@ -101,7 +107,9 @@ async def _serve(server: _Server, sock: socket.socket, name: str) -> None:
 
 
 async def serve_all(services: list[Service], *, on_started: str | None = None) -> None:
-    """Run every service until SIGINT/SIGTERM, then shut all of them down cleanly.
+    """Run every service until SIGINT/SIGTERM, then shut all of them down cleanly: first
+    what makes work of its own (each app's ``begin_shutdown``), then the services in the
+    reverse of ``services``' order (callers before what they call).
 
     A second signal cuts connections that are still open. Raises :class:`StartupFailed` when
     a service cannot start; the services already started are stopped first.
@@ -163,8 +171,15 @@ async def serve_all(services: list[Service], *, on_started: str | None = None) -
         if crashed is not None and not stop.is_set():
             raise StartupFailed(f"{crashed.get_name()} stopped: {crashed.exception()}")
     finally:
+        # What makes work of its own (the WMS timer and webhooks, the demo traffic) stops
+        # first; then the services in the reverse of their start order, each after those
+        # that call it (gateway, subgraphs, systems): none of them sees a call fail because
+        # the service it calls went first.
         for server in servers:
+            _begin_shutdown(server)
+        for server, task in reversed(list(zip(servers, tasks, strict=True))):
             server.should_exit = True
+            await asyncio.wait([task])
         await asyncio.gather(*tasks, return_exceptions=True)
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)

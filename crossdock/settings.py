@@ -32,10 +32,12 @@ from connectors.settings import ConnectorSettings
 from consumers.runtime import ConsumerSettings
 from crossdock.config_file import settings_sources
 from crossdock.config_keys import KeyPath
+from crossdock.demo.settings import DemoSettings
 from events.factory import BusSettings
 from events.outbox import OutboxSettings, is_postgres_url
 from gateway.auth import AuthSettings
 from gateway.server import GatewaySettings, RedisUrl
+from monitoring.settings import MonitoringConfig, MonitoringSettings
 from resolvers.settings import OrdersSettings, WorkflowSettings
 from subgraphs.apps import SubgraphName
 from subgraphs.settings import SubgraphSettings, WebhookIntakeSettings
@@ -284,12 +286,22 @@ class Settings(BaseSettings):
         "subscriptions",
     )
     orders: OrdersSettings = OrdersSettings()
+    monitoring: MonitoringSettings = Field(
+        default=MonitoringSettings(),
+        description="business activity monitoring: each stage's threshold and expected "
+        "duration for the orders at risk (docs/operations.md)",
+    )
     wms_lifecycle: WmsLifecycle = WmsLifecycle()
     wms_intake: WmsIntake = WmsIntake()
     auth: AuthSettings = Field(
         default=AuthSettings(),
         description="identity: bearer tokens verified at the gateway and again by every "
         "subgraph, the auth directives enforced (docs/auth.md); off while jwks is unset",
+    )
+    demo: DemoSettings = Field(
+        default=DemoSettings(),
+        description="demo traffic with crossdock up (--demo): orders and returns through the "
+        "gateway, the WMS timer on (docs/operations-page.md)",
     )
 
     @classmethod
@@ -347,6 +359,23 @@ class Settings(BaseSettings):
         if self.events_prefix is not None:
             return self.events_prefix
         return f"{self.cache_prefix}events:seed{self.seed}:"
+
+    @property
+    def monitoring_path(self) -> Path:
+        """The monitoring's SQLite file without Redis: in ``data_dir``, per dataset (its seed),
+        like the journal's facts it shares orders with."""
+        return self.data_dir / f"monitoring.seed{self.seed}.sqlite3"
+
+    @property
+    def monitoring_config(self) -> MonitoringConfig:
+        """The monitoring's policy and store: Redis under ``cache_prefix`` + ``monitoring:`` +
+        the dataset's seed when ``redis_url`` is set, else :attr:`monitoring_path`."""
+        return MonitoringConfig(
+            path=self.monitoring_path,
+            redis_url=self.redis_url,
+            prefix=f"{self.cache_prefix}monitoring:seed{self.seed}:",
+            policy=self.monitoring,
+        )
 
     @property
     def wms_intake_outbox_path(self) -> Path | None:
@@ -450,6 +479,7 @@ class Settings(BaseSettings):
             cache=self.reference_cache,
             reference_ttl_seconds=self.reference_cache_ttl_seconds,
             orders=self.orders,
+            monitoring=self.monitoring_config,
         )
 
     @property
@@ -470,9 +500,14 @@ class Settings(BaseSettings):
             bus=self.bus,
             request_timeout_seconds=self.subgraph_request_timeout_seconds,
             auth=self.auth,
+            monitoring=self.monitoring_config,
         )
 
     @property
     def consumers(self) -> ConsumerSettings:
         """The milestone consumers'."""
-        return ConsumerSettings(connectors=self.connectors, cache=self.reference_cache)
+        return ConsumerSettings(
+            connectors=self.connectors,
+            cache=self.reference_cache,
+            monitoring=self.monitoring_config,
+        )

@@ -18,8 +18,11 @@ from pathlib import Path
 from starlette.applications import Starlette
 
 from consumers import MilestoneConsumers
+from crossdock.demo import DemoTraffic, run_demo_beside
+from crossdock.dev_auth import DEV_ISSUER, DevIssuer
 from crossdock.files import write_atomically
 from crossdock.graph import EXAMPLE_QUERY
+from crossdock.ops_page import ops_routes
 from crossdock.runner import Service
 from crossdock.settings import SYSTEM_NAMES, Settings
 from events.base import EventBus
@@ -40,6 +43,7 @@ __all__ = [
     "compose_live_supergraph",
     "run_consumers_beside",
     "seed",
+    "with_demo_timer",
     "with_webhooks_to_the_wms_subgraph",
 ]
 
@@ -51,13 +55,15 @@ class Stack:
     services: list[Service]
     seed_report: str
     supergraph_path: Path
+    demo: str | None = None  # what the demo traffic does, when it is on
 
 
 def seed(settings: Settings, *, reset: bool = False) -> str:
     """Seed the systems (or check their data can be served), as ``crossdock seed`` does; a
-    reseed also drops the orders subgraph's SQLite journal, whose workflows name the world
-    being replaced."""
-    return seed_all(settings.systems, reset=reset, derived=[settings.data_dir / JOURNAL_FILE])
+    reseed also drops the orders subgraph's SQLite journal and the monitoring's SQLite store,
+    whose workflows and orders name the world being replaced."""
+    derived = [settings.data_dir / JOURNAL_FILE, settings.monitoring_path]
+    return seed_all(settings.systems, reset=reset, derived=derived)
 
 
 def compose_live_supergraph(settings: Settings) -> str:
@@ -82,6 +88,33 @@ def with_webhooks_to_the_wms_subgraph(settings: Settings) -> Settings:
     intake = f"http://{settings.client_host}:{settings.ports.wms_subgraph}/webhooks/wms"
     return settings.model_copy(
         update={"wms_lifecycle": lifecycle.model_copy(update={"webhook_url": intake})}
+    )
+
+
+def with_demo_timer(settings: Settings) -> Settings:
+    """With the demo on, the WMS moves released orders along on its timer (at
+    ``demo.wms_speed_seconds``) unless ``wms_lifecycle.speed_seconds`` sets its own pace."""
+    lifecycle = settings.wms_lifecycle
+    if not settings.demo.enabled or lifecycle.speed_seconds is not None:
+        return settings
+    speed = settings.demo.wms_speed_seconds
+    return settings.model_copy(
+        update={"wms_lifecycle": lifecycle.model_copy(update={"speed_seconds": speed})}
+    )
+
+
+def demo_traffic(settings: Settings) -> DemoTraffic:
+    """The demo's client of this run's gateway; with auth on (``--auth dev`` only: the
+    command refuses the demo with another issuer) each request carries a fresh staff token
+    of the development key."""
+    url = f"http://{settings.client_host}:{settings.ports.gateway}/graphql"
+    if settings.auth.jwks is None or settings.auth.issuer != DEV_ISSUER:
+        return DemoTraffic(url, settings.demo)
+    issuer = DevIssuer(settings.data_dir)
+    return DemoTraffic(
+        url,
+        settings.demo,
+        token=lambda: issuer.token(scope="staff", subject="crossdock-demo", ttl=300),
     )
 
 
@@ -133,7 +166,7 @@ def build_stack(settings: Settings) -> Stack:
     Raises ``CompositionFailed`` when the subgraphs do not compose.
     """
     report = seed(settings, reset=False)
-    settings = with_webhooks_to_the_wms_subgraph(settings)
+    settings = with_demo_timer(with_webhooks_to_the_wms_subgraph(settings))
     supergraph_path = settings.data_dir / "supergraph.graphql"
     write_atomically(supergraph_path, compose_live_supergraph(settings))
     services = [
@@ -156,13 +189,18 @@ def build_stack(settings: Settings) -> Stack:
         )
         for name in SUBGRAPH_NAMES
     ]
-    services.append(
-        Service(
-            "gateway",
-            create_gateway_app(supergraph_path, _for_our_graph(settings.gateway)),
-            settings.host,
-            settings.ports.gateway,
-            path="/graphql",
-        )
+    gateway = create_gateway_app(
+        supergraph_path, _for_our_graph(settings.gateway), routes=ops_routes()
     )
-    return Stack(services=services, seed_report=report, supergraph_path=supergraph_path)
+    demo = None
+    if settings.demo.enabled:
+        run_demo_beside(gateway, demo_traffic(settings))
+        demo = (
+            f"demo: an order every {settings.demo.order_interval_seconds:g}s through the "
+            f"gateway (one action in {settings.demo.return_every} a return), the WMS timer "
+            f"every {settings.wms_lifecycle.speed_seconds:g}s"
+        )
+    services.append(
+        Service("gateway", gateway, settings.host, settings.ports.gateway, path="/graphql")
+    )
+    return Stack(services=services, seed_report=report, supergraph_path=supergraph_path, demo=demo)

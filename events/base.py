@@ -56,6 +56,9 @@ class Delivery:
     event_id: str
     data: bytes
     attempts: int
+    # The W3C trace context of the span that published the event (None: none was current, or
+    # an entry from before entries kept it); consumers link their spans to it.
+    traceparent: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +74,7 @@ class StreamEntry:
     event_id: str
     data: bytes
     replayed: bool = False
+    traceparent: str | None = None  # as on ``Delivery``
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +91,7 @@ class DeadLetter:
     attempts: int
     error: str
     failed_at: datetime
+    traceparent: str | None = None  # the entry's, kept for its replay
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,9 +126,12 @@ class EventBus(Protocol):
     be reached; ``read`` and the claims raise ``LookupError`` if the group does not exist.
     """
 
-    async def publish(self, stream: str, event_id: str, data: bytes) -> str:
+    async def publish(
+        self, stream: str, event_id: str, data: bytes, *, traceparent: str | None = None
+    ) -> str:
         """Append an entry; returns its id once the append is durable (the stream may be trimmed
-        to the bus's bound, oldest first)."""
+        to the bus's bound, oldest first). ``traceparent`` (W3C trace context of the producing
+        span) travels with the entry to every reader."""
         ...
 
     async def ensure_group(self, stream: str, group: str, *, start_id: str = "0") -> None:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from events.base import Delivery, EventBus, EventBusUnavailable, RetryLater
+from telemetry.tracing import span_after
 
 __all__ = ["Consumer", "ConsumerState", "ConsumerStats", "Handler"]
 
@@ -235,7 +236,17 @@ class Consumer:
             return
         async with self._limit:
             try:
-                await self.handler(delivery)
+                with span_after(
+                    f"process {self.stream}",
+                    delivery.traceparent,
+                    attributes={
+                        "messaging.destination.name": self.stream,
+                        "messaging.consumer.group.name": self.group,
+                        "messaging.message.id": delivery.event_id,
+                        "crossdock.attempt": delivery.attempts,
+                    },
+                ):
+                    await self.handler(delivery)
             except RetryLater as exc:
                 self._deferred[delivery.id] = self._deferred.get(delivery.id, 0) + 1
                 delay = min(max(exc.retry_after_seconds, self.retry_delay), self.max_retry_delay)

@@ -35,8 +35,8 @@ class _Group:
 @dataclass(slots=True)
 class _Stream:
     ids: list[StreamId] = field(default_factory=list)
-    # entry id -> (event id, data, replayed: appended again by a replay)
-    entries: dict[StreamId, tuple[str, bytes, bool]] = field(default_factory=dict)
+    # entry id -> (event id, data, replayed: appended again by a replay, traceparent)
+    entries: dict[StreamId, tuple[str, bytes, bool, str | None]] = field(default_factory=dict)
     last_id: StreamId = MIN_ID
     groups: dict[str, _Group] = field(default_factory=dict)
     dead: dict[StreamId, DeadLetter] = field(default_factory=dict)
@@ -62,8 +62,10 @@ class InProcessBus:
         self._streams: dict[str, _Stream] = {}
         self._closed = False
 
-    async def publish(self, stream: str, event_id: str, data: bytes) -> str:
-        return str(self._append(self._stream(stream), event_id, data))
+    async def publish(
+        self, stream: str, event_id: str, data: bytes, *, traceparent: str | None = None
+    ) -> str:
+        return str(self._append(self._stream(stream), event_id, data, traceparent=traceparent))
 
     async def ensure_group(self, stream: str, group: str, *, start_id: str = "0") -> None:
         state = self._stream(stream)
@@ -151,6 +153,7 @@ class InProcessBus:
             attempts=delivery.attempts,
             error=error,
             failed_at=datetime.now(UTC),
+            traceparent=delivery.traceparent,
         )
         state_group = self._find_group(stream, group)
         if state_group is not None:
@@ -170,7 +173,13 @@ class InProcessBus:
         for dead_id in chosen:
             letter = state.dead.pop(dead_id, None)
             if letter is not None:
-                entry_id = self._append(state, letter.event_id, letter.data, replayed=True)
+                entry_id = self._append(
+                    state,
+                    letter.event_id,
+                    letter.data,
+                    replayed=True,
+                    traceparent=letter.traceparent,
+                )
                 replayed.append(str(entry_id))
         return replayed
 
@@ -183,7 +192,14 @@ class InProcessBus:
             bisect.bisect_left(state.ids, start) : bisect.bisect_right(state.ids, end)
         ]
         return [
-            str(self._append(state, *state.entries[entry_id][:2], replayed=True))
+            str(
+                self._append(
+                    state,
+                    *state.entries[entry_id][:2],
+                    replayed=True,
+                    traceparent=state.entries[entry_id][3],
+                )
+            )
             for entry_id in chosen
         ]
 
@@ -221,7 +237,7 @@ class InProcessBus:
             end = len(state.ids) if before is None else bisect.bisect_left(state.ids, before)
             start = max(0, end - _FIND_PAGE)
             for entry_id in reversed(state.ids[start:end]):
-                found_event, _, replayed = state.entries[entry_id]
+                found_event, _, replayed, _ = state.entries[entry_id]
                 if found_event == event_id and not replayed:
                     return str(entry_id)
             if start == 0:
@@ -254,12 +270,18 @@ class InProcessBus:
         return state, state.groups[group]
 
     def _append(
-        self, state: _Stream, event_id: str, data: bytes, *, replayed: bool = False
+        self,
+        state: _Stream,
+        event_id: str,
+        data: bytes,
+        *,
+        replayed: bool = False,
+        traceparent: str | None = None,
     ) -> StreamId:
         entry_id = state.last_id.next_after(int(time.time() * 1000))
         state.last_id = entry_id
         state.ids.append(entry_id)
-        state.entries[entry_id] = (event_id, data, replayed)
+        state.entries[entry_id] = (event_id, data, replayed, traceparent)
         while len(state.ids) > self._max_length:
             del state.entries[state.ids.pop(0)]
         # Wake every blocked reader, then arm a fresh event for the next wait.
@@ -287,8 +309,8 @@ class InProcessBus:
 
     @staticmethod
     def _delivery(stream: str, state: _Stream, entry_id: StreamId, attempts: int) -> Delivery:
-        event_id, data, _ = state.entries[entry_id]
-        return Delivery(stream, str(entry_id), event_id, data, attempts)
+        event_id, data, _, traceparent = state.entries[entry_id]
+        return Delivery(stream, str(entry_id), event_id, data, attempts, traceparent)
 
     @staticmethod
     def _info(name: str, state: _Stream) -> StreamInfo:

@@ -71,13 +71,16 @@ class OutboxRow:
     received_at: float
     relayed_at: float | None = None
     entry_id: str | None = None
+    # The W3C trace context of the request that added the event (docs/tracing.md): it goes
+    # to the bus with the event, so its consumers' spans link back to it.
+    traceparent: str | None = None
 
     @classmethod
     def from_columns(cls, found: tuple[Any, ...]) -> OutboxRow:
         """A row as both outboxes select it: seq, stream, event id, data, received, relayed,
-        entry id."""
-        seq, stream, event_id, data, received, relayed, entry = found
-        return cls(seq, stream, event_id, bytes(data), received, relayed, entry)
+        entry id, traceparent."""
+        seq, stream, event_id, data, received, relayed, entry, traceparent = found
+        return cls(seq, stream, event_id, bytes(data), received, relayed, entry, traceparent)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,8 +140,17 @@ class Outbox(Protocol):
 
     # The intake's side
 
-    async def add(self, stream: str, event_id: str, fingerprint: str, data: bytes) -> Admission:
-        """Commit the event unless its id is in the outbox already (see ``Admission``)."""
+    async def add(
+        self,
+        stream: str,
+        event_id: str,
+        fingerprint: str,
+        data: bytes,
+        *,
+        traceparent: str | None = None,
+    ) -> Admission:
+        """Commit the event unless its id is in the outbox already (see ``Admission``), with
+        the ``traceparent`` of the span that received it (kept for the bus entry)."""
         ...
 
     async def admission(self, stream: str, event_id: str, fingerprint: str) -> Admission | None:

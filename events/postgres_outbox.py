@@ -63,6 +63,7 @@ CREATE TABLE IF NOT EXISTS {t} (
     pending_since DOUBLE PRECISION,
     relayed_at DOUBLE PRECISION,
     entry_id TEXT,
+    traceparent TEXT,
     UNIQUE (stream, event_id)
 );
 CREATE INDEX IF NOT EXISTS {unrelayed} ON {t} (seq) WHERE relayed_at IS NULL;
@@ -70,7 +71,7 @@ CREATE INDEX IF NOT EXISTS {relayed} ON {t} (stream, relayed_at);
 CREATE INDEX IF NOT EXISTS {received} ON {t} (received_at);
 """
 
-_ROW = "seq, stream, event_id, data, received_at, relayed_at, entry_id"
+_ROW = "seq, stream, event_id, data, received_at, relayed_at, entry_id, traceparent"
 _LAST_RELAYED = (
     "FROM {t} WHERE stream = %s AND relayed_at IS NOT NULL"
     " ORDER BY relayed_at DESC, seq DESC LIMIT 1"
@@ -158,17 +159,25 @@ class PostgresOutbox:
 
     # The intake's side ------------------------------------------------------------------
 
-    async def add(self, stream: str, event_id: str, fingerprint: str, data: bytes) -> Admission:
+    async def add(
+        self,
+        stream: str,
+        event_id: str,
+        fingerprint: str,
+        data: bytes,
+        *,
+        traceparent: str | None = None,
+    ) -> Admission:
         async def add(conn: psycopg.AsyncConnection[Any]) -> Admission:
             now = self._clock()
             async with conn.transaction():
                 inserted = await conn.execute(
                     self._sql(
                         "INSERT INTO {t} (stream, event_id, fingerprint, data, received_at,"
-                        " pending_since) VALUES (%s, %s, %s, %s, %s, %s)"
+                        " pending_since, traceparent) VALUES (%s, %s, %s, %s, %s, %s, %s)"
                         " ON CONFLICT (stream, event_id) DO NOTHING RETURNING seq"
                     ),
-                    (stream, event_id, fingerprint, data, now, now),
+                    (stream, event_id, fingerprint, data, now, now, traceparent),
                 )
                 if await inserted.fetchone() is not None:
                     return Admission.NEW
@@ -373,11 +382,24 @@ class PostgresOutbox:
                             received=sql.Identifier(f"{self.table}_received"),
                         )
                     )
+                    await self._add_traceparent_column(conn)
                 self._created = True
         except psycopg.Error as exc:
             await conn.close()
             raise self._unavailable(exc) from exc
         return conn
+
+    async def _add_traceparent_column(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        """A table made before rows kept their trace context gets the column (empty). Looked
+        up first: ``ALTER TABLE`` takes the table's strongest lock even when it changes
+        nothing, and would wait for every claim in flight."""
+        found = await conn.execute(
+            "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema()"
+            " AND table_name = %s AND column_name = 'traceparent'",
+            (self.table,),
+        )
+        if await found.fetchone() is None:
+            await conn.execute(self._sql("ALTER TABLE {t} ADD COLUMN traceparent TEXT"))
 
     def _unavailable(self, exc: BaseException) -> OutboxUnavailable:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -104,11 +104,16 @@ class RedisStreamBus:
     def dead_letter_key(self, stream: str) -> str:
         return f"{self._prefix}dead:{stream}"
 
-    async def publish(self, stream: str, event_id: str, data: bytes) -> str:
+    async def publish(
+        self, stream: str, event_id: str, data: bytes, *, traceparent: str | None = None
+    ) -> str:
+        fields: dict[Any, Any] = {"event_id": event_id, "data": data}
+        if traceparent is not None:
+            fields["traceparent"] = traceparent
         with self._errors(stream, None):
             entry_id = await self._redis.xadd(
                 self.stream_key(stream),
-                {"event_id": event_id, "data": data},
+                fields,
                 maxlen=self._max_length,
                 approximate=True,
             )
@@ -186,6 +191,8 @@ class RedisStreamBus:
             "error": error,
             "failed_at": datetime.now(UTC).isoformat(),
         }
+        if delivery.traceparent is not None:
+            fields["traceparent"] = delivery.traceparent
         with self._errors(stream, group):
             async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.xadd(
@@ -338,9 +345,19 @@ def _glob_escape(text: str) -> str:
     return "".join(f"\\{char}" if char in "*?[]\\" else char for char in text)
 
 
+def _traceparent(fields: Any) -> str | None:
+    found = fields.get(b"traceparent")
+    return None if found is None else _text(found)
+
+
 def _delivery(stream: str, entry_id: object, fields: Any, attempts: int) -> Delivery:
     return Delivery(
-        stream, _text(entry_id), _text(fields[b"event_id"]), bytes(fields[b"data"]), attempts
+        stream,
+        _text(entry_id),
+        _text(fields[b"event_id"]),
+        bytes(fields[b"data"]),
+        attempts,
+        _traceparent(fields),
     )
 
 
@@ -350,6 +367,7 @@ def _stream_entry(entry_id: object, fields: Any) -> StreamEntry:
         _text(fields[b"event_id"]),
         bytes(fields[b"data"]),
         replayed=b"replay_of" in fields,
+        traceparent=_traceparent(fields),
     )
 
 
@@ -372,5 +390,6 @@ def _dead_letter(stream: str, entry_id: object, fields: Any) -> DeadLetter:
         consumer=_text(fields[b"consumer"]),
         attempts=int(fields[b"attempts"]),
         error=_text(fields[b"error"]),
+        traceparent=_traceparent(fields),
         failed_at=datetime.fromisoformat(_text(fields[b"failed_at"])),
     )

@@ -47,21 +47,27 @@ return out
 
 # KEYS[1] dead-letter stream, KEYS[2] stream; ARGV: max length, dead-letter ids...
 # Append and delete together, so a dead letter replayed twice at once is appended once. The new
-# entry carries ``replay_of`` (the entry the event first appeared in): tail readers skip it.
+# entry carries ``replay_of`` (the entry the event first appeared in): tail readers skip it; and
+# the ``traceparent`` of the entry, if it had one.
 REPLAY_DEAD_LETTERS = """
 local out = {}
 for i = 2, #ARGV do
   local found = redis.call('XRANGE', KEYS[1], ARGV[i], ARGV[i])
   if #found == 1 then
     local fields = found[1][2]
-    local event_id, data, original_id
+    local event_id, data, original_id, traceparent
     for j = 1, #fields, 2 do
       if fields[j] == 'event_id' then event_id = fields[j + 1] end
       if fields[j] == 'data' then data = fields[j + 1] end
       if fields[j] == 'original_id' then original_id = fields[j + 1] end
+      if fields[j] == 'traceparent' then traceparent = fields[j + 1] end
     end
-    out[#out + 1] = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '*',
-                               'event_id', event_id, 'data', data, 'replay_of', original_id)
+    local entry = {'event_id', event_id, 'data', data, 'replay_of', original_id}
+    if traceparent then
+      entry[#entry + 1] = 'traceparent'
+      entry[#entry + 1] = traceparent
+    end
+    out[#out + 1] = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '*', unpack(entry))
     redis.call('XDEL', KEYS[1], ARGV[i])
   end
 end

@@ -266,7 +266,9 @@ class OutboxRelay:
             for row in claim.rows:
                 entry_id = self._unmarked.get(row.seq)
                 if entry_id is None:
-                    entry_id = await self.bus.publish(row.stream, row.event_id, row.data)
+                    entry_id = await self.bus.publish(
+                        row.stream, row.event_id, row.data, traceparent=row.traceparent
+                    )
                     published += 1
                     self.relayed += 1
                     self._tell((row.stream, row.event_id), entry_id)

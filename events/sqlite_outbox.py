@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS outbox (
     pending_since REAL,
     relayed_at REAL,
     entry_id TEXT,
+    traceparent TEXT,
     UNIQUE (stream, event_id)
 );
 CREATE INDEX IF NOT EXISTS outbox_unrelayed ON outbox (seq) WHERE relayed_at IS NULL;
@@ -48,7 +49,7 @@ CREATE INDEX IF NOT EXISTS outbox_relayed ON outbox (stream, relayed_at);
 CREATE INDEX IF NOT EXISTS outbox_received ON outbox (received_at);
 """
 
-_ROW = "seq, stream, event_id, data, received_at, relayed_at, entry_id"
+_ROW = "seq, stream, event_id, data, received_at, relayed_at, entry_id, traceparent"
 _LAST_RELAYED = (
     "FROM outbox WHERE stream = ? AND relayed_at IS NOT NULL"
     " ORDER BY relayed_at DESC, seq DESC LIMIT 1"
@@ -107,7 +108,15 @@ class SqliteOutbox:
 
     # The intake's side ------------------------------------------------------------------
 
-    async def add(self, stream: str, event_id: str, fingerprint: str, data: bytes) -> Admission:
+    async def add(
+        self,
+        stream: str,
+        event_id: str,
+        fingerprint: str,
+        data: bytes,
+        *,
+        traceparent: str | None = None,
+    ) -> Admission:
         """Commit the event unless its id is in the outbox already (see ``Admission``)."""
 
         def add(db: sqlite3.Connection) -> Admission:
@@ -118,8 +127,8 @@ class SqliteOutbox:
                 now = self._clock()
                 db.execute(
                     "INSERT INTO outbox (stream, event_id, fingerprint, data, received_at,"
-                    " pending_since) VALUES (?, ?, ?, ?, ?, ?)",
-                    (stream, event_id, fingerprint, data, now, now),
+                    " pending_since, traceparent) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (stream, event_id, fingerprint, data, now, now, traceparent),
                 )
                 return Admission.NEW
 
@@ -268,11 +277,19 @@ class SqliteOutbox:
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=FULL")
                 db.executescript(_SCHEMA)
+                _add_traceparent_column(db)
             except BaseException:
                 db.close()
                 raise
             self._db = db
         return self._db
+
+
+def _add_traceparent_column(db: sqlite3.Connection) -> None:
+    """An outbox file made before rows kept their trace context gets the column (empty)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(outbox)")}
+    if "traceparent" not in columns:
+        db.execute("ALTER TABLE outbox ADD COLUMN traceparent TEXT")
 
 
 class _Claim:

@@ -33,6 +33,7 @@ from graphql.execution.values import get_variable_values
 from graphql.validation import NoSchemaIntrospectionCustomRule
 
 from gateway._lru import SizedLru
+from gateway._shared_body import SharedBody
 from gateway._single_flight import SingleFlight
 from gateway.auth import ANONYMOUS, Identity
 from gateway.authorization import (
@@ -42,7 +43,7 @@ from gateway.authorization import (
     each_with_unauthorized,
     with_unauthorized,
 )
-from gateway.demand import DemandControl
+from gateway.demand import DemandControl, Settled
 from gateway.executor import Deadline, Executor, SubgraphTransport, TransportSettings, merge_at
 from gateway.limits import LimitExceeded, Limits, check_document
 from gateway.planner import (
@@ -58,6 +59,7 @@ from gateway.supergraph import Supergraph
 from gateway.wire import GraphQLError as WireError
 from gateway.wire import GraphQLRequest, GraphQLResponse
 from telemetry.metrics import CountedFields
+from telemetry.tracing import annotate, span
 
 __all__ = ["Gateway", "GatewayStats", "RequestOutcome", "StreamOutcome"]
 
@@ -76,6 +78,9 @@ class RequestOutcome:
     # ("query", "mutation", "subscription"), for metrics.
     operation_name: str | None = field(default=None, compare=False)
     operation_type: str | None = field(default=None, compare=False)
+    # Set when ``response`` is one a shared execution gave several requests: its bytes,
+    # encoded once for all of them (``response`` is its top level copied, the same below).
+    body: SharedBody | None = field(default=None, compare=False)
 
 
 # How graphql-core's parser says it stopped at ``max_tokens``.
@@ -218,6 +223,18 @@ class _Admitted:
 
 
 @dataclass(frozen=True)
+class _Shared:
+    """What one execution shared by identical queries gives each of its callers."""
+
+    # Redacted when the gateway redacts; each caller sends its top level copied.
+    response: GraphQLResponse
+    # Demand control's measure of it, counted once per caller.
+    settled: Settled
+    # Its bytes, encoded by the first transport that sends it.
+    body: SharedBody
+
+
+@dataclass(frozen=True)
 class _Pending:
     """A request whose ``@policy`` policies the hook must decide before it is admitted."""
 
@@ -274,7 +291,7 @@ class Gateway:
         self.stats = GatewayStats()
         self.state = self._state(supergraph)
         # Identical queries in flight share one execution (None: each runs its own).
-        self._queries: SingleFlight[Hashable, GraphQLResponse] | None = (
+        self._queries: SingleFlight[Hashable, _Shared] | None = (
             SingleFlight() if share_queries else None
         )
 
@@ -326,6 +343,14 @@ class Gateway:
         return prepared
 
     def _prepare(self, state: _State, query: str) -> _Prepared:
+        # A span only for the work: a text parsed before has none (nor a plan cached its).
+        with span("graphql.parse_validate") as traced:
+            prepared = self._parse_and_validate(state, query)
+            if traced is not None:
+                traced.set_attribute("crossdock.valid", prepared.document is not None)
+        return prepared
+
+    def _parse_and_validate(self, state: _State, query: str) -> _Prepared:
         self.stats.parses += 1
         try:
             document = parse(
@@ -382,7 +407,18 @@ class Gateway:
                 {"errors": list(admitted.unauthorized)} if admitted.unauthorized else {}
             )
         else:
-            response = await self._shared_run(admitted)
+            shared = await self._shared_run(admitted)
+            if shared is not None:
+                # Counted as a request of its own; measured, redacted and encoded once.
+                self.demand.count(shared.settled)
+                return RequestOutcome(
+                    {**shared.response},
+                    plan=admitted.plan,
+                    body=shared.body,
+                    operation_name=admitted.operation.name,
+                    operation_type=admitted.operation.kind,
+                )
+            response = self._settled(await self._run(admitted))
         return RequestOutcome(
             redact_response(response) if self.redact_errors else response,
             plan=admitted.plan,
@@ -390,19 +426,20 @@ class Gateway:
             operation_type=admitted.operation.kind,
         )
 
-    async def _shared_run(self, admitted: _Admitted) -> GraphQLResponse:
-        """:meth:`_run`, shared by identical queries in flight at once.
+    async def _shared_run(self, admitted: _Admitted) -> _Shared | None:
+        """:meth:`_run`, shared by identical queries in flight at once (None: this one may
+        not share, run it on its own).
 
         Identical: the same document, operation and variables (as forwarded to subgraphs),
         the same supergraph, and the same token (what subgraphs see of the caller, and all
         authorization decides on). Mutations never share. Each caller is admitted on its own
         first (rate limits, authorization, the cost estimate count every request); the
-        actual cost is measured once, on the shared result. The execution stops only when
-        its last caller has left.
+        actual cost is measured once, on the shared result, and counted once per caller
+        (``DemandControl.count``). The execution stops only when its last caller has left.
         """
         sharing = self._queries
         if sharing is None or admitted.operation.kind != "query" or admitted.document_key is None:
-            return await self._run(admitted)
+            return None
         key = (
             id(admitted.state),
             admitted.document_key,
@@ -412,10 +449,22 @@ class Gateway:
         )
         if key in sharing:
             self.stats.queries_shared += 1
-        response = await sharing.run(key, lambda: self._run(admitted))
-        # Each caller its own top level: a transport may add to it (extensions), never to
-        # what is below.
-        return {**response}
+        return await sharing.run(key, lambda: self._shared(admitted))
+
+    async def _shared(self, admitted: _Admitted) -> _Shared:
+        """One execution for every caller of :meth:`_shared_run`: what they all answer."""
+        settled = await self._run(admitted)
+        response = settled.response
+        if self.redact_errors:
+            response = redact_response(response)
+        # Each caller gets its own top level (a transport may add to it, e.g. extensions),
+        # never its own copy of what is below; the body is encoded from this one.
+        return _Shared(response, settled, SharedBody(response))
+
+    def _settled(self, settled: Settled) -> GraphQLResponse:
+        """The response of one request's own execution, counted by demand control."""
+        self.demand.count(settled)
+        return settled.response
 
     async def stream(
         self,
@@ -479,7 +528,7 @@ class Gateway:
         return RequestOutcome(redact_response(outcome.response), outcome.status)
 
     async def _once(self, admitted: _Admitted) -> AsyncGenerator[GraphQLResponse, None]:
-        yield await self._run(admitted)
+        yield self._settled(await self._run(admitted))
 
     async def _incremental(self, admitted: _Admitted) -> AsyncGenerator[GraphQLResponse, None]:
         """The payloads of an operation with deferred fragments (``gateway.executor._defer``).
@@ -534,8 +583,12 @@ class Gateway:
             }
         return {"data": None, "errors": errors, "hasNext": False}
 
-    async def _run(self, admitted: _Admitted) -> GraphQLResponse:
+    async def _run(self, admitted: _Admitted) -> Settled:
+        """Execute, then measure the actual cost (not counted: see :meth:`_settled`)."""
         timeout = self.request_timeout
+        supergraph = admitted.state.supergraph
+        # The actual cost, measured while the response is shaped (one walk, not two).
+        meter = self.demand.meter(supergraph, admitted.operation, admitted.coerced)
         response = await admitted.state.executor.execute(
             admitted.plan,
             admitted.operation,
@@ -543,14 +596,18 @@ class Gateway:
             admitted.coerced,
             deadline=None if timeout is None else Deadline.after(timeout),
             identity=admitted.identity,  # its token forwarded to every subgraph fetch
+            meter=meter,
         )
         if admitted.unauthorized:
             response = with_unauthorized(admitted.unauthorized, response)
         # Demand control after the fact: its actual cost measured (withheld over the maximum).
-        settled, _ = self.demand.settle(
-            admitted.state.supergraph, admitted.operation, admitted.coerced, response
+        return self.demand.measure(
+            supergraph,
+            admitted.operation,
+            admitted.coerced,
+            response,
+            None if meter is None else meter.measured,
         )
-        return settled
 
     def _admit(
         self,
@@ -598,6 +655,9 @@ class Gateway:
             return RequestOutcome(
                 {"errors": [_error(str(error), "GRAPHQL_VALIDATION_FAILED")]}, "invalid"
             )
+        annotate(
+            {"graphql.operation.type": operation.kind, "graphql.operation.name": operation.name}
+        )
         if operation.kind == "subscription" and not streaming:
             return RequestOutcome(
                 {"errors": [_error(_SUBSCRIPTION_OVER_HTTP, "BAD_REQUEST")]}, "bad_request"

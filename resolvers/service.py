@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -19,6 +20,7 @@ from typing import Any
 
 from cache.base import Cache
 from cache.factory import create_cache_for
+from monitoring import Monitor
 from resolvers.allocation import Stock
 from resolvers.authority import Forbidden, require
 from resolvers.cancel import KIND as CANCEL
@@ -27,6 +29,7 @@ from resolvers.cancel import CancelRequest, CancelResult, CancelWorkflow
 from resolvers.idempotency import CLAIM_WAIT_SECONDS, IdempotencyStore
 from resolvers.journal import WorkflowJournal, WorkflowState, create_journal
 from resolvers.leases import Leases, create_leases
+from resolvers.outcomes import Outcomes
 from resolvers.planning import Plan, gather_facts, plan_from, with_credit
 from resolvers.records import OrderRequest, SubmitResult, UserError
 from resolvers.release import KIND as RELEASE
@@ -80,8 +83,10 @@ class OrdersService:
         after_step: StepHook | None = None,
         claim_wait_seconds: float = CLAIM_WAIT_SECONDS,
         leases: Leases | None = None,
+        outcomes: Outcomes | None = None,
     ) -> None:
         self.systems = systems
+        self.outcomes = outcomes or Outcomes(None)
         self.journal = journal
         self.cache = cache
         self.priority = priority
@@ -134,6 +139,9 @@ class OrdersService:
             retention_seconds=settings.orders.idempotency_retention_seconds,
             priority=list(settings.orders.center_priority),
             leases=create_leases(state.redis_url, prefix=state.prefix),
+            outcomes=Outcomes(
+                None if settings.monitoring is None else Monitor.from_config(settings.monitoring)
+            ),
         )
 
     async def recovered(self) -> list[WorkflowState]:
@@ -236,7 +244,10 @@ class OrdersService:
         """Submit for ``actor``; ``Forbidden`` before anything else if it may not."""
         self._for_account(actor, request.account_id, "submitOrder")
         await self.recovered()
-        return await self.submissions.submit(request, idempotency_key, actor)
+        started = time.time()  # submitted when asked: the release happens within the workflow
+        result = await self.submissions.submit(request, idempotency_key, actor)
+        await self.outcomes.submitted(request.account_id, idempotency_key, result, at=started)
+        return result
 
     async def cancel(
         self, request: CancelRequest, idempotency_key: str, actor: Actor = SYSTEM
@@ -254,7 +265,9 @@ class OrdersService:
         if not await self._owns_order(actor, str(body["orderId"])):
             return ReturnResult(None, user_errors=(NO_ORDER_TO_RETURN,))
         await self.recovered()
-        return await self.returns.request(body, idempotency_key, actor)
+        result = await self.returns.request(body, idempotency_key, actor)
+        await self.outcomes.return_requested(str(body["orderId"]), result)
+        return result
 
     async def receive_return(
         self, body: dict[str, Any], idempotency_key: str, actor: Actor = SYSTEM
@@ -291,3 +304,4 @@ class OrdersService:
         await self.systems.aclose()
         await self.journal.aclose()
         await self.cache.aclose()
+        await self.outcomes.aclose()

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cache.factory import CacheSettings
 from connectors.settings import ConnectorSettings
+from monitoring.settings import MonitoringConfig
 
 __all__ = ["OrdersSettings", "WorkflowSettings"]
 
@@ -48,3 +49,5 @@ class WorkflowSettings:
     cache: CacheSettings = field(default_factory=CacheSettings)
     reference_ttl_seconds: float = 300.0
     orders: OrdersSettings = field(default_factory=OrdersSettings)
+    # Where the workflows' outcomes are recorded for the business monitoring (``None``: not).
+    monitoring: MonitoringConfig | None = None

@@ -1,4 +1,5 @@
-"""Every workflow step's timing and outcome, as one JSON log line (and in-process totals).
+"""Every workflow step's timing and outcome, as one JSON log line (and in-process totals), and
+as a span (``telemetry.tracing``) when tracing is on.
 
 The totals per system let the benchmark say where a submission spends its time.
 """
@@ -12,6 +13,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import orjson
+
+from telemetry.tracing import span
 
 __all__ = ["STEP_TOTALS", "logger", "prometheus_text", "step"]
 
@@ -27,7 +30,16 @@ async def step(kind: str, workflow_id: str, name: str, system: str) -> AsyncIter
     started = time.perf_counter()
     outcome, error = "ok", None
     try:
-        yield
+        with span(
+            f"{kind} {name}",
+            attributes={
+                "crossdock.workflow": kind,
+                "crossdock.workflow_id": workflow_id,
+                "crossdock.step": name,
+                "peer.service": system,
+            },
+        ):
+            yield
     except BaseException as failure:
         outcome, error = "failed", getattr(failure, "message", None) or type(failure).__name__
         raise

@@ -14,6 +14,7 @@ from connectors.settings import ConnectorSettings
 from events.factory import BusSettings
 from events.outbox import OutboxSettings
 from gateway.auth import AuthSettings
+from monitoring.settings import MonitoringConfig
 from resolvers.settings import WorkflowSettings
 
 __all__ = ["SubgraphSettings", "WebhookIntakeSettings"]
@@ -57,3 +58,6 @@ class SubgraphSettings:
     # How a subgraph verifies the token the gateway forwards (the gateway's own settings);
     # auth off while ``auth.jwks`` is unset.
     auth: AuthSettings = field(default_factory=AuthSettings)
+    # The business monitoring the wms subgraph serves as ``operations`` (``None``: not served
+    # with figures: every field fails with MONITORING_OFF).
+    monitoring: MonitoringConfig | None = None

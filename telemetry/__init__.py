@@ -1,4 +1,3 @@
-"""What every service tells its operators about itself: metrics (``telemetry.metrics``).
-
-Generic: it imports none of our packages, so the gateway, the subgraphs and the reference
-systems may all use it."""
+"""Technical telemetry shared by every service (the gateway, the graph and the systems): traces
+(``telemetry.tracing``, docs/tracing.md) and metrics (``telemetry.metrics``, docs/metrics.md).
+Generic: it imports none of our packages."""

@@ -15,6 +15,7 @@ from typing import Any
 from cache.base import JSON
 from connectors.erp.enums import OrderStatus
 from connectors.erp.records import (
+    BookedBalance,
     CreditMemoRecord,
     CustomerCredit,
     InvoiceRecord,
@@ -27,6 +28,7 @@ from connectors.erp.vendor import (
     CreditMemoPayload,
     CustomerPayload,
     CustomerTermsPayload,
+    InventoryBalancePayload,
     InvoicePayload,
     ItemPayload,
     PriceLevelPayload,
@@ -132,6 +134,11 @@ class ErpClient:
         return ItemPage(items=items, total=page.total_results)
 
     # Live data.
+
+    async def booked_balances(self) -> list[BookedBalance]:
+        """What the ERP books of every item at every location (one call)."""
+        page = parse_list(await self.system.get_json("/inventoryBalances"))
+        return [parse_record(InventoryBalancePayload, data).record() for data in page.items]
 
     async def customer_credit(self, account_ids: Sequence[str]) -> list[CustomerCredit]:
         return [

@@ -23,6 +23,7 @@ from connectors.erp.enums import (
 from connectors.values import AddressRecord
 
 __all__ = [
+    "BookedBalance",
     "CreditMemoRecord",
     "CustomerCredit",
     "CustomerTerms",
@@ -36,6 +37,15 @@ __all__ = [
     "ReturnAuthorizationRecord",
     "ReturnLine",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class BookedBalance:
+    """What the ERP books of one item at one location (a distribution center)."""
+
+    sku: str
+    center_id: str
+    quantity: int
 
 
 @dataclass(frozen=True, slots=True)

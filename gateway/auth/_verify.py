@@ -10,6 +10,13 @@ A client sends the same token with every request until it expires, so a verified
 remembered (bounded, least recently used first) and answered again without its signature
 check, for as long as it has not expired and the keys have not changed since: a key retired
 from the JWKS stops its tokens at the next refresh, cached or not.
+
+A refused token is remembered too (in a memory of its own, so a flood of forgeries cannot push
+the clients' verified tokens out), and refused again without a second signature check while
+the keys stay the same: a forgery replayed in a loop costs a lookup, not a verification. Only
+what no time can mend is remembered: a token signed by a key not (yet) in the JWKS is checked
+again, so that it still makes the verifier look for a new key, and one not valid yet is
+checked again, as it will be valid soon.
 """
 
 from __future__ import annotations
@@ -30,10 +37,18 @@ __all__ = ["TokenVerifier", "Unauthenticated", "bearer_token"]
 # Tokens remembered once verified: a few thousand clients' worth, a few megabytes.
 _CACHED_TOKENS = 4096
 _CACHED_BYTES = 16 << 20
+# Refused tokens remembered: as many, in a quarter of the room (a refusal keeps only its words).
+_REFUSED_BYTES = 4 << 20
 
 
 class Unauthenticated(Exception):
-    """A token that cannot be trusted; the message says why, in words fit for its sender."""
+    """A token that cannot be trusted; the message says why, in words fit for its sender.
+
+    ``lasting``: whether the same token would be refused again under the same keys."""
+
+    def __init__(self, message: str, *, lasting: bool = False) -> None:
+        super().__init__(message)
+        self.lasting = lasting
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -96,6 +111,8 @@ class TokenVerifier:
         self._verified: SizedLru[str, tuple[int, Identity]] = SizedLru(
             _CACHED_TOKENS, _CACHED_BYTES
         )
+        # Refused tokens whose refusal lasts: the key generation, and the words of it.
+        self._refused: SizedLru[str, tuple[int, str]] = SizedLru(_CACHED_TOKENS, _REFUSED_BYTES)
 
     async def start(self) -> None:
         """Fetch a JWKS URL's keys now (a warning, not a failure, if it does not answer)."""
@@ -111,7 +128,16 @@ class TokenVerifier:
                 expires is None or self.clock() < expires + self.settings.leeway
             ):
                 return known
-        identity = await self._verify(token)
+        refused = self._refused.get(token)
+        if refused is not None and refused[0] == self.source.generation():
+            raise Unauthenticated(refused[1], lasting=True)
+        generation = self.source.generation()
+        try:
+            identity = await self._verify(token)
+        except Unauthenticated as refusal:
+            if refusal.lasting:
+                self._refused.put(token, (generation, str(refusal)), len(token) + 256)
+            raise
         # Weighed as the token text (twice: the key and the identity's copy) and its claims.
         self._verified.put(token, (self.source.generation(), identity), 3 * len(token) + 1024)
         return identity
@@ -120,10 +146,10 @@ class TokenVerifier:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as error:
-            raise Unauthenticated("The token is not a JWT.") from error
+            raise Unauthenticated("The token is not a JWT.", lasting=True) from error
         algorithm = header.get("alg")
         if not isinstance(algorithm, str) or algorithm not in self.settings.algorithms:
-            raise Unauthenticated("The token's algorithm is not allowed.")
+            raise Unauthenticated("The token's algorithm is not allowed.", lasting=True)
         kid = header.get("kid")
         try:
             key = await self.source.key(kid if isinstance(kid, str) else None, algorithm)
@@ -146,20 +172,20 @@ class TokenVerifier:
                 },
             )
         except jwt.ExpiredSignatureError as error:
-            raise Unauthenticated("The token has expired.") from error
+            raise Unauthenticated("The token has expired.", lasting=True) from error
         except jwt.ImmatureSignatureError as error:
             raise Unauthenticated("The token is not valid yet.") from error
         except (jwt.InvalidAudienceError, jwt.InvalidIssuerError) as error:
-            raise Unauthenticated("The token is not for this graph.") from error
+            raise Unauthenticated("The token is not for this graph.", lasting=True) from error
         except (jwt.PyJWTError, ValueError, TypeError) as error:
             # A key that does not fit the algorithm after all is a ValueError/TypeError in
             # cryptography: the token is no better than a bad signature.
-            raise Unauthenticated("The token is invalid.") from error
+            raise Unauthenticated("The token is invalid.", lasting=True) from error
         expires: Any = claims.get("exp")
         if not _numeric_date(expires) or not _numeric_date(claims.get("nbf", 0)):
             # Trusted, an expiry PyJWT read from a string would be lost on the way: the token
             # remembered, and a socket opened with it kept, past it.
-            raise Unauthenticated("The token is invalid.")
+            raise Unauthenticated("The token is invalid.", lasting=True)
         subject = claims.get("sub")
         return Identity(
             token=token,

@@ -14,8 +14,8 @@ See ``docs/demand-control.md``.
 """
 
 from gateway.demand._arguments import CostError
-from gateway.demand._control import CostCheck, DemandControl
+from gateway.demand._control import CostCheck, DemandControl, Settled
 from gateway.demand._metrics import DemandMetrics
 from gateway.demand._settings import DemandSettings
 
-__all__ = ["CostCheck", "CostError", "DemandControl", "DemandMetrics", "DemandSettings"]
+__all__ = ["CostCheck", "CostError", "DemandControl", "DemandMetrics", "DemandSettings", "Settled"]

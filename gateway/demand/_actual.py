@@ -18,15 +18,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, SelectionNode
 
 from gateway.demand._arguments import VariableScores, score_literal, score_value
 from gateway.demand._schema import CostSchema, FieldCost
+from gateway.executor import Price
 from gateway.planner import Operation, applies_to, included
 
-__all__ = ["actual_cost"]
+__all__ = ["ActualMeter", "actual_cost"]
 
 # The selections that apply to one object: (type they are selected on, the selections).
 _Selections = tuple[tuple[str, Sequence[SelectionNode]], ...]
@@ -198,3 +199,46 @@ def actual_cost(
         return 0.0
     walk = _Walk(schema, operation, variables)
     return walk.object(walk.root, data)
+
+
+class ActualMeter:
+    """The same cost, measured by the executor's shaper as it builds the response (one walk
+    instead of two; ``gateway.executor.CostMeter``). Its prices are kept with the shapes;
+    arguments are priced once per request, with its variables."""
+
+    def __init__(self, schema: CostSchema, variables: Mapping[str, Any]) -> None:
+        self.key: object = schema
+        self.schema = schema
+        self.variables = variables
+        self.measured: float | None = None
+        self._arguments: dict[int, float] = {}
+
+    def price(self, parent: str, name: str, node: FieldNode) -> Price | None:
+        if name.startswith("__"):
+            return None  # __typename and introspection cost nothing
+        definition = self.schema.field(parent, name)
+        if definition is None:
+            return None  # a field the supergraph does not know: counted as free
+        if not definition.composite and not definition.weight and not node.arguments:
+            return None  # a scalar or enum without a weight: 0 whatever it holds
+        weight = definition.weight
+        return Price(
+            1.0 if weight is None else float(weight),
+            float(weight or 0),
+            (definition, node) if node.arguments else None,
+        )
+
+    def arguments(self, token: object) -> float:
+        definition, node = cast(tuple[FieldCost, FieldNode], token)
+        found = self._arguments.get(id(node))
+        if found is None:
+            found = 0.0
+            variables: VariableScores = []
+            for argument in node.arguments or ():
+                input_cost = definition.arguments.get(argument.name.value)
+                if input_cost is not None:
+                    found += score_literal(self.schema, argument.value, input_cost, variables)
+            for name, input_cost in variables:
+                found += score_value(self.schema, self.variables.get(name), input_cost)
+            self._arguments[id(node)] = found
+        return found

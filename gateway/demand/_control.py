@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gateway.demand._actual import actual_cost
+from gateway.demand._actual import ActualMeter, actual_cost
 from gateway.demand._arguments import CostError
 from gateway.demand._estimate import CostFormula, compile_operation
 from gateway.demand._metrics import DemandMetrics
@@ -30,7 +30,7 @@ from gateway.planner import Operation
 from gateway.supergraph import Supergraph
 from gateway.wire import GraphQLError, GraphQLResponse
 
-__all__ = ["CostCheck", "DemandControl"]
+__all__ = ["CostCheck", "DemandControl", "Settled"]
 
 log = logging.getLogger("gateway.demand")
 
@@ -64,6 +64,19 @@ class CostCheck:
 
 
 _OFF = CostCheck()
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What demand control found in a response (:meth:`DemandControl.measure`)."""
+
+    # The response to send: the one measured, or the error that withholds it.
+    response: GraphQLResponse
+    # Its actual cost (None: not measured, demand control off or no data).
+    actual: float | None = None
+    # Over ``actual_max``; ``withheld``: so its data is not sent (enforce mode).
+    over: bool = False
+    withheld: bool = False
 
 
 class DemandControl:
@@ -125,6 +138,19 @@ class DemandControl:
         """The actual cost of the ``data`` an execution of ``operation`` returned."""
         return actual_cost(self.schema(supergraph), operation, data, variables)
 
+    def meter(
+        self, supergraph: Supergraph, operation: Operation, variables: Mapping[str, Any]
+    ) -> ActualMeter | None:
+        """What measures the actual cost of one execution of ``operation`` while its
+        response is shaped (None: nothing to measure); pass its ``measured`` to
+        :meth:`measure`."""
+        if not self.settings.enabled:
+            return None
+        schema = self.schema(supergraph)
+        if schema.root(operation.kind) is None:
+            return None
+        return ActualMeter(schema, variables)
+
     def check(
         self, supergraph: Supergraph, operation: Operation, variables: Mapping[str, Any]
     ) -> CostCheck:
@@ -178,15 +204,33 @@ class DemandControl:
         response: GraphQLResponse,
     ) -> tuple[GraphQLResponse, bool]:
         """The response to send after measuring what it holds, and whether it was withheld
-        (enforce mode, over ``actual_max``): then a subscription must end."""
+        (enforce mode, over ``actual_max``): then a subscription must end. Counted in the
+        metrics as one request (:meth:`measure` then :meth:`count`)."""
+        settled = self.measure(supergraph, operation, variables, response)
+        self.count(settled)
+        return settled.response, settled.withheld
+
+    def measure(
+        self,
+        supergraph: Supergraph,
+        operation: Operation,
+        variables: Mapping[str, Any],
+        response: GraphQLResponse,
+        measured: float | None = None,
+    ) -> Settled:
+        """What :meth:`settle` decides, without counting it: an execution shared by several
+        requests is measured once, and :meth:`count` ed once per request. ``measured``: the
+        actual cost a :meth:`meter` took while the response was shaped (else it is walked)."""
         if not self.settings.enabled or response.get("data") is None:
-            return response, False
-        actual = self.actual(supergraph, operation, response.get("data"), variables)
-        self.metrics.actual.observe(actual)
+            return Settled(response)
+        actual = (
+            self.actual(supergraph, operation, response.get("data"), variables)
+            if measured is None
+            else measured
+        )
         limit = self.settings.actual_max
         if limit is None or actual <= limit:
-            return response, False
-        self.metrics.result(ACTUAL_TOO_EXPENSIVE)
+            return Settled(response, actual)
         if not self.enforcing:
             log.info(
                 "operation %s: actual cost %s is over the maximum %s (measure mode: answered)",
@@ -194,8 +238,7 @@ class DemandControl:
                 _display(actual),
                 _display(limit),
             )
-            return response, False
-        self.metrics.refusal(ACTUAL_TOO_EXPENSIVE)
+            return Settled(response, actual, over=True)
         log.warning(
             "operation %s: actual cost %s over the maximum %s; its data was withheld",
             operation.name,
@@ -213,4 +256,15 @@ class DemandControl:
                 "code": ACTUAL_TOO_EXPENSIVE,
             },
         }
-        return {"errors": [error]}, True
+        return Settled({"errors": [error]}, actual, over=True, withheld=True)
+
+    def count(self, settled: Settled) -> None:
+        """One request's share of ``settled`` in the metrics: its actual cost, and the
+        result and refusal when it was over ``actual_max``."""
+        if settled.actual is None:
+            return
+        self.metrics.actual.observe(settled.actual)
+        if settled.over:
+            self.metrics.result(ACTUAL_TOO_EXPENSIVE)
+        if settled.withheld:
+            self.metrics.refusal(ACTUAL_TOO_EXPENSIVE)

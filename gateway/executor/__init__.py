@@ -5,16 +5,18 @@ from gateway.executor._defer import DeferredRun, merge_at
 from gateway.executor._executor import Executor
 from gateway.executor._merge import deep_merge, objects_at, representation, restore_keys
 from gateway.executor._run import PlanRun
-from gateway.executor._shape import hidden_enums, shape_response
+from gateway.executor._shape import CostMeter, Price, hidden_enums, shape_response
 from gateway.executor._transport import SubgraphFetchError, SubgraphTransport, TransportSettings
 
 __all__ = [
     "TIMEOUT_CODE",
     "TIMEOUT_HEADER",
+    "CostMeter",
     "Deadline",
     "DeferredRun",
     "Executor",
     "PlanRun",
+    "Price",
     "SubgraphFetchError",
     "SubgraphTransport",
     "TransportSettings",

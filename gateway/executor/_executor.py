@@ -9,6 +9,7 @@ from gateway.auth import ANONYMOUS, Identity
 from gateway.executor._deadline import Deadline
 from gateway.executor._defer import DeferredRun
 from gateway.executor._run import PlanRun
+from gateway.executor._shape import CostMeter
 from gateway.executor._subscribe import Settler, split_subscription_plan, subscription_responses
 from gateway.executor._transport import SubgraphTransport
 from gateway.planner import Operation, QueryPlan
@@ -34,8 +35,12 @@ class Executor:
         *,
         deadline: Deadline | None = None,
         identity: Identity = ANONYMOUS,
+        meter: CostMeter | None = None,
     ) -> GraphQLResponse:
         """Fetch, merge and shape; subgraph failures become errors next to partial data.
+
+        ``meter`` (demand control's) measures the actual cost while the response is shaped;
+        a plan with deferred parts leaves it unset (``measured`` as it was).
 
         ``variables`` are forwarded to subgraphs as the client sent them (they apply their
         own defaults); ``coerced`` (defaults applied) decide ``@skip``/``@include``. At the
@@ -56,7 +61,7 @@ class Executor:
             ).whole()
         run = PlanRun(self.supergraph, self.transport, variables, deadline, identity)
         await run.run_plan(plan.node)
-        return run.response(operation, coerced)
+        return run.response(operation, coerced, meter)
 
     def incremental(
         self,

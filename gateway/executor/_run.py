@@ -19,9 +19,17 @@ from gateway.executor._merge import (
     representation,
     restore_keys,
 )
-from gateway.executor._shape import hidden_enums, shape_response
+from gateway.executor._shape import CostMeter, hidden_enums, shape_response
 from gateway.executor._transport import SubgraphFetchError, SubgraphTransport
-from gateway.planner import Fetch, Flatten, Operation, Parallel, PlanNode, Sequence
+from gateway.planner import (
+    EntityPlace,
+    Fetch,
+    Flatten,
+    Operation,
+    Parallel,
+    PlanNode,
+    Sequence,
+)
 from gateway.supergraph import Supergraph
 from gateway.wire import GraphQLError, GraphQLRequest, GraphQLResponse
 
@@ -79,7 +87,7 @@ class PlanRun:
         if isinstance(node, Fetch):
             await self.root_fetch(node)
         elif isinstance(node, Flatten):
-            await self.entity_fetch(node.path, node.node)
+            await self.entity_fetch(node)
         elif isinstance(node, Sequence):
             for child in node.nodes:
                 await self.run(child)
@@ -87,12 +95,15 @@ class PlanRun:
             await asyncio.gather(*(self.run(child) for child in node.nodes))
 
     def response(
-        self, operation: Operation, coerced: Mapping[str, Any] | None = None
+        self,
+        operation: Operation,
+        coerced: Mapping[str, Any] | None = None,
+        meter: CostMeter | None = None,
     ) -> GraphQLResponse:
         """The client's response: the merged data shaped to ``operation``, with the errors.
 
         ``coerced`` (defaults applied) decide ``@skip``/``@include``; without them the
-        variables as sent do.
+        variables as sent do. ``meter`` measures the actual cost in the same walk.
         """
         data = shape_response(
             self.supergraph.api_schema,
@@ -102,6 +113,7 @@ class PlanRun:
             self.errors,
             self.failed,
             hidden_enums(self.supergraph.api_schema, self.supergraph.schema),
+            meter=meter,
         )
         response: GraphQLResponse = {}
         if self.errors:
@@ -119,7 +131,10 @@ class PlanRun:
         return request
 
     async def send(
-        self, fetch: Fetch, request: GraphQLRequest, paths: Callable[[], list[ResponsePath]]
+        self,
+        fetch: Fetch,
+        request: GraphQLRequest,
+        paths: Callable[[], list[list[ResponsePath]]],
     ) -> GraphQLResponse | None:
         """The subgraph's answer, or ``None`` after a failed fetch was reported.
 
@@ -128,11 +143,12 @@ class PlanRun:
         a fetch cancelled that way reports ``GATEWAY_TIMEOUT`` where a failed one reports
         ``SUBGRAPH_ERROR``.
 
-        ``paths()`` are the response paths the fetch was to fill; they are marked failed (no
-        null errors are added under them) and locate the errors: a root fetch gets one error
-        per root field, like a failed field in graphql-js; an entity fetch gets one error at
-        the deepest path shared by its entities (the entity itself when there is one, else
-        the list they are in, ``["orders", 0, "lines"]``). Apollo Router also reports one
+        ``paths()`` are the response paths the fetch was to fill, in groups that each get one
+        error; they are marked failed (no null errors are added under them): a root fetch
+        gets one error per root field, like a failed field in graphql-js; an entity fetch
+        one per place it completes (one unless merged), at the deepest path shared by its
+        entities there (the entity itself when there is one, else the list they are in,
+        ``["orders", 0, "lines"]``). Apollo Router also reports one
         error per entity fetch, at the flatten path (``["orders", "@", "lines", "@"]``),
         which is not a response path.
         """
@@ -155,10 +171,11 @@ class PlanRun:
             self.fail(fetch, paths(), cut_fetch_error(fetch.service, self.deadline), TIMEOUT_CODE)
             raise
 
-    def fail(self, fetch: Fetch, failed: list[ResponsePath], message: str, code: str) -> None:
+    def fail(self, fetch: Fetch, failed: list[list[ResponsePath]], message: str, code: str) -> None:
         """Report a fetch that got no answer at the paths it was to fill (see :meth:`send`)."""
-        self.failed.extend(failed)
-        located = [_common_prefix(failed)] if fetch.is_entity_fetch else failed
+        for group in failed:
+            self.failed.extend(group)
+        located = [_common_prefix(group) for group in failed if group]
         for path in located or [[]]:
             out: GraphQLError = {"message": message}
             if path:
@@ -168,7 +185,7 @@ class PlanRun:
 
     async def root_fetch(self, fetch: Fetch) -> None:
         response = await self.send(
-            fetch, self.request(fetch), lambda: [[key] for key in fetch.root_keys]
+            fetch, self.request(fetch), lambda: [[[key]] for key in fetch.root_keys]
         )
         if response is not None:
             self.merge_root(fetch, response)
@@ -183,32 +200,38 @@ class PlanRun:
         for error in response.get("errors") or ():
             self.add_error(error, fetch.service, lambda path: path)
 
-    async def entity_fetch(self, path: tuple[str, ...], fetch: Fetch) -> None:
+    async def entity_fetch(self, flatten: Flatten) -> None:
+        """One ``_entities`` call for the objects at every place of ``flatten`` (one place,
+        or several for a merged fetch): identical representations (same ``__typename`` and
+        fields) are sent once, and what comes back is merged into every object that asked."""
+        fetch = flatten.node
         shapes = fetch.requires_by_type
         reps: list[dict[str, Any]] = []
-        # The objects each representation stands for (duplicates are sent once).
-        targets: list[list[dict[str, Any]]] = []
+        # The objects each representation stands for, with the index of their place.
+        targets: list[list[tuple[int, dict[str, Any]]]] = []
         index: dict[bytes, int] = {}
-        for obj in objects_in(self.data, path):
-            shape = shapes.get(obj.get("__typename"))  # type: ignore[arg-type]
-            if shape is None:
-                continue
-            rep = representation(obj, shape)
-            if rep is None:
-                continue
-            key = orjson.dumps(rep)
-            position = index.get(key)
-            if position is None:
-                position = index[key] = len(reps)
-                reps.append(rep)
-                targets.append([])
-            targets[position].append(obj)
+        places = flatten.places
+        for at, place in enumerate(places):
+            for obj in objects_in(self.data, place.path):
+                typename = obj.get("__typename")
+                if not isinstance(typename, str) or typename not in place.types:
+                    continue
+                rep = representation(obj, shapes[typename])
+                if rep is None:
+                    continue
+                key = orjson.dumps(rep)
+                position = index.get(key)
+                if position is None:
+                    position = index[key] = len(reps)
+                    reps.append(rep)
+                    targets.append([])
+                targets[position].append((at, obj))
         if not reps:
             return
         response = await self.send(
             fetch,
             self.request(fetch, {"representations": reps}),
-            lambda: [at for group in self.paths(path, targets) for at in group],
+            lambda: self.place_paths(places, targets),
         )
         if response is None:
             return
@@ -221,31 +244,64 @@ class PlanRun:
                 if isinstance(entity, dict):
                     if entity.get("__typename") == reps[position]["__typename"]:
                         # Nothing new, and for an @interfaceObject it is the interface's name,
-                        # which must not replace the object's real type.
-                        entity = {k: v for k, v in entity.items() if k != "__typename"}
-                    for obj in targets[position]:
+                        # which must not replace the object's real type. (The entity is fresh
+                        # from the decoder and nobody else's: no copy needed.)
+                        del entity["__typename"]
+                    for _, obj in targets[position]:
                         deep_merge(obj, entity)
         errors = response.get("errors")
-        if not errors:
-            return
-        paths = self.paths(path, targets)
+        if errors:
+            self.entity_errors(fetch, errors, self.first_paths(places, targets))
 
-        def repath(error_path: ResponsePath) -> ResponsePath | None:
-            if len(error_path) >= 2 and error_path[0] == "_entities":
-                position = error_path[1]
-                if isinstance(position, int) and 0 <= position < len(paths) and paths[position]:
-                    return [*paths[position][0], *error_path[2:]]
-            return None
-
+    def entity_errors(
+        self, fetch: Fetch, errors: list[Any], firsts: list[list[ResponsePath]]
+    ) -> None:
+        """An entity fetch's errors, each where it would be had each place been fetched alone:
+        an error at ``_entities[i]`` at the first object representation ``i`` stands for, once
+        per place it stands for objects at (``firsts[i]``)."""
         for error in errors:
-            self.add_error(error, fetch.service, repath)
+            path = error.get("path") if isinstance(error, dict) else None
+            located: list[ResponsePath | None] = []
+            if isinstance(path, list) and len(path) >= 2 and path[0] == "_entities":
+                position = path[1]
+                if isinstance(position, int) and 0 <= position < len(firsts):
+                    located = [[*at, *path[2:]] for at in firsts[position]]
+            for client_path in located or [None]:
+                self.add_error(error, fetch.service, lambda _, at=client_path: at)
 
-    def paths(
-        self, path: tuple[str, ...], targets: list[list[dict[str, Any]]]
+    def where(self, places: tuple[EntityPlace, ...]) -> dict[int, ResponsePath]:
+        """The response path of every object at ``places``, by ``id``: found again only when
+        an error needs them."""
+        where: dict[int, ResponsePath] = {}
+        for place in places:
+            where.update((id(obj), at) for obj, at in objects_at(self.data, place.path))
+        return where
+
+    def first_paths(
+        self, places: tuple[EntityPlace, ...], targets: list[list[tuple[int, dict[str, Any]]]]
     ) -> list[list[ResponsePath]]:
-        """The response paths of the target objects, found again only when an error needs them."""
-        where = {id(obj): at for obj, at in objects_at(self.data, path)}
-        return [[where[id(obj)] for obj in group if id(obj) in where] for group in targets]
+        """Per representation, the path of the first object it stands for at each place."""
+        where = self.where(places)
+        out: list[list[ResponsePath]] = []
+        for group in targets:
+            first: dict[int, ResponsePath] = {}
+            for at, obj in group:
+                if at not in first and id(obj) in where:
+                    first[at] = where[id(obj)]
+            out.append(list(first.values()))
+        return out
+
+    def place_paths(
+        self, places: tuple[EntityPlace, ...], targets: list[list[tuple[int, dict[str, Any]]]]
+    ) -> list[list[ResponsePath]]:
+        """The paths of every object representations stand for, per place (a failed fetch)."""
+        where = self.where(places)
+        out: list[list[ResponsePath]] = [[] for _ in places]
+        for group in targets:
+            for at, obj in group:
+                if id(obj) in where:
+                    out[at].append(where[id(obj)])
+        return out
 
     def add_error(self, error: Any, service: str, repath: Any) -> None:
         out = subgraph_error(error, service, repath)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from graphql import (
     DocumentNode,
@@ -29,7 +29,35 @@ from gateway.executor._merge import ResponsePath
 from gateway.planner import CollectedField, Operation, collect_fields
 from gateway.wire import GraphQLError
 
-__all__ = ["hidden_enums", "shape_object", "shape_response"]
+__all__ = ["CostMeter", "Price", "hidden_enums", "shape_object", "shape_response"]
+
+
+class Price(NamedTuple):
+    """What one response key costs (demand control's actual cost), in the shape's entry.
+
+    ``as_object`` for each object it holds, ``as_leaf`` for anything else (a scalar, an enum,
+    null), each item of a list counted; ``arguments`` is the meter's, priced once per request.
+    """
+
+    as_object: float
+    as_leaf: float
+    arguments: object | None
+
+
+class CostMeter(Protocol):
+    """Demand control's actual cost, measured while the response is shaped (one walk).
+
+    ``key`` tells apart shapes priced by other meters; ``price`` is asked once per shape
+    entry (kept in the operation's shapes), ``arguments`` once per request and entry that
+    has arguments; the shaper sets ``measured`` to the cost of what it answered (None until it has).
+    """
+
+    key: object
+    measured: float | None
+
+    def price(self, parent: str, name: str, node: FieldNode) -> Price | None: ...
+
+    def arguments(self, token: object) -> float: ...
 
 
 class _Invalid:
@@ -75,21 +103,42 @@ class _Entry(NamedTuple):
     data_key: str
     type_: GraphQLOutputType | None
     cf: CollectedField
+    # Its actual cost (None: free, or no meter).
+    price: Price | None = None
 
 
-def _entry(cf: CollectedField, type_: GraphQLOutputType, hidden: frozenset[str]) -> _Entry:
+def _entry(
+    cf: CollectedField, type_: GraphQLOutputType, hidden: frozenset[str], price: Price | None
+) -> _Entry:
     if hidden:
         named = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
         if isinstance(named, GraphQLEnumType) and named.name in hidden:
             kind = _NON_NULL_ENUM if named is not type_ else _ENUM
-            return _Entry(kind, cf.key, cf.data_key, named, cf)
+            return _Entry(kind, cf.key, cf.data_key, named, cf, price)
     if isinstance(type_, GraphQLNonNull) and isinstance(
         type_.of_type, GraphQLScalarType | GraphQLEnumType
     ):
-        return _Entry(_NON_NULL_LEAF, cf.key, cf.data_key, type_, cf)
+        return _Entry(_NON_NULL_LEAF, cf.key, cf.data_key, type_, cf, price)
     if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
-        return _Entry(_LEAF, cf.key, cf.data_key, type_, cf)
-    return _Entry(_FIELD, cf.key, cf.data_key, type_, cf)
+        return _Entry(_LEAF, cf.key, cf.data_key, type_, cf, price)
+    return _Entry(_FIELD, cf.key, cf.data_key, type_, cf, price)
+
+
+def _outer(value: Any, price: Price) -> float:
+    """What ``value`` costs at its own level (the objects inside it are priced as shaped)."""
+    if isinstance(value, dict):
+        return price.as_object
+    if not isinstance(value, list):
+        return price.as_leaf
+    cost = 0.0
+    for item in value:
+        if item.__class__ is dict:
+            cost += price.as_object
+        elif isinstance(item, list):
+            cost += _outer(item, price)
+        else:
+            cost += price.as_leaf
+    return cost
 
 
 class _Shape(NamedTuple):
@@ -114,8 +163,12 @@ class _Shaper:
         failed: Sequence[ResponsePath],
         hidden: frozenset[str],
         exclude: frozenset[int] = frozenset(),
+        meter: CostMeter | None = None,
     ) -> None:
         self.schema = schema
+        # Demand control's actual cost of what is answered, summed as it is shaped.
+        self.meter = meter
+        self.cost = 0.0
         # Fragments left out (deferred ones, sent in payloads of their own).
         self.exclude = exclude
         self.hidden = hidden
@@ -128,7 +181,13 @@ class _Shaper:
         # The response path of the value being shaped, as a stack: a list is only made for
         # an error.
         self.path: ResponsePath = []
-        key = (schema, operation.conditions(variables), hidden, exclude)
+        key = (
+            schema,
+            operation.conditions(variables),
+            hidden,
+            exclude,
+            None if meter is None else meter.key,
+        )
         shapes = operation.derived.get(key)
         if shapes is None:
             shapes = operation.derived[key] = {}
@@ -196,6 +255,7 @@ class _Shaper:
         entries: list[_Entry] = []
         fragments, variables = self.operation.fragments, self.variables
         withheld = self.operation.withheld
+        meter = self.meter
         left: dict[str, CollectedField] | None = None
         if withheld:
             # What is left once authorization's removals are left out, under what was left
@@ -225,13 +285,17 @@ class _Shaper:
                 field = runtime.fields.get(cf.name)
                 if field is None:
                     continue
+                price = None if meter is None else meter.price(runtime.name, cf.name, cf.first)
                 if left is not None:
                     remaining = left.get(cf.key)
                     if remaining is None:
-                        entries.append(_Entry(_WITHHELD, cf.key, cf.data_key, field.type, cf))
+                        withheld_entry = _Entry(
+                            _WITHHELD, cf.key, cf.data_key, field.type, cf, price
+                        )
+                        entries.append(withheld_entry)
                         continue
                     self.left[id(cf)] = remaining.nodes
-                entries.append(_entry(cf, field.type, self.hidden))
+                entries.append(_entry(cf, field.type, self.hidden, price))
         return _Shape(runtime.name, tuple(entries))
 
     def object(
@@ -245,7 +309,7 @@ class _Shaper:
             return None
         out: dict[str, Any] = {}
         path = self.path
-        for kind, key, data_key, type_, cf in shape.entries:
+        for kind, key, data_key, type_, cf, price in shape.entries:
             if kind == _LEAF:
                 out[key] = obj.get(data_key)
             elif kind == _NON_NULL_LEAF:
@@ -263,6 +327,16 @@ class _Shaper:
                 if isinstance(value, _Invalid):
                     return value
                 out[key] = value
+                if price is not None:  # the bulk of what costs: objects and lists
+                    if price.arguments is not None:
+                        self.cost += self.meter.arguments(price.arguments)  # type: ignore[union-attr]
+                    if value is None:
+                        self.cost += price.as_leaf
+                    elif value.__class__ is dict:
+                        self.cost += price.as_object
+                    else:
+                        self.cost += _outer(value, price)
+                continue
             elif kind == _TYPENAME:
                 out[key] = shape.runtime
             elif kind == _ENUM:
@@ -283,7 +357,18 @@ class _Shaper:
                 out[key] = None
             else:
                 out[key] = self.introspect(cf)
+            if price is not None:
+                self.charge(price, out[key])
         return out
+
+    def charge(self, price: Price, value: Any) -> None:
+        """Add what an entry's shaped ``value`` costs at its own level (the objects inside
+        it were priced as they were shaped); a value nulled later is taken back by
+        :meth:`value`."""
+        if price.arguments is not None:
+            assert self.meter is not None
+            self.cost += self.meter.arguments(price.arguments)
+        self.cost += price.as_leaf if value is None else _outer(value, price)
 
     def value(self, type_: GraphQLOutputType, raw: Any, cf: CollectedField, parent: str) -> Any:
         if isinstance(type_, GraphQLNonNull):
@@ -300,11 +385,13 @@ class _Shaper:
             item_type = type_.of_type
             items = []
             path = self.path
+            spent = self.cost
             for i, item in enumerate(raw):
                 path.append(i)
                 value = self.value(item_type, item, cf, parent)
                 path.pop()
                 if value is _INVALID:
+                    self.cost = spent  # null: what was priced below is not answered
                     return None
                 items.append(value)
             return items
@@ -315,8 +402,12 @@ class _Shaper:
         if not isinstance(raw, dict):
             return None
         assert isinstance(type_, GraphQLObjectType | GraphQLAbstractType)
+        spent = self.cost
         result = self.object(raw, type_, cf)
-        return None if result is _INVALID else result
+        if result is _INVALID:
+            self.cost = spent
+            return None
+        return result
 
     def introspect(self, cf: CollectedField) -> Any:
         definition = OperationDefinitionNode(
@@ -342,8 +433,11 @@ def shape_response(
     failed: Sequence[ResponsePath] = (),
     hidden: frozenset[str] = frozenset(),
     exclude: frozenset[int] = frozenset(),
+    meter: CostMeter | None = None,
 ) -> dict[str, Any] | None:
     """The client's ``data``; nulls propagate per the spec and add errors to ``errors``.
+
+    With a ``meter``, the actual cost of the data answered is set in ``meter.measured``.
 
     ``hidden`` names the enums whose values subgraphs send are checked against ``schema``
     (:func:`hidden_enums`): a value it lacks is null, an error where the field is non-null.
@@ -352,8 +446,10 @@ def shape_response(
     root = schema.get_root_type(operation.definition.operation)
     if root is None:
         return None
-    shaper = _Shaper(schema, operation, variables, errors, failed, hidden, exclude)
+    shaper = _Shaper(schema, operation, variables, errors, failed, hidden, exclude, meter)
     result = shaper.object(data, root, None)
+    if meter is not None:
+        meter.measured = shaper.cost
     return None if isinstance(result, _Invalid) else result
 
 

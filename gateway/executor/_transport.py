@@ -30,6 +30,7 @@ from gateway.executor._http import (
 )
 from gateway.executor._ws_client import SubscriptionClient, SubscriptionSettings
 from gateway.wire import GraphQLRequest, GraphQLResponse
+from telemetry.tracing import SpanKind, current_tracer, span, trace_headers
 
 __all__ = ["SubgraphFetchError", "SubgraphTransport", "TransportSettings"]
 
@@ -80,6 +81,16 @@ def authorization_lines(identity: Identity) -> bytes:
         return b""
     # A verified JWT is base64url and dots: header_lines refuses anything else anyway.
     return header_lines({"authorization": f"Bearer {identity.token}"})
+
+
+def trace_lines() -> bytes:
+    """The header lines carrying the current span's trace context (none without a span)."""
+    if current_tracer() is None:
+        return b""
+    try:
+        return header_lines(trace_headers())
+    except ValueError:  # a caller's tracestate that cannot be sent on: the context goes without
+        return b""
 
 
 def _status_line(status: int) -> str:
@@ -153,13 +164,19 @@ class SubgraphTransport:
         each caller decodes the body on its own, so none sees another's changes to it.
         """
         on_fetch = self.on_fetch
-        if on_fetch is None:
-            return await self._send(service, url, request, idempotent, deadline, identity)
         started = time.perf_counter()
         try:
-            return await self._send(service, url, request, idempotent, deadline, identity)
+            if current_tracer() is None:
+                return await self._send(service, url, request, idempotent, deadline, identity)
+            with span(
+                f"fetch {service}",
+                kind=SpanKind.CLIENT,
+                attributes={"graphql.federation.subgraph": service, "server.address": url},
+            ):
+                return await self._send(service, url, request, idempotent, deadline, identity)
         finally:
-            on_fetch(service, time.perf_counter() - started)
+            if on_fetch is not None:
+                on_fetch(service, time.perf_counter() - started)
 
     async def _send(
         self,
@@ -172,16 +189,21 @@ class SubgraphTransport:
     ) -> GraphQLResponse:
         body = orjson.dumps(request)
         headers = authorization_lines(identity)
+        # The fetch's trace context goes to the subgraph; identical fetches still share one
+        # call (the first one's context is the one the subgraph continues).
+        traced = trace_lines()
         try:
             endpoint = self.endpoint(url)
             if idempotent and self._fetches is not None:
                 response = await self._fetches.run(
                     (url, body, headers),
-                    lambda: endpoint.post(body, retry=True, deadline=deadline, headers=headers),
+                    lambda: endpoint.post(
+                        body, retry=True, deadline=deadline, headers=headers + traced
+                    ),
                 )
             else:
                 response = await endpoint.post(
-                    body, retry=idempotent, deadline=deadline, headers=headers
+                    body, retry=idempotent, deadline=deadline, headers=headers + traced
                 )
         except BadUrl as error:
             raise SubgraphFetchError(service, "invalid subgraph URL") from error

@@ -10,6 +10,7 @@ from gateway.planner._defer import (
 from gateway.planner._locate import PlanningError
 from gateway.planner._nodes import (
     DeferredPart,
+    EntityPlace,
     Fetch,
     Flatten,
     Parallel,
@@ -36,6 +37,7 @@ from gateway.planner._print import plan_json, plan_text
 __all__ = [
     "CollectedField",
     "DeferredPart",
+    "EntityPlace",
     "Fetch",
     "Flatten",
     "Operation",

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from graphql import print_ast
 
-from gateway.planner._nodes import Fetch
+from gateway.planner._nodes import EntityPlace, Fetch
 from gateway.planner._operation import Operation
 from gateway.planner._selection import SubSelection, separate_conflicts
 
@@ -39,6 +39,9 @@ class Group:
     # Per entity type: the ``__typename`` its representations are sent with, when it is not
     # the object's own (an interface the subgraph has as an ``@interfaceObject``).
     rep_as: dict[str, str] = field(default_factory=dict)
+    # A group merged from sibling entity groups (``gateway.planner._batch``): the places of
+    # the objects it completes, each with the types sent from there.
+    places: tuple[EntityPlace, ...] = ()
 
     def freeze(self, operation: Operation, index: int) -> Fetch:
         """The :class:`Fetch` this group became."""

@@ -8,6 +8,7 @@ from functools import cached_property
 
 __all__ = [
     "DeferredPart",
+    "EntityPlace",
     "Fetch",
     "Flatten",
     "Parallel",
@@ -77,11 +78,32 @@ class Fetch:
 
 
 @dataclass(frozen=True)
+class EntityPlace:
+    """One place a merged entity fetch completes objects at: a plan ``path`` (``@`` steps
+    into lists) and the ``__typename`` values of the objects there it sends representations
+    for (the types the fetch it was merged from had)."""
+
+    path: tuple[str, ...]
+    types: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Flatten:
-    """Run ``node`` on every object at ``path`` (``@`` steps into lists)."""
+    """Run ``node`` on every object at ``path`` (``@`` steps into lists).
+
+    A fetch merged from sibling entity fetches to one subgraph (``gateway.planner._batch``)
+    completes objects at several places: ``batch`` lists them all, ``path`` first; its
+    representations are sent in one ``_entities`` call.
+    """
 
     path: tuple[str, ...]
     node: Fetch
+    batch: tuple[EntityPlace, ...] = ()
+
+    @cached_property
+    def places(self) -> tuple[EntityPlace, ...]:
+        """Every place, merged or not (one fetch's place sends every type it requires)."""
+        return self.batch or (EntityPlace(self.path, frozenset(self.node.requires_by_type)),)
 
 
 @dataclass(frozen=True)
@@ -164,7 +186,8 @@ def _pretty(node: PlanNode | None, depth: int, lines: list[str]) -> None:
     elif isinstance(node, Fetch):
         lines.append(f"{pad}Fetch({node.service}) {node.operation}")
     elif isinstance(node, Flatten):
-        lines.append(f"{pad}Flatten({'.'.join(node.path)})")
+        paths = [p.path for p in node.batch] or [node.path]
+        lines.append(f"{pad}Flatten({', '.join('.'.join(p) for p in paths)})")
         _pretty(node.node, depth + 1, lines)
     else:
         lines.append(f"{pad}{type(node).__name__}")

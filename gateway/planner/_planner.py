@@ -11,6 +11,7 @@ from gateway.planner._defer import split_plan
 from gateway.planner._nodes import QueryPlan
 from gateway.planner._operation import Operation
 from gateway.supergraph import Supergraph
+from telemetry.tracing import span
 
 __all__ = ["QueryPlanner", "build_plan", "plan_weight"]
 
@@ -64,7 +65,8 @@ class QueryPlanner:
         if plan is not None:
             return plan
         self.misses += 1
-        plan = build_plan(self.supergraph, operation, variables)
+        with span("graphql.plan"):  # only for a plan built: a cached one costs nothing
+            plan = build_plan(self.supergraph, operation, variables)
         if document_key is not None:
             self.cache.put(key, plan, plan_weight(plan))
         return plan

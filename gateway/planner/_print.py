@@ -4,9 +4,11 @@ them.
 
 The text reads top-down: ``Sequence`` runs its children one after another, ``Parallel`` at
 once, ``Flatten(path: "a.@.b")`` runs its fetch on every object at that path (``@`` steps into
-a list), ``Fetch(service: "x")`` is one request to subgraph ``x``, shown as the operation it
-sends; an entity fetch shows what it requires of each object (``{ ... on T { key } } =>``)
-and what it selects in ``_entities``. A plan with ``@defer`` is a ``Defer`` node: its
+a list), ``Flatten(paths: [...])`` a merged fetch on the objects at each of its paths (with
+the types it sends from there, ``"a.@" on User``, when not all of them),
+``Fetch(service: "x")`` is one request to subgraph ``x``, shown as the operation it sends;
+an entity fetch shows what it requires of each object (``{ ... on T { key } } =>``) and what
+it selects in ``_entities``. A plan with ``@defer`` is a ``Defer`` node: its
 ``Primary`` part, then each ``Deferred`` part with the path of the objects it completes.
 """
 
@@ -69,6 +71,16 @@ def _node_text(node: PlanNode, depth: int, lines: list[str]) -> None:
         lines.append(f'{pad}Fetch(service: "{node.service}") {{')
         for line in _fetch_body(node):
             lines.append(f"{pad}{_INDENT}{line}")
+        lines.append(f"{pad}}},")
+    elif isinstance(node, Flatten) and node.batch:
+        # A merged fetch: every place, with the types sent from it unless it sends them all.
+        every = frozenset(node.node.requires_by_type)
+        lines.append(f"{pad}Flatten(paths: [")
+        for place in node.batch:
+            types = "" if place.types == every else " on " + " | ".join(sorted(place.types))
+            lines.append(f'{pad}{_INDENT}"{".".join(place.path)}"{types},')
+        lines.append(f"{pad}]) {{")
+        _node_text(node.node, depth + 1, lines)
         lines.append(f"{pad}}},")
     elif isinstance(node, Flatten):
         lines.append(f'{pad}Flatten(path: "{".".join(node.path)}") {{')
@@ -171,7 +183,13 @@ def _node_json(node: PlanNode) -> dict[str, Any]:
     if isinstance(node, Fetch):
         return _fetch_json(node)
     if isinstance(node, Flatten):
-        return {"kind": "Flatten", "path": list(node.path), "node": _fetch_json(node.node)}
+        out: dict[str, Any] = {"kind": "Flatten", "path": list(node.path)}
+        if node.batch:  # a merged fetch (ours; Apollo's plans have one path per Flatten)
+            out["paths"] = [
+                {"path": list(place.path), "types": sorted(place.types)} for place in node.batch
+            ]
+        out["node"] = _fetch_json(node.node)
+        return out
     kind = "Sequence" if isinstance(node, Sequence) else "Parallel"
     assert isinstance(node, Sequence | Parallel)
     return {"kind": kind, "nodes": [_node_json(child) for child in node.nodes]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gateway.planner._batch import merge_siblings
 from gateway.planner._groups import Group
 from gateway.planner._locate import PlanningError
 from gateway.planner._nodes import Fetch, Flatten, Parallel, PlanNode, Sequence
@@ -59,7 +60,7 @@ def _anchors(groups: list[Group]) -> dict[int, int] | None:
 
 
 def _leaf(fetch: Fetch, group: Group) -> PlanNode:
-    return Flatten(group.path, fetch) if group.entity else fetch
+    return Flatten(group.path, fetch, group.places) if group.entity else fetch
 
 
 def _join(kind: type[Sequence] | type[Parallel], nodes: list[PlanNode]) -> PlanNode | None:
@@ -74,7 +75,11 @@ def _join(kind: type[Sequence] | type[Parallel], nodes: list[PlanNode]) -> PlanN
 
 
 def arrange(groups: list[Group], roots: list[Group], operation: Operation) -> PlanNode | None:
-    """The plan tree of the groups; root groups run in parallel, or in order for mutations."""
+    """The plan tree of the groups; root groups run in parallel, or in order for mutations.
+
+    Sibling entity fetches to one subgraph at one level are merged first (:func:`merge_siblings`).
+    """
+    groups = merge_siblings(groups, operation)
     fetches = {g.id: g.freeze(operation, i) for i, g in enumerate(groups)}
     anchor = _anchors(groups)
     if anchor is None:

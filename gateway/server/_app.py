@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from gateway.authorization import Authorizer, check_startup
 from gateway.demand import DemandControl
@@ -42,10 +42,14 @@ from gateway.server._sse import EventStreams, wants_event_stream
 from gateway.server._ws import GraphQLWebSocket
 from gateway.wire import GraphQLRequest
 from telemetry.metrics import HttpServerMetrics, Metrics, metrics_route
+from telemetry.tracing import Tracing, TracingMiddleware
 
 __all__ = ["create_app", "create_gateway_app"]
 
 log = logging.getLogger("gateway.server")
+
+SERVICE_NAME = "gateway"
+"""The gateway's ``service.name`` in its traces."""
 
 
 async def _method_not_allowed(request: Request, exc: Exception) -> Response:
@@ -70,6 +74,16 @@ def _requested_name(body: GraphQLRequest) -> str | None:
         if isinstance(value, str) and value:
             return value
     return None
+
+
+def _tracing_middleware() -> list[Middleware]:
+    """The request spans, first of all middleware, when the ``OTEL_*`` variables turn tracing
+    on (docs/tracing.md); nothing at all otherwise."""
+    tracing = Tracing.from_environment(SERVICE_NAME)
+    if not tracing.enabled:
+        return []
+    # The edge: the gateway decides whether a request is traced, not its client.
+    return [Middleware(TracingMiddleware, tracing=tracing, edge=True)]
 
 
 def _not_cached(response: Response) -> Response:
@@ -251,8 +265,13 @@ def create_app(
     settings: GatewaySettings | None = None,
     *,
     watcher: SupergraphWatcher | None = None,
+    routes: Sequence[BaseRoute] = (),
 ) -> Starlette:
     """A Starlette app serving ``gateway``; closes its subgraph clients on shutdown.
+
+    ``routes`` are served beside the gateway's own (which win on the same path): pages of the
+    application that serves this gateway, e.g. crossdock's operations page on ``/ops``. They
+    see no more of the gateway than any client: they talk to ``/graphql`` from the browser.
 
     ``settings`` configure the server around the engine (transports, browsers, rate limits,
     persisted queries); the engine's own options (limits, demand control, the deadline) are
@@ -329,10 +348,12 @@ def create_app(
             Route("/ready", handlers.ready, methods=["GET"]),
             metrics_route(metrics),
             graphiql_asset_route(),
+            *routes,
         ],
         lifespan=lifespan,
         exception_handlers={405: _method_not_allowed},
         middleware=[
+            *_tracing_middleware(),
             *([Middleware(HttpServerMetrics, metrics=metrics)] if recorder.histograms else []),
             browsers.middleware(),
         ],
@@ -350,9 +371,12 @@ def create_app(
 def create_gateway_app(
     supergraph_path: Path,
     settings: GatewaySettings | None = None,
+    *,
+    routes: Sequence[BaseRoute] = (),
 ) -> Starlette:
     """The gateway app for ``crossdock gateway --supergraph PATH``: serves the file and
-    reloads it when it changes. Raises ``SupergraphError``/``OSError`` if it cannot be read,
+    reloads it when it changes, and ``routes`` beside it (see :func:`create_app`). Raises
+    ``SupergraphError``/``OSError`` if it cannot be read,
     ``AuthorizationSetupError`` (one line) when its auth directives cannot be enforced as
     configured (auth off in production, a policy hook that does not load)."""
     settings = settings or GatewaySettings()
@@ -381,4 +405,4 @@ def create_gateway_app(
         override_labels=settings.override_labels,
         accept=lambda new: check_startup(new, settings.auth, production=settings.production),
     )
-    return create_app(gateway, settings, watcher=watcher)
+    return create_app(gateway, settings, watcher=watcher, routes=routes)

@@ -10,6 +10,11 @@ With ``query_plans`` (the gateway's, where ``expose_query_plans`` allows it) the
 ``Apollo-Expose-Query-Plan: true`` with every operation, and a "Query plan" pane in the
 sidebar shows the text of the last plan the gateway returned
 (``extensions.apolloQueryPlan.text``; docs/query-plans.md).
+
+A link opens the page on a query of its own: ``/graphql#query=<URL-encoded text>`` (and
+``&variables=<JSON>``). The fragment never reaches the server, so the request is still the
+page's ``GET`` and not an operation; GraphiQL opens the query in a tab of its own (or the tab
+that already holds it).
 """
 
 from __future__ import annotations
@@ -75,8 +80,13 @@ def graphiql_html(
       url: window.location.pathname,
       subscriptionUrl: `${{socketScheme}}//${{window.location.host}}${{window.location.pathname}}`,
     }});{plan_script}
+    // A link's own query, from the fragment (never sent to the server).
+    const linked = new URLSearchParams(window.location.hash.slice(1));
+    const opened = {{}};
+    if (linked.get("query")) opened.query = linked.get("query");
+    if (linked.get("variables")) opened.variables = linked.get("variables");
     ReactDOM.createRoot(document.getElementById("graphiql")).render(
-      React.createElement(GraphiQL, {{ fetcher, {plugins}...{options} }})
+      React.createElement(GraphiQL, {{ fetcher, {plugins}...{options}, ...opened }})
     );
   </script>
 </body>

@@ -47,7 +47,8 @@ def respond(
 ) -> Response:
     """Status codes per GraphQL-over-HTTP: ``application/json`` keeps 200 for invalid
     operations; ``application/graphql-response+json`` answers them 400. ``encode`` makes
-    the body (the server's holds the response size limit)."""
+    the body (the server's holds the response size limit), once for all the requests that
+    share one execution (``RequestOutcome.body``)."""
     modern = _wants_graphql_response(request)
     status = 200
     if outcome.status == "bad_request" or (outcome.status == "invalid" and modern):
@@ -55,8 +56,9 @@ def respond(
     elif outcome.status == "not_allowed":
         status = 405
     headers = {"allow": "POST"} if status == 405 else None
+    shared = outcome.body
     return Response(
-        encode(outcome.response),
+        encode(outcome.response) if shared is None else shared.encode(outcome.response, encode),
         status_code=status,
         media_type=_GRAPHQL_RESPONSE if modern else "application/json",
         headers=headers,

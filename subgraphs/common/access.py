@@ -22,6 +22,8 @@ __all__ = [
     "READ_ACCOUNTS",
     "READ_ORDERS",
     "REFERENCE",
+    "STAFF",
+    "STAFF_SCOPE",
 ]
 
 AUTHENTICATED: Final = Authenticated()
@@ -46,3 +48,9 @@ ACCOUNTS: Final = (AUTHENTICATED, READ_ACCOUNTS)
 
 ORDERS: Final = (AUTHENTICATED, READ_ORDERS)
 """A root field or type of order data."""
+
+STAFF_SCOPE: Final = RequiresScopes(scopes=[["staff"]])
+"""``@requiresScopes``: staff only (the business monitoring, docs/operations.md)."""
+
+STAFF: Final = (AUTHENTICATED, STAFF_SCOPE)
+"""A root field or type for staff only."""

@@ -51,6 +51,7 @@ from subgraphs.common.deadline import DEADLINE_EXCEEDED, Stopped, bounded
 from subgraphs.common.identity import UNAUTHENTICATED, Identification, authorization_of
 from subgraphs.common.readiness import ReadyCheck, readiness
 from telemetry.metrics import HttpServerMetrics, Metrics, metrics_route
+from telemetry.tracing import Tracing, TracingMiddleware
 
 __all__ = ["ContextGetter", "SubgraphGraphQL", "create_graphql_app"]
 
@@ -311,4 +312,8 @@ def create_graphql_app(
     )
     app.state.ready_checks = checks
     app.state.metrics = metrics
+    tracing = Tracing.from_environment(f"{name}-subgraph")
+    if tracing.enabled:
+        # First of all: the request span encloses everything else the request does.
+        app.user_middleware.insert(0, Middleware(TracingMiddleware, tracing=tracing))
     return app

@@ -15,6 +15,9 @@ from connectors.settings import system_client
 from connectors.wms.client import WmsClient
 from events.base import EventBus
 from events.factory import create_event_bus_for
+from monitoring import InventoryTruth, Monitor
+from monitoring.inventory import from_systems
+from monitoring.latency import StatusLatency
 from schema.actor import Actor
 from subgraphs.common.app import create_graphql_app
 from subgraphs.common.readiness import cache_check
@@ -46,7 +49,22 @@ def create_app(
     centers = CenterDirectory(client, cache, ttl_seconds=settings.reference_ttl_seconds)
     own_bus = bus is None
     target = create_event_bus_for(settings.bus) if bus is None else bus
-    milestones = MilestoneFeed(target) if feed is None else feed
+    config = settings.monitoring
+    monitor = None
+    if config is not None:
+        # Inventory truth: the ERP's books against this subgraph's WMS, cached briefly.
+        books = system_client("erp", settings.connectors)
+        inventory = InventoryTruth(
+            from_systems(ErpClient(books), client),
+            ttl_seconds=config.policy.inventory_cache_seconds,
+            close=books.aclose,
+        )
+        monitor = Monitor.from_config(config, inventory=inventory)
+    latency = None if monitor is None else StatusLatency(monitor)
+    if feed is None:
+        milestones = MilestoneFeed(target, delivered=None if latency is None else latency.delivered)
+    else:
+        milestones = feed
 
     # The WMS does not know whose an order is; with auth on, the ERP tells a customer's
     # request which of the orders its records belong to are its account's.
@@ -62,6 +80,7 @@ def create_app(
             centers=centers,
             loaders=WmsLoaders.create(client, centers, actor, erp),
             feed=milestones,
+            monitor=monitor,
         )
 
     app = create_graphql_app(
@@ -72,6 +91,7 @@ def create_app(
             system.aclose,
             cache.aclose,
             *([] if erp_system is None else [erp_system.aclose]),
+            *([] if latency is None else [latency.aclose]),
         ],
         ready_checks={"wms": client.ping, **cache_check(settings.cache, cache)},
         example_query=EXAMPLE_QUERY,
@@ -83,12 +103,16 @@ def create_app(
     mount_webhook_intake(app, settings, cache, bus=target, calls=calls)
     mount_operations(app, target, settings.bus)
     app.state.milestone_feed = milestones
+    app.state.monitor = monitor
     inner = app.router.lifespan_context
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
             async with inner(app):
+                if monitor is not None:
+                    # The thresholds may have changed since the open orders were indexed.
+                    await monitor.store.reindex()
                 await milestones.start()
                 try:
                     yield

@@ -9,10 +9,14 @@ from connectors.wms.enums import (
     ReturnDisposition,
     ShipmentStatus,
 )
+from monitoring import AtRiskReason, CycleStage, FalloutKind
 from subgraphs.common.enums import graphql_enum
 
 __all__ = [
+    "AtRiskReason",
     "Carrier",
+    "CycleStage",
+    "FalloutKind",
     "FulfillmentOrderStatus",
     "FulfillmentStatus",
     "ReturnDisposition",
@@ -24,3 +28,6 @@ graphql_enum(FulfillmentOrderStatus)
 graphql_enum(ShipmentStatus)
 graphql_enum(FulfillmentStatus)
 graphql_enum(ReturnDisposition)
+graphql_enum(CycleStage)
+graphql_enum(FalloutKind)
+graphql_enum(AtRiskReason)

@@ -35,6 +35,7 @@ from collections.abc import AsyncIterator, Callable
 from events.base import EventBus
 from events.ids import MAX_ID, MIN_ID, StreamId
 from schema.events import MILESTONE_STREAM, FulfillmentMilestone
+from telemetry.tracing import span_after
 
 __all__ = ["Match", "MilestoneFeed", "SubscriberTooSlow"]
 
@@ -42,6 +43,10 @@ logger = logging.getLogger(__name__)
 
 Match = Callable[[FulfillmentMilestone], bool]
 """A subscriber's filter: whether an event is for it. Called by the reader: keep it cheap."""
+
+Delivered = Callable[[FulfillmentMilestone], None]
+"""Told of each live event the moment it is handed to one subscriber or more (the business
+monitoring's shipment status latency). Called by the reader: it must not block."""
 
 _BACKLOG_PAGE = 200
 
@@ -120,6 +125,7 @@ class MilestoneFeed:
         concurrent_lookups: int = 4,
         retry_delay_seconds: float = 0.1,
         max_retry_delay_seconds: float = 5.0,
+        delivered: Delivered | None = None,
     ) -> None:
         if queue_size < 1:
             raise ValueError(f"queue_size must be at least 1, got {queue_size}")
@@ -145,6 +151,7 @@ class MilestoneFeed:
         self._ready = asyncio.Event()
         self._reader: asyncio.Task[None] | None = None
         self._closed = False
+        self._delivered = delivered
 
     @property
     def subscribers(self) -> int:
@@ -285,7 +292,7 @@ class MilestoneFeed:
                 if entry.replayed:
                     continue  # subscribers got the event when it first appeared
                 self._position_event = entry.event_id
-                self._fan_out(entry.id, entry.event_id, entry.data)
+                self._fan_out(entry.id, entry.event_id, entry.data, entry.traceparent)
             if batch:
                 await asyncio.sleep(0)  # let the subscribers take what they were given
 
@@ -302,7 +309,9 @@ class MilestoneFeed:
         found = await self._bus.entries(self._stream, after_id=str(before), count=1)
         return found[0].event_id if found and found[0].id == entry_id else None
 
-    def _fan_out(self, entry_id: str, event_id: str, data: bytes) -> None:
+    def _fan_out(
+        self, entry_id: str, event_id: str, data: bytes, traceparent: str | None = None
+    ) -> None:
         if event_id in self._first_seen:
             return  # its publisher appended it twice: delivered already
         self._first_seen[event_id] = entry_id
@@ -311,12 +320,33 @@ class MilestoneFeed:
         event = _decode(entry_id, data)
         if event is None:
             return
-        for subscriber in [s for s in self._subscribers if _accepts(s.matches, event)]:
-            if not subscriber.offer(entry_id, event):
-                subscriber.dropped = True
-                subscriber.queue.clear()  # it resubscribes from its last event anyway
-                subscriber.wake()
-                self._subscribers.discard(subscriber)
+        chosen = [s for s in self._subscribers if _accepts(s.matches, event)]
+        if not chosen:
+            return
+        handed = False
+        # Linked to the webhook's span that produced the event (telemetry.tracing).
+        with span_after(
+            f"deliver {self._stream}",
+            traceparent,
+            attributes={
+                "messaging.destination.name": self._stream,
+                "messaging.message.id": event_id,
+                "crossdock.subscribers": len(chosen),
+            },
+        ):
+            for subscriber in chosen:
+                if not subscriber.offer(entry_id, event):
+                    subscriber.dropped = True
+                    subscriber.queue.clear()  # it resubscribes from its last event anyway
+                    subscriber.wake()
+                    self._subscribers.discard(subscriber)
+                else:
+                    handed = True
+            if handed and self._delivered is not None:
+                try:
+                    self._delivered(event)
+                except Exception:
+                    logger.exception("telling of the delivery of %s failed", event.event_id)
 
 
 def _decode(entry_id: str, data: bytes) -> FulfillmentMilestone | None:

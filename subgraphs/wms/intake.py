@@ -41,6 +41,7 @@ from events.relay import OutboxRelay
 from schema.events import MILESTONE_STREAM, FulfillmentMilestone
 from subgraphs.settings import SubgraphSettings
 from telemetry.metrics import ClientCalls
+from telemetry.tracing import annotate, traceparent
 
 __all__ = [
     "MAX_BODY_BYTES",
@@ -153,6 +154,7 @@ def webhook_route(
         except ValueError as exc:
             logger.warning("wms webhook malformed: %s", exc)
             return _answer(400, "BAD_REQUEST", str(exc))
+        annotate({"messaging.message.id": event.event_id, "crossdock.milestone": event.type})
         # What the event is, as normalized (before the account is added): the same webhook
         # sent again has it, another one reusing its id does not.
         fingerprint = hashlib.sha256(event.to_json()).hexdigest()
@@ -163,7 +165,10 @@ def webhook_route(
                 return _seen(seen, event)
             if account_of is not None:
                 event = event.model_copy(update={"account_id": await _account(event)})
-            admitted = await outbox.add(stream, event.event_id, fingerprint, event.to_json())
+            # The webhook's request span: consumers and subscribers link back to it.
+            admitted = await outbox.add(
+                stream, event.event_id, fingerprint, event.to_json(), traceparent=traceparent()
+            )
         except OutboxUnavailable as exc:
             logger.warning("wms webhook %s not recorded: %s", event.event_id, exc)
             return _answer(503, "UNAVAILABLE", "the event cannot be recorded now; retry")

@@ -26,6 +26,7 @@ from connectors.wms.records import (
     ReturnReceiptRecord,
     ShipmentRecord,
 )
+from monitoring import Monitor
 from schema.actor import Actor
 from subgraphs.common.identity import CallerContext
 from subgraphs.common.loaders import GroupLoader, Loader, grouped
@@ -153,3 +154,5 @@ class WmsContext(CallerContext):
     centers: CenterDirectory
     loaders: WmsLoaders
     feed: MilestoneFeed | None = None
+    # The business monitoring ``operations`` reads (``None``: not served).
+    monitor: Monitor | None = None

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import strawberry
 
-from subgraphs.common.access import ORDERS, REFERENCE
+from subgraphs.common.access import ORDERS, REFERENCE, STAFF
 from subgraphs.common.federation import SubgraphSchema, federation_schema
 from subgraphs.common.fields import described
+from subgraphs.wms.monitoring import operations
 from subgraphs.wms.subscriptions import Subscription
 from subgraphs.wms.types import (
     DistributionCenter,
@@ -50,6 +51,13 @@ class Query:
     async def shipment_by_tracking(self, info: Info, tracking_number: str) -> Shipment | None:
         number = checked_id(tracking_number.strip(), "trackingNumber")
         return shipment_of(await info.context.loaders.shipment_by_tracking.load(number))
+
+    operations = strawberry.field(
+        resolver=operations,
+        description="Business activity monitoring over the last `windowHours` (default 24, "
+        "1..720).",
+        directives=STAFF,
+    )
 
 
 schema: SubgraphSchema = federation_schema(

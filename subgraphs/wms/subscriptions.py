@@ -27,9 +27,10 @@ from graphql import GraphQLError
 from events.base import EventBusUnavailable
 from schema.actor import Actor
 from schema.events import FulfillmentMilestone as Event
-from subgraphs.common.access import ORDERS, READ_ORDERS
+from subgraphs.common.access import ORDERS, READ_ORDERS, STAFF
 from subgraphs.common.errors import SUBGRAPH_ERROR, BadUserInput
 from subgraphs.wms.feed import Match, MilestoneFeed, SubscriberTooSlow
+from subgraphs.wms.monitoring import orders_at_risk_changed
 from subgraphs.wms.types import Info, checked_id
 from subgraphs.wms.types.milestones import FulfillmentMilestone
 
@@ -114,6 +115,12 @@ AfterArgument = Annotated[
 
 @strawberry.type
 class Subscription:
+    orders_at_risk_changed = strawberry.subscription(
+        resolver=orders_at_risk_changed,
+        description="The at-risk list each time it changes (first message: the list now).",
+        directives=list(STAFF),
+    )
+
     @_subscription(
         "Milestones of an order's fulfillment, live. Give orderId, accountId or "
         "both (then a milestone must match both)."

@@ -18,12 +18,13 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from systems.common.errors import ApiError, Unprocessable
-from systems.common.middleware import SystemMiddleware
+from systems.common.middleware import HEALTH_PATH, SystemMiddleware, route_template
 from systems.common.params import describe_validation_error
 from systems.common.responses import error_response, json_response
 from systems.common.stats import RequestStats
 from systems.settings import FaultSettings
 from telemetry.metrics import HttpServerMetrics, Metrics, metrics_route
+from telemetry.tracing import Tracing, TracingMiddleware
 
 __all__ = ["create_rest_app", "json_response"]
 
@@ -166,4 +167,16 @@ def create_rest_app(
         Middleware(HttpServerMetrics, metrics=metrics),
         Middleware(SystemMiddleware, routes=all_routes, stats=stats, faults=current_faults),
     ]
+    tracing = Tracing.from_environment(f"{name}-system")
+    if tracing.enabled:
+        # Outside the faults: a request a fault turns away (429, 500) is in the trace too.
+        app.user_middleware.insert(
+            0,
+            Middleware(
+                TracingMiddleware,
+                tracing=tracing,
+                route=lambda scope: route_template(all_routes, scope),
+                untraced=(HEALTH_PATH,),
+            ),
+        )
     return app

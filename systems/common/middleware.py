@@ -15,7 +15,14 @@ from systems.common.responses import error_response
 from systems.common.stats import RequestStats
 from systems.settings import FaultSettings
 
-__all__ = ["ADMIN_PREFIX", "HEALTH_PATH", "METRICS_PATH", "SystemMiddleware", "is_exempt"]
+__all__ = [
+    "ADMIN_PREFIX",
+    "HEALTH_PATH",
+    "METRICS_PATH",
+    "SystemMiddleware",
+    "is_exempt",
+    "route_template",
+]
 
 ADMIN_PREFIX = "/_admin/"
 HEALTH_PATH = "/health"
@@ -27,6 +34,22 @@ logger = logging.getLogger(__name__)
 def is_exempt(path: str) -> bool:
     """Admin, health and metrics requests are neither counted nor subject to faults."""
     return path in (HEALTH_PATH, METRICS_PATH) or path.startswith(ADMIN_PREFIX)
+
+
+def route_template(routes: Sequence[BaseRoute], scope: Scope) -> str:
+    """The path template of the route that will answer (``/accounts/{id}``). The route is
+    left in the scope, as the router leaves it, so that a request answered before the router
+    (a fault) is timed by its route too (``telemetry.metrics``)."""
+    partial: str | None = None
+    for route in routes:
+        match, _ = route.matches(scope)
+        path = getattr(route, "path", None)
+        if match is Match.FULL and isinstance(path, str):
+            scope["route"] = route
+            return path
+        if match is Match.PARTIAL and partial is None and isinstance(path, str):
+            partial = path
+    return partial if partial is not None else str(scope["path"])
 
 
 class SystemMiddleware:
@@ -48,19 +71,7 @@ class SystemMiddleware:
         self._injector = FaultInjector(faults, clock=time.monotonic)
 
     def _template(self, scope: Scope) -> str:
-        """The path template of the route that will answer (``/accounts/{id}``). The route is
-        left in the scope, as the router leaves it, so that a request answered here (a fault)
-        is timed by its route too (``telemetry.metrics``)."""
-        partial: str | None = None
-        for route in self._routes:
-            match, _ = route.matches(scope)
-            path = getattr(route, "path", None)
-            if match is Match.FULL and isinstance(path, str):
-                scope["route"] = route
-                return path
-            if match is Match.PARTIAL and partial is None and isinstance(path, str):
-                partial = path
-        return partial if partial is not None else str(scope["path"])
+        return route_template(self._routes, scope)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

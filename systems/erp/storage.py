@@ -183,6 +183,17 @@ def seed_database(conn: sqlite3.Connection, world: World) -> None:
         invoice_lines.extend(_lines(invoice.id, invoice.lines))
     _insert(conn, "invoices", invoice_rows)
     _insert(conn, "invoice_lines", invoice_lines)
+    _insert(
+        conn,
+        "inventory_balances",
+        [(position.sku, position.center_id, position.on_hand) for position in world.inventory],
+    )
+    conn.execute(
+        "UPDATE inventory_balances SET opening_quantity = opening_quantity + ("
+        "SELECT COALESCE(SUM(quantity), 0) FROM invoice_lines l"
+        " WHERE l.item_id = inventory_balances.item_id"
+        " AND l.location = inventory_balances.location)"
+    )
 
     _insert(
         conn,

@@ -204,6 +204,15 @@ CREATE TABLE sales_order_cancel_reasons (
     reason TEXT NOT NULL
 );
 
+-- The item balances the ERP books per location: what it held at its opening (the seed) with
+-- what it had invoiced by then added back, so that booked = opening - everything invoiced.
+CREATE TABLE inventory_balances (
+    item_id TEXT NOT NULL,
+    location TEXT NOT NULL,
+    opening_quantity INTEGER NOT NULL,
+    PRIMARY KEY (item_id, location)
+);
+
 -- What came back against each return authorization line.
 CREATE TABLE return_authorization_receipts (
     return_authorization_id TEXT NOT NULL REFERENCES return_authorizations (internal_id),

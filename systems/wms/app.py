@@ -42,16 +42,25 @@ def create_app(settings: SystemsSettings) -> Starlette:
     if not tasks:
         return app
     inner = app.router.lifespan_context
+    running: list[asyncio.Task[None]] = []
+
+    def stop_tasks() -> None:
+        for task in running:
+            task.cancel()
+
+    # Called when shutdown begins, before any service stops (crossdock.runner): no order moves
+    # on and no webhook is attempted while the subgraphs they go to are stopping; what is
+    # still pending stays in the outbox for the next start.
+    app.state.begin_shutdown = stop_tasks
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with inner(app):
-            running = [asyncio.create_task(task()) for task in tasks]
+            running[:] = [asyncio.create_task(task()) for task in tasks]
             try:
                 yield
             finally:
-                for task in running:
-                    task.cancel()
+                stop_tasks()
                 for task in running:
                     with contextlib.suppress(asyncio.CancelledError):
                         await task

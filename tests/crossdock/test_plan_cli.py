@@ -20,21 +20,28 @@ def plan(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[st
     )
 
 
-def test_the_readme_query_is_a_fetch_from_erp_then_three_entity_fetches_at_once() -> None:
+def test_the_readme_query_is_a_fetch_from_erp_then_two_entity_fetches_at_once() -> None:
     result = plan(EXAMPLE_QUERY)
     assert result.returncode == 0, result.stderr
     text = result.stdout
     assert text.startswith('QueryPlan {\n  Sequence {\n    Fetch(service: "erp") {')
     assert "    Parallel {" in text
-    for path, service, selected in (
-        ("orderByNumber.account", "crm", "cases(open: true)"),
-        ("orderByNumber.lines.@.product", "wms", "availableToPromise"),
-        ("orderByNumber", "wms", "trackingEvents"),
+    for head, service, selected in (
+        ('Flatten(path: "orderByNumber.account") {\n', "crm", "cases(open: true)"),
+        # One wms fetch for the lines' products and the order itself, merged.
+        (
+            'Flatten(paths: [\n        "orderByNumber.lines.@.product" on Product,\n'
+            '        "orderByNumber" on Order,\n      ]) {\n',
+            "wms",
+            "availableToPromise",
+        ),
     ):
-        start = text.index(f'Flatten(path: "{path}") {{\n')
+        start = text.index(head)
         end = text.find("Flatten(", start + 1)
         node = text[start : end if end > 0 else len(text)]
         assert f'Fetch(service: "{service}")' in node and selected in node, node
+        assert service != "wms" or "trackingEvents" in node, node
+    assert text.count('Fetch(service: "wms")') == 1
     # What an entity fetch needs of each object, then what it selects.
     assert "... on Account {\n" in text and "} =>" in text
 
@@ -65,11 +72,18 @@ def test_json_is_apollos_shape() -> None:
         }
     ]
     assert "_entities" in account["operation"]
+    assert "paths" not in parallel["nodes"][0]
     assert set(flattens) == {
         ("orderByNumber", "account"),
         ("orderByNumber", "lines", "@", "product"),
-        ("orderByNumber",),
     }
+    # A merged fetch: Apollo's ``path`` (its first place), and every place in ``paths``.
+    merged = next(n for n in parallel["nodes"] if "paths" in n)
+    assert merged["paths"] == [
+        {"path": ["orderByNumber", "lines", "@", "product"], "types": ["Product"]},
+        {"path": ["orderByNumber"], "types": ["Order"]},
+    ]
+    assert merged["node"]["serviceName"] == "wms"
 
 
 def test_a_file_stdin_an_operation_name_and_variables(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from crossdock.settings import Settings, WmsLifecycle
+from monitoring import MonitoringSettings, StageMinutes
 from systems.world_records import World
 from tests.e2e.orders import Accounts
 from tests.e2e.world import E2E_SECRET, E2EWorld, running_e2e_world
@@ -40,6 +41,11 @@ def e2e_settings(
             "events_prefix": None,
             # About workflows and events, not timeouts: a loaded machine must not flake them.
             "system_timeout_seconds": 30.0,
+            # An order left in PICKING is stuck after two seconds (the operations page's
+            # test, tests/e2e/test_ops_page.py), and the at-risk list is looked at often.
+            "monitoring": MonitoringSettings(
+                stuck_after_minutes=StageMinutes(picking=2 / 60), at_risk_interval_seconds=0.5
+            ),
             "wms_lifecycle": WmsLifecycle(
                 webhook_secret=E2E_SECRET,
                 retry_base_seconds=0.2,

@@ -1,6 +1,7 @@
 """A consumer killed (``kill -9``) while it holds entries loses none of them: the live
 consumer of its group reclaims them once they have been idle long enough, and each event takes
-effect once (one invoice per shipment, every order completed)."""
+effect once (one invoice per shipment, every order completed; one CRM activity per
+milestone)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from consumers import ERP_GROUP
+from consumers import CRM_GROUP, ERP_GROUP
 from tests.e2e.orders import Accounts, Placed, place_order
 from tests.e2e.world import E2EWorld
 from tests.orchestration.picks import Picker
@@ -78,14 +79,15 @@ class Replica:
 
 
 @contextmanager
-def replica(world: E2EWorld) -> Iterator[Replica]:
-    """Start a replica of the ``erp`` group in its own process; it is killed on leaving."""
+def replica(world: E2EWorld, group: str = ERP_GROUP) -> Iterator[Replica]:
+    """Start a replica of ``group`` in its own process; it is killed on leaving."""
     settings = world.settings
-    assert settings.redis_url and settings.erp_url and settings.wms_url
+    assert settings.redis_url and settings.erp_url and settings.wms_url and settings.crm_url
     env = {k: v for k, v in os.environ.items() if not k.startswith("CROSSDOCK_")}
     env |= {
         "REDIS_URL": settings.redis_url,
         "CROSSDOCK_ERP_URL": settings.erp_url,
+        "CROSSDOCK_CRM_URL": str(settings.crm_url),
         "CROSSDOCK_WMS_URL": settings.wms_url,
         "CROSSDOCK_CACHE_PREFIX": settings.cache_prefix,
         "CROSSDOCK_SEED": str(settings.seed),
@@ -93,7 +95,7 @@ def replica(world: E2EWorld) -> Iterator[Replica]:
     }
     name = f"doomed-{uuid.uuid4().hex[:8]}"
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.e2e.replica", name],
+        [sys.executable, "-m", "tests.e2e.replica", name, group],
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,
@@ -152,5 +154,59 @@ def test_a_consumer_killed_mid_batch_loses_nothing(
         in_erp = e2e.system("erp", "GET", "/invoices", params={"orderIds": found["id"]})
         assert len(in_erp["items"]) == 1, in_erp
     # What the replica held went to the live consumer, not to the dead letters.
+    held_events = {x.event["event_id"] for x in e2e.entries() if x.id in set(held)}
+    assert not held_events & {d["event_id"] for d in e2e.dead_letters()}
+
+
+ACTIVITIES = """
+query Activities($id: ID!) {
+  order(id: $id) { account { activities(first: 100) { subject occurredAt } } }
+}
+"""
+
+
+@pytest.mark.slow
+def test_a_crm_consumer_killed_mid_activity_records_each_milestone_once(
+    e2e: E2EWorld, picker: Picker, accounts: Accounts
+) -> None:
+    e2e.faults("crm", "POST /tasks", latency_ms=INVOICE_LATENCY_MS)
+    placed: list[Placed] = []
+    written: set[str] = set()
+    with replica(e2e, CRM_GROUP) as doomed:
+        # Two orders' milestones at once: each consumer of the group is busy with one.
+        for _ in range(3):
+            pair = [place_order(e2e, picker, accounts.take()) for _ in range(2)]
+            for order in pair:
+                written |= {w["event_id"] for w in e2e.advance(order.fulfillment_order, "PICKED")}
+            placed += pair
+            try:
+                busy = partial(doomed.started, written)
+                wait_until(busy, timeout=8, what="the replica recording an activity")
+                break
+            except TimeoutError:
+                continue  # the stack's consumer took them all: another pair
+        held = e2e.pending(CRM_GROUP, doomed.name)
+        in_hand = [entry for entry, event in doomed.handling if event in written]
+        assert in_hand and set(in_hand) <= set(held), (in_hand, held)
+        doomed.process.kill()  # kill -9, in the middle of the CRM call
+        doomed.process.wait(timeout=10)
+    e2e.clear_faults()
+
+    ids = {order.order_id for order in placed}
+    milestones: dict[str, int] = dict.fromkeys(ids, 0)
+    for entry in e2e.entries():
+        if entry.event.get("order_id") in ids and not entry.event.get("replay_of"):
+            milestones[entry.event["order_id"]] += 1
+
+    def activities() -> dict[str, int]:
+        return {
+            order_id: len(e2e.data(ACTIVITIES, {"id": order_id})["order"]["account"]["activities"])
+            for order_id in ids
+        }
+
+    wait_until(lambda: activities() == milestones, timeout=45, what="one activity per milestone")
+    e2e.wait_settled(CRM_GROUP)
+    assert activities() == milestones  # and no more once everything is acknowledged
+    assert e2e.pending(CRM_GROUP, doomed.name) == []
     held_events = {x.event["event_id"] for x in e2e.entries() if x.id in set(held)}
     assert not held_events & {d["event_id"] for d in e2e.dead_letters()}

@@ -11,6 +11,7 @@ exactly as ``crossdock up`` does.
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -26,6 +27,7 @@ from starlette.applications import Starlette
 from cache.factory import create_cache
 from connectors.settings import system_client
 from consumers import MilestoneConsumers
+from crossdock.ops_page import ops_routes
 from crossdock.settings import SYSTEM_NAMES, Settings, SystemName
 from crossdock.stack import (
     compose_live_supergraph,
@@ -34,6 +36,7 @@ from crossdock.stack import (
 )
 from events.factory import create_event_bus_for
 from gateway.server import GatewaySettings, create_gateway_app
+from monitoring import Monitor
 from schema.events import MILESTONE_STREAM
 from subgraphs.apps import create_subgraph_app
 from subgraphs.wms.app import create_app as create_wms_subgraph_app
@@ -264,6 +267,7 @@ def _wms_subgraph_with_consumers(settings: Settings) -> Starlette:
         wms=system_client("wms", settings.connectors),
         crm=system_client("crm", settings.connectors),
         cache=create_cache(settings.redis_url, prefix=settings.reference_cache_prefix),
+        monitor=Monitor.from_config(settings.monitoring_config),
         **CONSUMER_OPTIONS,
     )
     run_consumers_beside(app, consumers, bus)
@@ -286,13 +290,19 @@ def running_e2e_world(settings: Settings, scratch: Path) -> Iterator[E2EWorld]:
         )
         # The orders journal keeps its Redis keys under a fixed prefix: this run's journal
         # stays in its own data dir instead.
+        # Its outcomes go to the business monitoring in this run's Redis all the same.
         orders_settings = settings.model_copy(update={"redis_url": None})
+        orders_subgraph = orders_settings.subgraphs
+        orders_subgraph = dataclasses.replace(
+            orders_subgraph,
+            workflows=dataclasses.replace(
+                orders_subgraph.workflows, monitoring=settings.monitoring_config
+            ),
+        )
         urls = {
             "crm": stack.enter_context(serve(create_subgraph_app("crm", settings.subgraphs))),
             "erp": stack.enter_context(serve(create_subgraph_app("erp", settings.subgraphs))),
-            "orders": stack.enter_context(
-                serve(create_subgraph_app("orders", orders_settings.subgraphs))
-            ),
+            "orders": stack.enter_context(serve(create_subgraph_app("orders", orders_subgraph))),
         }
         wms_app = _wms_subgraph_with_consumers(settings)
         urls["wms"] = stack.enter_context(serve_on(wms_app, sock))
@@ -303,7 +313,7 @@ def running_e2e_world(settings: Settings, scratch: Path) -> Iterator[E2EWorld]:
             )
         )
         gateway = stack.enter_context(
-            serve(create_gateway_app(path, GatewaySettings(reload_interval=0)))
+            serve(create_gateway_app(path, GatewaySettings(reload_interval=0), routes=ops_routes()))
         )
         yield E2EWorld(
             settings=settings,

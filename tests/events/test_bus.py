@@ -341,3 +341,36 @@ async def test_entries_refuses_an_after_id_that_is_no_entry_id(
 async def _info(bus: EventBus, stream: str) -> StreamInfo:
     (info,) = [info for info in await bus.streams() if info.name == stream]
     return info
+
+
+async def test_an_entry_keeps_its_traceparent_for_groups_and_tail_readers(
+    subject: BusSubject, stream: str
+) -> None:
+    bus = subject.bus
+    traced = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    await bus.ensure_group(stream, "erp")
+    await bus.publish(stream, "e1", milestone("e1").to_json(), traceparent=traced)
+    await subject.publish(stream, "e2")  # an entry without one, as before entries kept it
+    read = await bus.read(stream, "erp", "c", count=5)
+    assert [(d.event_id, d.traceparent) for d in read] == [("e1", traced), ("e2", None)]
+    tailed = await bus.entries(stream, after_id="0-0", count=5)
+    assert [(e.event_id, e.traceparent) for e in tailed] == [("e1", traced), ("e2", None)]
+    # A retry is delivered with it too.
+    [again] = await bus.claim(stream, "erp", "c2", [read[0].id])
+    assert again.traceparent == traced
+
+
+async def test_a_dead_letter_keeps_its_traceparent_through_its_replay(
+    subject: BusSubject, stream: str
+) -> None:
+    bus = subject.bus
+    traced = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    await bus.ensure_group(stream, "erp")
+    await bus.publish(stream, "e1", milestone("e1").to_json(), traceparent=traced)
+    [delivery] = await bus.read(stream, "erp", "c", count=5)
+    await bus.dead_letter(stream, "erp", "c", delivery, "boom")
+    [letter] = await bus.dead_letters(stream)
+    assert letter.traceparent == traced
+    await bus.replay_dead_letters(stream)
+    [again] = await bus.read(stream, "erp", "c", count=5)
+    assert (again.event_id, again.traceparent) == ("e1", traced)

@@ -73,6 +73,80 @@ async def test_what_was_added_is_there_after_the_outbox_is_opened_again(
         await again.aclose()
 
 
+async def test_a_row_keeps_the_traceparent_it_was_added_with(open_outbox: OpenOutbox) -> None:
+    traced = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    outbox = open_outbox()
+    try:
+        await outbox.add(STREAM, "e1", "fp", b"one", traceparent=traced)
+        await outbox.add(STREAM, "e2", "fp", b"two")
+        rows = await outbox.unrelayed(limit=10)
+        assert [(r.event_id, r.traceparent) for r in rows] == [("e1", traced), ("e2", None)]
+        async with outbox.claim(limit=10) as claim:
+            assert [r.traceparent for r in claim.rows] == [traced, None]
+    finally:
+        await outbox.aclose()
+
+
+async def test_a_sqlite_outbox_from_before_traceparents_gets_the_column(path: Path) -> None:
+    path.parent.mkdir(parents=True)
+    with sqlite3.connect(path) as db:
+        db.executescript(
+            """
+            CREATE TABLE outbox (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT, stream TEXT NOT NULL,
+                event_id TEXT NOT NULL, fingerprint TEXT NOT NULL, data BLOB NOT NULL,
+                received_at REAL NOT NULL, pending_since REAL, relayed_at REAL, entry_id TEXT,
+                UNIQUE (stream, event_id)
+            );
+            INSERT INTO outbox (stream, event_id, fingerprint, data, received_at, pending_since)
+            VALUES ('fulfillment-milestones', 'old', 'fp', x'6f6c64', 1.0, 1.0);
+            """
+        )
+    db.close()
+    outbox = SqliteOutbox(path)
+    try:
+        await outbox.add(
+            STREAM, "new", "fp", b"new", traceparent="00-" + "1" * 32 + "-" + "2" * 16 + "-01"
+        )
+        rows = await outbox.unrelayed(limit=10)
+        assert [(r.event_id, r.traceparent is None) for r in rows] == [
+            ("old", True),
+            ("new", False),
+        ]
+    finally:
+        await outbox.aclose()
+
+
+async def test_a_postgres_outbox_from_before_traceparents_gets_the_column(
+    postgres_url: str, postgres_table: str
+) -> None:
+    async with await psycopg.AsyncConnection.connect(postgres_url, autocommit=True) as conn:
+        await conn.execute(
+            sql.SQL(
+                "CREATE TABLE {} (seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+                " stream TEXT NOT NULL, event_id TEXT NOT NULL, fingerprint TEXT NOT NULL,"
+                " data BYTEA NOT NULL, received_at DOUBLE PRECISION NOT NULL,"
+                " pending_since DOUBLE PRECISION, relayed_at DOUBLE PRECISION, entry_id TEXT,"
+                " UNIQUE (stream, event_id))"
+            ).format(sql.Identifier(postgres_table))
+        )
+        await conn.execute(
+            sql.SQL(
+                "INSERT INTO {} (stream, event_id, fingerprint, data, received_at, pending_since)"
+                " VALUES (%s, 'old', 'fp', 'old', 1.0, 1.0)"
+            ).format(sql.Identifier(postgres_table)),
+            (STREAM,),
+        )
+    outbox = PostgresOutbox(postgres_url, table=postgres_table)
+    try:
+        traced = "00-" + "1" * 32 + "-" + "2" * 16 + "-01"
+        await outbox.add(STREAM, "new", "fp", b"new", traceparent=traced)
+        rows = await outbox.unrelayed(limit=10)
+        assert [(r.event_id, r.traceparent) for r in rows] == [("old", None), ("new", traced)]
+    finally:
+        await outbox.aclose()
+
+
 async def test_the_sqlite_file_is_in_wal_mode(path: Path) -> None:
     outbox = SqliteOutbox(path)
     await outbox.add(STREAM, "e1", "fp", b"one")

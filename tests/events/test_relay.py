@@ -67,7 +67,9 @@ class CrashAfterPublish:
     def __init__(self, bus: EventBus, nth: int) -> None:
         self._bus, self._left = bus, nth
 
-    async def publish(self, stream: str, event_id: str, data: bytes) -> str:
+    async def publish(
+        self, stream: str, event_id: str, data: bytes, *, traceparent: str | None = None
+    ) -> str:
         entry_id = await self._bus.publish(stream, event_id, data)
         self._left -= 1
         if self._left == 0:
@@ -234,7 +236,9 @@ async def test_an_unexpected_failure_is_logged_once_retried_and_never_ends_the_r
     class Broken(InProcessBus):
         failures = 5
 
-        async def publish(self, stream: str, event_id: str, data: bytes) -> str:
+        async def publish(
+            self, stream: str, event_id: str, data: bytes, *, traceparent: str | None = None
+        ) -> str:
             if self.failures:
                 self.failures -= 1
                 raise RuntimeError("a bug in the bus")

@@ -31,7 +31,9 @@ class HeldUntil:
         self._bus, self._go = bus, go
         self.holding = asyncio.Event()  # a batch is claimed and waits to be published
 
-    async def publish(self, stream: str, event_id: str, data: bytes) -> str:
+    async def publish(
+        self, stream: str, event_id: str, data: bytes, *, traceparent: str | None = None
+    ) -> str:
         self.holding.set()
         await self._go.wait()
         return await self._bus.publish(stream, event_id, data)
@@ -46,7 +48,9 @@ class Telling:
     def __init__(self, bus: EventBus, published: asyncio.Event) -> None:
         self._bus, self._published = bus, published
 
-    async def publish(self, stream: str, event_id: str, data: bytes) -> str:
+    async def publish(
+        self, stream: str, event_id: str, data: bytes, *, traceparent: str | None = None
+    ) -> str:
         entry_id = await self._bus.publish(stream, event_id, data)
         self._published.set()
         return entry_id
@@ -62,7 +66,9 @@ class KilledAfter:
     def __init__(self, bus: EventBus, nth: int) -> None:
         self._bus, self._left = bus, nth
 
-    async def publish(self, stream: str, event_id: str, data: bytes) -> str:
+    async def publish(
+        self, stream: str, event_id: str, data: bytes, *, traceparent: str | None = None
+    ) -> str:
         entry_id = await self._bus.publish(stream, event_id, data)
         self._left -= 1
         if self._left == 0:

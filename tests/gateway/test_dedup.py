@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 
 from gateway.auth import Identity
@@ -274,3 +275,70 @@ async def test_over_http_shared_queries_are_counted_and_a_hung_up_client_leaves(
         assert [a.json() for a in answers] == [{"data": {"level": 3}}] * 3
         assert await metric(client, "crossdock_gateway_subgraph_fetches_shared_total") == 0
     assert stock.received() == 1
+
+
+async def test_a_shared_response_is_encoded_once_for_all_its_callers(stock: Stock) -> None:
+    gateway = engine(stock)
+    encoded: list[object] = []
+
+    def encoder(response: Any) -> bytes:
+        encoded.append(response)
+        return orjson.dumps(response)
+
+    try:
+        runs = [asyncio.ensure_future(gateway.execute(level("A"))) for _ in range(5)]
+        await held(stock, 1)
+        stock.gate.open()
+        outcomes = await asyncio.gather(*runs)
+        alone = await gateway.execute(level("B"))
+    finally:
+        await gateway.aclose()
+    bodies = [o.body.encode(o.response, encoder) for o in outcomes if o.body is not None]
+    assert bodies == [b'{"data":{"level":7}}'] * 5
+    assert len(encoded) == 1
+    # A caller that changed its response's top level gets its own bytes.
+    mine = outcomes[0]
+    mine.response["extensions"] = {"mine": True}
+    assert mine.body is not None
+    assert orjson.loads(mine.body.encode(mine.response, encoder))["extensions"] == {"mine": True}
+    assert len(encoded) == 2
+    # A query that ran alone (it may still share) is shared by nobody: its own bytes too.
+    assert alone.response == {"data": {"level": 3}}
+
+
+async def test_every_caller_of_a_shared_execution_counts_its_actual_cost(stock: Stock) -> None:
+    gateway = engine(stock)
+    with serve(create_app(gateway, GatewaySettings(reload_interval=0))) as url:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+            before = await metric(client, "crossdock_gateway_cost_actual_count")
+            posts = [
+                asyncio.ensure_future(client.post("/graphql", json=dict(level("A"))))
+                for _ in range(4)
+            ]
+            await held(stock, 1)
+
+            async def all_shared() -> bool:
+                return await metric(client, "crossdock_gateway_queries_shared_total") == 3
+
+            await wait_until_async(all_shared, timeout=10, what="3 shared queries")
+            stock.gate.open()
+            answers = await asyncio.gather(*posts)
+            assert [a.content for a in answers] == [b'{"data":{"level":7}}'] * 4
+            assert await metric(client, "crossdock_gateway_cost_actual_count") == before + 4
+    assert stock.received() == 1
+
+
+async def test_a_redacting_gateway_shares_redacted_errors(stock: Stock) -> None:
+    gateway = Gateway(parse_supergraph(stock.supergraph), share_queries=True, redact_errors=True)
+    try:
+        runs = [asyncio.ensure_future(gateway.execute(level("C"))) for _ in range(3)]
+        await held(stock, 1)
+        stock.gate.open()
+        outcomes = await asyncio.gather(*runs)
+    finally:
+        await gateway.aclose()
+    assert gateway.stats.queries_shared == 2
+    for outcome in outcomes:
+        [error] = outcome.response["errors"]
+        assert "KeyError" not in str(error) and "'C'" not in error["message"]
+        assert error["extensions"]["code"] == "SUBGRAPH_ERROR"

@@ -9,6 +9,8 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
 
 from gateway.server import GatewaySettings, create_gateway_app
 from tests.gateway.conformance.cases import entities
@@ -181,3 +183,20 @@ def test_supergraph_reload(gateway_url: str, supergraph_file: Path, graph: Runni
         return {"name": "teams"} in body.json()["data"]["__type"]["fields"]
 
     wait_until(renamed_is_served, what="the changed supergraph")
+
+
+def test_routes_of_the_application_are_served_beside_the_gateways_own(
+    supergraph_file: Path,
+) -> None:
+    """``routes=``: pages of whoever serves the gateway (crossdock's /ops); on a path of the
+    gateway's own, the gateway's route wins."""
+
+    async def page(request: Any) -> PlainTextResponse:
+        return PlainTextResponse("a page of the application")
+
+    routes = [Route("/app-page", page), Route("/graphql", page, methods=["POST"])]
+    app = create_gateway_app(supergraph_file, GatewaySettings(reload_interval=0), routes=routes)
+    with serve(app) as url:
+        assert httpx.get(f"{url}/app-page").text == "a page of the application"
+        answer = post(url, {"query": "{ __typename }"})
+        assert answer.json() == {"data": {"__typename": "Query"}}

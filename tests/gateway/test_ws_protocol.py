@@ -348,6 +348,15 @@ async def test_a_running_id_subscribed_again_closes_4409_and_stops_everything(
         ("subscription { milestones(orderId: 1", "GRAPHQL_PARSE_FAILED"),
         ("subscription { nope }", "GRAPHQL_VALIDATION_FAILED"),
         ("subscription { milestones { seq } }", "GRAPHQL_VALIDATION_FAILED"),
+        # @defer is for queries: a subscription has no "later" to send it in.
+        (
+            'subscription { ... @defer { milestones(orderId: "o-1") { seq } } }',
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
+        (
+            'subscription { milestones(orderId: "o-1") { seq ... @defer { type } } }',
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
     ],
 )
 async def test_an_invalid_operation_gets_an_error_message_and_no_complete(

@@ -1,10 +1,13 @@
-"""Credit holds across replicas: two orders services, each in a thread with its own event
-loop, journal and idempotency records (two replicas sharing nothing but the systems), submit
-for one account at once over real HTTP; the ERP's check at entry confirms only what fits."""
+"""Credit holds across replicas: two orders services, each in a process of its own with its
+own event loop, journal and idempotency records (two replicas sharing nothing but the
+systems, so no lock of one process can serialize them), submit for one account at once over
+real HTTP; the ERP's check at entry confirms only what fits."""
 
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+import os
 import threading
 from decimal import Decimal
 from pathlib import Path
@@ -15,6 +18,7 @@ from cache.memory import MemoryCache
 from resolvers.journal import SqliteJournal, WorkflowState
 from resolvers.records import Outcome, SubmitResult
 from resolvers.service import OrdersService
+from resolvers.settings import WorkflowSettings
 from resolvers.systems import Systems
 from systems.world_names import TAX_RATES
 from systems.world_records import World
@@ -46,13 +50,50 @@ def lone_account(own: OwnSystems, world: World, picker: Picker) -> str:
 
 
 def replica(own: OwnSystems, folder: Path) -> OrdersService:
+    return replica_of(own.settings.workflows, folder)
+
+
+def replica_of(workflows: WorkflowSettings, folder: Path) -> OrdersService:
     return OrdersService(
-        Systems.from_settings(own.settings.workflows),
+        Systems.from_settings(workflows),
         SqliteJournal(folder / "journal.sqlite3"),
         MemoryCache(),
         retention_seconds=600,
         priority=PRIORITY,
     )
+
+
+# What a replica process reports of each submission: (outcome, hold reason, order id, pid).
+Answer = tuple[str, str | None, str | None, int]
+
+
+def replica_process(
+    workflows: WorkflowSettings,
+    folder: Path,
+    n: int,
+    account: str,
+    sku: str,
+    units: int,
+    start: threading.Barrier,
+    answers: multiprocessing.Queue[list[Answer]],
+) -> None:
+    """A replica in a process of its own: waits for the others, then submits at once."""
+
+    async def submit_all() -> list[SubmitResult]:
+        service = replica_of(workflows, folder)
+        try:
+            start.wait(timeout=120)
+            return await asyncio.gather(
+                *(
+                    service.submit(request(account, sku, units), f"credit-{n}-{k}")
+                    for k in range(PER_REPLICA)
+                )
+            )
+        finally:
+            await service.aclose()
+
+    results = asyncio.run(submit_all())
+    answers.put([(r.outcome.value, r.hold_reason, r.order_id, os.getpid()) for r in results])
 
 
 def test_concurrent_orders_from_two_replicas_confirm_only_what_fits(
@@ -71,47 +112,38 @@ def test_concurrent_orders_from_two_replicas_confirm_only_what_fits(
     total = planned * (1 + TAX_RATES["NJ"])
     fitting = int(headroom // total)
     assert 1 <= fitting < REPLICAS * PER_REPLICA
-    start = threading.Barrier(REPLICAS)
-    results: list[SubmitResult] = []
-    lock = threading.Lock()
-
-    async def submit_all(n: int) -> list[SubmitResult]:
-        service = replica(own_systems, tmp_path / f"replica-{n}")
-        try:
-            start.wait()
-            return await asyncio.gather(
-                *(
-                    service.submit(request(account, sku, units), f"credit-{n}-{k}")
-                    for k in range(PER_REPLICA)
-                )
-            )
-        finally:
-            await service.aclose()
-
-    def run(n: int) -> None:
-        answers = asyncio.run(submit_all(n))
-        with lock:
-            results.extend(answers)
-
+    processes = multiprocessing.get_context("spawn")
+    start = processes.Barrier(REPLICAS)
+    answers: multiprocessing.Queue[list[Answer]] = processes.Queue()
+    replicas = []
     for n in range(REPLICAS):
-        (tmp_path / f"replica-{n}").mkdir()
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(REPLICAS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
+        folder = tmp_path / f"replica-{n}"
+        folder.mkdir()
+        args = (own_systems.settings.workflows, folder, n, account, sku, units, start, answers)
+        replicas.append(processes.Process(target=replica_process, args=args))
+    for process in replicas:
+        process.start()
+    try:
+        results = [a for _ in replicas for a in answers.get(timeout=300)]
+    finally:
+        for process in replicas:
+            process.join(timeout=60)
+            if process.is_alive():
+                process.kill()
+    assert all(p.exitcode == 0 for p in replicas)
+    assert len({pid for *_, pid in results}) == REPLICAS  # really two processes
     assert len(results) == REPLICAS * PER_REPLICA
-    outcomes = sorted((r.outcome.value, r.hold_reason) for r in results)
-    confirmed = [r for r in results if r.outcome is Outcome.CONFIRMED]
+    outcomes = sorted((outcome, reason) for outcome, reason, _, _ in results)
+    confirmed = [order for outcome, _, order, _ in results if outcome == Outcome.CONFIRMED.value]
     assert len(confirmed) == fitting, outcomes
     assert all(
-        (r.outcome, r.hold_reason) == (Outcome.ON_HOLD, "CREDIT")
-        for r in results
-        if r.outcome is not Outcome.CONFIRMED
+        (outcome, reason) == (Outcome.ON_HOLD.value, "CREDIT")
+        for outcome, reason, _, _ in results
+        if outcome != Outcome.CONFIRMED.value
     ), outcomes
     orders = httpx.get(
         f"{own_systems.urls['erp']}/salesOrders",
-        params={"ids": ",".join(str(r.order_id) for r in confirmed)},
+        params={"ids": ",".join(str(order) for order in confirmed)},
         timeout=10,
     ).json()["items"]
     assert {o["custbody_status"] for o in orders} == {"CONFIRMED"}

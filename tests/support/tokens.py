@@ -97,6 +97,16 @@ class TestIssuer:
         self._write()
         return key
 
+    def publish(self, key: SigningKey) -> None:
+        """Add ``key`` to the JWKS without signing with it (a key made elsewhere)."""
+        self.keys.insert(0, key)
+        self._write()
+
+    def replace_keys(self, keys: list[SigningKey]) -> None:
+        """Publish exactly ``keys`` (the last one signs from then on)."""
+        self.keys = list(keys)
+        self._write()
+
     def retire(self, kid: str) -> None:
         self.keys = [key for key in self.keys if key.kid != kid]
         self._write()

@@ -211,3 +211,13 @@ def test_oversize_batches_are_422(erp: httpx.Client, path: str, param: str) -> N
 def test_unknown_prices_customer_is_404(erp: httpx.Client) -> None:
     response = erp.get("/prices", params={"customer": "1", "skus": "SKU-10001"})
     assert error_code(response, 404) == "NOT_FOUND"
+
+
+def test_inventory_balances_book_every_position_the_world_opened_with(
+    erp: httpx.Client, world: World
+) -> None:
+    body = erp.get("/inventoryBalances").json()
+    booked = {(b["item"]["refName"], b["location"]["refName"]): b for b in body["items"]}
+    assert body["totalResults"] == len(booked) == len(world.inventory)
+    for position in world.inventory[:50]:
+        assert isinstance(booked[position.sku, position.center_id]["quantityOnHand"], int)

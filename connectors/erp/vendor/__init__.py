@@ -4,6 +4,7 @@ from connectors.erp.vendor.base import SYSTEM, ListPayload, parse_list, parse_re
 from connectors.erp.vendor.catalog import (
     CustomerPayload,
     CustomerTermsPayload,
+    InventoryBalancePayload,
     ItemPayload,
     PriceLevelPayload,
 )
@@ -19,6 +20,7 @@ __all__ = [
     "CreditMemoPayload",
     "CustomerPayload",
     "CustomerTermsPayload",
+    "InventoryBalancePayload",
     "InvoicePayload",
     "ItemPayload",
     "ListPayload",

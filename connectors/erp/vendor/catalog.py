@@ -9,6 +9,7 @@ from pydantic import BeforeValidator, Field, StrictBool, StrictInt, StrictStr
 
 from connectors.erp.enums import PaymentTerms, UnitOfMeasure
 from connectors.erp.records import (
+    BookedBalance,
     CustomerCredit,
     CustomerTerms,
     ItemRecord,
@@ -146,3 +147,14 @@ class ItemPayload(Payload):
                 for b in breaks
             ),
         )
+
+
+class InventoryBalancePayload(Payload):
+    """One item's booked quantity at one location (``GET /inventoryBalances``)."""
+
+    item: NamedRef
+    location: NamedRef
+    quantity_on_hand: StrictInt = Field(alias="quantityOnHand")
+
+    def record(self) -> BookedBalance:
+        return BookedBalance(self.item.ref_name, self.location.ref_name, self.quantity_on_hand)

@@ -13,6 +13,7 @@ from systems.common.responses import json_response
 from systems.erp.catalog import item_page, items_by, price_level_page, price_levels_by
 from systems.erp.customers import customers_by
 from systems.erp.formats import envelope, found, page_envelope
+from systems.erp.inventory import booked_balances
 from systems.erp.pricing import prices_for
 from systems.erp.routes.selectors import bulk_selector
 
@@ -86,7 +87,11 @@ def routes(db: Database) -> list[Route]:
             raise NotFound(f"no customer with internalId {customer_id!r}")
         return json_response(envelope(prices_for(db, customer, skus, quantity)))
 
+    def list_inventory_balances(request: Request) -> Response:
+        return json_response(envelope(booked_balances(db)))
+
     return [
+        Route("/inventoryBalances", list_inventory_balances, methods=["GET"]),
         Route("/items", list_items, methods=["GET"]),
         Route("/items/{key}", get_item, methods=["GET"]),
         Route("/priceLevels", list_price_levels, methods=["GET"]),

@@ -16,7 +16,7 @@ import pytest
 
 from gateway.auth import AuthSettings, JwksError, TokenVerifier, Unauthenticated, bearer_token
 from tests.gateway.auth.hostile import hostile_tokens, unsigned
-from tests.support.tokens import TEST_AUDIENCE, TEST_ISSUER, TestIssuer
+from tests.support.tokens import TEST_AUDIENCE, TEST_ISSUER, SigningKey, TestIssuer
 from tests.support.waiting import wait_until_async
 
 
@@ -268,3 +268,86 @@ async def test_a_remembered_token_still_expires(tmp_path: Path) -> None:
         return False
 
     await wait_until_async(refused, timeout=10, what="the token to expire")
+
+
+class CountingSource:
+    """The verifier's real JWKS source, counting the keys asked of it: one per signature
+    check (a remembered answer asks for none)."""
+
+    def __init__(self, verifier: TokenVerifier) -> None:
+        self.inner = verifier.source
+        self.asked = 0
+
+    def generation(self) -> int:
+        return self.inner.generation()
+
+    async def start(self) -> None:
+        await self.inner.start()
+
+    async def key(self, kid: str | None, algorithm: str) -> object:
+        self.asked += 1
+        return await self.inner.key(kid, algorithm)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def test_a_replayed_forgery_is_refused_without_a_second_signature_check(
+    tmp_path: Path,
+) -> None:
+    issuer = TestIssuer()
+    jwks = str(issuer.jwks_file(tmp_path))
+    counting = CountingSource(TokenVerifier(settings(jwks)))
+    verifier = TokenVerifier(settings(jwks), source=counting)
+    # Signed by a key of the same kid that is not the issuer's: the signature does not hold.
+    forger = TestIssuer(keys=[SigningKey.generate(kid=issuer.current.kid)])
+    forged = forger.token()
+    for _ in range(3):
+        with pytest.raises(Unauthenticated, match="invalid"):
+            await verifier.verify(forged)
+    assert counting.asked == 1
+    # The clients' tokens are still verified, and remembered apart from the refusals.
+    assert (await verifier.verify(issuer.token(subject="ann"))).subject == "ann"
+    await verifier.aclose()
+
+
+async def test_a_token_of_a_key_not_yet_published_is_accepted_once_it_is(tmp_path: Path) -> None:
+    issuer = TestIssuer()
+    verifier = TokenVerifier(settings(str(issuer.jwks_file(tmp_path))))
+    upcoming = SigningKey.generate()
+    token = issuer.token(key=upcoming)
+    with pytest.raises(Unauthenticated, match="known key"):
+        await verifier.verify(token)
+    issuer.publish(upcoming)
+    assert (await verifier.verify(token)).authenticated
+    await verifier.aclose()
+
+
+async def test_a_token_not_valid_yet_is_accepted_once_it_is(tmp_path: Path) -> None:
+    issuer = TestIssuer()
+    verifier = TokenVerifier(settings(str(issuer.jwks_file(tmp_path)), leeway=0))
+    token = issuer.token(not_before=time.time() + 1.5)
+    with pytest.raises(Unauthenticated, match="not valid yet"):
+        await verifier.verify(token)
+
+    async def accepted() -> bool:
+        try:
+            return (await verifier.verify(token)).authenticated
+        except Unauthenticated:
+            return False
+
+    await wait_until_async(accepted, timeout=10, what="the token to become valid")
+    await verifier.aclose()
+
+
+async def test_a_refusal_is_forgotten_when_the_keys_change(tmp_path: Path) -> None:
+    issuer = TestIssuer()
+    verifier = TokenVerifier(settings(str(issuer.jwks_file(tmp_path))))
+    # A key of the issuer's kid, published in its place later (the IdP replaced the key).
+    replacement = SigningKey.generate(kid=issuer.current.kid)
+    token = TestIssuer(keys=[replacement]).token()
+    with pytest.raises(Unauthenticated, match="invalid"):
+        await verifier.verify(token)
+    issuer.replace_keys([replacement])
+    assert (await verifier.verify(token)).authenticated
+    await verifier.aclose()

@@ -22,12 +22,12 @@ const anything = () =>
 
 let handed = null;
 const scope = {
-  console, setTimeout, clearTimeout, queueMicrotask, URL, Headers, Response, ReadableStream,
-  TextDecoder, TextEncoder, AbortController,
+  console, setTimeout, clearTimeout, queueMicrotask, URL, URLSearchParams, Headers, Response,
+  ReadableStream, TextDecoder, TextEncoder, AbortController,
   fetch: (url, options) => fetch(new URL(url, page), options),
   navigator: { userAgent: "node", platform: "node" },
   document: anything(),
-  location: { protocol: page.protocol, host: page.host, pathname: page.pathname },
+  location: { protocol: page.protocol, host: page.host, pathname: page.pathname, hash: "" },
   addEventListener() {},
   removeEventListener() {},
 };

@@ -11,6 +11,7 @@ from graphql import parse, validate
 
 from gateway.composition import SubgraphSource, compose
 from gateway.demand import DemandControl, DemandSettings
+from gateway.executor import shape_response
 from gateway.planner import select_operation
 from gateway.supergraph import Supergraph, parse_supergraph
 
@@ -148,8 +149,17 @@ def actual(
     data: dict[str, Any] | None,
     variables: dict[str, Any] | None = None,
 ) -> float:
-    """The actual cost of ``data`` answering ``query``."""
+    """The actual cost of ``data`` answering ``query``; checks on the way that the cost the
+    executor's shaper measures while it shapes ``data`` is the walk's over what it shaped."""
     document = parse(query)
     assert validate(supergraph.api_schema, document) == []
     operation = select_operation(document, None)
-    return DemandControl().actual(supergraph, operation, data, variables or {})
+    control = DemandControl()
+    if data is not None:
+        meter = control.meter(supergraph, operation, variables or {})
+        assert meter is not None
+        shaped = shape_response(
+            supergraph.api_schema, operation, variables or {}, data, [], meter=meter
+        )
+        assert meter.measured == control.actual(supergraph, operation, shaped, variables or {})
+    return control.actual(supergraph, operation, data, variables or {})

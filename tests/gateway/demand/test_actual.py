@@ -65,3 +65,23 @@ def test_variables_of_arguments_count() -> None:
     variables = {"i": {"text": "x", "page": {"first": 3}}}
     data = {"search": [{"id": "1"}]}
     assert actual(cost_fixture(), query, data, variables) == 5 + (6 + 4 + 1)
+
+
+def test_what_a_null_took_out_of_the_response_costs_nothing() -> None:
+    # ``id`` is non-null: the second friend's null takes the whole ``friends`` list with it,
+    # so the response holds one person and a null list (the shaper's measure, checked by
+    # ``actual`` against the walk over what it shaped).
+    query = "{ people { name friends { id name } pets { ... on Dog { name } } } scalars colors }"
+    data = {
+        "people": [
+            {
+                "name": "a",
+                "friends": [{"id": "1", "name": "b"}, {"id": None, "name": "c"}],
+                "pets": [{"__typename": "Dog", "name": "d"}, {"__typename": "Cat", "name": "e"}],
+            }
+        ],
+        "scalars": [1, 2, 3],
+        "colors": ["RED"],
+    }
+    # The walk over what was sent counts the two friends (3 + 2 pets); after shaping, 3.
+    assert actual(shapes(), query, data) == 1 + 2 + 2

@@ -122,3 +122,19 @@ def test_staff_sees_every_account(
         body = _ask(gateway, token, ORDER, {"n": customer.order.number})
         assert "errors" not in body, body
         assert body["data"]["orderByNumber"]["account"]["name"] == customer.account.name
+
+
+def test_operations_are_refused_to_a_customer_and_answered_to_staff(
+    gateway: httpx.Client, issuer: TestIssuer, xy: tuple[Customer, Customer]
+) -> None:
+    """The business monitoring is staff's (docs/operations.md): the gateway removes it for a
+    customer's token, whatever its account, before anything is planned."""
+    x, _ = xy
+    document = "{ operations { windowEnd ordersAtRisk { orderId } } }"
+    customer = issuer.token(scope=CUSTOMER_SCOPES, account_id=x.account.id)
+    refused = _ask(gateway, customer, document, {})
+    assert refused["data"] is None
+    assert [e["extensions"]["code"] for e in refused["errors"]] == ["UNAUTHORIZED_FIELD_OR_TYPE"]
+    staff = _ask(gateway, issuer.token(subject="staff-1", scope="staff"), document, {})
+    assert "errors" not in staff, staff
+    assert isinstance(staff["data"]["operations"]["ordersAtRisk"], list)

@@ -356,7 +356,9 @@ def test_an_unreachable_bus_is_still_accepted_and_relayed_when_it_is_back() -> N
     class Flaky(InProcessBus):
         failures = 3
 
-        async def publish(self, stream: str, event_id: str, data: bytes) -> str:
+        async def publish(
+            self, stream: str, event_id: str, data: bytes, *, traceparent: str | None = None
+        ) -> str:
             if self.failures:
                 self.failures -= 1
                 raise EventBusUnavailable("down")

@@ -5,6 +5,7 @@ from tests.gateway.conformance.cases import (
     abstract,
     abstract_fields,
     child_type_mismatch,
+    deep_nesting,
     entities,
     errors,
     inaccessible,
@@ -30,6 +31,7 @@ from tests.gateway.conformance.cases import (
 )
 
 ALL_CASES: tuple[Case, ...] = (
+    deep_nesting.CASE,
     entities.CASE,
     requires.CASE,
     requires_conflict.CASE,

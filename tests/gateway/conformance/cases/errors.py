@@ -45,6 +45,39 @@ CASE = Case(
     build=build,
     queries=(
         Query(
+            # Both paths' entity fetches are one merged call (gateway.planner._batch), each
+            # representation sent once: its error is reported at both paths that asked.
+            "a merged entity call's error lands at every path that asked for the entity",
+            "{ items { id detail } again: items { id detail } }",
+            {
+                "errors": [
+                    {
+                        "message": "no detail for 2",
+                        "path": ["items", 1, "detail"],
+                        "extensions": {"code": "SUBGRAPH_ERROR", "serviceName": "detail"},
+                    },
+                    {
+                        "message": "no detail for 2",
+                        "path": ["again", 1, "detail"],
+                        "extensions": {"code": "SUBGRAPH_ERROR", "serviceName": "detail"},
+                    },
+                    {
+                        "message": "Cannot return null for non-nullable field Item.detail.",
+                        "path": ["items", 2, "detail"],
+                    },
+                    {
+                        "message": "Cannot return null for non-nullable field Item.detail.",
+                        "path": ["again", 2, "detail"],
+                    },
+                ],
+                "data": {
+                    "items": [{"id": "1", "detail": "d1"}, None, None],
+                    "again": [{"id": "1", "detail": "d1"}, None, None],
+                },
+            },
+            fetches=2,
+        ),
+        Query(
             "an entity field error nulls its nearest nullable parent; a null entity too",
             "{ items { id detail } }",
             {

@@ -95,7 +95,7 @@ CASE = Case(
                     "bb": {"id": "e2", "data": {"__typename": "Qux"}},
                 }
             },
-            fetches=3,
+            fetches=2,  # a's fetches for b and bb are one (gateway.planner._batch)
             apollo_fetches=3,
             apollo={
                 "data": {

@@ -205,7 +205,7 @@ CASE = Case(
                     }
                 }
             },
-            fetches=3,
+            fetches=2,  # b's fetches for media and book are one (gateway.planner._batch)
             apollo_fetches=2,
         ),
         Query(

@@ -263,7 +263,8 @@ def hot_path(metrics_url: str) -> str:
     for line in httpx.get(metrics_url).text.splitlines():
         if line.startswith("crossdock_gateway_"):
             name, value = line.split(" ")
-            counters[name.removeprefix("crossdock_gateway_").removesuffix("_total")] = value
+            key = name.removeprefix("crossdock_gateway_").removesuffix("_total")
+            counters[key] = str(int(float(value)))  # prometheus-client writes floats
     return (
         f"crossdock gateway hot path: {counters['requests']} requests, "
         f"{counters['parses']} parses, {counters['validations']} validations, "

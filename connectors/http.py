@@ -37,6 +37,7 @@ import httpx
 import orjson
 
 from connectors import deadline as request_deadline
+from telemetry.metrics import ClientCalls
 from telemetry.tracing import SpanKind, current_tracer, span, trace_headers
 
 __all__ = [
@@ -117,8 +118,11 @@ class SystemClient:
         max_connections: int = 50,
         max_response_bytes: int = 16 << 20,
         rng: random.Random | None = None,
+        calls: ClientCalls | None = None,
     ) -> None:
         self.system = system
+        # Where the time of each call is recorded (the metrics of the service calling).
+        self._calls = calls
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.max_retries = max_retries
@@ -260,19 +264,28 @@ class SystemClient:
     ) -> SystemResponse:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
+        started = time.perf_counter()
+        status: int | None = None  # none came: unreachable, timed out, failed, stopped
         # Stopping the request stops the call (which may run in a loader's task of its own):
         # it fails as unavailable, so that whoever waits for it is answered too.
         with request_deadline.in_flight() as call:
             try:
-                return await self._attempts(
+                response = await self._attempts(
                     method, path, params, content, headers, accept, deadline, by_request
                 )
+                status = response.status
+                return response
             except asyncio.CancelledError:
                 if call.was_stopped():
                     raise SystemUnavailable(
                         self.system, f"{self.system} call stopped: the request was stopped"
                     ) from None
                 raise
+            finally:
+                if self._calls is not None:
+                    self._calls.observe(
+                        self.system, method, path, status, time.perf_counter() - started
+                    )
 
     async def _attempts(
         self,

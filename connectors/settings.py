@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from connectors.http import SystemClient
+from telemetry.metrics import ClientCalls
 
 __all__ = ["SYSTEM_NAMES", "ConnectorSettings", "SystemName", "system_client"]
 
@@ -33,8 +34,11 @@ class ConnectorSettings:
         return {"crm": self.crm_url, "erp": self.erp_url, "wms": self.wms_url}[system]
 
 
-def system_client(system: SystemName, settings: ConnectorSettings) -> SystemClient:
-    """A client of ``system`` as ``settings`` configure it (one per process and system)."""
+def system_client(
+    system: SystemName, settings: ConnectorSettings, *, calls: ClientCalls | None = None
+) -> SystemClient:
+    """A client of ``system`` as ``settings`` configure it (one per process and system), its
+    calls timed into ``calls`` when given."""
     return SystemClient(
         system,
         settings.url(system),
@@ -42,4 +46,5 @@ def system_client(system: SystemName, settings: ConnectorSettings) -> SystemClie
         max_retries=settings.max_retries,
         max_retry_after=settings.max_retry_after_seconds,
         max_response_bytes=settings.max_response_bytes,
+        calls=calls,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -19,6 +20,7 @@ from events.idempotency import SeenEvents, idempotent
 from monitoring import MONITORING_GROUP, MilestoneFacts, Monitor
 from monitoring.settings import MonitoringConfig
 from schema.events import MILESTONE_STREAM
+from telemetry.metrics import Metric, text_families
 
 __all__ = ["ConsumerSettings", "ConsumerStatus", "MilestoneConsumers"]
 
@@ -167,6 +169,10 @@ class MilestoneConsumers:
     async def alive(self) -> bool:
         """Whether every consumer consumes (none broken, waiting for the bus, or stopped)."""
         return all(consumer.state == "running" for consumer in self.consumers)
+
+    async def metric_families(self) -> Iterable[Metric]:
+        """:meth:`prometheus_lines` as metric families, for a service's ``/metrics``."""
+        return text_families("\n".join(await self.prometheus_lines()) + "\n")
 
     async def prometheus_lines(self) -> list[str]:
         """Each consumer's state, counts and its group's lag, as Prometheus lines."""

@@ -36,6 +36,7 @@ from subgraphs.common import subgraph_sdl
 from subgraphs.wms.app import create_app as create_wms_subgraph_app
 from systems.apps import create_system_app
 from systems.seeding import seed_all
+from telemetry.metrics import Metrics
 
 __all__ = [
     "Place",
@@ -132,9 +133,9 @@ def run_consumers_beside(app: Starlette, consumers: MilestoneConsumers, bus: Eve
     checks = getattr(app.state, "ready_checks", None)
     if checks is not None:
         checks["consumers"] = consumers.alive
-    sources = getattr(app.state, "metric_lines", None)
-    if sources is not None:
-        sources.append(consumers.prometheus_lines)
+    metrics: Metrics | None = getattr(app.state, "metrics", None)
+    if metrics is not None:
+        metrics.collect_async(consumers.metric_families)
     inner = app.router.lifespan_context
 
     @asynccontextmanager

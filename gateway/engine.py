@@ -58,6 +58,7 @@ from gateway.redaction import PLANNING_FAILED, redact_response
 from gateway.supergraph import Supergraph
 from gateway.wire import GraphQLError as WireError
 from gateway.wire import GraphQLRequest, GraphQLResponse
+from telemetry.metrics import CountedFields
 from telemetry.tracing import annotate, span
 
 __all__ = ["Gateway", "GatewayStats", "RequestOutcome", "StreamOutcome"]
@@ -73,6 +74,10 @@ class RequestOutcome:
     # The plan that ran (or, in a dry run, would have): set once the request was admitted
     # (authorized, costed, planned), for a server that shows plans to developers.
     plan: QueryPlan | None = field(default=None, compare=False)
+    # The operation that ran, once admitted: its name (None: anonymous) and its type
+    # ("query", "mutation", "subscription"), for metrics.
+    operation_name: str | None = field(default=None, compare=False)
+    operation_type: str | None = field(default=None, compare=False)
     # Set when ``response`` is one a shared execution gave several requests: its bytes,
     # encoded once for all of them (``response`` is its top level copied, the same below).
     body: SharedBody | None = field(default=None, compare=False)
@@ -90,8 +95,9 @@ def _error(message: str, code: str, error: GraphQLError | None = None) -> WireEr
 
 
 @dataclass
-class GatewayStats:
-    """What the hot path did, counted since start: a known document must only hit caches."""
+class GatewayStats(CountedFields):
+    """What the hot path did, counted since start: a known document must only hit caches.
+    The server binds it to its ``/metrics`` counters (``gateway.server._metrics``)."""
 
     requests: int = 0
     parses: int = 0
@@ -405,10 +411,19 @@ class Gateway:
             if shared is not None:
                 # Counted as a request of its own; measured, redacted and encoded once.
                 self.demand.count(shared.settled)
-                return RequestOutcome({**shared.response}, plan=admitted.plan, body=shared.body)
+                return RequestOutcome(
+                    {**shared.response},
+                    plan=admitted.plan,
+                    body=shared.body,
+                    operation_name=admitted.operation.name,
+                    operation_type=admitted.operation.kind,
+                )
             response = self._settled(await self._run(admitted))
         return RequestOutcome(
-            redact_response(response) if self.redact_errors else response, plan=admitted.plan
+            redact_response(response) if self.redact_errors else response,
+            plan=admitted.plan,
+            operation_name=admitted.operation.name,
+            operation_type=admitted.operation.kind,
         )
 
     async def _shared_run(self, admitted: _Admitted) -> _Shared | None:

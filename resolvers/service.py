@@ -43,6 +43,7 @@ from resolvers.submit import KIND as SUBMIT
 from resolvers.submit import StepHook, SubmitWorkflow
 from resolvers.systems import Systems
 from schema.actor import SYSTEM, Actor
+from telemetry.metrics import ClientCalls
 
 __all__ = ["SWEEP_SECONDS", "OrdersService", "Promise"]
 
@@ -127,10 +128,12 @@ class OrdersService:
         }
 
     @classmethod
-    def from_settings(cls, settings: WorkflowSettings) -> OrdersService:
+    def from_settings(
+        cls, settings: WorkflowSettings, *, calls: ClientCalls | None = None
+    ) -> OrdersService:
         state = settings.state
         return cls(
-            Systems.from_settings(settings),
+            Systems.from_settings(settings, calls=calls),
             create_journal(state.redis_url, settings.journal_dir, prefix=state.prefix),
             create_cache_for(settings.cache),
             retention_seconds=settings.orders.idempotency_retention_seconds,

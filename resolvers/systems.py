@@ -33,6 +33,7 @@ from connectors.wms.vendor import FacilityPayload
 from connectors.wms.vendor import parse_record as parse_wms
 from resolvers.allocation import Center, Stock
 from resolvers.settings import WorkflowSettings
+from telemetry.metrics import ClientCalls
 
 __all__ = [
     "Customer",
@@ -125,11 +126,14 @@ class Systems:
         self._centers: tuple[float, list[Center]] | None = None
 
     @classmethod
-    def from_settings(cls, settings: WorkflowSettings) -> Systems:
+    def from_settings(
+        cls, settings: WorkflowSettings, *, calls: ClientCalls | None = None
+    ) -> Systems:
+        """The three systems' clients as ``settings`` say, their calls timed into ``calls``."""
         return cls(
-            system_client("crm", settings.connectors),
-            system_client("erp", settings.connectors),
-            system_client("wms", settings.connectors),
+            system_client("crm", settings.connectors, calls=calls),
+            system_client("erp", settings.connectors, calls=calls),
+            system_client("wms", settings.connectors, calls=calls),
             centers_ttl_seconds=settings.reference_ttl_seconds,
         )
 

@@ -18,7 +18,7 @@ from gateway.documents._settings import (
     PersistedQuerySettings,
     TrustedMode,
 )
-from gateway.documents._stats import DocumentStats
+from gateway.documents._stats import DOCUMENT_COUNTERS, DocumentStats
 from gateway.documents._store import (
     ApqStore,
     MemoryApqStore,
@@ -28,6 +28,7 @@ from gateway.documents._store import (
 )
 
 __all__ = [
+    "DOCUMENT_COUNTERS",
     "ApqStore",
     "DocumentResolver",
     "DocumentStats",

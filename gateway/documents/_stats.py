@@ -1,12 +1,15 @@
-"""What persisted queries and trusted documents did, counted since start, for ``/metrics``."""
+"""What persisted queries and trusted documents did, counted since start, for ``/metrics``
+(``crossdock_gateway_<field>_total``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
-__all__ = ["DocumentStats"]
+from telemetry.metrics import CountedFields
 
-_HELP = {
+__all__ = ["DOCUMENT_COUNTERS", "DocumentStats"]
+
+DOCUMENT_COUNTERS = {
     "apq_hits": "hash-only APQ requests whose text was stored",
     "apq_misses": "hash-only APQ requests answered PERSISTED_QUERY_NOT_FOUND",
     "apq_registrations": "APQ texts stored (hash checked, document valid)",
@@ -21,8 +24,9 @@ _HELP = {
 
 
 @dataclass
-class DocumentStats:
-    """Counters of one gateway app (one event loop: no lock)."""
+class DocumentStats(CountedFields):
+    """Counters of one gateway app (one event loop: no lock), bound by the server to its
+    ``/metrics`` counters (``gateway.server._metrics``)."""
 
     apq_hits: int = 0
     apq_misses: int = 0
@@ -31,15 +35,3 @@ class DocumentStats:
     trusted_document_hits: int = 0
     unknown_operations: int = 0
     refused_operations: int = 0
-
-    def prometheus_lines(self) -> list[str]:
-        """Each counter as ``crossdock_gateway_<field>_total`` in Prometheus' text format."""
-        lines = []
-        for field in fields(self):
-            name = f"crossdock_gateway_{field.name}_total"
-            lines += [
-                f"# HELP {name} {_HELP[field.name]}",
-                f"# TYPE {name} counter",
-                f"{name} {getattr(self, field.name)}",
-            ]
-        return lines

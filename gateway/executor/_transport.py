@@ -9,6 +9,8 @@ subgraphs"); an anonymous request carries none.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
@@ -104,6 +106,8 @@ class SubgraphTransport:
     def __init__(self, settings: TransportSettings | None = None) -> None:
         self.settings = settings or TransportSettings()
         self._endpoints: dict[str, Endpoint] = {}
+        # Told the subgraph and the seconds of each fetch that ends, answered or not (metrics).
+        self.on_fetch: Callable[[str, float], None] | None = None
         s = self.settings
         self._fetches: SingleFlight[tuple[str, bytes, bytes], HttpResponse] | None = (
             SingleFlight() if s.share_fetches else None
@@ -159,14 +163,20 @@ class SubgraphTransport:
         (``share_fetches``): the first one's deadline is the one the subgraph is told, and
         each caller decodes the body on its own, so none sees another's changes to it.
         """
-        if current_tracer() is None:
-            return await self._send(service, url, request, idempotent, deadline, identity)
-        with span(
-            f"fetch {service}",
-            kind=SpanKind.CLIENT,
-            attributes={"graphql.federation.subgraph": service, "server.address": url},
-        ):
-            return await self._send(service, url, request, idempotent, deadline, identity)
+        on_fetch = self.on_fetch
+        started = time.perf_counter()
+        try:
+            if current_tracer() is None:
+                return await self._send(service, url, request, idempotent, deadline, identity)
+            with span(
+                f"fetch {service}",
+                kind=SpanKind.CLIENT,
+                attributes={"graphql.federation.subgraph": service, "server.address": url},
+            ):
+                return await self._send(service, url, request, idempotent, deadline, identity)
+        finally:
+            if on_fetch is not None:
+                on_fetch(service, time.perf_counter() - started)
 
     async def _send(
         self,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from urllib.parse import urljoin
@@ -20,9 +21,9 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from gateway.authorization import Authorizer, check_startup
-from gateway.demand import DemandControl, DemandMetrics
+from gateway.demand import DemandControl
 from gateway.documents import DocumentResolver
-from gateway.engine import Gateway, GatewayStats, RequestOutcome
+from gateway.engine import Gateway, RequestOutcome
 from gateway.executor import SubgraphTransport
 from gateway.server._auth import Authenticator
 from gateway.server._browsers import Browsers
@@ -30,6 +31,7 @@ from gateway.server._gauges import StreamGauges
 from gateway.server._graphiql import graphiql_asset_route, graphiql_html
 from gateway.server._hangup import unless_hung_up
 from gateway.server._http import error_body, read_get, read_post, respond
+from gateway.server._metrics import GatewayMetrics
 from gateway.server._multipart import respond_multipart, wants_multipart
 from gateway.server._query_plan import requested_plan, with_plan_outcome
 from gateway.server._rate_limit import RateLimiter
@@ -39,6 +41,7 @@ from gateway.server._settings import GatewaySettings
 from gateway.server._sse import EventStreams, wants_event_stream
 from gateway.server._ws import GraphQLWebSocket
 from gateway.wire import GraphQLRequest
+from telemetry.metrics import HttpServerMetrics, Metrics, metrics_route
 from telemetry.tracing import Tracing, TracingMiddleware
 
 __all__ = ["create_app", "create_gateway_app"]
@@ -47,46 +50,6 @@ log = logging.getLogger("gateway.server")
 
 SERVICE_NAME = "gateway"
 """The gateway's ``service.name`` in its traces."""
-
-_METRICS = {
-    "requests": "GraphQL requests the engine ran or refused",
-    "parses": "query texts parsed (a known text is not parsed again)",
-    "validations": "parsed documents validated against the API schema",
-    "document_cache_hits": "requests whose query text was already parsed and validated",
-    "plans_built": "query plans built (a known operation is not planned again)",
-    "plan_cache_hits": "requests whose plan came from the plan cache",
-    "queries_shared": "queries answered by an identical query's execution already in flight",
-}
-_FETCHES_SHARED = "crossdock_gateway_subgraph_fetches_shared_total"
-
-
-def prometheus_text(
-    stats: GatewayStats,
-    gauges: StreamGauges | None = None,
-    demand: DemandMetrics | None = None,
-    fetches_shared: int | None = None,
-) -> bytes:
-    """``stats`` as Prometheus counters named ``crossdock_gateway_<field>_total``, then
-    ``gauges`` (open WebSockets, running operations), then demand control's costs, then the
-    subgraph fetches shared with an identical one in flight."""
-    lines = []
-    for field, help_text in _METRICS.items():
-        lines += _counter(f"crossdock_gateway_{field}_total", help_text, getattr(stats, field))
-    if gauges is not None:
-        lines += gauges.prometheus_lines()
-    if demand is not None:
-        lines += demand.prometheus_lines()
-    if fetches_shared is not None:
-        lines += _counter(
-            _FETCHES_SHARED,
-            "subgraph fetches answered by an identical fetch in flight",
-            fetches_shared,
-        )
-    return ("\n".join(lines) + "\n").encode()
-
-
-def _counter(name: str, help_text: str, value: int) -> list[str]:
-    return [f"# HELP {name} {help_text}", f"# TYPE {name} counter", f"{name} {value}"]
 
 
 async def _method_not_allowed(request: Request, exc: Exception) -> Response:
@@ -101,6 +64,16 @@ async def _method_not_allowed(request: Request, exc: Exception) -> Response:
         media_type="application/json",
         headers={"allow": allow} if allow else None,
     )
+
+
+def _requested_name(body: GraphQLRequest) -> str | None:
+    """The operation a request names: its ``operationName``, else its trusted document's id
+    (``documentId``, ``doc_id``), which only the manifest's ids pass."""
+    for key in ("operationName", "documentId", "doc_id"):
+        value = body.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
 
 
 def _tracing_middleware() -> list[Middleware]:
@@ -130,8 +103,10 @@ class _Handlers:
         browsers: Browsers,
         rate_limiter: RateLimiter,
         authenticator: Authenticator,
+        metrics: GatewayMetrics,
     ) -> None:
         self.gateway = gateway
+        self.metrics = metrics
         self.authenticator = authenticator
         self.settings = settings
         self.gauges = gauges
@@ -169,6 +144,7 @@ class _Handlers:
         if limited is not None:
             return limited
         # The text of a persisted query or trusted document, for POST, GET and SSE alike.
+        sent = body
         resolved = await self.documents.resolve(body)
         if isinstance(resolved, RequestOutcome):
             return _not_cached(
@@ -207,12 +183,14 @@ class _Handlers:
                 expires_at=self.authenticator.accepted_until(identity),
             )
         # A client that hangs up meanwhile cancels the request (its subgraph fetches too).
+        started = time.perf_counter()
         outcome = await unless_hung_up(
             request.receive,
             self.gateway.execute(body, allow_mutations=allow_mutations, identity=identity),
         )
         if outcome is None:
             return Response(status_code=499)  # nginx's "client closed request"; nobody reads it
+        self.metrics.operation(_requested_name(sent), outcome, time.perf_counter() - started)
         return respond(request, with_plan_outcome(outcome) if plan else outcome, self.encode)
 
     async def post(self, request: Request) -> Response:
@@ -243,20 +221,6 @@ class _Handlers:
 
     async def health(self, request: Request) -> Response:
         return Response(orjson.dumps({"status": "ok"}), media_type="application/json")
-
-    async def metrics(self, request: Request) -> Response:
-        """The engine's counters and the streaming gauges in Prometheus' text format."""
-        return Response(
-            prometheus_text(
-                self.gateway.stats,
-                self.gauges,
-                self.gateway.demand.metrics,
-                self.gateway.transport.fetches_shared,
-            )
-            + "\n".join(self.documents.stats.prometheus_lines()).encode()
-            + b"\n",
-            media_type="text/plain; version=0.0.4",
-        )
 
     async def ready(self, request: Request) -> Response:
         """Whether every subgraph answers: a ``{__typename}`` query, or, with
@@ -322,7 +286,9 @@ def create_app(
             "a production app needs its Gateway built for production "
             "(introspection=False, redact_errors=True)"
         )
-    gauges = StreamGauges()
+    # One registry per app (docs/metrics.md): several apps in one process stay apart.
+    metrics = Metrics()
+    gauges = StreamGauges(metrics)
     documents = DocumentResolver.from_settings(
         gateway,
         settings.persisted_queries,
@@ -337,8 +303,14 @@ def create_app(
     )
     # One verifier per app, shared by every transport: one key cache, one JWKS fetch at a time.
     authenticator = Authenticator(settings.auth)
+    recorder = GatewayMetrics(
+        metrics,
+        histograms=settings.metrics_histograms,
+        operation_names=settings.metrics_operation_names,
+    )
+    recorder.serve(gateway.stats, gateway.transport, gateway.demand.metrics, documents.stats)
     handlers = _Handlers(
-        gateway, settings, gauges, documents, browsers, rate_limiter, authenticator
+        gateway, settings, gauges, documents, browsers, rate_limiter, authenticator, recorder
     )
 
     @contextlib.asynccontextmanager
@@ -374,14 +346,19 @@ def create_app(
             ),
             Route("/health", handlers.health, methods=["GET"]),
             Route("/ready", handlers.ready, methods=["GET"]),
-            Route("/metrics", handlers.metrics, methods=["GET"]),
+            metrics_route(metrics),
             graphiql_asset_route(),
             *routes,
         ],
         lifespan=lifespan,
         exception_handlers={405: _method_not_allowed},
-        middleware=[*_tracing_middleware(), browsers.middleware()],
+        middleware=[
+            *_tracing_middleware(),
+            *([Middleware(HttpServerMetrics, metrics=metrics)] if recorder.histograms else []),
+            browsers.middleware(),
+        ],
     )
+    app.state.metrics = metrics
     app.state.gateway = gateway
     app.state.watcher = watcher
     app.state.gauges = gauges

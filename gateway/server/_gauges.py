@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from telemetry.metrics import Metrics
 
 __all__ = ["StreamGauges"]
 
@@ -15,21 +15,35 @@ _HELP = {
 }
 
 
-@dataclass
 class StreamGauges:
-    """Counts kept by the WebSocket and event-stream handlers (one event loop, no lock)."""
+    """Counts kept by the WebSocket and event-stream handlers (one event loop, no lock), each
+    the gauge ``crossdock_gateway_<name>`` of ``metrics``: with several worker processes
+    (``PROMETHEUS_MULTIPROC_DIR``), the sum over the live ones."""
 
-    websocket_connections: int = 0
-    active_subscriptions: int = 0
+    def __init__(self, metrics: Metrics) -> None:
+        self._gauges = {
+            name: metrics.gauge(f"crossdock_gateway_{name}", help_text, multiprocess_mode="livesum")
+            for name, help_text in _HELP.items()
+        }
+        for gauge in self._gauges.values():
+            gauge.set(0)  # shown before the first socket
+        self._websocket_connections = 0
+        self._active_subscriptions = 0
 
-    def prometheus_lines(self) -> list[str]:
-        """Each gauge as ``crossdock_gateway_<field>`` in Prometheus' text format."""
-        lines = []
-        for field in fields(self):
-            name = f"crossdock_gateway_{field.name}"
-            lines += [
-                f"# HELP {name} {_HELP[field.name]}",
-                f"# TYPE {name} gauge",
-                f"{name} {getattr(self, field.name)}",
-            ]
-        return lines
+    @property
+    def websocket_connections(self) -> int:
+        return self._websocket_connections
+
+    @websocket_connections.setter
+    def websocket_connections(self, value: int) -> None:
+        self._websocket_connections = value
+        self._gauges["websocket_connections"].set(value)
+
+    @property
+    def active_subscriptions(self) -> int:
+        return self._active_subscriptions
+
+    @active_subscriptions.setter
+    def active_subscriptions(self, value: int) -> None:
+        self._active_subscriptions = value
+        self._gauges["active_subscriptions"].set(value)

@@ -123,6 +123,17 @@ class GatewaySettings(BaseModel):
         "one it overrides; percent(N) labels are on only at N >= 100 (plans are cached, so no "
         "per-request coin toss)",
     )
+    metrics_histograms: bool = Field(
+        default=True,
+        description="time every request, operation and subgraph fetch and count errors by code "
+        "in /metrics (docs/metrics.md); off: /metrics has the gateway's counters only",
+    )
+    metrics_operation_names: int = Field(
+        default=100,
+        ge=0,
+        description="distinct operation names (client-chosen) /metrics labels operations "
+        'with, per process; later ones are counted as "other" (docs/metrics.md)',
+    )
     reload_interval: float = Field(
         default=1.0, ge=0, description="seconds between checks of the supergraph file; 0: off"
     )

@@ -50,6 +50,7 @@ from schema.actor import Actor
 from subgraphs.common.deadline import DEADLINE_EXCEEDED, Stopped, bounded
 from subgraphs.common.identity import UNAUTHENTICATED, Identification, authorization_of
 from subgraphs.common.readiness import ReadyCheck, readiness
+from telemetry.metrics import HttpServerMetrics, Metrics, metrics_route
 from telemetry.tracing import Tracing, TracingMiddleware
 
 __all__ = ["ContextGetter", "SubgraphGraphQL", "create_graphql_app"]
@@ -255,6 +256,7 @@ def create_graphql_app(
     example_query: str | None = None,
     request_timeout: float | None = None,
     auth: AuthSettings | None = None,
+    metrics: Metrics | None = None,
 ) -> Starlette:
     """Serve ``schema`` as subgraph ``name``; ``on_shutdown`` runs when the server stops.
     ``/ready`` passes when every one of ``ready_checks`` does (``subgraphs.common.readiness``);
@@ -262,7 +264,8 @@ def create_graphql_app(
     GraphiQL opens on ``example_query`` for a first-time visitor. A request's system calls
     end within ``request_timeout`` seconds (or the gateway's time left, if shorter). Callers
     are verified with ``auth`` (off when it is left out or has no ``jwks``), and each
-    context made for the actor found."""
+    context made for the actor found. ``GET /metrics`` serves ``metrics`` (the app's own
+    when left out; ``app.state.metrics``, to which others add) with every request timed."""
     page = graphiql_html(title=f"{name} subgraph · Crossdock GraphiQL", default_query=example_query)
     identification = Identification(auth or AuthSettings())
     graphql = SubgraphGraphQL(
@@ -273,6 +276,7 @@ def create_graphql_app(
         identification=identification,
     )
     on_shutdown = [*on_shutdown, identification.aclose]
+    metrics = metrics or Metrics()
 
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok", "service": name})
@@ -300,11 +304,14 @@ def create_graphql_app(
             WebSocketRoute("/graphql", graphql),
             Route("/health", health, methods=["GET"]),
             Route("/ready", ready, methods=["GET"]),
+            metrics_route(metrics),
             graphiql_asset_route(),
         ],
         lifespan=lifespan,
+        middleware=[Middleware(HttpServerMetrics, metrics=metrics)],
     )
     app.state.ready_checks = checks
+    app.state.metrics = metrics
     tracing = Tracing.from_environment(f"{name}-subgraph")
     if tracing.enabled:
         # First of all: the request span encloses everything else the request does.

@@ -14,6 +14,7 @@ from subgraphs.common.readiness import cache_check
 from subgraphs.crm.loaders import CrmContext, CrmLoaders
 from subgraphs.crm.schema import EXAMPLE_QUERY, schema
 from subgraphs.settings import SubgraphSettings
+from telemetry.metrics import ClientCalls, Metrics
 
 __all__ = ["ACCOUNTS_NAMESPACE", "create_app"]
 
@@ -22,7 +23,8 @@ ACCOUNTS_NAMESPACE = "crm-accounts"
 
 def create_app(settings: SubgraphSettings) -> Starlette:
     """Serve the CRM subgraph over the CRM ``settings.connectors`` name."""
-    system = system_client("crm", settings.connectors)
+    metrics = Metrics()
+    system = system_client("crm", settings.connectors, calls=ClientCalls(metrics))
     client = CrmClient(system)
     cache = create_cache_for(settings.cache)
     accounts = ReferenceCache(
@@ -43,4 +45,5 @@ def create_app(settings: SubgraphSettings) -> Starlette:
         example_query=EXAMPLE_QUERY,
         request_timeout=settings.request_timeout_seconds,
         auth=settings.auth,
+        metrics=metrics,
     )

@@ -14,6 +14,7 @@ from subgraphs.common.readiness import cache_check
 from subgraphs.erp.loaders import ErpContext, ErpLoaders, ReferenceCaches
 from subgraphs.erp.schema import EXAMPLE_QUERY, schema
 from subgraphs.settings import SubgraphSettings
+from telemetry.metrics import ClientCalls, Metrics
 
 __all__ = [
     "CUSTOMER_TERMS_NAMESPACE",
@@ -30,7 +31,8 @@ CUSTOMER_TERMS_NAMESPACE = "erp-customer-terms-v1"
 
 def create_app(settings: SubgraphSettings) -> Starlette:
     """Serve the ERP subgraph over the ERP ``settings.connectors`` name."""
-    system = system_client("erp", settings.connectors)
+    metrics = Metrics()
+    system = system_client("erp", settings.connectors, calls=ClientCalls(metrics))
     client = ErpClient(system)
     cache = create_cache_for(settings.cache)
     ttl = settings.reference_ttl_seconds
@@ -54,4 +56,5 @@ def create_app(settings: SubgraphSettings) -> Starlette:
         example_query=EXAMPLE_QUERY,
         request_timeout=settings.request_timeout_seconds,
         auth=settings.auth,
+        metrics=metrics,
     )

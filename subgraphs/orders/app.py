@@ -1,5 +1,5 @@
 """The orders subgraph's app: one orchestration service (clients, journal, idempotency), and
-``/metrics`` with every workflow step's count and time."""
+``/metrics`` with every workflow step's count and time and every system call's."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
 
 from resolvers.service import OrdersService
 from resolvers.steplog import prometheus_text
@@ -16,6 +14,7 @@ from subgraphs.common.app import create_graphql_app
 from subgraphs.common.readiness import cache_check
 from subgraphs.orders.schema import EXAMPLE_QUERY, OrdersContext, schema
 from subgraphs.settings import SubgraphSettings
+from telemetry.metrics import ClientCalls, Metrics, text_families
 
 __all__ = ["create_app"]
 
@@ -23,14 +22,13 @@ __all__ = ["create_app"]
 def create_app(settings: SubgraphSettings, *, service: OrdersService | None = None) -> Starlette:
     """Serve the orders subgraph: its workflows as ``settings.workflows`` configure them (or
     ``service``)."""
-    orders = service or OrdersService.from_settings(settings.workflows)
+    metrics = Metrics()
+    orders = service or OrdersService.from_settings(settings.workflows, calls=ClientCalls(metrics))
+    metrics.collect(lambda: text_families(prometheus_text()))
 
     async def recovered() -> bool:
         await orders.recovered()
         return True
-
-    async def metrics(request: Request) -> Response:
-        return PlainTextResponse(prometheus_text(), media_type="text/plain; version=0.0.4")
 
     app = create_graphql_app(
         schema,
@@ -45,8 +43,8 @@ def create_app(settings: SubgraphSettings, *, service: OrdersService | None = No
         example_query=EXAMPLE_QUERY,
         request_timeout=settings.request_timeout_seconds,
         auth=settings.auth,
+        metrics=metrics,
     )
-    app.add_route("/metrics", metrics, methods=["GET"])
     serving = app.router.lifespan_context
 
     @asynccontextmanager

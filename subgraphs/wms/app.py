@@ -28,6 +28,7 @@ from subgraphs.wms.intake import mount_webhook_intake
 from subgraphs.wms.loaders import WmsContext, WmsLoaders
 from subgraphs.wms.operations import mount_operations
 from subgraphs.wms.schema import EXAMPLE_QUERY, schema
+from telemetry.metrics import ClientCalls, Metrics
 
 __all__ = ["create_app"]
 
@@ -40,7 +41,9 @@ def create_app(
     the app), and its subscriptions read that same bus through ``feed`` (by default one
     ``MilestoneFeed`` with its defaults), which runs for as long as the app does; it is
     ``app.state.milestone_feed``."""
-    system = system_client("wms", settings.connectors)
+    metrics = Metrics()
+    calls = ClientCalls(metrics)
+    system = system_client("wms", settings.connectors, calls=calls)
     client = WmsClient(system)
     cache = create_cache_for(settings.cache)
     centers = CenterDirectory(client, cache, ttl_seconds=settings.reference_ttl_seconds)
@@ -65,7 +68,9 @@ def create_app(
 
     # The WMS does not know whose an order is; with auth on, the ERP tells a customer's
     # request which of the orders its records belong to are its account's.
-    erp_system = system_client("erp", settings.connectors) if settings.auth.enabled else None
+    erp_system = (
+        system_client("erp", settings.connectors, calls=calls) if settings.auth.enabled else None
+    )
     erp = None if erp_system is None else ErpClient(erp_system)
 
     def context(actor: Actor) -> WmsContext:
@@ -92,9 +97,10 @@ def create_app(
         example_query=EXAMPLE_QUERY,
         request_timeout=settings.request_timeout_seconds,
         auth=settings.auth,
+        metrics=metrics,
     )
     # The WMS's milestone webhooks come in here and go onto the event bus.
-    mount_webhook_intake(app, settings, cache, bus=target)
+    mount_webhook_intake(app, settings, cache, bus=target, calls=calls)
     mount_operations(app, target, settings.bus)
     app.state.milestone_feed = milestones
     app.state.monitor = monitor

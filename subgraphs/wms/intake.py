@@ -40,6 +40,7 @@ from events.outbox import Admission, Outbox, OutboxUnavailable
 from events.relay import OutboxRelay
 from schema.events import MILESTONE_STREAM, FulfillmentMilestone
 from subgraphs.settings import SubgraphSettings
+from telemetry.metrics import ClientCalls
 from telemetry.tracing import annotate, traceparent
 
 __all__ = [
@@ -213,7 +214,12 @@ def intake_outbox(settings: SubgraphSettings) -> Outbox:
 
 
 def mount_webhook_intake(
-    app: Starlette, settings: SubgraphSettings, cache: Cache, *, bus: EventBus | None = None
+    app: Starlette,
+    settings: SubgraphSettings,
+    cache: Cache,
+    *,
+    bus: EventBus | None = None,
+    calls: ClientCalls | None = None,
 ) -> None:
     """Add ``POST /webhooks/wms`` to ``app``, recording to the intake's outbox, and run the
     relay from it to ``bus`` with the app: a bus the caller owns and shares (``crossdock up``
@@ -222,7 +228,7 @@ def mount_webhook_intake(
     records it. The relay is ``app.state.wms_intake_relay``, for ``/ready`` and metrics."""
     own_bus = bus is None
     target = create_event_bus_for(settings.bus) if bus is None else bus
-    erp = system_client("erp", settings.connectors)
+    erp = system_client("erp", settings.connectors, calls=calls)
     outbox = intake_outbox(settings)
     relay = OutboxRelay(
         outbox, target, replay_window_seconds=settings.webhooks.replay_window_seconds

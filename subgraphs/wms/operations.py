@@ -1,23 +1,18 @@
 """What the wms subgraph tells operators beside its graph: the readiness of its event bus and
-of its webhook intake's relay, and ``/metrics`` for both (and for whatever runs beside it and
-adds its lines: the milestone consumers under ``crossdock up``)."""
+of its webhook intake's relay, and the relay's state in ``/metrics`` (to which what runs
+beside it adds its own: the milestone consumers under ``crossdock up``)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
 
 from events.base import EventBus
 from events.factory import BusSettings
+from events.metrics import bus_families
 from events.relay import OutboxRelay
+from telemetry.metrics import Metric, Metrics, text_families
 
-__all__ = ["MetricLines", "mount_operations", "relay_lines"]
-
-MetricLines = Callable[[], Awaitable[list[str]]]
-"""Prometheus text lines, made when ``/metrics`` is read."""
+__all__ = ["mount_operations", "relay_lines"]
 
 
 def relay_lines(relay: OutboxRelay) -> list[str]:
@@ -45,8 +40,8 @@ def relay_lines(relay: OutboxRelay) -> list[str]:
 
 
 def mount_operations(app: Starlette, bus: EventBus, bus_settings: BusSettings) -> None:
-    """Add the bus and relay checks to ``/ready`` and serve ``/metrics``; other parts add
-    their lines to ``app.state.metric_lines``."""
+    """Add the bus and relay checks to ``/ready``, and the relay and where every consumer
+    group of the bus stands (``events.metrics``) to ``/metrics``."""
     relay: OutboxRelay = app.state.wms_intake_relay
     checks = app.state.ready_checks
     if bus_settings.redis_url:
@@ -57,14 +52,10 @@ def mount_operations(app: Starlette, bus: EventBus, bus_settings: BusSettings) -
 
     checks["intake relay"] = relaying
 
-    async def relay_metrics() -> list[str]:
-        return relay_lines(relay)
+    metrics: Metrics = app.state.metrics
+    metrics.collect(lambda: text_families("\n".join(relay_lines(relay)) + "\n"))
 
-    sources: list[MetricLines] = [relay_metrics]
-    app.state.metric_lines = sources
+    async def groups() -> list[Metric]:
+        return await bus_families(bus)
 
-    async def metrics(request: Request) -> Response:
-        lines = [line for source in sources for line in await source()]
-        return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
-
-    app.add_route("/metrics", metrics, methods=["GET"])
+    metrics.collect_async(groups)

@@ -23,6 +23,7 @@ from systems.common.params import describe_validation_error
 from systems.common.responses import error_response, json_response
 from systems.common.stats import RequestStats
 from systems.settings import FaultSettings
+from telemetry.metrics import HttpServerMetrics, Metrics, metrics_route
 from telemetry.tracing import Tracing, TracingMiddleware
 
 __all__ = ["create_rest_app", "json_response"]
@@ -115,7 +116,8 @@ def create_rest_app(
     *,
     on_shutdown: Sequence[Callable[[], object]] = (),
 ) -> Starlette:
-    """A reference system's app: ``routes`` plus ``/health`` and the ``/_admin`` endpoints.
+    """A reference system's app: ``routes`` plus ``/health``, ``/metrics`` (every request
+    timed by route; ``app.state.metrics``) and the ``/_admin`` endpoints.
 
     Every request except health and admin is counted in ``app.state.stats`` by its route
     template and passes the faults in ``app.state.faults`` (replaceable at runtime, also over
@@ -136,7 +138,8 @@ def create_rest_app(
                 except Exception:
                     logger.exception("shutdown callback of %s failed", name)
 
-    all_routes = [*_admin_routes(name), *routes]
+    metrics = Metrics()
+    all_routes = [*_admin_routes(name), metrics_route(metrics), *routes]
     stats = RequestStats()
     app = Starlette(
         routes=all_routes,
@@ -153,14 +156,17 @@ def create_rest_app(
     app.state.name = name
     app.state.stats = stats
     app.state.faults = faults
+    app.state.metrics = metrics
 
     def current_faults() -> FaultSettings:
         current: FaultSettings = app.state.faults
         return current
 
-    app.user_middleware.append(
-        Middleware(SystemMiddleware, routes=all_routes, stats=stats, faults=current_faults)
-    )
+    # Timing outside the faults, so that what they inject (latency, errors) is measured.
+    app.user_middleware += [
+        Middleware(HttpServerMetrics, metrics=metrics),
+        Middleware(SystemMiddleware, routes=all_routes, stats=stats, faults=current_faults),
+    ]
     tracing = Tracing.from_environment(f"{name}-system")
     if tracing.enabled:
         # Outside the faults: a request a fault turns away (429, 500) is in the trace too.

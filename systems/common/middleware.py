@@ -15,26 +15,37 @@ from systems.common.responses import error_response
 from systems.common.stats import RequestStats
 from systems.settings import FaultSettings
 
-__all__ = ["ADMIN_PREFIX", "HEALTH_PATH", "SystemMiddleware", "is_exempt", "route_template"]
+__all__ = [
+    "ADMIN_PREFIX",
+    "HEALTH_PATH",
+    "METRICS_PATH",
+    "SystemMiddleware",
+    "is_exempt",
+    "route_template",
+]
 
 ADMIN_PREFIX = "/_admin/"
 HEALTH_PATH = "/health"
+METRICS_PATH = "/metrics"
 
 logger = logging.getLogger(__name__)
 
 
 def is_exempt(path: str) -> bool:
-    """Admin and health requests are neither counted nor subject to faults."""
-    return path == HEALTH_PATH or path.startswith(ADMIN_PREFIX)
+    """Admin, health and metrics requests are neither counted nor subject to faults."""
+    return path in (HEALTH_PATH, METRICS_PATH) or path.startswith(ADMIN_PREFIX)
 
 
 def route_template(routes: Sequence[BaseRoute], scope: Scope) -> str:
-    """The path template of the route that will answer (``/accounts/{id}``)."""
+    """The path template of the route that will answer (``/accounts/{id}``). The route is
+    left in the scope, as the router leaves it, so that a request answered before the router
+    (a fault) is timed by its route too (``telemetry.metrics``)."""
     partial: str | None = None
     for route in routes:
         match, _ = route.matches(scope)
         path = getattr(route, "path", None)
         if match is Match.FULL and isinstance(path, str):
+            scope["route"] = route
             return path
         if match is Match.PARTIAL and partial is None and isinstance(path, str):
             partial = path

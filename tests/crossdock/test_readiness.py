@@ -128,5 +128,5 @@ def test_redis_lost_is_not_ready_and_everything_comes_back_when_it_does(up: Up) 
     groups = {match[1] for line in running if (match := re.search(r'group="([^"]+)"', line))}
     assert groups == {ERP_GROUP, CRM_GROUP, RETURNS_GROUP, MONITORING_GROUP}, metrics
     assert len(running) == len(lags) == len(groups), metrics
-    assert all(line.endswith(" 1") for line in running), metrics
-    assert "crossdock_wms_intake_unrelayed 0" in metrics
+    assert all(line.endswith(" 1.0") for line in running), metrics
+    assert "crossdock_wms_intake_unrelayed 0.0" in metrics

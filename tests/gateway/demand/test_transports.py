@@ -227,14 +227,15 @@ async def test_costs_and_refusals_are_in_the_metrics(
         await post(url, SHALLOW)
         async with httpx.AsyncClient(timeout=SOON) as client:
             text = (await client.get(f"{url}/metrics")).text
+    # Served by prometheus-client (telemetry.metrics), which writes every number as a float.
     lines = text.splitlines()
     assert "# TYPE crossdock_gateway_cost_estimated histogram" in lines
-    assert "crossdock_gateway_cost_estimated_count 2" in lines
-    assert f"crossdock_gateway_cost_estimated_sum {DEEP_COST + 10}" in lines
+    assert "crossdock_gateway_cost_estimated_count 2.0" in lines
+    assert f"crossdock_gateway_cost_estimated_sum {float(DEEP_COST + 10)}" in lines
     # The refused one never ran: one actual cost, the three users it returned.
-    assert "crossdock_gateway_cost_actual_count 1" in lines
-    assert "crossdock_gateway_cost_actual_sum 3" in lines
-    assert 'crossdock_gateway_cost_results_total{result="COST_OK"} 1' in lines
-    assert 'crossdock_gateway_cost_refused_total{code="COST_ESTIMATED_TOO_EXPENSIVE"} 1' in lines
+    assert "crossdock_gateway_cost_actual_count 1.0" in lines
+    assert "crossdock_gateway_cost_actual_sum 3.0" in lines
+    assert 'crossdock_gateway_cost_results_total{result="COST_OK"} 1.0' in lines
+    assert 'crossdock_gateway_cost_refused_total{code="COST_ESTIMATED_TOO_EXPENSIVE"} 1.0' in lines
     # Refused before it was planned: only the admitted one was.
-    assert "crossdock_gateway_plans_built_total 1" in lines
+    assert "crossdock_gateway_plans_built_total 1.0" in lines

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -24,7 +24,7 @@ from monitoring.measures import CycleTime, Fallout, Latency
 from monitoring.monitor import Monitor
 from monitoring.records import FalloutKind
 
-__all__ = ["BusinessCollector"]
+__all__ = ["BusinessCollector", "business_measures"]
 
 log = logging.getLogger("crossdock.monitoring")
 
@@ -109,3 +109,17 @@ class BusinessCollector(Collector):
             if value is not None:
                 latency.add_metric([quantile, window], value)
         yield latency
+
+
+def business_measures(collector: BusinessCollector) -> Callable[[], Awaitable[list[Metric]]]:
+    """What a ``/metrics`` scrape awaits: the figures read now, or, when the store does not
+    answer, the last ones read (a scrape must not fail for a store that is down)."""
+
+    async def measures() -> list[Metric]:
+        try:
+            await collector.refresh()
+        except Exception as error:
+            log.warning("business measures not refreshed for /metrics: %s", error)
+        return list(collector.collect())
+
+    return measures

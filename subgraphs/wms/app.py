@@ -18,6 +18,7 @@ from events.factory import create_event_bus_for
 from monitoring import InventoryTruth, Monitor
 from monitoring.inventory import from_systems
 from monitoring.latency import StatusLatency
+from monitoring.prometheus import BusinessCollector, business_measures
 from schema.actor import Actor
 from subgraphs.common.app import create_graphql_app
 from subgraphs.common.readiness import cache_check
@@ -60,6 +61,7 @@ def create_app(
             close=books.aclose,
         )
         monitor = Monitor.from_config(config, inventory=inventory)
+        metrics.collect_async(business_measures(BusinessCollector(monitor)))
     latency = None if monitor is None else StatusLatency(monitor)
     if feed is None:
         milestones = MilestoneFeed(target, delivered=None if latency is None else latency.delivered)

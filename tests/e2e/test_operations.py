@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from websockets.asyncio.client import connect
 
 from crossdock.settings import Settings, WmsLifecycle
@@ -323,3 +324,39 @@ async def test_a_milestone_handed_to_a_subscriber_is_a_status_latency_sample(
     )
     after = await asyncio.to_thread(measured)
     assert 0 <= after["p50Seconds"] <= after["p99Seconds"] < 20
+
+
+FALLOUT_24H = "{ operations(windowHours: 24) { fallout { kind count } } }"
+
+
+def _scraped(world: E2EWorld) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """The wms subgraph's ``/metrics``: ``{(name, sorted labels): value}``."""
+    text = httpx.get(f"{world.wms_subgraph}/metrics", timeout=30).text
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def test_the_business_measures_are_on_the_wms_subgraphs_metrics(
+    ops: E2EWorld, picker: Picker
+) -> None:
+    held = ops.data(
+        SUBMIT,
+        {
+            "input": order_input(picker.small_account(), line(picker.out_of_stock(), 5000)),
+            "key": f"ops-{uuid.uuid4().hex}",
+        },
+    )["submitOrder"]
+    assert held["outcome"] == "ON_HOLD", held
+    in_the_graph = sum(
+        f["count"]
+        for f in ops.data(FALLOUT_24H)["operations"]["fallout"]
+        if f["kind"] == "CREDIT_HOLD"
+    )
+    scraped = _scraped(ops)
+    key = ("crossdock_order_fallout", (("kind", "CREDIT_HOLD"), ("window", "24h")))
+    assert in_the_graph >= 1 and scraped[key] == in_the_graph, scraped
+    assert ("crossdock_orders_open", ()) in scraped
+    assert ("crossdock_orders_at_risk", ()) in scraped

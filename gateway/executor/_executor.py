@@ -5,12 +5,18 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Mapping
 from typing import Any
 
+from gateway._single_flight import SingleFlight
 from gateway.auth import ANONYMOUS, Identity
 from gateway.executor._deadline import Deadline
 from gateway.executor._defer import DeferredRun
 from gateway.executor._run import PlanRun
 from gateway.executor._shape import CostMeter
-from gateway.executor._subscribe import Settler, split_subscription_plan, subscription_responses
+from gateway.executor._subscribe import (
+    Finishing,
+    Settler,
+    split_subscription_plan,
+    subscription_responses,
+)
 from gateway.executor._transport import SubgraphTransport
 from gateway.planner import Operation, QueryPlan
 from gateway.supergraph import Supergraph
@@ -25,6 +31,10 @@ class Executor:
     def __init__(self, supergraph: Supergraph, transport: SubgraphTransport) -> None:
         self.supergraph = supergraph
         self.transport = transport
+        # Events being finished for subscribers that share them (share_subscriptions).
+        self._finishing: Finishing | None = (
+            SingleFlight() if transport.settings.share_subscriptions else None
+        )
 
     async def execute(
         self,
@@ -118,4 +128,5 @@ class Executor:
             settler,
             timeout=timeout,
             identity=identity,
+            finishing=self._finishing,
         )

@@ -11,14 +11,24 @@ about one entity-fetch round per batch rather than one per event. While the gate
 batch, or waits to be scheduled, the upstream buffer is not held against the client: only
 events arriving while a response waits for the client to ask for it are (see
 ``SubscriptionSettings``).
+
+Subscribers that share one upstream subscription (identical subgraph request and token,
+``gateway.executor._ws_client``) get the same event payloads; finishing an event is then shared
+too (``finishing``): one run per event, rest of the plan, operation, variables and token, whose
+response every such subscriber yields, so N subscribers of one order cost one entity round
+per event. Subscribers of another selection or token finish the event on their own, on a copy
+of it (a run writes entity fields into the event's objects).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Coroutine, Mapping
+from collections.abc import AsyncGenerator, Coroutine, Hashable, Mapping
 from typing import Any, Protocol
 
+import orjson
+
+from gateway._single_flight import SingleFlight
 from gateway.auth import ANONYMOUS, Identity
 from gateway.executor._deadline import Deadline
 from gateway.executor._errors import gateway_error
@@ -29,7 +39,10 @@ from gateway.planner import Fetch, Operation, PlanningError, PlanNode, QueryPlan
 from gateway.supergraph import Supergraph
 from gateway.wire import GraphQLResponse
 
-__all__ = ["Settler", "split_subscription_plan", "subscription_responses"]
+__all__ = ["Finishing", "Settler", "split_subscription_plan", "subscription_responses"]
+
+Finishing = SingleFlight[Hashable, GraphQLResponse]
+"""Events being finished for subscribers that share them, by what makes a response the same."""
 
 
 class Settler(Protocol):
@@ -71,6 +84,7 @@ async def subscription_responses(
     *,
     timeout: float | None = None,
     identity: Identity = ANONYMOUS,
+    finishing: Finishing | None = None,
 ) -> AsyncGenerator[GraphQLResponse, None]:
     """One response per event, in order; ends when the subgraph completes the subscription.
 
@@ -85,6 +99,10 @@ async def subscription_responses(
     carries only ``errors``. Closing the generator early (``aclose()``, or cancelling the task
     that waits on it) completes the subscription on the subgraph. ``settler`` sees each
     event's response first, and may replace it and end the subscription after it.
+
+    With ``finishing``, an identical subscription of the same token that has delivered no event
+    yet is joined upstream, and events it shares are finished once for every subscriber of
+    the same selection and variables (see the module's doc).
     """
     service = primary.service
     try:
@@ -93,6 +111,7 @@ async def subscription_responses(
             supergraph.url(service),
             PlanRun(supergraph, transport, variables).request(primary),
             token=identity.token,
+            share=finishing is not None,
         )
     except SubscriptionFailed as error:
         yield {"errors": [gateway_error(str(error), "SUBGRAPH_ERROR", service)]}
@@ -120,6 +139,7 @@ async def subscription_responses(
                 coerced,
                 deadline,
                 identity,
+                finishing if upstream.shared else None,
             )
             del taken  # an idle subscription must not keep its last events
             responses.reverse()
@@ -154,8 +174,12 @@ async def _finish_all(
     coerced: Mapping[str, Any] | None,
     deadline: Deadline | None,
     identity: Identity,
+    finishing: Finishing | None = None,
 ) -> list[GraphQLResponse]:
-    """The responses of ``events``, in their order; their entity fetches run concurrently."""
+    """The responses of ``events``, in their order; their entity fetches run concurrently.
+
+    With ``finishing`` (the events are shared with other subscribers), each event is finished
+    on a copy of it, once for every subscriber with the same ``_finish_key``."""
 
     def finish(event: dict[str, Any]) -> Coroutine[Any, Any, GraphQLResponse]:
         return _finish(
@@ -171,9 +195,46 @@ async def _finish_all(
             identity,
         )
 
+    if finishing is not None:
+        base = _finish_key(primary, operation, variables, coerced, identity)
+
+        def shared(event: dict[str, Any]) -> Coroutine[Any, Any, GraphQLResponse]:
+            def own() -> Coroutine[Any, Any, GraphQLResponse]:
+                # Made by the run the others join, so once per key.
+                return finish(orjson.loads(orjson.dumps(event)))
+
+            if base is None:
+                return own()
+            # The event object itself: every sharer holds the very same payload, and a
+            # flight keeps it alive (its id cannot be another's meanwhile).
+            return finishing.run((id(event), *base), own)
+
+        return list(await asyncio.gather(*(shared(e) for e in events)))
+
     if len(events) == 1 or rest is None:
         return [await finish(e) for e in events]
     return list(await asyncio.gather(*(finish(e) for e in events)))
+
+
+def _finish_key(
+    primary: Fetch,
+    operation: Operation,
+    variables: Mapping[str, Any],
+    coerced: Mapping[str, Any] | None,
+    identity: Identity,
+) -> tuple[Hashable, ...] | None:
+    """What makes two subscribers' responses to one event the same: the plan (its first fetch:
+    the rest follows from it) and the operation, the very objects (the plan cache hands one
+    document's to every client, and they stay alive while their subscriptions run), the
+    variables, and the token whose authorization context the fetches forward. ``None``:
+    variables that are not JSON."""
+    try:
+        bound = orjson.dumps(
+            [variables, coerced], option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+        )
+    except TypeError:
+        return None
+    return (id(primary), id(operation), bound, identity.token)
 
 
 async def _finish(

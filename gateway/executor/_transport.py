@@ -67,6 +67,10 @@ class TransportSettings:
     # Identical idempotent fetches in flight to one subgraph (same URL, body and token)
     # share one HTTP call.
     share_fetches: bool = True
+    # Identical subscriptions on one subgraph connection (same request and token) opened
+    # before its first event share one subgraph subscription, and each event is finished
+    # (entity fetches, response) once per selection for them (gateway.executor._subscribe).
+    share_subscriptions: bool = True
 
 
 _HEADERS = {

@@ -11,6 +11,14 @@ next subscribe after it drops. Per connection, one task reads and one writes; pe
 subscription there is only an :class:`Upstream`: a small bounded buffer its consumer takes
 events from.
 
+Identical subscriptions (same request: operation text, variables, extensions) on one
+connection, so for one token, share ONE subscription on the subgraph while it has delivered
+no event yet: the subgraph sends each event once and the reader hands the same payload to
+every member's own buffer (treat it as read-only). A member that joins later would miss what
+the first ones got (a resume's backlog, say), so from its first event on a subscription takes
+no new members; the next identical subscribe starts a fresh one. A member leaving (or ended
+as too slow) leaves the others subscribed; the last one gone completes it on the subgraph.
+
 The reader never waits for a consumer. A subscription whose buffer is full when an event
 arrives is ended: its consumer gets the events already buffered, then a
 ``SUBSCRIPTION_TOO_SLOW`` error, and the subgraph is sent ``complete`` for it. The others go
@@ -100,10 +108,21 @@ class Upstream:
     consumer must :meth:`close` it when it stops early (that completes it on the subgraph).
     """
 
-    __slots__ = ("_connection", "_ended", "_events", "_excused", "_waiter", "holding", "id")
+    __slots__ = (
+        "_connection",
+        "_ended",
+        "_events",
+        "_excused",
+        "_waiter",
+        "holding",
+        "id",
+        "shared",
+    )
 
     def __init__(self, connection: _Connection, id: str) -> None:
         self.id = id
+        # Whether other consumers receive the same payloads (then none may change them).
+        self.shared = False
         self._connection: _Connection | None = connection
         self._events: list[dict[str, Any]] = []
         self._ended: Ended | None = None
@@ -144,7 +163,7 @@ class Upstream:
         """Stop: complete the subscription on the subgraph unless it already ended."""
         connection, self._connection = self._connection, None
         if connection is not None:
-            connection.complete(self.id)
+            connection.leave(self)
         self._events.clear()
         self._excused = 0
         if self._ended is None:
@@ -221,7 +240,12 @@ class _Connection:
         self.settings = client.settings
         self.loop = asyncio.get_running_loop()
         self.closed = False
-        self.subscriptions: dict[str, Upstream] = {}
+        # Subscription id -> its members (several when identical subscriptions share it).
+        self.subscriptions: dict[str, list[Upstream]] = {}
+        # Request body -> the id of a subscription of it that new members may join (it has
+        # delivered no event yet), and back.
+        self._joinable: dict[bytes, str] = {}
+        self._joinable_body: dict[str, bytes] = {}
         self._client = client
         self._idle_timer: asyncio.TimerHandle | None = None
         self._ids = itertools.count(1)
@@ -332,28 +356,56 @@ class _Connection:
         except _ProtocolViolation as error:
             raise SubscriptionFailed(self.service, f"the subgraph sent {error}") from error
 
-    def subscribe(self, request: GraphQLRequest) -> Upstream:
+    def subscribe(self, request: GraphQLRequest, *, share: bool = True) -> Upstream:
+        """A new member of a subscription of ``request``: of one that has delivered nothing
+        yet if there is one and ``share``, else of a new one."""
         if self.closed:
             raise SubscriptionFailed(self.service, "the connection to the subgraph was lost")
+        body = orjson.dumps(request)
+        joined = self._joinable.get(body) if share else None
+        if joined is not None:
+            upstream = Upstream(self, joined)
+            members = self.subscriptions[joined]
+            members.append(upstream)
+            for member in members:
+                member.shared = True
+            self._client.joined += 1
+            return upstream
         upstream = Upstream(self, str(next(self._ids)))
-        self.subscriptions[upstream.id] = upstream
+        self.subscriptions[upstream.id] = [upstream]
+        if share:
+            self._joinable[body] = upstream.id
+            self._joinable_body[upstream.id] = body
         if self._idle_timer is not None:
             self._idle_timer.cancel()
             self._idle_timer = None
         self._send({"id": upstream.id, "type": "subscribe", "payload": request})
         return upstream
 
-    def complete(self, id: str) -> None:
-        """Tell the subgraph a subscription is no longer wanted (no-op once it ended)."""
-        if self._remove(id) is not None:
-            self._send({"id": id, "type": "complete"})
+    def leave(self, upstream: Upstream) -> None:
+        """``upstream`` no longer wants events; the last member gone completes the
+        subscription on the subgraph (no-op once it ended)."""
+        members = self.subscriptions.get(upstream.id)
+        if members is None:
+            return
+        with contextlib.suppress(ValueError):
+            members.remove(upstream)
+        if not members and self._remove(upstream.id) is not None:
+            self._send({"id": upstream.id, "type": "complete"})
 
-    def _remove(self, id: str) -> Upstream | None:
+    def _closed_to_members(self, id: str) -> None:
+        """The subscription ``id`` delivered an event: nobody may join it any more."""
+        body = self._joinable_body.pop(id, None)
+        if body is not None and self._joinable.get(body) == id:
+            del self._joinable[body]
+
+    def _remove(self, id: str) -> list[Upstream] | None:
         """Forget a subscription; the last one gone starts the idle timer."""
-        upstream = self.subscriptions.pop(id, None)
-        if upstream is not None:
+        members = self.subscriptions.pop(id, None)
+        self._closed_to_members(id)
+        if members is not None:
             self._arm_idle_timer()
-        return upstream
+        return members
 
     def _arm_idle_timer(self) -> None:
         """Start the idle timer if no subscription is left (and it is not running)."""
@@ -413,24 +465,28 @@ class _Connection:
             payload = message.get("payload")
             if not isinstance(payload, dict):
                 raise _ProtocolViolation("a next message without a payload object")
-            upstream = self.subscriptions.get(id)
+            members = self.subscriptions.get(id)
+            if members is None:
+                return
+            self._closed_to_members(id)
             s = self.settings
-            if upstream is not None and not upstream.push(payload, s.buffer, s.burst_buffer):
+            for upstream in [m for m in members if not m.push(payload, s.buffer, s.burst_buffer)]:
                 # Its consumer fell behind: end it, and only it.
-                self.complete(upstream.id)
+                self.leave(upstream)
                 limit = s.buffer if upstream.holding else s.burst_buffer
                 upstream.end(Ended((_too_slow(limit),)))
         elif kind == "error":
-            upstream = self._remove(id)
-            if upstream is not None:
+            members = self._remove(id)
+            if members:
                 payload = message.get("payload")
                 errors = payload if isinstance(payload, list) else [payload]
                 out = [subgraph_error(e, self.service, lambda path: path) for e in errors]
                 found = tuple(e for e in out if e is not None)
-                upstream.end(Ended(found or (self._failure("the subgraph sent an error"),)))
+                ended = Ended(found or (self._failure("the subgraph sent an error"),))
+                for upstream in members:
+                    upstream.end(ended)
         elif kind == "complete":
-            upstream = self._remove(id)
-            if upstream is not None:
+            for upstream in self._remove(id) or ():
                 upstream.end(_COMPLETED)
         else:
             raise _ProtocolViolation(f"an unexpected {kind!r} message")
@@ -451,10 +507,13 @@ class _Connection:
             if task is not current:
                 task.cancel()
         subscriptions, self.subscriptions = self.subscriptions, {}
+        self._joinable.clear()
+        self._joinable_body.clear()
         if subscriptions:
             ended = Ended((self._failure(reason),))
-            for upstream in subscriptions.values():
-                upstream.end(ended)
+            for members in subscriptions.values():
+                for upstream in members:
+                    upstream.end(ended)
 
     async def aclose(self, reason: str) -> None:
         """Close the connection; its subscriptions end with ``reason``."""
@@ -498,15 +557,24 @@ class SubscriptionClient:
     def __init__(self, settings: SubscriptionSettings | None = None) -> None:
         self.settings = settings or SubscriptionSettings()
         self._connections: dict[tuple[str, str | None], _Connection] = {}
+        # Subscribes that joined an identical subscription instead of opening one, since start.
+        self.joined = 0
         # Closings of idle connections, kept referenced until they finish.
         self._background: set[asyncio.Task[None]] = set()
 
     async def subscribe(
-        self, service: str, url: str, request: GraphQLRequest, *, token: str | None = None
+        self,
+        service: str,
+        url: str,
+        request: GraphQLRequest,
+        *,
+        token: str | None = None,
+        share: bool = True,
     ) -> Upstream:
         """Start ``request`` on the subgraph, on the connection of ``token`` (the client's
         verified bearer token; None: the anonymous one); raise :class:`SubscriptionFailed`
-        if it cannot."""
+        if it cannot. With ``share``, an identical subscription on that connection that has
+        delivered no event yet is joined instead of opening one (see the module's doc)."""
         loop = asyncio.get_running_loop()
         key = (url, token)
         connection = self._connections.get(key)
@@ -516,11 +584,18 @@ class SubscriptionClient:
             connection = _Connection(self, service, url, token)
             self._connections[key] = connection
         await connection.ready()
-        return connection.subscribe(request)
+        return connection.subscribe(request, share=share)
 
     def connections(self) -> int:
         """Connections open or opening (for tests and metrics)."""
         return len(self._connections)
+
+    def subscribers(self) -> int:
+        """Consumers of the subscriptions running now, counting each sharer (for tests and
+        metrics): those upstream are fewer when identical ones share."""
+        return sum(
+            len(members) for c in self._connections.values() for members in c.subscriptions.values()
+        )
 
     def forget(self, connection: _Connection) -> None:
         """Stop handing out ``connection`` (it closed or is closing)."""

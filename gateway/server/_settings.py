@@ -100,6 +100,13 @@ class GatewaySettings(BaseModel):
         description="identical fetches in flight to one subgraph (same URL, body and token; "
         "never a mutation) share one HTTP call (docs/deduplication.md)",
     )
+    share_subscriptions: bool = Field(
+        default=True,
+        description="identical subscriptions (same subgraph operation, variables and token) "
+        "opened before the first event share one subgraph subscription, and each event's "
+        "entity fetches and response are made once for the subscribers of one selection and "
+        "token (docs/deduplication.md)",
+    )
     plan_cache_size: int = Field(default=1024, gt=0, description="query plans kept")
     document_cache_size: int = Field(
         default=1024, gt=0, description="parsed and validated documents kept"
@@ -279,6 +286,7 @@ class GatewaySettings(BaseModel):
             max_keepalive_connections=self.subgraph_max_keepalive,
             max_response_bytes=self.subgraph_max_response_bytes,
             share_fetches=self.subgraph_share_fetches,
+            share_subscriptions=self.share_subscriptions,
             subscription_buffer=self.subscription_buffer,
             subscription_ack_timeout=self.subscription_ack_timeout,
             subscription_idle_timeout=self.subscription_idle_timeout,

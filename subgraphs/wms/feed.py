@@ -2,7 +2,10 @@
 
 Subscriptions do not read the bus themselves: one reader task tails ``fulfillment-milestones``
 from its end (``EventBus.entries``, no consumer group: a subscriber acknowledges nothing) and
-hands each event to every subscriber whose filter matches. A subscriber is a small bounded
+hands each event to every subscriber whose filter matches (a subscriber that follows one order
+says so, ``order_id``: it is indexed by it and only asked about that order's events, so an
+event costs what its own order's subscribers cost, not every subscriber's filter). A
+subscriber is a small bounded
 queue and no task of its own, so an idle one costs little; one whose queue is full (a client
 that stopped reading) is dropped on the spot and ends with ``SubscriberTooSlow``, so it never
 holds up the reader or the others.
@@ -65,10 +68,11 @@ class SubscriberTooSlow(Exception):
 class _Subscriber:
     """What the feed keeps per subscriber: its filter, its queue and a way to wake it."""
 
-    __slots__ = ("capacity", "dropped", "ended", "matches", "queue", "waiter")
+    __slots__ = ("capacity", "dropped", "ended", "matches", "order_id", "queue", "waiter")
 
-    def __init__(self, matches: Match, capacity: int) -> None:
+    def __init__(self, matches: Match, capacity: int, order_id: str | None = None) -> None:
         self.matches = matches
+        self.order_id = order_id  # only events of this order can match (None: any)
         self.capacity = capacity
         # (entry id, event). A list, not a deque: a few entries at most, and an empty deque
         # takes 700 bytes, a quarter of what an idle subscriber costs otherwise.
@@ -140,6 +144,9 @@ class MilestoneFeed:
         self._retry_delay = retry_delay_seconds
         self._max_retry_delay = max_retry_delay_seconds
         self._subscribers: set[_Subscriber] = set()
+        # The same, by the one order they follow; those that follow none are in _unkeyed.
+        self._by_order: dict[str, set[_Subscriber]] = {}
+        self._unkeyed: set[_Subscriber] = set()
         # Event id -> the entry it first appeared in, oldest first, at most _remembered.
         self._first_seen: OrderedDict[str, str] = OrderedDict()
         self._lookups = asyncio.Semaphore(concurrent_lookups)
@@ -179,6 +186,8 @@ class MilestoneFeed:
             subscriber.ended = True
             subscriber.wake()
         self._subscribers.clear()
+        self._by_order.clear()
+        self._unkeyed.clear()
         self._ready.set()  # wake subscriptions still waiting for the reader: they end
 
     async def entry_of(self, event_id: str) -> str | None:
@@ -204,18 +213,20 @@ class MilestoneFeed:
         *,
         after_entry: str | None = None,
         after_event: str | None = None,
+        order_id: str | None = None,
     ) -> AsyncIterator[FulfillmentMilestone]:
         """The events ``matches`` accepts: the retained ones after the entry ``after_entry``
         (see ``entry_of``; ``after_event`` is the event id the client gave for it, read from
         the entry when not given) if given, then the live ones, until the feed closes. Raises
-        ``SubscriberTooSlow`` once the subscriber fell behind."""
+        ``SubscriberTooSlow`` once the subscriber fell behind. ``order_id``: ``matches``
+        accepts only events of that order (it is then asked about no other)."""
         await self._ready.wait()
         if after_entry is not None and after_event is None:
             after_event = await self._event_at(after_entry)
         if self._closed:
             return
-        subscriber = _Subscriber(matches, self._queue_size)
-        self._subscribers.add(subscriber)
+        subscriber = _Subscriber(matches, self._queue_size, order_id)
+        self._add(subscriber)
         live_from = self._position  # the reader queues everything after this for us
         # The resume hint should the subscriber be dropped: what it has seen, so far.
         last = self._position_event if after_entry is None else after_event
@@ -238,7 +249,25 @@ class MilestoneFeed:
             if subscriber.dropped:
                 raise SubscriberTooSlow(last)
         finally:
-            self._subscribers.discard(subscriber)
+            self._discard(subscriber)
+
+    def _add(self, subscriber: _Subscriber) -> None:
+        self._subscribers.add(subscriber)
+        if subscriber.order_id is None:
+            self._unkeyed.add(subscriber)
+        else:
+            self._by_order.setdefault(subscriber.order_id, set()).add(subscriber)
+
+    def _discard(self, subscriber: _Subscriber) -> None:
+        self._subscribers.discard(subscriber)
+        if subscriber.order_id is None:
+            self._unkeyed.discard(subscriber)
+            return
+        followers = self._by_order.get(subscriber.order_id)
+        if followers is not None:
+            followers.discard(subscriber)
+            if not followers:
+                del self._by_order[subscriber.order_id]
 
     async def _backlog(
         self, matches: Match, after: StreamId, until: StreamId
@@ -320,7 +349,8 @@ class MilestoneFeed:
         event = _decode(entry_id, data)
         if event is None:
             return
-        chosen = [s for s in self._subscribers if _accepts(s.matches, event)]
+        candidates = [*self._by_order.get(event.order_id, ()), *self._unkeyed]
+        chosen = [s for s in candidates if _accepts(s.matches, event)]
         if not chosen:
             return
         handed = False
@@ -339,7 +369,7 @@ class MilestoneFeed:
                     subscriber.dropped = True
                     subscriber.queue.clear()  # it resubscribes from its last event anyway
                     subscriber.wake()
-                    self._subscribers.discard(subscriber)
+                    self._discard(subscriber)
                 else:
                     handed = True
             if handed and self._delivered is not None:

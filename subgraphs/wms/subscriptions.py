@@ -203,7 +203,12 @@ async def _milestones(
     after_event: str | None,
 ) -> AsyncIterator[FulfillmentMilestone]:
     try:
-        async for event in feed.events(wanted, after_entry=after_entry, after_event=after_event):
+        # A filter of one order is indexed by it: the feed asks it about that order's only.
+        order_id = wanted.order_id if isinstance(wanted, MilestoneFilter) else None
+        events = feed.events(
+            wanted, after_entry=after_entry, after_event=after_event, order_id=order_id
+        )
+        async for event in events:
             # The context (and its loaders) lives as long as the WebSocket: each event is
             # loaded afresh, as a new request would be.
             info.context.loaders.clear()

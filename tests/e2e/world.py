@@ -313,8 +313,12 @@ def running_e2e_world(settings: Settings, scratch: Path) -> Iterator[E2EWorld]:
                 compose_live_supergraph(settings), {n: f"{u}/graphql" for n, u in urls.items()}
             )
         )
+        # One wms subscription per client: tests/e2e/streams.py knows a client is subscribed
+        # by counting the feed's subscribers, which identical subscriptions would share
+        # (docs/deduplication.md; tests/gateway/test_subscription_sharing.py covers sharing).
+        gateway_settings = GatewaySettings(reload_interval=0, share_subscriptions=False)
         gateway = stack.enter_context(
-            serve(create_gateway_app(path, GatewaySettings(reload_interval=0), routes=ops_routes()))
+            serve(create_gateway_app(path, gateway_settings, routes=ops_routes()))
         )
         yield E2EWorld(
             settings=settings,

@@ -20,6 +20,7 @@ import uvicorn
 
 from crossdock.runner import GRACEFUL_SHUTDOWN_SECONDS, _Server
 from gateway.engine import Gateway
+from gateway.executor import SubgraphTransport, TransportSettings
 from gateway.server import GatewaySettings, create_app
 from tests.gateway.subscription_federation import UNKNOWN, Federation, running_federation
 from tests.support.graphql import PREFLIGHTED
@@ -42,7 +43,10 @@ def federation() -> Iterator[Federation]:
 
 @pytest.fixture
 def gateway_url(federation: Federation) -> Iterator[str]:
-    with serve(create_app(Gateway(federation.supergraph), SETTINGS)) as url:
+    # One subgraph subscription per client: these tests count them to know a client is
+    # subscribed (identical ones would share one: tests/gateway/test_subscription_sharing.py).
+    transport = SubgraphTransport(TransportSettings(share_subscriptions=False))
+    with serve(create_app(Gateway(federation.supergraph, transport=transport), SETTINGS)) as url:
         yield url
 
 
@@ -361,7 +365,8 @@ async def test_an_idle_stream_does_not_keep_its_last_event(
 
 def test_shutdown_ends_open_streams_at_once_with_complete(federation: Federation) -> None:
     # The server crossdock runs (uvicorn, with the runner's shutdown hook).
-    app = create_app(Gateway(federation.supergraph), SETTINGS)
+    transport = SubgraphTransport(TransportSettings(share_subscriptions=False))
+    app = create_app(Gateway(federation.supergraph, transport=transport), SETTINGS)
     config = uvicorn.Config(
         app, log_level="warning", timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS
     )

@@ -145,8 +145,12 @@ async def test_subscriptions_share_one_upstream_connection(
     before = federation.events.websockets_total
     subscribers = [await subscribe(gateway, f"SO-{11 + i % 2}") for i in range(200)]
     await until(
-        lambda: federation.feed.active("SO-11") + federation.feed.active("SO-12") == 200,
-        "200 subscriptions upstream",
+        lambda: gateway.transport.subscriptions.subscribers() == 200, "200 subscribers upstream"
+    )
+    # Identical ones share (tests/gateway/test_subscription_sharing.py): one per order.
+    await until(
+        lambda: federation.feed.active("SO-11") + federation.feed.active("SO-12") == 2,
+        "one subscription per order upstream",
     )
     federation.feed.publish("SO-11", 1)
     federation.feed.publish("SO-12", 1)
@@ -213,7 +217,10 @@ async def test_a_slow_subscription_ends_while_another_goes_on(federation: Federa
     try:
         fast = await subscribe(gateway, "SO-31")
         slow = await subscribe(gateway, "SO-31")
-        await until(lambda: federation.feed.active("SO-31") == 2, "both subscriptions upstream")
+        client = gateway.transport.subscriptions
+        await until(lambda: client.subscribers() == 2, "both subscriptions upstream")
+        # They share one subscription of the subgraph; each has its own buffer.
+        await until(lambda: federation.feed.active("SO-31") == 1, "their shared one upstream")
         # The slow client takes its first event, then reads nothing while the fast one
         # reads each event as it comes.
         federation.feed.publish("SO-31", 1)
@@ -223,8 +230,9 @@ async def test_a_slow_subscription_ends_while_another_goes_on(federation: Federa
         for seq in range(2, buffer + 3):
             federation.feed.publish("SO-31", seq)
             assert await fast.take() == milestone(seq, "SO-31")
-        # The slow subscription is completed upstream; the fast one goes on.
-        await until(lambda: federation.feed.active("SO-31") == 1, "the slow one completed")
+        # The slow subscription is dropped; the fast one goes on, on the same subscription.
+        await until(lambda: client.subscribers() == 1, "the slow one dropped")
+        assert federation.feed.active("SO-31") == 1
         federation.feed.publish("SO-31", buffer + 3)
         assert await fast.take() == milestone(buffer + 3, "SO-31")
         # The slow client gets what was buffered for it, then the error, then the end.
@@ -350,7 +358,8 @@ async def test_memory_per_idle_subscription_stays_small() -> None:
         tracemalloc.start(12)
         try:
             before = tracemalloc.take_snapshot()
-            subscribers = [await subscribe(gateway, "SO-92", query) for _ in range(count)]
+            # Distinct orders: identical subscriptions would share one upstream.
+            subscribers = [await subscribe(gateway, f"SO-92-{i}", query) for i in range(count)]
             await until(lambda: len(bare.subscribed) == count + 1, "all subscribed", 60)
             # Idle after an event, as a subscriber waiting for the next milestone is.
             bare.publish(1)
@@ -430,7 +439,8 @@ async def test_connection_killed_mid_stream_ends_with_an_error(
     gateway: Gateway, federation: Federation
 ) -> None:
     subscribers = [await subscribe(gateway, "SO-51") for _ in range(3)]
-    await until(lambda: federation.feed.active("SO-51") == 3, "the subscriptions upstream")
+    await until(lambda: gateway.transport.subscriptions.subscribers() == 3, "all subscribed")
+    await until(lambda: federation.feed.active("SO-51") == 1, "their shared one upstream")
     federation.feed.publish("SO-51", 1)
     for subscriber in subscribers:
         assert await subscriber.take() == milestone(1, "SO-51")

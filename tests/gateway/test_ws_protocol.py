@@ -24,6 +24,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
 from gateway.engine import Gateway
+from gateway.executor import SubgraphTransport, TransportSettings
 from gateway.server import GatewaySettings, create_app
 from tests.gateway.subscription_federation import UNKNOWN, Federation, running_federation
 from tests.support.servers import serve
@@ -49,10 +50,17 @@ def federation() -> Iterator[Federation]:
         yield fed
 
 
+def _unshared_transport() -> SubgraphTransport:
+    return SubgraphTransport(TransportSettings(share_subscriptions=False))
+
+
 @contextmanager
 def gateway_server(federation: Federation, settings: GatewaySettings = SETTINGS) -> Iterator[str]:
     """A gateway over ``federation`` on loopback; yields its ``ws://`` URL of ``/graphql``."""
-    with serve(create_app(Gateway(federation.supergraph), settings)) as url:
+    # One subgraph subscription per client: these tests count them to know a client is
+    # subscribed (identical ones would share one: tests/gateway/test_subscription_sharing.py).
+    gateway = Gateway(federation.supergraph, transport=_unshared_transport())
+    with serve(create_app(gateway, settings)) as url:
         yield url.replace("http://", "ws://") + "/graphql"
 
 

@@ -300,3 +300,35 @@ async def until(condition: Callable[[], bool], what: str = "") -> None:
         return condition()
 
     await wait_until_async(holds, what=what)
+
+
+async def test_a_subscriber_of_one_order_is_asked_about_that_order_only() -> None:
+    asked: list[tuple[str, str]] = []
+
+    def counting(name: str, wanted: MilestoneFilter) -> Callable[[FulfillmentMilestone], bool]:
+        def matches(event: FulfillmentMilestone) -> bool:
+            asked.append((name, event.event_id))
+            return wanted(event)
+
+        return matches
+
+    bus = InProcessBus()
+    async with running(bus) as feed:
+        # 50 followers of other orders, indexed by them; one of order 7; one of an account.
+        others = [
+            feed.events(counting(f"o{n}", MilestoneFilter(order_id=str(n))), order_id=str(n))
+            for n in range(100, 150)
+        ]
+        seven = feed.events(counting("o7", MilestoneFilter(order_id="7")), order_id="7")
+        account = feed.events(counting("acct", MilestoneFilter(account_id="001CD000000000000A")))
+        waiting = [asyncio.create_task(take(s, 1)) for s in [*others, seven, account]]
+        await until(lambda: feed.subscribers == 52)
+        await publish(bus, milestone("e1", order=7), milestone("e2", order=120))
+        assert await waiting[50] == ["e1"]
+        assert await waiting[51] == ["e1"]
+        assert await waiting[20] == ["e2"]
+        # Each event asked only its own order's follower and the unindexed one.
+        assert sorted(asked) == [("acct", "e1"), ("acct", "e2"), ("o120", "e2"), ("o7", "e1")]
+        for task in waiting:
+            task.cancel()
+        await asyncio.gather(*waiting, return_exceptions=True)

@@ -20,7 +20,7 @@ from crossdock.settings import Settings
 from schema.events import MILESTONE_STREAM
 from systems.apps import create_system_app
 from systems.common.middleware import SystemMiddleware
-from telemetry.tracing._asgi import TracingMiddleware
+from telemetry.tracing import TracingMiddleware
 from tests.e2e.orders import Accounts, place_order
 from tests.e2e.streams import MILESTONES_BY_ORDER, ws_subscription
 from tests.e2e.world import E2EWorld, running_e2e_world

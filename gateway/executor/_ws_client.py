@@ -19,12 +19,17 @@ the first ones got (a resume's backlog, say), so from its first event on a subsc
 no new members; the next identical subscribe starts a fresh one. A member leaving (or ended
 as too slow) leaves the others subscribed; the last one gone completes it on the subgraph.
 
-The reader never waits for a consumer. A subscription whose buffer is full when an event
-arrives is ended: its consumer gets the events already buffered, then a
+The reader waits for no consumer but for a moment. A subscription whose buffer is full when
+an event arrives is ended: its consumer gets the events already buffered, then a
 ``SUBSCRIPTION_TOO_SLOW`` error, and the subgraph is sent ``complete`` for it. The others go
 on. Only the client's own slowness counts: events that arrive while the consumer is not
 waiting on its client (the gateway fetching entities for earlier events, or not yet
-scheduled) may pile up to ``burst_buffer``; the consumer then takes them together. When the
+scheduled) may pile up to ``burst_buffer``; the consumer then takes them together. And a
+consumer whose buffer fills while it waits on its client is given ``slow_grace`` seconds to
+ask again before it is ended: a burst read off the socket in one go comes in faster than any
+client could be given a turn, and a client that reads must not be ended for that. The reader
+reads nothing more meanwhile (the subgraph's socket pushes back), which only the
+subscriptions of one token share. When the
 connection drops, every subscription on it ends with a ``SUBGRAPH_ERROR`` (clients resume
 from their own cursor); nothing is resubscribed behind their back.
 """
@@ -81,6 +86,9 @@ class SubscriptionSettings:
     # fetching entities for events it took, or not yet scheduled): a burst (a resume
     # replaying a backlog) must not end a client that reads as fast as it can.
     burst_buffer: int = 1024
+    # How long a consumer whose buffer is full while it waits on its client may take to ask
+    # again before it is ended as too slow (the reader pauses for it meanwhile).
+    slow_grace: float = 0.25
     # WebSocket pings on an otherwise quiet connection; a pong later than this drops it.
     ping_interval: float | None = 20.0
     ping_timeout: float | None = 20.0
@@ -113,8 +121,9 @@ class Upstream:
         "_ended",
         "_events",
         "_excused",
+        "_holding",
+        "_released",
         "_waiter",
-        "holding",
         "id",
         "shared",
     )
@@ -130,8 +139,33 @@ class Upstream:
         # Set by the consumer while it waits for its client to ask for the next response:
         # only events arriving then are held against the client. Those arriving while the
         # gateway works (entity fetches, scheduling) are excused; how many of them still wait.
-        self.holding = False
+        self._holding = False
+        self._released: asyncio.Future[None] | None = None
         self._excused = 0
+
+    @property
+    def holding(self) -> bool:
+        return self._holding
+
+    @holding.setter
+    def holding(self, value: bool) -> None:
+        self._holding = value
+        if not value:
+            self._release()
+
+    def released(self) -> asyncio.Future[None]:
+        """Resolved once the consumer is not waiting on its client (or has stopped)."""
+        released = self._released
+        if released is None or released.done():
+            released = self._released = asyncio.get_running_loop().create_future()
+        if not self._holding or self._connection is None:
+            released.set_result(None)
+        return released
+
+    def _release(self) -> None:
+        released, self._released = self._released, None
+        if released is not None and not released.done():
+            released.set_result(None)
 
     def take_many(self, most: int) -> list[dict[str, Any]] | Ended | None:
         """Up to ``most`` buffered events in order, else as :meth:`take`."""
@@ -169,13 +203,16 @@ class Upstream:
         if self._ended is None:
             self._ended = _COMPLETED
         self._wake()
+        self._release()
 
     # Called by the connection.
-    def push(self, payload: dict[str, Any], limit: int, burst_limit: int) -> bool:
+    def push(
+        self, payload: dict[str, Any], limit: int, burst_limit: int, *, excused: bool = False
+    ) -> bool:
         """Buffer one event; False (nothing buffered) when ``limit`` events already wait for
         the client, not counting those that arrived while the consumer was not
-        :attr:`holding` (at most ``burst_limit`` may wait then)."""
-        if not self.holding:
+        :attr:`holding` or are ``excused`` (at most ``burst_limit`` may wait then)."""
+        if excused or not self.holding:
             if len(self._events) >= burst_limit:
                 return False
             self._excused += 1
@@ -191,6 +228,7 @@ class Upstream:
         if self._ended is None:
             self._ended = ended
         self._wake()
+        self._release()
 
     def _wake(self) -> None:
         waiter, self._waiter = self._waiter, None
@@ -252,6 +290,9 @@ class _Connection:
         self._outbox: asyncio.Queue[bytes] = asyncio.Queue()
         self._ws: ClientConnection | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        # Events a member could not take while it waited on its client, in arrival order:
+        # the reader gives it ``slow_grace`` to ask again before it reads on (``_give_time``).
+        self._stalled: list[tuple[Upstream, dict[str, Any]]] = []
         # Why the connection is being closed by the gateway (so subscribers are told that).
         self._closing: str | None = None
         self._opening = asyncio.ensure_future(self._open())
@@ -382,6 +423,25 @@ class _Connection:
         self._send({"id": upstream.id, "type": "subscribe", "payload": request})
         return upstream
 
+    async def _give_time(self, upstream: Upstream, payload: dict[str, Any]) -> None:
+        """``payload`` to ``upstream`` once its consumer asks its client again, or the
+        subscription ended as too slow when it does not within ``slow_grace``."""
+        s = self.settings
+        released = upstream.released()
+        await asyncio.wait((released,), timeout=s.slow_grace)
+        asked = released.done()
+        if upstream not in self.subscriptions.get(upstream.id, ()):
+            return  # it left, or ended, meanwhile
+        # It asked in time: its client reads, and the event is excused (it may be waiting on
+        # its client again already, with the rest of a batch).
+        if not upstream.push(payload, s.buffer, s.burst_buffer, excused=asked):
+            self._end_too_slow(upstream)
+
+    def _end_too_slow(self, upstream: Upstream) -> None:
+        self.leave(upstream)
+        limit = self.settings.buffer if upstream.holding else self.settings.burst_buffer
+        upstream.end(Ended((_too_slow(limit),)))
+
     def leave(self, upstream: Upstream) -> None:
         """``upstream`` no longer wants events; the last member gone completes the
         subscription on the subgraph (no-op once it ended)."""
@@ -440,6 +500,8 @@ class _Connection:
         try:
             async for raw in ws:
                 self._dispatch(_message(raw))
+                while self._stalled:
+                    await self._give_time(*self._stalled.pop(0))
         except ConnectionClosed as error:
             reason = f"the connection to the subgraph was lost ({_close_code(error)})"
         except _ProtocolViolation as error:
@@ -471,10 +533,12 @@ class _Connection:
             self._closed_to_members(id)
             s = self.settings
             for upstream in [m for m in members if not m.push(payload, s.buffer, s.burst_buffer)]:
+                if upstream.holding and s.slow_grace > 0:
+                    # Full while it waits on its client: a moment for it to ask again.
+                    self._stalled.append((upstream, payload))
+                    continue
                 # Its consumer fell behind: end it, and only it.
-                self.leave(upstream)
-                limit = s.buffer if upstream.holding else s.burst_buffer
-                upstream.end(Ended((_too_slow(limit),)))
+                self._end_too_slow(upstream)
         elif kind == "error":
             members = self._remove(id)
             if members:

@@ -111,8 +111,13 @@ def test_one_submit_order_is_one_trace_across_gateway_orders_erp_and_wms(
         if root is None:
             return False
         found = of_trace(spans, root.trace_id)
-        return {s.service for s in found} >= SERVICES and any(
-            s.name == "submitOrder create_order" for s in found
+        # Each service exports its spans in batches of its own, so a child may come in
+        # before its parent: the trace is whole once every parent has come in too.
+        ids = {s.span_id for s in found}
+        return (
+            {s.service for s in found} >= SERVICES
+            and any(s.name == "submitOrder create_order" for s in found)
+            and all(s.parent_span_id in ids for s in found if s is not root)
         )
 
     spans = receiver.wait_for(whole, what="the submitOrder trace from all four services")

@@ -174,18 +174,26 @@ class _Walk:
 
     def arguments(self, definition: FieldCost, node: FieldNode) -> float:
         found = self.arguments_of.get(id(node))
-        if found is not None:
-            return found
-        cost = 0.0
-        variables: VariableScores = []
-        for argument in node.arguments or ():
-            input_cost = definition.arguments.get(argument.name.value)
-            if input_cost is not None:
-                cost += score_literal(self.schema, argument.value, input_cost, variables)
-        for name, input_cost in variables:
-            cost += score_value(self.schema, self.variables.get(name), input_cost)
-        self.arguments_of[id(node)] = cost
-        return cost
+        if found is None:
+            found = self.arguments_of[id(node)] = _arguments_cost(
+                self.schema, definition, node, self.variables
+            )
+        return found
+
+
+def _arguments_cost(
+    schema: CostSchema, definition: FieldCost, node: FieldNode, values: Mapping[str, Any]
+) -> float:
+    """What the arguments ``node`` gives its field cost, its variables' ``values`` read."""
+    cost = 0.0
+    variables: VariableScores = []
+    for argument in node.arguments or ():
+        input_cost = definition.arguments.get(argument.name.value)
+        if input_cost is not None:
+            cost += score_literal(schema, argument.value, input_cost, variables)
+    for name, input_cost in variables:
+        cost += score_value(schema, values.get(name), input_cost)
+    return cost
 
 
 def actual_cost(
@@ -232,13 +240,7 @@ class ActualMeter:
         definition, node = cast(tuple[FieldCost, FieldNode], token)
         found = self._arguments.get(id(node))
         if found is None:
-            found = 0.0
-            variables: VariableScores = []
-            for argument in node.arguments or ():
-                input_cost = definition.arguments.get(argument.name.value)
-                if input_cost is not None:
-                    found += score_literal(self.schema, argument.value, input_cost, variables)
-            for name, input_cost in variables:
-                found += score_value(self.schema, self.variables.get(name), input_cost)
-            self._arguments[id(node)] = found
+            found = self._arguments[id(node)] = _arguments_cost(
+                self.schema, definition, node, self.variables
+            )
         return found

@@ -62,6 +62,7 @@ _DEFAULT_BACKOFF = 0.1
 # Idle connections are closed by the client this soon, before the systems' server (uvicorn:
 # 5 s) closes them, so that a connection is rarely reused just as the server drops it.
 KEEPALIVE_EXPIRY = 2.0
+_MAX_PORT = 65535
 # Methods a transport failure may send again: they change nothing.
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -138,6 +139,10 @@ class SystemClient:
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
+            port = httpx.URL(self.base_url).port
+            if port is not None and not 0 < port <= _MAX_PORT:
+                # The resolver would take it modulo 65536 and call whatever listens there.
+                raise httpx.InvalidURL(f"port {port} is out of range")
             self._client = httpx.AsyncClient(
                 base_url=self.base_url,
                 timeout=httpx.Timeout(self.timeout),

@@ -92,9 +92,9 @@ async def test_subscription_connections_are_one_per_token(
         await _subscribe(third, bob, order)
         await _subscribe(anonymous, None, order)
         await _subscribe(also_anonymous, None, order)
-        await _subscribed(federation, order, 5)
-        # ann's two subscriptions share one connection, bob has his own, and the anonymous
-        # ones share the tokenless one.
+        # ann's two identical subscriptions share one connection and one subscription on it,
+        # bob has his own, and the anonymous ones share the tokenless one (and one there).
+        await _subscribed(federation, order, 3)
         inits = sorted(json.dumps(p, sort_keys=True) for p in federation.events.ws_inits)
         assert inits == sorted(
             json.dumps(p, sort_keys=True)

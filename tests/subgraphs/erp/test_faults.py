@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 
 import httpx
@@ -135,12 +136,23 @@ def test_rate_limited_erp_fails_within_the_timeout(
 
 def test_erp_at_a_bad_url_is_a_subgraph_error(settings: Settings, world: World) -> None:
     order = world.orders[13]
-    for url, message in [
-        ("http://127.0.0.1:99999", "erp is unavailable: erp could not be reached"),
+    # A port bound by nothing that listens: every connection to it is refused.
+    closed = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    closed.bind(("127.0.0.1", 0))
+    nobody = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    cases = [
+        (nobody, "erp is unavailable: erp could not be reached"),
+        ("http://127.0.0.1:99999", "erp is unavailable: erp is configured with an invalid URL"),
         ("http://256.1.1.1:80", "erp is unavailable: erp is configured with an invalid URL"),
-    ]:
-        with own_subgraph("erp", settings, erp_url=url) as graph:
-            body = query(graph, "query($id: ID!) { order(id: $id) { id } }", {"id": order.id})
-        assert body["data"] == {"order": None}, url
-        assert error_codes(body) == [("SUBGRAPH_ERROR", ["order"])], url
-        assert body["errors"][0]["message"] == message
+    ]
+    with closed:
+        for url, message in cases:
+            _answers_unavailable(settings, order.id, url, message)
+
+
+def _answers_unavailable(settings: Settings, order_id: str, url: str, message: str) -> None:
+    with own_subgraph("erp", settings, erp_url=url) as graph:
+        body = query(graph, "query($id: ID!) { order(id: $id) { id } }", {"id": order_id})
+    assert body["data"] == {"order": None}, url
+    assert error_codes(body) == [("SUBGRAPH_ERROR", ["order"])], url
+    assert body["errors"][0]["message"] == message

@@ -156,7 +156,9 @@ def test_orders_to_invoice_give_cycle_times_and_a_credit_hold_is_fallout_once(
         assert count(after, stage) == count(before, stage) + 2, stage
         assert count(after, stage, "EWR1") == count(before, stage, "EWR1") + 2, stage
         row = after["cycles"][stage, None]
-        assert 0 <= row["p50Seconds"] <= row["p90Seconds"] <= elapsed, row
+        # The milestones' times are whole seconds (the WMS's occurredAt): a stage that took
+        # 0.2 s across a second's boundary measures 1 s.
+        assert 0 <= row["p50Seconds"] <= row["p90Seconds"] <= elapsed + 1.0, row
 
     # A credit hold (and its backorder): an account with the least credit orders far too much.
     held = ops.data(

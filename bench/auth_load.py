@@ -38,7 +38,7 @@ from graphql import parse
 
 from bench.fedbench_subgraphs import FEDBENCH
 from bench.front_door_load import Contender, compare, fedbench_upstream, pin_load, start_gateway
-from bench.gateway_vs_apollo import supergraph_for
+from bench.gateway_vs_apollo import add_load_arguments, supergraph_for
 from gateway.auth import AuthSettings, TokenVerifier
 from gateway.authorization import Authorizer
 from gateway.planner import select_operation
@@ -122,14 +122,7 @@ _WORK_REQUESTS = 2000
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.auth_load", description=__doc__)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--duration", type=float, default=10.0)
-    parser.add_argument("--warmup", type=float, default=2.0)
-    parser.add_argument("--concurrency", type=int, default=50)
-    parser.add_argument("--max-requests", type=int, default=1_000_000)
-    parser.add_argument("--gateway-cpu", type=int, default=1)
-    parser.add_argument("--load-cpu", type=int, default=0)
-    parser.add_argument("--no-pin", action="store_true")
+    add_load_arguments(parser, concurrency=50)
     args = parser.parse_args(argv)
     body = (FEDBENCH / "body.json").read_bytes()
     gateway_cpu, load_cpu = pin_load(args)

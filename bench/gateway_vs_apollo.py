@@ -273,17 +273,37 @@ def hot_path(metrics_url: str) -> str:
     )
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.gateway_vs_apollo", description=__doc__)
-    parser.add_argument("--graph", choices=["fedbench", "distribution"], default="fedbench")
+def interleaved_runs(
+    targets: list[Target], body: bytes, urls: dict[str, str], args: argparse.Namespace
+) -> dict[str, list[Sample]]:
+    """``args.runs`` runs loading each target in turn, the order alternating so that no
+    gateway always gets the warmer machine; each run's table, then the medians'."""
+    samples: dict[str, list[Sample]] = {t.name: [] for t in targets}
+    for run in range(args.runs):
+        order = targets if run % 2 == 0 else targets[::-1]
+        for target in order:
+            samples[target.name].append(measure(target, body, urls, args))
+        print(table(f"run {run + 1}/{args.runs}", {n: [s[-1]] for n, s in samples.items()}))
+    print(table(f"median of {args.runs} runs", samples))
+    return samples
+
+
+def add_load_arguments(parser: argparse.ArgumentParser, *, concurrency: int) -> None:
+    """The options every gateway load bench takes: runs, their length, the load, the cores."""
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--duration", type=float, default=10.0, help="seconds of load per run")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds before each run")
-    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--concurrency", type=int, default=concurrency)
     parser.add_argument("--max-requests", type=int, default=1_000_000, help="cap per run")
-    parser.add_argument("--gateway-cpu", type=int, default=1, help="core of both gateways")
+    parser.add_argument("--gateway-cpu", type=int, default=1, help="core of the gateways")
     parser.add_argument("--load-cpu", type=int, default=0, help="core of load and subgraphs")
     parser.add_argument("--no-pin", action="store_true", help="do not pin anything to cores")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.gateway_vs_apollo", description=__doc__)
+    parser.add_argument("--graph", choices=["fedbench", "distribution"], default="fedbench")
+    add_load_arguments(parser, concurrency=32)
     parser.add_argument(
         "--no-memoize",
         action="store_true",
@@ -386,14 +406,7 @@ def main(argv: list[str] | None = None) -> int:
             f"load generator and subgraphs on cpu {load_cpu}; subgraphs "
             + ("execute every call" if args.no_memoize else "replay known answers")
         )
-        samples: dict[str, list[Sample]] = {t.name: [] for t in targets}
-        for run in range(args.runs):
-            # Alternate the order, so that no gateway always gets the warmer machine.
-            order = targets if run % 2 == 0 else targets[::-1]
-            for target in order:
-                samples[target.name].append(measure(target, body, urls, args))
-            print(table(f"run {run + 1}/{args.runs}", {n: [s[-1]] for n, s in samples.items()}))
-        print(table(f"median of {args.runs} runs", samples))
+        interleaved_runs(targets, body, urls, args)
         for target in targets[:ours_count]:
             print(target.name, hot_path(target.url.removesuffix("/graphql") + "/metrics"))
     return 0

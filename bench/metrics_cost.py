@@ -31,14 +31,14 @@ from bench.gateway_vs_apollo import (
     ROOT,
     Sample,
     Target,
+    add_load_arguments,
     check_same_answers,
     free_port,
-    measure,
+    interleaved_runs,
     pinned,
     process,
     request_for,
     supergraph_for,
-    table,
     wait_for_line,
     wait_until_answers,
 )
@@ -51,14 +51,7 @@ ON, OFF = "crossdock, metrics on", "crossdock, metrics off"
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.metrics_cost", description=__doc__)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds of load per run")
-    parser.add_argument("--warmup", type=float, default=2.0, help="seconds before each run")
-    parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--max-requests", type=int, default=1_000_000, help="cap per run")
-    parser.add_argument("--gateway-cpu", type=int, default=1, help="core of both gateways")
-    parser.add_argument("--load-cpu", type=int, default=0, help="core of load and subgraphs")
-    parser.add_argument("--no-pin", action="store_true", help="do not pin anything to cores")
+    add_load_arguments(parser, concurrency=32)
     parser.add_argument(
         "--multiprocess",
         action="store_true",
@@ -137,13 +130,7 @@ def main(argv: list[str] | None = None) -> int:
             f"load generator and subgraphs on cpu {load_cpu}; subgraphs replay known answers"
             + ("; values in multiprocess files" if args.multiprocess else "")
         )
-        samples: dict[str, list[Sample]] = {t.name: [] for t in targets}
-        for run in range(args.runs):
-            order = targets if run % 2 == 0 else targets[::-1]
-            for target in order:
-                samples[target.name].append(measure(target, body, urls, args))
-            print(table(f"run {run + 1}/{args.runs}", {n: [s[-1]] for n, s in samples.items()}))
-        print(table(f"median of {args.runs} runs", samples))
+        samples = interleaved_runs(targets, body, urls, args)
         print(f"metrics cost {cost(samples):.1%} of requests per CPU-second (goal: under 5%)")
         # The load figures move by several per cent between runs on a shared machine; what
         # recording takes is steadier, measured alone, next to one request's CPU time.

@@ -41,7 +41,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 
 from bench.fedbench_subgraphs import FEDBENCH
 from bench.front_door_load import Contender, compare, fedbench_upstream, pin_load, start_gateway
-from bench.gateway_vs_apollo import supergraph_for
+from bench.gateway_vs_apollo import add_load_arguments, supergraph_for
 from telemetry.tracing import SpanKind, Tracing, annotate, reset, span, trace_headers, using
 
 
@@ -121,14 +121,7 @@ def tracing_work(endpoint: str, ratio: str) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.tracing_load", description=__doc__)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--duration", type=float, default=10.0)
-    parser.add_argument("--warmup", type=float, default=2.0)
-    parser.add_argument("--concurrency", type=int, default=50)
-    parser.add_argument("--max-requests", type=int, default=1_000_000)
-    parser.add_argument("--gateway-cpu", type=int, default=1)
-    parser.add_argument("--load-cpu", type=int, default=0)
-    parser.add_argument("--no-pin", action="store_true")
+    add_load_arguments(parser, concurrency=50)
     parser.add_argument("--no-full", action="store_true", help="leave out tracing at 100%%")
     args = parser.parse_args(argv)
     body = (FEDBENCH / "body.json").read_bytes()

@@ -245,9 +245,17 @@ def compare(
     for name in contenders:
         if name != baseline:
             ratio = per_cpu[name] / base
+            # Each run loads the two back to back, on the same machine's state: the ratio
+            # within a run moves less than the figures themselves from run to run.
+            paired = [
+                mine.per_cpu_second / theirs.per_cpu_second
+                for mine, theirs in zip(samples[name], samples[baseline], strict=True)
+            ]
             print(
                 f"requests per gateway CPU-second, {name} / {baseline}: {ratio:.3f} "
-                f"({ratio - 1:+.1%})"
+                f"({ratio - 1:+.1%}) from the medians; within each run "
+                + ", ".join(f"{r - 1:+.1%}" for r in paired)
+                + f", median {statistics.median(paired) - 1:+.1%}"
             )
     return per_cpu
 

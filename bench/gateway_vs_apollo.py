@@ -300,6 +300,30 @@ def add_load_arguments(parser: argparse.ArgumentParser, *, concurrency: int) -> 
     parser.add_argument("--no-pin", action="store_true", help="do not pin anything to cores")
 
 
+def add_dedup_argument(parser: argparse.ArgumentParser) -> None:
+    """``--dedup on|off`` for a bench that measures what one feature costs a request.
+
+    Off by default there: with sharing on, how many requests join an execution in flight
+    depends on how they happen to overlap, which moves the CPU a request takes by ±10% from
+    run to run and hides a cost of a few per cent; off, every request does the same work."""
+    parser.add_argument(
+        "--dedup",
+        choices=["on", "off"],
+        default="off",
+        help="identical queries and subgraph fetches in flight shared (default: off, so that "
+        "every request does the same work)",
+    )
+
+
+def dedup_environment(dedup: str) -> dict[str, str]:
+    """The settings that turn sharing of queries and fetches in flight ``on`` or ``off``."""
+    sharing = "true" if dedup == "on" else "false"
+    return {
+        "CROSSDOCK_GATEWAY__SHARE_QUERIES": sharing,
+        "CROSSDOCK_GATEWAY__SUBGRAPH_SHARE_FETCHES": sharing,
+    }
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.gateway_vs_apollo", description=__doc__)
     parser.add_argument("--graph", choices=["fedbench", "distribution"], default="fedbench")
@@ -363,13 +387,7 @@ def main(argv: list[str] | None = None) -> int:
             for label, root in checkouts:
                 port = free_port()
                 ours_cmd = [python, "-m", "bench.serve_gateway", str(supergraph), str(port)]
-                sharing = "true" if dedup == "on" else "false"
-                ours_env = {
-                    **env,
-                    "PYTHONPATH": str(root),
-                    "CROSSDOCK_GATEWAY__SHARE_QUERIES": sharing,
-                    "CROSSDOCK_GATEWAY__SUBGRAPH_SHARE_FETCHES": sharing,
-                }
+                ours_env = {**env, "PYTHONPATH": str(root), **dedup_environment(dedup)}
                 ours = stack.enter_context(
                     process(pinned(gateway_cpu, ours_cmd), cwd=root, env=ours_env)
                 )

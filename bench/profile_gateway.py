@@ -24,6 +24,7 @@ from pathlib import Path
 
 from bench.gateway_vs_apollo import (
     ROOT,
+    dedup_environment,
     free_port,
     pinned,
     process,
@@ -78,17 +79,12 @@ def main(argv: list[str] | None = None) -> int:
         supergraph.write_text(supergraph_for("fedbench", urls))
         out = args.out or folder / "gateway.prof"
         port = free_port()
-        sharing = "true" if args.dedup == "on" else "false"
         command = [python, "-m", "bench.profile_gateway", "--serve", str(out), str(supergraph)]
         gateway = stack.enter_context(
             process(
                 pinned(args.gateway_cpu, [*command, str(port)]),
                 cwd=ROOT,
-                env={
-                    **env,
-                    "CROSSDOCK_GATEWAY__SHARE_QUERIES": sharing,
-                    "CROSSDOCK_GATEWAY__SUBGRAPH_SHARE_FETCHES": sharing,
-                },
+                env={**env, **dedup_environment(args.dedup)},
             )
         )
         url = f"http://127.0.0.1:{port}/graphql"

@@ -41,7 +41,12 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 
 from bench.fedbench_subgraphs import FEDBENCH
 from bench.front_door_load import Contender, compare, fedbench_upstream, pin_load, start_gateway
-from bench.gateway_vs_apollo import add_load_arguments, supergraph_for
+from bench.gateway_vs_apollo import (
+    add_dedup_argument,
+    add_load_arguments,
+    dedup_environment,
+    supergraph_for,
+)
 from telemetry.tracing import SpanKind, Tracing, annotate, reset, span, trace_headers, using
 
 
@@ -122,6 +127,7 @@ def tracing_work(endpoint: str, ratio: str) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.tracing_load", description=__doc__)
     add_load_arguments(parser, concurrency=50)
+    add_dedup_argument(parser)
     parser.add_argument("--no-full", action="store_true", help="leave out tracing at 100%%")
     args = parser.parse_args(argv)
     body = (FEDBENCH / "body.json").read_bytes()
@@ -133,18 +139,27 @@ def main(argv: list[str] | None = None) -> int:
         supergraph.write_text(supergraph_for("fedbench", urls))
         endpoint, counts = stack.enter_context(receiver())
 
+        sharing = dedup_environment(args.dedup)
+
         def traced(ratio: str) -> dict[str, str]:
-            return {"OTEL_EXPORTER_OTLP_ENDPOINT": endpoint, "OTEL_TRACES_SAMPLER_ARG": ratio}
+            return {
+                **sharing,
+                "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
+                "OTEL_TRACES_SAMPLER_ARG": ratio,
+            }
 
         contenders = {
-            "tracing off": Contender(*start_gateway(stack, supergraph, gateway_cpu, {})),
+            "tracing off": Contender(*start_gateway(stack, supergraph, gateway_cpu, sharing)),
             "tracing 10%": Contender(*start_gateway(stack, supergraph, gateway_cpu, traced("0.1"))),
         }
         if not args.no_full:
             contenders["tracing 100%"] = Contender(
                 *start_gateway(stack, supergraph, gateway_cpu, traced("1.0"))
             )
-        where = f"gateways on cpu {gateway_cpu}, load, subgraphs and receiver on cpu {load_cpu}"
+        where = (
+            f"dedup {args.dedup}; gateways on cpu {gateway_cpu}, load, subgraphs and receiver"
+            f" on cpu {load_cpu}"
+        )
         per_cpu = compare(contenders, body, args, baseline="tracing off", where=where)
         print(f"the receiver was sent {counts.spans} spans in {counts.exports} exports")
         for ratio in ("0.1", "1.0"):

@@ -31,6 +31,7 @@ from pathlib import Path
 from bench.gateway_vs_apollo import (
     ROOT,
     check_same_answers,
+    dedup_environment,
     free_port,
     process,
     request_for,
@@ -164,8 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         **env,
         "CROSSDOCK_GATEWAY__RELOAD_INTERVAL": "0",
         "CROSSDOCK_GATEWAY__GRAPHIQL": "false",
-        "CROSSDOCK_GATEWAY__SHARE_QUERIES": "true" if args.dedup == "on" else "false",
-        "CROSSDOCK_GATEWAY__SUBGRAPH_SHARE_FETCHES": "true" if args.dedup == "on" else "false",
+        **dedup_environment(args.dedup),
     }
     with ExitStack() as stack:
         serving = [python, "-m", "bench.serving", args.graph]

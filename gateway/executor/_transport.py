@@ -10,7 +10,7 @@ subgraphs"); an anonymous request carries none.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
@@ -87,14 +87,24 @@ def authorization_lines(identity: Identity) -> bytes:
     return header_lines({"authorization": f"Bearer {identity.token}"})
 
 
+_last_trace: tuple[Mapping[str, str] | None, bytes] = (None, b"")
+
+
 def trace_lines() -> bytes:
     """The header lines carrying the current span's trace context (none without a span)."""
+    global _last_trace
     if current_tracer() is None:
         return b""
+    headers = trace_headers()
+    last_headers, last_lines = _last_trace
+    if headers is last_headers:  # the same span's context as the fetch before
+        return last_lines
     try:
-        return header_lines(trace_headers())
+        lines = header_lines(headers)
     except ValueError:  # a caller's tracestate that cannot be sent on: the context goes without
-        return b""
+        lines = b""
+    _last_trace = (headers, lines)
+    return lines
 
 
 def _status_line(status: int) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from opentelemetry import trace
 from opentelemetry.context import Context
-from opentelemetry.trace import Link
+from opentelemetry.trace import INVALID_SPAN_CONTEXT, Link, SpanContext
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 __all__ = ["TRACEPARENT", "context_of", "link_to", "trace_headers", "traceparent"]
@@ -29,17 +29,29 @@ def traceparent() -> str | None:
     return f"00-{context.trace_id:032x}-{context.span_id:016x}-{context.trace_flags:02x}"
 
 
-def trace_headers() -> dict[str, str]:
+_NO_HEADERS: Mapping[str, str] = {}
+# The last span context's headers: a request's fetches (and a workflow's system calls) ask
+# for the same context's headers one after another, so they are formatted once for all.
+_last: tuple[SpanContext, Mapping[str, str]] = (INVALID_SPAN_CONTEXT, _NO_HEADERS)
+
+
+def trace_headers() -> Mapping[str, str]:
     """The headers that carry the current span's context to a service called now (none when
-    no span is current)."""
+    no span is current). Read-only: the same mapping is handed to every call made under
+    one span."""
+    global _last
     context = trace.get_current_span().get_span_context()
+    last_context, last_headers = _last
+    if context is last_context:
+        return last_headers
     if not context.is_valid:
-        return {}
+        return _NO_HEADERS
     headers = {
         TRACEPARENT: f"00-{context.trace_id:032x}-{context.span_id:016x}-{context.trace_flags:02x}"
     }
     if context.trace_state:
         headers[_TRACESTATE] = context.trace_state.to_header()
+    _last = (context, headers)
     return headers
 
 

@@ -131,6 +131,11 @@ class _ExpiringSockets(BaseGraphQLTransportWSHandler[object, None]):
     async def _send_result_stream(
         self, operation: Operation[object, None], result_source: StreamResult
     ) -> None:
+        view = self.view
+        if not isinstance(view, SubgraphGraphQL) or not view.carries_event_traces:
+            # Tracing off: each event costs nothing more.
+            await super()._send_result_stream(operation, result_source)
+            return
         # Runs in the operation's own task: the holder is this operation's alone.
         with tracing_events() as events:
             async with aclosing(_marked(result_source, events)) as marked:
@@ -179,6 +184,8 @@ class SubgraphGraphQL(GraphQL[object, None]):
         self._graphiql_page = graphiql_page or graphiql_html()
         self.request_timeout = request_timeout
         self.identification = identification or Identification(AuthSettings())
+        # Whether a subscription's events carry their trace context (tracing on here).
+        self.carries_event_traces = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # An HTTP request's token is checked before Strawberry reads the request: one that
@@ -347,4 +354,5 @@ def create_graphql_app(
     if tracing.enabled:
         # First of all: the request span encloses everything else the request does.
         app.user_middleware.insert(0, Middleware(TracingMiddleware, tracing=tracing))
+        graphql.carries_event_traces = True
     return app

@@ -292,9 +292,9 @@ class Gateway:
         # comments do not count against ``max_tokens``, so text length alone is unbounded.
         self.max_cached_query_bytes = max_cached_query_bytes
         self.stats = GatewayStats()
-        # Told how long each subscription event took to resolve, with its operation's name
-        # (the server's metrics set it; None: nobody is told).
-        self.on_subscription_event: Callable[[str | None, float], None] | None = None
+        # Given a subscription's operation name when it starts, what to tell how long each of
+        # its events took to resolve (the server's metrics set it; None: nobody is told).
+        self.on_subscription_event: Callable[[str | None], Callable[[float], None]] | None = None
         self.state = self._state(supergraph)
         # Identical queries in flight share one execution (None: each runs its own).
         self._queries: SingleFlight[Hashable, _Shared] | None = (
@@ -510,7 +510,6 @@ class Gateway:
         elif admitted.operation.kind != "subscription":
             responses = self._once(admitted)
         else:
-            name = admitted.operation.name
             timed = self.on_subscription_event
             try:
                 responses = admitted.state.executor.subscribe(
@@ -521,7 +520,7 @@ class Gateway:
                     settler=self.demand,  # each event measured; one over actual_max ends it
                     timeout=self.request_timeout,
                     identity=admitted.identity,
-                    observe=None if timed is None else lambda seconds: timed(name, seconds),
+                    observe=None if timed is None else timed(admitted.operation.name),
                 )
             except PlanningError as error:
                 return StreamOutcome(refused=self._redacted(_planning_failed(error)))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import AsyncGenerator, Iterable
+from collections.abc import AsyncGenerator, Callable, Iterable
 
 from gateway.demand import DemandMetrics
 from gateway.documents import DOCUMENT_COUNTERS, DocumentStats
@@ -128,8 +128,10 @@ class GatewayMetrics:
         if self.histograms:
             gateway.on_subscription_event = self.subscription_event
 
-    def subscription_event(self, operation_name: str | None, seconds: float) -> None:
-        self._events.labels(self._names(operation_name or "")).observe(seconds)
+    def subscription_event(self, operation_name: str | None) -> Callable[[float], None]:
+        """What times each event of a subscription of ``operation_name`` (its series found
+        once, when it starts, not per event)."""
+        return self._events.labels(self._names(operation_name or "")).observe
 
     def fetch(self, subgraph: str, seconds: float) -> None:
         self._fetches.labels(subgraph).observe(seconds)

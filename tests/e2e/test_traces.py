@@ -18,6 +18,7 @@ import pytest
 
 from crossdock.settings import Settings
 from gateway.executor._subscribe import EVENT_SPAN
+from gateway.server._ws import OPERATION_SPAN
 from schema.events import MILESTONE_STREAM
 from systems.apps import create_system_app
 from systems.common.middleware import SystemMiddleware
@@ -188,6 +189,15 @@ async def test_a_webhook_its_consumers_and_its_subscribers_are_one_linked_story(
     groups = {s.attributes["messaging.consumer.group.name"] for s in followers if s.name == process}
     assert len(groups) >= 2, groups  # the ERP's and the CRM's consumers at least
     await resolved_at_the_gateway(receiver, event_id)
+    # The subscription's start over the WebSocket: a trace of its own, not the socket's.
+    starts = [
+        s
+        for s in receiver.spans
+        if s.name == OPERATION_SPAN and s.attributes.get("graphql.operation.name") == "ByOrder"
+    ]
+    assert starts, "no span for the subscription's start"
+    assert all((s.service, s.kind, s.parent_span_id) == ("gateway", "SERVER", "") for s in starts)
+    assert all(s.attributes["graphql.operation.type"] == "subscription" for s in starts)
 
 
 async def resolved_at_the_gateway(receiver: OtlpReceiver, event_id: str) -> None:

@@ -70,20 +70,23 @@ class ReturnCredits:
         ra_id = event.detail.return_authorization_id
         if ra_id is None:
             raise ReceiptNotFound(f"event {event.event_id} names no return authorization")
-        await self.credit(ra_id)
-        if self._monitor is not None:
+        # Recorded only when a memo credits something: goods still to inspect are not yet.
+        if await self.credit(ra_id) and self._monitor is not None:
             await self._monitor.record_quietly(credited(event.order_id, ra_id, event.center_id))
 
-    async def credit(self, ra_id: str) -> None:
-        """Record and credit the WMS's receipts of return ``ra_id`` in the ERP (each once).
+    async def credit(self, ra_id: str) -> bool:
+        """Record and credit the WMS's receipts of return ``ra_id`` in the ERP (each once);
+        whether any of them credits something.
 
         A return received in parts has a receipt per part, and the event does not say which
         it announces: every receipt is sent, oldest first (the ERP adds them up in order), and
         those already recorded and credited are answered, not repeated."""
+        credited_any = False
         for receipt in await self._receipts(ra_id):
-            await self._credit_receipt(ra_id, receipt)
+            credited_any = await self._credit_receipt(ra_id, receipt) or credited_any
+        return credited_any
 
-    async def _credit_receipt(self, ra_id: str, receipt: ReturnReceiptRecord) -> None:
+    async def _credit_receipt(self, ra_id: str, receipt: ReturnReceiptRecord) -> bool:
         lines = [
             ReceivedLine(line.sku, line.quantity_received, line.disposition.value)
             for line in receipt.lines
@@ -96,8 +99,9 @@ class ReturnCredits:
         memo = credit_memo_body(receipt.id, ra_id, lines)
         if memo is None:
             log.info("receipt %s of return %s: nothing credited yet", receipt.id, ra_id)
-            return
+            return False
         await self._write("/creditMemos", memo, done=_ALREADY_CREDITED)
+        return True
 
     async def _receipts(self, ra_id: str) -> list[ReturnReceiptRecord]:
         found = await self._wms.return_receipts([ra_id])

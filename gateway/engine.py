@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from collections.abc import AsyncGenerator, Hashable
+from collections.abc import AsyncGenerator, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -166,6 +166,9 @@ class StreamOutcome:
     responses: AsyncGenerator[GraphQLResponse, None] | None = None
     # The plan the responses come from (with ``responses``).
     plan: QueryPlan | None = None
+    # The operation's name and type (``query``, ``mutation``, ``subscription``), with ``responses``.
+    operation_name: str | None = None
+    operation_type: str | None = None
 
 
 _SUBSCRIPTION_OVER_HTTP = (
@@ -289,6 +292,9 @@ class Gateway:
         # comments do not count against ``max_tokens``, so text length alone is unbounded.
         self.max_cached_query_bytes = max_cached_query_bytes
         self.stats = GatewayStats()
+        # Given a subscription's operation name when it starts, what to tell how long each of
+        # its events took to resolve (the server's metrics set it; None: nobody is told).
+        self.on_subscription_event: Callable[[str | None], Callable[[float], None]] | None = None
         self.state = self._state(supergraph)
         # Identical queries in flight share one execution (None: each runs its own).
         self._queries: SingleFlight[Hashable, _Shared] | None = (
@@ -504,6 +510,7 @@ class Gateway:
         elif admitted.operation.kind != "subscription":
             responses = self._once(admitted)
         else:
+            timed = self.on_subscription_event
             try:
                 responses = admitted.state.executor.subscribe(
                     admitted.plan,
@@ -513,6 +520,7 @@ class Gateway:
                     settler=self.demand,  # each event measured; one over actual_max ends it
                     timeout=self.request_timeout,
                     identity=admitted.identity,
+                    observe=None if timed is None else timed(admitted.operation.name),
                 )
             except PlanningError as error:
                 return StreamOutcome(refused=self._redacted(_planning_failed(error)))
@@ -520,7 +528,12 @@ class Gateway:
                 responses = each_with_unauthorized(responses, admitted.unauthorized)
         if self.redact_errors:
             responses = _redacting(responses)
-        return StreamOutcome(responses=responses, plan=admitted.plan)
+        return StreamOutcome(
+            responses=responses,
+            plan=admitted.plan,
+            operation_name=admitted.operation.name,
+            operation_type=admitted.operation.kind,
+        )
 
     def _redacted(self, outcome: RequestOutcome) -> RequestOutcome:
         if not self.redact_errors:

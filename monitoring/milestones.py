@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from events.base import Delivery
 from monitoring.monitor import Monitor
+from monitoring.outcomes import return_received
 from monitoring.records import Fact, FactKind
 from schema.events import FulfillmentMilestone
 
@@ -19,13 +20,18 @@ MONITORING_GROUP = "monitoring"
 
 
 def fact_of(event: FulfillmentMilestone) -> Fact:
-    """The milestone as the monitoring records it."""
+    """The milestone as the monitoring records it. A return's receipt is keyed by its return
+    (``monitoring.outcomes.return_received``), as the ``receiveReturn`` workflow reports it:
+    one receipt fact per return, whichever reports it first."""
     detail = event.detail
     reason = detail.exception_reason
     if event.type.value == "BACKORDERED":
         reason = "WMS_BACKORDER"
+    event_id = event.event_id
+    if event.type.value == "RETURN_RECEIVED" and detail.return_authorization_id is not None:
+        event_id = return_received(event.order_id, detail.return_authorization_id).event_id
     return Fact(
-        event_id=event.event_id,
+        event_id=event_id,
         kind=FactKind(event.type.value),
         order_id=event.order_id,
         at=event.occurred_at.timestamp(),

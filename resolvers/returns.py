@@ -97,6 +97,10 @@ class ReturnResult:
     decline_reason: str | None = None
     credit_memo_id: str | None = None
     user_errors: tuple[UserError, ...] = ()
+    # A receipt's order and receiving center, for the business monitoring (None before the
+    # receipt is booked, or in a result kept before they were).
+    order_id: str | None = None
+    center_id: str | None = None
 
     def json(self) -> dict[str, Any]:
         return {
@@ -105,6 +109,8 @@ class ReturnResult:
             "declineReason": self.decline_reason,
             "creditMemoId": self.credit_memo_id,
             "userErrors": [x.json() for x in self.user_errors],
+            "orderId": self.order_id,
+            "centerId": self.center_id,
         }
 
     @classmethod
@@ -115,6 +121,8 @@ class ReturnResult:
             data["declineReason"],
             data["creditMemoId"],
             tuple(UserError.from_json(x) for x in data["userErrors"]),
+            data.get("orderId"),
+            data.get("centerId"),
         )
 
 
@@ -302,7 +310,10 @@ class ReturnWorkflows(JournaledWorkflow):
                 awaited[x["sku"]] -= x["quantity"]
             # Journaled with the check: whether this receipt brings the last of the return.
             complete = not +awaited
-            state = await self._save(state.after("check", writing=True, complete=complete), "check")
+            checked = state.after(
+                "check", writing=True, complete=complete, orderId=ra.order_id, center=ra.center_id
+            )
+            state = await self._save(checked, "check")
             async with step(RECEIVE, state.id, "receipt", "wms"):
                 booking = await self.systems.receive_return_wms(
                     {
@@ -352,4 +363,11 @@ class ReturnWorkflows(JournaledWorkflow):
             status = "PARTIALLY_RECEIVED"
         else:
             status = "CREDITED" if memo_id else "RECEIVED"
-        return await self._finish(state, ReturnResult(ra_id, status, credit_memo_id=memo_id))
+        result = ReturnResult(
+            ra_id,
+            status,
+            credit_memo_id=memo_id,
+            order_id=state.order_id,
+            center_id=state.data.get("center"),
+        )
+        return await self._finish(state, result)

@@ -22,7 +22,7 @@ from cache.base import Cache
 from cache.factory import create_cache_for
 from monitoring import Monitor
 from resolvers.allocation import Stock
-from resolvers.authority import Forbidden, require
+from resolvers.authority import Forbidden, require, scoped_key
 from resolvers.cancel import KIND as CANCEL
 from resolvers.cancel import ORDER_NOT_FOUND as NO_ORDER_TO_CANCEL
 from resolvers.cancel import CancelRequest, CancelResult, CancelWorkflow
@@ -217,7 +217,10 @@ class OrdersService:
             try:
                 latest = await self.journal.load(state.id)
                 if latest is not None and latest.status == "RUNNING":
-                    ended.append(await recover(latest))
+                    finished = await recover(latest)
+                    ended.append(finished)
+                    # Nobody else reports it: its request failed, or was lost with its replica.
+                    await self.outcomes.finished(finished)
             except Exception:
                 log.exception("recovering workflow %s failed; the next sweep retries", state.id)
             finally:
@@ -246,7 +249,9 @@ class OrdersService:
         await self.recovered()
         started = time.time()  # submitted when asked: the release happens within the workflow
         result = await self.submissions.submit(request, idempotency_key, actor)
-        await self.outcomes.submitted(request.account_id, idempotency_key, result, at=started)
+        # The key as the journal holds it (the actor's namespace), as the sweep reports it.
+        key = scoped_key(actor, idempotency_key)
+        await self.outcomes.submitted(request.account_id, key, result, at=started)
         return result
 
     async def cancel(
@@ -274,7 +279,9 @@ class OrdersService:
     ) -> ReturnResult:
         require(actor, "receiveReturn")  # the warehouse's act: staff, for every account
         await self.recovered()
-        return await self.returns.receive(body, idempotency_key, actor)
+        result = await self.returns.receive(body, idempotency_key, actor)
+        await self.outcomes.return_received(result)
+        return result
 
     async def release_order(
         self, order_id: str, idempotency_key: str, actor: Actor = SYSTEM

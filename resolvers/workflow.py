@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -14,7 +15,18 @@ from resolvers.records import UserError
 from resolvers.systems import Systems
 from schema.actor import SYSTEM, Actor
 
-__all__ = ["IN_PROGRESS", "KEY_REUSED", "JournaledWorkflow", "StepHook", "begin", "end"]
+__all__ = [
+    "IN_PROGRESS",
+    "KEY_REUSED",
+    "STARTED_AT",
+    "JournaledWorkflow",
+    "StepHook",
+    "begin",
+    "end",
+]
+
+STARTED_AT = "startedAt"
+"""The key of a workflow's ``data`` holding when it was asked (Unix seconds)."""
 
 KEY_REUSED = UserError(
     "IDEMPOTENCY_KEY_REUSED",
@@ -99,6 +111,8 @@ async def begin(
         request=body,
         idempotency_key=key,
         fingerprint=digest,
+        # When it was asked: what the business monitoring reports, whoever finishes it.
+        data={STARTED_AT: time.time()},
         actor=actor,
     )
     if leases is not None:

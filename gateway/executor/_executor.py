@@ -13,6 +13,7 @@ from gateway.executor._run import PlanRun
 from gateway.executor._shape import CostMeter
 from gateway.executor._subscribe import (
     Finishing,
+    Observe,
     Settler,
     split_subscription_plan,
     subscription_responses,
@@ -107,6 +108,7 @@ class Executor:
         *,
         timeout: float | None = None,
         identity: Identity = ANONYMOUS,
+        observe: Observe | None = None,
     ) -> AsyncGenerator[GraphQLResponse, None]:
         """One response per event of a subscription's plan; see :func:`subscription_responses`.
 
@@ -129,4 +131,5 @@ class Executor:
             timeout=timeout,
             identity=identity,
             finishing=self._finishing,
+            observe=observe,
         )

@@ -18,12 +18,18 @@ too (``finishing``): one run per event, rest of the plan, operation, variables a
 response every such subscriber yields, so N subscribers of one order cost one entity round
 per event. Subscribers of another selection or token finish the event on their own, on a copy
 of it (a run writes entity fields into the event's objects).
+
+With tracing on, an event whose payload carries its producer's ``traceparent`` in its
+``extensions`` (the wms subgraph's milestones do: the delivery span's) is resolved in a span
+(:data:`EVENT_SPAN`) that is a child of it and linked to it, its entity fetches under it: the
+producer's trace and sampling decision go on through the gateway (docs/tracing.md).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Coroutine, Hashable, Mapping
+import time
+from collections.abc import AsyncGenerator, Callable, Coroutine, Hashable, Mapping
 from typing import Any, Protocol
 
 import orjson
@@ -38,8 +44,22 @@ from gateway.executor._ws_client import Ended, SubscriptionFailed
 from gateway.planner import Fetch, Operation, PlanningError, PlanNode, QueryPlan, Sequence
 from gateway.supergraph import Supergraph
 from gateway.wire import GraphQLResponse
+from telemetry.tracing import EVENT_TRACEPARENT, SpanKind, current_tracer, span_after
 
-__all__ = ["Finishing", "Settler", "split_subscription_plan", "subscription_responses"]
+__all__ = [
+    "EVENT_SPAN",
+    "Finishing",
+    "Observe",
+    "Settler",
+    "split_subscription_plan",
+    "subscription_responses",
+]
+
+EVENT_SPAN = "graphql.subscription.event"
+"""The span of one event's resolution: a child of (and linked to) its producer's context."""
+
+Observe = Callable[[float], None]
+"""Told how long each event took to resolve, in seconds (the gateway's metrics)."""
 
 Finishing = SingleFlight[Hashable, GraphQLResponse]
 """Events being finished for subscribers that share them, by what makes a response the same."""
@@ -85,6 +105,7 @@ async def subscription_responses(
     timeout: float | None = None,
     identity: Identity = ANONYMOUS,
     finishing: Finishing | None = None,
+    observe: Observe | None = None,
 ) -> AsyncGenerator[GraphQLResponse, None]:
     """One response per event, in order; ends when the subgraph completes the subscription.
 
@@ -102,7 +123,8 @@ async def subscription_responses(
 
     With ``finishing``, an identical subscription of the same token that has delivered no event
     yet is joined upstream, and events it shares are finished once for every subscriber of
-    the same selection and variables (see the module's doc).
+    the same selection and variables (see the module's doc). ``observe`` is told, for each
+    event, the time from its batch taken up to its response made.
     """
     service = primary.service
     try:
@@ -128,6 +150,7 @@ async def subscription_responses(
                     yield {"errors": list(taken.errors)}
                 return
             deadline = None if timeout is None or rest is None else Deadline.after(timeout)
+            began = time.perf_counter()
             responses = await _finish_all(
                 supergraph,
                 transport,
@@ -142,6 +165,10 @@ async def subscription_responses(
                 finishing if upstream.shared else None,
             )
             del taken  # an idle subscription must not keep its last events
+            if observe is not None:
+                took = time.perf_counter() - began
+                for _ in range(len(responses)):  # not the responses: none kept while idle
+                    observe(took)
             responses.reverse()
             while responses:
                 response, last = responses.pop(), False
@@ -252,5 +279,27 @@ async def _finish(
     """One event's response: its payload seeds the run as the root fetch's answer would."""
     run = PlanRun(supergraph, transport, variables, deadline, identity)
     run.merge_root(primary, event)
-    await run.run_plan(rest)
+    if current_tracer() is None:  # tracing off: one context-variable read
+        await run.run_plan(rest)
+    else:
+        with span_after(
+            EVENT_SPAN,
+            _produced_by(event),
+            kind=SpanKind.CONSUMER,
+            attributes={
+                "graphql.operation.type": "subscription",
+                "graphql.operation.name": operation.name or "",
+                "graphql.federation.subgraph": primary.service,
+            },
+        ):
+            await run.run_plan(rest)
     return run.response(operation, coerced)
+
+
+def _produced_by(event: Mapping[str, Any]) -> str | None:
+    """The ``traceparent`` an event's payload carries in its ``extensions``, if any."""
+    extensions = event.get("extensions")
+    if not isinstance(extensions, dict):
+        return None
+    found = extensions.get(EVENT_TRACEPARENT)
+    return found if isinstance(found, str) else None

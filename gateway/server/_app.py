@@ -31,7 +31,7 @@ from gateway.server._gauges import StreamGauges
 from gateway.server._graphiql import graphiql_asset_route, graphiql_html
 from gateway.server._hangup import unless_hung_up
 from gateway.server._http import error_body, read_get, read_post, respond
-from gateway.server._metrics import GatewayMetrics
+from gateway.server._metrics import GatewayMetrics, requested_name
 from gateway.server._multipart import respond_multipart, wants_multipart
 from gateway.server._query_plan import requested_plan, with_plan_outcome
 from gateway.server._rate_limit import RateLimiter
@@ -66,16 +66,6 @@ async def _method_not_allowed(request: Request, exc: Exception) -> Response:
     )
 
 
-def _requested_name(body: GraphQLRequest) -> str | None:
-    """The operation a request names: its ``operationName``, else its trusted document's id
-    (``documentId``, ``doc_id``), which only the manifest's ids pass."""
-    for key in ("operationName", "documentId", "doc_id"):
-        value = body.get(key)
-        if isinstance(value, str) and value:
-            return value
-    return None
-
-
 def _tracing_middleware() -> list[Middleware]:
     """The request spans, first of all middleware, when the ``OTEL_*`` variables turn tracing
     on (docs/tracing.md); nothing at all otherwise."""
@@ -83,7 +73,9 @@ def _tracing_middleware() -> list[Middleware]:
     if not tracing.enabled:
         return []
     # The edge: the gateway decides whether a request is traced, not its client.
-    return [Middleware(TracingMiddleware, tracing=tracing, edge=True)]
+    # Its WebSockets get the tracer (no span): each subscription's start and events make
+    # spans of their own.
+    return [Middleware(TracingMiddleware, tracing=tracing, edge=True, websockets=True)]
 
 
 def _not_cached(response: Response) -> Response:
@@ -115,7 +107,7 @@ class _Handlers:
         self.rate_limiter = rate_limiter
         self.encode = ResponseEncoder(settings.requests.max_response_bytes)
         self.event_streams = EventStreams(
-            gateway, settings.sse_keepalive_interval, gauges, self.encode
+            gateway, settings.sse_keepalive_interval, gauges, self.encode, metrics
         )
         self.graphiql_page = graphiql_html(
             default_query=settings.graphiql_default_query,
@@ -173,6 +165,8 @@ class _Handlers:
                 identity=identity,
                 encode=self.encode,
                 expose_plan=plan == "include",
+                metrics=self.metrics,
+                request_name=requested_name(sent),
             )
         if wants_event_stream(request):
             return await self.event_streams.respond(
@@ -181,6 +175,7 @@ class _Handlers:
                 allow_mutations=allow_mutations,
                 identity=identity,
                 expires_at=self.authenticator.accepted_until(identity),
+                request_name=requested_name(sent),
             )
         # A client that hangs up meanwhile cancels the request (its subgraph fetches too).
         started = time.perf_counter()
@@ -190,7 +185,7 @@ class _Handlers:
         )
         if outcome is None:
             return Response(status_code=499)  # nginx's "client closed request"; nobody reads it
-        self.metrics.operation(_requested_name(sent), outcome, time.perf_counter() - started)
+        self.metrics.operation(requested_name(sent), outcome, time.perf_counter() - started)
         return respond(request, with_plan_outcome(outcome) if plan else outcome, self.encode)
 
     async def post(self, request: Request) -> Response:
@@ -309,6 +304,7 @@ def create_app(
         operation_names=settings.metrics_operation_names,
     )
     recorder.serve(gateway.stats, gateway.transport, gateway.demand.metrics, documents.stats)
+    recorder.serve_subscriptions(gateway)
     handlers = _Handlers(
         gateway, settings, gauges, documents, browsers, rate_limiter, authenticator, recorder
     )
@@ -340,6 +336,7 @@ def create_app(
                     gauges,
                     documents,
                     browsers=browsers,
+                    metrics=recorder,
                     rate_limiter=rate_limiter,
                     authenticator=authenticator,
                 ),

@@ -1,18 +1,27 @@
 """The gateway's ``/metrics``: its counters as they were named before, then (unless
-``metrics_histograms`` is off) the time of every request, operation and subgraph fetch and the
-errors by code, in OpenTelemetry's names (docs/metrics.md)."""
+``metrics_histograms`` is off) the time of every request, operation, subscription event and
+subgraph fetch and the errors by code, in OpenTelemetry's names (docs/metrics.md).
+
+An operation is timed on every transport: one response (POST, GET) from the text resolved to
+the response made; a stream of them (server-sent events, WebSockets, ``@defer``'s multipart
+parts) to its last response made. A subscription is no operation that ends on its own: it is
+timed per event (the gateway's resolution of it, the entity fetches) and, when it ends, its
+lifetime, each in a histogram of its own."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+import time
+from collections.abc import AsyncGenerator, Callable, Iterable
 
 from gateway.demand import DemandMetrics
 from gateway.documents import DOCUMENT_COUNTERS, DocumentStats
-from gateway.engine import GatewayStats, RequestOutcome
+from gateway.engine import Gateway, GatewayStats, RequestOutcome, StreamOutcome
 from gateway.executor import SubgraphTransport
+from gateway.wire import GraphQLRequest, GraphQLResponse
 from telemetry.metrics import CappedLabel, Metric, Metrics, count_fields, text_families
 
-__all__ = ["COUNTERS", "GatewayMetrics"]
+__all__ = ["COUNTERS", "GatewayMetrics", "requested_name"]
 
 COUNTERS = {
     "requests": "GraphQL requests the engine ran or refused",
@@ -27,6 +36,10 @@ _FETCHES_SHARED = "crossdock_gateway_subgraph_fetches_shared_total"
 OPERATION_DURATION = "graphql_server_operation_duration_seconds"
 FETCH_DURATION = "subgraph_fetch_duration_seconds"
 ERRORS = "graphql_errors"
+SUBSCRIPTION_EVENT_DURATION = "graphql_server_subscription_event_duration_seconds"
+SUBSCRIPTION_DURATION = "graphql_server_subscription_duration_seconds"
+# A subscription lasts from seconds to days.
+_LIFETIME_BUCKETS = (1.0, 10.0, 60.0, 300.0, 900.0, 3600.0, 4 * 3600.0, 12 * 3600.0, 86400.0)
 # Error codes come from the gateway and the subgraphs, not the client; bounded all the same.
 _ERROR_CODES = 100
 
@@ -35,6 +48,16 @@ def _shared_lines(fetches_shared: int) -> list[str]:
     """The subgraph fetches shared with an identical one in flight, as a Prometheus counter."""
     name, help_text = _FETCHES_SHARED, "subgraph fetches answered by an identical fetch in flight"
     return [f"# HELP {name} {help_text}", f"# TYPE {name} counter", f"{name} {fetches_shared}"]
+
+
+def requested_name(body: GraphQLRequest) -> str | None:
+    """The operation a request names: its ``operationName``, else its trusted document's id
+    (``documentId``, ``doc_id``), which only the manifest's ids pass."""
+    for key in ("operationName", "documentId", "doc_id"):
+        value = body.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
 
 
 def _names(helps: dict[str, str]) -> dict[str, tuple[str, str]]:
@@ -55,8 +78,19 @@ class GatewayMetrics:
         self.histograms = histograms
         self._operations = metrics.histogram(
             OPERATION_DURATION,
-            "duration of GraphQL operations answered with one response (POST and GET)",
+            "duration of GraphQL operations, to their last response (subscriptions aside)",
             ("graphql_operation_name", "graphql_operation_type"),
+        )
+        self._events = metrics.histogram(
+            SUBSCRIPTION_EVENT_DURATION,
+            "time the gateway took to resolve each subscription event (its entity fetches)",
+            ("graphql_operation_name",),
+        )
+        self._lifetimes = metrics.histogram(
+            SUBSCRIPTION_DURATION,
+            "lifetime of subscriptions, from their start to their end",
+            ("graphql_operation_name",),
+            _LIFETIME_BUCKETS,
         )
         self._fetches = metrics.histogram(
             FETCH_DURATION, "duration of the gateway's fetches from each subgraph", ("subgraph",)
@@ -89,6 +123,16 @@ class GatewayMetrics:
         if self.histograms:
             transport.on_fetch = self.fetch
 
+    def serve_subscriptions(self, gateway: Gateway) -> None:
+        """With ``histograms``, time each subscription event ``gateway`` resolves."""
+        if self.histograms:
+            gateway.on_subscription_event = self.subscription_event
+
+    def subscription_event(self, operation_name: str | None) -> Callable[[float], None]:
+        """What times each event of a subscription of ``operation_name`` (its series found
+        once, when it starts, not per event)."""
+        return self._events.labels(self._names(operation_name or "")).observe
+
     def fetch(self, subgraph: str, seconds: float) -> None:
         self._fetches.labels(subgraph).observe(seconds)
 
@@ -100,7 +144,71 @@ class GatewayMetrics:
         name = outcome.operation_name or request_name or ""
         kind = outcome.operation_type or "unknown"
         self._operations.labels(self._names(name), kind).observe(seconds)
-        for error in outcome.response.get("errors") or ():
+        self._count_errors(outcome.response)
+
+    def _count_errors(self, response: GraphQLResponse) -> None:
+        for error in response.get("errors") or ():
             extensions = error.get("extensions") or {}
             code = extensions.get("code") if isinstance(extensions, dict) else None
             self._errors.labels(self._codes(code if isinstance(code, str) else "")).inc()
+
+    def stream(
+        self, request_name: str | None, outcome: StreamOutcome, started: float
+    ) -> StreamOutcome:
+        """``outcome`` with its responses timed (``started``: ``time.perf_counter()`` when
+        the request was taken up) and their errors counted; a refusal recorded as
+        :meth:`operation` records it. As it is without ``histograms``."""
+        if not self.histograms:
+            return outcome
+        if outcome.refused is not None:
+            self.operation(request_name, outcome.refused, time.perf_counter() - started)
+            return outcome
+        responses = outcome.responses
+        assert responses is not None
+        name = self._names(outcome.operation_name or request_name or "")
+        if outcome.operation_type == "subscription":
+            timed = self._subscription(name, responses, started)
+        else:
+            timed = self._operation(name, outcome.operation_type or "unknown", responses, started)
+        return dataclasses.replace(outcome, responses=timed)
+
+    async def _operation(
+        self,
+        name: str,
+        kind: str,
+        responses: AsyncGenerator[GraphQLResponse, None],
+        started: float,
+    ) -> AsyncGenerator[GraphQLResponse, None]:
+        """Timed to its last response made: its only one, or the part without ``hasNext``
+        (not when the client left before it)."""
+        try:
+            while True:
+                try:
+                    response = await anext(responses)
+                except StopAsyncIteration:
+                    break
+                self._count_errors(response)
+                if not response.get("hasNext"):
+                    self._operations.labels(name, kind).observe(time.perf_counter() - started)
+                yield response
+                del response
+        finally:
+            await responses.aclose()
+
+    async def _subscription(
+        self, name: str, responses: AsyncGenerator[GraphQLResponse, None], started: float
+    ) -> AsyncGenerator[GraphQLResponse, None]:
+        """Its lifetime recorded when it ends, however it ends (completed, failed, left)."""
+        try:
+            while True:
+                try:
+                    response = await anext(responses)
+                except StopAsyncIteration:
+                    break
+                self._count_errors(response)
+                yield response
+                # An idle subscription must not keep its last response (nor this frame).
+                del response
+        finally:
+            self._lifetimes.labels(name).observe(time.perf_counter() - started)
+            await responses.aclose()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncGenerator, Callable
 
 import orjson
@@ -26,6 +27,7 @@ from gateway.auth import ANONYMOUS, Identity
 from gateway.engine import Gateway, RequestOutcome
 from gateway.server._hangup import disconnected, unless_hung_up
 from gateway.server._http import error_body, respond
+from gateway.server._metrics import GatewayMetrics
 from gateway.server._query_plan import with_plan
 from gateway.wire import GraphQLRequest, GraphQLResponse
 
@@ -119,14 +121,20 @@ async def respond_multipart(
     identity: Identity = ANONYMOUS,
     encode: Encode = orjson.dumps,
     expose_plan: bool = False,
+    metrics: GatewayMetrics | None = None,
+    request_name: str | None = None,
 ) -> Response:
     """Answer a request that accepts ``multipart/mixed``; see the module's docstring.
 
     ``expose_plan``: the query plan in the first part's extensions
-    (``gateway.server._query_plan``)."""
+    (``gateway.server._query_plan``). ``metrics`` time the whole response, to its last part
+    (``request_name``: the operation the request names)."""
+    started = time.perf_counter()
     outcome = await gateway.stream(
         body, identity=identity, allow_mutations=allow_mutations, subscriptions=False
     )
+    if metrics is not None:
+        outcome = metrics.stream(request_name, outcome, started)
     if outcome.refused is not None:
         return respond(request, outcome.refused, encode)
     responses = outcome.responses

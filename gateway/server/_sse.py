@@ -41,6 +41,7 @@ from gateway.planner import OperationError, select_operation
 from gateway.server._gauges import StreamGauges
 from gateway.server._hangup import disconnected
 from gateway.server._http import error_body, respond
+from gateway.server._metrics import GatewayMetrics
 from gateway.wire import GraphQLRequest, GraphQLResponse
 
 __all__ = ["EventStreams", "wants_event_stream"]
@@ -238,8 +239,10 @@ class EventStreams:
         keepalive: float,
         gauges: StreamGauges,
         encode: Encode = orjson.dumps,
+        metrics: GatewayMetrics | None = None,
     ) -> None:
         self.gateway = gateway
+        self.metrics = metrics
         self.keepalive = keepalive
         self.gauges = gauges
         self.encode = encode
@@ -270,9 +273,12 @@ class EventStreams:
         allow_mutations: bool,
         identity: Identity = ANONYMOUS,
         expires_at: float | None = None,
+        request_name: str | None = None,
     ) -> Response:
         """``expires_at``: when ``identity``'s token stops being accepted (its ``exp`` and the
-        leeway); the stream ends then."""
+        leeway); the stream ends then. ``request_name``: the operation the request names, for
+        the metrics."""
+        started = time.perf_counter()
         if not allow_mutations and _is_mutation(self.gateway, body):
             refused = error_body(
                 "Only queries and subscriptions can be sent with GET.", "BAD_REQUEST"
@@ -285,6 +291,8 @@ class EventStreams:
             )
         try:
             outcome = await self.gateway.stream(body, identity=identity)
+            if self.metrics is not None:
+                outcome = self.metrics.stream(request_name, outcome, started)
         except Exception:
             log.exception("event stream failed inside the gateway")
             internal = {"data": None, **error_body("Internal server error.", "INTERNAL")}

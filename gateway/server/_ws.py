@@ -33,10 +33,11 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketDiscon
 
 from gateway.auth import ANONYMOUS, Unauthenticated
 from gateway.documents import DocumentResolver
-from gateway.engine import Gateway, RequestOutcome
+from gateway.engine import Gateway, RequestOutcome, StreamOutcome
 from gateway.server._auth import Authenticator, init_authorization
 from gateway.server._browsers import Browsers
 from gateway.server._gauges import StreamGauges
+from gateway.server._metrics import GatewayMetrics, requested_name
 from gateway.server._rate_limit import RateLimiter
 from gateway.server._requests import ResponseEncoder
 from gateway.server._settings import GatewaySettings
@@ -51,6 +52,7 @@ from gateway.server._ws_messages import (
     parse_client_message,
 )
 from gateway.wire import GraphQLError, GraphQLRequest, GraphQLResponse
+from telemetry.tracing import SpanKind, span
 
 __all__ = ["GraphQLWebSocket"]
 
@@ -62,6 +64,11 @@ _MAX_REASON_BYTES = 123
 _STOP_TIMEOUT = 5.0
 
 _INTERNAL: GraphQLError = {"message": "Internal server error.", "extensions": {"code": "INTERNAL"}}
+
+OPERATION_SPAN = "graphql-transport-ws subscribe"
+"""The span of one ``subscribe`` message's start (resolved, parsed, validated, planned); of a
+query's or mutation's whole run. A subscription's events get spans in their producers' traces
+(``gateway.executor``), not under it: the socket and the subscription live for hours."""
 
 
 class _Closed(Exception):
@@ -89,11 +96,13 @@ class GraphQLWebSocket:
         browsers: Browsers,
         rate_limiter: RateLimiter,
         authenticator: Authenticator | None = None,
+        metrics: GatewayMetrics | None = None,
     ) -> None:
         self.gateway = gateway
         self.settings = settings
         self.gauges = gauges
         self.documents = documents
+        self.metrics = metrics
         self.browsers = browsers
         self.rate_limiter = rate_limiter
         self.authenticator = authenticator or Authenticator(settings.auth)
@@ -122,6 +131,7 @@ class GraphQLWebSocket:
                 self.rate_limiter,
                 self.encode,
                 self.authenticator,
+                self.metrics,
             ).serve()
         finally:
             self.gauges.websocket_connections -= 1
@@ -140,8 +150,10 @@ class _Connection:
         rate_limiter: RateLimiter,
         encode: ResponseEncoder,
         authenticator: Authenticator,
+        metrics: GatewayMetrics | None = None,
     ) -> None:
         self.websocket = websocket
+        self.metrics = metrics
         self.gateway = gateway
         self.settings = settings
         self.gauges = gauges
@@ -272,11 +284,17 @@ class _Connection:
         """One operation: ``next`` per result then ``complete``, or ``error`` if refused."""
         self.gauges.active_subscriptions += 1
         try:
-            responses = await self._start(id_, request)
-            # The request (its query text may be large) is not needed while the stream lasts.
-            del request
-            if responses is not None:
-                await self._stream(id_, responses)
+            with span(OPERATION_SPAN, kind=SpanKind.SERVER):
+                outcome = await self._start(id_, request)
+                # The request (its query text may be large) is not needed while it streams.
+                del request
+                if outcome is not None and outcome.operation_type != "subscription":
+                    assert outcome.responses is not None
+                    await self._stream(id_, outcome.responses)
+                    return
+            if outcome is not None:
+                assert outcome.responses is not None
+                await self._stream(id_, outcome.responses)
         except (WebSocketDisconnect, WebSocketDisconnected, OSError):
             pass  # the client is gone; the socket's reader stops the rest
         finally:
@@ -284,10 +302,9 @@ class _Connection:
             if self.operations.get(id_) is asyncio.current_task():
                 del self.operations[id_]
 
-    async def _start(
-        self, id_: str, request: GraphQLRequest
-    ) -> AsyncGenerator[GraphQLResponse, None] | None:
+    async def _start(self, id_: str, request: GraphQLRequest) -> StreamOutcome | None:
         """The operation's responses; ``None`` once it was refused (the client was told)."""
+        started = time.perf_counter()
         try:
             # Over its limit, this operation alone is refused; the socket stays open.
             limited = await self.rate_limiter.check_subscribe(self.websocket.scope, request)
@@ -300,6 +317,8 @@ class _Connection:
                 await self._send({"id": id_, "type": "error", "payload": _errors(resolved)})
                 return None
             outcome = await self.gateway.stream(resolved, identity=self.identity)
+            if self.metrics is not None:
+                outcome = self.metrics.stream(requested_name(request), outcome, started)
         except Exception:
             log.exception("operation %s failed inside the gateway", id_)
             await self._send({"id": id_, "type": "error", "payload": [_INTERNAL]})
@@ -308,7 +327,7 @@ class _Connection:
             await self._send({"id": id_, "type": "error", "payload": _errors(outcome.refused)})
             return None
         assert outcome.responses is not None
-        return outcome.responses
+        return outcome
 
     async def _stream(self, id_: str, responses: AsyncGenerator[GraphQLResponse, None]) -> None:
         try:

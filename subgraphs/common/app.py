@@ -19,7 +19,8 @@ import dataclasses
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import aclosing, asynccontextmanager
+from typing import TYPE_CHECKING
 
 import orjson
 import strawberry.federation
@@ -51,7 +52,16 @@ from subgraphs.common.deadline import DEADLINE_EXCEEDED, Stopped, bounded
 from subgraphs.common.identity import UNAUTHENTICATED, Identification, authorization_of
 from subgraphs.common.readiness import ReadyCheck, readiness
 from telemetry.metrics import HttpServerMetrics, Metrics, metrics_route
-from telemetry.tracing import Tracing, TracingMiddleware
+from telemetry.tracing import (
+    EVENT_TRACEPARENT,
+    EventTrace,
+    Tracing,
+    TracingMiddleware,
+    tracing_events,
+)
+
+if TYPE_CHECKING:
+    from strawberry.schema.schema import StreamResult
 
 __all__ = ["ContextGetter", "SubgraphGraphQL", "create_graphql_app"]
 
@@ -81,6 +91,10 @@ class _ExpiringSockets(BaseGraphQLTransportWSHandler[object, None]):
     graphql-ws reference server ends it, and as the gateway does: ``next`` with the errors,
     then ``complete``; only a document that does not validate (or variables that do not
     fit it) is the protocol's ``error`` message.
+
+    Each ``next`` of an event a resolver marked with its producer's trace context
+    (``telemetry.tracing.mark_event``: the milestone feed does) carries it in its
+    ``extensions`` as ``traceparent``, so the gateway resolves the event in that trace.
     """
 
     _expiry: asyncio.Task[None] | None = None
@@ -114,9 +128,31 @@ class _ExpiringSockets(BaseGraphQLTransportWSHandler[object, None]):
             return
         await super()._handle_pre_execution_error(operation, result)
 
+    async def _send_result_stream(
+        self, operation: Operation[object, None], result_source: StreamResult
+    ) -> None:
+        view = self.view
+        if not isinstance(view, SubgraphGraphQL) or not view.carries_event_traces:
+            # Tracing off: each event costs nothing more.
+            await super()._send_result_stream(operation, result_source)
+            return
+        # Runs in the operation's own task: the holder is this operation's alone.
+        with tracing_events() as events:
+            async with aclosing(_marked(result_source, events)) as marked:
+                await super()._send_result_stream(operation, marked)
+
     async def _close_at(self, expires_at: float) -> None:
         await asyncio.sleep(max(0.0, expires_at - time.time()))
         await self.websocket.close(code=4403, reason="The token has expired.")
+
+
+async def _marked(results: StreamResult, events: EventTrace) -> StreamResult:
+    """``results``, each event's with the trace context its resolver marked it with."""
+    async for result in results:
+        produced_by = events.take()
+        if produced_by is not None and isinstance(result, ExecutionResult):
+            result.extensions = {**(result.extensions or {}), EVENT_TRACEPARENT: produced_by}
+        yield result
 
 
 class SubgraphGraphQL(GraphQL[object, None]):
@@ -148,6 +184,8 @@ class SubgraphGraphQL(GraphQL[object, None]):
         self._graphiql_page = graphiql_page or graphiql_html()
         self.request_timeout = request_timeout
         self.identification = identification or Identification(AuthSettings())
+        # Whether a subscription's events carry their trace context (tracing on here).
+        self.carries_event_traces = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # An HTTP request's token is checked before Strawberry reads the request: one that
@@ -316,4 +354,5 @@ def create_graphql_app(
     if tracing.enabled:
         # First of all: the request span encloses everything else the request does.
         app.user_middleware.insert(0, Middleware(TracingMiddleware, tracing=tracing))
+        graphql.carries_event_traces = True
     return app

@@ -38,7 +38,8 @@ from collections.abc import AsyncIterator, Callable
 from events.base import EventBus
 from events.ids import MAX_ID, MIN_ID, StreamId
 from schema.events import MILESTONE_STREAM, FulfillmentMilestone
-from telemetry.tracing import span_after
+from telemetry.tracing import current_tracer, mark_event, span_after
+from telemetry.tracing import traceparent as current_traceparent
 
 __all__ = ["Match", "MilestoneFeed", "SubscriberTooSlow"]
 
@@ -65,6 +66,9 @@ class SubscriberTooSlow(Exception):
         self.after = after
 
 
+_Queued = tuple[str, FulfillmentMilestone, str | None]
+
+
 class _Subscriber:
     """What the feed keeps per subscriber: its filter, its queue and a way to wake it."""
 
@@ -74,18 +78,20 @@ class _Subscriber:
         self.matches = matches
         self.order_id = order_id  # only events of this order can match (None: any)
         self.capacity = capacity
-        # (entry id, event). A list, not a deque: a few entries at most, and an empty deque
-        # takes 700 bytes, a quarter of what an idle subscriber costs otherwise.
-        self.queue: list[tuple[str, FulfillmentMilestone]] = []
+        # (entry id, event, its delivery's traceparent). A list, not a deque: a few entries at
+        # most, and an empty deque takes 700 bytes, a quarter of what an idle subscriber costs.
+        self.queue: list[_Queued] = []
         self.waiter: asyncio.Future[None] | None = None
         self.dropped = False  # fell behind: ends with SubscriberTooSlow
         self.ended = False  # the feed closed: ends quietly
 
-    def offer(self, entry_id: str, event: FulfillmentMilestone) -> bool:
+    def offer(
+        self, entry_id: str, event: FulfillmentMilestone, traceparent: str | None = None
+    ) -> bool:
         """Queue ``event``; ``False`` (and nothing queued) when the queue is full."""
         if len(self.queue) >= self.capacity:
             return False
-        self.queue.append((entry_id, event))
+        self.queue.append((entry_id, event, traceparent))
         self.wake()
         return True
 
@@ -93,7 +99,7 @@ class _Subscriber:
         if self.waiter is not None and not self.waiter.done():
             self.waiter.set_result(None)
 
-    async def next(self) -> tuple[str, FulfillmentMilestone] | None:
+    async def next(self) -> _Queued | None:
         """The next queued entry id and event, waiting for one; ``None`` once it ended."""
         while not self.queue:
             if self.dropped or self.ended:
@@ -235,16 +241,20 @@ class MilestoneFeed:
             # not hand it what it saw: live entries up to ``after_entry`` are skipped.
             seen_up_to = None if after_entry is None else StreamId.parse(after_entry)
             if seen_up_to is not None and live_from is not None:
-                async for event in self._backlog(matches, seen_up_to, StreamId.parse(live_from)):
+                backlog = self._backlog(matches, seen_up_to, StreamId.parse(live_from))
+                async for event, produced_by in backlog:
                     last = event.event_id
+                    mark_event(produced_by)
                     yield event
             while (queued := await subscriber.next()) is not None:
-                entry_id, event = queued
+                entry_id, event, produced_by = queued
                 if seen_up_to is not None:
                     if StreamId.parse(entry_id) <= seen_up_to:
                         continue
                     seen_up_to = None
                 last = event.event_id
+                # The transport sends it with the event (telemetry.tracing, "Subscriptions").
+                mark_event(produced_by)
                 yield event
             if subscriber.dropped:
                 raise SubscriberTooSlow(last)
@@ -271,8 +281,9 @@ class MilestoneFeed:
 
     async def _backlog(
         self, matches: Match, after: StreamId, until: StreamId
-    ) -> AsyncIterator[FulfillmentMilestone]:
-        """The retained events in (``after``, ``until``], each at its first appearance."""
+    ) -> AsyncIterator[tuple[FulfillmentMilestone, str | None]]:
+        """The retained events in (``after``, ``until``], each at its first appearance, with
+        the ``traceparent`` of its entry."""
         cursor, delivered = after, set[str]()
         while cursor < until:
             page = await self._bus.entries(self._stream, after_id=str(cursor), count=_BACKLOG_PAGE)
@@ -290,7 +301,7 @@ class MilestoneFeed:
                 event = _decode(entry.id, entry.data)
                 if event is not None and _accepts(matches, event):
                     delivered.add(entry.event_id)
-                    yield event
+                    yield event, entry.traceparent
 
     async def _read(self) -> None:
         delay = self._retry_delay
@@ -364,8 +375,13 @@ class MilestoneFeed:
                 "crossdock.subscribers": len(chosen),
             },
         ):
+            # What the subscribers' transport sends on: the delivery span's context (the
+            # entry's as it is, with tracing off here).
+            produced_by = traceparent
+            if current_tracer() is not None:
+                produced_by = current_traceparent() or traceparent
             for subscriber in chosen:
-                if not subscriber.offer(entry_id, event):
+                if not subscriber.offer(entry_id, event, produced_by):
                     subscriber.dropped = True
                     subscriber.queue.clear()  # it resubscribes from its last event anyway
                     subscriber.wake()

@@ -4,10 +4,13 @@
 ``TracingMiddleware`` gives each HTTP request its server span (and the service's tracer to
 everything the request runs); ``span`` opens a child span when there is a tracer, and is a
 no-op otherwise; ``traceparent``/``context_of``/``link_to`` carry W3C trace context across
-HTTP and the event streams; ``TraceIdFilter`` puts the ids in log lines. docs/tracing.md.
+HTTP and the event streams; ``tracing_events``/``mark_event`` carry an event's context to the
+subscription message that delivers it; ``TraceIdFilter`` puts the ids in log lines.
+docs/tracing.md.
 """
 
 from telemetry.tracing._asgi import TracingMiddleware
+from telemetry.tracing._events import EVENT_TRACEPARENT, EventTrace, mark_event, tracing_events
 from telemetry.tracing._logging import LOG_FORMAT, TraceIdFilter, install_trace_ids
 from telemetry.tracing._propagation import (
     TRACEPARENT,
@@ -28,8 +31,10 @@ from telemetry.tracing._spans import (
 )
 
 __all__ = [
+    "EVENT_TRACEPARENT",
     "LOG_FORMAT",
     "TRACEPARENT",
+    "EventTrace",
     "SpanKind",
     "TraceIdFilter",
     "Tracing",
@@ -39,11 +44,13 @@ __all__ = [
     "current_tracer",
     "install_trace_ids",
     "link_to",
+    "mark_event",
     "reset",
     "span",
     "span_after",
     "trace_headers",
     "traceparent",
     "tracing_configured",
+    "tracing_events",
     "using",
 ]

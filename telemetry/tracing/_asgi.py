@@ -43,8 +43,11 @@ def _sampled(context: Context) -> bool:
 class TracingMiddleware:
     """A ``SERVER`` span per HTTP request (``"{method} {route}"``, the caller's
     ``traceparent`` as its parent), with the service's tracer current inside; the lifespan
-    gets the tracer only (for the tasks it starts), WebSockets nothing. ``route`` names a
-    request's route template (the path when left out); ``untraced`` paths get no span.
+    gets the tracer only (for the tasks it starts), WebSockets nothing, or with
+    ``websockets=True`` the tracer only too: a socket lives for hours, so it gets no span, but
+    what runs on it may make spans of its own (the gateway's subscription starts and events,
+    docs/tracing.md). ``route`` names a request's route template (the path when left out);
+    ``untraced`` paths get no span.
 
     At the edge (``edge=True``: the gateway) a caller's ``traceparent`` is not followed:
     every request starts a trace of its own, sampled by this service's sampler, so a client
@@ -59,8 +62,10 @@ class TracingMiddleware:
         route: RouteOf | None = None,
         untraced: Collection[str] = UNTRACED_PATHS,
         edge: bool = False,
+        websockets: bool = False,
     ) -> None:
         self.app = app
+        self._websockets = websockets
         self._edge = edge
         self.tracing = tracing
         self._route = route
@@ -68,7 +73,9 @@ class TracingMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
-        if kind == "websocket" or (kind == "http" and scope["path"] in self._untraced):
+        if (kind == "websocket" and not self._websockets) or (
+            kind == "http" and scope["path"] in self._untraced
+        ):
             # Not traced: a socket lives for hours, and the spans of what runs on it would be
             # roots of their own, one trace per subscription event (docs/tracing.md).
             await self.app(scope, receive, send)
@@ -77,6 +84,8 @@ class TracingMiddleware:
         try:
             if kind == "lifespan":
                 await self.app(scope, receive, self._flushing(send))
+            elif kind == "websocket":
+                await self.app(scope, receive, send)
             else:
                 await self._traced(scope, receive, send)
         finally:

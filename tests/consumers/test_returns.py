@@ -22,6 +22,9 @@ from connectors.wms.webhooks import WmsWebhook, normalize
 from consumers import RETURNS_GROUP, MilestoneConsumers
 from crossdock.settings import Settings
 from events import RedisStreamBus
+from monitoring import MONITORING_GROUP, Monitor
+from monitoring.settings import MonitoringSettings
+from monitoring.sqlite_store import SqliteMonitoringStore
 from resolvers.journal import SqliteJournal, WorkflowState
 from resolvers.service import OrdersService
 from resolvers.systems import Systems as WorkflowSystems
@@ -222,7 +225,11 @@ async def test_a_receipt_booked_at_the_dock_is_credited_once(
 
 
 async def test_goods_awaiting_inspection_are_not_credited(
-    systems: Systems, subject: BusSubject, stream: str, orders: Iterator[OrderRecord]
+    systems: Systems,
+    subject: BusSubject,
+    stream: str,
+    orders: Iterator[OrderRecord],
+    tmp_path: Path,
 ) -> None:
     mixed_order = next(o for o in orders if len({line.sku for line in o.lines}) >= 2)
     a, b = sorted({line.sku for line in mixed_order.lines})[:2]
@@ -236,9 +243,27 @@ async def test_goods_awaiting_inspection_are_not_credited(
     book(systems.wms, held, f"held-{subject.kind}", [(sku, 1, "INSPECTION_REQUIRED")])
     events = return_milestones(systems.wms, mixed) + return_milestones(systems.wms, held)
     await publish(subject, stream, events)
-    async with consumers(systems, subject, stream) as running:
+    monitor = Monitor(SqliteMonitoringStore(tmp_path / "monitoring.sqlite3", MonitoringSettings()))
+    async with consumers(systems, subject, stream, monitor=monitor) as running:
         await handled(running, 2)
         assert consumer_of(running, RETURNS_GROUP).stats.dead_lettered == 0
+        recorder = consumer_of(running, MONITORING_GROUP)
+        await wait_until_async(
+            lambda: asyncio.sleep(0, recorder.stats.handled == 2),
+            timeout=LOADED,
+            what="both receipts recorded by the monitoring",
+        )
+    # The business monitoring (the consumers closed theirs): both received, only the one
+    # with a memo credited.
+    reader = SqliteMonitoringStore(tmp_path / "monitoring.sqlite3", MonitoringSettings())
+    seen = {}
+    for ra in (mixed, held):
+        state = await reader.order(ra.order.id)
+        assert state is not None
+        seen[ra.id] = set(state.returns[ra.id])
+    await reader.aclose()
+    assert {"receivedAt", "creditedAt"} <= seen[mixed.id]
+    assert "receivedAt" in seen[held.id] and "creditedAt" not in seen[held.id]
     [memo] = credit_memos(systems.erp, mixed)
     assert credited_lines(memo) == [(a, 1)]
     assert_priced(systems.erp, memo, mixed)

@@ -17,12 +17,14 @@ import httpx
 import pytest
 
 from crossdock.settings import Settings
+from gateway.executor._subscribe import EVENT_SPAN
+from gateway.server._ws import OPERATION_SPAN
 from schema.events import MILESTONE_STREAM
 from systems.apps import create_system_app
 from systems.common.middleware import SystemMiddleware
 from telemetry.tracing import TracingMiddleware
 from tests.e2e.orders import Accounts, place_order
-from tests.e2e.streams import MILESTONES_BY_ORDER, ws_subscription
+from tests.e2e.streams import MILESTONES_BY_ORDER, sse_subscription, ws_subscription
 from tests.e2e.world import E2EWorld, running_e2e_world
 from tests.orchestration.conftest import copy_world
 from tests.orchestration.picks import Picker
@@ -186,6 +188,87 @@ async def test_a_webhook_its_consumers_and_its_subscribers_are_one_linked_story(
         assert span.links == ((intake.trace_id, intake.span_id),)
     groups = {s.attributes["messaging.consumer.group.name"] for s in followers if s.name == process}
     assert len(groups) >= 2, groups  # the ERP's and the CRM's consumers at least
+    await resolved_at_the_gateway(receiver, event_id)
+    # The subscription's start over the WebSocket: a trace of its own, not the socket's.
+    starts = [
+        s
+        for s in receiver.spans
+        if s.name == OPERATION_SPAN and s.attributes.get("graphql.operation.name") == "ByOrder"
+    ]
+    assert starts, "no span for the subscription's start"
+    assert all((s.service, s.kind, s.parent_span_id) == ("gateway", "SERVER", "") for s in starts)
+    assert all(s.attributes["graphql.operation.type"] == "subscription" for s in starts)
+
+
+async def resolved_at_the_gateway(receiver: OtlpReceiver, event_id: str) -> None:
+    """The gateway's resolution of milestone ``event_id`` for its subscriber is in the
+    webhook's trace: a child of the feed's delivery span and linked to it, with its entity
+    fetches under it, and the subgraphs' requests of those fetches under them."""
+    deliver = f"deliver {MILESTONE_STREAM}"
+
+    def delivered(spans: list[ReceivedSpan]) -> ReceivedSpan | None:
+        return next(
+            (
+                s
+                for s in spans
+                if s.name == deliver and s.attributes.get("messaging.message.id") == event_id
+            ),
+            None,
+        )
+
+    def whole(spans: list[ReceivedSpan]) -> bool:
+        feed = delivered(spans)
+        if feed is None:
+            return False
+        events = [s for s in spans if s.name == EVENT_SPAN and s.parent_span_id == feed.span_id]
+        fetches = {s.span_id for s in spans if s.parent_span_id in {e.span_id for e in events}}
+        # The ERP's (the order's number and total) and the CRM's (its account's name) requests.
+        served = {s.service for s in spans if s.kind == "SERVER" and s.parent_span_id in fetches}
+        return bool(events) and served >= {"erp-subgraph", "crm-subgraph"}
+
+    spans = await asyncio.to_thread(
+        receiver.wait_for, whole, what=f"the gateway's resolution of {event_id}"
+    )
+    feed = delivered(spans)
+    assert feed is not None
+    [event] = [s for s in spans if s.name == EVENT_SPAN and s.parent_span_id == feed.span_id]
+    assert (event.service, event.kind, event.trace_id) == ("gateway", "CONSUMER", feed.trace_id)
+    assert event.links == ((feed.trace_id, feed.span_id),)
+    assert event.attributes["graphql.operation.type"] == "subscription"
+    assert event.attributes["graphql.operation.name"] == "ByOrder"
+    assert event.attributes["graphql.federation.subgraph"] == "wms"
+    fetches = [s for s in spans if s.parent_span_id == event.span_id]
+    assert {s.name for s in fetches} >= {"fetch erp", "fetch crm"}, fetches
+    assert all(
+        (s.service, s.kind, s.trace_id) == ("gateway", "CLIENT", feed.trace_id) for s in fetches
+    )
+    # Each fetch sent its traceparent: the subgraph's request span is its child.
+    by_fetch = {s.parent_span_id: s for s in spans if s.kind == "SERVER"}
+    for fetch in fetches:
+        served = by_fetch[fetch.span_id]
+        assert served.trace_id == feed.trace_id and served.service.endswith("-subgraph")
+
+
+async def milestone_to_a_subscriber(world: E2EWorld, order_id: str, fulfillment_order: str) -> str:
+    """Advance the order to PICKING with a subscriber over server-sent events; the event id
+    of its PICKING milestone, once the subscriber got it."""
+    async with sse_subscription(world, MILESTONES_BY_ORDER, {"orderId": order_id}) as sub:
+        await asyncio.to_thread(world.advance, fulfillment_order, "PICKING")
+        while True:
+            payload = await sub.next()
+            # What the subscriber is sent carries no trace context of ours.
+            assert set(payload) == {"data"}, payload
+            milestone = payload["data"]["fulfillmentMilestones"]
+            if milestone["type"] == "PICKING":  # the release's milestone may come first
+                return str(milestone["eventId"])
+
+
+async def test_a_milestone_resolved_for_an_sse_subscriber_is_in_the_webhooks_trace(
+    traced: E2EWorld, receiver: OtlpReceiver, picker: Picker, accounts: Accounts
+) -> None:
+    placed = await asyncio.to_thread(place_order, traced, picker, accounts.take())
+    event_id = await milestone_to_a_subscriber(traced, placed.order_id, placed.fulfillment_order)
+    await resolved_at_the_gateway(receiver, event_id)
 
 
 def test_sampled_out_at_the_gateway_nothing_is_recorded_downstream(
@@ -198,7 +281,10 @@ def test_sampled_out_at_the_gateway_nothing_is_recorded_downstream(
             e2e_settings, redis_url, tmp_path, exporting_to(receiver, OTEL_TRACES_SAMPLER_ARG="0")
         ) as world,
     ):
-        place_order(world, picker, accounts.take())
+        placed = place_order(world, picker, accounts.take())
+        # The webhook's milestone sampled out at the intake: its subscriber's resolution at the
+        # gateway, and the fetches it makes, follow that decision.
+        asyncio.run(milestone_to_a_subscriber(world, placed.order_id, placed.fulfillment_order))
         # A client cannot overrule the gateway by sending a sampled context of its own.
         pushy = httpx.post(
             f"{world.gateway}/graphql",

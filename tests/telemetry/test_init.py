@@ -10,8 +10,10 @@ import telemetry.tracing
 def test_public_surface() -> None:
     assert sorted(telemetry.tracing.__all__) == sorted(
         [
+            "EVENT_TRACEPARENT",
             "LOG_FORMAT",
             "TRACEPARENT",
+            "EventTrace",
             "SpanKind",
             "TraceIdFilter",
             "Tracing",
@@ -21,12 +23,14 @@ def test_public_surface() -> None:
             "current_tracer",
             "install_trace_ids",
             "link_to",
+            "mark_event",
             "reset",
             "span",
             "span_after",
             "trace_headers",
             "traceparent",
             "tracing_configured",
+            "tracing_events",
             "using",
         ]
     )

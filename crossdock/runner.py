@@ -77,6 +77,19 @@ idle gateway subscriber (bench/subscriptions.py), to shrink milestones of a few 
 bytes. Off."""
 
 
+GC_THRESHOLDS = (50_000, 20, 10)
+"""The cyclic collector's thresholds in a served process (CPython's are 700, 10, 10).
+
+A full collection walks every tracked object, and a gateway holding 10,000 subscriptions
+tracks ~1.45 million (~145 per WebSocket: uvicorn's protocol, the ASGI middlewares'
+coroutines, the connection's tasks): one took 1 to 5 s of the event loop there. CPython
+starts one whenever the objects promoted to the oldest generation since the last reach a
+quarter of it, and with a young generation of 700 an object lived ~20 ms to be promoted:
+the objects of each delivery in flight, so at 1,000 deliveries/s there was one every 3 to
+10 s and the p99 of delivery was 0.7 to 3 s (bench/subscriptions.py). With 50,000, only
+what outlives ~1 s of allocations is promoted, and the full collections are rare; a young
+collection then walks up to 50,000 objects, a few milliseconds."""
+
 # uvicorn's default; its create_server listens again on the socket with the same backlog.
 _BACKLOG = 2048
 
@@ -121,7 +134,11 @@ async def _serve(server: _Server, sock: socket.socket, name: str) -> None:
 
 
 async def serve_all(
-    services: list[Service], *, on_started: str | None = None, ready_fd: int | None = None
+    services: list[Service],
+    *,
+    on_started: str | None = None,
+    ready_fd: int | None = None,
+    gc_thresholds: tuple[int, ...] = GC_THRESHOLDS,
 ) -> None:
     """Run every service until SIGINT/SIGTERM, then shut all of them down cleanly: first
     what makes work of its own (each app's ``begin_shutdown``), then the services in the
@@ -130,7 +147,8 @@ async def serve_all(
     A second signal cuts connections that are still open. Raises :class:`StartupFailed` when
     a service cannot start; the services already started are stopped first. Once all have
     started, ``on_started`` is printed and one byte is written to ``ready_fd`` (then closed):
-    how a supervisor learns that its child is up.
+    how a supervisor learns that its child is up. The cyclic collector runs at
+    ``gc_thresholds`` from then on (see :data:`GC_THRESHOLDS`).
     """
     servers: list[_Server] = []
     stop = asyncio.Event()
@@ -175,6 +193,7 @@ async def serve_all(
     # again at every collection (a profile under load found 15% of the gateway's CPU there).
     gc.collect()
     gc.freeze()
+    gc.set_threshold(*gc_thresholds)
     tasks = [
         asyncio.create_task(_serve(server, sock, s.name), name=s.name)
         for s, server, sock in zip(services, servers, sockets, strict=True)
@@ -222,8 +241,16 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
 
 
 def run(
-    services: list[Service], *, on_started: str | None = None, ready_fd: int | None = None
+    services: list[Service],
+    *,
+    on_started: str | None = None,
+    ready_fd: int | None = None,
+    gc_thresholds: tuple[int, ...] = GC_THRESHOLDS,
 ) -> None:
     """:func:`serve_all` on its own event loop (uvloop's when installed) until stopped."""
     with asyncio.Runner(loop_factory=_loop_factory()) as runner:
-        runner.run(serve_all(services, on_started=on_started, ready_fd=ready_fd))
+        runner.run(
+            serve_all(
+                services, on_started=on_started, ready_fd=ready_fd, gc_thresholds=gc_thresholds
+            )
+        )

@@ -95,6 +95,9 @@ class Phase:
     refused: dict[int, int]  # webhooks not accepted, by HTTP status (0: no answer)
     # Per second of sending (from the phase's first POST): (deliveries, p50 ms, max ms).
     timeline: list[tuple[int, float, float]]
+    # From the first POST to the last delivery, on the machine's monotonic clock (to read
+    # beside logs stamped with it, such as bench/gc_watch.py's).
+    window: tuple[float, float]
 
     @property
     def lost(self) -> int:
@@ -226,6 +229,7 @@ def _measure(
             (len(values), percentile(values, 0.5), max(values))
             for _, values in sorted(by_second.items())
         ],
+        window=(first, last),
     )
 
 
@@ -463,7 +467,11 @@ def details(sample: Sample, args_timeline: bool = False) -> str:
     )
     if args_timeline:
         seconds = " ".join(f"{p50:.0f}/{most:.0f}" for _, p50, most in sample.rate.timeline)
-        text += f"\n      at rate, per second sent, p50/max ms: {seconds}"
+        start, end = sample.rate.window
+        text += (
+            f"\n      at rate (monotonic {start:.1f} to {end:.1f}), per second sent, "
+            f"p50/max ms: {seconds}"
+        )
     for name, phase in (("at rate", sample.rate), ("burst", sample.burst)):
         if phase.refused:
             text += f"\n      webhooks not accepted {name}, by status: {phase.refused}"

@@ -1,7 +1,8 @@
 """Log the cyclic garbage collector's pauses of a benchmark process, to tell them from other
 stalls: ``install()`` reads ``CROSSDOCK_BENCH_GC_LOG`` (a file path; unset: nothing is
 installed) and appends one line per collection that took ``CROSSDOCK_BENCH_GC_MIN_MS`` (5)
-or more: ``monotonic-seconds generation milliseconds collected objects``. On SIGUSR1 it
+or more: monotonic seconds, pid, generation, wall and CPU milliseconds (the CPU far below
+the wall: the process waited for its core), objects collected. On SIGUSR1 it
 appends the collector's tracked objects by type (the 30 most numerous) and their count."""
 
 from __future__ import annotations
@@ -31,18 +32,19 @@ def install() -> None:
         return
     least = float(os.environ.get("CROSSDOCK_BENCH_GC_MIN_MS", "5")) / 1000
     out = open(path, "a", buffering=1)  # noqa: SIM115 - open for the process's life
-    started = [0.0]
+    started = [0.0, 0.0]
 
     def watch(phase: str, info: dict[str, Any]) -> None:
-        now = time.monotonic()
+        now, cpu = time.monotonic(), time.process_time()
         if phase == "start":
-            started[0] = now
+            started[0], started[1] = now, cpu
             return
         took = now - started[0]
         if took >= least:
             objects = sum(gc.get_count())
             out.write(
                 f"{now:.3f} {os.getpid()} gen{info['generation']} {took * 1000:.1f} ms "
+                f"(cpu {(cpu - started[1]) * 1000:.1f} ms) "
                 f"collected {info['collected']} tracked-young {objects}\n"
             )
 

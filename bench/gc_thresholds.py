@@ -1,13 +1,14 @@
-"""What the cyclic collector's young-generation threshold costs our gateway on fedbench.
+"""What the cyclic collector's thresholds cost our gateway on fedbench.
 
-    .venv/bin/python -m bench.gc_thresholds --runs 5 --duration 4 --thresholds 700,5000,20000
+    .venv/bin/python -m bench.gc_thresholds --runs 5 --duration 4 --thresholds 700,10,10 50000,20,10
 
-The same gateway (``bench.serve_gateway``, start-up objects frozen) once per threshold, each
+The same gateway (``bench.serve_gateway``, start-up objects frozen) once per set of
+thresholds (``CROSSDOCK_BENCH_GC_THRESHOLDS``), each
 pinned to the gateway core, over the fedbench subgraphs (replaying known answers); loaded in
 turn, the order alternating run by run, and printed side by side: requests/s, requests per
 gateway CPU-second, p50/p99, subgraph calls per request and RSS, per run and the medians.
-700 is Python's default; ``crossdock.runner.YOUNG_COLLECTION_THRESHOLD`` is what every
-service runs with. A benchmark, not a test.
+700,10,10 is CPython's default; ``crossdock.runner.GC_THRESHOLDS`` is what every served
+process runs with. A benchmark, not a test.
 """
 
 from __future__ import annotations
@@ -36,20 +37,21 @@ from bench.gateway_vs_apollo import (
     wait_for_line,
     wait_until_answers,
 )
-from crossdock.runner import YOUNG_COLLECTION_THRESHOLD
+from crossdock.runner import GC_THRESHOLDS
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.gc_thresholds", description=__doc__)
     add_load_arguments(parser, concurrency=50)
     add_dedup_argument(parser)
+    ours = ",".join(map(str, GC_THRESHOLDS))
     parser.add_argument(
         "--thresholds",
-        default=f"700,5000,{YOUNG_COLLECTION_THRESHOLD},50000",
-        help="young-generation thresholds compared, comma-separated",
+        nargs="+",
+        default=["700,10,10", "20000,10,10", ours, "100000,50,100"],
+        help="the sets of thresholds compared, each g0,g1,g2",
     )
     args = parser.parse_args(argv)
-    thresholds = [int(t) for t in args.thresholds.split(",")]
     gateway_cpu = None if args.no_pin else args.gateway_cpu
     load_cpu = None if args.no_pin else args.load_cpu
     if load_cpu is not None:
@@ -64,14 +66,20 @@ def main(argv: list[str] | None = None) -> int:
         supergraph = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "sg.graphql"
         supergraph.write_text(supergraph_for("fedbench", urls))
         targets = []
-        for threshold in thresholds:
+        for thresholds in args.thresholds:
             port = free_port()
-            command = [
-                *(python, "-m", "bench.serve_gateway"),
-                *(str(supergraph), str(port), str(threshold)),
-            ]
-            gateway = stack.enter_context(process(pinned(gateway_cpu, command), cwd=ROOT, env=env))
-            name = f"young gen {threshold}" + (" (default)" if threshold == 700 else "")
+            command = [python, "-m", "bench.serve_gateway", str(supergraph), str(port)]
+            gateway_env = {**env, "CROSSDOCK_BENCH_GC_THRESHOLDS": thresholds}
+            gateway = stack.enter_context(
+                process(pinned(gateway_cpu, command), cwd=ROOT, env=gateway_env)
+            )
+            name = f"gc {thresholds}" + (
+                " (CPython's)"
+                if thresholds == "700,10,10"
+                else " (ours)"
+                if thresholds == ours
+                else ""
+            )
             targets.append(Target(name, f"http://127.0.0.1:{port}/graphql", gateway.pid))
         for target in targets:
             wait_until_answers(target.url.removesuffix("/graphql") + "/health")

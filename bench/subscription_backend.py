@@ -28,6 +28,8 @@ from pathlib import Path
 
 from starlette.types import ASGIApp
 
+from bench.gc_watch import install as watch_gc
+from bench.gc_watch import thresholds
 from crossdock.runner import serve_all
 from crossdock.settings import Ports, Settings
 from crossdock.stack import build_stack
@@ -84,6 +86,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--redis-url", default=None)
     parser.add_argument("--subscriptions", type=int, default=0, help="how many will be opened")
     args = parser.parse_args(argv)
+    watch_gc()
     settings = backend_settings(args.data_dir, args.cache_prefix, args.redis_url)
     stack = build_stack(settings)
     services = [service for service in stack.services if service.name != "gateway"]
@@ -99,7 +102,7 @@ def main(argv: list[str] | None = None) -> None:
         "pid": os.getpid(),
         "lifted_limits": {name: limit for name, limit in lifted.items() if limit is not None},
     }
-    asyncio.run(serve_all(services, on_started=json.dumps(announce)))
+    asyncio.run(serve_all(services, on_started=json.dumps(announce), gc_thresholds=thresholds()))
 
 
 if __name__ == "__main__":

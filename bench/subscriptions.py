@@ -93,6 +93,11 @@ class Phase:
     cpu: dict[str, float]
     max_lag_ms: float
     refused: dict[int, int]  # webhooks not accepted, by HTTP status (0: no answer)
+    # Per second of sending (from the phase's first POST): (deliveries, p50 ms, max ms).
+    timeline: list[tuple[int, float, float]]
+    # From the first POST to the last delivery, on the machine's monotonic clock (to read
+    # beside logs stamped with it, such as bench/gc_watch.py's).
+    window: tuple[float, float]
 
     @property
     def lost(self) -> int:
@@ -194,13 +199,16 @@ def _measure(
     cpu: dict[str, float],
 ) -> Phase:  # fmt: skip
     started = {s.event_id: s.started for s in accepted}
+    first = min((s.started for s in sent), default=0.0)
     latencies = []
+    by_second: dict[int, list[float]] = {}
     last = 0.0
     for event_id, begun in started.items():
         for _, received in receipts.by_event.get(event_id, ()):
-            latencies.append((received - begun) * 1000)
+            latency = (received - begun) * 1000
+            latencies.append(latency)
+            by_second.setdefault(int(begun - first), []).append(latency)
             last = max(last, received)
-    first = min((s.started for s in sent), default=0.0)
     intake_end = max((s.answered for s in accepted), default=first)
     answers = [(s.answered - s.started) * 1000 for s in accepted]
     return Phase(
@@ -217,6 +225,11 @@ def _measure(
         cpu=cpu,
         max_lag_ms=receipts.max_lag_ms,
         refused=dict(Counter(s.status for s in sent if not s.accepted)),
+        timeline=[
+            (len(values), percentile(values, 0.5), max(values))
+            for _, values in sorted(by_second.items())
+        ],
+        window=(first, last),
     )
 
 
@@ -435,7 +448,7 @@ def table(title: str, samples: dict[str, list[Sample]], args: argparse.Namespace
     return "\n".join(lines)
 
 
-def details(sample: Sample) -> str:
+def details(sample: Sample, args_timeline: bool = False) -> str:
     """Where the time went in one sample: CPU per process, load lag, errors."""
 
     def cpu(phase: Phase) -> str:
@@ -452,6 +465,13 @@ def details(sample: Sample) -> str:
         f"      at rate: {cpu(sample.rate)}\n"
         f"      burst:   {cpu(sample.burst)}"
     )
+    if args_timeline:
+        seconds = " ".join(f"{p50:.0f}/{most:.0f}" for _, p50, most in sample.rate.timeline)
+        start, end = sample.rate.window
+        text += (
+            f"\n      at rate (monotonic {start:.1f} to {end:.1f}), per second sent, "
+            f"p50/max ms: {seconds}"
+        )
     for name, phase in (("at rate", sample.rate), ("burst", sample.burst)):
         if phase.refused:
             text += f"\n      webhooks not accepted {name}, by status: {phase.refused}"
@@ -496,6 +516,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="core of the backend, the load and the publisher")  # fmt: skip
     parser.add_argument("--no-pin", action="store_true", help="do not pin anything to cores")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--timeline", action="store_true",
+                        help="print p50/max latency per second of the rate phase")  # fmt: skip
     parser.add_argument("--profile", type=Path, default=None, metavar="DIR",
                         help="run backend and gateway under cProfile, files in DIR")  # fmt: skip
     args = parser.parse_args(argv)
@@ -543,7 +565,7 @@ def main(argv: list[str] | None = None) -> int:
             latest = {name: [runs[-1]] for name, runs in samples.items()}
             print(table(f"run {run + 1}/{args.runs}", latest, args))
             for name in selections:
-                print(details(samples[name][-1]))
+                print(details(samples[name][-1], args.timeline))
             sys.stdout.flush()
     print(table(f"median of {args.runs} runs (lost: summed)", samples, args))
     return 0

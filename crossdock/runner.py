@@ -77,16 +77,21 @@ idle gateway subscriber (bench/subscriptions.py), to shrink milestones of a few 
 bytes. Off."""
 
 
+GC_THRESHOLDS = (50_000, 20, 10)
+"""The cyclic collector's thresholds in a served process (CPython's are 700, 10, 10).
+
+A full collection walks every tracked object, and a gateway holding 10,000 subscriptions
+tracks ~1.45 million (~145 per WebSocket: uvicorn's protocol, the ASGI middlewares'
+coroutines, the connection's tasks): one took 1 to 5 s of the event loop there. CPython
+starts one whenever the objects promoted to the oldest generation since the last reach a
+quarter of it, and with a young generation of 700 an object lived ~20 ms to be promoted:
+the objects of each delivery in flight, so at 1,000 deliveries/s there was one every 3 to
+10 s and the p99 of delivery was 0.7 to 3 s (bench/subscriptions.py). With 50,000, only
+what outlives ~1 s of allocations is promoted, and the full collections are rare; a young
+collection then walks up to 50,000 objects (15-20 ms of CPU in that gateway)."""
+
 # uvicorn's default; its create_server listens again on the socket with the same backlog.
 _BACKLOG = 2048
-
-YOUNG_COLLECTION_THRESHOLD = 20_000
-"""Allocations (net of frees) between two collections of the youngest generation; Python's
-default is 700. A fedbench request allocates a few thousand objects, nearly all freed by
-reference counting, so at 700 the collector ran once or twice a request and walked the
-requests in flight each time: 0.29 ms of a 2.0 ms request. At 20,000 it took 0.11 ms, most
-of it the one full collection at start-up, and a request 1.79 ms (`bench/README.md`, "GC").
-What it holds back is only garbage in reference cycles, at most 20,000 objects' worth."""
 
 
 def listen(name: str, host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
@@ -133,7 +138,7 @@ async def serve_all(
     *,
     on_started: str | None = None,
     ready_fd: int | None = None,
-    young_collection_threshold: int = YOUNG_COLLECTION_THRESHOLD,
+    gc_thresholds: tuple[int, ...] = GC_THRESHOLDS,
 ) -> None:
     """Run every service until SIGINT/SIGTERM, then shut all of them down cleanly: first
     what makes work of its own (each app's ``begin_shutdown``), then the services in the
@@ -142,8 +147,8 @@ async def serve_all(
     A second signal cuts connections that are still open. Raises :class:`StartupFailed` when
     a service cannot start; the services already started are stopped first. Once all have
     started, ``on_started`` is printed and one byte is written to ``ready_fd`` (then closed):
-    how a supervisor learns that its child is up. ``young_collection_threshold``: the
-    cyclic collector's first threshold once start-up is done (a benchmark compares others).
+    how a supervisor learns that its child is up. The cyclic collector runs at
+    ``gc_thresholds`` from then on (see :data:`GC_THRESHOLDS`).
     """
     servers: list[_Server] = []
     stop = asyncio.Event()
@@ -188,7 +193,7 @@ async def serve_all(
     # again at every collection (a profile under load found 15% of the gateway's CPU there).
     gc.collect()
     gc.freeze()
-    gc.set_threshold(young_collection_threshold, *gc.get_threshold()[1:])
+    gc.set_threshold(*gc_thresholds)
     tasks = [
         asyncio.create_task(_serve(server, sock, s.name), name=s.name)
         for s, server, sock in zip(services, servers, sockets, strict=True)
@@ -240,15 +245,12 @@ def run(
     *,
     on_started: str | None = None,
     ready_fd: int | None = None,
-    young_collection_threshold: int = YOUNG_COLLECTION_THRESHOLD,
+    gc_thresholds: tuple[int, ...] = GC_THRESHOLDS,
 ) -> None:
     """:func:`serve_all` on its own event loop (uvloop's when installed) until stopped."""
     with asyncio.Runner(loop_factory=_loop_factory()) as runner:
         runner.run(
             serve_all(
-                services,
-                on_started=on_started,
-                ready_fd=ready_fd,
-                young_collection_threshold=young_collection_threshold,
+                services, on_started=on_started, ready_fd=ready_fd, gc_thresholds=gc_thresholds
             )
         )

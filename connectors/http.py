@@ -8,8 +8,9 @@ What a call can raise::
     └── SystemResponseInvalid        a body that is not JSON or is over ``max_response_bytes``,
                                      or a 4xx the caller did not expect
 
-No httpx exception (nor an ``OSError`` or ``ExceptionGroup`` from the network stack) ever
-leaves this module. An idempotent call (GET, HEAD) that fails on the way, before any answer
+No exception of the wire (``connectors.keepalive``: the lean HTTP/1.1 client the calls go
+over), nor an ``OSError`` or ``ExceptionGroup`` from the network stack, ever leaves this
+module. An idempotent call (GET, HEAD) that fails on the way, before any answer
 (a pooled connection the system closed as it was reused, a reset), is sent once more within
 its time: a system closing an idle keep-alive connection at the very moment it is reused is
 ordinary, and no reason to fail the field. Writes are never re-sent here (their callers have
@@ -32,11 +33,20 @@ import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
-import httpx
 import orjson
 
 from connectors import deadline as request_deadline
+from connectors.keepalive import (
+    BadUrl,
+    ConnectFailed,
+    Origin,
+    ReadFailed,
+    ResponseTooLarge,
+    WireError,
+    WireResponse,
+)
 from telemetry.metrics import ClientCalls
 from telemetry.tracing import SpanKind, current_tracer, span, trace_headers
 
@@ -62,7 +72,6 @@ _DEFAULT_BACKOFF = 0.1
 # Idle connections are closed by the client this soon, before the systems' server (uvicorn:
 # 5 s) closes them, so that a connection is rarely reused just as the server drops it.
 KEEPALIVE_EXPIRY = 2.0
-_MAX_PORT = 65535
 # Methods a transport failure may send again: they change nothing.
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -106,7 +115,14 @@ class SystemResponse:
 
 
 class SystemClient:
-    """One shared ``httpx.AsyncClient`` to one system, created on first use in the running loop."""
+    """One shared pool of connections to one system (``connectors.keepalive.Origin``),
+    created on first use.
+
+    ``max_connections`` bounds the calls in flight to the system at once (the others wait
+    for a connection): a reference system is one process over SQLite, which answers a few
+    calls at a time no faster than one by one, so more connections only queue in its
+    backlog and cost each side memory and a socket.
+    """
 
     def __init__(
         self,
@@ -116,7 +132,7 @@ class SystemClient:
         timeout: float,
         max_retries: int,
         max_retry_after: float,
-        max_connections: int = 50,
+        max_connections: int = 16,
         max_response_bytes: int = 16 << 20,
         rng: random.Random | None = None,
         calls: ClientCalls | None = None,
@@ -132,26 +148,21 @@ class SystemClient:
         self.max_response_bytes = max_response_bytes
         self.calls = 0
         self._rng = rng or random.Random()
-        self._client: httpx.AsyncClient | None = None
+        self._client: Origin | None = None
 
     def __repr__(self) -> str:
         return f"SystemClient({self.system!r}, {self.base_url!r})"
 
-    def _http(self) -> httpx.AsyncClient:
+    def _http(self) -> Origin:
         if self._client is None:
-            port = httpx.URL(self.base_url).port
-            if port is not None and not 0 < port <= _MAX_PORT:
-                # The resolver would take it modulo 65536 and call whatever listens there.
-                raise httpx.InvalidURL(f"port {port} is out of range")
-            self._client = httpx.AsyncClient(
-                base_url=self.base_url,
-                timeout=httpx.Timeout(self.timeout),
-                limits=httpx.Limits(
-                    max_connections=self.max_connections,
-                    max_keepalive_connections=self.max_connections,
-                    keepalive_expiry=KEEPALIVE_EXPIRY,
-                ),
+            # A port out of range is refused there (a resolver would take it modulo 65536
+            # and call whatever listens on that port).
+            self._client = Origin(
+                self.base_url,
                 headers={"accept": "application/json"},
+                max_connections=self.max_connections,
+                keepalive_expiry=KEEPALIVE_EXPIRY,
+                max_response_bytes=self.max_response_bytes,
             )
         return self._client
 
@@ -163,7 +174,7 @@ class SystemClient:
         """Close the connections; a later call opens new ones."""
         client, self._client = self._client, None
         if client is not None:
-            await client.aclose()
+            client.close()
 
     async def get_json(
         self, path: str, params: Params | None = None, *, not_found_ok: bool = False
@@ -318,7 +329,7 @@ class SystemClient:
                     logger.info("%s %s %s sent again after: %s", self.system, method, path, failed)
                     continue
                 raise failed.error from None
-            status = response.status_code
+            status = response.status
             if status == 429 and status not in accept:
                 if attempt >= self.max_retries:
                     raise SystemUnavailable(
@@ -344,7 +355,7 @@ class SystemClient:
                 status,
                 method,
                 path,
-                response.text,
+                response.body.decode("utf-8", "replace"),
             )
             raise SystemResponseInvalid(self.system, f"{self.system} answered {status}")
 
@@ -357,18 +368,21 @@ class SystemClient:
         headers: Mapping[str, str] | None,
         deadline: float,
         by_request: bool,
-    ) -> httpx.Response:
+    ) -> WireResponse:
         self.calls += 1
         started = time.monotonic()
         try:
-            client = self._http()
-            # httpx bounds each phase; this bounds the whole call, earlier attempts included.
+            origin = self._http()
+            target = path
+            if params:
+                target += ("&" if "?" in path else "?") + urlencode(params)
+            lines = b"".join(
+                f"{name}: {value}\r\n".encode("latin-1") for name, value in (headers or {}).items()
+            )
+            # One bound for the whole call, earlier attempts included.
             async with asyncio.timeout_at(deadline):
-                request = client.build_request(
-                    method, path, params=params, content=content, headers=headers
-                )
-                return await self._bounded(await client.send(request, stream=True))
-        except (httpx.TimeoutException, TimeoutError) as error:
+                return await origin.request(method, target, headers=lines, body=content)
+        except TimeoutError as error:
             logger.warning(
                 "%s %s %s timed out after %.3fs (%s)",
                 self.system,
@@ -379,86 +393,54 @@ class SystemClient:
             )
             limit = "at the request's deadline" if by_request else f"after {self.timeout}s"
             raise SystemUnavailable(self.system, f"{self.system} timed out {limit}") from None
-        except httpx.TransportError as error:
+        except ResponseTooLarge:
+            logger.warning(
+                "%s answered %s %s with a body over %d bytes",
+                self.system,
+                method,
+                path,
+                self.max_response_bytes,
+            )
+            raise SystemResponseInvalid(
+                self.system,
+                f"{self.system} answered with a body over {self.max_response_bytes} bytes",
+            ) from None
+        except (ConnectFailed, ReadFailed) as error:
             logger.warning("%s %s %s failed: %r", self.system, method, path, error)
             unreachable = SystemUnavailable(self.system, f"{self.system} could not be reached")
             raise _Unanswered(unreachable) from None
-        except httpx.HTTPError as error:
-            logger.warning("%s %s %s failed: %r", self.system, method, path, error)
-            raise SystemUnavailable(self.system, f"{self.system} call failed") from None
-        except httpx.InvalidURL as error:
-            # Not an httpx.HTTPError: raised building the request, from a misconfigured URL.
+        except BadUrl as error:
             logger.warning("%s URL %r is invalid: %s", self.system, self.base_url, error)
             raise SystemUnavailable(
                 self.system, f"{self.system} is configured with an invalid URL"
             ) from None
-        except (OSError, ExceptionGroup) as error:
-            # What the network stack raises around httpx, e.g. for a port beyond 65535 (an
-            # ExceptionGroup of an OverflowError from the connect attempts).
+        except (WireError, OSError, ExceptionGroup) as error:
+            # What the network stack raises around the wire, e.g. an ExceptionGroup of
+            # connect attempts.
             logger.warning("%s %s %s failed: %r", self.system, method, path, error)
             raise SystemUnavailable(self.system, f"{self.system} could not be reached") from None
 
-    async def _bounded(self, response: httpx.Response) -> httpx.Response:
-        """``response`` read whole, unless its body is over ``max_response_bytes``: then
-        ``SystemResponseInvalid`` as soon as that is known (declared, or read that far), so a
-        system that answers without end costs a bounded amount of memory."""
-        limit = self.max_response_bytes
-        try:
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > limit:
-                raise self._too_large(response)
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > limit:
-                    raise self._too_large(response)
-                chunks.append(chunk)
-        finally:
-            await response.aclose()
-        headers = [
-            (k, v) for k, v in response.headers.multi_items() if k.lower() != "content-encoding"
-        ]
-        return httpx.Response(
-            response.status_code,
-            headers=headers,
-            content=b"".join(chunks),
-            request=response.request,
-        )
-
-    def _too_large(self, response: httpx.Response) -> SystemResponseInvalid:
-        logger.warning(
-            "%s answered %s %s with a body over %d bytes",
-            self.system,
-            response.request.method,
-            response.request.url.path,
-            self.max_response_bytes,
-        )
-        return SystemResponseInvalid(
-            self.system, f"{self.system} answered with a body over {self.max_response_bytes} bytes"
-        )
-
-    def _retry_delay(self, response: httpx.Response, attempt: int) -> float:
+    def _retry_delay(self, response: WireResponse, attempt: int) -> float:
         """Retry-After (else an exponential backoff) capped at ``max_retry_after``, jittered:
         never sooner than asked, up to ``_JITTER`` later."""
-        delay = _parse_retry_after(response.headers.get("retry-after"))
+        delay = _parse_retry_after(response.header("retry-after"))
         if delay is None:
             delay = _DEFAULT_BACKOFF * 2 ** (attempt - 1)
         delay = max(0.0, min(delay, self.max_retry_after))
         return delay * (1.0 + self._rng.uniform(0.0, _JITTER))
 
-    def _parse(self, method: str, path: str, response: httpx.Response) -> Any:
-        if not response.content:
+    def _parse(self, method: str, path: str, response: WireResponse) -> Any:
+        if not response.body:
             return None
         try:
-            return orjson.loads(response.content)
+            return orjson.loads(response.body)
         except orjson.JSONDecodeError:
             logger.warning(
                 "%s answered %s %s with a non-JSON body: %.200r",
                 self.system,
                 method,
                 path,
-                response.content,
+                response.body,
             )
             raise SystemResponseInvalid(
                 self.system, f"{self.system} answered with a body that is not JSON"

@@ -16,6 +16,10 @@ its time: a system closing an idle keep-alive connection at the very moment it i
 ordinary, and no reason to fail the field. Writes are never re-sent here (their callers have
 idempotency keys and their own recovery).
 
+Identical reads in flight at once (one GET of one path with the same parameters, for any
+number of requests) are one call: the first makes it, the others wait for its answer, each
+within its own time (see :meth:`SystemClient.request`).
+
 One call, its retries and the waits between them included, takes at most the client's
 ``timeout``, or what is left of the deadline of the request it serves when
 that is less (``connectors.deadline``): a call started after that deadline fails at once,
@@ -31,7 +35,7 @@ import random
 import re
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
@@ -112,6 +116,15 @@ class SystemResponse:
 
     status: int
     body: Any
+    # The body as it came, so that a read shared by several callers gives each its own
+    # parsed copy (no caller sees another's changes to it).
+    raw: bytes = field(default=b"", repr=False, compare=False)
+
+
+# What a shared read settles its waiters with: its answer, the failure they share, or
+# None: the reading caller was stopped or ran out of its own time, so each waiter calls.
+_Outcome = tuple[SystemResponse | None, SystemCallError | None] | None
+_ReadKey = tuple[str, tuple[tuple[str, str | int], ...], tuple[int, ...]]
 
 
 class SystemClient:
@@ -149,6 +162,8 @@ class SystemClient:
         self.calls = 0
         self._rng = rng or random.Random()
         self._client: Origin | None = None
+        # The reads in flight, each settled with its outcome when it ends.
+        self._reads: dict[_ReadKey, asyncio.Future[_Outcome]] = {}
 
     def __repr__(self) -> str:
         return f"SystemClient({self.system!r}, {self.base_url!r})"
@@ -248,6 +263,69 @@ class SystemClient:
                 )
                 raise SystemUnavailable(self.system, f"{self.system} was not called: {why}")
             timeout, by_request = left, True
+        if method != "GET" or json is not None:
+            return await self._traced(method, path, params, json, accept, timeout, by_request)
+        key: _ReadKey = (path, tuple(sorted((params or {}).items())), tuple(sorted(accept)))
+        shared = self._reads.get(key)
+        if shared is not None and shared.get_loop() is asyncio.get_running_loop():
+            outcome = await self._wait_for(shared, timeout, by_request)
+            if outcome is not None:
+                answer, error = outcome
+                if error is not None:
+                    raise type(error)(error.system, error.message)
+                assert answer is not None
+                return SystemResponse(
+                    answer.status, orjson.loads(answer.raw) if answer.raw else None, answer.raw
+                )
+            # The reading caller gave up for reasons of its own: read for ourselves.
+            return await self._traced(method, path, params, json, accept, timeout, by_request)
+        future: asyncio.Future[_Outcome] = asyncio.get_running_loop().create_future()
+        self._reads[key] = future
+        outcome = None
+        try:
+            response = await self._traced(method, path, params, json, accept, timeout, by_request)
+            outcome = (response, None)
+            return response
+        except SystemCallError as error:
+            # A failure the waiters share, unless it came of this caller's own time: its
+            # deadline, shorter than the client's timeout, or its request being stopped.
+            if not by_request and not request_deadline.stopped():
+                outcome = (None, error)
+            raise
+        finally:
+            future.set_result(outcome)
+            if self._reads.get(key) is future:
+                del self._reads[key]
+
+    async def _wait_for(
+        self, shared: asyncio.Future[_Outcome], timeout: float, by_request: bool
+    ) -> _Outcome:
+        """The outcome of a read in flight, awaited within this caller's own time and as a
+        call of its request (stopping the request ends the wait)."""
+        with request_deadline.in_flight() as call:
+            try:
+                async with asyncio.timeout(timeout):
+                    return await asyncio.shield(shared)
+            except TimeoutError:
+                limit = "at the request's deadline" if by_request else f"after {self.timeout}s"
+                raise SystemUnavailable(self.system, f"{self.system} timed out {limit}") from None
+            except asyncio.CancelledError:
+                if call.was_stopped():
+                    raise SystemUnavailable(
+                        self.system, f"{self.system} call stopped: the request was stopped"
+                    ) from None
+                raise
+
+    async def _traced(
+        self,
+        method: str,
+        path: str,
+        params: Params | None,
+        json: object,
+        accept: Collection[int],
+        timeout: float,
+        by_request: bool,
+    ) -> SystemResponse:
         content = orjson.dumps(json) if json is not None else None
         headers = {"content-type": "application/json"} if content is not None else None
         if current_tracer() is None:
@@ -346,7 +424,7 @@ class SystemClient:
                 await asyncio.sleep(delay)
                 continue
             if 200 <= status < 300 or status in accept:
-                return SystemResponse(status, self._parse(method, path, response))
+                return SystemResponse(status, self._parse(method, path, response), response.body)
             if status >= 500:
                 raise SystemUnavailable(self.system, f"{self.system} answered {status}")
             logger.warning(

@@ -3,14 +3,19 @@ burst of concurrent submissions, and the memory of every process across rounds.
 
     .venv/bin/python -m bench.domain_capacity
     .venv/bin/python -m bench.domain_capacity --connections 50 --seconds 20 --rounds 3
+    .venv/bin/python -m bench.domain_capacity --rounds 10 --requests-per-round 10000
     .venv/bin/python -m bench.domain_capacity --one-process      # the old single-process mode
 
 Starts ``crossdock up`` as a user does (a process per service unless ``--one-process``) over a
 throwaway data directory, waits for ``/ready``, then for each round:
 
 - ``--connections`` clients each send the README's order query (``crossdock.graph``'s) for an
-  order picked at random among the seeded ones, for ``--seconds``: requests/s, p50/p99, and
-  errors (an answer that is not 200 or carries ``errors`` counts as one);
+  order picked at random among the seeded ones, for ``--seconds`` (or until
+  ``--requests-per-round`` have been answered): requests/s, p50/p99, and errors (an answer
+  that is not 200 or carries ``errors`` counts as one);
+- the CPU time every process of the stack used in the round, per request (what a request
+  costs the whole stack: the figure that decides the throughput on a machine whose cores
+  the processes share), and the load generator's own (``--per-service``: each process's);
 - and the resident memory of every process of the stack, summed (``/proc``);
 
 then ``--submissions`` ``submitOrder`` calls at once (one-line orders of stocked products,
@@ -38,8 +43,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import orjson
 
-from bench.procstats import rss_kib
+from bench.http1 import PostClient
+from bench.procstats import cpu_seconds, rss_kib
 from crossdock.graph import EXAMPLE_QUERY
 from systems.world import build_world
 
@@ -71,6 +78,12 @@ class Round:
     p50_ms: float
     p99_ms: float
     rss_mb: float
+    stack_cpu: dict[str, float]  # CPU seconds of each process of the stack in the round
+    own_cpu: float  # the load generator's CPU seconds in the round
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        return sum(self.stack_cpu.values()) / max(self.requests, 1) * 1000
 
     @property
     def per_second(self) -> float:
@@ -96,6 +109,34 @@ def _tree(pid: int) -> list[int]:
     return found
 
 
+def _name(pid: int) -> str:
+    """What a process of the stack serves (``erp subgraph``), from its command line."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+    except OSError:
+        return str(pid)
+    if "--service" in argv:
+        at = argv.index("--service")
+        return " ".join(a for a in argv[at + 1 : at + 3] if not a.startswith("-"))
+    return "supervisor"
+
+
+def _cpu(pid: int) -> dict[str, float]:
+    """CPU seconds so far of ``pid`` and each process below it, by what it serves."""
+    out: dict[str, float] = {}
+    for each in _tree(pid):
+        try:
+            out[f"{_name(each)}"] = out.get(_name(each), 0.0) + cpu_seconds(each)
+        except OSError:
+            continue
+    return out
+
+
+def _own_cpu() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
 def _rss_mb(pid: int) -> float:
     """The resident memory of ``pid`` and its children, in MB."""
     total = 0
@@ -108,31 +149,40 @@ def _rss_mb(pid: int) -> float:
 
 
 async def _queries(
-    numbers: list[str], connections: int, seconds: float
+    numbers: list[str], connections: int, seconds: float, requests: int | None
 ) -> tuple[int, int, list[float], float]:
+    """``connections`` clients for ``seconds``, or until ``requests`` are answered; over
+    ``bench.http1`` (a fraction of httpx's CPU per request: the load generator shares the
+    cores with the stack it measures)."""
     latencies: list[float] = []
     errors = 0
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    http = PostClient(f"{GATEWAY}/graphql", connections=connections, timeout=30)
+    headers = {"content-type": "application/json"}
     started = time.perf_counter()
     deadline = started + seconds
+    wanted = requests if requests is not None else float("inf")
 
-    async def client(http: httpx.AsyncClient, rng: random.Random) -> None:
+    async def client(rng: random.Random) -> None:
         nonlocal errors
-        while time.perf_counter() < deadline:
-            body = {"query": ORDER_QUERY, "variables": {"n": rng.choice(numbers)}}
+        while len(latencies) + errors < wanted and (
+            requests is not None or time.perf_counter() < deadline
+        ):
+            body = orjson.dumps({"query": ORDER_QUERY, "variables": {"n": rng.choice(numbers)}})
             sent = time.perf_counter()
+            status, answer = await http.answer(body, headers)
             try:
-                answer = await http.post(f"{GATEWAY}/graphql", json=body)
-                ok = answer.status_code == 200 and "errors" not in answer.json()
-            except (httpx.HTTPError, ValueError):
+                ok = status == 200 and "errors" not in orjson.loads(answer)
+            except orjson.JSONDecodeError:
                 ok = False
             if ok:
                 latencies.append((time.perf_counter() - sent) * 1000)
             else:
                 errors += 1
 
-    async with httpx.AsyncClient(limits=limits, timeout=30) as http:
-        await asyncio.gather(*(client(http, random.Random(n)) for n in range(connections)))
+    try:
+        await asyncio.gather(*(client(random.Random(n)) for n in range(connections)))
+    finally:
+        await http.aclose()
     latencies.sort()
     return len(latencies), errors, latencies, time.perf_counter() - started
 
@@ -181,6 +231,15 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=20.0, help="of queries per round")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--requests-per-round",
+        type=int,
+        default=None,
+        help="end each round after this many answers instead of after --seconds",
+    )
+    parser.add_argument(
+        "--per-service", action="store_true", help="each process's CPU ms per request too"
+    )
     parser.add_argument("--submissions", type=int, default=100, help="at once, after the rounds")
     parser.add_argument("--one-process", action="store_true", help="crossdock up --one-process")
     parser.add_argument("--seed", type=int, default=7)
@@ -225,13 +284,17 @@ def main() -> None:
             mode = "one process" if args.one_process else "a process per service"
             print(f"crossdock up ({mode}): {len(numbers)} orders, {args.connections} clients")
             print(
-                f"{'round':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'RSS MB':>7}"
+                f"{'round':>5} {'requests':>8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
+                f"{'errors':>7} {'RSS MB':>7} {'stack CPU ms/req':>16} {'loadgen':>7} "
+                f"{'load avg':>8}"
             )
             rounds = []
             for n in range(1, args.rounds + 1):
+                cpu_before, own_before = _cpu(process.pid), _own_cpu()
                 count, errors, latencies, seconds = asyncio.run(
-                    _queries(numbers, args.connections, args.seconds)
+                    _queries(numbers, args.connections, args.seconds, args.requests_per_round)
                 )
+                cpu_after, own_after = _cpu(process.pid), _own_cpu()
                 done = Round(
                     count,
                     errors,
@@ -239,12 +302,31 @@ def main() -> None:
                     statistics.median(latencies) if latencies else float("nan"),
                     _percentile(latencies, 0.99),
                     _rss_mb(process.pid),
+                    {k: v - cpu_before.get(k, 0.0) for k, v in cpu_after.items()},
+                    own_after - own_before,
                 )
                 rounds.append(done)
+                own = done.own_cpu / max(count, 1) * 1000
                 print(
-                    f"{n:>5} {done.per_second:>8.1f} {done.p50_ms:>8.0f} {done.p99_ms:>8.0f} "
-                    f"{done.errors:>7} {done.rss_mb:>7.0f}"
+                    f"{n:>5} {count:>8} {done.per_second:>8.1f} {done.p50_ms:>8.0f} "
+                    f"{done.p99_ms:>8.0f} {done.errors:>7} {done.rss_mb:>7.0f} "
+                    f"{done.cpu_ms_per_request:>16.2f} {own:>7.2f} {os.getloadavg()[0]:>8.2f}"
                 )
+                if args.per_service:
+                    print(
+                        "      "
+                        + ", ".join(
+                            f"{name} {cpu / max(count, 1) * 1000:.2f}"
+                            for name, cpu in sorted(done.stack_cpu.items(), key=lambda i: -i[1])
+                        )
+                    )
+            rates = [r.per_second for r in rounds]
+            print(
+                f"median of {len(rounds)} rounds: {statistics.median(rates):.1f} req/s, "
+                f"p99 {statistics.median(r.p99_ms for r in rounds):.0f} ms, "
+                f"{sum(r.errors for r in rounds)} errors, "
+                f"{statistics.median(r.cpu_ms_per_request for r in rounds):.2f} stack CPU ms/req"
+            )
             rss = [r.rss_mb for r in rounds]
             print(
                 f"RSS across rounds: {min(rss):.0f} to {max(rss):.0f} MB "

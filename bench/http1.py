@@ -24,8 +24,8 @@ class _Connection:
         self.reader = reader
         self.writer = writer
 
-    async def post(self, head: bytes, body: bytes) -> tuple[int, bool]:
-        """Send one request; its status and whether the connection may be reused."""
+    async def post(self, head: bytes, body: bytes) -> tuple[int, bytes, bool]:
+        """Send one request; its status, body and whether the connection may be reused."""
         try:
             self.writer.write(head + body)
             status_line = await self.reader.readline()
@@ -42,8 +42,8 @@ class _Connection:
                 length = int(value)
             elif name == b"connection" and value.strip().lower() == b"close":
                 reusable = False
-        await self.reader.readexactly(length)
-        return status, reusable
+        answer = await self.reader.readexactly(length)
+        return status, answer, reusable
 
     def close(self) -> None:
         self.writer.close()
@@ -74,6 +74,10 @@ class PostClient:
         """The answer's status; 0 when the connection failed or timed out. A kept-alive
         connection the server closed meanwhile (after its keep-alive timeout) is replaced by
         a new one and the request sent again."""
+        return (await self.answer(body, headers))[0]
+
+    async def answer(self, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+        """:meth:`post`, with the answer's body (``b""`` when there is none)."""
         head = self._head(headers, len(body))
         async with self._slots:
             while self._idle:
@@ -85,26 +89,28 @@ class PostClient:
             try:
                 reader, writer = await asyncio.open_connection(self._host, self._port)
             except OSError:
-                return 0
+                return 0, b""
             try:
                 return await self._send(_Connection(reader, writer), head, body)
             except _Stale:
-                return 0
+                return 0, b""
 
-    async def _send(self, connection: _Connection, head: bytes, body: bytes) -> int:
+    async def _send(self, connection: _Connection, head: bytes, body: bytes) -> tuple[int, bytes]:
         try:
-            status, reusable = await asyncio.wait_for(connection.post(head, body), self._timeout)
+            status, answer, reusable = await asyncio.wait_for(
+                connection.post(head, body), self._timeout
+            )
         except _Stale:
             connection.close()
             raise
         except (OSError, TimeoutError, ValueError, IndexError, asyncio.IncompleteReadError):
             connection.close()
-            return 0
+            return 0, b""
         if reusable:
             self._idle.append(connection)
         else:
             connection.close()
-        return status
+        return status, answer
 
     async def aclose(self) -> None:
         for connection in self._idle:

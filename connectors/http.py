@@ -8,12 +8,17 @@ What a call can raise::
     └── SystemResponseInvalid        a body that is not JSON or is over ``max_response_bytes``,
                                      or a 4xx the caller did not expect
 
-No httpx exception (nor an ``OSError`` or ``ExceptionGroup`` from the network stack) ever
-leaves this module. An idempotent call (GET, HEAD) that fails on the way, before any answer
+No exception of the wire (``connectors.keepalive``: the lean HTTP/1.1 client the calls go
+over), nor an ``OSError`` or ``ExceptionGroup`` from the network stack, ever leaves this
+module. An idempotent call (GET, HEAD) that fails on the way, before any answer
 (a pooled connection the system closed as it was reused, a reset), is sent once more within
 its time: a system closing an idle keep-alive connection at the very moment it is reused is
 ordinary, and no reason to fail the field. Writes are never re-sent here (their callers have
 idempotency keys and their own recovery).
+
+Identical reads in flight at once (one GET of one path with the same parameters, for any
+number of requests) are one call: the first makes it, the others wait for its answer, each
+within its own time (see :meth:`SystemClient.request`).
 
 One call, its retries and the waits between them included, takes at most the client's
 ``timeout``, or what is left of the deadline of the request it serves when
@@ -30,13 +35,22 @@ import random
 import re
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
-import httpx
 import orjson
 
 from connectors import deadline as request_deadline
+from connectors.keepalive import (
+    BadUrl,
+    ConnectFailed,
+    Origin,
+    ReadFailed,
+    ResponseTooLarge,
+    WireError,
+    WireResponse,
+)
 from telemetry.metrics import ClientCalls
 from telemetry.tracing import SpanKind, current_tracer, span, trace_headers
 
@@ -62,7 +76,6 @@ _DEFAULT_BACKOFF = 0.1
 # Idle connections are closed by the client this soon, before the systems' server (uvicorn:
 # 5 s) closes them, so that a connection is rarely reused just as the server drops it.
 KEEPALIVE_EXPIRY = 2.0
-_MAX_PORT = 65535
 # Methods a transport failure may send again: they change nothing.
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -103,10 +116,26 @@ class SystemResponse:
 
     status: int
     body: Any
+    # The body as it came, so that a read shared by several callers gives each its own
+    # parsed copy (no caller sees another's changes to it).
+    raw: bytes = field(default=b"", repr=False, compare=False)
+
+
+# What a shared read settles its waiters with: its answer, the failure they share, or
+# None: the reading caller was stopped or ran out of its own time, so each waiter calls.
+_Outcome = tuple[SystemResponse | None, SystemCallError | None] | None
+_ReadKey = tuple[str, tuple[tuple[str, str | int], ...], tuple[int, ...]]
 
 
 class SystemClient:
-    """One shared ``httpx.AsyncClient`` to one system, created on first use in the running loop."""
+    """One shared pool of connections to one system (``connectors.keepalive.Origin``),
+    created on first use.
+
+    ``max_connections`` bounds the calls in flight to the system at once (the others wait
+    for a connection): a reference system is one process over SQLite, which answers a few
+    calls at a time no faster than one by one, so more connections only queue in its
+    backlog and cost each side memory and a socket.
+    """
 
     def __init__(
         self,
@@ -116,7 +145,7 @@ class SystemClient:
         timeout: float,
         max_retries: int,
         max_retry_after: float,
-        max_connections: int = 50,
+        max_connections: int = 16,
         max_response_bytes: int = 16 << 20,
         rng: random.Random | None = None,
         calls: ClientCalls | None = None,
@@ -132,26 +161,23 @@ class SystemClient:
         self.max_response_bytes = max_response_bytes
         self.calls = 0
         self._rng = rng or random.Random()
-        self._client: httpx.AsyncClient | None = None
+        self._client: Origin | None = None
+        # The reads in flight, each settled with its outcome when it ends.
+        self._reads: dict[_ReadKey, asyncio.Future[_Outcome]] = {}
 
     def __repr__(self) -> str:
         return f"SystemClient({self.system!r}, {self.base_url!r})"
 
-    def _http(self) -> httpx.AsyncClient:
+    def _http(self) -> Origin:
         if self._client is None:
-            port = httpx.URL(self.base_url).port
-            if port is not None and not 0 < port <= _MAX_PORT:
-                # The resolver would take it modulo 65536 and call whatever listens there.
-                raise httpx.InvalidURL(f"port {port} is out of range")
-            self._client = httpx.AsyncClient(
-                base_url=self.base_url,
-                timeout=httpx.Timeout(self.timeout),
-                limits=httpx.Limits(
-                    max_connections=self.max_connections,
-                    max_keepalive_connections=self.max_connections,
-                    keepalive_expiry=KEEPALIVE_EXPIRY,
-                ),
+            # A port out of range is refused there (a resolver would take it modulo 65536
+            # and call whatever listens on that port).
+            self._client = Origin(
+                self.base_url,
                 headers={"accept": "application/json"},
+                max_connections=self.max_connections,
+                keepalive_expiry=KEEPALIVE_EXPIRY,
+                max_response_bytes=self.max_response_bytes,
             )
         return self._client
 
@@ -163,7 +189,7 @@ class SystemClient:
         """Close the connections; a later call opens new ones."""
         client, self._client = self._client, None
         if client is not None:
-            await client.aclose()
+            client.close()
 
     async def get_json(
         self, path: str, params: Params | None = None, *, not_found_ok: bool = False
@@ -237,6 +263,69 @@ class SystemClient:
                 )
                 raise SystemUnavailable(self.system, f"{self.system} was not called: {why}")
             timeout, by_request = left, True
+        if method != "GET" or json is not None:
+            return await self._traced(method, path, params, json, accept, timeout, by_request)
+        key: _ReadKey = (path, tuple(sorted((params or {}).items())), tuple(sorted(accept)))
+        shared = self._reads.get(key)
+        if shared is not None and shared.get_loop() is asyncio.get_running_loop():
+            outcome = await self._wait_for(shared, timeout, by_request)
+            if outcome is not None:
+                answer, error = outcome
+                if error is not None:
+                    raise type(error)(error.system, error.message)
+                assert answer is not None
+                return SystemResponse(
+                    answer.status, orjson.loads(answer.raw) if answer.raw else None, answer.raw
+                )
+            # The reading caller gave up for reasons of its own: read for ourselves.
+            return await self._traced(method, path, params, json, accept, timeout, by_request)
+        future: asyncio.Future[_Outcome] = asyncio.get_running_loop().create_future()
+        self._reads[key] = future
+        outcome = None
+        try:
+            response = await self._traced(method, path, params, json, accept, timeout, by_request)
+            outcome = (response, None)
+            return response
+        except SystemCallError as error:
+            # A failure the waiters share, unless it came of this caller's own time: its
+            # deadline, shorter than the client's timeout, or its request being stopped.
+            if not by_request and not request_deadline.stopped():
+                outcome = (None, error)
+            raise
+        finally:
+            future.set_result(outcome)
+            if self._reads.get(key) is future:
+                del self._reads[key]
+
+    async def _wait_for(
+        self, shared: asyncio.Future[_Outcome], timeout: float, by_request: bool
+    ) -> _Outcome:
+        """The outcome of a read in flight, awaited within this caller's own time and as a
+        call of its request (stopping the request ends the wait)."""
+        with request_deadline.in_flight() as call:
+            try:
+                async with asyncio.timeout(timeout):
+                    return await asyncio.shield(shared)
+            except TimeoutError:
+                limit = "at the request's deadline" if by_request else f"after {self.timeout}s"
+                raise SystemUnavailable(self.system, f"{self.system} timed out {limit}") from None
+            except asyncio.CancelledError:
+                if call.was_stopped():
+                    raise SystemUnavailable(
+                        self.system, f"{self.system} call stopped: the request was stopped"
+                    ) from None
+                raise
+
+    async def _traced(
+        self,
+        method: str,
+        path: str,
+        params: Params | None,
+        json: object,
+        accept: Collection[int],
+        timeout: float,
+        by_request: bool,
+    ) -> SystemResponse:
         content = orjson.dumps(json) if json is not None else None
         headers = {"content-type": "application/json"} if content is not None else None
         if current_tracer() is None:
@@ -318,7 +407,7 @@ class SystemClient:
                     logger.info("%s %s %s sent again after: %s", self.system, method, path, failed)
                     continue
                 raise failed.error from None
-            status = response.status_code
+            status = response.status
             if status == 429 and status not in accept:
                 if attempt >= self.max_retries:
                     raise SystemUnavailable(
@@ -335,7 +424,7 @@ class SystemClient:
                 await asyncio.sleep(delay)
                 continue
             if 200 <= status < 300 or status in accept:
-                return SystemResponse(status, self._parse(method, path, response))
+                return SystemResponse(status, self._parse(method, path, response), response.body)
             if status >= 500:
                 raise SystemUnavailable(self.system, f"{self.system} answered {status}")
             logger.warning(
@@ -344,7 +433,7 @@ class SystemClient:
                 status,
                 method,
                 path,
-                response.text,
+                response.body.decode("utf-8", "replace"),
             )
             raise SystemResponseInvalid(self.system, f"{self.system} answered {status}")
 
@@ -357,18 +446,21 @@ class SystemClient:
         headers: Mapping[str, str] | None,
         deadline: float,
         by_request: bool,
-    ) -> httpx.Response:
+    ) -> WireResponse:
         self.calls += 1
         started = time.monotonic()
         try:
-            client = self._http()
-            # httpx bounds each phase; this bounds the whole call, earlier attempts included.
+            origin = self._http()
+            target = path
+            if params:
+                target += ("&" if "?" in path else "?") + urlencode(params)
+            lines = b"".join(
+                f"{name}: {value}\r\n".encode("latin-1") for name, value in (headers or {}).items()
+            )
+            # One bound for the whole call, earlier attempts included.
             async with asyncio.timeout_at(deadline):
-                request = client.build_request(
-                    method, path, params=params, content=content, headers=headers
-                )
-                return await self._bounded(await client.send(request, stream=True))
-        except (httpx.TimeoutException, TimeoutError) as error:
+                return await origin.request(method, target, headers=lines, body=content)
+        except TimeoutError as error:
             logger.warning(
                 "%s %s %s timed out after %.3fs (%s)",
                 self.system,
@@ -379,86 +471,54 @@ class SystemClient:
             )
             limit = "at the request's deadline" if by_request else f"after {self.timeout}s"
             raise SystemUnavailable(self.system, f"{self.system} timed out {limit}") from None
-        except httpx.TransportError as error:
+        except ResponseTooLarge:
+            logger.warning(
+                "%s answered %s %s with a body over %d bytes",
+                self.system,
+                method,
+                path,
+                self.max_response_bytes,
+            )
+            raise SystemResponseInvalid(
+                self.system,
+                f"{self.system} answered with a body over {self.max_response_bytes} bytes",
+            ) from None
+        except (ConnectFailed, ReadFailed) as error:
             logger.warning("%s %s %s failed: %r", self.system, method, path, error)
             unreachable = SystemUnavailable(self.system, f"{self.system} could not be reached")
             raise _Unanswered(unreachable) from None
-        except httpx.HTTPError as error:
-            logger.warning("%s %s %s failed: %r", self.system, method, path, error)
-            raise SystemUnavailable(self.system, f"{self.system} call failed") from None
-        except httpx.InvalidURL as error:
-            # Not an httpx.HTTPError: raised building the request, from a misconfigured URL.
+        except BadUrl as error:
             logger.warning("%s URL %r is invalid: %s", self.system, self.base_url, error)
             raise SystemUnavailable(
                 self.system, f"{self.system} is configured with an invalid URL"
             ) from None
-        except (OSError, ExceptionGroup) as error:
-            # What the network stack raises around httpx, e.g. for a port beyond 65535 (an
-            # ExceptionGroup of an OverflowError from the connect attempts).
+        except (WireError, OSError, ExceptionGroup) as error:
+            # What the network stack raises around the wire, e.g. an ExceptionGroup of
+            # connect attempts.
             logger.warning("%s %s %s failed: %r", self.system, method, path, error)
             raise SystemUnavailable(self.system, f"{self.system} could not be reached") from None
 
-    async def _bounded(self, response: httpx.Response) -> httpx.Response:
-        """``response`` read whole, unless its body is over ``max_response_bytes``: then
-        ``SystemResponseInvalid`` as soon as that is known (declared, or read that far), so a
-        system that answers without end costs a bounded amount of memory."""
-        limit = self.max_response_bytes
-        try:
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > limit:
-                raise self._too_large(response)
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > limit:
-                    raise self._too_large(response)
-                chunks.append(chunk)
-        finally:
-            await response.aclose()
-        headers = [
-            (k, v) for k, v in response.headers.multi_items() if k.lower() != "content-encoding"
-        ]
-        return httpx.Response(
-            response.status_code,
-            headers=headers,
-            content=b"".join(chunks),
-            request=response.request,
-        )
-
-    def _too_large(self, response: httpx.Response) -> SystemResponseInvalid:
-        logger.warning(
-            "%s answered %s %s with a body over %d bytes",
-            self.system,
-            response.request.method,
-            response.request.url.path,
-            self.max_response_bytes,
-        )
-        return SystemResponseInvalid(
-            self.system, f"{self.system} answered with a body over {self.max_response_bytes} bytes"
-        )
-
-    def _retry_delay(self, response: httpx.Response, attempt: int) -> float:
+    def _retry_delay(self, response: WireResponse, attempt: int) -> float:
         """Retry-After (else an exponential backoff) capped at ``max_retry_after``, jittered:
         never sooner than asked, up to ``_JITTER`` later."""
-        delay = _parse_retry_after(response.headers.get("retry-after"))
+        delay = _parse_retry_after(response.header("retry-after"))
         if delay is None:
             delay = _DEFAULT_BACKOFF * 2 ** (attempt - 1)
         delay = max(0.0, min(delay, self.max_retry_after))
         return delay * (1.0 + self._rng.uniform(0.0, _JITTER))
 
-    def _parse(self, method: str, path: str, response: httpx.Response) -> Any:
-        if not response.content:
+    def _parse(self, method: str, path: str, response: WireResponse) -> Any:
+        if not response.body:
             return None
         try:
-            return orjson.loads(response.content)
+            return orjson.loads(response.body)
         except orjson.JSONDecodeError:
             logger.warning(
                 "%s answered %s %s with a non-JSON body: %.200r",
                 self.system,
                 method,
                 path,
-                response.content,
+                response.body,
             )
             raise SystemResponseInvalid(
                 self.system, f"{self.system} answered with a body that is not JSON"

@@ -1,10 +1,11 @@
 """Where our gateway's CPU goes on fedbench: ``python -m bench.profile_gateway``.
 
 Starts the fedbench subgraphs (``bench.serving``, memoized), serves the gateway as
-``bench.serve_gateway`` does but under :mod:`cProfile`, loads it (``bench.loadgen``, closed
-loop, ``--concurrency`` clients for ``--duration`` s after a warm-up), stops it with SIGTERM
-(the profile is written when it has shut down) and prints the functions that took the most
-time. ``--dedup on|off`` shares identical queries and fetches in flight, or not.
+``bench.serve_gateway`` does but under :mod:`cProfile`, loads it
+(``bench.loadgen.run_lean_load``, closed loop, ``--concurrency`` clients for ``--duration`` s
+after a warm-up), stops it with SIGTERM (the profile is written when it has shut down) and
+prints the functions that took the most time. ``--dedup on|off`` shares identical queries
+and fetches in flight, or not.
 
 cProfile roughly doubles the cost of each Python call, so read shares, not absolute times.
 """
@@ -12,7 +13,6 @@ cProfile roughly doubles the cost of each Python call, so read shares, not absol
 from __future__ import annotations
 
 import argparse
-import asyncio
 import cProfile
 import json
 import os
@@ -32,7 +32,7 @@ from bench.gateway_vs_apollo import (
     wait_for_line,
     wait_until_answers,
 )
-from bench.loadgen import run_load
+from bench.loadgen import drive, run_lean_load
 
 
 def serve_profiled(argv: list[str]) -> None:
@@ -94,8 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         url = f"http://127.0.0.1:{port}/graphql"
         wait_until_answers(f"http://127.0.0.1:{port}/health")
         for seconds in (args.warmup, args.duration):
-            load = asyncio.run(
-                run_load(
+            load = drive(
+                run_lean_load(
                     url, body, concurrency=args.concurrency, seconds=seconds, max_requests=10**7
                 )
             )

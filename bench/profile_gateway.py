@@ -48,6 +48,51 @@ def serve_profiled(argv: list[str]) -> None:
         profiler.dump_stats(argv[0])
 
 
+def serve_gc_timed(argv: list[str]) -> None:
+    """``OUT SUPERGRAPH PORT``: the gateway with its cyclic-GC pauses timed (no profiler),
+    written to OUT as JSON when it stops: per generation, collections, total and worst ms."""
+    import gc
+    import time
+
+    from bench import serve_gateway
+
+    # Per generation, each collection's CPU ms (the wall time may include a neighbour's turn).
+    pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+    started = [0.0]
+
+    def timed(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started[0] = time.thread_time()
+        else:
+            pauses[info["generation"]].append((time.thread_time() - started[0]) * 1000)
+
+    if "BENCH_GC_THRESHOLDS" in os.environ:  # an experiment's thresholds, e.g. "50000,20,100"
+        from crossdock import runner
+
+        young, middle, old = (int(n) for n in os.environ["BENCH_GC_THRESHOLDS"].split(","))
+        runner.GC_THRESHOLDS = (young, middle, old)
+    gc.callbacks.append(timed)
+    try:
+        serve_gateway.main(argv[1:])
+    finally:
+        gc.callbacks.remove(timed)
+        report = {"pauses": pauses, "cpu_seconds": time.process_time()}
+        Path(argv[0]).write_text(json.dumps({**report, "thresholds": gc.get_threshold()}))
+
+
+def print_gc(out: Path) -> None:
+    report = json.loads(out.read_text())
+    cpu_ms = report["cpu_seconds"] * 1000
+    print(f"gc thresholds {report['thresholds']}; the gateway used {cpu_ms:.0f} ms of CPU")
+    for generation, pauses in report["pauses"].items():
+        if pauses:
+            total = sum(pauses)
+            print(
+                f"gc generation {generation}: {len(pauses)} collections, {total:.0f} ms in all "
+                f"({total / cpu_ms:.1%} of the gateway's CPU), worst {max(pauses):.1f} ms of CPU"
+            )
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.profile_gateway", description=__doc__)
     parser.add_argument("--dedup", choices=["on", "off"], default="on")
@@ -58,6 +103,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sort", default="tottime", help="pstats sort key")
     parser.add_argument("--out", type=Path, help="keep the profile in this file")
     parser.add_argument("--callers", help="also print the callers of functions matching this")
+    parser.add_argument(
+        "--gc",
+        action="store_true",
+        help="no profiler: time the gateway's garbage-collector pauses instead",
+    )
     parser.add_argument("--gateway-cpu", type=int, default=1)
     parser.add_argument("--load-cpu", type=int, default=0)
     return parser.parse_args(argv)
@@ -79,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
         out = args.out or folder / "gateway.prof"
         port = free_port()
         sharing = "true" if args.dedup == "on" else "false"
-        command = [python, "-m", "bench.profile_gateway", "--serve", str(out), str(supergraph)]
+        mode = "--serve-gc" if args.gc else "--serve"
+        command = [python, "-m", "bench.profile_gateway", mode, str(out), str(supergraph)]
         gateway = stack.enter_context(
             process(
                 pinned(args.gateway_cpu, [*command, str(port)]),
@@ -100,11 +151,16 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
         print(
-            f"{load.requests} requests ({load.rps:.0f}/s under the profiler), "
+            f"{load.requests} requests ({load.rps:.0f}/s"
+            + ("" if args.gc else " under the profiler")
+            + f", p50 {load.p50_ms:.0f} ms, p99 {load.p99_ms:.0f} ms), "
             f"{load.failures} failed"
         )
         gateway.terminate()
         gateway.wait(timeout=60)
+        if args.gc:
+            print_gc(out)
+            return 0
         stats = pstats.Stats(str(out))
         stats.sort_stats(args.sort).print_stats(args.top)
         if args.callers:
@@ -115,5 +171,7 @@ def main(argv: list[str] | None = None) -> int:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--serve"]:
         serve_profiled(sys.argv[2:])
+    elif sys.argv[1:2] == ["--serve-gc"]:
+        serve_gc_timed(sys.argv[2:])
     else:
         raise SystemExit(main())

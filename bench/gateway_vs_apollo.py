@@ -208,9 +208,11 @@ def check_same_answers(targets: list[Target], body: bytes, expected: Any) -> Any
     return first
 
 
-def load_once(url: str, body: bytes, seconds: float, args: argparse.Namespace) -> LoadResult:
-    """One closed-loop load with the load generator ``--loadgen`` names."""
-    generate = run_lean_load if args.loadgen == "lean" else run_load
+def load_once(
+    url: str, body: bytes, seconds: float, args: argparse.Namespace, loadgen: str = "lean"
+) -> LoadResult:
+    """One closed-loop load with the load generator ``loadgen`` names (lean or httpx)."""
+    generate = run_lean_load if loadgen == "lean" else run_load
     return drive(
         generate(
             url,
@@ -222,11 +224,21 @@ def load_once(url: str, body: bytes, seconds: float, args: argparse.Namespace) -
     )
 
 
-def measure(target: Target, body: bytes, urls: dict[str, str], args: argparse.Namespace) -> Sample:
-    load_once(target.url, body, args.warmup, args)
+def measure(
+    target: Target,
+    body: bytes,
+    urls: dict[str, str],
+    args: argparse.Namespace,
+    loadgen: str | None = None,
+) -> Sample:
+    """Warm up, then load ``target`` with ``loadgen`` (default: ``--loadgen``'s, or lean)."""
+    generator = loadgen or str(getattr(args, "loadgen", "lean"))
+    if generator == "both":
+        generator = "lean"
+    load_once(target.url, body, args.warmup, args, generator)
     before = subgraph_calls(urls)
     cpu_before, waited_before = cpu_seconds(target.pid), waiting_seconds(target.pid)
-    load = load_once(target.url, body, args.duration, args)
+    load = load_once(target.url, body, args.duration, args, generator)
     return Sample(
         load,
         subgraph_calls(urls) - before,
@@ -239,7 +251,7 @@ def measure(target: Target, body: bytes, urls: dict[str, str], args: argparse.Na
 def table(title: str, rows: dict[str, list[Sample]]) -> str:
     lines = [
         title,
-        f"  {'gateway':<26}{'requests/s':>12}{'req/CPU-s':>11}{'p50 ms':>9}{'p99 ms':>9}"
+        f"  {'gateway':<32}{'requests/s':>12}{'req/CPU-s':>11}{'p50 ms':>9}{'p99 ms':>9}"
         f"{'calls/req':>11}{'RSS MiB':>9}{'failures':>10}{'gw CPU':>8}{'gw wait':>9}"
         f"{'load CPU':>10}",
     ]
@@ -258,7 +270,7 @@ def table(title: str, rows: dict[str, list[Sample]]) -> str:
         waited = statistics.median(s.waiting_seconds / s.load.seconds for s in samples)
         load_core = statistics.median(s.load.load_cpu_seconds / s.load.seconds for s in samples)
         lines.append(
-            f"  {name:<26}{rps:>12.1f}{per_cpu:>11.1f}{p50:>9.1f}{p99:>9.1f}{calls:>11.2f}"
+            f"  {name:<32}{rps:>12.1f}{per_cpu:>11.1f}{p50:>9.1f}{p99:>9.1f}{calls:>11.2f}"
             f"{rss:>9.0f}{failures:>10}{gateway_core:>8.0%}{waited:>9.0%}{load_core:>10.0%}"
         )
     return "\n".join(lines)
@@ -285,11 +297,17 @@ def interleaved_runs(
 ) -> dict[str, list[Sample]]:
     """``args.runs`` runs loading each target in turn, the order alternating so that no
     gateway always gets the warmer machine; each run's table, then the medians'."""
-    samples: dict[str, list[Sample]] = {t.name: [] for t in targets}
+    loadgens = ["lean", "httpx"] if getattr(args, "loadgen", "lean") == "both" else [None]
+    loads = [(t, g) for t in targets for g in loadgens]
+
+    def label(target: Target, loadgen: str | None) -> str:
+        return target.name if loadgen in (None, "lean") else f"{target.name} httpx"
+
+    samples: dict[str, list[Sample]] = {label(t, g): [] for t, g in loads}
     for run in range(args.runs):
-        order = targets if run % 2 == 0 else targets[::-1]
-        for target in order:
-            samples[target.name].append(measure(target, body, urls, args))
+        order = loads if run % 2 == 0 else loads[::-1]
+        for target, loadgen in order:
+            samples[label(target, loadgen)].append(measure(target, body, urls, args, loadgen))
         print(table(f"run {run + 1}/{args.runs}", {n: [s[-1]] for n, s in samples.items()}))
     print(table(f"median of {args.runs} runs", samples))
     return samples
@@ -307,9 +325,10 @@ def add_load_arguments(parser: argparse.ArgumentParser, *, concurrency: int) -> 
     parser.add_argument("--no-pin", action="store_true", help="do not pin anything to cores")
     parser.add_argument(
         "--loadgen",
-        choices=["lean", "httpx"],
+        choices=["lean", "httpx", "both"],
         default="lean",
-        help="the load generator: bench.http1 (a fraction of httpx's CPU per request) or httpx",
+        help="the load generator: bench.http1 (a fraction of httpx's CPU per request), httpx, "
+        "or both in turn (rows marked httpx)",
     )
 
 

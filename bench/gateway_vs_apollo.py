@@ -15,7 +15,6 @@ per run and the median over runs. A benchmark, not a test.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import shutil
@@ -34,8 +33,8 @@ from typing import Any
 import httpx
 
 from bench.fedbench_subgraphs import FEDBENCH
-from bench.loadgen import LoadResult, run_load
-from bench.procstats import cpu_seconds, rss_kib
+from bench.loadgen import LoadResult, drive, run_lean_load, run_load
+from bench.procstats import cpu_seconds, rss_kib, waiting_seconds
 
 ROOT = Path(__file__).resolve().parents[1]
 APOLLO_SCRIPT = Path(__file__).resolve().parent / "apollo_gateway.mjs"
@@ -57,6 +56,8 @@ class Sample:
     # CPU seconds the gateway process used during the load, and its RSS after it.
     cpu_seconds: float
     rss_mib: float
+    # Seconds the gateway was runnable but another process had its core (a shared machine).
+    waiting_seconds: float = 0.0
 
     @property
     def requests_per_cpu_second(self) -> float:
@@ -207,40 +208,52 @@ def check_same_answers(targets: list[Target], body: bytes, expected: Any) -> Any
     return first
 
 
-def measure(target: Target, body: bytes, urls: dict[str, str], args: argparse.Namespace) -> Sample:
-    asyncio.run(
-        run_load(
-            target.url,
+def load_once(
+    url: str, body: bytes, seconds: float, args: argparse.Namespace, loadgen: str = "lean"
+) -> LoadResult:
+    """One closed-loop load with the load generator ``loadgen`` names (lean or httpx)."""
+    generate = run_lean_load if loadgen == "lean" else run_load
+    return drive(
+        generate(
+            url,
             body,
             concurrency=args.concurrency,
-            seconds=args.warmup,
+            seconds=seconds,
             max_requests=args.max_requests,
         )
     )
+
+
+def measure(
+    target: Target,
+    body: bytes,
+    urls: dict[str, str],
+    args: argparse.Namespace,
+    loadgen: str | None = None,
+) -> Sample:
+    """Warm up, then load ``target`` with ``loadgen`` (default: ``--loadgen``'s, or lean)."""
+    generator = loadgen or str(getattr(args, "loadgen", "lean"))
+    if generator == "both":
+        generator = "lean"
+    load_once(target.url, body, args.warmup, args, generator)
     before = subgraph_calls(urls)
-    cpu_before = cpu_seconds(target.pid)
-    load = asyncio.run(
-        run_load(
-            target.url,
-            body,
-            concurrency=args.concurrency,
-            seconds=args.duration,
-            max_requests=args.max_requests,
-        )
-    )
+    cpu_before, waited_before = cpu_seconds(target.pid), waiting_seconds(target.pid)
+    load = load_once(target.url, body, args.duration, args, generator)
     return Sample(
         load,
         subgraph_calls(urls) - before,
         cpu_seconds(target.pid) - cpu_before,
         rss_kib(target.pid) / 1024,
+        waiting_seconds(target.pid) - waited_before,
     )
 
 
 def table(title: str, rows: dict[str, list[Sample]]) -> str:
     lines = [
         title,
-        f"  {'gateway':<26}{'requests/s':>12}{'req/CPU-s':>11}{'p50 ms':>9}{'p99 ms':>9}"
-        f"{'calls/req':>11}{'RSS MiB':>9}{'failures':>10}",
+        f"  {'gateway':<32}{'requests/s':>12}{'req/CPU-s':>11}{'p50 ms':>9}{'p99 ms':>9}"
+        f"{'calls/req':>11}{'RSS MiB':>9}{'failures':>10}{'gw CPU':>8}{'gw wait':>9}"
+        f"{'load CPU':>10}",
     ]
     for name, samples in rows.items():
         rps = statistics.median(s.load.rps for s in samples)
@@ -250,9 +263,15 @@ def table(title: str, rows: dict[str, list[Sample]]) -> str:
         calls = statistics.median(s.calls_per_request for s in samples)
         rss = statistics.median(s.rss_mib for s in samples)
         failures = sum(s.load.failures for s in samples)
+        # Shares of one core: the gateway's, and the load generator's (on the subgraphs' core):
+        # a load generator near 100% measures itself, not the gateway.
+        gateway_core = statistics.median(s.cpu_seconds / s.load.seconds for s in samples)
+        # Runnable but not running: the share of the run other processes took from the gateway.
+        waited = statistics.median(s.waiting_seconds / s.load.seconds for s in samples)
+        load_core = statistics.median(s.load.load_cpu_seconds / s.load.seconds for s in samples)
         lines.append(
-            f"  {name:<26}{rps:>12.1f}{per_cpu:>11.1f}{p50:>9.1f}{p99:>9.1f}{calls:>11.2f}"
-            f"{rss:>9.0f}{failures:>10}"
+            f"  {name:<32}{rps:>12.1f}{per_cpu:>11.1f}{p50:>9.1f}{p99:>9.1f}{calls:>11.2f}"
+            f"{rss:>9.0f}{failures:>10}{gateway_core:>8.0%}{waited:>9.0%}{load_core:>10.0%}"
         )
     return "\n".join(lines)
 
@@ -278,11 +297,17 @@ def interleaved_runs(
 ) -> dict[str, list[Sample]]:
     """``args.runs`` runs loading each target in turn, the order alternating so that no
     gateway always gets the warmer machine; each run's table, then the medians'."""
-    samples: dict[str, list[Sample]] = {t.name: [] for t in targets}
+    loadgens = ["lean", "httpx"] if getattr(args, "loadgen", "lean") == "both" else [None]
+    loads = [(t, g) for t in targets for g in loadgens]
+
+    def label(target: Target, loadgen: str | None) -> str:
+        return target.name if loadgen in (None, "lean") else f"{target.name} httpx"
+
+    samples: dict[str, list[Sample]] = {label(t, g): [] for t, g in loads}
     for run in range(args.runs):
-        order = targets if run % 2 == 0 else targets[::-1]
-        for target in order:
-            samples[target.name].append(measure(target, body, urls, args))
+        order = loads if run % 2 == 0 else loads[::-1]
+        for target, loadgen in order:
+            samples[label(target, loadgen)].append(measure(target, body, urls, args, loadgen))
         print(table(f"run {run + 1}/{args.runs}", {n: [s[-1]] for n, s in samples.items()}))
     print(table(f"median of {args.runs} runs", samples))
     return samples
@@ -298,6 +323,13 @@ def add_load_arguments(parser: argparse.ArgumentParser, *, concurrency: int) -> 
     parser.add_argument("--gateway-cpu", type=int, default=1, help="core of the gateways")
     parser.add_argument("--load-cpu", type=int, default=0, help="core of load and subgraphs")
     parser.add_argument("--no-pin", action="store_true", help="do not pin anything to cores")
+    parser.add_argument(
+        "--loadgen",
+        choices=["lean", "httpx", "both"],
+        default="lean",
+        help="the load generator: bench.http1 (a fraction of httpx's CPU per request), httpx, "
+        "or both in turn (rows marked httpx)",
+    )
 
 
 def add_dedup_argument(parser: argparse.ArgumentParser) -> None:

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["CpuMeter", "cpu_seconds", "rss_kib"]
+__all__ = ["CpuMeter", "cpu_seconds", "rss_kib", "waiting_seconds"]
 
 _TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -30,6 +30,19 @@ def cpu_seconds(pid: int) -> float:
     # The command name (field 2) may hold spaces; the fields after its ")" are fixed.
     fields = stat[stat.rindex(")") + 2 :].split()
     return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def waiting_seconds(pid: int) -> float:
+    """Seconds the threads of ``pid`` have spent runnable but waiting for a core (the second
+    field of each ``/proc/<pid>/task/<tid>/schedstat``): on a shared machine, the time other
+    processes had the core this one wanted. 0.0 where the kernel keeps no schedstats."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[1])
+        except (FileNotFoundError, IndexError):
+            continue
+    return total / 1e9
 
 
 @dataclass

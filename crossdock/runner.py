@@ -88,7 +88,13 @@ quarter of it, and with a young generation of 700 an object lived ~20 ms to be p
 the objects of each delivery in flight, so at 1,000 deliveries/s there was one every 3 to
 10 s and the p99 of delivery was 0.7 to 3 s (bench/subscriptions.py). With 50,000, only
 what outlives ~1 s of allocations is promoted, and the full collections are rare; a young
-collection then walks up to 50,000 objects (15-20 ms of CPU in that gateway)."""
+collection then walks up to 50,000 objects (15-20 ms of CPU in that gateway).
+
+On fedbench (sharing off), the collector took 8.6% of the gateway's CPU at 50 connections
+and 20% at 200 with CPython's thresholds, full collections of up to 70 ms of CPU each that
+every request in flight waits out (the p99 tail); with raised thresholds ~0% and 3.4%, and
+no full collection while serving (``python -m bench.profile_gateway --gc``; ``python -m
+bench.gc_thresholds`` compares sets)."""
 
 # uvicorn's default; its create_server listens again on the socket with the same backlog.
 _BACKLOG = 2048

@@ -86,7 +86,9 @@ def deep_merge(target: dict[str, Any], source: dict[str, Any]) -> None:
     """Merge ``source`` into ``target``: objects field by field, lists item by item."""
     for key, value in source.items():
         current = target.get(key)
-        if isinstance(current, dict) and isinstance(value, dict):
+        if current is None:  # most of what an entity brings: fields the object lacks
+            target[key] = value
+        elif isinstance(current, dict) and isinstance(value, dict):
             deep_merge(current, value)
         elif isinstance(current, list) and isinstance(value, list) and len(current) == len(value):
             _merge_lists(current, value)

@@ -49,7 +49,7 @@ from bench.gateway_vs_apollo import (
     wait_for_line,
     wait_until_answers,
 )
-from bench.loadgen import LoadResult, run_load
+from bench.loadgen import LoadResult, run_lean_load, run_load
 from bench.procstats import cpu_seconds
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -138,9 +138,10 @@ def measure(
     args: argparse.Namespace,
     headers: dict[str, str] | None = None,
 ) -> Sample:
-    """Warm up, then load ``url`` for ``args.duration`` and count the gateway's CPU time."""
+    """Warm up, then load ``url`` for ``args.duration`` and count the gateway's CPU time (the
+    lean load generator: httpx would leave the gateway waiting on it, bench/README.md)."""
     asyncio.run(
-        run_load(
+        run_lean_load(
             url,
             body,
             concurrency=args.concurrency,
@@ -151,7 +152,7 @@ def measure(
     )
     before = cpu_seconds(pid)
     result = asyncio.run(
-        run_load(
+        run_lean_load(
             url,
             body,
             concurrency=args.concurrency,

@@ -320,7 +320,9 @@ async def test_a_milestone_handed_to_a_subscriber_is_a_status_latency_sample(
         await milestones.take(2)  # PICKING, PICKED
     await asyncio.to_thread(
         wait_until,
-        lambda: measured()["count"] == before["count"] + 2,
+        # At least: the world is shared, and a milestone of another test's order may be
+        # delivered to its subscriber meanwhile.
+        lambda: measured()["count"] >= before["count"] + 2,
         timeout=20,
         what="two latency samples",
     )

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import shutil
 import socket
 import statistics
@@ -73,16 +74,32 @@ class Sample:
 _HANDED_OUT: set[int] = set()
 
 
+def _ephemeral_low() -> int:
+    """The first port the kernel hands out to outgoing connections (their local ports)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port() -> int:
     """A port nothing listens on, never one this run handed out already (the processes
-    given them may not have bound them yet)."""
+    given them may not have bound them yet), and below the kernel's ephemeral range: on a
+    machine where other load generators open thousands of connections, a port the kernel
+    gave out (``bind(0)``) was often some connection's local port again before the gateway
+    could bind it ("Address already in use")."""
+    high = _ephemeral_low()
     while True:
+        port = random.randrange(10_000, high)
+        if port in _HANDED_OUT:
+            continue
         with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port: int = sock.getsockname()[1]
-        if port not in _HANDED_OUT:
-            _HANDED_OUT.add(port)
-            return port
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _HANDED_OUT.add(port)
+        return port
 
 
 def pinned(cpu: int | None, command: list[str]) -> list[str]:

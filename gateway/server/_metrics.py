@@ -156,7 +156,7 @@ class GatewayMetrics:
             slots.on_wait = self.metrics.histogram(
                 EXECUTION_WAIT,
                 "time requests waited in line for an execution slot (only those that waited), "
-                "until they got one or their deadline passed",
+                "until they got one, their deadline passed or they left",
                 (),
             ).observe
 

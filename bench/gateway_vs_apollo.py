@@ -3,6 +3,8 @@
     .venv/bin/python -m bench.gateway_vs_apollo --runs 3 --duration 10 --concurrency 32
     .venv/bin/python -m bench.gateway_vs_apollo --graph distribution
     .venv/bin/python -m bench.gateway_vs_apollo --dedup both   # ours with sharing on and off
+    .venv/bin/python -m bench.gateway_vs_apollo --no-apollo --dedup off \
+        --executions-in-flight 0,48 --concurrency 50,200   # caps x loads, interleaved
 
 Starts the upstream subgraphs (``bench.serving``, pinned with the load generator to one core),
 our gateway (uvicorn, one process) and @apollo/gateway (Node, installed with npm into
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import shutil
 import socket
 import statistics
@@ -71,16 +74,32 @@ class Sample:
 _HANDED_OUT: set[int] = set()
 
 
+def _ephemeral_low() -> int:
+    """The first port the kernel hands out to outgoing connections (their local ports)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port() -> int:
     """A port nothing listens on, never one this run handed out already (the processes
-    given them may not have bound them yet)."""
+    given them may not have bound them yet), and below the kernel's ephemeral range: on a
+    machine where other load generators open thousands of connections, a port the kernel
+    gave out (``bind(0)``) was often some connection's local port again before the gateway
+    could bind it ("Address already in use")."""
+    high = _ephemeral_low()
     while True:
+        port = random.randrange(10_000, high)
+        if port in _HANDED_OUT:
+            continue
         with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port: int = sock.getsockname()[1]
-        if port not in _HANDED_OUT:
-            _HANDED_OUT.add(port)
-            return port
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _HANDED_OUT.add(port)
+        return port
 
 
 def pinned(cpu: int | None, command: list[str]) -> list[str]:
@@ -209,15 +228,21 @@ def check_same_answers(targets: list[Target], body: bytes, expected: Any) -> Any
 
 
 def load_once(
-    url: str, body: bytes, seconds: float, args: argparse.Namespace, loadgen: str = "lean"
+    url: str,
+    body: bytes,
+    seconds: float,
+    args: argparse.Namespace,
+    loadgen: str = "lean",
+    concurrency: int | None = None,
 ) -> LoadResult:
-    """One closed-loop load with the load generator ``loadgen`` names (lean or httpx)."""
+    """One closed-loop load with the load generator ``loadgen`` names (lean or httpx), of
+    ``concurrency`` connections (default: ``--concurrency``'s first)."""
     generate = run_lean_load if loadgen == "lean" else run_load
     return drive(
         generate(
             url,
             body,
-            concurrency=args.concurrency,
+            concurrency=concurrency or concurrencies(args)[0],
             seconds=seconds,
             max_requests=args.max_requests,
         )
@@ -230,15 +255,17 @@ def measure(
     urls: dict[str, str],
     args: argparse.Namespace,
     loadgen: str | None = None,
+    concurrency: int | None = None,
 ) -> Sample:
-    """Warm up, then load ``target`` with ``loadgen`` (default: ``--loadgen``'s, or lean)."""
+    """Warm up, then load ``target`` with ``loadgen`` (default: ``--loadgen``'s, or lean)
+    over ``concurrency`` connections (default: ``--concurrency``'s first)."""
     generator = loadgen or str(getattr(args, "loadgen", "lean"))
     if generator == "both":
         generator = "lean"
-    load_once(target.url, body, args.warmup, args, generator)
+    load_once(target.url, body, args.warmup, args, generator, concurrency)
     before = subgraph_calls(urls)
     cpu_before, waited_before = cpu_seconds(target.pid), waiting_seconds(target.pid)
-    load = load_once(target.url, body, args.duration, args, generator)
+    load = load_once(target.url, body, args.duration, args, generator, concurrency)
     return Sample(
         load,
         subgraph_calls(urls) - before,
@@ -249,9 +276,10 @@ def measure(
 
 
 def table(title: str, rows: dict[str, list[Sample]]) -> str:
+    width = max([32, *(len(name) + 2 for name in rows)])
     lines = [
         title,
-        f"  {'gateway':<32}{'requests/s':>12}{'req/CPU-s':>11}{'p50 ms':>9}{'p99 ms':>9}"
+        f"  {'gateway':<{width}}{'requests/s':>12}{'req/CPU-s':>11}{'p50 ms':>9}{'p99 ms':>9}"
         f"{'calls/req':>11}{'RSS MiB':>9}{'failures':>10}{'gw CPU':>8}{'gw wait':>9}"
         f"{'load CPU':>10}",
     ]
@@ -270,7 +298,7 @@ def table(title: str, rows: dict[str, list[Sample]]) -> str:
         waited = statistics.median(s.waiting_seconds / s.load.seconds for s in samples)
         load_core = statistics.median(s.load.load_cpu_seconds / s.load.seconds for s in samples)
         lines.append(
-            f"  {name:<32}{rps:>12.1f}{per_cpu:>11.1f}{p50:>9.1f}{p99:>9.1f}{calls:>11.2f}"
+            f"  {name:<{width}}{rps:>12.1f}{per_cpu:>11.1f}{p50:>9.1f}{p99:>9.1f}{calls:>11.2f}"
             f"{rss:>9.0f}{failures:>10}{gateway_core:>8.0%}{waited:>9.0%}{load_core:>10.0%}"
         )
     return "\n".join(lines)
@@ -298,27 +326,57 @@ def interleaved_runs(
     """``args.runs`` runs loading each target in turn, the order alternating so that no
     gateway always gets the warmer machine; each run's table, then the medians'."""
     loadgens = ["lean", "httpx"] if getattr(args, "loadgen", "lean") == "both" else [None]
-    loads = [(t, g) for t in targets for g in loadgens]
+    counts = concurrencies(args)
+    loads = [(t, g, c) for t in targets for c in counts for g in loadgens]
 
-    def label(target: Target, loadgen: str | None) -> str:
-        return target.name if loadgen in (None, "lean") else f"{target.name} httpx"
+    def label(target: Target, loadgen: str | None, concurrency: int) -> str:
+        name = target.name if loadgen in (None, "lean") else f"{target.name} httpx"
+        return name if len(counts) == 1 else f"{name} c={concurrency}"
 
-    samples: dict[str, list[Sample]] = {label(t, g): [] for t, g in loads}
+    samples: dict[str, list[Sample]] = {label(*load): [] for load in loads}
     for run in range(args.runs):
         order = loads if run % 2 == 0 else loads[::-1]
-        for target, loadgen in order:
-            samples[label(target, loadgen)].append(measure(target, body, urls, args, loadgen))
-        print(table(f"run {run + 1}/{args.runs}", {n: [s[-1]] for n, s in samples.items()}))
+        for target, loadgen, concurrency in order:
+            samples[label(target, loadgen, concurrency)].append(
+                measure(target, body, urls, args, loadgen, concurrency)
+            )
+        # The machine is shared: what else ran beside this run.
+        loads_now = " ".join(f"{average:.2f}" for average in os.getloadavg())
+        title = f"run {run + 1}/{args.runs} (load average after it {loads_now})"
+        print(table(title, {n: [s[-1]] for n, s in samples.items()}))
     print(table(f"median of {args.runs} runs", samples))
     return samples
 
 
-def add_load_arguments(parser: argparse.ArgumentParser, *, concurrency: int) -> None:
-    """The options every gateway load bench takes: runs, their length, the load, the cores."""
+def concurrencies(args: argparse.Namespace) -> list[int]:
+    """The loads ``--concurrency`` asks for: one, or several that each run loads in turn."""
+    value: int | list[int] = args.concurrency
+    return [value] if isinstance(value, int) else value
+
+
+def _several(text: str) -> list[int]:
+    return [int(part) for part in text.split(",")]
+
+
+def add_load_arguments(
+    parser: argparse.ArgumentParser, *, concurrency: int, several: bool = False
+) -> None:
+    """The options every gateway load bench takes: runs, their length, the load, the cores.
+    ``several``: ``--concurrency`` may list loads (``50,200``) that each run makes in turn
+    (a bench that loads through :func:`interleaved_runs`)."""
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--duration", type=float, default=10.0, help="seconds of load per run")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds before each run")
-    parser.add_argument("--concurrency", type=int, default=concurrency)
+    if several:
+        parser.add_argument(
+            "--concurrency",
+            type=_several,
+            default=[concurrency],
+            help="connections of the closed-loop load; several (50,200): each run loads "
+            "every gateway at each in turn (rows marked c=N)",
+        )
+    else:
+        parser.add_argument("--concurrency", type=int, default=concurrency)
     parser.add_argument("--max-requests", type=int, default=1_000_000, help="cap per run")
     parser.add_argument("--gateway-cpu", type=int, default=1, help="core of the gateways")
     parser.add_argument("--load-cpu", type=int, default=0, help="core of load and subgraphs")
@@ -359,7 +417,7 @@ def dedup_environment(dedup: str) -> dict[str, str]:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.gateway_vs_apollo", description=__doc__)
     parser.add_argument("--graph", choices=["fedbench", "distribution"], default="fedbench")
-    add_load_arguments(parser, concurrency=32)
+    add_load_arguments(parser, concurrency=32, several=True)
     parser.add_argument(
         "--no-memoize",
         action="store_true",
@@ -371,6 +429,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default="both",
         help="our gateway with identical queries and fetches in flight shared, not, or both "
         "side by side",
+    )
+    parser.add_argument(
+        "--executions-in-flight",
+        default=None,
+        help="our gateway's max_executions_in_flight (0: no cap; default: its default); "
+        "several (0,48): one gateway each, side by side; one given twice (0,48,0,48): two "
+        "processes of it, to see how much two processes of one setting differ",
     )
     parser.add_argument(
         "--baseline",
@@ -411,20 +476,32 @@ def main(argv: list[str] | None = None) -> int:
         supergraph = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "supergraph.graphql"
         supergraph.write_text(supergraph_for(args.graph, urls))
 
-        targets = []
+        targets: list[Target] = []
         checkouts = [("crossdock", ROOT)]
         if args.baseline is not None:
             checkouts.append(("baseline", args.baseline.resolve()))
+        caps: list[str | None] = (
+            [None] if args.executions_in_flight is None else args.executions_in_flight.split(",")
+        )
         for dedup in ("on", "off") if args.dedup == "both" else (args.dedup,):
             for label, root in checkouts:
-                port = free_port()
-                ours_cmd = [python, "-m", "bench.serve_gateway", str(supergraph), str(port)]
-                ours_env = {**env, "PYTHONPATH": str(root), **dedup_environment(dedup)}
-                ours = stack.enter_context(
-                    process(pinned(gateway_cpu, ours_cmd), cwd=root, env=ours_env)
-                )
-                url = f"http://127.0.0.1:{port}/graphql"
-                targets.append(Target(f"{label} (dedup {dedup})", url, ours.pid))
+                for cap in caps:
+                    port = free_port()
+                    ours_cmd = [python, "-m", "bench.serve_gateway", str(supergraph), str(port)]
+                    ours_env = {**env, "PYTHONPATH": str(root), **dedup_environment(dedup)}
+                    name = f"{label} (dedup {dedup})"
+                    if cap is not None:
+                        ours_env["CROSSDOCK_GATEWAY__MAX_EXECUTIONS_IN_FLIGHT"] = cap
+                        name = f"{label} (dedup {dedup}, cap {cap})"
+                    ours = stack.enter_context(
+                        process(pinned(gateway_cpu, ours_cmd), cwd=root, env=ours_env)
+                    )
+                    url = f"http://127.0.0.1:{port}/graphql"
+                    # A setting given twice (0,48,0,48): two processes of it, told apart.
+                    twins = sum(t.name.split(" #")[0] == name for t in targets)
+                    if twins:
+                        name = f"{name} #{twins + 1}"
+                    targets.append(Target(name, url, ours.pid))
         ours_count = len(targets)
         if not args.no_apollo:
             apollo_port = free_port()
@@ -452,7 +529,8 @@ def main(argv: list[str] | None = None) -> int:
 
         print(
             f"graph {args.graph}; {args.runs} runs x {args.duration:g} s at concurrency "
-            f"{args.concurrency} (+{args.warmup:g} s warm-up); gateways on cpu {gateway_cpu}, "
+            f"{','.join(map(str, concurrencies(args)))} (+{args.warmup:g} s warm-up); "
+            f"gateways on cpu {gateway_cpu}, "
             f"load generator and subgraphs on cpu {load_cpu}; subgraphs "
             + ("execute every call" if args.no_memoize else "replay known answers")
         )

@@ -11,7 +11,9 @@ Errors a client can get, by ``extensions.code``::
     SUBGRAPH_ERROR             a subgraph failed or reported an error (with ``serviceName``)
     SUBSCRIPTION_TOO_SLOW      a subscription's events came faster than its client read them
     GATEWAY_TIMEOUT            the request's deadline passed: what arrived in time is kept
-                               (see ``gateway.executor._deadline``)
+                               (see ``gateway.executor._deadline``); or it passed while the
+                               request waited for an execution slot: nothing ran, ``data`` is
+                               null (``gateway._execution_slots``)
     QUERY_PLANNING_FAILED      no plan fetches the operation from the subgraphs (the message
                                names the field and why; ``data`` is null)
     COST_*                     refused by demand control (``gateway.demand``)
@@ -32,6 +34,7 @@ from graphql import DocumentNode, GraphQLError, parse, specified_rules, validate
 from graphql.execution.values import get_variable_values
 from graphql.validation import NoSchemaIntrospectionCustomRule
 
+from gateway._execution_slots import ExecutionSlots
 from gateway._lru import SizedLru
 from gateway._shared_body import SharedBody
 from gateway._single_flight import SingleFlight
@@ -44,7 +47,14 @@ from gateway.authorization import (
     with_unauthorized,
 )
 from gateway.demand import DemandControl, Settled
-from gateway.executor import Deadline, Executor, SubgraphTransport, TransportSettings, merge_at
+from gateway.executor import (
+    TIMEOUT_CODE,
+    Deadline,
+    Executor,
+    SubgraphTransport,
+    TransportSettings,
+    merge_at,
+)
 from gateway.limits import LimitExceeded, Limits, check_document
 from gateway.planner import (
     Operation,
@@ -188,6 +198,17 @@ def _planning_failed(error: PlanningError) -> RequestOutcome:
     return RequestOutcome({"data": None, "errors": [_error(message, PLANNING_FAILED)]})
 
 
+def _waited_too_long(deadline: Deadline, slots: ExecutionSlots) -> WireError:
+    """The error of a request whose deadline passed while it waited for an execution slot:
+    nothing of it ran (a mutation neither), so the client may send it again."""
+    message = (
+        f"The request waited for its turn past its deadline of {deadline.seconds:g}s: the "
+        f"gateway was running {slots.capacity} operations at once (max_executions_in_flight). "
+        "Nothing of it ran."
+    )
+    return _error(message, TIMEOUT_CODE)
+
+
 async def _redacting(
     responses: AsyncGenerator[GraphQLResponse, None],
 ) -> AsyncGenerator[GraphQLResponse, None]:
@@ -270,6 +291,7 @@ class Gateway:
         request_timeout: float | None = 30.0,
         authorization: Authorizer | None = None,
         share_queries: bool = True,
+        max_executions_in_flight: int = 0,
     ) -> None:
         self.limits = limits or Limits()
         # Seconds a query or mutation may run (each subscription event, its own fetches);
@@ -299,6 +321,11 @@ class Gateway:
         # Identical queries in flight share one execution (None: each runs its own).
         self._queries: SingleFlight[Hashable, _Shared] | None = (
             SingleFlight() if share_queries else None
+        )
+        # At most this many queries and mutations execute at once, the others wait in line
+        # (None: no cap). Subscriptions and @defer streams are not counted.
+        self.executions: ExecutionSlots | None = (
+            ExecutionSlots(max_executions_in_flight) if max_executions_in_flight > 0 else None
         )
 
     def _state(self, supergraph: Supergraph) -> _State:
@@ -597,8 +624,25 @@ class Gateway:
         return {"data": None, "errors": errors, "hasNext": False}
 
     async def _run(self, admitted: _Admitted) -> Settled:
-        """Execute, then measure the actual cost (not counted: see :meth:`_settled`)."""
+        """Execute in an execution slot (waiting in line for one when all are taken), then
+        measure the actual cost (not counted: see :meth:`_settled`).
+
+        The deadline starts before the wait: a request that waits its turn has that much less
+        time to run, and one whose deadline passes in line runs nothing."""
         timeout = self.request_timeout
+        deadline = None if timeout is None else Deadline.after(timeout)
+        slots = self.executions
+        if slots is None:
+            return await self._execute(admitted, deadline)
+        if not await slots.acquire(None if deadline is None else deadline.at):
+            assert deadline is not None
+            return Settled({"data": None, "errors": [_waited_too_long(deadline, slots)]})
+        try:
+            return await self._execute(admitted, deadline)
+        finally:
+            slots.release()
+
+    async def _execute(self, admitted: _Admitted, deadline: Deadline | None) -> Settled:
         supergraph = admitted.state.supergraph
         # The actual cost, measured while the response is shaped (one walk, not two).
         meter = self.demand.meter(supergraph, admitted.operation, admitted.coerced)
@@ -607,7 +651,7 @@ class Gateway:
             admitted.operation,
             admitted.variables,
             admitted.coerced,
-            deadline=None if timeout is None else Deadline.after(timeout),
+            deadline=deadline,
             identity=admitted.identity,  # its token forwarded to every subgraph fetch
             meter=meter,
         )

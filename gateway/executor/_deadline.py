@@ -1,11 +1,12 @@
 """One deadline per request: when it passes, the fetches in flight stop and what arrived stays.
 
-A request's deadline is set once, when its plan starts to run (:meth:`Deadline.after`), and
-watched by one timer for the whole run (``asyncio.timeout_at`` in :meth:`PlanRun.run`), not
-one per fetch: when it fires, the run's task and every fetch under it are cancelled, each
-fetch in flight closes its connection (so the subgraph sees its request abandoned), and the
-response keeps the data that arrived, with a ``GATEWAY_TIMEOUT`` error at the fields of each
-fetch that was cut and one without a path for the request as a whole.
+A request's deadline is set once, when it is admitted to run (:meth:`Deadline.after`; its wait
+for an execution slot counts, ``gateway._execution_slots``), and watched by one timer for the
+whole run (``asyncio.timeout_at`` in :meth:`PlanRun.run`), not one per fetch: when it fires,
+the run's task and every fetch under it are cancelled, each fetch in flight closes its
+connection (so the subgraph sees its request abandoned), and the response keeps the data that
+arrived, with a ``GATEWAY_TIMEOUT`` error at the fields of each fetch that was cut and one
+without a path for the request as a whole.
 
 Each fetch tells its subgraph how long the gateway will still wait for it, in whole
 milliseconds, in the :data:`TIMEOUT_HEADER` request header (as gRPC's ``grpc-timeout`` and

@@ -305,6 +305,7 @@ def create_app(
     )
     recorder.serve(gateway.stats, gateway.transport, gateway.demand.metrics, documents.stats)
     recorder.serve_subscriptions(gateway)
+    recorder.serve_executions(gateway)
     handlers = _Handlers(
         gateway, settings, gauges, documents, browsers, rate_limiter, authenticator, recorder
     )
@@ -394,6 +395,7 @@ def create_gateway_app(
         demand=DemandControl(settings.demand),
         authorization=Authorizer.from_settings(settings.auth),
         share_queries=settings.share_queries,
+        max_executions_in_flight=settings.max_executions_in_flight,
     )
     watcher = SupergraphWatcher(
         gateway,

@@ -38,6 +38,9 @@ FETCH_DURATION = "subgraph_fetch_duration_seconds"
 ERRORS = "graphql_errors"
 SUBSCRIPTION_EVENT_DURATION = "graphql_server_subscription_event_duration_seconds"
 SUBSCRIPTION_DURATION = "graphql_server_subscription_duration_seconds"
+EXECUTIONS_IN_FLIGHT = "crossdock_gateway_executions_in_flight"
+EXECUTIONS_QUEUED = "crossdock_gateway_executions_queued"
+EXECUTION_WAIT = "crossdock_gateway_execution_wait_duration_seconds"
 # A subscription lasts from seconds to days.
 _LIFETIME_BUCKETS = (1.0, 10.0, 60.0, 300.0, 900.0, 3600.0, 4 * 3600.0, 12 * 3600.0, 86400.0)
 # Error codes come from the gateway and the subgraphs, not the client; bounded all the same.
@@ -127,6 +130,35 @@ class GatewayMetrics:
         """With ``histograms``, time each subscription event ``gateway`` resolves."""
         if self.histograms:
             gateway.on_subscription_event = self.subscription_event
+
+    def serve_executions(self, gateway: Gateway) -> None:
+        """The executions running and waiting in line now (``max_executions_in_flight``), as
+        gauges summed over worker processes (0 without a cap); with ``histograms``, how long
+        each request that had to wait in line waited."""
+        running = self.metrics.gauge(
+            EXECUTIONS_IN_FLIGHT, "queries and mutations executing now, each shared one once"
+        )
+        queued = self.metrics.gauge(
+            EXECUTIONS_QUEUED, "queries and mutations waiting for an execution slot now"
+        )
+        running.set(0)
+        queued.set(0)
+        slots = gateway.executions
+        if slots is None:
+            return
+
+        def changed(now_running: int, now_queued: int) -> None:
+            running.set(now_running)
+            queued.set(now_queued)
+
+        slots.on_change = changed
+        if self.histograms:
+            slots.on_wait = self.metrics.histogram(
+                EXECUTION_WAIT,
+                "time requests waited in line for an execution slot (only those that waited), "
+                "until they got one, their deadline passed or they left",
+                (),
+            ).observe
 
     def subscription_event(self, operation_name: str | None) -> Callable[[float], None]:
         """What times each event of a subscription of ``operation_name`` (its series found

@@ -36,8 +36,9 @@ class RequestSettings(BaseModel):
     timeout: float | None = Field(
         default=30.0,
         gt=0,
-        description="seconds a query or mutation may run, from the start of its plan to its "
-        "response (each subscription event, for its own fetches); then the client gets what "
+        description="seconds a query or mutation may run, from when it is admitted to run "
+        "(its wait for an execution slot included) to its response (each subscription event, "
+        "for its own fetches); then the client gets what "
         "arrived, with GATEWAY_TIMEOUT errors; unset: no deadline (docs/deadlines.md)",
     )
     max_response_bytes: int | None = Field(

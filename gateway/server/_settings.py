@@ -95,6 +95,14 @@ class GatewaySettings(BaseModel):
         "and token) share one execution; each is still rate-limited, authorized and costed on "
         "its own; mutations never share (docs/deduplication.md)",
     )
+    max_executions_in_flight: int = Field(
+        default=48,
+        ge=0,
+        description="queries and mutations executing at once in one gateway process; more "
+        "wait their turn in arrival order, within their deadline (GATEWAY_TIMEOUT if it "
+        "passes first; nothing ran). An execution shared by identical queries counts once; "
+        "subscriptions and @defer streams do not count. 0: no cap (docs/deadlines.md)",
+    )
     subgraph_share_fetches: bool = Field(
         default=True,
         description="identical fetches in flight to one subgraph (same URL, body and token; "

@@ -35,7 +35,10 @@ def metrics(url: str) -> dict[str, float]:
     for line in response.text.splitlines():
         # Demand control's labelled costs are read by tests/gateway/test_demand_server.py.
         # The histograms and error counts are read by tests/gateway/test_server_histograms.py.
-        if line.startswith("crossdock_gateway_") and not line.startswith("crossdock_gateway_cost_"):
+        # The wait in line for an execution slot: tests/gateway/test_execution_slots.py.
+        if line.startswith("crossdock_gateway_") and not line.startswith(
+            ("crossdock_gateway_cost_", "crossdock_gateway_execution_wait_")
+        ):
             name, value = line.split(" ")
             samples[name.removeprefix("crossdock_gateway_").removesuffix("_total")] = float(value)
     return samples
@@ -64,6 +67,9 @@ def test_repeats_of_a_query_over_http_parse_and_plan_once(gateway_url: str) -> N
         # Gauges of what streams now (WebSockets, subscriptions): nothing over plain HTTP.
         "websocket_connections": 0,
         "active_subscriptions": 0,
+        # Executions running and waiting for a slot now (max_executions_in_flight).
+        "executions_in_flight": 0,
+        "executions_queued": 0,
         # Persisted queries and trusted documents (tests/gateway/documents): none sent.
         **{f.name: 0 for f in dataclasses.fields(DocumentStats)},
     }

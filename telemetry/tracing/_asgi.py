@@ -123,6 +123,17 @@ class TracingMiddleware:
             finally:
                 otel_context.detach(attached)
             return
+        if parent is None and self._edge and self.tracing.edge_sampling is not None:
+            unsampled = self.tracing.edge_sampling.sampled_out()
+            if unsampled is not None:
+                # Most requests at 10%: no span made, only the context that says so to the
+                # services called (docs/tracing.md, "Overhead").
+                attached = otel_context.attach(unsampled)
+                try:
+                    await self.app(scope, receive, send)
+                finally:
+                    otel_context.detach(attached)
+                return
         method = scope["method"]
         route = self._route(scope) if self._route is not None else scope["path"]
         span = tracer.start_span(

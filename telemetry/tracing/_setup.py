@@ -25,6 +25,8 @@ from opentelemetry.trace import Tracer
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
 
+    from telemetry.tracing._edge import EdgeSampling
+
 __all__ = ["Tracing", "tracing_configured"]
 
 logger = logging.getLogger(__name__)
@@ -62,11 +64,18 @@ class Tracing:
     """A service's tracer and the provider that exports its spans; both ``None`` when off."""
 
     def __init__(
-        self, service: str, tracer: Tracer | None = None, provider: TracerProvider | None = None
+        self,
+        service: str,
+        tracer: Tracer | None = None,
+        provider: TracerProvider | None = None,
+        edge_sampling: EdgeSampling | None = None,
     ) -> None:
         self.service = service
         self.tracer = tracer
         self._provider = provider
+        # The default sampler's decision for a new trace, taken before any span is made
+        # (None: another sampler decides every span itself).
+        self.edge_sampling = edge_sampling
 
     @property
     def enabled(self) -> bool:
@@ -87,20 +96,30 @@ class Tracing:
         from opentelemetry.sdk.trace.export import BatchSpanProcessor
         from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 
+        from telemetry.tracing._edge import EdgeIds, EdgeSampling
+
         attributes: dict[str, str] = {"service.namespace": _NAMESPACE}
         if not env.get("OTEL_SERVICE_NAME", "").strip():
             attributes["service.name"] = service
         # Resource.create adds OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME.
         resource = Resource.create(attributes)
+        edge_sampling = None
         if env.get("OTEL_TRACES_SAMPLER", "").strip():
             provider = TracerProvider(resource=resource, shutdown_on_exit=False)
         else:
-            sampler = ParentBased(TraceIdRatioBased(_ratio(env)))
-            provider = TracerProvider(resource=resource, sampler=sampler, shutdown_on_exit=False)
+            ratio = _ratio(env)
+            ids = EdgeIds()
+            edge_sampling = EdgeSampling(ratio, ids)
+            provider = TracerProvider(
+                resource=resource,
+                sampler=ParentBased(TraceIdRatioBased(ratio)),
+                id_generator=ids,
+                shutdown_on_exit=False,
+            )
         # The exporter reads OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT, _HEADERS, _TIMEOUT...; the
         # batch processor OTEL_BSP_SCHEDULE_DELAY and the other OTEL_BSP_* variables.
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
-        return cls(service, provider.get_tracer(_INSTRUMENTATION), provider)
+        return cls(service, provider.get_tracer(_INSTRUMENTATION), provider, edge_sampling)
 
     def force_flush(self, timeout_millis: int = 5000) -> bool:
         """Export every span ended so far; whether that finished in time."""
@@ -109,5 +128,6 @@ class Tracing:
     def shutdown(self) -> None:
         """Export what is left and stop the exporter's thread; tracing is off afterwards."""
         provider, self._provider, self.tracer = self._provider, None, None
+        self.edge_sampling = None
         if provider is not None:
             provider.shutdown()

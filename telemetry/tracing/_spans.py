@@ -8,8 +8,8 @@ consumers) opens spans without knowing which service it runs in, and where no tr
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from contextvars import ContextVar, Token
 
 from opentelemetry import trace
@@ -39,7 +39,11 @@ def reset(token: Token[Tracer | None]) -> None:
     _TRACER.reset(token)
 
 
-@contextmanager
+_NO_SPAN: AbstractContextManager[None] = nullcontext()
+"""What :func:`span` returns when no span is made: one shared, do-nothing context manager (no
+generator to make and run for each sampled-out fetch)."""
+
+
 def span(
     name: str,
     *,
@@ -47,26 +51,23 @@ def span(
     attributes: Mapping[str, AttributeValue] | None = None,
     links: Sequence[Link] = (),
     context: Context | None = None,
-) -> Iterator[Span | None]:
+) -> AbstractContextManager[Span | None]:
     """A span ``name`` as the current one for the block (a child of the current span, or of
     ``context`` when given), ended with the block; an exception escaping it is recorded and
     sets the span's status to error. ``None`` and no span at all when tracing is off, or when
     the current span was sampled out (the decision made where the trace began holds)."""
     tracer = _TRACER.get()
     if tracer is None:
-        yield None
-        return
+        return _NO_SPAN
     if context is None:
         parent = trace.get_current_span().get_span_context()
         if parent.is_valid and not parent.trace_flags.sampled:
             # Sampled out upstream (the gateway decided): a child would not be recorded
             # either, and what goes downstream is the parent's context all the same.
-            yield None
-            return
-    with tracer.start_as_current_span(
+            return _NO_SPAN
+    return tracer.start_as_current_span(
         name, context=context, kind=kind, attributes=attributes, links=links
-    ) as current:
-        yield current
+    )
 
 
 def annotate(attributes: Mapping[str, AttributeValue | None]) -> None:

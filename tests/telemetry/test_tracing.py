@@ -195,6 +195,36 @@ def test_the_sampler_decides_for_requests_that_come_without_a_trace(
     assert receiver.spans == [] and not sampled(answer.text)
 
 
+def test_at_the_edge_the_ratio_is_applied_once_by_trace_id_and_sampled_out_requests_send_00(
+    receiver: OtlpReceiver,
+) -> None:
+    """The edge decides before making any span (docs/tracing.md, "Overhead"): by the same rule
+    as ``traceidratio`` on the request's trace id, once, each request with ids of its own."""
+    with served(receiver, {"OTEL_TRACES_SAMPLER_ARG": "0.5"}, edge=True) as url:
+        sent = [httpx.get(f"{url}/work", timeout=10).text for _ in range(40)]
+    trace_ids = [value.split("-")[1] for value in sent]
+    assert len(set(trace_ids)) == len(sent)  # each request a trace (and log ids) of its own
+    bound = round(0.5 * 2**64)
+    for value, trace_id in zip(sent, trace_ids, strict=True):
+        assert sampled(value) is (int(trace_id, 16) & (2**64 - 1) < bound), value
+    recorded = {s.trace_id for s in receiver.spans}
+    assert recorded == {t for v, t in zip(sent, trace_ids, strict=True) if sampled(v)}
+    assert 0 < len(recorded) < len(sent)
+    # A recorded request is the request span and its child, what it sent on their context.
+    for value in sent:
+        if sampled(value):
+            trace_id, inner_id = value.split("-")[1:3]
+            inner = next(s for s in receiver.spans if s.span_id == inner_id)
+            assert inner.trace_id == trace_id and inner.name == "inner work"
+
+
+def test_at_the_edge_another_sampler_named_decides_every_request(receiver: OtlpReceiver) -> None:
+    with served(receiver, {"OTEL_TRACES_SAMPLER": "always_on"}, edge=True) as url:
+        sent = [httpx.get(f"{url}/work", timeout=10).text for _ in range(5)]
+    assert all(sampled(value) for value in sent)
+    assert len([s for s in receiver.spans if s.name == "GET /work"]) == 5
+
+
 def test_otel_service_name_and_resource_attributes_are_honoured(receiver: OtlpReceiver) -> None:
     with served(
         receiver,

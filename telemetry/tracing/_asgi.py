@@ -100,6 +100,16 @@ class TracingMiddleware:
 
         return sending
 
+    async def _untraced_in(
+        self, context: Context, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """Run the request with no span of its own in ``context`` (a sampled-out one)."""
+        attached = otel_context.attach(context)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            otel_context.detach(attached)
+
     async def _traced(self, scope: Scope, receive: Receive, send: Send) -> None:
         tracer = self.tracing.tracer
         if tracer is None:
@@ -117,22 +127,14 @@ class TracingMiddleware:
         if parent is not None and not _sampled(parent):
             # The caller sampled this trace out: nothing here is recorded (parent-based), and
             # the calls made from here carry the caller's context on, not sampled.
-            attached = otel_context.attach(parent)
-            try:
-                await self.app(scope, receive, send)
-            finally:
-                otel_context.detach(attached)
+            await self._untraced_in(parent, scope, receive, send)
             return
         if parent is None and self._edge and self.tracing.edge_sampling is not None:
             unsampled = self.tracing.edge_sampling.sampled_out()
             if unsampled is not None:
                 # Most requests at 10%: no span made, only the context that says so to the
                 # services called (docs/tracing.md, "Overhead").
-                attached = otel_context.attach(unsampled)
-                try:
-                    await self.app(scope, receive, send)
-                finally:
-                    otel_context.detach(attached)
+                await self._untraced_in(unsampled, scope, receive, send)
                 return
         method = scope["method"]
         route = self._route(scope) if self._route is not None else scope["path"]

@@ -349,7 +349,7 @@ async def _measure_run(
 
 def run_once(
     args: argparse.Namespace, selection: str, targets: list[Target], data_dir: Path,
-    gateway_cpu: int | None, load_cpu: int | None,
+    gateway_cpu: int | None, load_cpu: int | None, backend_cpu: int | None,
 ) -> Sample:  # fmt: skip
     """One run of one selection on fresh processes (backend, gateway, load). The backend's
     and the gateway's stderr go to log files, shown if the run fails."""
@@ -379,7 +379,7 @@ def run_once(
                     backend_cmd += ["--redis-url", redis_url]
                 log = stack.enter_context(logs["backend"].open("w"))
                 backend = stack.enter_context(
-                    process(pinned(load_cpu, backend_cmd), cwd=ROOT, env=env, stderr=log)
+                    process(pinned(backend_cpu, backend_cmd), cwd=ROOT, env=env, stderr=log)
                 )
                 announce = orjson.loads(wait_for_line(backend, "{", timeout=300))
                 for name, limit in announce["lifted_limits"].items():
@@ -513,7 +513,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="subscribers do not offer permessage-deflate")  # fmt: skip
     parser.add_argument("--gateway-cpu", type=int, default=1, help="core of the gateway")
     parser.add_argument("--load-cpu", type=int, default=0,
-                        help="core of the backend, the load and the publisher")  # fmt: skip
+                        help="core of the load and the publisher")  # fmt: skip
+    parser.add_argument("--backend-cpu", type=int, default=None,
+                        help="core of the backend (default: --load-cpu's)")  # fmt: skip
     parser.add_argument("--no-pin", action="store_true", help="do not pin anything to cores")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--timeline", action="store_true",
@@ -541,6 +543,7 @@ def main(argv: list[str] | None = None) -> int:
         redis.Redis.from_url(args.redis_url, socket_connect_timeout=2).ping()
     gateway_cpu = None if args.no_pin else args.gateway_cpu
     load_cpu = None if args.no_pin else args.load_cpu
+    backend_cpu = load_cpu if args.no_pin or args.backend_cpu is None else args.backend_cpu
     if load_cpu is not None:
         os.sched_setaffinity(0, {load_cpu})
     orders = -(-args.subscribers // args.per_order)
@@ -550,7 +553,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.subscribers} subscribers ({args.per_order} per order, {orders} orders) in "
         f"{args.load_processes} load processes; {args.bus} bus; {args.runs} runs: "
         f"{args.rate:g} webhooks/s for {args.duration:g} s, then a burst of {args.burst}; "
-        f"gateway on cpu {gateway_cpu}, backend, load and publisher on cpu {load_cpu}; "
+        f"gateway on cpu {gateway_cpu}, backend on cpu {backend_cpu}, load and publisher on "
+        f"cpu {load_cpu}; "
         f"permessage-deflate {'off' if args.no_compression else 'offered'}",
         flush=True,
     )
@@ -560,7 +564,9 @@ def main(argv: list[str] | None = None) -> int:
         for run in range(args.runs):
             # Alternate who goes first, so that neither always gets the warmer machine.
             for selection in selections if run % 2 == 0 else selections[::-1]:
-                sample = run_once(args, selection, targets, Path(data_dir), gateway_cpu, load_cpu)
+                sample = run_once(
+                    args, selection, targets, Path(data_dir), gateway_cpu, load_cpu, backend_cpu
+                )
                 samples[selection].append(sample)
             latest = {name: [runs[-1]] for name, runs in samples.items()}
             print(table(f"run {run + 1}/{args.runs}", latest, args))

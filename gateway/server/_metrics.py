@@ -199,20 +199,32 @@ class GatewayMetrics:
         assert responses is not None
         name = self._names(outcome.operation_name or request_name or "")
         if outcome.operation_type == "subscription":
-            timed = self._subscription(name, responses, started)
+            timed = self._counted(
+                responses,
+                ended=lambda: self._lifetimes.labels(name).observe(time.perf_counter() - started),
+            )
         else:
-            timed = self._operation(name, outcome.operation_type or "unknown", responses, started)
+            # Timed to its last response made: its only one, or the part without
+            # ``hasNext`` (not when the client left before it).
+            kind = outcome.operation_type or "unknown"
+            timed = self._counted(
+                responses,
+                last=lambda: self._operations.labels(name, kind).observe(
+                    time.perf_counter() - started
+                ),
+            )
         return dataclasses.replace(outcome, responses=timed)
 
-    async def _operation(
+    async def _counted(
         self,
-        name: str,
-        kind: str,
         responses: AsyncGenerator[GraphQLResponse, None],
-        started: float,
+        *,
+        last: Callable[[], None] | None = None,
+        ended: Callable[[], None] | None = None,
     ) -> AsyncGenerator[GraphQLResponse, None]:
-        """Timed to its last response made: its only one, or the part without ``hasNext``
-        (not when the client left before it)."""
+        """``responses`` with their errors counted; ``last()`` called at the response without
+        ``hasNext``, ``ended()`` when the stream ends however it ends (completed, failed, the
+        client left): a subscription's lifetime."""
         try:
             while True:
                 try:
@@ -220,27 +232,12 @@ class GatewayMetrics:
                 except StopAsyncIteration:
                     break
                 self._count_errors(response)
-                if not response.get("hasNext"):
-                    self._operations.labels(name, kind).observe(time.perf_counter() - started)
-                yield response
-                del response
-        finally:
-            await responses.aclose()
-
-    async def _subscription(
-        self, name: str, responses: AsyncGenerator[GraphQLResponse, None], started: float
-    ) -> AsyncGenerator[GraphQLResponse, None]:
-        """Its lifetime recorded when it ends, however it ends (completed, failed, left)."""
-        try:
-            while True:
-                try:
-                    response = await anext(responses)
-                except StopAsyncIteration:
-                    break
-                self._count_errors(response)
+                if last is not None and not response.get("hasNext"):
+                    last()
                 yield response
                 # An idle subscription must not keep its last response (nor this frame).
                 del response
         finally:
-            self._lifetimes.labels(name).observe(time.perf_counter() - started)
+            if ended is not None:
+                ended()
             await responses.aclose()

@@ -8,6 +8,7 @@ answers ``GET /_calls`` with how many GraphQL requests it has had.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import socket
 import sys
@@ -17,6 +18,8 @@ from pathlib import Path
 
 import uvicorn
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bench.replay import Replayed, ReplayFront
 
 __all__ = ["CountedSubgraph", "main"]
 
@@ -100,7 +103,23 @@ def _url(sock: socket.socket) -> str:
     return f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
-async def _serve(apps: dict[str, tuple[socket.socket, ASGIApp]], announce: dict[str, str]) -> None:
+async def _serve(
+    apps: dict[str, tuple[socket.socket, ASGIApp]], announce: dict[str, str], *, lean: bool
+) -> None:
+    """Serve every app with uvicorn; with ``lean``, each announced subgraph's socket is a
+    :class:`bench.replay.ReplayFront` instead, its app served on a socket of its own behind it."""
+    fronts: list[asyncio.Server] = []
+    if lean:
+        loop = asyncio.get_running_loop()
+        for name in announce:
+            front, app = apps[name]
+            inner = _socket()
+            apps[name] = (inner, app)
+            replayed = Replayed(_url(inner) + "/graphql")
+            front.listen(1024)
+            fronts.append(
+                await loop.create_server(functools.partial(ReplayFront, replayed), sock=front)
+            )
     servers = [
         uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
         for _, app in apps.values()
@@ -163,9 +182,11 @@ GRAPHS: dict[
 
 
 def main(argv: list[str]) -> None:
+    """``GRAPH [--memoize [--uvicorn-replay]]``: memoized answers come from a lean front
+    (:mod:`bench.replay`) unless ``--uvicorn-replay`` (through uvicorn, as before it)."""
     graph, memoize = argv[0], "--memoize" in argv
     apps, announce = GRAPHS[graph](memoize)
-    asyncio.run(_serve(apps, announce))
+    asyncio.run(_serve(apps, announce, lean=memoize and "--uvicorn-replay" not in argv))
 
 
 if __name__ == "__main__":

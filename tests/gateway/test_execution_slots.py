@@ -1,9 +1,9 @@
 """``max_executions_in_flight``: at most N queries and mutations execute at once, the others
 wait their turn in arrival order, over real HTTP on loopback.
 
-The ``stock`` subgraph holds every answer at a gate and logs when each of its resolvers
-started and finished, so the tests see the order in which executions reached it, not a
-timing. Its log is the subgraph's own: what the gateway sent it, and when.
+The ``stock`` subgraph (``tests.support.gated``) holds every answer at a gate and logs when
+each of its resolvers started and finished, so the tests see the order in which executions
+reached it, not a timing. Its log is the subgraph's own: what the gateway sent it, and when.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -21,63 +20,24 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from gateway._execution_slots import ExecutionSlots
-from gateway.composition import SubgraphSource, compose
 from gateway.engine import Gateway
 from gateway.executor import SubgraphTransport, TransportSettings
-from gateway.server import GatewaySettings, create_app
 from gateway.supergraph import parse_supergraph
-from tests.gateway.defer_federation import Gate
-from tests.gateway.subgraph_kit import Subgraph, make_subgraph
-from tests.support.servers import serve
+from tests.support.gated import LEVEL, Stock, running_stock, served_gateway
 from tests.support.transports import PATIENCE, hang_up
 from tests.support.waiting import wait_until
-
-STOCK_SDL = """
-extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
-type Query { level(sku: String!): Int! }
-"""
-
-LEVEL = "query Level($sku: String!) { level(sku: $sku) }"
-LEVELS = {"A": 7, "B": 3, "C": 5}
-
-
-class Stock:
-    """The ``stock`` subgraph on loopback: answers held at ``gate``, each resolver's start and
-    end in ``log`` as ``("start", sku)`` and ``("end", sku)``."""
-
-    def __init__(self) -> None:
-        self.gate = Gate()
-        self.log: list[tuple[str, str]] = []
-
-        async def level(_: Any, info: Any, sku: str) -> int:
-            self.log.append(("start", sku))
-            await self.gate.pass_through()
-            self.log.append(("end", sku))
-            return LEVELS[sku]
-
-        self.subgraph: Subgraph = make_subgraph(
-            "stock", STOCK_SDL, resolvers={"Query": {"level": level}}
-        )
-        self.supergraph = ""
 
 
 @pytest.fixture(scope="module")
 def stock() -> Iterator[Stock]:
-    stock = Stock()
-    with serve(stock.subgraph.app) as url:
-        stock.supergraph = compose([SubgraphSource("stock", url + "/graphql", STOCK_SDL)])
-        try:
-            yield stock
-        finally:
-            stock.gate.open()
+    with running_stock() as stock:
+        yield stock
 
 
 @pytest.fixture(autouse=True)
 def shut_gate(stock: Stock) -> Iterator[None]:
-    stock.gate.shut()
-    stock.log.clear()
-    yield
-    stock.gate.open()
+    with stock.shut():
+        yield
 
 
 @pytest.fixture
@@ -88,7 +48,11 @@ def clients() -> Iterator[ThreadPoolExecutor]:
 
 
 def gateway(
-    stock: Stock, cap: int, *, share_queries: bool = False, timeout: float = 30.0
+    stock: Stock,
+    cap: int,
+    *,
+    share_queries: bool = False,
+    timeout: float = 30.0,
 ) -> Gateway:
     return Gateway(
         parse_supergraph(stock.supergraph),
@@ -97,13 +61,6 @@ def gateway(
         request_timeout=timeout,
         max_executions_in_flight=cap,
     )
-
-
-@contextmanager
-def served(engine: Gateway, *, routes: list[Route] | None = None) -> Iterator[str]:
-    app = create_app(engine, GatewaySettings(reload_interval=0), routes=routes or [])
-    with serve(app) as url:
-        yield url
 
 
 def post(url: str, sku: str) -> httpx.Response:
@@ -121,13 +78,6 @@ def wait_for_metric(url: str, name: str, value: float) -> None:
     wait_until(lambda: metric(url, name) == value, timeout=PATIENCE, what=f"{name} == {value}")
 
 
-def held(stock: Stock, count: int) -> None:
-    """Wait until ``count`` resolvers of the stock subgraph are holding at the gate."""
-    wait_until(
-        lambda: stock.gate.waiting == count, timeout=PATIENCE, what=f"{count} held resolvers"
-    )
-
-
 def answered(future: Future[httpx.Response]) -> dict[str, Any]:
     response = future.result(timeout=PATIENCE)
     assert response.status_code == 200, response.text
@@ -143,9 +93,9 @@ WAITS = "crossdock_gateway_execution_wait_duration_seconds_count"
 def test_with_one_slot_the_second_request_runs_after_the_first(
     stock: Stock, clients: ThreadPoolExecutor
 ) -> None:
-    with served(gateway(stock, 1)) as url:
+    with served_gateway(gateway(stock, 1)) as url:
         first = clients.submit(post, url, "A")
-        held(stock, 1)
+        stock.held(1)
         second = clients.submit(post, url, "B")
         wait_for_metric(url, QUEUED, 1)
         assert metric(url, IN_FLIGHT) == 1
@@ -164,14 +114,14 @@ def test_with_one_slot_the_second_request_runs_after_the_first(
 def test_a_shared_execution_takes_one_slot_and_its_callers_none(
     stock: Stock, clients: ThreadPoolExecutor
 ) -> None:
-    with served(gateway(stock, 2, share_queries=True)) as url:
+    with served_gateway(gateway(stock, 2, share_queries=True)) as url:
         same = [clients.submit(post, url, "A") for _ in range(3)]
-        held(stock, 1)
+        stock.held(1)
         wait_for_metric(url, "crossdock_gateway_queries_shared_total", 2)
         assert metric(url, IN_FLIGHT) == 1
         # The second slot is free: another query runs beside the shared one at once.
         other = clients.submit(post, url, "B")
-        held(stock, 2)
+        stock.held(2)
         assert metric(url, QUEUED) == 0
         stock.gate.open()
         assert [answered(f) for f in same] == [{"data": {"level": 7}}] * 3
@@ -182,9 +132,9 @@ def test_a_shared_execution_takes_one_slot_and_its_callers_none(
 def test_without_a_cap_every_request_runs_at_once(
     stock: Stock, clients: ThreadPoolExecutor
 ) -> None:
-    with served(gateway(stock, 0)) as url:
+    with served_gateway(gateway(stock, 0)) as url:
         runs = [clients.submit(post, url, sku) for sku in "ABC"]
-        held(stock, 3)
+        stock.held(3)
         assert metric(url, QUEUED) == 0
         assert metric(url, IN_FLIGHT) == 0  # not counted without a cap
         stock.gate.open()
@@ -208,7 +158,7 @@ def test_a_request_whose_deadline_passes_in_line_runs_nothing(stock: Stock) -> N
         return Response()
 
     routes = [Route("/take", take, methods=["POST"]), Route("/give-back", give_back)]
-    with served(engine, routes=routes) as url:
+    with served_gateway(engine, routes=routes) as url:
         httpx.post(url + "/take", timeout=PATIENCE).raise_for_status()
         assert taken == [True]
         refused = post(url, "A")
@@ -231,9 +181,9 @@ def test_a_request_whose_deadline_passes_in_line_runs_nothing(stock: Stock) -> N
 def test_a_client_that_hangs_up_in_line_leaves_it_and_frees_nothing(
     stock: Stock, clients: ThreadPoolExecutor
 ) -> None:
-    with served(gateway(stock, 1)) as url:
+    with served_gateway(gateway(stock, 1)) as url:
         first = clients.submit(post, url, "A")
-        held(stock, 1)
+        stock.held(1)
         with hang_up("post", url, LEVEL, {"sku": "B"}) as leave:
             wait_for_metric(url, QUEUED, 1)
             leave()

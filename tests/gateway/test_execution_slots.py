@@ -284,20 +284,21 @@ def test_a_request_beyond_a_full_line_is_refused_at_once_and_nothing_of_it_runs(
         assert (metric(url, IN_FLIGHT), metric(url, QUEUED)) == (0, 0)
 
 
-def test_over_an_event_stream_and_a_websocket_a_full_line_refuses_the_same(
+def test_over_streaming_transports_and_a_websocket_a_full_line_refuses_the_same(
     stock: Stock, clients: ThreadPoolExecutor
 ) -> None:
     with full_line(stock, clients) as (url, running, waiting):
-        # Server-sent events: refused as plain HTTP refuses it, before the stream begins.
-        refused = httpx.post(
-            url + "/graphql",
-            json={"query": LEVEL, "variables": {"sku": "C"}},
-            headers={"accept": "text/event-stream"},
-            timeout=PATIENCE,
-        )
-        assert refused.status_code == 503
-        assert refused.headers["retry-after"] == "1"
-        assert refused.json() == {"data": None, "errors": [OVERLOADED_ERROR]}
+        # Server-sent events and multipart: refused as plain HTTP refuses it, before any part.
+        for accept in ("text/event-stream", 'multipart/mixed;deferSpec="20220824"'):
+            refused = httpx.post(
+                url + "/graphql",
+                json={"query": LEVEL, "variables": {"sku": "C"}},
+                headers={"accept": accept},
+                timeout=PATIENCE,
+            )
+            assert refused.status_code == 503, accept
+            assert refused.headers["retry-after"] == "1"
+            assert refused.json() == {"data": None, "errors": [OVERLOADED_ERROR]}
         # graphql-transport-ws: the operation's ``error`` message; the socket stays open.
         ws_url = url.replace("http://", "ws://") + "/graphql"
         protocol = [Subprotocol("graphql-transport-ws")]
@@ -314,7 +315,7 @@ def test_over_an_event_stream_and_a_websocket_a_full_line_refuses_the_same(
             assert receive() == {"id": "1", "type": "error", "payload": [OVERLOADED_ERROR]}
             ws.send(json.dumps({"type": "ping"}))
             assert receive() == {"type": "pong"}
-        assert metric(url, REFUSED) == 2
+        assert metric(url, REFUSED) == 3
         assert stock.log == [("start", "A")]
         stock.gate.open()
         assert answered(running) == {"data": {"level": 7}}

@@ -14,6 +14,9 @@ Errors a client can get, by ``extensions.code``::
                                (see ``gateway.executor._deadline``); or it passed while the
                                request waited for an execution slot: nothing ran, ``data`` is
                                null (``gateway._execution_slots``)
+    GATEWAY_OVERLOADED         every execution slot was taken and the line for one full: the
+                               request was refused at once, nothing ran, ``data`` is null;
+                               ``extensions.retryAfter`` (seconds) as ``Retry-After`` says
     QUERY_PLANNING_FAILED      no plan fetches the operation from the subgraphs (the message
                                names the field and why; ``data`` is null)
     COST_*                     refused by demand control (``gateway.demand``)
@@ -24,6 +27,7 @@ Errors a client can get, by ``extensions.code``::
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 from collections.abc import AsyncGenerator, Callable, Hashable
 from dataclasses import dataclass, field
@@ -34,7 +38,7 @@ from graphql import DocumentNode, GraphQLError, parse, specified_rules, validate
 from graphql.execution.values import get_variable_values
 from graphql.validation import NoSchemaIntrospectionCustomRule
 
-from gateway._execution_slots import ExecutionSlots
+from gateway._execution_slots import ExecutionSlots, Turn
 from gateway._lru import SizedLru
 from gateway._shared_body import SharedBody
 from gateway._single_flight import SingleFlight
@@ -71,7 +75,14 @@ from gateway.wire import GraphQLRequest, GraphQLResponse
 from telemetry.metrics import CountedFields
 from telemetry.tracing import annotate, span
 
-__all__ = ["Gateway", "GatewayStats", "RequestOutcome", "StreamOutcome"]
+__all__ = ["OVERLOADED", "Gateway", "GatewayStats", "RequestOutcome", "StreamOutcome"]
+
+# The code of a request refused because every execution slot was taken and the line full.
+OVERLOADED = "GATEWAY_OVERLOADED"
+# Seconds such a client is told to wait before it retries: the line is at most
+# ``max_executions_queued`` long and moves at the pace of executions (tens of milliseconds
+# each), so it has turned over within a second; the smallest whole second HTTP can say.
+_OVERLOADED_RETRY_AFTER = 1
 
 
 @dataclass(frozen=True)
@@ -80,6 +91,7 @@ class RequestOutcome:
 
     response: GraphQLResponse
     # "ok" | "bad_request" (not GraphQL) | "invalid" (parse/validation) | "not_allowed" (GET)
+    # | "overloaded" (refused before it ran: no execution slot and the line full; 503)
     status: str = "ok"
     # The plan that ran (or, in a dry run, would have): set once the request was admitted
     # (authorized, costed, planned), for a server that shows plans to developers.
@@ -91,6 +103,8 @@ class RequestOutcome:
     # Set when ``response`` is one a shared execution gave several requests: its bytes,
     # encoded once for all of them (``response`` is its top level copied, the same below).
     body: SharedBody | None = field(default=None, compare=False)
+    # Seconds the client should wait before it sends the request again (``Retry-After``).
+    retry_after: int | None = field(default=None, compare=False)
 
 
 # How graphql-core's parser says it stopped at ``max_tokens``.
@@ -117,6 +131,8 @@ class GatewayStats(CountedFields):
     plan_cache_hits: int = 0
     # Queries answered by an identical query's execution that was already running.
     queries_shared: int = 0
+    # Queries and mutations refused at once: every execution slot taken, the line full.
+    executions_refused: int = 0
 
 
 @dataclass(frozen=True)
@@ -198,15 +214,39 @@ def _planning_failed(error: PlanningError) -> RequestOutcome:
     return RequestOutcome({"data": None, "errors": [_error(message, PLANNING_FAILED)]})
 
 
-def _waited_too_long(deadline: Deadline, slots: ExecutionSlots) -> WireError:
+def _waited_too_long(deadline: Deadline | None, slots: ExecutionSlots) -> WireError:
     """The error of a request whose deadline passed while it waited for an execution slot:
-    nothing of it ran (a mutation neither), so the client may send it again."""
+    nothing of it ran (a mutation neither), so the client may send it again. (A request
+    without a deadline waits as long as it takes: ``None`` is not met.)"""
+    after = "" if deadline is None else f" of {deadline.seconds:g}s"
     message = (
-        f"The request waited for its turn past its deadline of {deadline.seconds:g}s: the "
+        f"The request waited for its turn past its deadline{after}: the "
         f"gateway was running {slots.capacity} operations at once (max_executions_in_flight). "
         "Nothing of it ran."
     )
     return _error(message, TIMEOUT_CODE)
+
+
+def _overloaded(slots: ExecutionSlots, operation: Operation) -> RequestOutcome:
+    """A request refused at once: every execution slot taken and the line for one full.
+    Nothing of it ran (a mutation neither), so the client may send it again, later."""
+    message = (
+        f"The gateway is overloaded: {slots.capacity} operations are running "
+        f"(max_executions_in_flight) and {slots.max_queued} waiting for their turn "
+        f"(max_executions_queued). Nothing of it ran; retry in {_OVERLOADED_RETRY_AFTER} s."
+    )
+    # The shape of the rate limits' refusals (``gateway.server._rate_limit``).
+    error: WireError = {
+        "message": message,
+        "extensions": {"code": OVERLOADED, "retryAfter": _OVERLOADED_RETRY_AFTER},
+    }
+    return RequestOutcome(
+        {"data": None, "errors": [error]},
+        "overloaded",
+        operation_name=operation.name,
+        operation_type=operation.kind,
+        retry_after=_OVERLOADED_RETRY_AFTER,
+    )
 
 
 async def _redacting(
@@ -292,6 +332,7 @@ class Gateway:
         authorization: Authorizer | None = None,
         share_queries: bool = True,
         max_executions_in_flight: int = 0,
+        max_executions_queued: int = 0,
     ) -> None:
         self.limits = limits or Limits()
         # Seconds a query or mutation may run (each subscription event, its own fetches);
@@ -319,13 +360,16 @@ class Gateway:
         self.on_subscription_event: Callable[[str | None], Callable[[float], None]] | None = None
         self.state = self._state(supergraph)
         # Identical queries in flight share one execution (None: each runs its own).
-        self._queries: SingleFlight[Hashable, _Shared] | None = (
+        self._queries: SingleFlight[Hashable, _Shared | RequestOutcome] | None = (
             SingleFlight() if share_queries else None
         )
-        # At most this many queries and mutations execute at once, the others wait in line
-        # (None: no cap). Subscriptions and @defer streams are not counted.
+        # At most this many queries and mutations execute at once, the others wait in a line
+        # of at most ``max_executions_queued`` (0: any length), the ones beyond it refused
+        # (None: no cap, no line). Subscriptions and @defer streams are not counted.
         self.executions: ExecutionSlots | None = (
-            ExecutionSlots(max_executions_in_flight) if max_executions_in_flight > 0 else None
+            ExecutionSlots(max_executions_in_flight, max_executions_queued)
+            if max_executions_in_flight > 0
+            else None
         )
 
     def _state(self, supergraph: Supergraph) -> _State:
@@ -441,6 +485,9 @@ class Gateway:
             )
         else:
             shared = await self._shared_run(admitted)
+            if isinstance(shared, RequestOutcome):
+                # Refused, the line being full: each caller its own top level, as below.
+                return self._redacted(dataclasses.replace(shared, response={**shared.response}))
             if shared is not None:
                 # Counted as a request of its own; measured, redacted and encoded once.
                 self.demand.count(shared.settled)
@@ -451,7 +498,10 @@ class Gateway:
                     operation_name=admitted.operation.name,
                     operation_type=admitted.operation.kind,
                 )
-            response = self._settled(await self._run(admitted))
+            settled = await self._run(admitted)
+            if isinstance(settled, RequestOutcome):
+                return self._redacted(settled)  # refused: the line was full
+            response = self._settled(settled)
         return RequestOutcome(
             redact_response(response) if self.redact_errors else response,
             plan=admitted.plan,
@@ -459,9 +509,10 @@ class Gateway:
             operation_type=admitted.operation.kind,
         )
 
-    async def _shared_run(self, admitted: _Admitted) -> _Shared | None:
+    async def _shared_run(self, admitted: _Admitted) -> _Shared | RequestOutcome | None:
         """:meth:`_run`, shared by identical queries in flight at once (None: this one may
-        not share, run it on its own).
+        not share, run it on its own; a ``RequestOutcome``: the execution was refused, the
+        line for a slot being full, and so is every caller that joined it).
 
         Identical: the same document, operation and variables (as forwarded to subgraphs),
         the same supergraph, and the same token (what subgraphs see of the caller, and all
@@ -484,9 +535,11 @@ class Gateway:
             self.stats.queries_shared += 1
         return await sharing.run(key, lambda: self._shared(admitted))
 
-    async def _shared(self, admitted: _Admitted) -> _Shared:
+    async def _shared(self, admitted: _Admitted) -> _Shared | RequestOutcome:
         """One execution for every caller of :meth:`_shared_run`: what they all answer."""
         settled = await self._run(admitted)
+        if isinstance(settled, RequestOutcome):
+            return settled
         response = settled.response
         if self.redact_errors:
             response = redact_response(response)
@@ -535,6 +588,14 @@ class Gateway:
         if admitted.plan.deferred:
             responses = self._incremental(admitted)
         elif admitted.operation.kind != "subscription":
+            # Refused now when the line is already full, as over plain HTTP (503 over SSE, an
+            # ``error`` message over a WebSocket); one that fills before this stream starts
+            # still refuses it, then in its one response (:meth:`_once`).
+            slots = self.executions
+            if slots is not None and slots.line_full:
+                self.stats.executions_refused += 1
+                refused = _overloaded(slots, admitted.operation)
+                return StreamOutcome(refused=self._redacted(refused))
             responses = self._once(admitted)
         else:
             timed = self.on_subscription_event
@@ -565,10 +626,14 @@ class Gateway:
     def _redacted(self, outcome: RequestOutcome) -> RequestOutcome:
         if not self.redact_errors:
             return outcome
-        return RequestOutcome(redact_response(outcome.response), outcome.status)
+        return dataclasses.replace(outcome, response=redact_response(outcome.response))
 
     async def _once(self, admitted: _Admitted) -> AsyncGenerator[GraphQLResponse, None]:
-        yield self._settled(await self._run(admitted))
+        settled = await self._run(admitted)
+        if isinstance(settled, RequestOutcome):
+            yield settled.response  # refused: the line filled before this stream started
+        else:
+            yield self._settled(settled)
 
     async def _incremental(self, admitted: _Admitted) -> AsyncGenerator[GraphQLResponse, None]:
         """The payloads of an operation with deferred fragments (``gateway.executor._defer``).
@@ -623,9 +688,10 @@ class Gateway:
             }
         return {"data": None, "errors": errors, "hasNext": False}
 
-    async def _run(self, admitted: _Admitted) -> Settled:
+    async def _run(self, admitted: _Admitted) -> Settled | RequestOutcome:
         """Execute in an execution slot (waiting in line for one when all are taken), then
-        measure the actual cost (not counted: see :meth:`_settled`).
+        measure the actual cost (not counted: see :meth:`_settled`); or, when the line is
+        full, the outcome that refuses the request (``GATEWAY_OVERLOADED``, nothing ran).
 
         The deadline starts before the wait: a request that waits its turn has that much less
         time to run, and one whose deadline passes in line runs nothing."""
@@ -634,8 +700,11 @@ class Gateway:
         slots = self.executions
         if slots is None:
             return await self._execute(admitted, deadline)
-        if not await slots.acquire(None if deadline is None else deadline.at):
-            assert deadline is not None
+        turn = await slots.acquire(None if deadline is None else deadline.at)
+        if turn is Turn.LINE_FULL:
+            self.stats.executions_refused += 1
+            return _overloaded(slots, admitted.operation)
+        if turn is Turn.TIMED_OUT:
             return Settled({"data": None, "errors": [_waited_too_long(deadline, slots)]})
         try:
             return await self._execute(admitted, deadline)

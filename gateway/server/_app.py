@@ -396,6 +396,7 @@ def create_gateway_app(
         authorization=Authorizer.from_settings(settings.auth),
         share_queries=settings.share_queries,
         max_executions_in_flight=settings.max_executions_in_flight,
+        max_executions_queued=settings.max_executions_queued,
     )
     watcher = SupergraphWatcher(
         gateway,

@@ -48,14 +48,20 @@ def respond(
     """Status codes per GraphQL-over-HTTP: ``application/json`` keeps 200 for invalid
     operations; ``application/graphql-response+json`` answers them 400. ``encode`` makes
     the body (the server's holds the response size limit), once for all the requests that
-    share one execution (``RequestOutcome.body``)."""
+    share one execution (``RequestOutcome.body``). A request refused before it ran for want
+    of an execution slot is 503 with ``Retry-After``, whatever it accepts."""
     modern = _wants_graphql_response(request)
     status = 200
+    headers: dict[str, str] | None = None
     if outcome.status == "bad_request" or (outcome.status == "invalid" and modern):
         status = 400
     elif outcome.status == "not_allowed":
         status = 405
-    headers = {"allow": "POST"} if status == 405 else None
+        headers = {"allow": "POST"}
+    elif outcome.status == "overloaded":
+        status = 503
+    if outcome.retry_after is not None:
+        headers = {**(headers or {}), "retry-after": str(outcome.retry_after)}
     shared = outcome.body
     return Response(
         encode(outcome.response) if shared is None else shared.encode(outcome.response, encode),

@@ -31,6 +31,8 @@ COUNTERS = {
     "plans_built": "query plans built (a known operation is not planned again)",
     "plan_cache_hits": "requests whose plan came from the plan cache",
     "queries_shared": "queries answered by an identical query's execution already in flight",
+    "executions_refused": "queries and mutations refused before they ran (GATEWAY_OVERLOADED, "
+    "503): every execution slot taken and the line for one full (max_executions_queued)",
 }
 _FETCHES_SHARED = "crossdock_gateway_subgraph_fetches_shared_total"
 OPERATION_DURATION = "graphql_server_operation_duration_seconds"

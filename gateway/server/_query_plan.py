@@ -58,4 +58,9 @@ def with_plan_outcome(outcome: RequestOutcome) -> RequestOutcome:
     """``outcome`` with its plan in its response's extensions."""
     if outcome.plan is None:
         return outcome
-    return RequestOutcome(with_plan(outcome.response, outcome.plan), outcome.status, outcome.plan)
+    return RequestOutcome(
+        with_plan(outcome.response, outcome.plan),
+        outcome.status,
+        outcome.plan,
+        retry_after=outcome.retry_after,
+    )

@@ -103,6 +103,15 @@ class GatewaySettings(BaseModel):
         "passes first; nothing ran). An execution shared by identical queries counts once; "
         "subscriptions and @defer streams do not count. 0: no cap (docs/deadlines.md)",
     )
+    max_executions_queued: int = Field(
+        default=192,
+        ge=0,
+        description="requests waiting for an execution slot at most (4 times the default "
+        "max_executions_in_flight: a burst of up to both waits its turn); one more is refused "
+        "at once, before anything of it runs: 503 with Retry-After, GATEWAY_OVERLOADED. "
+        "Past that length the gateway is falling behind, and a request that joined the line "
+        "would mostly wait out its deadline. 0: any length (docs/deadlines.md)",
+    )
     subgraph_share_fetches: bool = Field(
         default=True,
         description="identical fetches in flight to one subgraph (same URL, body and token; "

@@ -1,24 +1,23 @@
 """A two-subgraph federation for ``@defer``: orders with their lines (``orders``), and the
 shipments of an order (``shipping``), whose answers a test can hold back.
 
-``shipping`` resolves ``Order.shipments`` only once its :class:`Gate` opens, so a test knows
-whether the gateway sent what did not need it before: an initial payload that arrives while
-the gate is shut was not cut from a finished result. ``Shipment.eta`` fails for every
-shipment (an error in a deferred part), and ``Order.carrierNote`` is a shipping field that
-answers at once.
+``shipping`` resolves ``Order.shipments`` only once its :class:`Gate` (``tests.support.gated``)
+opens, so a test knows whether the gateway sent what did not need it before: an initial
+payload that arrives while the gate is shut was not cut from a finished result.
+``Shipment.eta`` fails for every shipment (an error in a deferred part), and
+``Order.carrierNote`` is a shipping field that answers at once.
 """
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from gateway.composition import SubgraphSource, compose
 from tests.gateway.subgraph_kit import Subgraph, make_subgraph
+from tests.support.gated import Gate
 from tests.support.servers import serve
 
 __all__ = ["DeferFederation", "Gate", "running_defer_federation"]
@@ -42,30 +41,6 @@ ORDERS = {
     "o-2": {"id": "o-2", "number": "SO-2", "lines": [{"sku": "B", "quantity": 1}]},
 }
 SHIPMENTS = {"o-1": ["1Z-1", "1Z-2"], "o-2": ["1Z-3"]}
-
-# How long a held resolver waits at most (a test that forgets to open the gate still ends).
-HOLD_LIMIT = 30.0
-
-
-@dataclass
-class Gate:
-    """Holds ``Order.shipments`` until opened; counts the resolvers waiting at it."""
-
-    opened: threading.Event = field(default_factory=threading.Event)
-    waiting: int = 0
-
-    def open(self) -> None:
-        self.opened.set()
-
-    def shut(self) -> None:
-        self.opened.clear()
-
-    async def pass_through(self) -> None:
-        self.waiting += 1
-        try:
-            await asyncio.to_thread(self.opened.wait, HOLD_LIMIT)
-        finally:
-            self.waiting -= 1
 
 
 @dataclass

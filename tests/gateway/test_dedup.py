@@ -2,8 +2,8 @@
 identical queries already running, a subgraph fetch one HTTP call with the identical fetches
 in flight; mutations, other variables and other tokens never share.
 
-The ``stock`` subgraph holds every answer at a gate, so the test knows the requests were in
-flight together when it counts what the subgraph received.
+The ``stock`` subgraph (``tests.support.gated``) holds every answer at a gate, so the test
+knows the requests were in flight together when it counts what the subgraph received.
 """
 
 from __future__ import annotations
@@ -17,72 +17,24 @@ import orjson
 import pytest
 
 from gateway.auth import Identity
-from gateway.composition import SubgraphSource, compose
 from gateway.engine import Gateway
 from gateway.executor import SubgraphTransport, TransportSettings
-from gateway.server import GatewaySettings, create_app
 from gateway.supergraph import parse_supergraph
 from gateway.wire import GraphQLRequest
-from tests.gateway.defer_federation import Gate
-from tests.gateway.subgraph_kit import Subgraph, make_subgraph
-from tests.support.servers import serve
+from tests.support.gated import LEVEL, RESTOCK, Stock, running_stock, served_gateway
 from tests.support.waiting import wait_until_async
-
-STOCK_SDL = """
-extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@key"])
-type Query { level(sku: String!): Int! }
-type Mutation { restock(sku: String!): Int! }
-"""
-
-LEVEL = "query Level($sku: String!) { level(sku: $sku) }"
-RESTOCK = 'mutation { restock(sku: "A") }'
-
-
-class Stock:
-    """The ``stock`` subgraph on loopback, its answers held at ``gate``."""
-
-    def __init__(self) -> None:
-        self.gate = Gate()
-        self.levels = {"A": 7, "B": 3}
-
-        async def level(_: Any, info: Any, sku: str) -> int:
-            await self.gate.pass_through()
-            return self.levels[sku]
-
-        async def restock(_: Any, info: Any, sku: str) -> int:
-            await self.gate.pass_through()
-            self.levels[sku] += 1
-            return self.levels[sku]
-
-        self.subgraph: Subgraph = make_subgraph(
-            "stock",
-            STOCK_SDL,
-            resolvers={"Query": {"level": level}, "Mutation": {"restock": restock}},
-        )
-        self.supergraph = ""
-
-    def received(self) -> int:
-        return len(self.subgraph.requests)
 
 
 @pytest.fixture(scope="module")
 def stock() -> Iterator[Stock]:
-    stock = Stock()
-    with serve(stock.subgraph.app) as url:
-        stock.supergraph = compose([SubgraphSource("stock", url + "/graphql", STOCK_SDL)])
-        try:
-            yield stock
-        finally:
-            stock.gate.open()
+    with running_stock() as stock:
+        yield stock
 
 
 @pytest.fixture(autouse=True)
 def shut_gate(stock: Stock) -> Iterator[None]:
-    stock.gate.shut()
-    stock.subgraph.requests.clear()
-    stock.levels.update({"A": 7, "B": 3})
-    yield
-    stock.gate.open()
+    with stock.shut():
+        yield
 
 
 def engine(stock: Stock, *, share_queries: bool = True, share_fetches: bool = True) -> Gateway:
@@ -93,15 +45,6 @@ def engine(stock: Stock, *, share_queries: bool = True, share_fetches: bool = Tr
     )
 
 
-async def held(stock: Stock, count: int) -> None:
-    """Wait until ``count`` resolvers of the stock subgraph are holding at the gate."""
-
-    async def holding() -> bool:
-        return stock.gate.waiting == count
-
-    await wait_until_async(holding, timeout=10, what=f"{count} held stock resolvers")
-
-
 def level(sku: str) -> GraphQLRequest:
     return {"query": LEVEL, "variables": {"sku": sku}}
 
@@ -110,7 +53,7 @@ async def test_identical_queries_in_flight_share_one_execution(stock: Stock) -> 
     gateway = engine(stock)
     try:
         runs = [asyncio.ensure_future(gateway.execute(level("A"))) for _ in range(10)]
-        await held(stock, 1)
+        await stock.held_async(1)
         await asyncio.sleep(0)  # every request has reached the gateway's sharing
         assert gateway.stats.queries_shared == 9
         stock.gate.open()
@@ -147,7 +90,7 @@ async def test_other_variables_and_other_tokens_do_not_share(stock: Stock) -> No
             asyncio.ensure_future(gateway.execute(level("B"), identity=ann)),
             asyncio.ensure_future(gateway.execute(level("A"))),
         ]
-        await held(stock, 4)
+        await stock.held_async(4)
         stock.gate.open()
         outcomes = await asyncio.gather(*runs)
     finally:
@@ -163,7 +106,7 @@ async def test_mutations_never_share(stock: Stock) -> None:
     before = stock.levels["A"]
     try:
         runs = [asyncio.ensure_future(gateway.execute({"query": RESTOCK})) for _ in range(3)]
-        await held(stock, 3)
+        await stock.held_async(3)
         stock.gate.open()
         outcomes = await asyncio.gather(*runs)
     finally:
@@ -179,7 +122,7 @@ async def test_the_shared_execution_outlives_a_caller_that_leaves(stock: Stock) 
     try:
         leaving = asyncio.ensure_future(gateway.execute(level("A")))
         staying = asyncio.ensure_future(gateway.execute(level("A")))
-        await held(stock, 1)
+        await stock.held_async(1)
         leaving.cancel()
         with pytest.raises(asyncio.CancelledError):
             await leaving
@@ -195,7 +138,7 @@ async def test_when_its_last_caller_leaves_the_execution_stops(stock: Stock) -> 
     gateway = engine(stock)
     try:
         callers = [asyncio.ensure_future(gateway.execute(level("A"))) for _ in range(2)]
-        await held(stock, 1)
+        await stock.held_async(1)
         for caller in callers:
             caller.cancel()
         await asyncio.gather(*callers, return_exceptions=True)
@@ -219,7 +162,7 @@ async def test_identical_fetches_share_one_call_with_query_sharing_off(stock: St
     gateway = engine(stock, share_queries=False)
     try:
         runs = [asyncio.ensure_future(gateway.execute(level("A"))) for _ in range(5)]
-        await held(stock, 1)
+        await stock.held_async(1)
         stock.gate.open()
         outcomes = await asyncio.gather(*runs)
     finally:
@@ -234,7 +177,7 @@ async def test_with_both_off_every_request_is_its_own(stock: Stock) -> None:
     gateway = engine(stock, share_queries=False, share_fetches=False)
     try:
         runs = [asyncio.ensure_future(gateway.execute(level("A"))) for _ in range(5)]
-        await held(stock, 5)
+        await stock.held_async(5)
         stock.gate.open()
         outcomes = await asyncio.gather(*runs)
     finally:
@@ -245,8 +188,7 @@ async def test_with_both_off_every_request_is_its_own(stock: Stock) -> None:
 
 @pytest.fixture
 async def gateway_url(stock: Stock) -> AsyncIterator[str]:
-    gateway = engine(stock)
-    with serve(create_app(gateway, GatewaySettings(reload_interval=0))) as url:
+    with served_gateway(engine(stock)) as url:
         yield url
 
 
@@ -262,7 +204,7 @@ async def test_over_http_shared_queries_are_counted_and_a_hung_up_client_leaves(
     async with httpx.AsyncClient(base_url=gateway_url, timeout=30) as client:
         body = dict(level("B"))
         posts = [asyncio.ensure_future(client.post("/graphql", json=body)) for _ in range(4)]
-        await held(stock, 1)
+        await stock.held_async(1)
 
         async def all_shared() -> bool:
             return await metric(client, "crossdock_gateway_queries_shared_total") == 3
@@ -287,7 +229,7 @@ async def test_a_shared_response_is_encoded_once_for_all_its_callers(stock: Stoc
 
     try:
         runs = [asyncio.ensure_future(gateway.execute(level("A"))) for _ in range(5)]
-        await held(stock, 1)
+        await stock.held_async(1)
         stock.gate.open()
         outcomes = await asyncio.gather(*runs)
         alone = await gateway.execute(level("B"))
@@ -307,15 +249,14 @@ async def test_a_shared_response_is_encoded_once_for_all_its_callers(stock: Stoc
 
 
 async def test_every_caller_of_a_shared_execution_counts_its_actual_cost(stock: Stock) -> None:
-    gateway = engine(stock)
-    with serve(create_app(gateway, GatewaySettings(reload_interval=0))) as url:
+    with served_gateway(engine(stock)) as url:
         async with httpx.AsyncClient(base_url=url, timeout=30) as client:
             before = await metric(client, "crossdock_gateway_cost_actual_count")
             posts = [
                 asyncio.ensure_future(client.post("/graphql", json=dict(level("A"))))
                 for _ in range(4)
             ]
-            await held(stock, 1)
+            await stock.held_async(1)
 
             async def all_shared() -> bool:
                 return await metric(client, "crossdock_gateway_queries_shared_total") == 3
@@ -331,8 +272,9 @@ async def test_every_caller_of_a_shared_execution_counts_its_actual_cost(stock: 
 async def test_a_redacting_gateway_shares_redacted_errors(stock: Stock) -> None:
     gateway = Gateway(parse_supergraph(stock.supergraph), share_queries=True, redact_errors=True)
     try:
-        runs = [asyncio.ensure_future(gateway.execute(level("C"))) for _ in range(3)]
-        await held(stock, 1)
+        # No such sku: the subgraph's resolver fails (a KeyError naming it).
+        runs = [asyncio.ensure_future(gateway.execute(level("Z"))) for _ in range(3)]
+        await stock.held_async(1)
         stock.gate.open()
         outcomes = await asyncio.gather(*runs)
     finally:
@@ -340,5 +282,5 @@ async def test_a_redacting_gateway_shares_redacted_errors(stock: Stock) -> None:
     assert gateway.stats.queries_shared == 2
     for outcome in outcomes:
         [error] = outcome.response["errors"]
-        assert "KeyError" not in str(error) and "'C'" not in error["message"]
+        assert "KeyError" not in str(error) and "'Z'" not in error["message"]
         assert error["extensions"]["code"] == "SUBGRAPH_ERROR"

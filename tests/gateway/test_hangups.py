@@ -13,8 +13,8 @@ from collections.abc import Iterator
 import pytest
 
 from gateway.engine import Gateway
-from gateway.server import GatewaySettings, create_app
 from tests.gateway.subscription_federation import Federation, running_federation
+from tests.support.gated import gateway_app
 from tests.support.loops import LoopProbe
 from tests.support.servers import serve
 from tests.support.transports import HANGUPS, ask, hang_up, subscription
@@ -43,9 +43,7 @@ def doors(federation: Federation) -> Iterator[None]:
 @pytest.fixture
 def served(federation: Federation) -> Iterator[tuple[str, LoopProbe]]:
     """A gateway with the default deadline (far off), and a probe of its event loop."""
-    probe = LoopProbe(
-        create_app(Gateway(federation.supergraph), GatewaySettings(reload_interval=0))
-    )
+    probe = LoopProbe(gateway_app(Gateway(federation.supergraph)))
     with serve(probe) as url:
         yield url, probe
 

@@ -70,6 +70,8 @@ def test_repeats_of_a_query_over_http_parse_and_plan_once(gateway_url: str) -> N
         # Executions running and waiting for a slot now (max_executions_in_flight).
         "executions_in_flight": 0,
         "executions_queued": 0,
+        # Refused at a full line for a slot (max_executions_queued): none.
+        "executions_refused": 0,
         # Persisted queries and trusted documents (tests/gateway/documents): none sent.
         **{f.name: 0 for f in dataclasses.fields(DocumentStats)},
     }

@@ -9,7 +9,7 @@ has seen with the bytes it answered then, from an :class:`asyncio.Protocol` with
 parsing (what the gateway's own client uses); a body it has not seen is sent on to the real
 subgraph (served by uvicorn on a socket of its own) and its answer kept if it was a 200.
 ``GET /_calls`` answers how many ``POST`` requests came, as :class:`bench.serving.
-CountedSubgraph` does.
+CountedSubgraph` does, and how many of them went on to the subgraph (``forwarded``).
 
 One request at a time per connection, in order (what an HTTP/1.1 client without
 pipelining sends); a pipelined request waits for the one before it.
@@ -49,9 +49,11 @@ class Replayed:
         self.upstream = PostClient(upstream_url, connections=16)
         self.answers: dict[bytes, bytes] = {}
         self.calls = 0
+        self.forwarded = 0
 
     async def fetch(self, body: bytes, headers: dict[str, str]) -> bytes:
         """The whole answer to a body not seen before, from the real subgraph."""
+        self.forwarded += 1
         status, content = await self.upstream.answer(body, headers)
         if status == 0:
             return _answer(502, b'{"errors": [{"message": "the subgraph did not answer"}]}')
@@ -115,7 +117,11 @@ class ReplayFront(asyncio.Protocol):
         while self._pending and self._transport is not None:
             method, url, headers, body, keep_alive = self._pending.popleft()
             if method == b"GET" and url == b"/_calls":
-                self._write(b'{"calls": %d}' % self._replayed.calls, keep_alive)
+                replayed = self._replayed
+                self._write(
+                    b'{"calls": %d, "forwarded": %d}' % (replayed.calls, replayed.forwarded),
+                    keep_alive,
+                )
                 continue
             if method != b"POST":
                 self._write_answer(_answer(405, b"{}"), keep_alive)

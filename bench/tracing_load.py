@@ -10,7 +10,9 @@ Gateways pinned to the same core, runs interleaved, each measured alone:
   ``OTEL_TRACES_SAMPLER_ARG=0.1`` (the default sampler, ``parentbased_traceidratio``): every
   request decides, one in ten is recorded and exported with its spans (the request and each
   fetch; the query is parsed and planned once, so no parse/validate or plan span after that);
-- ``tracing 100%``: the same, every request recorded (for scale).
+- ``tracing 100%``: the same, every request recorded (for scale);
+- with ``--aa``, ``tracing off (A/A)``: a second untraced gateway, whose ratio to the first
+  is the noise the others' ratios carry.
 
 Prints requests/s, p50/p99 and requests per gateway CPU-second per run and the medians, and
 the ratio against tracing off; the goal is a cost under 5% at 10%. On a shared machine that
@@ -129,6 +131,12 @@ def main(argv: list[str] | None = None) -> int:
     add_load_arguments(parser, concurrency=50)
     add_dedup_argument(parser)
     parser.add_argument("--no-full", action="store_true", help="leave out tracing at 100%%")
+    parser.add_argument(
+        "--aa",
+        action="store_true",
+        help="a second gateway with tracing off, compared with the first as the others are: "
+        "the noise of the ratios on this machine now",
+    )
     args = parser.parse_args(argv)
     body = (FEDBENCH / "body.json").read_bytes()
     gateway_cpu, load_cpu = pin_load(args)
@@ -152,6 +160,10 @@ def main(argv: list[str] | None = None) -> int:
             "tracing off": Contender(*start_gateway(stack, supergraph, gateway_cpu, sharing)),
             "tracing 10%": Contender(*start_gateway(stack, supergraph, gateway_cpu, traced("0.1"))),
         }
+        if args.aa:
+            contenders["tracing off (A/A)"] = Contender(
+                *start_gateway(stack, supergraph, gateway_cpu, sharing)
+            )
         if not args.no_full:
             contenders["tracing 100%"] = Contender(
                 *start_gateway(stack, supergraph, gateway_cpu, traced("1.0"))

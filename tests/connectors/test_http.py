@@ -222,7 +222,8 @@ async def test_connection_refused_is_unavailable() -> None:
         # Not taken modulo 65536 (to whatever listens on 34463, or on 0).
         ("http://127.0.0.1:99999", "crm is configured with an invalid URL"),
         ("http://127.0.0.1:65536", "crm is configured with an invalid URL"),
-        ("ftp://127.0.0.1", "crm could not be reached"),
+        # Not http(s): nothing it names could be called (http1 refuses it with the URL).
+        ("ftp://127.0.0.1", "crm is configured with an invalid URL"),
     ],
 )
 async def test_a_bad_url_is_unavailable_not_a_crash(base_url: str, message: str) -> None:

@@ -8,9 +8,9 @@ What a call can raise::
     └── SystemResponseInvalid        a body that is not JSON or is over ``max_response_bytes``,
                                      or a 4xx the caller did not expect
 
-No exception of the wire (``connectors.keepalive``: the lean HTTP/1.1 client the calls go
-over), nor an ``OSError`` or ``ExceptionGroup`` from the network stack, ever leaves this
-module. An idempotent call (GET, HEAD) that fails on the way, before any answer
+No exception of the wire (``http1``: the lean keep-alive HTTP/1.1 client the calls go over,
+the gateway's too), nor an ``OSError`` or ``ExceptionGroup`` from the network stack, ever
+leaves this module. An idempotent call (GET, HEAD) that fails on the way, before any answer
 (a pooled connection the system closed as it was reused, a reset), is sent once more within
 its time: a system closing an idle keep-alive connection at the very moment it is reused is
 ordinary, and no reason to fail the field. Writes are never re-sent here (their callers have
@@ -42,14 +42,15 @@ from urllib.parse import urlencode
 import orjson
 
 from connectors import deadline as request_deadline
-from connectors.keepalive import (
+from http1 import (
     BadUrl,
     ConnectFailed,
+    HttpError,
     Origin,
     ReadFailed,
+    Response,
     ResponseTooLarge,
-    WireError,
-    WireResponse,
+    header_lines,
 )
 from telemetry.metrics import ClientCalls
 from telemetry.tracing import SpanKind, current_tracer, span, trace_headers
@@ -76,6 +77,8 @@ _DEFAULT_BACKOFF = 0.1
 # Idle connections are closed by the client this soon, before the systems' server (uvicorn:
 # 5 s) closes them, so that a connection is rarely reused just as the server drops it.
 KEEPALIVE_EXPIRY = 2.0
+# Connections to one system at once (``ConnectorSettings.max_connections``).
+DEFAULT_MAX_CONNECTIONS = 16
 # Methods a transport failure may send again: they change nothing.
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -128,8 +131,7 @@ _ReadKey = tuple[str, tuple[tuple[str, str | int], ...], tuple[int, ...]]
 
 
 class SystemClient:
-    """One shared pool of connections to one system (``connectors.keepalive.Origin``),
-    created on first use.
+    """One shared pool of connections to one system (``http1.Origin``), created on first use.
 
     ``max_connections`` bounds the calls in flight to the system at once (the others wait
     for a connection): a reference system is one process over SQLite, which answers a few
@@ -145,7 +147,7 @@ class SystemClient:
         timeout: float,
         max_retries: int,
         max_retry_after: float,
-        max_connections: int = 16,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
         max_response_bytes: int = 16 << 20,
         rng: random.Random | None = None,
         calls: ClientCalls | None = None,
@@ -446,7 +448,7 @@ class SystemClient:
         headers: Mapping[str, str] | None,
         deadline: float,
         by_request: bool,
-    ) -> WireResponse:
+    ) -> Response:
         self.calls += 1
         started = time.monotonic()
         try:
@@ -454,9 +456,7 @@ class SystemClient:
             target = path
             if params:
                 target += ("&" if "?" in path else "?") + urlencode(params)
-            lines = b"".join(
-                f"{name}: {value}\r\n".encode("latin-1") for name, value in (headers or {}).items()
-            )
+            lines = _header_lines(headers) if headers else b""
             # One bound for the whole call, earlier attempts included.
             async with asyncio.timeout_at(deadline):
                 return await origin.request(method, target, headers=lines, body=content)
@@ -492,13 +492,13 @@ class SystemClient:
             raise SystemUnavailable(
                 self.system, f"{self.system} is configured with an invalid URL"
             ) from None
-        except (WireError, OSError, ExceptionGroup) as error:
+        except (HttpError, OSError, ExceptionGroup) as error:
             # What the network stack raises around the wire, e.g. an ExceptionGroup of
             # connect attempts.
             logger.warning("%s %s %s failed: %r", self.system, method, path, error)
             raise SystemUnavailable(self.system, f"{self.system} could not be reached") from None
 
-    def _retry_delay(self, response: WireResponse, attempt: int) -> float:
+    def _retry_delay(self, response: Response, attempt: int) -> float:
         """Retry-After (else an exponential backoff) capped at ``max_retry_after``, jittered:
         never sooner than asked, up to ``_JITTER`` later."""
         delay = _parse_retry_after(response.header("retry-after"))
@@ -507,7 +507,7 @@ class SystemClient:
         delay = max(0.0, min(delay, self.max_retry_after))
         return delay * (1.0 + self._rng.uniform(0.0, _JITTER))
 
-    def _parse(self, method: str, path: str, response: WireResponse) -> Any:
+    def _parse(self, method: str, path: str, response: Response) -> Any:
         if not response.body:
             return None
         try:
@@ -540,6 +540,21 @@ def sendable_id(value: str) -> bool:
     """Whether ``value`` can name a record in a system at all: 1 to 64 letters, digits, ``-``,
     ``_`` or ``.``."""
     return _SENDABLE.fullmatch(value) is not None
+
+
+def _header_lines(headers: Mapping[str, str]) -> bytes:
+    """``headers`` as header lines, less any that cannot be sent (a CR or LF in a value, which
+    would inject headers of its own: say a caller's tracestate): the call goes without it."""
+    try:
+        return header_lines(headers)
+    except ValueError:
+        lines = b""
+        for name, value in headers.items():
+            try:
+                lines += header_lines({name: value})
+            except ValueError:
+                logger.warning("header %r left out of a system call: it cannot be sent", name)
+        return lines
 
 
 def _parse_retry_after(value: str | None) -> float | None:

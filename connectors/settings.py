@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from connectors.http import SystemClient
+from connectors.http import DEFAULT_MAX_CONNECTIONS, SystemClient
 from telemetry.metrics import ClientCalls
 
 __all__ = ["SYSTEM_NAMES", "ConnectorSettings", "SystemName", "system_client"]
@@ -19,7 +19,8 @@ SYSTEM_NAMES: tuple[SystemName, ...] = ("crm", "erp", "wms")
 class ConnectorSettings:
     """The base URL of each system, and the policy every call to one follows: one deadline for
     the whole call (429 retries and their waits included), bounded 429 retries honouring
-    ``Retry-After`` up to a cap, and the largest answer read."""
+    ``Retry-After`` up to a cap, the largest answer read, and the connections one process
+    keeps to one system at once (its calls in flight: more wait for one to come free)."""
 
     crm_url: str
     erp_url: str
@@ -28,6 +29,7 @@ class ConnectorSettings:
     max_retries: int = 2
     max_retry_after_seconds: float = 2.0
     max_response_bytes: int = 16 << 20
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
 
     def url(self, system: SystemName) -> str:
         """The base URL of ``system``."""
@@ -46,5 +48,6 @@ def system_client(
         max_retries=settings.max_retries,
         max_retry_after=settings.max_retry_after_seconds,
         max_response_bytes=settings.max_response_bytes,
+        max_connections=settings.max_connections,
         calls=calls,
     )

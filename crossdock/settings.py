@@ -263,6 +263,13 @@ class Settings(BaseSettings):
         description="a system's answer over this many bytes fails the call (SUBGRAPH_ERROR): "
         "a system that answers without end costs a bounded amount of memory",
     )
+    system_max_connections: int = Field(
+        default=16,
+        gt=0,
+        description="connections one process keeps to one system at once, each system its "
+        "own pool (calls in flight; more wait for one to come free): a reference system is one "
+        "process over SQLite, which answers a few calls at a time no faster than one by one",
+    )
     reference_cache_ttl_seconds: int = Field(
         default=300,
         gt=0,
@@ -444,6 +451,7 @@ class Settings(BaseSettings):
             max_retries=self.system_max_retries,
             max_retry_after_seconds=self.system_max_retry_after_seconds,
             max_response_bytes=self.system_max_response_bytes,
+            max_connections=self.system_max_connections,
         )
 
     @property

@@ -13,10 +13,10 @@ DOC = (ROOT / "docs" / "architecture.md").read_text()
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 NOT_SHIPPED = {"tests", "bench"}
 
-# A repository path in backticks: `gateway/planner/`, `connectors/http.py`, `schema/sdl/`.
-_PATH = re.compile(r"`([a-z_]+/[A-Za-z0-9_./-]*)`")
+# A repository path in backticks: `gateway/planner/`, `connectors/http.py`, `http1/`.
+_PATH = re.compile(r"`([a-z_][a-z0-9_]*/[A-Za-z0-9_./-]*)`")
 # A module (or what one defines) in backticks: `crossdock.cli`, `gateway.server.graphiql_html`.
-_MODULE = re.compile(r"`([a-z_]+(?:\.[a-z_]+)+)`")
+_MODULE = re.compile(r"`([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)+)`")
 
 
 def _python_packages() -> set[str]:
@@ -30,7 +30,7 @@ def _python_packages() -> set[str]:
 def _rooms() -> list[str]:
     """The packages of the table under "The rooms", in order."""
     section = DOC.split("## The rooms", 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"^\| `([a-z_]+)/` \|", section, flags=re.MULTILINE)
+    return re.findall(r"^\| `([a-z_][a-z0-9_]*)/` \|", section, flags=re.MULTILINE)
 
 
 def _drawn_layers() -> list[str]:

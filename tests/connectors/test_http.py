@@ -222,7 +222,8 @@ async def test_connection_refused_is_unavailable() -> None:
         # Not taken modulo 65536 (to whatever listens on 34463, or on 0).
         ("http://127.0.0.1:99999", "crm is configured with an invalid URL"),
         ("http://127.0.0.1:65536", "crm is configured with an invalid URL"),
-        ("ftp://127.0.0.1", "crm could not be reached"),
+        # Not http(s): nothing it names could be called (http1 refuses it with the URL).
+        ("ftp://127.0.0.1", "crm is configured with an invalid URL"),
     ],
 )
 async def test_a_bad_url_is_unavailable_not_a_crash(base_url: str, message: str) -> None:
@@ -341,12 +342,54 @@ def test_system_client_follows_the_settings() -> None:
         system_timeout_seconds=2.5,
         system_max_retries=4,
         system_max_retry_after_seconds=0.25,
+        system_max_connections=3,
     )
     client = system_client("erp", settings.connectors)
     assert client.system == "erp"
     assert client.base_url == "http://127.0.0.1:9"
     assert (client.timeout, client.max_retries, client.max_retry_after) == (2.5, 4, 0.25)
+    assert client.max_connections == 3
     assert client.calls == 0
+    assert system_client("erp", Settings().connectors).max_connections == 16
+
+
+async def test_calls_beyond_the_pool_size_wait_for_a_connection() -> None:
+    """``system_max_connections`` bounds the calls in flight to one system: with 2, six calls
+    at once reach the system over two connections, four waiting their turn."""
+    connections = 0
+    waiting = 0
+    release = asyncio.Event()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections, waiting
+        connections += 1
+        try:
+            while True:
+                await reader.readuntil(b"\r\n\r\n")
+                waiting += 1
+                await release.wait()
+                writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}")
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    settings = Settings(erp_url=f"http://127.0.0.1:{port}", system_max_connections=2)
+    client = system_client("erp", settings.connectors)
+    async with server:
+        calls = asyncio.gather(*(client.get_json(f"/items/{n}") for n in range(6)))
+        async with asyncio.timeout(5):
+            while waiting < 2:
+                await asyncio.sleep(0.01)
+        await asyncio.sleep(0.2)  # time for any more connections to come: none may
+        assert (connections, waiting) == (2, 2)
+        release.set()
+        assert await calls == [{}] * 6
+        await client.aclose()
+    assert connections == 2
 
 
 async def test_an_answer_over_the_size_limit_fails_the_call(fake_system: FakeSystem) -> None:

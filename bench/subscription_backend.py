@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 from pathlib import Path
 
 from starlette.types import ASGIApp
@@ -33,22 +32,15 @@ from bench.gc_watch import thresholds
 from crossdock.runner import serve_all
 from crossdock.settings import Ports, Settings
 from crossdock.stack import build_stack
+from tests.support.ports import reserve_port
 
 __all__ = ["main"]
 
 
 def _free_ports(count: int) -> list[int]:
-    """``count`` distinct ports nothing listens on now (bound together, then released)."""
-    sockets = []
-    try:
-        for _ in range(count):
-            sock = socket.socket()
-            sock.bind(("127.0.0.1", 0))
-            sockets.append(sock)
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
+    """``count`` distinct ports nothing listens on, which the kernel hands no one else
+    before the services bind them (``tests.support.ports``)."""
+    return [reserve_port() for _ in range(count)]
 
 
 def backend_settings(data_dir: Path, cache_prefix: str, redis_url: str | None) -> Settings:

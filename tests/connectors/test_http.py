@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import socket
 import time
 
 import pytest
@@ -25,6 +24,7 @@ from tests.support.fake_system import (
     FakeSystem,
     fake_system_client,
 )
+from tests.support.ports import reserve_port
 
 # What a call may take beyond its timeout: scheduling and closing on a loaded machine.
 MARGIN = 0.3
@@ -199,9 +199,7 @@ async def test_timeout_is_unavailable_within_the_timeout(client: SystemClient) -
 
 
 async def test_connection_refused_is_unavailable() -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = reserve_port()  # nothing listens there
     client = SystemClient(
         "crm", f"http://127.0.0.1:{port}", timeout=2.0, max_retries=0, max_retry_after=0
     )

@@ -23,6 +23,7 @@ from crossdock.settings import WmsLifecycle
 from systems.wms.signing import SIGNATURE_HEADER, signature_header
 from systems.world_records import World
 from tests.support.e2e import E2E_QUERY, assert_order_matches_world, shipped_order_with_open_case
+from tests.support.ports import reserve_port
 from tests.support.servers import wait_until
 
 COMMAND = [sys.executable, "-m", "crossdock.cli"]
@@ -43,13 +44,6 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
     return subprocess.run(
         [*COMMAND, *args], capture_output=True, text=True, timeout=120, env=env, check=False
     )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.mark.parametrize(
@@ -90,7 +84,7 @@ def test_up_serves_every_system_and_subgraph_and_stops_on_ctrl_c(
     data_dir: Path, world: World, mode: list[str]
 ) -> None:
     order = shipped_order_with_open_case(world)
-    ports = {name: free_port() for name in SERVICE_PORTS}
+    ports = {name: reserve_port() for name in SERVICE_PORTS}
     env = {**os.environ, "CROSSDOCK_DATA_DIR": str(data_dir)}
     env.update({f"CROSSDOCK_PORTS__{name}": str(port) for name, port in ports.items()})
     env.pop("REDIS_URL", None)
@@ -214,7 +208,7 @@ def test_invalid_configuration_is_reported_without_a_traceback(tmp_path: Path) -
 
 
 def test_ctrl_c_stops_even_with_a_client_stuck_mid_request(data_dir: Path) -> None:
-    port = free_port()
+    port = reserve_port()
     env = {**os.environ, "CROSSDOCK_DATA_DIR": str(data_dir)}
     proc = subprocess.Popen(
         [*COMMAND, "system", "crm", "--port", str(port)],
@@ -240,7 +234,7 @@ def test_ctrl_c_stops_even_with_a_client_stuck_mid_request(data_dir: Path) -> No
 
 def test_the_orders_subgraph_runs_alone(data_dir: Path) -> None:
     """``crossdock subgraph orders``, as the README lists it, serves the mutations."""
-    port = free_port()
+    port = reserve_port()
     env = {**os.environ, "CROSSDOCK_DATA_DIR": str(data_dir)}
     env.pop("REDIS_URL", None)
     proc = subprocess.Popen(
@@ -294,7 +288,7 @@ def test_up_takes_an_order_from_submission_to_signed_milestone_webhooks(
     gateway."""
     for system in ("crm", "erp", "wms"):
         shutil.copy(data_dir / f"{system}.sqlite3", tmp_path / f"{system}.sqlite3")
-    ports = {name: free_port() for name in SERVICE_PORTS}
+    ports = {name: reserve_port() for name in SERVICE_PORTS}
     env = {**os.environ, "CROSSDOCK_DATA_DIR": str(tmp_path), "CROSSDOCK_SEED": "7"}
     env.update({f"CROSSDOCK_PORTS__{name}": str(port) for name, port in ports.items()})
     env.pop("REDIS_URL", None)

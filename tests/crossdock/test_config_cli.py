@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.ports import reserve_port
 from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,13 +50,6 @@ def one_line_refusal(result: subprocess.CompletedProcess[str]) -> str:
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
     return lines[0]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 # (arguments, environment, config file text or None, what the line must say)
@@ -339,7 +333,7 @@ def test_the_gateway_serves_with_the_files_settings(tmp_path: Path) -> None:
     into (the depth limit refuses before any subgraph is asked, so none need run)."""
     config = tmp_path / "gateway.toml"
     config.write_text("[gateway]\nmax_depth = 2\ngraphiql = false\n")
-    port = free_port()
+    port = reserve_port()
     args = ["--config", str(config), "--supergraph", str(SUPERGRAPH), "--port", str(port)]
     proc = subprocess.Popen(
         [*COMMAND, "gateway", *args],

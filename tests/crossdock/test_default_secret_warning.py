@@ -14,6 +14,7 @@ import pytest
 from crossdock.cli import default_secret_warning
 from crossdock.runner import GRACEFUL_SHUTDOWN_SECONDS
 from crossdock.settings import Settings, WmsLifecycle
+from tests.support.ports import reserve_port
 from tests.support.servers import wait_until
 
 
@@ -35,20 +36,13 @@ def test_a_secret_of_ones_own_is_not_warned_about() -> None:
     assert default_secret_warning(Settings(host="0.0.0.0", wms_lifecycle=lifecycle)) is None
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _accepts(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 def test_system_wms_on_every_interface_warns_at_start_up(data_dir: Path) -> None:
-    port = _free_port()
+    port = reserve_port()
     env = {**os.environ, "CROSSDOCK_DATA_DIR": str(data_dir), "CROSSDOCK_HOST": "0.0.0.0"}
     env.pop("CROSSDOCK_WMS_LIFECYCLE__WEBHOOK_SECRET", None)
     proc = subprocess.Popen(

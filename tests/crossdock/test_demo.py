@@ -17,7 +17,8 @@ import httpx
 import pytest
 
 from crossdock.dev_auth import DevIssuer
-from tests.crossdock.test_cli import COMMAND, SERVICE_PORTS, free_port, run
+from tests.crossdock.test_cli import COMMAND, SERVICE_PORTS, run
+from tests.support.ports import reserve_port
 from tests.support.waiting import wait_until
 
 # Fast enough for a test, bounded all the same: one action every 0.3 s, one in three a
@@ -26,6 +27,10 @@ DEMO_ENV = {
     "CROSSDOCK_DEMO__ORDER_INTERVAL_SECONDS": "0.3",
     "CROSSDOCK_DEMO__RETURN_EVERY": "3",
     "CROSSDOCK_DEMO__WMS_SPEED_SECONDS": "0.3",
+    # Patient with a busy machine (the suite on two workers beside other work): a webhook that
+    # took over the default 5 s was retried and its "attempt 1 failed" failed the test, which
+    # is after calls that fail on the way out, not slow ones.
+    "CROSSDOCK_WMS_LIFECYCLE__WEBHOOK_TIMEOUT_SECONDS": "30",
 }
 DEADLINE = 90.0
 RECENT = """{ orders(first: 30) { edges { node {
@@ -59,7 +64,7 @@ class Running:
 def running(request: pytest.FixtureRequest, data_dir: Path, tmp_path: Path) -> Iterator[Running]:
     for system in ("crm", "erp", "wms"):
         shutil.copy(data_dir / f"{system}.sqlite3", tmp_path / f"{system}.sqlite3")
-    ports = {name: free_port() for name in SERVICE_PORTS}
+    ports = {name: reserve_port() for name in SERVICE_PORTS}
     env = {k: v for k, v in os.environ.items() if not k.startswith("CROSSDOCK_")}
     env.pop("REDIS_URL", None)
     env |= {"CROSSDOCK_DATA_DIR": str(tmp_path), "CROSSDOCK_SEED": "7", **DEMO_ENV}

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import uuid
@@ -20,19 +19,13 @@ import pytest
 
 from consumers import CRM_GROUP, ERP_GROUP, RETURNS_GROUP
 from monitoring import MONITORING_GROUP
+from tests.support.ports import reserve_port
 from tests.support.private_redis import PrivateRedis, private_redis
 from tests.support.servers import wait_until
 
 COMMAND = [sys.executable, "-m", "crossdock.cli", "up"]
 PORTS = ("CRM_SYSTEM", "ERP_SYSTEM", "WMS_SYSTEM", "CRM_SUBGRAPH", "ERP_SUBGRAPH",
          "WMS_SUBGRAPH", "ORDERS_SUBGRAPH", "GATEWAY")  # fmt: skip
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -55,7 +48,7 @@ class Up:
 def up(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Up]:
     folder = tmp_path_factory.mktemp("redis")
     with private_redis(folder) as redis:
-        ports = {name: _free_port() for name in PORTS}
+        ports = {name: reserve_port() for name in PORTS}
         env = {**os.environ, "CROSSDOCK_DATA_DIR": str(data_dir), "REDIS_URL": redis.url}
         env["CROSSDOCK_CACHE_PREFIX"] = f"ready-{uuid.uuid4().hex[:8]}:"
         env.update({f"CROSSDOCK_PORTS__{name}": str(port) for name, port in ports.items()})

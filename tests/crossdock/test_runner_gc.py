@@ -6,7 +6,6 @@ delivery's objects and paused 1 to 5 s in a full collection every few seconds
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import textwrap
@@ -14,6 +13,7 @@ import textwrap
 import httpx
 
 from crossdock.runner import GC_THRESHOLDS
+from tests.support.ports import reserve_port
 from tests.support.waiting import wait_until
 
 # An app that answers with the collector's thresholds and frozen count, served by the runner.
@@ -34,13 +34,6 @@ _SERVED = textwrap.dedent(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _answer(port: int) -> dict[str, object] | None:
     try:
         response = httpx.get(f"http://127.0.0.1:{port}/gc", timeout=2)
@@ -51,7 +44,7 @@ def _answer(port: int) -> dict[str, object] | None:
 
 
 def test_a_served_process_collects_at_the_runners_thresholds() -> None:
-    port = _free_port()
+    port = reserve_port()
     proc = subprocess.Popen(
         [sys.executable, "-c", _SERVED, str(port)],
         env={**os.environ},

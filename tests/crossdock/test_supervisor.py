@@ -15,18 +15,12 @@ import httpx
 
 from systems.world_records import World
 from tests.support.e2e import E2E_QUERY, assert_order_matches_world, shipped_order_with_open_case
+from tests.support.ports import reserve_port
 from tests.support.waiting import wait_until
 
 COMMAND = [sys.executable, "-m", "crossdock.cli", "up"]
 PORTS = ("CRM_SYSTEM", "ERP_SYSTEM", "WMS_SYSTEM", "CRM_SUBGRAPH", "ERP_SUBGRAPH",
          "WMS_SUBGRAPH", "ORDERS_SUBGRAPH", "GATEWAY")  # fmt: skip
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _stat(pid: int) -> list[str]:
@@ -61,7 +55,7 @@ def test_a_killed_subgraph_is_restarted_and_ctrl_c_stops_every_process(
     data_dir: Path, world: World
 ) -> None:
     order = shipped_order_with_open_case(world)
-    ports = {name: _free_port() for name in PORTS}
+    ports = {name: reserve_port() for name in PORTS}
     env = {**os.environ, "CROSSDOCK_DATA_DIR": str(data_dir)}
     env.update({f"CROSSDOCK_PORTS__{name}": str(port) for name, port in ports.items()})
     env.pop("REDIS_URL", None)
@@ -126,7 +120,7 @@ def test_a_service_that_cannot_start_stops_the_rest(data_dir: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        ports = {name: _free_port() for name in PORTS}
+        ports = {name: reserve_port() for name in PORTS}
         ports["ORDERS_SUBGRAPH"] = taken.getsockname()[1]
         env = {**os.environ, "CROSSDOCK_DATA_DIR": str(data_dir)}
         env.update({f"CROSSDOCK_PORTS__{name}": str(port) for name, port in ports.items()})

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,18 +19,12 @@ import pytest
 from crossdock.supervisor import restart_delay
 from crossdock.workers import MULTIPROC_ENV, WORKER_HEADER
 from tests.gateway.subscription_federation import Federation, running_federation, supergraph_sdl
+from tests.support.ports import reserve_port
 from tests.support.waiting import wait_until
 
 COMMAND = [sys.executable, "-m", "crossdock.cli", "gateway"]
 LATEST = '{ latest(orderId: "o-5") { seq order { total } } }'
 MILESTONES = "subscription M($o: ID!) { milestones(orderId: $o) { seq order { id total } } }"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _alive(pid: int) -> bool:
@@ -112,7 +105,7 @@ def federation() -> Iterator[Federation]:
 def _start(federation: Federation, tmp_path: Path, workers: int) -> Workers:
     supergraph = tmp_path / "supergraph.graphql"
     supergraph.write_text(supergraph_sdl(federation.urls))
-    port = _free_port()
+    port = reserve_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CROSSDOCK_")}
     env.pop("REDIS_URL", None)
     env.pop(MULTIPROC_ENV, None)
@@ -204,7 +197,7 @@ def test_every_worker_reloads_the_supergraph_when_the_file_changes(
         pids = workers.pids_seen(2)
         # The ledger subgraph moves to a port where nothing listens: every worker that has
         # read the new file fails to fetch the order's total.
-        moved = {**federation.urls, "ledger": f"http://127.0.0.1:{_free_port()}/graphql"}
+        moved = {**federation.urls, "ledger": f"http://127.0.0.1:{reserve_port()}/graphql"}
         (tmp_path / "supergraph.graphql").write_text(supergraph_sdl(moved))
         reloaded: set[int] = set()
 

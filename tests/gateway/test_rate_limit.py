@@ -9,7 +9,6 @@ import itertools
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -39,6 +38,7 @@ from tests.gateway.subscription_federation import (
     supergraph_sdl,
 )
 from tests.support.graphql import PREFLIGHTED
+from tests.support.ports import reserve_port
 from tests.support.redis import dead_redis_url, redis_prefix, redis_url
 from tests.support.tcp_switch import TcpSwitch
 from tests.support.waiting import wait_until
@@ -335,9 +335,7 @@ def test_crossdock_serves_the_gateway_with_the_real_peer(
     # each request claiming a new address would get a new bucket.
     supergraph = tmp_path / "supergraph.graphql"
     supergraph.write_text(supergraph_sdl(federation.urls))
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = reserve_port()
     env = {
         **os.environ,
         "CROSSDOCK_GATEWAY__RATE_LIMITS__DEFAULT": '{"capacity": 1, "interval": 600}',

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -18,6 +17,7 @@ from telemetry.metrics import MULTIPROCESS_DIR_ENV
 from tests.gateway.conformance.cases import entities
 from tests.gateway.conftest import Running, supergraph_with_urls
 from tests.support.metrics import scrape
+from tests.support.ports import reserve_port
 from tests.support.waiting import wait_until
 
 QUERY = "query Members { orgs { name members { name } } }"
@@ -25,9 +25,7 @@ QUERY = "query Members { orgs { name members { name } } }"
 
 @contextmanager
 def gateway_process(supergraph: Path, values: Path) -> Iterator[str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = reserve_port()
     env = {**os.environ, MULTIPROCESS_DIR_ENV: str(values)}
     for name in ("REDIS_URL", "CROSSDOCK_REDIS_URL"):
         env.pop(name, None)

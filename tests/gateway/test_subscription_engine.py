@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import socket
 import tracemalloc
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -33,6 +32,7 @@ from tests.gateway.subscription_federation import (
     running_federation,
     supergraph_sdl,
 )
+from tests.support.ports import reserve_port
 from tests.support.servers import serve
 from tests.support.waiting import wait_until_async
 
@@ -251,15 +251,8 @@ def _transport(**settings: Any) -> SubgraphTransport:
     return SubgraphTransport(TransportSettings(**settings))
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
 async def test_subgraph_down_at_subscribe(federation: Federation) -> None:
-    urls = {**federation.urls, "events": f"http://127.0.0.1:{_closed_port()}/graphql"}
+    urls = {**federation.urls, "events": f"http://127.0.0.1:{reserve_port()}/graphql"}
     gateway = Gateway(parse_supergraph(supergraph_sdl(urls)))
     try:
         subscriber = await subscribe(gateway, "SO-41")

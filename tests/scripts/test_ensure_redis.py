@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import os
-import socket
 import stat
 import subprocess
 from pathlib import Path
 
 import redis
 
+from tests.support.ports import reserve_port
 from tests.support.waiting import wait_until
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "ensure-redis"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _ensure(port: int, *args: str) -> subprocess.CompletedProcess[str]:
@@ -40,7 +33,7 @@ def _answers(port: int) -> bool:
 
 
 def test_a_redis_it_starts_lives_in_a_private_folder_until_stopped() -> None:
-    port = _free_port()
+    port = reserve_port()
     started = _ensure(port)
     assert started.returncode == 0, started.stderr
     folder = Path(started.stdout.strip())

@@ -460,7 +460,10 @@ async def test_webhooks_go_on_while_many_unknown_afters_are_refused(
                         await graph.post(body)
                         [got] = await ws.milestones("live", 1)
                         assert got["eventId"] == body["event_id"]
-                        assert time.monotonic() - started < 1.0
+                        # Behind the lookups, the first webhook would wait for all of them and
+                        # none would be left (below); 2 s, not 1: a busy 2-core machine running
+                        # the suite on two workers took 1.2 s.
+                        assert time.monotonic() - started < 2.0
                     refused_meanwhile = sum(1 for id in bogus if ws.inbox.get(id))
                     assert refused_meanwhile < len(bogus), "the lookups were over too soon"
                     for id in bogus:

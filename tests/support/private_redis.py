@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import shutil
 import signal
-import socket
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,16 +18,10 @@ from pathlib import Path
 import pytest
 import redis
 
+from tests.support.ports import reserve_port
 from tests.support.waiting import wait_until
 
 __all__ = ["PrivateRedis", "private_redis"]
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class PrivateRedis:
@@ -41,7 +34,7 @@ class PrivateRedis:
         self.folder = folder
         self.aof = aof
         self.fsync = fsync
-        self.port = _free_port()
+        self.port = reserve_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self._process: subprocess.Popen[bytes] | None = None
 

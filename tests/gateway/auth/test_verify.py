@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import time
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pytest
 
 from gateway.auth import AuthSettings, JwksError, TokenVerifier, Unauthenticated, bearer_token
 from tests.gateway.auth.hostile import hostile_tokens, unsigned
+from tests.support.ports import reserve_port
 from tests.support.tokens import TEST_AUDIENCE, TEST_ISSUER, SigningKey, TestIssuer
 from tests.support.waiting import wait_until_async
 
@@ -182,18 +182,11 @@ async def test_the_schedule_refreshes_in_the_background() -> None:
         await verifier.aclose()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 async def test_an_unreachable_url_at_start_is_a_warning_then_401_until_it_answers(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     issuer = TestIssuer()
-    dead = f"http://127.0.0.1:{_free_port()}/jwks.json"
+    dead = f"http://127.0.0.1:{reserve_port()}/jwks.json"
     verifier = TokenVerifier(settings(dead, jwks_min_refresh_interval=0, jwks_timeout=1))
     await verifier.start()
     assert "did not answer at start" in caplog.text

@@ -8,7 +8,6 @@ import asyncio
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -39,6 +38,7 @@ from subgraphs.wms.intake import mount_webhook_intake
 from tests.consumers.conftest import Released, Systems, systems
 from tests.events.harness import FAST, Recorder
 from tests.subgraphs.wms.test_intake import SECRET, post, webhook
+from tests.support.ports import reserve_port
 from tests.support.postgres import POSTGRES_URL, require_postgres
 from tests.support.private_redis import PrivateRedis, private_redis
 from tests.support.servers import serve
@@ -243,13 +243,6 @@ async def test_duplicates_and_reused_ids_are_told_apart_after_redis_lost_everyth
         await bus.aclose()
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @contextmanager
 def wms_subgraph_process(settings: Settings, port: int) -> Iterator[subprocess.Popen[bytes]]:
     """``crossdock subgraph wms`` as an operator runs it, on ``settings``' Redis, data dir and
@@ -297,7 +290,7 @@ async def test_events_acknowledged_while_redis_was_down_survive_a_kill_of_the_in
             "data_dir": tmp_path / "data",
         }
     )
-    port = _free_port()
+    port = reserve_port()
     url = f"http://127.0.0.1:{port}"
     bodies = [webhook() for _ in range(10)]
     with wms_subgraph_process(settings, port) as process:

@@ -42,6 +42,13 @@ from bench.procstats import cpu_seconds, rss_kib, waiting_seconds
 ROOT = Path(__file__).resolve().parents[1]
 APOLLO_SCRIPT = Path(__file__).resolve().parent / "apollo_gateway.mjs"
 APOLLO_PACKAGES = ["@apollo/gateway", "@apollo/server", "graphql"]
+HIVE_SCRIPT = Path(__file__).resolve().parent / "hive_gateway.mjs"
+HIVE_PACKAGES = [
+    "@graphql-hive/gateway-runtime",
+    "@graphql-hive/router-runtime",
+    "@graphql-mesh/transport-http",
+    "graphql",
+]
 
 
 @dataclass(frozen=True)
@@ -145,18 +152,18 @@ def process(command: list[str], **kwargs: Any) -> Iterator[subprocess.Popen[str]
             proc.wait()
 
 
-def ensure_peers(peers_dir: Path) -> None:
-    """``npm install`` the Apollo packages into ``peers_dir`` unless they are there."""
-    if (peers_dir / "node_modules" / "@apollo" / "gateway").is_dir():
+def ensure_peers(peers_dir: Path, packages: list[str] = APOLLO_PACKAGES) -> None:
+    """``npm install`` ``packages`` into ``peers_dir`` unless they are there."""
+    if all((peers_dir / "node_modules" / package).is_dir() for package in packages):
         return
     peers_dir.mkdir(parents=True, exist_ok=True)
     if not (peers_dir / "package.json").exists():
         (peers_dir / "package.json").write_text(
             '{"name": "crossdock-bench-peers", "private": true}'
         )
-    print(f"installing {' '.join(APOLLO_PACKAGES)} into {peers_dir} …", file=sys.stderr)
+    print(f"installing {' '.join(packages)} into {peers_dir} …", file=sys.stderr)
     subprocess.run(
-        ["npm", "install", "--no-audit", "--no-fund", *APOLLO_PACKAGES],
+        ["npm", "install", "--no-audit", "--no-fund", *packages],
         cwd=peers_dir,
         check=True,
         stdout=subprocess.DEVNULL,
@@ -447,6 +454,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--no-apollo", action="store_true", help="leave @apollo/gateway out (ours only)"
     )
     parser.add_argument(
+        "--hive",
+        action="store_true",
+        help="also Hive Gateway with the Rust query planner (@graphql-hive/router-runtime)",
+    )
+    parser.add_argument(
         "--peers-dir",
         type=Path,
         default=Path(tempfile.gettempdir()) / "crossdock-bench-peers",
@@ -461,6 +473,10 @@ def main(argv: list[str] | None = None) -> int:
         if shutil.which("node") is None or shutil.which("npm") is None:
             raise SystemExit("node and npm are needed for @apollo/gateway")
         ensure_peers(args.peers_dir)
+    if args.hive:
+        if shutil.which("node") is None or shutil.which("npm") is None:
+            raise SystemExit("node and npm are needed for Hive Gateway")
+        ensure_peers(args.peers_dir, HIVE_PACKAGES)
     gateway_cpu = None if args.no_pin else args.gateway_cpu
     load_cpu = None if args.no_pin else args.load_cpu
     if load_cpu is not None:
@@ -516,6 +532,17 @@ def main(argv: list[str] | None = None) -> int:
             targets.append(
                 Target("@apollo/gateway", f"http://127.0.0.1:{apollo_port}/graphql", apollo.pid)
             )
+        if args.hive:
+            hive_port = free_port()
+            hive_cmd = ["node", str(HIVE_SCRIPT), str(supergraph), str(hive_port)]
+            hive_env = {**os.environ, "PEERS_DIR": str(args.peers_dir), "NODE_ENV": "production"}
+            hive = stack.enter_context(process(pinned(gateway_cpu, hive_cmd), env=hive_env))
+            wait_for_line(hive, "ready", timeout=120)
+            targets.append(
+                Target(
+                    "Hive Gateway (Rust planner)", f"http://127.0.0.1:{hive_port}/graphql", hive.pid
+                )
+            )
         for target in targets:
             wait_until_answers(target.url.removesuffix("/graphql") + "/health")
         body, expected = request_for(args.graph)
@@ -525,6 +552,14 @@ def main(argv: list[str] | None = None) -> int:
                 f"@apollo/gateway {peer_version(args.peers_dir, '@apollo/gateway')}, "
                 f"@apollo/server {peer_version(args.peers_dir, '@apollo/server')}, "
                 f"Node {node_version()}"
+            )
+        if args.hive:
+            print(
+                "Hive Gateway: "
+                + ", ".join(
+                    f"{package} {peer_version(args.peers_dir, package)}"
+                    for package in HIVE_PACKAGES[:2]
+                )
             )
 
         print(

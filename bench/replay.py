@@ -84,7 +84,8 @@ class ReplayFront(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         try:
             self._parser.feed_data(data)
-        except httptools.HttpParserError:
+        except (httptools.HttpParserError, httptools.HttpParserUpgrade):
+            # Not HTTP/1.1 (or an upgrade, which no subgraph request of a benchmark asks for).
             if self._transport is not None:
                 self._transport.write(_answer(400, b'{"errors": []}', close=True))
                 self._transport.close()

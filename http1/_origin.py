@@ -110,11 +110,11 @@ class Origin:
         origin's ``headers``): a request's own headers, its length and ``\\r\\n`` follow.
         ``target`` is a path and query under the URL's path; ``None``: the URL's own."""
         path = self.target if target is None else self.base_path + target
-        try:
-            line = f"{method} {path} HTTP/1.1\r\n".encode("ascii")
-        except UnicodeEncodeError as error:
-            raise BadUrl(f"request target {path!r} is not ASCII") from error
-        return line + self._fixed
+        if not path.isascii() or not path.isprintable() or " " in path:
+            # A space, CR or LF would end the request line early and let the rest of a path
+            # built from an id be read as a request or headers of its own.
+            raise BadUrl(f"request target {path!r} is not printable ASCII without spaces")
+        return f"{method} {path} HTTP/1.1\r\n".encode("ascii") + self._fixed
 
     async def request(
         self,

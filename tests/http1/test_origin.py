@@ -578,6 +578,21 @@ def test_a_url_naming_nothing_callable_is_refused(url: str) -> None:
         origin(url)
 
 
+@pytest.mark.parametrize(
+    "target",
+    ["/customers/1 HTTP/1.1\r\nx-injected: 1", "/items?skus=a\nb", "/items/a b", "/caf\u00e9"],
+)
+async def test_a_request_target_that_would_split_the_request_line_is_refused(
+    target: str,
+) -> None:
+    async with scripted(echoing()) as server:
+        client = origin(server.url)
+        with pytest.raises(BadUrl):
+            await client.request("GET", target)
+        client.close()
+    assert server.connections == []  # refused before any connection was opened
+
+
 # The pool
 
 

@@ -27,7 +27,8 @@ a read timeout of the origin's.
 Errors, all raised as :class:`HttpError` subclasses with the cause chained::
 
     HttpError
-    ├── BadUrl               the URL cannot be used (scheme, host, port, not ASCII)
+    ├── BadUrl               the URL or a request target cannot be used (scheme, host, port;
+    │                        not printable ASCII, a space)
     ├── ConnectFailed        no connection could be opened (refused, unknown host, timeout)
     └── ReadFailed           the connection broke, timed out or sent something that is not HTTP;
         │                    ``answered`` says whether any byte of a response had come
